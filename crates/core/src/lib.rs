@@ -1,1 +1,112 @@
-//! placeholder
+//! # twilio-accounts-core
+//!
+//! The sans-IO core of a Twilio Accounts v1 client, above all for the Auth
+//! Token lifecycle: create a secondary token, promote it, delete it.
+//!
+//! It turns credentials and an operation into an `http::Request<Vec<u8>>`,
+//! and an `http::Response<Vec<u8>>` into a typed result or a typed error. It
+//! does no I/O, spawns nothing, and reads no clock, environment or file:
+//! time, randomness and environment lookups come in as arguments. Any HTTP
+//! client can carry its requests; `twilio-accounts-ureq` and
+//! `twilio-accounts-hyper` are the ready-made ones.
+//!
+//! ## Guarantees
+//! - **Secrets stay secret.** [`AuthToken`] and [`ApiKeySecret`] print as
+//!   `[redacted]`, cannot be displayed or serialized, and are wiped on drop.
+//!   The `Authorization` header is marked sensitive. No error carries a
+//!   response body (success bodies carry tokens).
+//! - **Nothing is done twice by accident.** The [`RetryPolicy`] never resends
+//!   a promote or a create once it may have reached Twilio; that case is
+//!   [`Error::OutcomeUnknown`].
+//! - **Nothing is lost.** A success answer that carries a token is never
+//!   discarded for an unrelated malformed field: the token is kept in the
+//!   error ([`DecodeError::salvaged_token`]).
+//! - **Same bytes everywhere.** Every request is built here, so every
+//!   transport sends the same request.
+//!
+//! ## The loop: build → send → parse
+//!
+//! ```
+//! use twilio_accounts_core::{
+//!     AuthToken, Credentials, Endpoint, PromoteAuthToken, RequestContext, RetryPolicy,
+//!     TransportError, send_blocking,
+//! };
+//!
+//! let context = RequestContext::new(
+//!     Credentials::auth_token(
+//!         "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?,
+//!         AuthToken::new("0123456789abcdef0123456789abcdef")?,
+//!     ),
+//!     Endpoint::default(),
+//! );
+//!
+//! // Any function from request to response is a transport; this one answers
+//! // like Twilio would.
+//! let transport = |request: http::Request<Vec<u8>>| -> Result<_, TransportError> {
+//!     assert_eq!(request.uri().path(), "/v1/AuthTokens/Promote");
+//!     Ok(http::Response::builder()
+//!         .status(200)
+//!         .header("Twilio-Request-Id", "RQaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+//!         .body(br#"{"account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","auth_token":"fedcba9876543210fedcba9876543210","date_created":"2015-07-31T04:00:00Z","date_updated":"2015-07-31T04:00:00Z","url":"https://accounts.twilio.com/v1/AuthTokens/Promote"}"#.to_vec())
+//!         .unwrap())
+//! };
+//!
+//! let reply = send_blocking(
+//!     &context,
+//!     &PromoteAuthToken::new(),
+//!     &RetryPolicy::default(),
+//!     0,              // jitter seed, from your own randomness
+//!     &transport,
+//!     |_delay| {},    // how to wait between retries (never called here)
+//! )?;
+//! assert_eq!(reply.value.auth_token.expose_secret(), "fedcba9876543210fedcba9876543210");
+//! assert_eq!(reply.request_id.as_deref(), Some("RQaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+//! # Ok::<(), twilio_accounts_core::Error>(())
+//! ```
+//!
+//! ## Modules
+//! One concept each: [`sid`], [`secret`], [`credentials`], [`timestamp`],
+//! [`endpoint`], [`user_agent`], [`operation`], [`context`], [`auth_token`],
+//! [`public_key`], [`error`], [`retry`], [`transport`].
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod auth_token;
+pub mod context;
+pub mod credentials;
+pub mod endpoint;
+pub mod error;
+pub mod operation;
+pub mod public_key;
+pub mod retry;
+pub mod secret;
+pub mod sid;
+pub mod timestamp;
+pub mod transport;
+pub mod user_agent;
+
+pub use auth_token::{
+    AuthTokenPromotion, CreateSecondaryAuthToken, DeleteSecondaryAuthToken, PromoteAuthToken,
+    SecondaryAuthToken,
+};
+pub use context::RequestContext;
+pub use credentials::{Credentials, CredentialsError, CredentialsInput};
+pub use endpoint::{Endpoint, EndpointError, PlainHttp};
+pub use error::{
+    ApiError, BodyKind, DecodeError, DecodeErrorKind, Delivery, Error, ProblemDetails,
+    TransportError, TransportErrorKind, UnexpectedResponse,
+};
+pub use operation::{Operation, Reply};
+pub use public_key::{CredentialPublicKey, ListCredentialPublicKeys, Page};
+pub use retry::{
+    Attempt, AttemptOutcome, Idempotency, Jitter, PlannedRetry, RetryDecision, RetryPolicy,
+    RetryVerdict, StopReason,
+};
+pub use secret::{ApiKeySecret, AuthToken, REDACTED, SecretError};
+pub use sid::{AccountSid, ApiKeySid, CredentialSid, SidError};
+pub use timestamp::{Timestamp, TimestampError};
+pub use transport::{
+    AsyncTransport, AttemptNumber, BlockingTransport, Exchange, Step, send_async, send_blocking,
+};
+pub use user_agent::{UserAgent, UserAgentError};

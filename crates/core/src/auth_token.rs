@@ -1,0 +1,247 @@
+//! The Auth Token lifecycle: create a secondary token, promote it, delete it.
+//!
+//! A safe rotation creates a secondary token (both tokens now authenticate),
+//! deploys it everywhere, then promotes it (the old primary stops working at
+//! once). Deleting the secondary abandons a rotation before promotion.
+//!
+//! None of these calls has a request body in the spec. Newer official
+//! libraries send an optional `SuppressEmailNotification` (a form field on
+//! the POSTs, a query parameter on the DELETE) to stop Twilio e-mailing the
+//! account's owners; it is absent by default so that a default request is
+//! exactly what the spec describes.
+//!
+//! ```
+//! use twilio_accounts_core::{
+//!     AuthToken, Credentials, Endpoint, PromoteAuthToken, RequestContext,
+//! };
+//!
+//! let credentials = Credentials::auth_token(
+//!     "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?,
+//!     AuthToken::new("0123456789abcdef0123456789abcdef")?,
+//! );
+//! let context = RequestContext::new(credentials, Endpoint::default());
+//! let request = context.build_request(&PromoteAuthToken::new())?;
+//! assert_eq!(request.method(), http::Method::POST);
+//! assert_eq!(request.uri(), "https://accounts.twilio.com/v1/AuthTokens/Promote");
+//! assert_eq!(request.headers()["content-length"], "0");
+//! # Ok::<(), twilio_accounts_core::Error>(())
+//! ```
+
+use http::{Method, StatusCode};
+use serde::Deserialize;
+
+use crate::error::DecodeError;
+use crate::operation::{Operation, bool_field, decode_json, missing_field};
+use crate::retry::Idempotency;
+use crate::secret::AuthToken;
+use crate::sid::AccountSid;
+use crate::timestamp::Timestamp;
+
+/// The path of the promote operation.
+pub const PROMOTE_PATH: &str = "/v1/AuthTokens/Promote";
+/// The path of the secondary-token operations.
+pub const SECONDARY_PATH: &str = "/v1/AuthTokens/Secondary";
+/// The name of the optional parameter that stops Twilio's e-mail.
+pub const SUPPRESS_EMAIL_PARAMETER: &str = "SuppressEmailNotification";
+
+/// `POST /v1/AuthTokens/Promote`: the secondary token becomes the primary,
+/// and the old primary stops working at once.
+///
+/// Not idempotent: a second promote fails (no secondary) or, if a new
+/// secondary was created meanwhile, rotates twice. It is never resent once it
+/// may have reached Twilio.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PromoteAuthToken {
+    /// `Some(true)` asks Twilio not to e-mail the account's owners.
+    pub suppress_email_notification: Option<bool>,
+}
+
+/// `POST /v1/AuthTokens/Secondary`: creates a secondary token.
+///
+/// Not idempotent: a second create would replace (or be refused because of)
+/// the first token, and the answer carrying the first token would be lost.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CreateSecondaryAuthToken {
+    /// `Some(true)` asks Twilio not to e-mail the account's owners.
+    pub suppress_email_notification: Option<bool>,
+}
+
+/// `DELETE /v1/AuthTokens/Secondary`: deletes the secondary token.
+///
+/// Idempotent: deleting twice leaves the account in the same state (the
+/// second call answers 404, which a caller may treat as done).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeleteSecondaryAuthToken {
+    /// `Some(true)` asks Twilio not to e-mail the account's owners.
+    pub suppress_email_notification: Option<bool>,
+}
+
+macro_rules! suppress_email_builder {
+    ($name:ident) => {
+        impl $name {
+            /// The operation with no optional parameters: exactly the spec's request.
+            pub fn new() -> Self {
+                Self::default()
+            }
+
+            /// Sets `SuppressEmailNotification`.
+            pub fn suppress_email_notification(mut self, suppress: bool) -> Self {
+                self.suppress_email_notification = Some(suppress);
+                self
+            }
+        }
+    };
+}
+
+suppress_email_builder!(PromoteAuthToken);
+suppress_email_builder!(CreateSecondaryAuthToken);
+suppress_email_builder!(DeleteSecondaryAuthToken);
+
+/// The answer to a promote: the token that is now primary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AuthTokenPromotion {
+    /// The account.
+    pub account_sid: Option<AccountSid>,
+    /// The token that is now the primary (the former secondary).
+    pub auth_token: AuthToken,
+    /// When the token was created.
+    pub date_created: Option<Timestamp>,
+    /// When the token was last updated.
+    pub date_updated: Option<Timestamp>,
+    /// The resource's absolute URL.
+    pub url: Option<String>,
+}
+
+/// The answer to a create: the new secondary token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SecondaryAuthToken {
+    /// The account.
+    pub account_sid: Option<AccountSid>,
+    /// The new secondary token; it authenticates like the primary from now on.
+    pub secondary_auth_token: AuthToken,
+    /// When the token was created.
+    pub date_created: Option<Timestamp>,
+    /// When the token was last updated.
+    pub date_updated: Option<Timestamp>,
+    /// The resource's absolute URL.
+    pub url: Option<String>,
+}
+
+/// The wire shape of both answers: every field nullable, as in the spec.
+#[derive(Deserialize)]
+struct TokenBody {
+    #[serde(default)]
+    account_sid: Option<AccountSid>,
+    #[serde(default)]
+    auth_token: Option<AuthToken>,
+    #[serde(default)]
+    secondary_auth_token: Option<AuthToken>,
+    #[serde(default)]
+    date_created: Option<Timestamp>,
+    #[serde(default)]
+    date_updated: Option<Timestamp>,
+    #[serde(default)]
+    url: Option<String>,
+}
+
+impl Operation for PromoteAuthToken {
+    type Output = AuthTokenPromotion;
+
+    fn name(&self) -> &'static str {
+        "promote_auth_token"
+    }
+    fn method(&self) -> Method {
+        Method::POST
+    }
+    fn idempotency(&self) -> Idempotency {
+        Idempotency::NotIdempotent
+    }
+    fn path_and_query(&self) -> String {
+        PROMOTE_PATH.to_owned()
+    }
+    fn form_fields(&self) -> Vec<(&'static str, String)> {
+        self.suppress_email_notification
+            .map(|v| (SUPPRESS_EMAIL_PARAMETER, bool_field(v)))
+            .into_iter()
+            .collect()
+    }
+    fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
+        let raw: TokenBody = decode_json(self.name(), status, body, Some("auth_token"))?;
+        let auth_token = raw
+            .auth_token
+            .ok_or_else(|| missing_field(self.name(), status, "auth_token"))?;
+        Ok(AuthTokenPromotion {
+            account_sid: raw.account_sid,
+            auth_token,
+            date_created: raw.date_created,
+            date_updated: raw.date_updated,
+            url: raw.url,
+        })
+    }
+}
+
+impl Operation for CreateSecondaryAuthToken {
+    type Output = SecondaryAuthToken;
+
+    fn name(&self) -> &'static str {
+        "create_secondary_auth_token"
+    }
+    fn method(&self) -> Method {
+        Method::POST
+    }
+    fn idempotency(&self) -> Idempotency {
+        Idempotency::NotIdempotent
+    }
+    fn path_and_query(&self) -> String {
+        SECONDARY_PATH.to_owned()
+    }
+    fn form_fields(&self) -> Vec<(&'static str, String)> {
+        self.suppress_email_notification
+            .map(|v| (SUPPRESS_EMAIL_PARAMETER, bool_field(v)))
+            .into_iter()
+            .collect()
+    }
+    fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
+        let raw: TokenBody = decode_json(self.name(), status, body, Some("secondary_auth_token"))?;
+        let secondary_auth_token = raw
+            .secondary_auth_token
+            .ok_or_else(|| missing_field(self.name(), status, "secondary_auth_token"))?;
+        Ok(SecondaryAuthToken {
+            account_sid: raw.account_sid,
+            secondary_auth_token,
+            date_created: raw.date_created,
+            date_updated: raw.date_updated,
+            url: raw.url,
+        })
+    }
+}
+
+impl Operation for DeleteSecondaryAuthToken {
+    type Output = ();
+
+    fn name(&self) -> &'static str {
+        "delete_secondary_auth_token"
+    }
+    fn method(&self) -> Method {
+        Method::DELETE
+    }
+    fn idempotency(&self) -> Idempotency {
+        Idempotency::Idempotent
+    }
+    fn path_and_query(&self) -> String {
+        match self.suppress_email_notification {
+            None => SECONDARY_PATH.to_owned(),
+            Some(v) => format!(
+                "{SECONDARY_PATH}?{SUPPRESS_EMAIL_PARAMETER}={}",
+                bool_field(v)
+            ),
+        }
+    }
+    /// A 204 has no body, and whatever a 2xx carries is ignored: the spec
+    /// defines no content for a delete.
+    fn parse_success(&self, _status: StatusCode, _body: &[u8]) -> Result<(), DecodeError> {
+        Ok(())
+    }
+}

@@ -1,0 +1,443 @@
+//! Where requests go: Twilio's Accounts host, an edge/region host, or a
+//! caller-chosen base URL (the simulator, a proxy).
+//!
+//! Rules, and why:
+//! - The default is `https://accounts.twilio.com`.
+//! - An edge and a region give `https://accounts.{edge}.{region}.twilio.com`,
+//!   as the official libraries build it; an edge alone implies region `us1`.
+//! - A region without an edge is refused. The official libraries build
+//!   `accounts.{region}.twilio.com` from it, a host that stopped working on
+//!   2026-04-28; failing here with what to set beats failing later with a DNS
+//!   or TLS error nobody can explain.
+//! - A base URL override may use `https` anywhere but plain `http` only to a
+//!   loopback address (`localhost`, `127.0.0.0/8`, `[::1]`), unless the caller
+//!   passes [`PlainHttp::Allow`]: credentials are sent with every request, and
+//!   plain HTTP beyond this machine would expose them.
+//!
+//! ```
+//! use twilio_accounts_core::{Endpoint, EndpointError, PlainHttp};
+//!
+//! assert_eq!(Endpoint::default().base_url(), "https://accounts.twilio.com");
+//! let e = Endpoint::for_location(Some("au1"), Some("sydney"))?;
+//! assert_eq!(e.base_url(), "https://accounts.sydney.au1.twilio.com");
+//! assert!(matches!(
+//!     Endpoint::for_location(Some("au1"), None),
+//!     Err(EndpointError::RegionWithoutEdge { .. })
+//! ));
+//! let local = Endpoint::custom("http://127.0.0.1:8080", PlainHttp::LoopbackOnly)?;
+//! assert_eq!(local.base_url(), "http://127.0.0.1:8080");
+//! assert!(Endpoint::custom("http://example.com", PlainHttp::LoopbackOnly).is_err());
+//! # Ok::<(), EndpointError>(())
+//! ```
+
+use std::fmt;
+use std::net::IpAddr;
+
+use http::Uri;
+use http::uri::{Authority, PathAndQuery, Scheme};
+
+/// The default Accounts v1 host.
+pub const DEFAULT_HOST: &str = "accounts.twilio.com";
+
+/// The environment variable for the region (e.g. `au1`).
+pub const ENV_REGION: &str = "TWILIO_REGION";
+/// The environment variable for the edge (e.g. `sydney`).
+pub const ENV_EDGE: &str = "TWILIO_EDGE";
+
+/// Whether a base URL may use plain `http` to a host that is not loopback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PlainHttp {
+    /// Plain HTTP only to loopback addresses (the safe default).
+    #[default]
+    LoopbackOnly,
+    /// Plain HTTP to any host. Credentials then cross the network in clear.
+    Allow,
+}
+
+/// A validated base URL: scheme, authority and an optional path prefix.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Endpoint {
+    scheme: Scheme,
+    authority: Authority,
+    /// Empty, or starts with `/` and has no trailing `/`.
+    prefix: String,
+}
+
+/// Why an endpoint could not be built. Says what to change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EndpointError {
+    /// A region was set without an edge.
+    #[error(
+        "region {region:?} was set without an edge: region-only hosts stopped working on 2026-04-28; set TWILIO_EDGE (or --edge) too, {suggestion}, or unset the region"
+    )]
+    RegionWithoutEdge {
+        /// The region that was given.
+        region: String,
+        /// What to set, e.g. `for example TWILIO_EDGE=sydney`.
+        suggestion: &'static str,
+    },
+    /// A region or edge is not a plain host label.
+    #[error("{what} {value:?} is not valid: use lowercase letters, digits and '-' only")]
+    InvalidLabel {
+        /// "region" or "edge".
+        what: &'static str,
+        /// The value given (regions and edges are not secret).
+        value: String,
+    },
+    /// The base URL did not parse as an absolute URL.
+    #[error("the base URL is not an absolute http(s) URL such as https://accounts.twilio.com")]
+    InvalidUrl,
+    /// The scheme is neither `http` nor `https`.
+    #[error("the base URL must use https (or http to a loopback address)")]
+    UnsupportedScheme,
+    /// Plain HTTP to a host that is not loopback, without [`PlainHttp::Allow`].
+    #[error(
+        "refusing plain http to {host}: credentials would cross the network unencrypted; use https, a loopback address, or allow plain http explicitly"
+    )]
+    PlainHttpNotAllowed {
+        /// The host that was refused.
+        host: String,
+    },
+    /// The base URL carries a user name or password.
+    #[error("the base URL must not contain credentials; pass them as credentials instead")]
+    CredentialsInUrl,
+    /// The base URL has a query or fragment.
+    #[error("the base URL must not have a query or fragment")]
+    QueryNotAllowed,
+    /// A URL from a response (such as `next_page_url`) points elsewhere.
+    #[error("the server sent a link to another host ({host}); refusing to send credentials there")]
+    ForeignHost {
+        /// The host the link pointed to.
+        host: String,
+    },
+}
+
+impl Default for Endpoint {
+    fn default() -> Self {
+        Endpoint {
+            scheme: Scheme::HTTPS,
+            authority: Authority::from_static(DEFAULT_HOST),
+            prefix: String::new(),
+        }
+    }
+}
+
+fn check_label(what: &'static str, value: &str) -> Result<(), EndpointError> {
+    let valid = !value.is_empty()
+        && value.len() <= 63
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !value.starts_with('-')
+        && !value.ends_with('-');
+    if valid {
+        Ok(())
+    } else {
+        Err(EndpointError::InvalidLabel {
+            what,
+            value: value.to_owned(),
+        })
+    }
+}
+
+fn edge_suggestion(region: &str) -> &'static str {
+    match region {
+        "au1" => "for example TWILIO_EDGE=sydney",
+        "ie1" => "for example TWILIO_EDGE=dublin",
+        "jp1" => "for example TWILIO_EDGE=tokyo",
+        "br1" => "for example TWILIO_EDGE=sao-paulo",
+        "sg1" => "for example TWILIO_EDGE=singapore",
+        "de1" => "for example TWILIO_EDGE=frankfurt",
+        "us1" => {
+            "for example TWILIO_EDGE=ashburn (us1 is the default region, so unsetting it also works)"
+        }
+        "us2" => "for example TWILIO_EDGE=umatilla",
+        _ => "naming the edge that serves this region",
+    }
+}
+
+/// Whether `host` (as written in a URL authority) is a loopback address.
+pub(crate) fn is_loopback_host(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+impl Endpoint {
+    /// The host for an optional region and edge (the `TWILIO_REGION` and
+    /// `TWILIO_EDGE` settings). Empty strings count as unset.
+    pub fn for_location(region: Option<&str>, edge: Option<&str>) -> Result<Self, EndpointError> {
+        let region = region.filter(|r| !r.is_empty());
+        let edge = edge.filter(|e| !e.is_empty());
+        let (region, edge) = match (region, edge) {
+            (None, None) => return Ok(Endpoint::default()),
+            (Some(region), None) => {
+                check_label("region", region)?;
+                return Err(EndpointError::RegionWithoutEdge {
+                    region: region.to_owned(),
+                    suggestion: edge_suggestion(region),
+                });
+            }
+            (region, Some(edge)) => (region.unwrap_or("us1"), edge),
+        };
+        check_label("region", region)?;
+        check_label("edge", edge)?;
+        let host = format!("accounts.{edge}.{region}.twilio.com");
+        let authority = Authority::try_from(host).map_err(|_| EndpointError::InvalidUrl)?;
+        Ok(Endpoint {
+            scheme: Scheme::HTTPS,
+            authority,
+            prefix: String::new(),
+        })
+    }
+
+    /// A caller-chosen base URL such as `http://127.0.0.1:8080` or
+    /// `https://proxy.example.com/twilio`. A trailing `/` is ignored.
+    pub fn custom(url: &str, plain_http: PlainHttp) -> Result<Self, EndpointError> {
+        let uri: Uri = url.trim().parse().map_err(|_| EndpointError::InvalidUrl)?;
+        let scheme = uri.scheme().cloned().ok_or(EndpointError::InvalidUrl)?;
+        let authority = uri.authority().cloned().ok_or(EndpointError::InvalidUrl)?;
+        if authority.as_str().contains('@') {
+            return Err(EndpointError::CredentialsInUrl);
+        }
+        if authority.host().is_empty() {
+            return Err(EndpointError::InvalidUrl);
+        }
+        if uri.query().is_some() || url.contains('#') {
+            return Err(EndpointError::QueryNotAllowed);
+        }
+        if scheme == Scheme::HTTP {
+            if plain_http == PlainHttp::LoopbackOnly && !is_loopback_host(authority.host()) {
+                return Err(EndpointError::PlainHttpNotAllowed {
+                    host: authority.host().to_owned(),
+                });
+            }
+        } else if scheme != Scheme::HTTPS {
+            return Err(EndpointError::UnsupportedScheme);
+        }
+        let prefix = uri.path().trim_end_matches('/').to_owned();
+        Ok(Endpoint {
+            scheme,
+            authority,
+            prefix,
+        })
+    }
+
+    /// The base URL, without a trailing `/`.
+    pub fn base_url(&self) -> String {
+        format!("{}://{}{}", self.scheme, self.authority, self.prefix)
+    }
+
+    /// The host name or address.
+    pub fn host(&self) -> &str {
+        self.authority.host()
+    }
+
+    /// Whether requests use TLS.
+    pub fn is_https(&self) -> bool {
+        self.scheme == Scheme::HTTPS
+    }
+
+    /// Whether the host is a loopback address.
+    pub fn is_loopback(&self) -> bool {
+        is_loopback_host(self.authority.host())
+    }
+
+    /// The absolute URI of `path_and_query` (which starts with `/`) under
+    /// this endpoint.
+    pub fn uri(&self, path_and_query: &str) -> Result<Uri, EndpointError> {
+        let full = format!("{}{}", self.prefix, path_and_query);
+        let path_and_query = PathAndQuery::try_from(full).map_err(|_| EndpointError::InvalidUrl)?;
+        Uri::builder()
+            .scheme(self.scheme.clone())
+            .authority(self.authority.clone())
+            .path_and_query(path_and_query)
+            .build()
+            .map_err(|_| EndpointError::InvalidUrl)
+    }
+
+    /// Checks that a URL the server sent (such as a paging link) points to
+    /// this endpoint, and returns its path and query relative to the base.
+    ///
+    /// Following a link to another host would send the credentials there, so
+    /// any other scheme, host or port is refused.
+    pub fn relative_path(&self, url: &str) -> Result<String, EndpointError> {
+        let uri: Uri = url.parse().map_err(|_| EndpointError::InvalidUrl)?;
+        let same = uri.scheme() == Some(&self.scheme)
+            && uri
+                .authority()
+                .is_some_and(|a| a.as_str().eq_ignore_ascii_case(self.authority.as_str()));
+        if !same {
+            return Err(EndpointError::ForeignHost {
+                host: uri.host().unwrap_or("(none)").to_owned(),
+            });
+        }
+        let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str());
+        let relative = path_and_query
+            .strip_prefix(self.prefix.as_str())
+            .filter(|rest| rest.starts_with('/'))
+            .ok_or(EndpointError::ForeignHost {
+                host: self.authority.host().to_owned(),
+            })?;
+        Ok(relative.to_owned())
+    }
+}
+
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Endpoint({})", self.base_url())
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.base_url())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_is_accounts_twilio_com_over_https() {
+        let e = Endpoint::default();
+        assert_eq!(e.base_url(), "https://accounts.twilio.com");
+        assert!(e.is_https());
+        assert_eq!(
+            e.uri("/v1/AuthTokens/Promote").unwrap().to_string(),
+            "https://accounts.twilio.com/v1/AuthTokens/Promote"
+        );
+    }
+
+    #[test]
+    fn no_region_and_no_edge_is_the_default() {
+        assert_eq!(
+            Endpoint::for_location(None, None).unwrap(),
+            Endpoint::default()
+        );
+        assert_eq!(
+            Endpoint::for_location(Some(""), Some("")).unwrap(),
+            Endpoint::default()
+        );
+    }
+
+    #[test]
+    fn edge_and_region_build_the_regional_host() {
+        let e = Endpoint::for_location(Some("ie1"), Some("dublin")).unwrap();
+        assert_eq!(e.base_url(), "https://accounts.dublin.ie1.twilio.com");
+    }
+
+    #[test]
+    fn an_edge_without_a_region_means_us1() {
+        let e = Endpoint::for_location(None, Some("ashburn")).unwrap();
+        assert_eq!(e.base_url(), "https://accounts.ashburn.us1.twilio.com");
+    }
+
+    #[test]
+    fn a_region_without_an_edge_is_refused_with_what_to_set() {
+        let err = Endpoint::for_location(Some("au1"), None).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("TWILIO_EDGE"), "{text}");
+        assert!(text.contains("sydney"), "{text}");
+        assert!(text.contains("2026-04-28"), "{text}");
+        assert!(matches!(
+            Endpoint::for_location(Some("us1"), None),
+            Err(EndpointError::RegionWithoutEdge { .. })
+        ));
+    }
+
+    #[test]
+    fn labels_cannot_inject_into_the_host() {
+        for bad in ["evil.com/", "Sydney", "a b", "-x", "x-", "a.b"] {
+            assert!(matches!(
+                Endpoint::for_location(Some("au1"), Some(bad)),
+                Err(EndpointError::InvalidLabel { what: "edge", .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn plain_http_is_allowed_to_loopback_only_by_default() {
+        for ok in [
+            "http://127.0.0.1:1234",
+            "http://127.1.2.3",
+            "http://localhost:80/",
+            "http://[::1]:8080",
+        ] {
+            assert!(
+                Endpoint::custom(ok, PlainHttp::LoopbackOnly).is_ok(),
+                "{ok}"
+            );
+        }
+        for refused in ["http://10.0.0.1", "http://example.com", "http://[::2]:80"] {
+            assert!(matches!(
+                Endpoint::custom(refused, PlainHttp::LoopbackOnly),
+                Err(EndpointError::PlainHttpNotAllowed { .. })
+            ));
+            assert!(Endpoint::custom(refused, PlainHttp::Allow).is_ok());
+        }
+        assert!(Endpoint::custom("https://example.com", PlainHttp::LoopbackOnly).is_ok());
+    }
+
+    #[test]
+    fn rejects_malformed_base_urls() {
+        assert_eq!(
+            Endpoint::custom("accounts.twilio.com", PlainHttp::Allow),
+            Err(EndpointError::InvalidUrl)
+        );
+        assert_eq!(
+            Endpoint::custom("ftp://example.com", PlainHttp::Allow),
+            Err(EndpointError::UnsupportedScheme)
+        );
+        assert_eq!(
+            Endpoint::custom("https://user:pw@example.com", PlainHttp::Allow),
+            Err(EndpointError::CredentialsInUrl)
+        );
+        assert_eq!(
+            Endpoint::custom("https://example.com/?a=b", PlainHttp::Allow),
+            Err(EndpointError::QueryNotAllowed)
+        );
+        assert_eq!(
+            Endpoint::custom("", PlainHttp::Allow),
+            Err(EndpointError::InvalidUrl)
+        );
+    }
+
+    #[test]
+    fn keeps_a_path_prefix_and_drops_a_trailing_slash() {
+        let e =
+            Endpoint::custom("https://proxy.example.com/twilio/", PlainHttp::LoopbackOnly).unwrap();
+        assert_eq!(e.base_url(), "https://proxy.example.com/twilio");
+        assert_eq!(
+            e.uri("/v1/AuthTokens/Promote").unwrap().to_string(),
+            "https://proxy.example.com/twilio/v1/AuthTokens/Promote"
+        );
+    }
+
+    #[test]
+    fn relative_path_accepts_links_to_this_endpoint_only() {
+        let e = Endpoint::default();
+        assert_eq!(
+            e.relative_path(
+                "https://accounts.twilio.com/v1/Credentials/PublicKeys?PageSize=50&Page=1"
+            )
+            .unwrap(),
+            "/v1/Credentials/PublicKeys?PageSize=50&Page=1"
+        );
+        for foreign in [
+            "https://evil.example.com/v1/Credentials/PublicKeys",
+            "http://accounts.twilio.com/v1/Credentials/PublicKeys",
+            "https://accounts.twilio.com:8443/v1/Credentials/PublicKeys",
+            "/v1/Credentials/PublicKeys",
+        ] {
+            assert!(e.relative_path(foreign).is_err(), "{foreign}");
+        }
+    }
+}

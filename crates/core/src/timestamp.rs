@@ -1,0 +1,257 @@
+//! Timestamps as Twilio sends them.
+//!
+//! Accounts v1 sends RFC 3339 (ISO 8601) date-times such as
+//! `2015-07-31T04:00:00Z`; offsets (`+02:00`) and fractional seconds are
+//! accepted too. Older Twilio APIs (2010-04-01) send RFC 2822 dates such as
+//! `Fri, 31 Jul 2015 04:00:00 +0000`. Both keep the offset they were given:
+//! the official libraries drop or misread it, which silently shifts times.
+//!
+//! Serde: `Timestamp` (de)serializes as RFC 3339, and `Option<Timestamp>`
+//! reads JSON `null` as `None`, which is how the spec's nullable fields are
+//! modelled. For RFC 2822 fields use [`rfc2822`] and [`rfc2822::option`] with
+//! `#[serde(with = "…")]`.
+//!
+//! ```
+//! use twilio_accounts_core::Timestamp;
+//!
+//! let t = Timestamp::parse_rfc3339("2015-07-31T04:00:00Z")?;
+//! let u = Timestamp::parse_rfc2822("Fri, 31 Jul 2015 06:00:00 +0200")?;
+//! assert_eq!(t, u); // the same instant…
+//! assert_eq!(u.to_rfc2822(), "Fri, 31 Jul 2015 06:00:00 +0200"); // …and the offset is kept
+//! # Ok::<(), twilio_accounts_core::TimestampError>(())
+//! ```
+
+use std::fmt;
+use std::str::FromStr;
+
+use time::OffsetDateTime;
+use time::format_description::well_known::{Rfc2822, Rfc3339};
+
+/// An instant with the UTC offset it was written with.
+///
+/// Equality and ordering compare instants: `04:00Z` equals `06:00+02:00`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(OffsetDateTime);
+
+/// Why a string is not a timestamp. Never repeats the input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not an {format} timestamp: {reason}")]
+pub struct TimestampError {
+    /// The format that was expected ("RFC 3339" or "RFC 2822").
+    pub format: &'static str,
+    /// What was wrong, from the parser (names the component, not the text).
+    pub reason: String,
+}
+
+impl Timestamp {
+    /// Parses an RFC 3339 date-time: `2015-07-31T04:00:00Z`,
+    /// `2015-07-31T04:00:00.123+02:00`.
+    pub fn parse_rfc3339(input: &str) -> Result<Self, TimestampError> {
+        OffsetDateTime::parse(input, &Rfc3339)
+            .map(Timestamp)
+            .map_err(|err| TimestampError {
+                format: "RFC 3339",
+                reason: err.to_string(),
+            })
+    }
+
+    /// Parses an RFC 2822 date: `Fri, 31 Jul 2015 04:00:00 +0000`.
+    pub fn parse_rfc2822(input: &str) -> Result<Self, TimestampError> {
+        OffsetDateTime::parse(input, &Rfc2822)
+            .map(Timestamp)
+            .map_err(|err| TimestampError {
+                format: "RFC 2822",
+                reason: err.to_string(),
+            })
+    }
+
+    /// Wraps a `time` value (for callers that have a clock; the core has none).
+    pub fn from_offset_date_time(value: OffsetDateTime) -> Self {
+        Timestamp(value)
+    }
+
+    /// The underlying `time` value, offset included.
+    pub fn as_offset_date_time(&self) -> OffsetDateTime {
+        self.0
+    }
+
+    /// Seconds since the Unix epoch.
+    pub fn unix_timestamp(&self) -> i64 {
+        self.0.unix_timestamp()
+    }
+
+    /// RFC 3339 with the original offset (`Z` for UTC).
+    pub fn to_rfc3339(&self) -> String {
+        // Formatting fails only for years outside 0..=9999, which RFC 3339
+        // parsing cannot produce; such a value is written with `Debug`.
+        self.0
+            .format(&Rfc3339)
+            .unwrap_or_else(|_| format!("{:?}", self.0))
+    }
+
+    /// RFC 2822 with the original offset.
+    pub fn to_rfc2822(&self) -> String {
+        self.0
+            .format(&Rfc2822)
+            .unwrap_or_else(|_| format!("{:?}", self.0))
+    }
+}
+
+impl FromStr for Timestamp {
+    type Err = TimestampError;
+    /// Parses RFC 3339, the format of Accounts v1.
+    fn from_str(input: &str) -> Result<Self, TimestampError> {
+        Timestamp::parse_rfc3339(input)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_rfc3339())
+    }
+}
+
+impl fmt::Debug for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Timestamp({})", self.to_rfc3339())
+    }
+}
+
+impl From<OffsetDateTime> for Timestamp {
+    fn from(value: OffsetDateTime) -> Self {
+        Timestamp(value)
+    }
+}
+
+impl serde::Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_rfc3339())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Timestamp;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an RFC 3339 timestamp such as 2015-07-31T04:00:00Z")
+            }
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Timestamp, E> {
+                Timestamp::parse_rfc3339(value).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+/// Serde for RFC 2822 fields of the older Twilio APIs:
+/// `#[serde(with = "twilio_accounts_core::timestamp::rfc2822")]`.
+pub mod rfc2822 {
+    use super::Timestamp;
+
+    /// Writes the timestamp as RFC 2822.
+    pub fn serialize<S: serde::Serializer>(
+        value: &Timestamp,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&value.to_rfc2822())
+    }
+
+    /// Reads an RFC 2822 timestamp.
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Timestamp, D::Error> {
+        let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
+        Timestamp::parse_rfc2822(&text).map_err(serde::de::Error::custom)
+    }
+
+    /// The same for nullable fields: `null` is `None`.
+    /// Combine with `#[serde(default)]` when the field may be absent.
+    pub mod option {
+        use super::Timestamp;
+
+        /// Writes `None` as `null`.
+        pub fn serialize<S: serde::Serializer>(
+            value: &Option<Timestamp>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            match value {
+                Some(value) => serializer.serialize_str(&value.to_rfc2822()),
+                None => serializer.serialize_none(),
+            }
+        }
+
+        /// Reads `null` as `None`.
+        pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<Timestamp>, D::Error> {
+            let text: Option<std::borrow::Cow<'de, str>> =
+                serde::Deserialize::deserialize(deserializer)?;
+            text.map(|text| Timestamp::parse_rfc2822(&text).map_err(serde::de::Error::custom))
+                .transpose()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_spec_example() {
+        let t = Timestamp::parse_rfc3339("2015-07-31T04:00:00Z").unwrap();
+        assert_eq!(t.unix_timestamp(), 1_438_315_200);
+        assert_eq!(t.to_string(), "2015-07-31T04:00:00Z");
+    }
+
+    #[test]
+    fn keeps_offsets_and_fractions() {
+        let t = Timestamp::parse_rfc3339("2015-07-31T06:00:00.25+02:00").unwrap();
+        assert_eq!(t.unix_timestamp(), 1_438_315_200);
+        assert_eq!(t.as_offset_date_time().offset().whole_hours(), 2);
+        assert_eq!(t.as_offset_date_time().millisecond(), 250);
+        assert_eq!(t.to_rfc3339(), "2015-07-31T06:00:00.25+02:00");
+    }
+
+    #[test]
+    fn parses_rfc2822_and_keeps_its_offset() {
+        let t = Timestamp::parse_rfc2822("Fri, 31 Jul 2015 04:00:00 -0700").unwrap();
+        assert_eq!(t.unix_timestamp(), 1_438_315_200 + 7 * 3600);
+        assert_eq!(t.to_rfc2822(), "Fri, 31 Jul 2015 04:00:00 -0700");
+    }
+
+    #[test]
+    fn rejects_garbage_without_echoing_it() {
+        for input in ["", "2015-07-31", "2015-13-01T00:00:00Z", "secret-ish-text"] {
+            let err = Timestamp::parse_rfc3339(input).unwrap_err();
+            assert_eq!(err.format, "RFC 3339");
+            if !input.is_empty() {
+                assert!(!err.to_string().contains(input), "{err}");
+            }
+        }
+        assert!(Timestamp::parse_rfc2822("2015-07-31T04:00:00Z").is_err());
+    }
+
+    #[test]
+    fn serde_reads_null_as_none_and_strings_as_rfc3339() {
+        #[derive(serde::Deserialize)]
+        struct Fields {
+            a: Option<Timestamp>,
+            b: Option<Timestamp>,
+            #[serde(default, with = "rfc2822::option")]
+            c: Option<Timestamp>,
+            #[serde(default, with = "rfc2822::option")]
+            d: Option<Timestamp>,
+        }
+        let fields: Fields = serde_json::from_str(
+            r#"{"a": null, "b": "2015-07-31T04:00:00Z", "c": "Fri, 31 Jul 2015 04:00:00 +0000"}"#,
+        )
+        .unwrap();
+        assert_eq!(fields.a, None);
+        assert_eq!(fields.b.unwrap().unix_timestamp(), 1_438_315_200);
+        assert_eq!(fields.c.unwrap().unix_timestamp(), 1_438_315_200);
+        assert_eq!(fields.d, None);
+        assert!(serde_json::from_str::<Fields>(r#"{"a": "nope", "b": null}"#).is_err());
+    }
+}
