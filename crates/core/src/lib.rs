@@ -100,8 +100,8 @@ pub use error::{
 pub use operation::{Operation, Reply};
 pub use public_key::{CredentialPublicKey, ListCredentialPublicKeys, Page};
 pub use retry::{
-    Attempt, AttemptOutcome, Idempotency, Jitter, PlannedRetry, RetryDecision, RetryPolicy,
-    RetryVerdict, StopReason,
+    Attempt, AttemptOutcome, Idempotency, Jitter, PlannedRetry, RetryDecision, RetryHook,
+    RetryPolicy, RetryVerdict, StopReason,
 };
 pub use secret::{ApiKeySecret, AuthToken, REDACTED, SecretError};
 pub use sid::{AccountSid, ApiKeySid, CredentialSid, SidError};

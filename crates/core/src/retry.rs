@@ -144,10 +144,25 @@ pub struct PlannedRetry {
     pub delay: Duration,
 }
 
-type Hook = Arc<dyn Fn(&PlannedRetry) -> RetryVerdict + Send + Sync>;
+/// A function that sees every planned retry and may veto it.
+#[derive(Clone)]
+pub struct RetryHook(Arc<dyn Fn(&PlannedRetry) -> RetryVerdict + Send + Sync>);
+
+impl RetryHook {
+    /// Wraps a function.
+    pub fn new(hook: impl Fn(&PlannedRetry) -> RetryVerdict + Send + Sync + 'static) -> Self {
+        RetryHook(Arc::new(hook))
+    }
+}
+
+impl fmt::Debug for RetryHook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RetryHook(Fn)")
+    }
+}
 
 /// Bounds and backoff for retries. Cheap to clone.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct RetryPolicy {
     /// Most attempts in all, the first included (1 disables retries).
     pub max_attempts: u32,
@@ -159,7 +174,8 @@ pub struct RetryPolicy {
     pub max_retry_after: Duration,
     /// The most time spent waiting across all retries of one call.
     pub max_total_delay: Duration,
-    hook: Option<Hook>,
+    /// Sees every planned retry and may veto it (see [`RetryPolicy::with_hook`]).
+    pub hook: Option<RetryHook>,
 }
 
 impl Default for RetryPolicy {
@@ -174,19 +190,6 @@ impl Default for RetryPolicy {
             max_total_delay: Duration::from_secs(30),
             hook: None,
         }
-    }
-}
-
-impl fmt::Debug for RetryPolicy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RetryPolicy")
-            .field("max_attempts", &self.max_attempts)
-            .field("base_delay", &self.base_delay)
-            .field("max_delay", &self.max_delay)
-            .field("max_retry_after", &self.max_retry_after)
-            .field("max_total_delay", &self.max_total_delay)
-            .field("hook", &self.hook.as_ref().map(|_| "Fn"))
-            .finish()
     }
 }
 
@@ -205,7 +208,7 @@ impl RetryPolicy {
         mut self,
         hook: impl Fn(&PlannedRetry) -> RetryVerdict + Send + Sync + 'static,
     ) -> Self {
-        self.hook = Some(Arc::new(hook));
+        self.hook = Some(RetryHook::new(hook));
         self
     }
 
@@ -255,7 +258,7 @@ impl RetryPolicy {
                 attempt: *attempt,
                 delay,
             };
-            if hook(&planned) == RetryVerdict::Veto {
+            if (hook.0)(&planned) == RetryVerdict::Veto {
                 return RetryDecision::Stop(StopReason::Vetoed);
             }
         }

@@ -47,6 +47,14 @@ impl Timestamp {
     /// Parses an RFC 3339 date-time: `2015-07-31T04:00:00Z`,
     /// `2015-07-31T04:00:00.123+02:00`.
     pub fn parse_rfc3339(input: &str) -> Result<Self, TimestampError> {
+        // `time` accepts any character between the date and the time
+        // (`2015-07-31a04:00:00Z`); RFC 3339 allows only `T` (or `t`).
+        if input.len() > 10 && !matches!(input.as_bytes()[10], b'T' | b't') {
+            return Err(TimestampError {
+                format: "RFC 3339",
+                reason: "the date and the time must be separated by 'T'".to_owned(),
+            });
+        }
         OffsetDateTime::parse(input, &Rfc3339)
             .map(Timestamp)
             .map_err(|err| TimestampError {
@@ -57,12 +65,19 @@ impl Timestamp {
 
     /// Parses an RFC 2822 date: `Fri, 31 Jul 2015 04:00:00 +0000`.
     pub fn parse_rfc2822(input: &str) -> Result<Self, TimestampError> {
-        OffsetDateTime::parse(input, &Rfc2822)
-            .map(Timestamp)
-            .map_err(|err| TimestampError {
-                format: "RFC 2822",
-                reason: err.to_string(),
-            })
+        let parsed = OffsetDateTime::parse(input, &Rfc2822).map_err(|err| TimestampError {
+            format: "RFC 2822",
+            reason: err.to_string(),
+        })?;
+        // `time` drops the sign of a numeric offset whose hours are zero
+        // (`-0030` becomes `+0030`), which moves the instant by up to two
+        // hours. Re-read a numeric zone here and re-anchor the local time.
+        match numeric_zone(input) {
+            Some(offset) if offset != parsed.offset() => Ok(Timestamp(
+                time::PrimitiveDateTime::new(parsed.date(), parsed.time()).assume_offset(offset),
+            )),
+            _ => Ok(Timestamp(parsed)),
+        }
     }
 
     /// Wraps a `time` value (for callers that have a clock; the core has none).
@@ -95,6 +110,21 @@ impl Timestamp {
             .format(&Rfc2822)
             .unwrap_or_else(|_| format!("{:?}", self.0))
     }
+}
+
+/// The `+HHMM` / `-HHMM` zone at the end of an RFC 2822 date, if numeric.
+fn numeric_zone(input: &str) -> Option<time::UtcOffset> {
+    let zone = input.trim_end().rsplit(' ').next()?.as_bytes();
+    let [sign @ (b'+' | b'-'), digits @ ..] = zone else {
+        return None;
+    };
+    if digits.len() != 4 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let number = |i: usize| i8::try_from((digits[i] - b'0') * 10 + (digits[i + 1] - b'0')).ok();
+    let (hours, minutes) = (number(0)?, number(2)?);
+    let sign = if *sign == b'-' { -1 } else { 1 };
+    time::UtcOffset::from_hms(sign * hours, sign * minutes, 0).ok()
 }
 
 impl FromStr for Timestamp {
@@ -219,6 +249,27 @@ mod tests {
         let t = Timestamp::parse_rfc2822("Fri, 31 Jul 2015 04:00:00 -0700").unwrap();
         assert_eq!(t.unix_timestamp(), 1_438_315_200 + 7 * 3600);
         assert_eq!(t.to_rfc2822(), "Fri, 31 Jul 2015 04:00:00 -0700");
+    }
+
+    #[test]
+    fn negative_offsets_under_an_hour_keep_their_sign() {
+        // Found by the property tests against chrono: `time` alone reads
+        // these as +00:30 / +00:01.
+        let t = Timestamp::parse_rfc2822("Thu, 01 Jan 1970 00:00:00 -0030").unwrap();
+        assert_eq!(t.unix_timestamp(), 1800);
+        assert_eq!(t.as_offset_date_time().offset().whole_seconds(), -1800);
+        assert_eq!(t.to_rfc2822(), "Thu, 01 Jan 1970 00:00:00 -0030");
+        let t = Timestamp::parse_rfc2822("Thu, 01 Jan 1970 00:00:00 -0001").unwrap();
+        assert_eq!(t.unix_timestamp(), 60);
+    }
+
+    #[test]
+    fn only_t_separates_date_and_time() {
+        // Found by the property tests against chrono: `time` alone accepts
+        // any character here.
+        assert!(Timestamp::parse_rfc3339("1970-01-01a00:00:00Z").is_err());
+        assert!(Timestamp::parse_rfc3339("1970-01-01 00:00:00Z").is_err());
+        assert!(Timestamp::parse_rfc3339("1970-01-01t00:00:00Z").is_ok());
     }
 
     #[test]

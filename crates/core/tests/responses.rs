@@ -1,0 +1,387 @@
+//! Responses, from fixtures written to the spec: each status and body shape a
+//! caller can meet, and what it turns into.
+
+use http::{Response, StatusCode};
+use twilio_accounts_core::{
+    AuthToken, BodyKind, CreateSecondaryAuthToken, Credentials, DecodeErrorKind,
+    DeleteSecondaryAuthToken, Endpoint, Error, ListCredentialPublicKeys, PromoteAuthToken,
+    RequestContext,
+};
+
+const SID: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const REQUEST_ID: &str = "RQ0123456789abcdef0123456789abcdef";
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn context() -> RequestContext {
+    RequestContext::new(
+        Credentials::auth_token(
+            SID.parse().unwrap(),
+            AuthToken::new("0123456789abcdef0123456789abcdef").unwrap(),
+        ),
+        Endpoint::default(),
+    )
+}
+
+fn response(status: u16, body: Vec<u8>) -> Response<Vec<u8>> {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .header("twilio-request-id", REQUEST_ID)
+        .body(body)
+        .unwrap()
+}
+
+#[test]
+fn promote_200_gives_the_new_primary() {
+    let reply = context()
+        .parse_response(
+            &PromoteAuthToken::new(),
+            response(200, fixture("promote_200.json")),
+        )
+        .unwrap();
+    let promotion = &reply.value;
+    assert_eq!(
+        promotion.auth_token.expose_secret(),
+        "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+    );
+    assert_eq!(promotion.account_sid.unwrap().as_str(), SID);
+    assert_eq!(
+        promotion.date_created.unwrap().unix_timestamp(),
+        1_438_315_200
+    );
+    assert_eq!(
+        promotion.date_updated.unwrap().unix_timestamp(),
+        1_438_315_200
+    );
+    assert_eq!(
+        promotion.url.as_deref(),
+        Some("https://accounts.twilio.com/v1/AuthTokens/Promote")
+    );
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.request_id.as_deref(), Some(REQUEST_ID));
+}
+
+#[test]
+fn create_201_gives_the_secondary() {
+    let reply = context()
+        .parse_response(
+            &CreateSecondaryAuthToken::new(),
+            response(201, fixture("secondary_201.json")),
+        )
+        .unwrap();
+    assert_eq!(
+        reply.value.secondary_auth_token.expose_secret(),
+        "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+    );
+    assert_eq!(reply.status, StatusCode::CREATED);
+}
+
+#[test]
+fn unknown_fields_are_ignored_and_null_dates_are_none() {
+    let reply = context()
+        .parse_response(
+            &CreateSecondaryAuthToken::new(),
+            response(201, fixture("secondary_201_extra_fields.json")),
+        )
+        .unwrap();
+    assert_eq!(
+        reply.value.secondary_auth_token.expose_secret(),
+        "c0ffeec0ffeec0ffeec0ffeec0ffee00"
+    );
+    assert_eq!(reply.value.date_updated, None);
+}
+
+#[test]
+fn delete_204_is_unit_and_ignores_any_body() {
+    let reply = context()
+        .parse_response(&DeleteSecondaryAuthToken::new(), response(204, Vec::new()))
+        .unwrap();
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    assert!(
+        context()
+            .parse_response(
+                &DeleteSecondaryAuthToken::new(),
+                response(200, b"not json".to_vec())
+            )
+            .is_ok()
+    );
+}
+
+#[test]
+fn a_success_without_its_token_is_an_error() {
+    for name in [
+        "secondary_201_missing_token.json",
+        "secondary_201_null_token.json",
+    ] {
+        let err = context()
+            .parse_response(
+                &CreateSecondaryAuthToken::new(),
+                response(201, fixture(name)),
+            )
+            .unwrap_err();
+        let Error::Decode(decode) = &err else {
+            panic!("{name}: {err:?}")
+        };
+        assert_eq!(decode.kind, DecodeErrorKind::MissingField, "{name}");
+        assert_eq!(decode.path, "secondary_auth_token");
+        assert_eq!(decode.request_id.as_deref(), Some(REQUEST_ID));
+        assert!(err.to_string().contains("secondary_auth_token"));
+    }
+    let err = context()
+        .parse_response(&PromoteAuthToken::new(), response(200, b"{}".to_vec()))
+        .unwrap_err();
+    assert!(matches!(&err, Error::Decode(d) if d.path == "auth_token"));
+}
+
+#[test]
+fn truncated_json_is_reported_without_its_text() {
+    let body = fixture("promote_200_truncated.json");
+    let err = context()
+        .parse_response(&PromoteAuthToken::new(), response(200, body))
+        .unwrap_err();
+    let Error::Decode(decode) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(decode.kind, DecodeErrorKind::Truncated);
+    assert_eq!(decode.line, 1);
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains("c0ffee"), "{text}");
+    assert!(text.contains("cut short"));
+}
+
+#[test]
+fn empty_success_body_is_a_decode_error() {
+    let err = context()
+        .parse_response(&PromoteAuthToken::new(), response(200, Vec::new()))
+        .unwrap_err();
+    assert!(matches!(&err, Error::Decode(d) if d.kind == DecodeErrorKind::Truncated));
+}
+
+#[test]
+fn non_json_success_body_is_a_syntax_error() {
+    let err = context()
+        .parse_response(
+            &PromoteAuthToken::new(),
+            response(200, b"<html>ok</html>".to_vec()),
+        )
+        .unwrap_err();
+    assert!(matches!(&err, Error::Decode(d) if d.kind == DecodeErrorKind::Syntax));
+}
+
+#[test]
+fn a_token_beside_a_malformed_field_is_salvaged_not_lost() {
+    let err = context()
+        .parse_response(
+            &CreateSecondaryAuthToken::new(),
+            response(201, fixture("secondary_201_bad_date.json")),
+        )
+        .unwrap_err();
+    let Error::Decode(decode) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(decode.kind, DecodeErrorKind::InvalidField);
+    assert_eq!(decode.path, "date_created");
+    assert_eq!(
+        decode.salvaged_token().unwrap().expose_secret(),
+        "c0ffeec0ffeec0ffeec0ffeec0ffee00"
+    );
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains("c0ffee"), "{text}");
+    assert!(!text.contains("31/07/2015"), "{text}");
+}
+
+#[test]
+fn error_401_is_authentication_failed() {
+    let err = context()
+        .parse_response(
+            &PromoteAuthToken::new(),
+            response(401, fixture("error_401_20003.json")),
+        )
+        .unwrap_err();
+    assert!(err.is_authentication_failed());
+    assert_eq!(err.code(), Some(20003));
+    assert_eq!(err.request_id(), Some(REQUEST_ID));
+    let Error::Api(api) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(api.message, "Authenticate");
+    assert_eq!(
+        api.more_info.as_deref(),
+        Some("https://www.twilio.com/docs/errors/20003")
+    );
+}
+
+#[test]
+fn error_401_with_an_api_key_hints_at_standard_keys() {
+    let context = RequestContext::new(
+        Credentials::api_key(
+            SID.parse().unwrap(),
+            "SKbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb".parse().unwrap(),
+            twilio_accounts_core::ApiKeySecret::new("secret").unwrap(),
+        ),
+        Endpoint::default(),
+    );
+    let err = context
+        .parse_response(
+            &PromoteAuthToken::new(),
+            response(401, fixture("error_401_20003.json")),
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("Standard API keys cannot manage Auth Tokens"),
+        "{err}"
+    );
+}
+
+#[test]
+fn error_404_on_promote_is_nothing_to_promote() {
+    let err = context()
+        .parse_response(
+            &PromoteAuthToken::new(),
+            response(404, fixture("error_404_20404.json")),
+        )
+        .unwrap_err();
+    assert!(err.is_nothing_to_promote());
+    assert_eq!(err.code(), Some(20404));
+}
+
+#[test]
+fn error_429_is_rate_limited_with_or_without_retry_after() {
+    let mut with = response(429, fixture("error_429_20429.json"));
+    with.headers_mut()
+        .insert("retry-after", "3".parse().unwrap());
+    for r in [with, response(429, fixture("error_429_20429.json"))] {
+        let err = context()
+            .parse_response(&PromoteAuthToken::new(), r)
+            .unwrap_err();
+        assert!(err.is_rate_limited());
+    }
+    // A bare 429 without a Twilio body is still rate limiting.
+    let err = context()
+        .parse_response(&PromoteAuthToken::new(), response(429, Vec::new()))
+        .unwrap_err();
+    assert!(err.is_rate_limited());
+}
+
+#[test]
+fn error_500_with_html_keeps_the_status_not_the_page() {
+    let mut r = response(500, fixture("error_500.html"));
+    r.headers_mut()
+        .insert("content-type", "text/html".parse().unwrap());
+    let err = context()
+        .parse_response(&PromoteAuthToken::new(), r)
+        .unwrap_err();
+    let Error::UnexpectedResponse(u) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(u.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(u.body, BodyKind::Html);
+    assert!(!err.to_string().contains("Internal Server Error</h1>"));
+}
+
+#[test]
+fn error_with_an_empty_body() {
+    let err = context()
+        .parse_response(&PromoteAuthToken::new(), response(503, Vec::new()))
+        .unwrap_err();
+    assert!(matches!(&err, Error::UnexpectedResponse(u) if u.body == BodyKind::Empty));
+    assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+}
+
+#[test]
+fn error_details_are_kept() {
+    let err = context()
+        .parse_response(
+            &CreateSecondaryAuthToken::new(),
+            response(400, fixture("error_400_details.json")),
+        )
+        .unwrap_err();
+    let Error::Api(api) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        api.details.as_ref().unwrap()["parameter"],
+        serde_json::json!("Foo")
+    );
+}
+
+#[test]
+fn problem_details_are_recognised() {
+    let err = context()
+        .parse_response(
+            &ListCredentialPublicKeys::new(),
+            response(422, fixture("problem_422.json")),
+        )
+        .unwrap_err();
+    let Error::Problem(problem) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(problem.code, Some(20001));
+    assert_eq!(
+        problem.detail.as_deref(),
+        Some("PageSize must be at most 1000")
+    );
+}
+
+#[test]
+fn pages_decode_and_follow_only_same_host_links() {
+    let empty = context()
+        .parse_response(
+            &ListCredentialPublicKeys::new(),
+            response(200, fixture("public_keys_empty.json")),
+        )
+        .unwrap()
+        .value;
+    assert!(empty.items.is_empty());
+    assert_eq!(
+        ListCredentialPublicKeys::next_page(&Endpoint::default(), &empty).unwrap(),
+        None
+    );
+
+    let full = context()
+        .parse_response(
+            &ListCredentialPublicKeys::new(),
+            response(200, fixture("public_keys_full.json")),
+        )
+        .unwrap()
+        .value;
+    assert_eq!(full.items.len(), 1);
+    assert_eq!(
+        full.items[0].sid.unwrap().as_str(),
+        "CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    );
+    let next = ListCredentialPublicKeys::next_page(&Endpoint::default(), &full)
+        .unwrap()
+        .unwrap();
+    let request = context().build_request(&next).unwrap();
+    assert_eq!(
+        request.uri(),
+        "https://accounts.twilio.com/v1/Credentials/PublicKeys?PageSize=50&Page=1&PageToken=PAaaa"
+    );
+
+    let mut foreign = full.clone();
+    foreign.next_page_url = Some("https://evil.example/v1/Credentials/PublicKeys".into());
+    assert!(ListCredentialPublicKeys::next_page(&Endpoint::default(), &foreign).is_err());
+}
+
+#[test]
+fn redirects_are_errors_that_name_the_target() {
+    let r = Response::builder()
+        .status(301)
+        .header(
+            "location",
+            "https://elsewhere.example/v1/AuthTokens/Promote",
+        )
+        .body(Vec::new())
+        .unwrap();
+    let err = context()
+        .parse_response(&PromoteAuthToken::new(), r)
+        .unwrap_err();
+    assert!(matches!(&err, Error::UnexpectedResponse(u) if u.location.is_some()));
+    assert!(err.to_string().contains("never followed"));
+}
