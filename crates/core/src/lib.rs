@@ -67,7 +67,7 @@
 //! ## Modules
 //! One concept each: [`sid`], [`secret`], [`credentials`], [`timestamp`],
 //! [`endpoint`], [`user_agent`], [`operation`], [`context`], [`auth_token`],
-//! [`public_key`], [`error`], [`retry`], [`transport`].
+//! [`public_key`], [`error`], [`retry`], [`transport`], [`rotation`].
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -80,6 +80,7 @@ pub mod error;
 pub mod operation;
 pub mod public_key;
 pub mod retry;
+pub mod rotation;
 pub mod secret;
 pub mod sid;
 pub mod timestamp;

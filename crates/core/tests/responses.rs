@@ -11,9 +11,11 @@ use twilio_accounts_core::{
 const SID: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 const REQUEST_ID: &str = "RQ0123456789abcdef0123456789abcdef";
 
-fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+/// A fixture from tests/fixtures, compiled in (the core's lint bans file reads).
+macro_rules! fixture {
+    ($name:literal) => {
+        include_bytes!(concat!("fixtures/", $name)).to_vec()
+    };
 }
 
 fn context() -> RequestContext {
@@ -40,7 +42,7 @@ fn promote_200_gives_the_new_primary() {
     let reply = context()
         .parse_response(
             &PromoteAuthToken::new(),
-            response(200, fixture("promote_200.json")),
+            response(200, fixture!("promote_200.json")),
         )
         .unwrap();
     let promotion = &reply.value;
@@ -70,7 +72,7 @@ fn create_201_gives_the_secondary() {
     let reply = context()
         .parse_response(
             &CreateSecondaryAuthToken::new(),
-            response(201, fixture("secondary_201.json")),
+            response(201, fixture!("secondary_201.json")),
         )
         .unwrap();
     assert_eq!(
@@ -85,7 +87,7 @@ fn unknown_fields_are_ignored_and_null_dates_are_none() {
     let reply = context()
         .parse_response(
             &CreateSecondaryAuthToken::new(),
-            response(201, fixture("secondary_201_extra_fields.json")),
+            response(201, fixture!("secondary_201_extra_fields.json")),
         )
         .unwrap();
     assert_eq!(
@@ -113,15 +115,12 @@ fn delete_204_is_unit_and_ignores_any_body() {
 
 #[test]
 fn a_success_without_its_token_is_an_error() {
-    for name in [
-        "secondary_201_missing_token.json",
-        "secondary_201_null_token.json",
+    for (name, body) in [
+        ("missing", fixture!("secondary_201_missing_token.json")),
+        ("null", fixture!("secondary_201_null_token.json")),
     ] {
         let err = context()
-            .parse_response(
-                &CreateSecondaryAuthToken::new(),
-                response(201, fixture(name)),
-            )
+            .parse_response(&CreateSecondaryAuthToken::new(), response(201, body))
             .unwrap_err();
         let Error::Decode(decode) = &err else {
             panic!("{name}: {err:?}")
@@ -139,7 +138,7 @@ fn a_success_without_its_token_is_an_error() {
 
 #[test]
 fn truncated_json_is_reported_without_its_text() {
-    let body = fixture("promote_200_truncated.json");
+    let body = fixture!("promote_200_truncated.json");
     let err = context()
         .parse_response(&PromoteAuthToken::new(), response(200, body))
         .unwrap_err();
@@ -177,7 +176,7 @@ fn a_token_beside_a_malformed_field_is_salvaged_not_lost() {
     let err = context()
         .parse_response(
             &CreateSecondaryAuthToken::new(),
-            response(201, fixture("secondary_201_bad_date.json")),
+            response(201, fixture!("secondary_201_bad_date.json")),
         )
         .unwrap_err();
     let Error::Decode(decode) = &err else {
@@ -199,7 +198,7 @@ fn error_401_is_authentication_failed() {
     let err = context()
         .parse_response(
             &PromoteAuthToken::new(),
-            response(401, fixture("error_401_20003.json")),
+            response(401, fixture!("error_401_20003.json")),
         )
         .unwrap_err();
     assert!(err.is_authentication_failed());
@@ -228,7 +227,7 @@ fn error_401_with_an_api_key_hints_at_standard_keys() {
     let err = context
         .parse_response(
             &PromoteAuthToken::new(),
-            response(401, fixture("error_401_20003.json")),
+            response(401, fixture!("error_401_20003.json")),
         )
         .unwrap_err();
     assert!(
@@ -243,7 +242,7 @@ fn error_404_on_promote_is_nothing_to_promote() {
     let err = context()
         .parse_response(
             &PromoteAuthToken::new(),
-            response(404, fixture("error_404_20404.json")),
+            response(404, fixture!("error_404_20404.json")),
         )
         .unwrap_err();
     assert!(err.is_nothing_to_promote());
@@ -252,10 +251,10 @@ fn error_404_on_promote_is_nothing_to_promote() {
 
 #[test]
 fn error_429_is_rate_limited_with_or_without_retry_after() {
-    let mut with = response(429, fixture("error_429_20429.json"));
+    let mut with = response(429, fixture!("error_429_20429.json"));
     with.headers_mut()
         .insert("retry-after", "3".parse().unwrap());
-    for r in [with, response(429, fixture("error_429_20429.json"))] {
+    for r in [with, response(429, fixture!("error_429_20429.json"))] {
         let err = context()
             .parse_response(&PromoteAuthToken::new(), r)
             .unwrap_err();
@@ -270,7 +269,7 @@ fn error_429_is_rate_limited_with_or_without_retry_after() {
 
 #[test]
 fn error_500_with_html_keeps_the_status_not_the_page() {
-    let mut r = response(500, fixture("error_500.html"));
+    let mut r = response(500, fixture!("error_500.html"));
     r.headers_mut()
         .insert("content-type", "text/html".parse().unwrap());
     let err = context()
@@ -298,7 +297,7 @@ fn error_details_are_kept() {
     let err = context()
         .parse_response(
             &CreateSecondaryAuthToken::new(),
-            response(400, fixture("error_400_details.json")),
+            response(400, fixture!("error_400_details.json")),
         )
         .unwrap_err();
     let Error::Api(api) = &err else {
@@ -315,7 +314,7 @@ fn problem_details_are_recognised() {
     let err = context()
         .parse_response(
             &ListCredentialPublicKeys::new(),
-            response(422, fixture("problem_422.json")),
+            response(422, fixture!("problem_422.json")),
         )
         .unwrap_err();
     let Error::Problem(problem) = &err else {
@@ -333,7 +332,7 @@ fn pages_decode_and_follow_only_same_host_links() {
     let empty = context()
         .parse_response(
             &ListCredentialPublicKeys::new(),
-            response(200, fixture("public_keys_empty.json")),
+            response(200, fixture!("public_keys_empty.json")),
         )
         .unwrap()
         .value;
@@ -346,7 +345,7 @@ fn pages_decode_and_follow_only_same_host_links() {
     let full = context()
         .parse_response(
             &ListCredentialPublicKeys::new(),
-            response(200, fixture("public_keys_full.json")),
+            response(200, fixture!("public_keys_full.json")),
         )
         .unwrap()
         .value;

@@ -1,0 +1,1167 @@
+//! A crash-safe Auth Token rotation, as a state machine.
+//!
+//! A rotation replaces the primary Auth Token with no outage and never loses
+//! a token:
+//!
+//! 1. check that the current credentials authenticate;
+//! 2. create a secondary token;
+//! 3. hand it to the caller's sink, and go on only once the sink has it;
+//! 4. check that the new token authenticates;
+//! 5. wait for the go-ahead (the new token is deployed everywhere);
+//! 6. promote;
+//! 7. check that the new token authenticates (with backoff: a new primary can
+//!    be refused for a moment) and the old one is refused (20003);
+//! 8. settle: Twilio documents that Services and Functions holding the token
+//!    need about a minute to catch up;
+//! 9. report.
+//!
+//! [`Rotation`] does no I/O. Each call to [`Rotation::next`] takes the
+//! outcome of the previous [`Action`] and returns the next one: persist the
+//! journal, make an API call, deliver the token, wait. The driver (the CLI,
+//! or any program) carries the actions out; [`perform_blocking`] and
+//! [`perform_async`] make the API calls through any transport.
+//!
+//! ## Journal and resume
+//! Before every step that changes Twilio, the machine asks the driver to
+//! persist a [`Journal`]; [`Rotation::resume`] continues from it after a
+//! crash, a kill or a dropped connection:
+//! - a create whose answer was lost cannot be recovered (there is no GET):
+//!   the secondary is deleted (idempotent) and created again — nothing was
+//!   deployed with it yet;
+//! - a promote whose answer was lost is probed: if the old token is refused
+//!   the promote happened, if it still authenticates it did not;
+//! - whatever happens, the token that ends up primary is one the sink has.
+//!
+//! The journal holds the old and the new token once the sink has the new
+//! one (resuming needs them to probe): drivers must store it owner-only.
+//!
+//! ## Existing secondary
+//! Twilio has no way to ask whether a secondary token exists, and whether
+//! creating one replaces or refuses an existing one is unconfirmed. So:
+//! with `replace_existing_secondary` the machine deletes any secondary first;
+//! without it, a refused create (a 4xx other than 401/429) stops the
+//! rotation, saying that a secondary probably exists. If Twilio replaces
+//! silently, nothing can detect it; the rotation then simply uses the new
+//! token.
+//!
+//! ```
+//! use twilio_accounts_core::rotation::{Action, CallKind, CallResult, Input, Rotation, RotationConfig};
+//! use twilio_accounts_core::{AuthToken, Credentials};
+//!
+//! let credentials = Credentials::auth_token(
+//!     "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?,
+//!     AuthToken::new("0ld70ken0ld70ken0ld70ken0ld70ken")?,
+//! );
+//! let config = RotationConfig { wait_for_go_ahead: false, ..RotationConfig::default() };
+//! let mut rotation = Rotation::new(credentials, config);
+//! // Step 1: a read-only call proves the current credentials work.
+//! let Action::Call(call) = rotation.next(Input::Start) else { unreachable!() };
+//! assert_eq!(call.kind, CallKind::Verify);
+//! let action = rotation.next(Input::Called(Ok(CallResult::Verified)));
+//! // Step 2 is journalled before it is made.
+//! assert!(matches!(action, Action::Persist(_)));
+//! # Ok::<(), twilio_accounts_core::Error>(())
+//! ```
+
+use std::fmt;
+use std::time::Duration;
+
+use zeroize::Zeroizing;
+
+use crate::auth_token::{CreateSecondaryAuthToken, DeleteSecondaryAuthToken, PromoteAuthToken};
+use crate::context::RequestContext;
+use crate::credentials::Credentials;
+use crate::error::Error;
+use crate::public_key::ListCredentialPublicKeys;
+use crate::retry::RetryPolicy;
+use crate::secret::AuthToken;
+use crate::sid::AccountSid;
+use crate::transport::{AsyncTransport, BlockingTransport, send_async, send_blocking};
+
+/// The journal's format version.
+pub const JOURNAL_VERSION: u32 = 1;
+
+/// How many times a lost create is retried (delete, then create again).
+const MAX_CREATE_RETRIES: u32 = 3;
+
+/// Choices the caller makes about a rotation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RotationConfig {
+    /// Delete any existing secondary before creating ours.
+    pub replace_existing_secondary: bool,
+    /// Stop after step 4 until the caller says go ([`Input::GoAhead`]).
+    pub wait_for_go_ahead: bool,
+    /// How long to wait after promotion (step 8). Zero skips it.
+    pub settle: Duration,
+    /// Sent as `SuppressEmailNotification` on every call that changes tokens.
+    pub suppress_email_notification: Option<bool>,
+    /// Attempts to see the new token accepted and the old one refused after
+    /// promotion.
+    pub verify_attempts: u32,
+    /// The first wait between those attempts; it doubles each time.
+    pub verify_delay: Duration,
+}
+
+impl Default for RotationConfig {
+    /// Waits for the go-ahead, settles 60 s, 6 verification attempts from 500 ms.
+    fn default() -> Self {
+        RotationConfig {
+            replace_existing_secondary: false,
+            wait_for_go_ahead: true,
+            settle: Duration::from_secs(60),
+            suppress_email_notification: None,
+            verify_attempts: 6,
+            verify_delay: Duration::from_millis(500),
+        }
+    }
+}
+
+/// The nine steps, for progress output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum RotationStep {
+    /// 1. Check the current credentials.
+    CheckCurrent = 1,
+    /// 2. Create the secondary token.
+    CreateSecondary = 2,
+    /// 3. Hand the token to the sink.
+    Deliver = 3,
+    /// 4. Check the new token.
+    CheckNew = 4,
+    /// 5. Wait for the go-ahead.
+    GoAhead = 5,
+    /// 6. Promote.
+    Promote = 6,
+    /// 7. Check the new token and that the old one is refused.
+    CheckPromoted = 7,
+    /// 8. Let Twilio's services catch up.
+    Settle = 8,
+    /// 9. Done.
+    Done = 9,
+}
+
+impl RotationStep {
+    /// The step's number, 1 to 9.
+    pub fn number(self) -> u8 {
+        self as u8
+    }
+
+    /// What the step does, for people.
+    pub fn describe(self) -> &'static str {
+        match self {
+            RotationStep::CheckCurrent => "check the current credentials",
+            RotationStep::CreateSecondary => "create a secondary Auth Token",
+            RotationStep::Deliver => "hand the new token to its destination",
+            RotationStep::CheckNew => "check the new token authenticates",
+            RotationStep::GoAhead => "wait for the go-ahead to promote",
+            RotationStep::Promote => "promote the new token to primary",
+            RotationStep::CheckPromoted => "check the new token works and the old one is refused",
+            RotationStep::Settle => "let Twilio's services catch up",
+            RotationStep::Done => "done",
+        }
+    }
+}
+
+/// An API call the driver must make, and with which credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    /// Which call.
+    pub kind: CallKind,
+    /// The credentials to authenticate it with.
+    pub credentials: Credentials,
+    /// `SuppressEmailNotification` for calls that change tokens.
+    pub suppress_email_notification: Option<bool>,
+}
+
+/// The calls a rotation makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    /// A read-only call (`GET /v1/Credentials/PublicKeys?PageSize=1`).
+    Verify,
+    /// `POST /v1/AuthTokens/Secondary`.
+    CreateSecondary,
+    /// `DELETE /v1/AuthTokens/Secondary`; a 404 counts as deleted.
+    DeleteSecondary,
+    /// `POST /v1/AuthTokens/Promote`.
+    Promote,
+}
+
+/// What a successful call produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallResult {
+    /// The credentials authenticated.
+    Verified,
+    /// A secondary was created.
+    Created(AuthToken),
+    /// The secondary is gone (deleted now, or there was none).
+    Deleted,
+    /// The secondary is now primary.
+    Promoted(AuthToken),
+}
+
+/// What the driver reports back.
+#[derive(Debug)]
+pub enum Input {
+    /// Begin (the first call to [`Rotation::next`]).
+    Start,
+    /// The journal was stored durably.
+    Persisted,
+    /// The call's result.
+    Called(Result<CallResult, Error>),
+    /// The sink has the token durably.
+    Delivered,
+    /// The sink failed; the reason is shown to the user (no secret in it).
+    DeliveryFailed(String),
+    /// The user said go.
+    GoAhead,
+    /// The user declined to promote now.
+    Declined,
+    /// The wait is over.
+    Waited,
+}
+
+/// What the driver must do next.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Action {
+    /// Store the journal durably (owner-only, atomic), then [`Input::Persisted`].
+    Persist(Journal),
+    /// Make the call, then [`Input::Called`].
+    Call(Call),
+    /// Hand the token to the sink, then [`Input::Delivered`] or [`Input::DeliveryFailed`].
+    Deliver(AuthToken),
+    /// Ask the user, then [`Input::GoAhead`] or [`Input::Declined`].
+    AwaitGoAhead,
+    /// Wait (backoff while verifying), then [`Input::Waited`].
+    Wait(Duration),
+    /// Wait out the settle period, showing progress, then [`Input::Waited`].
+    Settle(Duration),
+    /// Finished: the new token is primary and the sink has it.
+    Finished(RotationReport),
+    /// Stopped: what happened and what to do.
+    Failed(RotationFailure),
+}
+
+/// The durable state of a rotation.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Journal {
+    /// The account being rotated.
+    pub account_sid: AccountSid,
+    /// Where the rotation is.
+    pub phase: JournalPhase,
+    /// The token being replaced, when known (not with API-key credentials).
+    pub old_token: Option<AuthToken>,
+    /// The new token, once the sink has it.
+    pub new_token: Option<AuthToken>,
+}
+
+/// Where a journalled rotation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JournalPhase {
+    /// A create is about to be sent (or was sent; its answer may be lost).
+    Creating,
+    /// The sink has the new token; it is a secondary.
+    Delivered,
+    /// A promote is about to be sent (or was sent; its answer may be lost).
+    Promoting,
+    /// The promote succeeded.
+    Promoted,
+    /// The rotation finished.
+    Done,
+}
+
+/// Why a journal could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum JournalError {
+    /// Not the JSON a journal is written as.
+    #[error(
+        "the state file is not a rotation journal ({0}); it was not written by this tool or is damaged"
+    )]
+    Malformed(String),
+    /// Written by a newer version.
+    #[error(
+        "the state file has format version {0}, newer than this tool understands; upgrade twilio-accounts"
+    )]
+    UnsupportedVersion(u32),
+    /// For another account than the credentials.
+    #[error("the state file is for account {journal}, but the credentials are for {credentials}")]
+    OtherAccount {
+        /// The journal's account.
+        journal: AccountSid,
+        /// The credentials' account.
+        credentials: AccountSid,
+    },
+}
+
+/// The journal as written. Tokens are written through `expose_secret`, the
+/// one deliberate place where a token leaves memory; `AuthToken` itself is
+/// not `Serialize`.
+#[derive(serde::Serialize)]
+struct JournalOut<'a> {
+    version: u32,
+    account_sid: AccountSid,
+    phase: &'static str,
+    old_token: Option<&'a str>,
+    new_token: Option<&'a str>,
+}
+
+#[derive(serde::Deserialize)]
+struct JournalIn {
+    version: u32,
+    account_sid: AccountSid,
+    phase: String,
+    #[serde(default)]
+    old_token: Option<AuthToken>,
+    #[serde(default)]
+    new_token: Option<AuthToken>,
+}
+
+impl Journal {
+    /// The journal as JSON bytes, wiped when dropped. It contains tokens:
+    /// store it owner-only.
+    pub fn to_json(&self) -> Zeroizing<Vec<u8>> {
+        let file = JournalOut {
+            version: JOURNAL_VERSION,
+            account_sid: self.account_sid,
+            phase: match self.phase {
+                JournalPhase::Creating => "creating",
+                JournalPhase::Delivered => "delivered",
+                JournalPhase::Promoting => "promoting",
+                JournalPhase::Promoted => "promoted",
+                JournalPhase::Done => "done",
+            },
+            old_token: self.old_token.as_ref().map(AuthToken::expose_secret),
+            new_token: self.new_token.as_ref().map(AuthToken::expose_secret),
+        };
+        Zeroizing::new(serde_json::to_vec_pretty(&file).unwrap_or_default())
+    }
+
+    /// Reads a journal written by [`Journal::to_json`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self, JournalError> {
+        let file: JournalIn = serde_json::from_slice(bytes).map_err(|e| {
+            JournalError::Malformed(format!("line {}, column {}", e.line(), e.column()))
+        })?;
+        if file.version > JOURNAL_VERSION {
+            return Err(JournalError::UnsupportedVersion(file.version));
+        }
+        let phase = match file.phase.as_str() {
+            "creating" => JournalPhase::Creating,
+            "delivered" => JournalPhase::Delivered,
+            "promoting" => JournalPhase::Promoting,
+            "promoted" => JournalPhase::Promoted,
+            "done" => JournalPhase::Done,
+            _ => return Err(JournalError::Malformed("unknown phase".into())),
+        };
+        let needs_new = matches!(
+            phase,
+            JournalPhase::Delivered | JournalPhase::Promoting | JournalPhase::Promoted
+        );
+        if needs_new && file.new_token.is_none() {
+            return Err(JournalError::Malformed("the new token is missing".into()));
+        }
+        Ok(Journal {
+            account_sid: file.account_sid,
+            phase,
+            old_token: file.old_token,
+            new_token: file.new_token,
+        })
+    }
+}
+
+impl fmt::Debug for Journal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Journal")
+            .field("account_sid", &self.account_sid)
+            .field("phase", &self.phase)
+            .field("old_token", &self.old_token)
+            .field("new_token", &self.new_token)
+            .finish()
+    }
+}
+
+/// What a finished rotation did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RotationReport {
+    /// The account.
+    pub account_sid: AccountSid,
+    /// Whether the old token was seen refused after promotion (`None` when it
+    /// was unknown, with API-key credentials).
+    pub old_token_refused: Option<bool>,
+    /// How long the rotation settled.
+    pub settled: Duration,
+    /// Whether this run resumed a journalled rotation.
+    pub resumed: bool,
+    /// Things worth telling the user (no secrets).
+    pub notes: Vec<String>,
+}
+
+/// Why a rotation stopped, and what to do.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct RotationFailure {
+    /// The step that failed.
+    pub step: RotationStep,
+    /// What kind of stop.
+    pub kind: FailureKind,
+    /// The API error, when one caused it.
+    pub error: Option<Error>,
+    /// What happened, for people.
+    pub message: String,
+    /// What to do next, for people.
+    pub next: String,
+}
+
+/// Kinds of failure a driver maps to exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FailureKind {
+    /// An API call failed (see `error`).
+    Api,
+    /// A secondary token already exists and replacing it was not asked for.
+    SecondaryExists,
+    /// The sink could not take the token; the secondary was deleted again.
+    DeliveryFailed,
+    /// The user declined to promote; the new token stays secondary.
+    Declined,
+    /// The state of the account is not what the journal says.
+    Inconsistent,
+}
+
+impl fmt::Display for RotationFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "step {} ({}) failed: {}",
+            self.step.number(),
+            self.step.describe(),
+            self.message
+        )
+    }
+}
+
+impl std::error::Error for RotationFailure {}
+
+/// Where the machine is; each state knows which input it expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Start,
+    CheckingCurrent,
+    DeletingBeforeCreate,
+    PersistingCreating,
+    Creating,
+    Delivering,
+    DeletingUndelivered,
+    PersistingDelivered,
+    CheckingNew,
+    AwaitingGoAhead,
+    PersistingPromoting,
+    Promoting,
+    ProbingOld,
+    ProbingNew,
+    PersistingPromoted,
+    CheckingPromotedNew,
+    WaitingPromotedNew,
+    CheckingPromotedOld,
+    WaitingPromotedOld,
+    Settling,
+    PersistingDone,
+    Finished,
+}
+
+/// A rotation in progress. See the [module docs](self).
+#[derive(Debug)]
+pub struct Rotation {
+    config: RotationConfig,
+    credentials: Credentials,
+    account_sid: AccountSid,
+    old_token: Option<AuthToken>,
+    new_token: Option<AuthToken>,
+    state: State,
+    resumed: bool,
+    creates: u32,
+    verify_tries: u32,
+    old_refused: Option<bool>,
+    notes: Vec<String>,
+    pending_failure: Option<RotationFailure>,
+}
+
+impl Rotation {
+    /// A new rotation with the current credentials.
+    pub fn new(credentials: Credentials, config: RotationConfig) -> Self {
+        let old_token = match &credentials {
+            Credentials::AuthToken { auth_token, .. } => Some(auth_token.clone()),
+            _ => None,
+        };
+        Rotation {
+            config,
+            account_sid: *credentials.account_sid(),
+            credentials,
+            old_token,
+            new_token: None,
+            state: State::Start,
+            resumed: false,
+            creates: 0,
+            verify_tries: 0,
+            old_refused: None,
+            notes: Vec::new(),
+            pending_failure: None,
+        }
+    }
+
+    /// Continues a journalled rotation. `credentials` must be for the same
+    /// account; API calls use the journal's tokens where it has them.
+    pub fn resume(
+        journal: Journal,
+        credentials: Credentials,
+        config: RotationConfig,
+    ) -> Result<Self, JournalError> {
+        if journal.account_sid != *credentials.account_sid() {
+            return Err(JournalError::OtherAccount {
+                journal: journal.account_sid,
+                credentials: *credentials.account_sid(),
+            });
+        }
+        let mut rotation = Rotation::new(credentials, config);
+        rotation.resumed = true;
+        if journal.old_token.is_some() {
+            rotation.old_token = journal.old_token;
+        }
+        rotation.new_token = journal.new_token;
+        rotation.state = match journal.phase {
+            // The create's answer may be lost: start over from a clean slate.
+            JournalPhase::Creating => State::DeletingBeforeCreate,
+            JournalPhase::Delivered => State::CheckingNew,
+            JournalPhase::Promoting => State::ProbingOld,
+            JournalPhase::Promoted => State::CheckingPromotedNew,
+            JournalPhase::Done => State::Finished,
+        };
+        rotation.notes.push(format!(
+            "resumed a rotation that stopped while {}",
+            match journal.phase {
+                JournalPhase::Creating =>
+                    "creating the secondary token; it is replaced by a new one",
+                JournalPhase::Delivered => "waiting to promote",
+                JournalPhase::Promoting => "promoting; whether it happened is probed",
+                JournalPhase::Promoted => "checking the promoted token",
+                JournalPhase::Done => "finishing",
+            }
+        ));
+        Ok(rotation)
+    }
+
+    /// The step the rotation is at, for progress output.
+    pub fn step(&self) -> RotationStep {
+        match self.state {
+            State::Start | State::CheckingCurrent => RotationStep::CheckCurrent,
+            State::DeletingBeforeCreate | State::PersistingCreating | State::Creating => {
+                RotationStep::CreateSecondary
+            }
+            State::Delivering | State::DeletingUndelivered | State::PersistingDelivered => {
+                RotationStep::Deliver
+            }
+            State::CheckingNew => RotationStep::CheckNew,
+            State::AwaitingGoAhead => RotationStep::GoAhead,
+            State::PersistingPromoting
+            | State::Promoting
+            | State::ProbingOld
+            | State::ProbingNew => RotationStep::Promote,
+            State::PersistingPromoted
+            | State::CheckingPromotedNew
+            | State::WaitingPromotedNew
+            | State::CheckingPromotedOld
+            | State::WaitingPromotedOld => RotationStep::CheckPromoted,
+            State::Settling => RotationStep::Settle,
+            State::PersistingDone | State::Finished => RotationStep::Done,
+        }
+    }
+
+    /// The journal for the current state (what a driver would persist now).
+    pub fn journal(&self, phase: JournalPhase) -> Journal {
+        Journal {
+            account_sid: self.account_sid,
+            phase,
+            old_token: self.old_token.clone(),
+            new_token: self.new_token.clone(),
+        }
+    }
+
+    fn call(&self, kind: CallKind, credentials: Credentials) -> Action {
+        Action::Call(Call {
+            kind,
+            credentials,
+            suppress_email_notification: match kind {
+                CallKind::Verify => None,
+                _ => self.config.suppress_email_notification,
+            },
+        })
+    }
+
+    /// The credentials that work before promotion: the caller's.
+    fn current(&self) -> Credentials {
+        self.credentials.clone()
+    }
+
+    fn with_new(&self) -> Option<Credentials> {
+        self.new_token
+            .as_ref()
+            .map(|t| self.credentials.with_auth_token(t.clone()))
+    }
+
+    fn with_old(&self) -> Option<Credentials> {
+        self.old_token
+            .as_ref()
+            .map(|t| self.credentials.with_auth_token(t.clone()))
+    }
+
+    fn fail(
+        &mut self,
+        kind: FailureKind,
+        error: Option<Error>,
+        message: impl Into<String>,
+        next: impl Into<String>,
+    ) -> Action {
+        let failure = RotationFailure {
+            step: self.step(),
+            kind,
+            error,
+            message: message.into(),
+            next: next.into(),
+        };
+        self.state = State::Finished;
+        Action::Failed(failure)
+    }
+
+    fn api_failure(&mut self, error: Error, next: &str) -> Action {
+        let message = error.to_string();
+        self.fail(FailureKind::Api, Some(error), message, next)
+    }
+
+    fn unexpected(&mut self, input: &Input) -> Action {
+        self.fail(
+            FailureKind::Inconsistent,
+            None,
+            format!(
+                "the driver answered {} where the rotation expected something else",
+                input_name(input)
+            ),
+            "this is a bug in the driver; run `rotate --resume` to continue from the state file",
+        )
+    }
+
+    fn start_create(&mut self) -> Action {
+        if self.creates > MAX_CREATE_RETRIES {
+            return self.fail(
+                FailureKind::Api,
+                None,
+                "creating the secondary token kept failing without an answer",
+                "check the network, then run `rotate --resume`",
+            );
+        }
+        self.state = State::PersistingCreating;
+        Action::Persist(self.journal(JournalPhase::Creating))
+    }
+
+    fn start_promoted_checks(&mut self) -> Action {
+        self.verify_tries = 0;
+        self.state = State::PersistingPromoted;
+        Action::Persist(self.journal(JournalPhase::Promoted))
+    }
+
+    fn check_promoted_new(&mut self) -> Action {
+        self.verify_tries += 1;
+        self.state = State::CheckingPromotedNew;
+        match self.with_new() {
+            Some(creds) => self.call(CallKind::Verify, creds),
+            None => self.fail(
+                FailureKind::Inconsistent,
+                None,
+                "the new token is unknown",
+                "run `rotate` again",
+            ),
+        }
+    }
+
+    fn check_promoted_old(&mut self) -> Action {
+        match self.with_old() {
+            Some(creds) => {
+                self.verify_tries += 1;
+                self.state = State::CheckingPromotedOld;
+                self.call(CallKind::Verify, creds)
+            }
+            None => {
+                self.notes.push(
+                    "the old token is unknown (API-key credentials), so its refusal was not checked"
+                        .into(),
+                );
+                self.settle()
+            }
+        }
+    }
+
+    fn backoff(&self) -> Duration {
+        let exponent = self.verify_tries.saturating_sub(1).min(16);
+        self.config.verify_delay.saturating_mul(1 << exponent)
+    }
+
+    fn settle(&mut self) -> Action {
+        if self.config.settle.is_zero() {
+            return self.finish();
+        }
+        self.state = State::Settling;
+        Action::Settle(self.config.settle)
+    }
+
+    fn finish(&mut self) -> Action {
+        self.state = State::PersistingDone;
+        let mut journal = self.journal(JournalPhase::Done);
+        // A finished journal keeps no secrets.
+        journal.old_token = None;
+        journal.new_token = None;
+        Action::Persist(journal)
+    }
+
+    fn report(&self) -> RotationReport {
+        RotationReport {
+            account_sid: self.account_sid,
+            old_token_refused: self.old_refused,
+            settled: self.config.settle,
+            resumed: self.resumed,
+            notes: self.notes.clone(),
+        }
+    }
+
+    /// Takes the outcome of the previous action and returns the next one.
+    /// Start with [`Input::Start`]. After `Finished` or `Failed`, every call
+    /// returns the same kind of terminal action again.
+    pub fn next(&mut self, input: Input) -> Action {
+        use CallResult as R;
+        use State as S;
+        match (self.state, input) {
+            // Step 1.
+            (S::Start, Input::Start) => {
+                self.state = S::CheckingCurrent;
+                self.call(CallKind::Verify, self.current())
+            }
+            (S::CheckingCurrent, Input::Called(Ok(R::Verified))) => {
+                if self.config.replace_existing_secondary {
+                    self.state = S::DeletingBeforeCreate;
+                    self.call(CallKind::DeleteSecondary, self.current())
+                } else {
+                    self.start_create()
+                }
+            }
+            (S::CheckingCurrent, Input::Called(Err(e))) => self.api_failure(
+                e,
+                "nothing was changed; fix the credentials (or the network) and run `rotate` again",
+            ),
+            // Resume from "creating", or replace an existing secondary.
+            (S::DeletingBeforeCreate, Input::Start) => {
+                self.call(CallKind::DeleteSecondary, self.current())
+            }
+            (S::DeletingBeforeCreate, Input::Called(Ok(R::Deleted))) => self.start_create(),
+            (S::DeletingBeforeCreate, Input::Called(Err(e))) => self.api_failure(
+                e,
+                "the secondary token could not be deleted; run `rotate --resume` to try again",
+            ),
+            // Step 2.
+            (S::PersistingCreating, Input::Persisted) => {
+                self.creates += 1;
+                self.state = S::Creating;
+                self.call(CallKind::CreateSecondary, self.current())
+            }
+            (S::Creating, Input::Called(Ok(R::Created(token)))) => {
+                self.new_token = Some(token.clone());
+                self.state = S::Delivering;
+                Action::Deliver(token)
+            }
+            (S::Creating, Input::Called(Err(e))) => {
+                if e.is_outcome_unknown() || e.status().is_some_and(|s| s.is_server_error()) {
+                    // Created or not, its token is lost: start over.
+                    self.notes.push(
+                        "the answer to a create was lost; that secondary was deleted and another created"
+                            .into(),
+                    );
+                    self.state = S::DeletingBeforeCreate;
+                    self.call(CallKind::DeleteSecondary, self.current())
+                } else if e.status().is_some_and(|s| {
+                    s.is_client_error() && s.as_u16() != 401 && s.as_u16() != 429
+                }) {
+                    let message = format!(
+                        "Twilio refused to create a secondary token; one probably exists already ({e})"
+                    );
+                    self.fail(
+                        FailureKind::SecondaryExists,
+                        Some(e),
+                        message,
+                        "if nobody else is rotating this account, run `rotate --replace-existing-secondary`",
+                    )
+                } else {
+                    self.api_failure(
+                        e,
+                        "no token was created; run `rotate` again (or `rotate --resume`)",
+                    )
+                }
+            }
+            // Step 3.
+            (S::Delivering, Input::Delivered) => {
+                self.state = S::PersistingDelivered;
+                Action::Persist(self.journal(JournalPhase::Delivered))
+            }
+            (S::Delivering, Input::DeliveryFailed(reason)) => {
+                self.pending_failure = Some(RotationFailure {
+                    step: RotationStep::Deliver,
+                    kind: FailureKind::DeliveryFailed,
+                    error: None,
+                    message: format!("the new token could not be handed over: {reason}"),
+                    next: "the unused secondary token was deleted; fix the destination and run `rotate` again".into(),
+                });
+                self.new_token = None;
+                self.state = S::DeletingUndelivered;
+                self.call(CallKind::DeleteSecondary, self.current())
+            }
+            (S::DeletingUndelivered, Input::Called(result)) => {
+                let mut failure = self.pending_failure.take().unwrap_or(RotationFailure {
+                    step: RotationStep::Deliver,
+                    kind: FailureKind::DeliveryFailed,
+                    error: None,
+                    message: "the new token could not be handed over".into(),
+                    next: String::new(),
+                });
+                if let Err(e) = result {
+                    failure.next = format!(
+                        "deleting the unused secondary token also failed ({e}); run `secondary delete`, then `rotate` again"
+                    );
+                    failure.error = Some(e);
+                }
+                self.state = S::Finished;
+                Action::Failed(failure)
+            }
+            (S::PersistingDelivered, Input::Persisted) => {
+                self.state = S::CheckingNew;
+                match self.with_new() {
+                    Some(creds) => self.call(CallKind::Verify, creds),
+                    None => self.unexpected(&Input::Persisted),
+                }
+            }
+            // Step 4 (also where a resume from "delivered" starts).
+            (S::CheckingNew, Input::Start) => match self.with_new() {
+                Some(creds) => self.call(CallKind::Verify, creds),
+                None => self.unexpected(&Input::Start),
+            },
+            (S::CheckingNew, Input::Called(Ok(R::Verified))) => {
+                if self.config.wait_for_go_ahead {
+                    self.state = S::AwaitingGoAhead;
+                    Action::AwaitGoAhead
+                } else {
+                    self.state = S::PersistingPromoting;
+                    Action::Persist(self.journal(JournalPhase::Promoting))
+                }
+            }
+            (S::CheckingNew, Input::Called(Err(e))) => self.api_failure(
+                e,
+                "the new token is a secondary and the sink has it, but it did not authenticate; run `rotate --resume` to check again, or `secondary delete` to abandon",
+            ),
+            // Step 5.
+            (S::AwaitingGoAhead, Input::GoAhead) => {
+                self.state = S::PersistingPromoting;
+                Action::Persist(self.journal(JournalPhase::Promoting))
+            }
+            (S::AwaitingGoAhead, Input::Declined) => self.fail(
+                FailureKind::Declined,
+                None,
+                "not promoted: both tokens authenticate until you promote",
+                "deploy the new token, then run `rotate --resume` to promote; or `secondary delete` to abandon",
+            ),
+            // Step 6.
+            (S::PersistingPromoting, Input::Persisted) => {
+                self.state = S::Promoting;
+                self.call(CallKind::Promote, self.current())
+            }
+            (S::Promoting, Input::Called(Ok(R::Promoted(token)))) => {
+                if self.new_token.as_ref() != Some(&token) {
+                    self.notes.push(
+                        "Twilio promoted a token other than the one created by this rotation".into(),
+                    );
+                    return self.fail(
+                        FailureKind::Inconsistent,
+                        None,
+                        "the promoted token is not the one handed to the sink (another rotation ran at the same time?)",
+                        "run `verify` with the token in the sink; if it is refused, get the current token from the Twilio Console",
+                    );
+                }
+                self.start_promoted_checks()
+            }
+            (S::Promoting, Input::Called(Err(e))) => {
+                if e.is_outcome_unknown() || e.status().is_some_and(|s| s.is_server_error()) {
+                    self.notes.push(
+                        "the answer to the promote was lost; whether it happened was probed".into(),
+                    );
+                    self.probe_old()
+                } else if e.is_nothing_to_promote() {
+                    // Our secondary is gone: either promoted already (an
+                    // earlier attempt) or deleted by someone else. Probe.
+                    self.probe_old()
+                } else {
+                    self.api_failure(
+                        e,
+                        "the new token is still a secondary and the sink has it; run `rotate --resume` to promote",
+                    )
+                }
+            }
+            // Probing whether a promote happened (also where a resume from
+            // "promoting" starts).
+            (S::ProbingOld, Input::Start) => self.probe_old(),
+            (S::ProbingOld, Input::Called(Ok(R::Verified))) => {
+                // The old token still works: not promoted. Is ours still there?
+                self.state = S::ProbingNew;
+                match self.with_new() {
+                    Some(creds) => self.call(CallKind::Verify, creds),
+                    None => self.unexpected(&Input::Start),
+                }
+            }
+            (S::ProbingOld, Input::Called(Err(e))) if e.is_authentication_failed() => {
+                // The old token is refused: the promote happened.
+                self.old_refused = Some(true);
+                self.start_promoted_checks()
+            }
+            (S::ProbingOld, Input::Called(Err(e))) => self.api_failure(
+                e,
+                "could not tell whether the promote happened; run `rotate --resume` to probe again",
+            ),
+            (S::ProbingNew, Input::Called(Ok(R::Verified))) => {
+                self.state = S::PersistingPromoting;
+                Action::Persist(self.journal(JournalPhase::Promoting))
+            }
+            (S::ProbingNew, Input::Called(Err(e))) if e.is_authentication_failed() => self.fail(
+                FailureKind::Inconsistent,
+                Some(e),
+                "the old token still works and the new one is refused: the secondary was deleted before it was promoted",
+                "nothing was promoted; run `rotate` again",
+            ),
+            (S::ProbingNew, Input::Called(Err(e))) => self.api_failure(
+                e,
+                "could not tell whether the promote happened; run `rotate --resume` to probe again",
+            ),
+            // Step 7.
+            (S::PersistingPromoted, Input::Persisted) => self.check_promoted_new(),
+            (S::CheckingPromotedNew, Input::Start) => self.check_promoted_new(),
+            (S::CheckingPromotedNew, Input::Called(Ok(R::Verified))) => {
+                self.verify_tries = 0;
+                if self.old_refused == Some(true) {
+                    self.settle()
+                } else {
+                    self.check_promoted_old()
+                }
+            }
+            (S::CheckingPromotedNew, Input::Called(Err(e))) => {
+                if self.verify_tries < self.config.verify_attempts
+                    && (e.is_authentication_failed() || e.is_rate_limited() || e.is_transport())
+                {
+                    self.state = S::WaitingPromotedNew;
+                    Action::Wait(self.backoff())
+                } else {
+                    self.api_failure(
+                        e,
+                        "the new token was promoted and the sink has it, but it was refused; run `rotate --resume` in a minute to check again",
+                    )
+                }
+            }
+            (S::WaitingPromotedNew, Input::Waited) => self.check_promoted_new(),
+            (S::CheckingPromotedOld, Input::Called(Err(e))) if e.is_authentication_failed() => {
+                self.old_refused = Some(true);
+                self.settle()
+            }
+            (S::CheckingPromotedOld, Input::Called(Ok(R::Verified))) => {
+                if self.verify_tries < self.config.verify_attempts {
+                    self.state = S::WaitingPromotedOld;
+                    Action::Wait(self.backoff())
+                } else {
+                    self.old_refused = Some(false);
+                    self.notes.push(
+                        "the old token still authenticated after promotion; check the account in the Twilio Console".into(),
+                    );
+                    self.settle()
+                }
+            }
+            (S::CheckingPromotedOld, Input::Called(Err(e))) => self.api_failure(
+                e,
+                "the new token is primary and works; the check of the old token failed — run `verify` with the old token later",
+            ),
+            (S::WaitingPromotedOld, Input::Waited) => {
+                self.state = S::CheckingPromotedOld;
+                self.check_promoted_old()
+            }
+            // Step 8.
+            (S::Settling, Input::Waited) => self.finish(),
+            // Step 9.
+            (S::PersistingDone, Input::Persisted) => {
+                self.state = S::Finished;
+                Action::Finished(self.report())
+            }
+            (S::Finished, Input::Start) => {
+                // Resumed a finished journal.
+                Action::Finished(self.report())
+            }
+            (S::Finished, _) => self.fail(
+                FailureKind::Inconsistent,
+                None,
+                "the rotation has already ended",
+                "start a new rotation",
+            ),
+            (_, input) => self.unexpected(&input),
+        }
+    }
+
+    fn probe_old(&mut self) -> Action {
+        self.state = State::ProbingOld;
+        match self.with_old() {
+            Some(creds) => self.call(CallKind::Verify, creds),
+            None => self.fail(
+                FailureKind::Inconsistent,
+                None,
+                "the old token is unknown (API-key credentials), so whether the promote happened cannot be probed",
+                "run `verify` with the new token (from the sink); if it works, the rotation is complete",
+            ),
+        }
+    }
+}
+
+fn input_name(input: &Input) -> &'static str {
+    match input {
+        Input::Start => "Start",
+        Input::Persisted => "Persisted",
+        Input::Called(_) => "Called",
+        Input::Delivered => "Delivered",
+        Input::DeliveryFailed(_) => "DeliveryFailed",
+        Input::GoAhead => "GoAhead",
+        Input::Declined => "Declined",
+        Input::Waited => "Waited",
+    }
+}
+
+/// Turns a call into its result: a 404 on delete counts as deleted.
+fn call_result<T>(
+    kind: CallKind,
+    result: Result<T, Error>,
+    map: impl FnOnce(T) -> CallResult,
+) -> Result<CallResult, Error> {
+    match result {
+        Ok(value) => Ok(map(value)),
+        Err(e) if kind == CallKind::DeleteSecondary && e.is_nothing_to_promote() => {
+            Ok(CallResult::Deleted)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Makes a rotation's call through a blocking transport.
+pub fn perform_blocking(
+    context: &RequestContext,
+    call: &Call,
+    policy: &RetryPolicy,
+    jitter_seed: u64,
+    transport: &impl BlockingTransport,
+    mut sleep: impl FnMut(Duration),
+) -> Result<CallResult, Error> {
+    let context = context.with_credentials(call.credentials.clone());
+    let suppress = call.suppress_email_notification;
+    match call.kind {
+        CallKind::Verify => {
+            let op = ListCredentialPublicKeys::new().page_size(1)?;
+            call_result(
+                call.kind,
+                send_blocking(&context, &op, policy, jitter_seed, transport, &mut sleep),
+                |_| CallResult::Verified,
+            )
+        }
+        CallKind::CreateSecondary => {
+            let op = CreateSecondaryAuthToken {
+                suppress_email_notification: suppress,
+            };
+            call_result(
+                call.kind,
+                send_blocking(&context, &op, policy, jitter_seed, transport, &mut sleep),
+                |r| CallResult::Created(r.value.secondary_auth_token),
+            )
+        }
+        CallKind::DeleteSecondary => {
+            let op = DeleteSecondaryAuthToken {
+                suppress_email_notification: suppress,
+            };
+            call_result(
+                call.kind,
+                send_blocking(&context, &op, policy, jitter_seed, transport, &mut sleep),
+                |_| CallResult::Deleted,
+            )
+        }
+        CallKind::Promote => {
+            let op = PromoteAuthToken {
+                suppress_email_notification: suppress,
+            };
+            call_result(
+                call.kind,
+                send_blocking(&context, &op, policy, jitter_seed, transport, &mut sleep),
+                |r| CallResult::Promoted(r.value.auth_token),
+            )
+        }
+    }
+}
+
+/// Makes a rotation's call through an async transport.
+pub async fn perform_async<S, F>(
+    context: &RequestContext,
+    call: &Call,
+    policy: &RetryPolicy,
+    jitter_seed: u64,
+    transport: &impl AsyncTransport,
+    mut sleep: S,
+) -> Result<CallResult, Error>
+where
+    S: FnMut(Duration) -> F,
+    F: std::future::Future<Output = ()>,
+{
+    let context = context.with_credentials(call.credentials.clone());
+    let suppress = call.suppress_email_notification;
+    match call.kind {
+        CallKind::Verify => {
+            let op = ListCredentialPublicKeys::new().page_size(1)?;
+            call_result(
+                call.kind,
+                send_async(&context, &op, policy, jitter_seed, transport, &mut sleep).await,
+                |_| CallResult::Verified,
+            )
+        }
+        CallKind::CreateSecondary => {
+            let op = CreateSecondaryAuthToken {
+                suppress_email_notification: suppress,
+            };
+            call_result(
+                call.kind,
+                send_async(&context, &op, policy, jitter_seed, transport, &mut sleep).await,
+                |r| CallResult::Created(r.value.secondary_auth_token),
+            )
+        }
+        CallKind::DeleteSecondary => {
+            let op = DeleteSecondaryAuthToken {
+                suppress_email_notification: suppress,
+            };
+            call_result(
+                call.kind,
+                send_async(&context, &op, policy, jitter_seed, transport, &mut sleep).await,
+                |_| CallResult::Deleted,
+            )
+        }
+        CallKind::Promote => {
+            let op = PromoteAuthToken {
+                suppress_email_notification: suppress,
+            };
+            call_result(
+                call.kind,
+                send_async(&context, &op, policy, jitter_seed, transport, &mut sleep).await,
+                |r| CallResult::Promoted(r.value.auth_token),
+            )
+        }
+    }
+}

@@ -1,0 +1,525 @@
+//! The rotation state machine against an in-memory Twilio (a closure
+//! transport with Twilio's token rules), through the real
+//! `perform_blocking`: the happy path, every failure branch, and a crash after
+//! every single action followed by a resume.
+
+use std::cell::RefCell;
+use std::time::Duration;
+
+use base64::Engine as _;
+use http::{Method, Request, Response};
+use twilio_accounts_core::rotation::{
+    Action, CallKind, FailureKind, Input, Journal, JournalPhase, Rotation, RotationConfig,
+    perform_blocking,
+};
+use twilio_accounts_core::{
+    AuthToken, Credentials, Delivery, Endpoint, RequestContext, RetryPolicy, TransportError,
+    TransportErrorKind,
+};
+
+const SID: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const OLD: &str = "0000000000000000000000000000000a";
+
+/// What the fake does to the next matching request.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Fault {
+    /// Apply the change, then lose the answer.
+    ApplyThenDrop,
+    /// Answer 500 without applying.
+    ServerError,
+}
+
+struct FakeTwilio {
+    primary: String,
+    secondary: Option<String>,
+    refuse_existing: bool,
+    next_token: u32,
+    fault: Option<(Method, &'static str, Fault)>,
+    requests: Vec<(Method, String)>,
+}
+
+impl FakeTwilio {
+    fn new() -> Self {
+        FakeTwilio {
+            primary: OLD.into(),
+            secondary: None,
+            refuse_existing: false,
+            next_token: 1,
+            fault: None,
+            requests: Vec::new(),
+        }
+    }
+
+    fn authenticates(&self, token: &str) -> bool {
+        token == self.primary || self.secondary.as_deref() == Some(token)
+    }
+
+    fn json(status: u16, body: String) -> Response<Vec<u8>> {
+        Response::builder()
+            .status(status)
+            .header("content-type", "application/json")
+            .body(body.into_bytes())
+            .unwrap()
+    }
+
+    fn error(status: u16, code: u32) -> Response<Vec<u8>> {
+        Self::json(
+            status,
+            format!(r#"{{"code":{code},"message":"error","status":{status}}}"#),
+        )
+    }
+
+    fn handle(&mut self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
+        let path = request.uri().path().to_owned();
+        self.requests.push((request.method().clone(), path.clone()));
+        let header = request.headers()["authorization"].to_str().unwrap();
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(header.trim_start_matches("Basic "))
+            .unwrap();
+        let decoded = String::from_utf8(decoded).unwrap();
+        let (user, token) = decoded.split_once(':').unwrap();
+        if user != SID || !self.authenticates(token) {
+            return Ok(Self::error(401, 20003));
+        }
+        let fault = match self.fault {
+            Some((ref m, p, f)) if *m == request.method() && p == path => {
+                self.fault = None;
+                Some(f)
+            }
+            _ => None,
+        };
+        if fault == Some(Fault::ServerError) {
+            return Ok(Response::builder()
+                .status(500)
+                .body(b"<html>oops</html>".to_vec())
+                .unwrap());
+        }
+        let response = match (request.method().clone(), path.as_str()) {
+            (Method::GET, "/v1/Credentials/PublicKeys") => {
+                Self::json(200, r#"{"credentials":[],"meta":{}}"#.into())
+            }
+            (Method::POST, "/v1/AuthTokens/Secondary") => {
+                if self.refuse_existing && self.secondary.is_some() {
+                    Self::error(409, 20409)
+                } else {
+                    let token = format!("{:032x}", 0xbeef_0000u64 + u64::from(self.next_token));
+                    self.next_token += 1;
+                    self.secondary = Some(token.clone());
+                    Self::json(201, format!(r#"{{"secondary_auth_token":"{token}"}}"#))
+                }
+            }
+            (Method::DELETE, "/v1/AuthTokens/Secondary") => match self.secondary.take() {
+                Some(_) => Response::builder().status(204).body(Vec::new()).unwrap(),
+                None => Self::error(404, 20404),
+            },
+            (Method::POST, "/v1/AuthTokens/Promote") => match self.secondary.take() {
+                Some(token) => {
+                    self.primary = token.clone();
+                    Self::json(200, format!(r#"{{"auth_token":"{token}"}}"#))
+                }
+                None => Self::error(404, 20404),
+            },
+            _ => Self::error(404, 20404),
+        };
+        if fault == Some(Fault::ApplyThenDrop) {
+            return Err(TransportError::new(
+                TransportErrorKind::ConnectionClosed,
+                Delivery::MaybeSent,
+                "connection closed before the response",
+            ));
+        }
+        Ok(response)
+    }
+}
+
+/// What a driver run ended with.
+#[derive(Debug)]
+enum End {
+    Finished,
+    Failed(FailureKind),
+    /// Stopped on purpose after this many actions (a simulated crash).
+    Crashed,
+}
+
+struct World {
+    twilio: RefCell<FakeTwilio>,
+    /// Every token the sink received, in order.
+    sink: Vec<String>,
+    /// The last journal persisted, as bytes (what the state file holds).
+    journal: Option<Vec<u8>>,
+    sink_fails: bool,
+    declines: bool,
+}
+
+impl World {
+    fn new() -> Self {
+        World {
+            twilio: RefCell::new(FakeTwilio::new()),
+            sink: Vec::new(),
+            journal: None,
+            sink_fails: false,
+            declines: false,
+        }
+    }
+
+    fn context(&self) -> RequestContext {
+        RequestContext::new(credentials(OLD), Endpoint::default())
+    }
+
+    /// Drives `rotation` until it ends, or until `crash_after` actions.
+    fn drive(&mut self, rotation: &mut Rotation, crash_after: Option<usize>) -> End {
+        let context = self.context();
+        let mut input = Input::Start;
+        // Bounded: a rotation takes a few dozen actions at most.
+        for count in 0..200 {
+            let action = rotation.next(input);
+            if crash_after == Some(count) {
+                return End::Crashed;
+            }
+            input = match action {
+                Action::Persist(journal) => {
+                    self.journal = Some(journal.to_json().to_vec());
+                    Input::Persisted
+                }
+                Action::Call(call) => {
+                    let transport = |request| self.twilio.borrow_mut().handle(request);
+                    Input::Called(perform_blocking(
+                        &context,
+                        &call,
+                        &RetryPolicy::default(),
+                        count as u64,
+                        &transport,
+                        |_| {},
+                    ))
+                }
+                Action::Deliver(token) => {
+                    if self.sink_fails {
+                        Input::DeliveryFailed("disk full".into())
+                    } else {
+                        self.sink.push(token.expose_secret().to_owned());
+                        Input::Delivered
+                    }
+                }
+                Action::AwaitGoAhead => {
+                    if self.declines {
+                        Input::Declined
+                    } else {
+                        Input::GoAhead
+                    }
+                }
+                Action::Wait(_) | Action::Settle(_) => Input::Waited,
+                Action::Finished(_) => return End::Finished,
+                Action::Failed(failure) => return End::Failed(failure.kind),
+                other => panic!("unexpected action {other:?}"),
+            };
+        }
+        panic!("the rotation did not end within 200 actions");
+    }
+
+    /// The rotation is complete and safe: exactly one token works, it is the
+    /// sink's latest, the old one is refused, and no secondary is left.
+    fn assert_rotated(&self) {
+        let twilio = self.twilio.borrow();
+        let last = self.sink.last().expect("the sink received a token");
+        assert_eq!(&twilio.primary, last, "the primary is the sink's token");
+        assert_ne!(twilio.primary, OLD);
+        assert!(!twilio.authenticates(OLD), "the old token is refused");
+        assert_eq!(twilio.secondary, None, "no secondary is left behind");
+    }
+
+    fn assert_untouched(&self) {
+        let twilio = self.twilio.borrow();
+        assert_eq!(twilio.primary, OLD);
+        assert_eq!(twilio.secondary, None);
+    }
+}
+
+fn credentials(token: &str) -> Credentials {
+    Credentials::auth_token(SID.parse().unwrap(), AuthToken::new(token).unwrap())
+}
+
+fn config() -> RotationConfig {
+    RotationConfig {
+        settle: Duration::from_secs(1),
+        verify_delay: Duration::from_millis(1),
+        ..RotationConfig::default()
+    }
+}
+
+#[test]
+fn a_rotation_replaces_the_primary_and_leaves_no_secondary() {
+    let mut world = World::new();
+    let mut rotation = Rotation::new(credentials(OLD), config());
+    assert!(matches!(world.drive(&mut rotation, None), End::Finished));
+    world.assert_rotated();
+    assert_eq!(world.sink.len(), 1);
+    let calls: Vec<String> = world
+        .twilio
+        .borrow()
+        .requests
+        .iter()
+        .map(|(m, p)| format!("{m} {p}"))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            "GET /v1/Credentials/PublicKeys",
+            "POST /v1/AuthTokens/Secondary",
+            "GET /v1/Credentials/PublicKeys",
+            "POST /v1/AuthTokens/Promote",
+            "GET /v1/Credentials/PublicKeys",
+            "GET /v1/Credentials/PublicKeys",
+        ]
+    );
+    // The finished journal keeps no secrets.
+    let journal = Journal::from_json(world.journal.as_ref().unwrap()).unwrap();
+    assert_eq!(journal.phase, JournalPhase::Done);
+    assert_eq!(journal.new_token, None);
+    assert_eq!(journal.old_token, None);
+}
+
+#[test]
+fn the_steps_come_in_order_and_every_change_is_journalled_first() {
+    let mut rotation = Rotation::new(credentials(OLD), config());
+    let world = World::new();
+    let context = world.context();
+    let mut input = Input::Start;
+    let mut steps = Vec::new();
+    let mut last_persisted: Option<JournalPhase> = None;
+    for count in 0..100 {
+        let action = rotation.next(input);
+        steps.push(rotation.step().number());
+        input = match action {
+            Action::Persist(j) => {
+                last_persisted = Some(j.phase);
+                Input::Persisted
+            }
+            Action::Call(call) => {
+                match call.kind {
+                    CallKind::CreateSecondary => {
+                        assert_eq!(last_persisted, Some(JournalPhase::Creating))
+                    }
+                    CallKind::Promote => assert_eq!(last_persisted, Some(JournalPhase::Promoting)),
+                    _ => {}
+                }
+                let transport = |r| world.twilio.borrow_mut().handle(r);
+                Input::Called(perform_blocking(
+                    &context,
+                    &call,
+                    &RetryPolicy::default(),
+                    count,
+                    &transport,
+                    |_| {},
+                ))
+            }
+            Action::Deliver(_) => Input::Delivered,
+            Action::AwaitGoAhead => Input::GoAhead,
+            Action::Wait(_) | Action::Settle(_) => Input::Waited,
+            Action::Finished(_) => break,
+            other => panic!("{other:?}"),
+        };
+    }
+    let mut sorted = steps.clone();
+    sorted.sort();
+    assert_eq!(steps, sorted, "steps never go backwards on the happy path");
+    steps.dedup();
+    assert_eq!(steps, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+}
+
+#[test]
+fn bad_credentials_stop_before_anything_changes() {
+    let mut world = World::new();
+    let mut rotation = Rotation::new(credentials("wrongwrongwrong"), config());
+    assert!(matches!(
+        world.drive(&mut rotation, None),
+        End::Failed(FailureKind::Api)
+    ));
+    world.assert_untouched();
+    assert!(world.sink.is_empty());
+}
+
+#[test]
+fn an_existing_secondary_stops_the_rotation_unless_replacing_is_asked() {
+    let mut world = World::new();
+    {
+        let mut t = world.twilio.borrow_mut();
+        t.refuse_existing = true;
+        t.secondary = Some("someone-elses-secondary".into());
+    }
+    let mut rotation = Rotation::new(credentials(OLD), config());
+    assert!(matches!(
+        world.drive(&mut rotation, None),
+        End::Failed(FailureKind::SecondaryExists)
+    ));
+    assert_eq!(
+        world.twilio.borrow().secondary.as_deref(),
+        Some("someone-elses-secondary")
+    );
+
+    let replace = RotationConfig {
+        replace_existing_secondary: true,
+        ..config()
+    };
+    let mut rotation = Rotation::new(credentials(OLD), replace);
+    assert!(matches!(world.drive(&mut rotation, None), End::Finished));
+    world.assert_rotated();
+}
+
+#[test]
+fn a_failing_sink_deletes_the_unused_secondary() {
+    let mut world = World::new();
+    world.sink_fails = true;
+    let mut rotation = Rotation::new(credentials(OLD), config());
+    assert!(matches!(
+        world.drive(&mut rotation, None),
+        End::Failed(FailureKind::DeliveryFailed)
+    ));
+    world.assert_untouched();
+}
+
+#[test]
+fn declining_leaves_both_tokens_working_and_resume_promotes() {
+    let mut world = World::new();
+    world.declines = true;
+    let mut rotation = Rotation::new(credentials(OLD), config());
+    assert!(matches!(
+        world.drive(&mut rotation, None),
+        End::Failed(FailureKind::Declined)
+    ));
+    {
+        let t = world.twilio.borrow();
+        assert!(t.authenticates(OLD));
+        assert!(t.authenticates(&world.sink[0]));
+    }
+    world.declines = false;
+    let journal = Journal::from_json(world.journal.as_ref().unwrap()).unwrap();
+    assert_eq!(journal.phase, JournalPhase::Delivered);
+    let mut resumed = Rotation::resume(journal, credentials(OLD), config()).unwrap();
+    assert!(matches!(world.drive(&mut resumed, None), End::Finished));
+    world.assert_rotated();
+}
+
+#[test]
+fn a_lost_create_answer_is_replaced_by_a_fresh_secondary() {
+    let mut world = World::new();
+    world.twilio.borrow_mut().fault = Some((
+        Method::POST,
+        "/v1/AuthTokens/Secondary",
+        Fault::ApplyThenDrop,
+    ));
+    let mut rotation = Rotation::new(credentials(OLD), config());
+    assert!(matches!(world.drive(&mut rotation, None), End::Finished));
+    world.assert_rotated();
+    // The lost token was never handed out; only the second one was.
+    assert_eq!(world.sink.len(), 1);
+}
+
+#[test]
+fn a_lost_promote_answer_is_probed_not_repeated() {
+    for fault in [Fault::ApplyThenDrop, Fault::ServerError] {
+        let mut world = World::new();
+        world.twilio.borrow_mut().fault = Some((Method::POST, "/v1/AuthTokens/Promote", fault));
+        let mut rotation = Rotation::new(credentials(OLD), config());
+        assert!(
+            matches!(world.drive(&mut rotation, None), End::Finished),
+            "{fault:?}"
+        );
+        world.assert_rotated();
+        let promotes = world
+            .twilio
+            .borrow()
+            .requests
+            .iter()
+            .filter(|(m, p)| *m == Method::POST && p == "/v1/AuthTokens/Promote")
+            .count();
+        // Applied-then-dropped: probed, not resent. 500 (not applied): probed, then sent again.
+        let expected = if fault == Fault::ApplyThenDrop { 1 } else { 2 };
+        assert_eq!(promotes, expected, "{fault:?}");
+    }
+}
+
+#[test]
+fn a_crash_after_any_action_is_recovered_by_resume() {
+    // Count the actions of a clean run first.
+    let clean = World::new();
+    let mut actions = 0;
+    {
+        let mut r = Rotation::new(credentials(OLD), config());
+        let context = clean.context();
+        let mut input = Input::Start;
+        for count in 0..200u64 {
+            actions += 1;
+            input = match r.next(input) {
+                Action::Persist(_) => Input::Persisted,
+                Action::Call(call) => {
+                    let transport = |q| clean.twilio.borrow_mut().handle(q);
+                    Input::Called(perform_blocking(
+                        &context,
+                        &call,
+                        &RetryPolicy::default(),
+                        count,
+                        &transport,
+                        |_| {},
+                    ))
+                }
+                Action::Deliver(_) => Input::Delivered,
+                Action::AwaitGoAhead => Input::GoAhead,
+                Action::Wait(_) | Action::Settle(_) => Input::Waited,
+                _ => break,
+            };
+        }
+    }
+    assert!(actions > 10, "{actions}");
+
+    for crash_after in 0..actions {
+        let mut world = World::new();
+        let mut first = Rotation::new(credentials(OLD), config());
+        let end = world.drive(&mut first, Some(crash_after));
+        assert!(
+            matches!(end, End::Crashed | End::Finished),
+            "{crash_after}: {end:?}"
+        );
+        // The process restarts with the same (old) credentials in its environment.
+        let mut second = match &world.journal {
+            Some(bytes) => {
+                let journal = Journal::from_json(bytes).unwrap();
+                Rotation::resume(journal, credentials(OLD), config()).unwrap()
+            }
+            None => Rotation::new(credentials(OLD), config()),
+        };
+        let end = world.drive(&mut second, None);
+        assert!(
+            matches!(end, End::Finished),
+            "crash after {crash_after}: {end:?}"
+        );
+        world.assert_rotated();
+    }
+}
+
+#[test]
+fn resume_refuses_a_journal_for_another_account() {
+    let journal = Rotation::new(credentials(OLD), config()).journal(JournalPhase::Creating);
+    let other = Credentials::auth_token(
+        "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb".parse().unwrap(),
+        AuthToken::new(OLD).unwrap(),
+    );
+    assert!(Rotation::resume(journal, other, config()).is_err());
+}
+
+#[test]
+fn journals_round_trip_and_reject_damage() {
+    let mut rotation = Rotation::new(credentials(OLD), config());
+    let _ = rotation.next(Input::Start);
+    let journal = rotation.journal(JournalPhase::Creating);
+    let bytes = journal.to_json();
+    assert_eq!(Journal::from_json(&bytes).unwrap(), journal);
+    assert!(Journal::from_json(b"{").is_err());
+    assert!(
+        Journal::from_json(
+            br#"{"version":99,"account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","phase":"done"}"#
+        )
+        .is_err()
+    );
+    assert!(Journal::from_json(br#"{"version":1,"account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","phase":"promoting"}"#).is_err());
+    assert!(!format!("{journal:?}").contains(OLD));
+}
