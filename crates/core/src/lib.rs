@@ -67,7 +67,7 @@
 //! ## Modules
 //! One concept each: [`sid`], [`secret`], [`credentials`], [`timestamp`],
 //! [`endpoint`], [`user_agent`], [`operation`], [`context`], [`auth_token`],
-//! [`public_key`], [`error`], [`retry`], [`transport`], [`rotation`].
+//! [`public_key`], [`error`], [`retry`], [`transport`], [`rotation`], [`webhook`].
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -86,6 +86,7 @@ pub mod sid;
 pub mod timestamp;
 pub mod transport;
 pub mod user_agent;
+pub mod webhook;
 
 pub use auth_token::{
     AuthTokenPromotion, CreateSecondaryAuthToken, DeleteSecondaryAuthToken, PromoteAuthToken,
