@@ -18,8 +18,9 @@
 //! [`Rotation`] does no I/O. Each call to [`Rotation::next`] takes the
 //! outcome of the previous [`Action`] and returns the next one: persist the
 //! journal, make an API call, deliver the token, wait. The driver (the CLI,
-//! or any program) carries the actions out; [`perform_blocking`] and
-//! [`perform_async`] make the API calls through any transport.
+//! or any program) carries the actions out; [`perform`] and [`perform_async`]
+//! make the API calls through any client that implements [`CallSender`]
+//! ([`perform_blocking`] through a bare transport).
 //!
 //! ## Journal and resume
 //! Before every step that changes Twilio, the machine asks the driver to
@@ -72,11 +73,12 @@ use crate::auth_token::{CreateSecondaryAuthToken, DeleteSecondaryAuthToken, Prom
 use crate::context::RequestContext;
 use crate::credentials::Credentials;
 use crate::error::Error;
+use crate::operation::{Operation, Reply};
 use crate::public_key::ListCredentialPublicKeys;
 use crate::retry::RetryPolicy;
 use crate::secret::AuthToken;
 use crate::sid::AccountSid;
-use crate::transport::{AsyncTransport, BlockingTransport, send_async, send_blocking};
+use crate::transport::{BlockingTransport, send_blocking};
 
 /// The journal's format version.
 pub const JOURNAL_VERSION: u32 = 1;
@@ -1041,127 +1043,166 @@ fn input_name(input: &Input) -> &'static str {
     }
 }
 
-/// Turns a call into its result: a 404 on delete counts as deleted.
-fn call_result<T>(
-    kind: CallKind,
-    result: Result<T, Error>,
-    map: impl FnOnce(T) -> CallResult,
-) -> Result<CallResult, Error> {
+/// Anything that can send an operation with given credentials: a client of
+/// an adapter crate, or a transport with the core's retry loop
+/// ([`perform_blocking`]). [`perform`] maps a rotation's [`Call`] onto it, so
+/// the mapping exists once.
+pub trait CallSender {
+    /// Sends `operation` authenticated with `credentials`.
+    fn send_as<O: Operation>(
+        &mut self,
+        credentials: &Credentials,
+        operation: &O,
+    ) -> Result<O::Output, Error>;
+}
+
+/// The async form of [`CallSender`].
+pub trait AsyncCallSender {
+    /// Sends `operation` authenticated with `credentials`.
+    fn send_as<O: Operation + Sync>(
+        &mut self,
+        credentials: &Credentials,
+        operation: &O,
+    ) -> impl std::future::Future<Output = Result<O::Output, Error>>;
+}
+
+/// A 404 on delete means there is no secondary: the goal of the delete.
+fn deleted(result: Result<(), Error>) -> Result<CallResult, Error> {
     match result {
-        Ok(value) => Ok(map(value)),
-        Err(e) if kind == CallKind::DeleteSecondary && e.is_nothing_to_promote() => {
-            Ok(CallResult::Deleted)
-        }
+        Ok(()) => Ok(CallResult::Deleted),
+        Err(e) if e.is_nothing_to_promote() => Ok(CallResult::Deleted),
         Err(e) => Err(e),
     }
 }
 
-/// Makes a rotation's call through a blocking transport.
+/// The read-only call that proves credentials authenticate.
+pub fn verify_operation() -> ListCredentialPublicKeys {
+    ListCredentialPublicKeys::new()
+        .page_size(1)
+        .unwrap_or_default()
+}
+
+/// Makes a rotation's call through any [`CallSender`].
+pub fn perform(call: &Call, sender: &mut impl CallSender) -> Result<CallResult, Error> {
+    let creds = &call.credentials;
+    let suppress_email_notification = call.suppress_email_notification;
+    match call.kind {
+        CallKind::Verify => sender
+            .send_as(creds, &verify_operation())
+            .map(|_| CallResult::Verified),
+        CallKind::CreateSecondary => sender
+            .send_as(
+                creds,
+                &CreateSecondaryAuthToken {
+                    suppress_email_notification,
+                },
+            )
+            .map(|r| CallResult::Created(r.secondary_auth_token)),
+        CallKind::DeleteSecondary => deleted(sender.send_as(
+            creds,
+            &DeleteSecondaryAuthToken {
+                suppress_email_notification,
+            },
+        )),
+        CallKind::Promote => sender
+            .send_as(
+                creds,
+                &PromoteAuthToken {
+                    suppress_email_notification,
+                },
+            )
+            .map(|r| CallResult::Promoted(r.auth_token)),
+    }
+}
+
+/// Makes a rotation's call through any [`AsyncCallSender`].
+pub async fn perform_async(
+    call: &Call,
+    sender: &mut impl AsyncCallSender,
+) -> Result<CallResult, Error> {
+    let creds = &call.credentials;
+    let suppress_email_notification = call.suppress_email_notification;
+    match call.kind {
+        CallKind::Verify => sender
+            .send_as(creds, &verify_operation())
+            .await
+            .map(|_| CallResult::Verified),
+        CallKind::CreateSecondary => sender
+            .send_as(
+                creds,
+                &CreateSecondaryAuthToken {
+                    suppress_email_notification,
+                },
+            )
+            .await
+            .map(|r| CallResult::Created(r.secondary_auth_token)),
+        CallKind::DeleteSecondary => deleted(
+            sender
+                .send_as(
+                    creds,
+                    &DeleteSecondaryAuthToken {
+                        suppress_email_notification,
+                    },
+                )
+                .await,
+        ),
+        CallKind::Promote => sender
+            .send_as(
+                creds,
+                &PromoteAuthToken {
+                    suppress_email_notification,
+                },
+            )
+            .await
+            .map(|r| CallResult::Promoted(r.auth_token)),
+    }
+}
+
+/// A transport with the core's retry loop, as a [`CallSender`].
+struct TransportSender<'a, T, S> {
+    context: &'a RequestContext,
+    policy: &'a RetryPolicy,
+    jitter_seed: u64,
+    transport: &'a T,
+    sleep: S,
+}
+
+impl<T: BlockingTransport, S: FnMut(Duration)> CallSender for TransportSender<'_, T, S> {
+    fn send_as<O: Operation>(
+        &mut self,
+        credentials: &Credentials,
+        operation: &O,
+    ) -> Result<O::Output, Error> {
+        let context = self.context.with_credentials(credentials.clone());
+        send_blocking(
+            &context,
+            operation,
+            self.policy,
+            self.jitter_seed,
+            self.transport,
+            &mut self.sleep,
+        )
+        .map(Reply::into_value)
+    }
+}
+
+/// Makes a rotation's call through a blocking transport and the core's
+/// retry loop (endpoint and user agent from `context`, credentials from the
+/// call).
 pub fn perform_blocking(
     context: &RequestContext,
     call: &Call,
     policy: &RetryPolicy,
     jitter_seed: u64,
     transport: &impl BlockingTransport,
-    mut sleep: impl FnMut(Duration),
+    sleep: impl FnMut(Duration),
 ) -> Result<CallResult, Error> {
-    let context = context.with_credentials(call.credentials.clone());
-    let suppress = call.suppress_email_notification;
-    match call.kind {
-        CallKind::Verify => {
-            let op = ListCredentialPublicKeys::new().page_size(1)?;
-            call_result(
-                call.kind,
-                send_blocking(&context, &op, policy, jitter_seed, transport, &mut sleep),
-                |_| CallResult::Verified,
-            )
-        }
-        CallKind::CreateSecondary => {
-            let op = CreateSecondaryAuthToken {
-                suppress_email_notification: suppress,
-            };
-            call_result(
-                call.kind,
-                send_blocking(&context, &op, policy, jitter_seed, transport, &mut sleep),
-                |r| CallResult::Created(r.value.secondary_auth_token),
-            )
-        }
-        CallKind::DeleteSecondary => {
-            let op = DeleteSecondaryAuthToken {
-                suppress_email_notification: suppress,
-            };
-            call_result(
-                call.kind,
-                send_blocking(&context, &op, policy, jitter_seed, transport, &mut sleep),
-                |_| CallResult::Deleted,
-            )
-        }
-        CallKind::Promote => {
-            let op = PromoteAuthToken {
-                suppress_email_notification: suppress,
-            };
-            call_result(
-                call.kind,
-                send_blocking(&context, &op, policy, jitter_seed, transport, &mut sleep),
-                |r| CallResult::Promoted(r.value.auth_token),
-            )
-        }
-    }
-}
-
-/// Makes a rotation's call through an async transport.
-pub async fn perform_async<S, F>(
-    context: &RequestContext,
-    call: &Call,
-    policy: &RetryPolicy,
-    jitter_seed: u64,
-    transport: &impl AsyncTransport,
-    mut sleep: S,
-) -> Result<CallResult, Error>
-where
-    S: FnMut(Duration) -> F,
-    F: std::future::Future<Output = ()>,
-{
-    let context = context.with_credentials(call.credentials.clone());
-    let suppress = call.suppress_email_notification;
-    match call.kind {
-        CallKind::Verify => {
-            let op = ListCredentialPublicKeys::new().page_size(1)?;
-            call_result(
-                call.kind,
-                send_async(&context, &op, policy, jitter_seed, transport, &mut sleep).await,
-                |_| CallResult::Verified,
-            )
-        }
-        CallKind::CreateSecondary => {
-            let op = CreateSecondaryAuthToken {
-                suppress_email_notification: suppress,
-            };
-            call_result(
-                call.kind,
-                send_async(&context, &op, policy, jitter_seed, transport, &mut sleep).await,
-                |r| CallResult::Created(r.value.secondary_auth_token),
-            )
-        }
-        CallKind::DeleteSecondary => {
-            let op = DeleteSecondaryAuthToken {
-                suppress_email_notification: suppress,
-            };
-            call_result(
-                call.kind,
-                send_async(&context, &op, policy, jitter_seed, transport, &mut sleep).await,
-                |_| CallResult::Deleted,
-            )
-        }
-        CallKind::Promote => {
-            let op = PromoteAuthToken {
-                suppress_email_notification: suppress,
-            };
-            call_result(
-                call.kind,
-                send_async(&context, &op, policy, jitter_seed, transport, &mut sleep).await,
-                |r| CallResult::Promoted(r.value.auth_token),
-            )
-        }
-    }
+    let mut sender = TransportSender {
+        context,
+        policy,
+        jitter_seed,
+        transport,
+        sleep,
+    };
+    perform(call, &mut sender)
 }
