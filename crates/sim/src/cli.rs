@@ -1,0 +1,229 @@
+//! The command line of the `twilio-accounts-sim` binary, kept in the library so that another binary (the
+//! project's CLI, as a `sim` subcommand) can offer exactly the same flags.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::config::{ExistingSecondary, SimConfig, TlsConfig};
+use crate::fault::FaultSpec;
+use crate::server::Simulator;
+
+/// The simulator's flags. Flatten it into a clap command (`#[command(flatten)] sim: SimArgs`) and hand it to
+/// [`run_blocking`].
+///
+/// ```
+/// use clap::Parser;
+/// use twilio_accounts_sim::SimArgs;
+///
+/// #[derive(Parser)]
+/// struct Cli {
+///     #[command(flatten)]
+///     sim: SimArgs,
+/// }
+///
+/// let cli = Cli::parse_from(["sim", "--seed", "7", "--fault", "promote:apply-then-close:1"]);
+/// let config = cli.sim.to_config();
+/// assert_eq!(config.seed, Some(7));
+/// assert_eq!(config.faults.len(), 1);
+/// ```
+#[derive(Clone, Default, clap::Args)]
+pub struct SimArgs {
+    /// TCP port on 127.0.0.1 (0 picks a free port; the first stdout line tells which).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub port: u16,
+
+    /// Account SID to accept (AC + 32 hex digits); generated when absent.
+    #[arg(long, value_name = "SID")]
+    pub account_sid: Option<String>,
+
+    /// Initial primary Auth Token; 32 random hex digits when absent.
+    #[arg(long, value_name = "TOKEN")]
+    pub auth_token: Option<String>,
+
+    /// Seed for every generated SID and token (reproducible runs).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// Serve HTTPS with a certificate generated at start (for localhost and 127.0.0.1).
+    #[arg(long)]
+    pub tls: bool,
+
+    /// Write the CA certificate that signed the server certificate to this file (PEM).
+    #[arg(long, value_name = "PATH", requires = "tls")]
+    pub ca_cert_out: Option<PathBuf>,
+
+    /// Print the credentials on stdout (after the `listening on` line) instead of stderr.
+    #[arg(long)]
+    pub print_credentials: bool,
+
+    /// Refuse to create a secondary token while one exists (409, code 20409) instead of replacing it.
+    #[arg(long)]
+    pub refuse_existing_secondary: bool,
+
+    /// After each promote, refuse the new primary for this many milliseconds (at most 30000).
+    #[arg(long, value_name = "MS")]
+    pub auth_lag_ms: Option<u64>,
+
+    /// Faults armed at start, one per `--fault` flag; the syntax is [`FaultSpec`]'s.
+    #[arg(
+        long = "fault",
+        value_name = "ROUTE:KIND[:ARG]:TIMES",
+        help = "Arm a fault for TIMES requests (repeatable), e.g. promote:rate-limited:2:3 or any:apply-then-close:1",
+        long_help = "Arm a fault for the next TIMES requests of ROUTE; repeat the flag for several faults.\n\
+            ROUTE: promote, create-secondary, delete-secondary, list-public-keys, any.\n\
+            KIND[:ARG]: rate-limited[:SECS], server-error[:STATUS], delay:MS, close-before-request, \
+            apply-then-close, truncated-body, oversized-body[:BYTES], non-json-200, slow-drip:CHUNK,MS, \
+            redirect:LOCATION, auth-lag:MS.\n\
+            Example: promote:rate-limited:2:3 answers the next three promotes with 429 and Retry-After: 2."
+    )]
+    pub faults: Vec<FaultSpec>,
+}
+
+impl fmt::Debug for SimArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SimArgs")
+            .field("port", &self.port)
+            .field("account_sid", &self.account_sid)
+            .field(
+                "auth_token",
+                &self.auth_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("seed", &self.seed)
+            .field("tls", &self.tls)
+            .field("ca_cert_out", &self.ca_cert_out)
+            .field("print_credentials", &self.print_credentials)
+            .field("refuse_existing_secondary", &self.refuse_existing_secondary)
+            .field("auth_lag_ms", &self.auth_lag_ms)
+            .field("faults", &self.faults)
+            .finish()
+    }
+}
+
+impl SimArgs {
+    /// The [`SimConfig`] these flags describe.
+    pub fn to_config(&self) -> SimConfig {
+        SimConfig {
+            port: self.port,
+            account_sid: self.account_sid.clone(),
+            auth_token: self.auth_token.clone(),
+            seed: self.seed,
+            tls: self.tls.then(|| TlsConfig {
+                ca_cert_path: self.ca_cert_out.clone(),
+            }),
+            existing_secondary: if self.refuse_existing_secondary {
+                ExistingSecondary::Refuse
+            } else {
+                ExistingSecondary::Replace
+            },
+            auth_lag: self.auth_lag_ms.map(Duration::from_millis),
+            faults: self.faults.clone(),
+        }
+    }
+}
+
+/// Runs the simulator until Ctrl-C or SIGTERM, printing `listening on URL` as the first stdout line (flushed)
+/// and then the credentials (`account_sid=…`, `auth_token=…`) on stderr, or on stdout with
+/// `--print-credentials`. Returns success after a clean shutdown, failure (1) when the simulator cannot
+/// start (port taken, invalid SID, unwritable CA path…).
+pub fn run_blocking(args: SimArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
+    };
+    runtime.block_on(run(args))
+}
+
+async fn run(args: SimArgs) -> ExitCode {
+    // Listen for the signals before announcing the port, so that a script that reads the first line and
+    // sends SIGTERM at once gets a clean shutdown.
+    let signals = match ShutdownSignals::install() {
+        Ok(signals) => signals,
+        Err(e) => return fail(&format!("cannot install signal handlers: {e}")),
+    };
+    let sim = match Simulator::start(args.to_config()).await {
+        Ok(sim) => sim,
+        Err(e) => return fail(&format!("cannot start the simulator: {e}")),
+    };
+    if let Err(e) = announce(&sim, args.print_credentials) {
+        return fail(&format!("cannot write to stdout: {e}"));
+    }
+    let result = signals.wait().await;
+    sim.shutdown_async().await;
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&format!("waiting for a signal failed: {e}")),
+    }
+}
+
+fn announce(sim: &Simulator, credentials_on_stdout: bool) -> io::Result<()> {
+    let credentials = format!(
+        "account_sid={}\nauth_token={}\n",
+        sim.account_sid(),
+        sim.primary_token()
+    );
+    let mut stdout = io::stdout().lock();
+    writeln!(stdout, "listening on {}", sim.base_url())?;
+    if credentials_on_stdout {
+        stdout.write_all(credentials.as_bytes())?;
+    }
+    stdout.flush()?;
+    drop(stdout);
+    if !credentials_on_stdout {
+        let mut stderr = io::stderr().lock();
+        // Losing the credentials on a closed stderr is not worth stopping the simulator for.
+        let _ = stderr
+            .write_all(credentials.as_bytes())
+            .and_then(|()| stderr.flush());
+    }
+    Ok(())
+}
+
+fn fail(message: &str) -> ExitCode {
+    let _ = writeln!(io::stderr().lock(), "twilio-accounts-sim: {message}");
+    ExitCode::FAILURE
+}
+
+/// Ctrl-C, and SIGTERM on Unix. Both handlers are installed up front (not on first poll), so a signal that
+/// arrives right after start-up is not fatal.
+struct ShutdownSignals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl ShutdownSignals {
+    #[cfg(unix)]
+    fn install() -> io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(ShutdownSignals {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn install() -> io::Result<Self> {
+        Ok(ShutdownSignals {})
+    }
+
+    #[cfg(unix)]
+    async fn wait(mut self) -> io::Result<()> {
+        tokio::select! {
+            _ = self.interrupt.recv() => Ok(()),
+            _ = self.terminate.recv() => Ok(()),
+        }
+    }
+
+    #[cfg(not(unix))]
+    async fn wait(self) -> io::Result<()> {
+        tokio::signal::ctrl_c().await
+    }
+}

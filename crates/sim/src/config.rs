@@ -1,0 +1,88 @@
+//! How a simulator is set up before it starts: port, credentials, TLS, policies and initial faults.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::fault::FaultSpec;
+
+/// Everything [`Simulator::start`](crate::Simulator::start) needs. `SimConfig::default()` is a plain-HTTP
+/// simulator on a free port of 127.0.0.1 with freshly generated credentials.
+///
+/// The simulator always binds the loopback address 127.0.0.1: it is a test double, never a service.
+///
+/// ```
+/// use std::time::Duration;
+/// use twilio_accounts_sim::{ExistingSecondary, SimConfig};
+///
+/// let config = SimConfig {
+///     seed: Some(42),                                 // reproducible tokens
+///     existing_secondary: ExistingSecondary::Refuse,  // second create gets 409
+///     auth_lag: Some(Duration::from_millis(200)),     // new primary refused for 200 ms
+///     ..SimConfig::default()
+/// };
+/// assert_eq!(config.port, 0);
+/// ```
+#[derive(Clone, Default)]
+pub struct SimConfig {
+    /// TCP port on 127.0.0.1; 0 (the default) lets the OS pick a free one, see
+    /// [`Simulator::local_addr`](crate::Simulator::local_addr).
+    pub port: u16,
+    /// The account SID (`AC` + 32 hex digits). `None` generates one (from `seed` when given).
+    pub account_sid: Option<String>,
+    /// The initial primary Auth Token (1 to 256 visible ASCII characters). `None` generates 32 hex digits.
+    pub auth_token: Option<String>,
+    /// Makes every generated SID and token reproducible: the same seed and the same sequence of calls give
+    /// the same values.
+    pub seed: Option<u64>,
+    /// Serve HTTPS with a certificate generated at start, instead of plain HTTP.
+    pub tls: Option<TlsConfig>,
+    /// What `POST /v1/AuthTokens/Secondary` does when a secondary exists (Twilio's behaviour is unconfirmed).
+    pub existing_secondary: ExistingSecondary,
+    /// After every promotion, the new primary is refused (401) for this long, as if the new token took time
+    /// to propagate. Capped at [`MAX_FAULT_DURATION`](crate::MAX_FAULT_DURATION). `Fault::AuthLag` does the
+    /// same for chosen promotions only.
+    pub auth_lag: Option<Duration>,
+    /// Faults armed before the first request is accepted (what the binary's `--fault` flags fill in).
+    pub faults: Vec<FaultSpec>,
+}
+
+impl fmt::Debug for SimConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SimConfig")
+            .field("port", &self.port)
+            .field("account_sid", &self.account_sid)
+            .field(
+                "auth_token",
+                &self.auth_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("seed", &self.seed)
+            .field("tls", &self.tls)
+            .field("existing_secondary", &self.existing_secondary)
+            .field("auth_lag", &self.auth_lag)
+            .field("faults", &self.faults)
+            .finish()
+    }
+}
+
+/// HTTPS settings. The simulator generates a throw-away CA and a certificate for `localhost` and `127.0.0.1`
+/// signed by it; clients trust the CA (its PEM is written to `ca_cert_path` and returned by
+/// [`Simulator::ca_cert_pem`](crate::Simulator::ca_cert_pem)).
+#[derive(Debug, Clone, Default)]
+pub struct TlsConfig {
+    /// Where to write the CA certificate as PEM, so that other processes (curl, a Twilio helper library) can
+    /// trust it. `None` writes nothing.
+    pub ca_cert_path: Option<PathBuf>,
+}
+
+/// What creating a secondary token does when one already exists. Twilio's real behaviour is unconfirmed,
+/// so a client must be tested against both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ExistingSecondary {
+    /// The existing secondary is discarded (it stops authenticating) and a new one is returned with 201.
+    #[default]
+    Replace,
+    /// The request is refused with HTTP 409 and a Twilio error body with code 20409; the existing secondary
+    /// stays valid.
+    Refuse,
+}

@@ -1,0 +1,60 @@
+//! A local simulator of Twilio's Accounts v1 Auth Token API: stateful, fault-injecting, over real HTTP(S) on
+//! 127.0.0.1.
+//!
+//! Nobody can test Auth Token rotation against real Twilio without risking an outage, so tests, benches and
+//! the CLI's demo run against this instead. It behaves like `https://accounts.twilio.com` for:
+//!
+//! - `POST /v1/AuthTokens/Secondary` → 201 with a new secondary token (an existing one is replaced, or the
+//!   call is refused with 409 / 20409 under [`ExistingSecondary::Refuse`]);
+//! - `DELETE /v1/AuthTokens/Secondary` → 204, empty body; 404 / 20404 when there is none;
+//! - `POST /v1/AuthTokens/Promote` → 200; the secondary becomes the primary and the old primary is refused at
+//!   once; 404 / 20404 when there is no secondary;
+//! - `GET /v1/Credentials/PublicKeys` → 200, a paged list (to check that a token authenticates without
+//!   changing anything), and `POST /v1/Credentials/PublicKeys` → 201;
+//! - Basic auth with the account SID and the primary or the secondary token; anything else is 401 / 20003.
+//!   Unknown paths are 404 / 20404, wrong methods 405 / 20004, unexpected parameters 400 / 20001 (only
+//!   `SuppressEmailNotification=true|false` is accepted: form field on the POSTs, query on the DELETE).
+//!
+//! Every response carries `Twilio-Request-Id: RQ…`; JSON responses carry `Content-Type: application/json`;
+//! error bodies are Twilio's `{"code", "message", "more_info", "status"}`.
+//!
+//! It is an independent oracle: it writes the wire format from Twilio's OpenAPI description (shipped in
+//! `spec/`) and never uses the client crates' models, so a bug in a client model is not mirrored here.
+//!
+//! Faults ([`Fault`]) make it misbehave for a bounded number of requests on a [`Route`]: rate limits, 5xx,
+//! delays, dropped connections (before or after applying the operation), truncated, oversized, non-JSON or
+//! slowly dripped bodies, redirects, and an auth lag after promotion.
+//!
+//! ```
+//! use twilio_accounts_sim::{Fault, Route, SimConfig, Simulator};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! let sim = Simulator::start(SimConfig::default()).await?;
+//! // Give a Twilio client `sim.base_url()` instead of https://accounts.twilio.com, and these credentials:
+//! let (sid, token) = (sim.account_sid(), sim.primary_token());
+//! assert!(sid.starts_with("AC") && token.len() == 32);
+//! // The next promote is applied, but its connection is closed before any response.
+//! sim.set_fault(Route::Promote, Fault::ApplyThenClose, 1);
+//! sim.shutdown_async().await;
+//! # Ok(())
+//! # }
+//! ```
+
+mod account;
+mod body;
+mod cli;
+mod config;
+mod fault;
+mod server;
+mod service;
+mod tls;
+mod wire;
+
+pub use cli::{SimArgs, run_blocking};
+pub use config::{ExistingSecondary, SimConfig, TlsConfig};
+pub use fault::{
+    Fault, FaultSpec, FaultSpecError, MAX_FAULT_DURATION, MAX_FAULT_ENTRIES, MAX_OVERSIZED_BODY,
+    Route,
+};
+pub use server::{MAX_CONNECTIONS, Simulator};

@@ -1,0 +1,224 @@
+//! The bytes the simulator puts on the wire: JSON resources, Twilio error bodies, timestamps and request ids.
+//!
+//! Written from the OpenAPI description in `spec/twilio_accounts_v1.json` and from what Twilio documents about
+//! its errors, never from the client crates' models, so that a bug in a client's model is not mirrored here.
+
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+/// A Twilio error code and the HTTP status it travels with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TwilioError {
+    pub(crate) status: u16,
+    pub(crate) code: u32,
+}
+
+impl TwilioError {
+    /// Wrong or missing credentials, or a token that no longer exists.
+    pub(crate) const AUTHENTICATE: Self = Self {
+        status: 401,
+        code: 20003,
+    };
+    /// Unknown path, or nothing to promote / delete.
+    pub(crate) const NOT_FOUND: Self = Self {
+        status: 404,
+        code: 20404,
+    };
+    /// A known path called with the wrong method.
+    pub(crate) const METHOD_NOT_ALLOWED: Self = Self {
+        status: 405,
+        code: 20004,
+    };
+    /// An unexpected or invalid parameter.
+    pub(crate) const INVALID_PARAMETER: Self = Self {
+        status: 400,
+        code: 20001,
+    };
+    /// A request body larger than the simulator reads.
+    pub(crate) const TOO_LARGE: Self = Self {
+        status: 413,
+        code: 20001,
+    };
+    /// Creating a secondary token while one exists, when the simulator is told to refuse it.
+    pub(crate) const SECONDARY_EXISTS: Self = Self {
+        status: 409,
+        code: 20409,
+    };
+    /// Account concurrency exceeded (a fault).
+    pub(crate) const TOO_MANY_REQUESTS: Self = Self {
+        status: 429,
+        code: 20429,
+    };
+}
+
+/// The Twilio error body: `{"code", "message", "more_info", "status"}`.
+pub(crate) fn error_body(error: TwilioError, message: &str) -> Vec<u8> {
+    to_bytes(&json!({
+        "code": error.code,
+        "message": message,
+        "more_info": format!("https://www.twilio.com/docs/errors/{}", error.code),
+        "status": error.status,
+    }))
+}
+
+/// The 201 body of `POST /v1/AuthTokens/Secondary` (`accounts.v1.secondary_auth_token`).
+pub(crate) fn secondary_auth_token(
+    base_url: &str,
+    account_sid: &str,
+    token: &str,
+    created: &str,
+    updated: &str,
+) -> Vec<u8> {
+    to_bytes(&json!({
+        "account_sid": account_sid,
+        "date_created": created,
+        "date_updated": updated,
+        "secondary_auth_token": token,
+        "url": format!("{base_url}/v1/AuthTokens/Secondary"),
+    }))
+}
+
+/// The 200 body of `POST /v1/AuthTokens/Promote` (`accounts.v1.auth_token_promotion`).
+pub(crate) fn auth_token_promotion(
+    base_url: &str,
+    account_sid: &str,
+    token: &str,
+    created: &str,
+    updated: &str,
+) -> Vec<u8> {
+    to_bytes(&json!({
+        "account_sid": account_sid,
+        "auth_token": token,
+        "date_created": created,
+        "date_updated": updated,
+        "url": format!("{base_url}/v1/AuthTokens/Promote"),
+    }))
+}
+
+/// One `accounts.v1.credential.credential_public_key` resource.
+#[derive(Debug, Clone)]
+pub(crate) struct PublicKey {
+    pub(crate) sid: String,
+    pub(crate) friendly_name: Option<String>,
+    pub(crate) date_created: String,
+}
+
+fn public_key_value(base_url: &str, account_sid: &str, key: &PublicKey) -> Value {
+    json!({
+        "account_sid": account_sid,
+        "date_created": key.date_created,
+        "date_updated": key.date_created,
+        "friendly_name": key.friendly_name,
+        "sid": key.sid,
+        "url": format!("{base_url}/v1/Credentials/PublicKeys/{}", key.sid),
+    })
+}
+
+/// The 201 body of `POST /v1/Credentials/PublicKeys`.
+pub(crate) fn public_key(base_url: &str, account_sid: &str, key: &PublicKey) -> Vec<u8> {
+    to_bytes(&public_key_value(base_url, account_sid, key))
+}
+
+/// One page of `GET /v1/Credentials/PublicKeys`, in Twilio's paged envelope.
+pub(crate) fn public_key_page(
+    base_url: &str,
+    account_sid: &str,
+    keys: &[PublicKey],
+    page: u64,
+    page_size: u64,
+    has_next: bool,
+) -> Vec<u8> {
+    let page_url =
+        |p: u64| format!("{base_url}/v1/Credentials/PublicKeys?PageSize={page_size}&Page={p}");
+    let credentials: Vec<Value> = keys
+        .iter()
+        .map(|k| public_key_value(base_url, account_sid, k))
+        .collect();
+    to_bytes(&json!({
+        "credentials": credentials,
+        "meta": {
+            "first_page_url": page_url(0),
+            "key": "credentials",
+            "next_page_url": if has_next { Some(page_url(page.saturating_add(1))) } else { None },
+            "page": page,
+            "page_size": page_size,
+            "previous_page_url": if page > 0 { Some(page_url(page - 1)) } else { None },
+            "url": page_url(page),
+        }
+    }))
+}
+
+/// A small HTML page, the kind of body a proxy or an outage answers with.
+pub(crate) fn html_page(status: u16, title: &str) -> Vec<u8> {
+    format!("<html>\r\n<head><title>{status} {title}</title></head>\r\n<body>\r\n<center><h1>{status} {title}</h1></center>\r\n</body>\r\n</html>\r\n").into_bytes()
+}
+
+fn to_bytes(value: &Value) -> Vec<u8> {
+    // Serializing a `Value` into a Vec cannot fail (no I/O, string keys only); an empty body is the
+    // harmless fallback that keeps this path free of panics.
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+/// An ISO 8601 UTC timestamp with second precision, as Accounts v1 sends them: `2015-07-31T04:00:00Z`.
+pub(crate) fn iso8601(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
+/// A fresh `Twilio-Request-Id`: `RQ` followed by 32 lowercase hex digits.
+pub(crate) fn request_id() -> String {
+    format!("RQ{:032x}", rand::random::<u128>())
+}
+
+/// True for `AC` followed by 32 hex digits (either case), the spec's `^AC[0-9a-fA-F]{32}$`.
+pub(crate) fn is_account_sid(s: &str) -> bool {
+    s.len() == 34 && s.starts_with("AC") && s.bytes().skip(2).all(|b| b.is_ascii_hexdigit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso8601_matches_the_spec_example_format() {
+        let at = OffsetDateTime::from_unix_timestamp(1_438_315_200)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(iso8601(at), "2015-07-31T04:00:00Z");
+    }
+
+    #[test]
+    fn request_ids_are_rq_and_32_hex_digits() {
+        let id = request_id();
+        assert_eq!(id.len(), 34);
+        assert!(id.starts_with("RQ"));
+        assert!(id[2..].bytes().all(|b| b.is_ascii_hexdigit()));
+    }
+
+    #[test]
+    fn account_sid_pattern_is_the_spec_one() {
+        assert!(is_account_sid("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+        assert!(is_account_sid("AC0123456789ABCDEF0123456789abcdef"));
+        assert!(!is_account_sid("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+        assert!(!is_account_sid("CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+        assert!(!is_account_sid("ACgaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+    }
+
+    #[test]
+    fn error_body_has_the_twilio_shape() {
+        let body: Value =
+            serde_json::from_slice(&error_body(TwilioError::AUTHENTICATE, "Authenticate"))
+                .unwrap_or(Value::Null);
+        assert_eq!(
+            body,
+            json!({"code": 20003, "message": "Authenticate", "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401})
+        );
+    }
+}

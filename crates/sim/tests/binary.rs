@@ -1,0 +1,276 @@
+//! The `twilio-accounts-sim` binary as a script uses it: read the first stdout line, talk to the port,
+//! send SIGTERM, expect exit status 0.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_twilio-accounts-sim");
+const WAIT: Duration = Duration::from_secs(10);
+
+struct Running {
+    child: Child,
+    stdout: Receiver<String>,
+    stderr: Receiver<String>,
+}
+
+fn lines(stream: impl Read + Send + 'static) -> Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+fn start(args: &[&str]) -> Running {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let stdout = lines(child.stdout.take().expect("stdout"));
+    let stderr = lines(child.stderr.take().expect("stderr"));
+    Running {
+        child,
+        stdout,
+        stderr,
+    }
+}
+
+impl Running {
+    fn stdout_line(&self) -> String {
+        self.stdout
+            .recv_timeout(WAIT)
+            .expect("a stdout line in time")
+    }
+
+    fn stderr_line(&self) -> String {
+        self.stderr
+            .recv_timeout(WAIT)
+            .expect("a stderr line in time")
+    }
+
+    /// Parses `listening on SCHEME://127.0.0.1:PORT`.
+    fn listening(&self, scheme: &str) -> SocketAddr {
+        let line = self.stdout_line();
+        let prefix = format!("listening on {scheme}://127.0.0.1:");
+        let port = line
+            .strip_prefix(&prefix)
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+        let port: u16 = port
+            .parse()
+            .unwrap_or_else(|_| panic!("unexpected first line {line:?}"));
+        assert_ne!(port, 0);
+        SocketAddr::from(([127, 0, 0, 1], port))
+    }
+
+    fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+    }
+
+    fn wait(mut self) -> ExitStatus {
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        panic!("the simulator did not exit within {WAIT:?}");
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn credential(line: &str, key: &str) -> String {
+    line.strip_prefix(&format!("{key}="))
+        .unwrap_or_else(|| panic!("expected {key}=…, got {line:?}"))
+        .to_owned()
+}
+
+#[test]
+fn it_announces_its_port_serves_and_exits_0_on_sigterm() {
+    let running = start(&["--port", "0"]);
+    let addr = running.listening("http");
+    let sid = credential(&running.stderr_line(), "account_sid");
+    let token = credential(&running.stderr_line(), "auth_token");
+    assert!(sid.starts_with("AC") && sid.len() == 34, "{sid}");
+    assert_eq!(token.len(), 32);
+
+    let mut conn = connect(addr);
+    let created = conn
+        .send(&Req::new("POST", SECONDARY).auth(&sid, &token))
+        .expect("a response");
+    assert_eq!(created.status, 201);
+    assert_request_id(&created);
+
+    running.signal("TERM");
+    assert_eq!(running.wait().code(), Some(0));
+}
+
+#[test]
+fn ctrl_c_also_exits_0() {
+    let running = start(&["--port", "0"]);
+    running.listening("http");
+    running.signal("INT");
+    assert_eq!(running.wait().code(), Some(0));
+}
+
+#[test]
+fn print_credentials_puts_them_on_stdout_after_the_first_line() {
+    let running = start(&[
+        "--port",
+        "0",
+        "--print-credentials",
+        "--account-sid",
+        "AC0123456789abcdef0123456789abcdef",
+        "--auth-token",
+        "tok",
+    ]);
+    running.listening("http");
+    assert_eq!(
+        running.stdout_line(),
+        "account_sid=AC0123456789abcdef0123456789abcdef"
+    );
+    assert_eq!(running.stdout_line(), "auth_token=tok");
+    running.signal("TERM");
+    assert_eq!(running.wait().code(), Some(0));
+}
+
+#[test]
+fn the_same_seed_prints_the_same_credentials() {
+    let credentials = |running: &Running| (running.stderr_line(), running.stderr_line());
+    let a = start(&["--seed", "9"]);
+    let b = start(&["--seed", "9"]);
+    a.listening("http");
+    b.listening("http");
+    assert_eq!(credentials(&a), credentials(&b));
+}
+
+#[test]
+fn tls_announces_https_and_writes_the_ca() {
+    let path = std::env::temp_dir().join(format!(
+        "twilio-accounts-sim-bin-{}-ca.pem",
+        std::process::id()
+    ));
+    let running = start(&[
+        "--tls",
+        "--ca-cert-out",
+        path.to_str().expect("a UTF-8 temp path"),
+    ]);
+    running.listening("https");
+    let pem = std::fs::read_to_string(&path).expect("the CA file");
+    let _ = std::fs::remove_file(&path);
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"));
+    running.signal("TERM");
+    assert_eq!(running.wait().code(), Some(0));
+}
+
+#[test]
+fn fault_and_policy_flags_take_effect() {
+    let sid = "AC0123456789abcdef0123456789abcdef";
+    let running = start(&[
+        "--account-sid",
+        sid,
+        "--auth-token",
+        "t0",
+        "--refuse-existing-secondary",
+        "--fault",
+        "create-secondary:rate-limited:7:1",
+        "--fault",
+        "promote:apply-then-close:1",
+    ]);
+    let addr = running.listening("http");
+    let mut conn = connect(addr);
+    let limited = conn
+        .send(&Req::new("POST", SECONDARY).auth(sid, "t0"))
+        .expect("a response");
+    assert_twilio_error(&limited, 429, 20429);
+    assert_eq!(limited.header("retry-after"), Some("7"));
+    assert_eq!(
+        conn.send(&Req::new("POST", SECONDARY).auth(sid, "t0"))
+            .expect("a response")
+            .status,
+        201
+    );
+    assert_twilio_error(
+        &conn
+            .send(&Req::new("POST", SECONDARY).auth(sid, "t0"))
+            .expect("a response"),
+        409,
+        20409,
+    );
+    assert!(matches!(
+        conn.send(&Req::new("POST", PROMOTE).auth(sid, "t0")),
+        Err(ClientError::ClosedWithoutResponse)
+    ));
+    // The promote was applied: the first token is gone.
+    assert_twilio_error(
+        &connect(addr)
+            .send(&Req::new("GET", PUBLIC_KEYS).auth(sid, "t0"))
+            .expect("a response"),
+        401,
+        20003,
+    );
+}
+
+#[test]
+fn a_malformed_fault_flag_is_a_usage_error() {
+    let output = Command::new(BIN)
+        .args(["--fault", "promote:teleport:1"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown fault kind"));
+}
+
+#[test]
+fn an_invalid_account_sid_exits_1_with_a_message() {
+    let output = Command::new(BIN)
+        .args(["--account-sid", "AC123"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("account SID"));
+}
+
+#[test]
+fn ca_cert_out_requires_tls() {
+    let output = Command::new(BIN)
+        .args(["--ca-cert-out", "/tmp/x.pem"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty());
+}
