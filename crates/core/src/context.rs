@@ -54,22 +54,33 @@ pub struct RequestContext {
     /// Precomputed `Authorization` value (sensitive); rebuilt only when the
     /// credentials change.
     authorization: HeaderValue,
+    /// Precomputed `User-Agent` value.
+    user_agent_header: HeaderValue,
+}
+
+fn user_agent_header(user_agent: &UserAgent) -> HeaderValue {
+    // Extensions are checked to be visible ASCII, so this cannot fail.
+    HeaderValue::from_str(user_agent.as_str())
+        .unwrap_or_else(|_| HeaderValue::from_static("twilio-accounts-rs"))
 }
 
 impl RequestContext {
     /// A context with the default user agent.
     pub fn new(credentials: Credentials, endpoint: Endpoint) -> Self {
         let authorization = credentials.authorization();
+        let user_agent = UserAgent::default();
         RequestContext {
             credentials,
             endpoint,
-            user_agent: UserAgent::default(),
+            user_agent_header: user_agent_header(&user_agent),
+            user_agent,
             authorization,
         }
     }
 
     /// Replaces the user agent (e.g. with extensions added).
     pub fn with_user_agent(mut self, user_agent: UserAgent) -> Self {
+        self.user_agent_header = user_agent_header(&user_agent);
         self.user_agent = user_agent;
         self
     }
@@ -126,9 +137,7 @@ impl RequestContext {
         headers.insert(header::AUTHORIZATION, self.authorization.clone());
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(header::ACCEPT_CHARSET, HeaderValue::from_static("utf-8"));
-        if let Ok(ua) = HeaderValue::from_str(self.user_agent.as_str()) {
-            headers.insert(header::USER_AGENT, ua);
-        }
+        headers.insert(header::USER_AGENT, self.user_agent_header.clone());
         let has_body = !request.body().is_empty();
         if method == Method::POST || method == Method::PUT || has_body {
             let length = HeaderValue::from(request.body().len());

@@ -93,8 +93,13 @@ pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(
     body: &[u8],
     token_field: Option<&'static str>,
 ) -> Result<T, DecodeError> {
+    // The fast path: a plain decode. Only when it fails is the body decoded
+    // again with path tracking, to say where.
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let (path, inner) = match serde_path_to_error::deserialize(&mut deserializer) {
+    let (path, inner) = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
         Ok(value) => match deserializer.end() {
             Ok(()) => return Ok(value),
             // Trailing characters after a complete value.

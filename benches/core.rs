@@ -1,0 +1,141 @@
+//! The core's costs: parsing SIDs and timestamps, building each Auth Token
+//! request, parsing each response and an error, and validating webhooks.
+//! Goals (see BENCH.md): promote build + parse ≤ 1 µs, SID parse ≤ 20 ns.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use http::Response;
+use twilio_accounts_core::webhook::{
+    Payload, SignatureAlgorithm, WebhookRequest, WebhookValidator,
+};
+use twilio_accounts_core::{
+    AccountSid, AuthToken, CreateSecondaryAuthToken, Credentials, DeleteSecondaryAuthToken,
+    Endpoint, Error, PromoteAuthToken, RequestContext, Timestamp,
+};
+
+const SID: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const PROMOTE_BODY: &[u8] = br#"{"account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","auth_token":"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","date_created":"2015-07-31T04:00:00Z","date_updated":"2015-07-31T04:00:00Z","url":"https://accounts.twilio.com/v1/AuthTokens/Promote"}"#;
+const SECONDARY_BODY: &[u8] = br#"{"account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","date_created":"2015-07-31T04:00:00Z","date_updated":"2015-07-31T04:00:00Z","secondary_auth_token":"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","url":"https://accounts.twilio.com/v1/AuthTokens/Secondary"}"#;
+const ERROR_BODY: &[u8] = br#"{"code":20003,"message":"Authenticate","more_info":"https://www.twilio.com/docs/errors/20003","status":401}"#;
+
+fn context() -> RequestContext {
+    RequestContext::new(
+        Credentials::auth_token(
+            SID.parse().unwrap(),
+            AuthToken::new("0123456789abcdef0123456789abcdef").unwrap(),
+        ),
+        Endpoint::default(),
+    )
+}
+
+fn response(status: u16, body: &[u8]) -> Response<Vec<u8>> {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .header("twilio-request-id", "RQ0123456789abcdef0123456789abcdef")
+        .body(body.to_vec())
+        .unwrap()
+}
+
+fn parsing(c: &mut Criterion) {
+    c.bench_function("sid_parse", |b| {
+        b.iter(|| AccountSid::parse(black_box(SID)))
+    });
+    c.bench_function("timestamp_parse_rfc3339", |b| {
+        b.iter(|| Timestamp::parse_rfc3339(black_box("2015-07-31T04:00:00Z")))
+    });
+    c.bench_function("timestamp_parse_rfc2822", |b| {
+        b.iter(|| Timestamp::parse_rfc2822(black_box("Fri, 31 Jul 2015 04:00:00 +0000")))
+    });
+}
+
+fn requests(c: &mut Criterion) {
+    let ctx = context();
+    c.bench_function("build_promote", |b| {
+        b.iter(|| ctx.build_request(black_box(&PromoteAuthToken::new())))
+    });
+    c.bench_function("build_create_secondary", |b| {
+        b.iter(|| ctx.build_request(black_box(&CreateSecondaryAuthToken::new())))
+    });
+    c.bench_function("build_delete_secondary", |b| {
+        b.iter(|| ctx.build_request(black_box(&DeleteSecondaryAuthToken::new())))
+    });
+}
+
+fn responses(c: &mut Criterion) {
+    let ctx = context();
+    // The response is built outside the measured closure (its allocation is
+    // the transport's), then moved in: parse_response consumes it.
+    c.bench_function("parse_promote_200", |b| {
+        b.iter_batched(
+            || response(200, PROMOTE_BODY),
+            |r| ctx.parse_response(&PromoteAuthToken::new(), r),
+            criterion::BatchSize::SmallInput,
+        )
+    });
+    c.bench_function("parse_create_secondary_201", |b| {
+        b.iter_batched(
+            || response(201, SECONDARY_BODY),
+            |r| ctx.parse_response(&CreateSecondaryAuthToken::new(), r),
+            criterion::BatchSize::SmallInput,
+        )
+    });
+    c.bench_function("parse_delete_secondary_204", |b| {
+        b.iter_batched(
+            || response(204, b""),
+            |r| ctx.parse_response(&DeleteSecondaryAuthToken::new(), r),
+            criterion::BatchSize::SmallInput,
+        )
+    });
+    c.bench_function("parse_error_401", |b| {
+        b.iter_batched(
+            || response(401, ERROR_BODY),
+            |r| Error::from_error_response(&r, false),
+            criterion::BatchSize::SmallInput,
+        )
+    });
+    c.bench_function("promote_build_and_parse", |b| {
+        b.iter_batched(
+            || response(200, PROMOTE_BODY),
+            |r| {
+                let request = ctx.build_request(&PromoteAuthToken::new());
+                let reply = ctx.parse_response(&PromoteAuthToken::new(), r);
+                (request, reply)
+            },
+            criterion::BatchSize::SmallInput,
+        )
+    });
+}
+
+fn webhooks(c: &mut Criterion) {
+    let validator = WebhookValidator::new([
+        AuthToken::new("0123456789abcdef0123456789abcdef").unwrap(),
+        AuthToken::new("12345").unwrap(),
+    ])
+    .unwrap();
+    let params = [
+        ("CallSid", "CA1234567890ABCDE"),
+        ("Caller", "+14158675309"),
+        ("Digits", "1234"),
+        ("From", "+14158675309"),
+        ("To", "+18005551212"),
+    ];
+    let request = WebhookRequest {
+        url: "https://mycompany.com/myapp.php?foo=1&bar=2",
+        payload: Payload::Params(&params),
+        signature: "RSOYDt4T1cUTdK1PDd93/VVr8B8=",
+        algorithm: SignatureAlgorithm::HmacSha1,
+    };
+    // The second token matches: the worst case checks both.
+    assert_eq!(validator.validate(&request), Ok(1));
+    let mut group = c.benchmark_group("webhook");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("validate_two_tokens", |b| {
+        b.iter(|| validator.validate(black_box(&request)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, parsing, requests, responses, webhooks);
+criterion_main!(benches);
