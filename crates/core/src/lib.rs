@@ -67,17 +67,20 @@
 //! ## Modules
 //! One concept each: [`sid`], [`secret`], [`credentials`], [`timestamp`],
 //! [`endpoint`], [`user_agent`], [`operation`], [`context`], [`auth_token`],
-//! [`public_key`], [`error`], [`retry`], [`transport`], [`rotation`], [`webhook`].
+//! [`public_key`], [`error`], [`retry`], [`transport`], [`rotation`], [`webhook`],
+//! and for ready-made clients [`client_options`] and [`proxy`].
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod auth_token;
+pub mod client_options;
 pub mod context;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
 pub mod operation;
+pub mod proxy;
 pub mod public_key;
 pub mod retry;
 pub mod rotation;
@@ -92,6 +95,10 @@ pub use auth_token::{
     AuthTokenPromotion, CreateSecondaryAuthToken, DeleteSecondaryAuthToken, PromoteAuthToken,
     SecondaryAuthToken,
 };
+pub use client_options::{
+    CallOptions, ClientOptions, ClientSetup, ConfigError, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT, ProxyMode,
+};
 pub use context::RequestContext;
 pub use credentials::{Credentials, CredentialsError, CredentialsInput};
 pub use endpoint::{Endpoint, EndpointError, PlainHttp};
@@ -100,6 +107,7 @@ pub use error::{
     TransportError, TransportErrorKind, UnexpectedResponse,
 };
 pub use operation::{Operation, Reply};
+pub use proxy::{NoProxy, ProxyConfig, ProxyError, ProxyUrl};
 pub use public_key::{CredentialPublicKey, ListCredentialPublicKeys, Page};
 pub use retry::{
     Attempt, AttemptOutcome, Idempotency, Jitter, PlannedRetry, RetryDecision, RetryHook,
