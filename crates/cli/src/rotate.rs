@@ -1,0 +1,515 @@
+//! `rotate`: drives the core's rotation state machine with the blocking
+//! client, a token sink and a journal file.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use twilio_accounts_core::rotation::{
+    Action, FailureKind, Input, Journal, JournalPhase, Rotation, RotationConfig, RotationFailure,
+    RotationReport, RotationStep, perform,
+};
+use twilio_accounts_core::{AuthToken, ClientOptions, Credentials, Error};
+use twilio_accounts_sim::{SimConfig, Simulator};
+use twilio_accounts_ureq::Client;
+
+use crate::args::{Global, OutputFormat, RotateArgs};
+use crate::outcome::{Exit, Failure, advice};
+use crate::sink::Sink;
+use crate::state_file::{Overwrite, write_secret_file};
+use crate::{Report, client, client_options, credentials};
+
+/// The default settle with `--simulate`: long enough to show, short enough to wait for.
+const SIMULATED_SETTLE: Duration = Duration::from_secs(2);
+
+/// A test hook: pause before the N-th action so a test can SIGKILL the
+/// process at an exact point of the rotation. Bounded to two minutes.
+const PAUSE_VARIABLE: &str = "TWILIO_ACCOUNTS_TEST_PAUSE_BEFORE_ACTION";
+
+/// Everything the driver needs besides the state machine.
+struct Driver<'a> {
+    client: &'a Client,
+    sink: Sink,
+    state_file: PathBuf,
+    report: Report,
+    yes: bool,
+    resumed: bool,
+    pause_before: Option<usize>,
+    steps: Vec<(RotationStep, Duration)>,
+    revealed: Option<AuthToken>,
+}
+
+pub fn run(
+    global: &Global,
+    args: &RotateArgs,
+    report: Report,
+    on_command_line: &dyn Fn(&str) -> bool,
+) -> ExitCode {
+    if args.simulate {
+        return simulate(global, args, report);
+    }
+    let setup =
+        credentials(global, report, on_command_line).and_then(|c| Ok((client_options(global)?, c)));
+    let (options, creds) = match setup {
+        Ok(s) => s,
+        Err(f) => return report.fail("rotate", &f),
+    };
+    let sink = Sink::from_args(&args.sink);
+    if sink.is_empty() {
+        return report.fail(
+            "rotate",
+            &Failure::usage(
+                "a rotation makes a new token that must go somewhere before it is promoted: choose --token-file PATH, --token-exec CMD or --reveal",
+            ),
+        );
+    }
+    let state_file = args.state_file.clone().unwrap_or_else(|| {
+        PathBuf::from(format!(
+            ".twilio-rotation-{}.json",
+            creds.account_sid().as_str()
+        ))
+    });
+    let config = RotationConfig {
+        replace_existing_secondary: args.replace_existing_secondary,
+        wait_for_go_ahead: true,
+        settle: args.settle.unwrap_or(Duration::from_secs(60)),
+        suppress_email_notification: args.email.value(),
+        ..RotationConfig::default()
+    };
+    match execute(
+        options, creds, config, sink, state_file, args, report, false,
+    ) {
+        Ok(()) => Exit::Success.code(),
+        Err(code) => code,
+    }
+}
+
+fn simulate(global: &Global, args: &RotateArgs, report: Report) -> ExitCode {
+    let sim = match Simulator::spawn(SimConfig::default()) {
+        Ok(sim) => sim,
+        Err(e) => {
+            return report.fail(
+                "rotate",
+                &Failure::other(format!("cannot start the simulator: {e}")),
+            );
+        }
+    };
+    report.say(format!(
+        "Simulation: a local Twilio Accounts API at {} with a fresh account {}; nothing leaves this machine.",
+        sim.base_url(),
+        sim.account_sid()
+    ));
+    let creds = match sim
+        .account_sid()
+        .parse()
+        .map_err(Error::from)
+        .and_then(|sid| {
+            Ok(Credentials::auth_token(
+                sid,
+                AuthToken::new(sim.primary_token())?,
+            ))
+        }) {
+        Ok(c) => c,
+        Err(e) => return report.fail("rotate", &Failure::from_error(&e)),
+    };
+    let old_token = sim.primary_token();
+    let mut options = ClientOptions::new().with_base_url(sim.base_url());
+    if let Some(timeout) = global.timeout {
+        options = options.with_request_timeout(timeout);
+    }
+    let scratch = std::env::temp_dir().join(format!(
+        "twilio-accounts-simulate-{}-{}",
+        std::process::id(),
+        sim.local_addr().port()
+    ));
+    if let Err(e) = std::fs::create_dir_all(&scratch) {
+        return report.fail(
+            "rotate",
+            &Failure::other(format!("cannot create {}: {e}", scratch.display())),
+        );
+    }
+    let state_file = args
+        .state_file
+        .clone()
+        .unwrap_or_else(|| scratch.join("rotation.json"));
+    let sink = if args.sink.is_set() {
+        Sink::from_args(&args.sink)
+    } else {
+        // Nothing real is at stake: keep the simulated token in a scratch file.
+        let mut sink_args = args.sink.clone();
+        sink_args.token_file = Some(scratch.join("new-token"));
+        sink_args.force = true;
+        Sink::from_args(&sink_args)
+    };
+    let config = RotationConfig {
+        replace_existing_secondary: args.replace_existing_secondary,
+        wait_for_go_ahead: true,
+        settle: args.settle.unwrap_or(SIMULATED_SETTLE),
+        suppress_email_notification: args.email.value(),
+        verify_delay: Duration::from_millis(100),
+        ..RotationConfig::default()
+    };
+    let result = execute(options, creds, config, sink, state_file, args, report, true);
+    // Check the outcome against the simulator's own state.
+    if result.is_ok() {
+        let primary = sim.primary_token();
+        let consistent = primary != old_token && sim.secondary_token().is_none();
+        report.say(format!(
+            "Simulator check: the primary token changed: {}; no secondary token left: {}.",
+            yes_no(primary != old_token),
+            yes_no(sim.secondary_token().is_none())
+        ));
+        if !consistent {
+            let _ = std::fs::remove_dir_all(&scratch);
+            return report.fail(
+                "rotate",
+                &Failure::other("the simulator's state does not match a finished rotation"),
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    sim.shutdown();
+    match result {
+        Ok(()) => Exit::Success.code(),
+        Err(code) => code,
+    }
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value { "yes" } else { "NO" }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn execute(
+    options: ClientOptions,
+    creds: Credentials,
+    config: RotationConfig,
+    sink: Sink,
+    state_file: PathBuf,
+    args: &RotateArgs,
+    report: Report,
+    simulated: bool,
+) -> Result<(), ExitCode> {
+    let client = client(options, creds.clone()).map_err(|f| report.fail("rotate", &f))?;
+    let existing = read_journal(&state_file).map_err(|f| report.fail("rotate", &f))?;
+    let rotation = match (args.resume, existing) {
+        (true, None) => {
+            return Err(report.fail(
+                "rotate",
+                &Failure::usage(format!(
+                    "there is no rotation to resume: {} does not exist",
+                    state_file.display()
+                )),
+            ));
+        }
+        (true, Some(journal)) => {
+            report.say(format!(
+                "Resuming the rotation recorded in {}.",
+                state_file.display()
+            ));
+            Rotation::resume(journal, creds, config)
+                .map_err(|e| report.fail("rotate", &Failure::usage(e.to_string())))?
+        }
+        (false, Some(journal)) if journal.phase != JournalPhase::Done => {
+            return Err(report.fail(
+                "rotate",
+                &Failure::usage(format!(
+                    "a rotation is already in progress ({}): run `rotate --resume` to finish it",
+                    state_file.display()
+                )),
+            ));
+        }
+        (false, _) => Rotation::new(creds, config),
+    };
+    let sink = if args.resume {
+        // The file can only hold a token of this rotation that was never
+        // deployed (deployment starts after the journal records delivery).
+        sink.allowing_overwrite()
+    } else {
+        sink.preflight()
+            .map_err(|reason| report.fail("rotate", &Failure::usage(reason)))?;
+        sink
+    };
+    let pause_before = std::env::var(PAUSE_VARIABLE)
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let mut driver = Driver {
+        client: &client,
+        sink,
+        state_file: state_file.clone(),
+        report,
+        yes: args.yes || simulated,
+        resumed: args.resume,
+        pause_before,
+        steps: Vec::new(),
+        revealed: None,
+    };
+    match driver.drive(rotation) {
+        Ok(result) => {
+            let _ = std::fs::remove_file(&state_file);
+            driver.finished(&result, simulated);
+            Ok(())
+        }
+        Err(failure) => Err(driver.failed(failure)),
+    }
+}
+
+fn read_journal(path: &Path) -> Result<Option<Journal>, Failure> {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let bytes = zeroize::Zeroizing::new(bytes);
+            Journal::from_json(&bytes)
+                .map(Some)
+                .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Failure::other(format!(
+            "cannot read the state file {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+impl Driver<'_> {
+    fn drive(&mut self, mut rotation: Rotation) -> Result<RotationReport, RotationFailure> {
+        let mut input = Input::Start;
+        let mut step = None;
+        let mut step_started = Instant::now();
+        // Bounded: a rotation takes a few dozen actions; verification and
+        // create retries are bounded inside the state machine.
+        for index in 0..1000 {
+            let action = rotation.next(input);
+            if step != Some(rotation.step()) {
+                if let Some(previous) = step {
+                    self.steps.push((previous, step_started.elapsed()));
+                }
+                step = Some(rotation.step());
+                step_started = Instant::now();
+                let s = rotation.step();
+                if s == RotationStep::Done {
+                    if !self.steps.iter().any(|(p, _)| *p == RotationStep::Settle) {
+                        self.report.say(format!(
+                            "[8/9] {}: skipped (settle period 0)",
+                            RotationStep::Settle.describe()
+                        ));
+                    }
+                } else {
+                    self.report
+                        .say(format!("[{}/9] {}", s.number(), s.describe()));
+                }
+            }
+            if self.pause_before == Some(index) {
+                self.pause(index, &action);
+            }
+            input = match action {
+                Action::Persist(journal) => {
+                    match write_secret_file(&self.state_file, &journal.to_json(), Overwrite::Allow)
+                    {
+                        Ok(()) => Input::Persisted,
+                        Err(e) => {
+                            return Err(self.local_failure(
+                            rotation.step(),
+                            format!(
+                                "cannot write the state file {}: {e}; nothing further was changed",
+                                self.state_file.display()
+                            ),
+                            "fix the path or permissions (or pass --state-file), then run `rotate --resume` if a rotation had started",
+                        ));
+                        }
+                    }
+                }
+                // The client implements the core's call seam; a clone shares its pool.
+                Action::Call(call) => Input::Called(perform(&call, &mut self.client.clone())),
+                Action::Deliver(token) => match self.sink.deliver(&token, self.resumed) {
+                    Ok(()) => {
+                        for place in self.sink.describe() {
+                            self.report
+                                .say(format!("      the new token went to {place}"));
+                        }
+                        if self.sink.reveals() {
+                            self.revealed = Some(token);
+                        }
+                        Input::Delivered
+                    }
+                    Err(reason) => Input::DeliveryFailed(reason),
+                },
+                Action::AwaitGoAhead => self.go_ahead(),
+                Action::Wait(delay) => {
+                    std::thread::sleep(delay);
+                    Input::Waited
+                }
+                Action::Settle(duration) => {
+                    self.settle(duration);
+                    Input::Waited
+                }
+                Action::Finished(report) => {
+                    if let Some(previous) = step {
+                        self.steps.push((previous, step_started.elapsed()));
+                    }
+                    return Ok(report);
+                }
+                Action::Failed(failure) => return Err(failure),
+                _ => {
+                    return Err(self.local_failure(
+                        rotation.step(),
+                        "the rotation asked for something this version cannot do".into(),
+                        "upgrade twilio-accounts",
+                    ));
+                }
+            };
+        }
+        Err(self.local_failure(
+            rotation.step(),
+            "the rotation did not finish within 1000 actions".into(),
+            "run `rotate --resume`",
+        ))
+    }
+
+    fn local_failure(&self, step: RotationStep, message: String, next: &str) -> RotationFailure {
+        RotationFailure::driver(step, message, next)
+    }
+
+    fn pause(&self, index: usize, action: &Action) {
+        let kind = match action {
+            Action::Persist(j) => format!("persist {:?}", j.phase),
+            Action::Call(c) => format!("call {:?}", c.kind),
+            Action::Deliver(_) => "deliver".into(),
+            Action::AwaitGoAhead => "go-ahead".into(),
+            Action::Wait(_) => "wait".into(),
+            Action::Settle(_) => "settle".into(),
+            Action::Finished(_) => "finished".into(),
+            Action::Failed(_) => "failed".into(),
+            _ => "other".into(),
+        };
+        eprintln!("test hook: paused before action {index} ({kind})");
+        std::thread::sleep(Duration::from_secs(120));
+    }
+
+    fn go_ahead(&self) -> Input {
+        if self.yes {
+            self.report
+                .say("      go-ahead given in advance (--yes, or a simulation)");
+            return Input::GoAhead;
+        }
+        let stdin = std::io::stdin();
+        if !stdin.is_terminal() {
+            self.report.warn(
+                "not promoting: standard input is not a terminal to confirm on; pass --yes once the new token is deployed",
+            );
+            return Input::Declined;
+        }
+        eprintln!(
+            "Deploy the new token everywhere that uses the current one. Both work until you promote.\nType `promote` and press Enter to promote now (anything else stops here; `rotate --resume` continues later): "
+        );
+        let mut line = String::new();
+        match stdin.lock().read_line(&mut line) {
+            Ok(_) if line.trim() == "promote" => Input::GoAhead,
+            _ => Input::Declined,
+        }
+    }
+
+    fn settle(&self, duration: Duration) {
+        let start = Instant::now();
+        let tick = Duration::from_secs(10).min(duration);
+        // Bounded by the duration.
+        while start.elapsed() < duration {
+            let left = duration.saturating_sub(start.elapsed());
+            self.report.say(format!(
+                "      settling: {}s left",
+                left.as_secs_f64().ceil() as u64
+            ));
+            std::thread::sleep(tick.min(left));
+        }
+    }
+
+    fn webhook_advice(&self, settle: Duration) -> String {
+        format!(
+            "Webhooks: Twilio now signs with the new token. Keep accepting signatures made with the old and the new token until the settle period ({}s) has passed, e.g. `WebhookValidator::new([old, new])` in code or `twilio-accounts webhook verify --token-env OLD_TOKEN --token-env NEW_TOKEN`; after that, only the new token is needed.",
+            settle.as_secs()
+        )
+    }
+
+    fn finished(&self, result: &RotationReport, simulated: bool) {
+        let steps: Vec<Value> = self
+            .steps
+            .iter()
+            .map(|(s, d)| {
+                json!({
+                    "step": s.number(),
+                    "name": s.describe(),
+                    "seconds": (d.as_secs_f64() * 1000.0).round() / 1000.0,
+                })
+            })
+            .collect();
+        let webhooks = self.webhook_advice(result.settled);
+        match self.report.format {
+            OutputFormat::Json => self.report.json(&json!({
+                "command": "rotate",
+                "ok": true,
+                "simulated": simulated,
+                "account_sid": result.account_sid.as_str(),
+                "resumed": result.resumed,
+                "steps": steps,
+                "old_token_refused": result.old_token_refused,
+                "settled_seconds": result.settled.as_secs_f64(),
+                "token_delivered_to": self.sink.describe(),
+                "token": self.revealed.as_ref().map(|t| t.expose_secret()),
+                "notes": result.notes,
+                "webhooks": webhooks,
+            })),
+            OutputFormat::Text => {
+                let total: Duration = self.steps.iter().map(|(_, d)| *d).sum();
+                self.report.say(format!(
+                    "[9/9] done in {:.1}s: the new token is the primary Auth Token of {}{}.",
+                    total.as_secs_f64(),
+                    result.account_sid,
+                    match result.old_token_refused {
+                        Some(true) => ", and the old token is refused",
+                        Some(false) => ", but the old token still authenticated (see notes)",
+                        None => "",
+                    }
+                ));
+                for note in &result.notes {
+                    self.report.say(format!("      note: {note}"));
+                }
+                self.report.say(format!("      {webhooks}"));
+                if let Some(token) = &self.revealed {
+                    println!("{}", token.expose_secret());
+                }
+            }
+        }
+    }
+
+    fn failed(&self, failure: RotationFailure) -> ExitCode {
+        let mut exit = match (&failure.error, failure.kind) {
+            (Some(e), FailureKind::Api) => Exit::for_error(e),
+            _ => Exit::Other,
+        };
+        // A network failure while probing a promote leaves its outcome unknown.
+        if failure.step == RotationStep::Promote && exit == Exit::Network {
+            exit = Exit::OutcomeUnknown;
+        }
+        let next = if failure.next.is_empty() {
+            advice(exit).map(str::to_owned)
+        } else {
+            Some(failure.next.clone())
+        };
+        let details = match &failure.error {
+            Some(e) => Failure::from_error(e).details,
+            None => Value::Null,
+        };
+        let mut out = Failure {
+            exit,
+            message: failure.to_string(),
+            next,
+            details,
+        };
+        if self.state_file.exists() {
+            out.message
+                .push_str(&format!(" (state kept in {})", self.state_file.display()));
+        }
+        self.report.fail("rotate", &out)
+    }
+}
