@@ -429,6 +429,22 @@ pub enum FailureKind {
     Declined,
     /// The state of the account is not what the journal says.
     Inconsistent,
+    /// The driver could not do its part (write the journal, …).
+    Driver,
+}
+
+impl RotationFailure {
+    /// A failure of the driver's own part (the journal could not be written,
+    /// …), reported like the machine's.
+    pub fn driver(step: RotationStep, message: impl Into<String>, next: impl Into<String>) -> Self {
+        RotationFailure {
+            step,
+            kind: FailureKind::Driver,
+            error: None,
+            message: message.into(),
+            next: next.into(),
+        }
+    }
 }
 
 impl fmt::Display for RotationFailure {
