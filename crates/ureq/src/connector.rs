@@ -61,6 +61,14 @@ impl Resolver for MarkingResolver {
         config: &Config,
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        // ureq's resolver spawns a thread for every request when a timeout is
+        // set (to bound the lookup), even for an IP literal and even when a
+        // pooled connection will be reused. An IP literal needs no lookup.
+        if let Some(addr) = ip_literal(uri) {
+            let mut resolved = self.0.empty();
+            resolved.push(addr);
+            return Ok(resolved);
+        }
         self.0
             .resolve(uri, config, timeout)
             .map_err(|err| ureq::Error::Other(Box::new(ConnectFailed(err))))
@@ -69,6 +77,23 @@ impl Resolver for MarkingResolver {
     fn empty(&self) -> ResolvedSocketAddrs {
         self.0.empty()
     }
+}
+
+/// The socket address of a URI whose host is an IP address (`127.0.0.1`,
+/// `[::1]`), with the scheme's default port when none is written.
+fn ip_literal(uri: &http::Uri) -> Option<std::net::SocketAddr> {
+    let host = uri.host()?;
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    let ip: std::net::IpAddr = bare.parse().ok()?;
+    let port = uri.port_u16().or_else(|| match uri.scheme_str()? {
+        "https" => Some(443),
+        "http" => Some(80),
+        _ => None,
+    })?;
+    Some(std::net::SocketAddr::new(ip, port))
 }
 
 /// The error inside any number of connect-failure marks (the proxy
@@ -190,6 +215,16 @@ mod tests {
             (t.kind, t.delivery),
             (TransportErrorKind::Connect, Delivery::NotSent)
         );
+    }
+
+    #[test]
+    fn ip_literals_are_resolved_without_a_lookup() {
+        let uri: http::Uri = "http://127.0.0.1:8080/v1".parse().unwrap();
+        assert_eq!(ip_literal(&uri), Some("127.0.0.1:8080".parse().unwrap()));
+        let uri: http::Uri = "https://[::1]/v1".parse().unwrap();
+        assert_eq!(ip_literal(&uri), Some("[::1]:443".parse().unwrap()));
+        let uri: http::Uri = "https://accounts.twilio.com/v1".parse().unwrap();
+        assert_eq!(ip_literal(&uri), None);
     }
 
     #[test]
