@@ -7,39 +7,24 @@
 use std::sync::Arc;
 
 use rustls::pki_types::CertificateDer;
-use rustls::pki_types::pem::PemObject;
 use rustls::{ClientConfig, RootCertStore};
 use twilio_accounts_core::ConfigError;
 
-/// Parses the extra PEM roots: each entry must hold at least one
-/// `CERTIFICATE` block.
-pub(crate) fn parse_pem_roots(
-    pems: &[Vec<u8>],
-) -> Result<Vec<CertificateDer<'static>>, ConfigError> {
-    let mut roots = Vec::new();
-    for (index, pem) in pems.iter().enumerate() {
-        let before = roots.len();
-        for cert in CertificateDer::pem_slice_iter(pem) {
-            let cert = cert.map_err(|err| ConfigError::RootCertificate {
-                index,
-                reason: format!("not valid PEM: {err}"),
-            })?;
-            roots.push(cert);
-        }
-        if roots.len() == before {
-            return Err(ConfigError::RootCertificate {
-                index,
-                reason: "no CERTIFICATE block found".to_owned(),
-            });
-        }
-    }
-    Ok(roots)
+/// The extra roots from the options, parsed by the core (both adapters
+/// accept exactly the same inputs).
+fn extra_roots(pems: &[Vec<u8>]) -> Result<Vec<CertificateDer<'static>>, ConfigError> {
+    Ok(
+        twilio_accounts_core::client_options::parse_pem_certificates(pems)?
+            .into_iter()
+            .map(CertificateDer::from)
+            .collect(),
+    )
 }
 
 /// The rustls configuration, and whether any root is trusted at all (an
 /// `https` endpoint needs one).
 pub(crate) fn client_config(pems: &[Vec<u8>]) -> Result<(ClientConfig, bool), ConfigError> {
-    let extra = parse_pem_roots(pems)?;
+    let extra = extra_roots(pems)?;
     let mut store = RootCertStore::empty();
     #[cfg(feature = "webpki-roots")]
     store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -78,24 +63,6 @@ pub(crate) fn client_config(pems: &[Vec<u8>]) -> Result<(ClientConfig, bool), Co
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_pem_without_certificates_is_refused_with_its_position() {
-        let err = parse_pem_roots(&[b"hello".to_vec()]).unwrap_err();
-        assert!(
-            matches!(err, ConfigError::RootCertificate { index: 0, .. }),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn a_truncated_pem_block_is_refused() {
-        let pem = b"-----BEGIN CERTIFICATE-----\nMIIB\n".to_vec();
-        assert!(matches!(
-            parse_pem_roots(&[pem]),
-            Err(ConfigError::RootCertificate { index: 0, .. })
-        ));
-    }
 
     #[cfg(feature = "webpki-roots")]
     #[test]
