@@ -277,3 +277,58 @@ proptest! {
         prop_assert!(both.validate(&changed_request).is_err());
     }
 }
+
+#[test]
+fn repeated_keys_are_deduplicated_and_sorted_like_the_node_helper() {
+    // Expected signature computed independently with Python's hmac over
+    // "https://hooks.example.com/sms?x=1" + "Bodyhi" + "To+1415" + "To+1555".
+    let validator =
+        WebhookValidator::new([AuthToken::new("f00dfacef00dfacef00dfacef00dface").unwrap()])
+            .unwrap();
+    let params = [
+        ("To", "+1555"),
+        ("Body", "hi"),
+        ("To", "+1415"),
+        ("To", "+1555"),
+    ];
+    let request = WebhookRequest {
+        url: "https://hooks.example.com/sms?x=1",
+        payload: Payload::Params(&params),
+        signature: "og6NqpIzedWyao5yahhliRF3Rq4=",
+        algorithm: SignatureAlgorithm::HmacSha1,
+    };
+    assert_eq!(validator.validate(&request), Ok(0));
+    // Dropping one of the repeated values changes what was signed.
+    let fewer = [("To", "+1555"), ("Body", "hi")];
+    let request = WebhookRequest {
+        payload: Payload::Params(&fewer),
+        ..request
+    };
+    assert!(validator.validate(&request).is_err());
+}
+
+#[test]
+fn unicode_port_and_sha256_together() {
+    // Twilio signed the normalised URL with its port; the request arrives
+    // with the raw unicode URL. Expected value from Python's hmac (SHA-256)
+    // over "https://hooks.example.com:8443/caf%C3%A9?q=%C3%BC" + "NameZoë".
+    let validator =
+        WebhookValidator::new([AuthToken::new("f00dfacef00dfacef00dfacef00dface").unwrap()])
+            .unwrap();
+    let params = [("Name", "Zoë")];
+    let request = WebhookRequest {
+        url: "https://hooks.example.com:8443/café?q=ü",
+        payload: Payload::Params(&params),
+        signature: "amnbPRbf39lAZcU4aoQivj0P+RPfiHrX3267mHNuzz8=",
+        algorithm: SignatureAlgorithm::HmacSha256,
+    };
+    assert_eq!(validator.validate(&request), Ok(0));
+    let sha1 = WebhookRequest {
+        algorithm: SignatureAlgorithm::HmacSha1,
+        ..request
+    };
+    assert!(
+        validator.validate(&sha1).is_err(),
+        "the algorithm is part of the signature"
+    );
+}
