@@ -198,9 +198,15 @@ impl Endpoint {
     }
 
     /// A caller-chosen base URL such as `http://127.0.0.1:8080` or
-    /// `https://proxy.example.com/twilio`. A trailing `/` is ignored.
+    /// `https://proxy.example.com/twilio`. A trailing `/` is ignored; the
+    /// path must be ASCII (percent-encode anything else).
     pub fn custom(url: &str, plain_http: PlainHttp) -> Result<Self, EndpointError> {
         let uri: Uri = url.trim().parse().map_err(|_| EndpointError::InvalidUrl)?;
+        // `http` lets raw non-ASCII bytes through, which no request line may
+        // carry, and which `trim` could then eat from a re-parsed `base_url()`.
+        if !uri.path().is_ascii() {
+            return Err(EndpointError::InvalidUrl);
+        }
         let scheme = uri.scheme().cloned().ok_or(EndpointError::InvalidUrl)?;
         let authority = uri.authority().cloned().ok_or(EndpointError::InvalidUrl)?;
         if authority.as_str().contains('@') {
@@ -408,6 +414,28 @@ mod tests {
             Endpoint::custom("", PlainHttp::Allow),
             Err(EndpointError::InvalidUrl)
         );
+    }
+
+    #[test]
+    fn a_base_url_path_must_be_ascii() {
+        // Found by fuzzing: `http` accepted raw non-breaking spaces in the
+        // path, and `base_url()` then re-parsed (trimmed) to another endpoint.
+        assert_eq!(
+            Endpoint::custom("http://127.0.0.1//!\u{a0}\u{a0}/", PlainHttp::LoopbackOnly),
+            Err(EndpointError::InvalidUrl)
+        );
+        assert_eq!(
+            Endpoint::custom("https://example.com/caf\u{e9}", PlainHttp::LoopbackOnly),
+            Err(EndpointError::InvalidUrl)
+        );
+        let encoded = Endpoint::custom("https://example.com/caf%C3%A9", PlainHttp::LoopbackOnly);
+        assert_eq!(encoded.unwrap().base_url(), "https://example.com/caf%C3%A9");
+        // Whitespace pasted around a URL is still ignored.
+        let pasted = Endpoint::custom(
+            "\u{a0} https://example.com/twilio\u{a0}\n",
+            PlainHttp::Allow,
+        );
+        assert_eq!(pasted.unwrap().base_url(), "https://example.com/twilio");
     }
 
     #[test]

@@ -64,20 +64,35 @@ impl Timestamp {
     }
 
     /// Parses an RFC 2822 date: `Fri, 31 Jul 2015 04:00:00 +0000`.
+    ///
+    /// RFC 2822 has whole seconds only, so a leap second (`23:59:60`) reads
+    /// as `23:59:59`, which writes back as it was read.
     pub fn parse_rfc2822(input: &str) -> Result<Self, TimestampError> {
         let parsed = OffsetDateTime::parse(input, &Rfc2822).map_err(|err| TimestampError {
             format: "RFC 2822",
             reason: err.to_string(),
         })?;
+        // `time` reads a leap second as 23:59:59.999999999, a fraction that
+        // `to_rfc2822` cannot write: the round trip would move the instant.
+        let parsed = parsed.replace_nanosecond(0).unwrap_or(parsed);
         // `time` drops the sign of a numeric offset whose hours are zero
         // (`-0030` becomes `+0030`), which moves the instant by up to two
         // hours. Re-read a numeric zone here and re-anchor the local time.
-        match numeric_zone(input) {
-            Some(offset) if offset != parsed.offset() => Ok(Timestamp(
-                time::PrimitiveDateTime::new(parsed.date(), parsed.time()).assume_offset(offset),
-            )),
-            _ => Ok(Timestamp(parsed)),
+        let value = match numeric_zone(input) {
+            Some(offset) if offset != parsed.offset() => {
+                time::PrimitiveDateTime::new(parsed.date(), parsed.time()).assume_offset(offset)
+            }
+            _ => parsed,
+        };
+        // `time` reads zones up to ±25:59; RFC 3339, which `to_rfc3339` and
+        // serde write, stops at ±23:59.
+        if value.offset().whole_hours().unsigned_abs() > 23 {
+            return Err(TimestampError {
+                format: "RFC 2822",
+                reason: "the zone is more than 23:59 hours from UTC".to_owned(),
+            });
         }
+        Ok(Timestamp(value))
     }
 
     /// Wraps a `time` value (for callers that have a clock; the core has none).
@@ -112,13 +127,29 @@ impl Timestamp {
     }
 }
 
-/// The `+HHMM` / `-HHMM` zone at the end of an RFC 2822 date, if numeric.
+/// The `+HHMM` / `-HHMM` zone of an RFC 2822 date that `time` accepted, if
+/// numeric.
+///
+/// Outside comments, the zone's sign is the only `+` or `-` such a date can
+/// hold; the zone may be followed by a comment and preceded by any folding
+/// whitespace (tabs, line breaks) or comment, and comments nest and escape.
 fn numeric_zone(input: &str) -> Option<time::UtcOffset> {
-    let zone = input.trim_end().rsplit(' ').next()?.as_bytes();
-    let [sign @ (b'+' | b'-'), digits @ ..] = zone else {
+    let bytes = input.as_bytes();
+    let (mut depth, mut zone, mut i) = (0usize, None, 0);
+    while i < bytes.len() {
+        match (bytes[i], depth) {
+            (b'\\', 1..) => i += 1,
+            (b'(', _) => depth += 1,
+            (b')', 1..) => depth -= 1,
+            (b'+' | b'-', 0) => zone = bytes.get(i..i + 5),
+            _ => {}
+        }
+        i += 1;
+    }
+    let Some([sign @ (b'+' | b'-'), digits @ ..]) = zone else {
         return None;
     };
-    if digits.len() != 4 || !digits.iter().all(u8::is_ascii_digit) {
+    if !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
     let number = |i: usize| i8::try_from((digits[i] - b'0') * 10 + (digits[i + 1] - b'0')).ok();
@@ -261,6 +292,53 @@ mod tests {
         assert_eq!(t.to_rfc2822(), "Thu, 01 Jan 1970 00:00:00 -0030");
         let t = Timestamp::parse_rfc2822("Thu, 01 Jan 1970 00:00:00 -0001").unwrap();
         assert_eq!(t.unix_timestamp(), 60);
+    }
+
+    #[test]
+    fn an_rfc2822_leap_second_reads_as_the_second_before_and_writes_back_unchanged() {
+        // Found by the fuzz checks: `time` reads 23:59:60 as 23:59:59.999999999,
+        // which RFC 2822 cannot write, so a round trip moved the instant.
+        let t = Timestamp::parse_rfc2822("Sat, 31 Dec 2016 23:59:60 +0000").unwrap();
+        assert_eq!(t.as_offset_date_time().nanosecond(), 0);
+        assert_eq!(t.to_rfc2822(), "Sat, 31 Dec 2016 23:59:59 +0000");
+        assert_eq!(Timestamp::parse_rfc2822(&t.to_rfc2822()).unwrap(), t);
+    }
+
+    #[test]
+    fn a_negative_zone_keeps_its_sign_after_any_folding_whitespace_or_around_comments() {
+        // Found by the fuzz checks: the sign was re-read only from the last
+        // space-separated word, so a tab, a line break or a trailing comment
+        // let `time`'s lost sign through (-00:30 read as +00:30).
+        for input in [
+            "Thu, 01 Jan 1970 00:00:00\t-0030",
+            "Thu, 01 Jan 1970 00:00:00\r\n -0030",
+            "Thu, 01 Jan 1970 00:00:00 -0030 (comment)",
+            "Thu, 01 Jan 1970 00:00:00 (a +0100 comment) -0030 (\\) (nested (+0200)))",
+        ] {
+            let t = Timestamp::parse_rfc2822(input).unwrap();
+            assert_eq!(
+                t.as_offset_date_time().offset().whole_seconds(),
+                -1800,
+                "{input:?}"
+            );
+            assert_eq!(t.unix_timestamp(), 1800, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn rfc2822_zones_beyond_23_59_are_refused() {
+        // Found by fuzzing: `time` reads zones up to ±25:59, which
+        // `to_rfc3339` (and so serde) cannot write.
+        for input in [
+            "Tue, 01 Jan 2019 00:00:00 -2459",
+            "Tue, 01 Jan 2019 00:00:00 +2400",
+            "Mon,01 Jan 19 00:00:00 \r-2459",
+        ] {
+            let err = Timestamp::parse_rfc2822(input).unwrap_err();
+            assert_eq!(err.format, "RFC 2822", "{input:?}");
+        }
+        let t = Timestamp::parse_rfc2822("Tue, 01 Jan 2019 00:00:00 -2359").unwrap();
+        assert_eq!(Timestamp::parse_rfc3339(&t.to_rfc3339()).unwrap(), t);
     }
 
     #[test]
