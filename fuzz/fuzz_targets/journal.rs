@@ -1,0 +1,5 @@
+//! Rotation journals: read, write back, resume.
+//! The check lives in `checks/mod.rs`, shared with the stable corpus test.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::check_journal(data));
