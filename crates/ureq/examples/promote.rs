@@ -1,7 +1,7 @@
 //! Promotes the account's secondary Auth Token to primary.
 //!
 //! ```text
-//! TWILIO_ACCOUNT_SID=AC… TWILIO_AUTH_TOKEN=… cargo run -p twilio-accounts-ureq --example promote [-- --reveal]
+//! TWILIO_ACCOUNT_SID=AC… TWILIO_AUTH_TOKEN=… cargo run -p twilio-accounts-ureq --example ureq_promote [-- --reveal]
 //! ```
 //!
 //! Reads the `TWILIO_*` environment (`TWILIO_ACCOUNT_SID`, `TWILIO_AUTH_TOKEN`

@@ -1,7 +1,7 @@
 //! A benchmark loop against any Twilio-compatible server on loopback.
 //!
 //! ```text
-//! cargo run --release -p twilio-accounts-ureq --example promote_loop -- \
+//! cargo run --release -p twilio-accounts-ureq --example ureq_promote_loop -- \
 //!     --base-url http://127.0.0.1:8080 --account-sid AC… --auth-token … --calls 1000
 //! ```
 //!
