@@ -97,6 +97,14 @@ suppress_email_builder!(PromoteAuthToken);
 suppress_email_builder!(CreateSecondaryAuthToken);
 suppress_email_builder!(DeleteSecondaryAuthToken);
 
+/// The optional `SuppressEmailNotification` form field of the POSTs.
+fn suppress_email_field(value: Option<bool>) -> Vec<(&'static str, String)> {
+    value
+        .map(|v| (SUPPRESS_EMAIL_PARAMETER, bool_field(v)))
+        .into_iter()
+        .collect()
+}
+
 /// The answer to a promote: the token that is now primary.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -162,10 +170,7 @@ impl Operation for PromoteAuthToken {
         PROMOTE_PATH.to_owned()
     }
     fn form_fields(&self) -> Vec<(&'static str, String)> {
-        self.suppress_email_notification
-            .map(|v| (SUPPRESS_EMAIL_PARAMETER, bool_field(v)))
-            .into_iter()
-            .collect()
+        suppress_email_field(self.suppress_email_notification)
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
         let raw: TokenBody = decode_json(self.name(), status, body, Some("auth_token"))?;
@@ -198,10 +203,7 @@ impl Operation for CreateSecondaryAuthToken {
         SECONDARY_PATH.to_owned()
     }
     fn form_fields(&self) -> Vec<(&'static str, String)> {
-        self.suppress_email_notification
-            .map(|v| (SUPPRESS_EMAIL_PARAMETER, bool_field(v)))
-            .into_iter()
-            .collect()
+        suppress_email_field(self.suppress_email_notification)
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
         let raw: TokenBody = decode_json(self.name(), status, body, Some("secondary_auth_token"))?;
