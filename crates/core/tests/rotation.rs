@@ -149,6 +149,8 @@ struct World {
     journal: Option<Vec<u8>>,
     sink_fails: bool,
     declines: bool,
+    /// Actions handed out so far.
+    actions: usize,
 }
 
 impl World {
@@ -159,6 +161,7 @@ impl World {
             journal: None,
             sink_fails: false,
             declines: false,
+            actions: 0,
         }
     }
 
@@ -168,11 +171,24 @@ impl World {
 
     /// Drives `rotation` until it ends, or until `crash_after` actions.
     fn drive(&mut self, rotation: &mut Rotation, crash_after: Option<usize>) -> End {
+        self.drive_observed(rotation, crash_after, |_, _| {})
+    }
+
+    /// The same, showing `observe` every action (with the rotation's step
+    /// after it) before it is carried out.
+    fn drive_observed(
+        &mut self,
+        rotation: &mut Rotation,
+        crash_after: Option<usize>,
+        mut observe: impl FnMut(&Rotation, &Action),
+    ) -> End {
         let context = self.context();
         let mut input = Input::Start;
         // Bounded: a rotation takes a few dozen actions at most.
         for count in 0..200 {
             let action = rotation.next(input);
+            self.actions += 1;
+            observe(rotation, &action);
             if crash_after == Some(count) {
                 return End::Crashed;
             }
@@ -280,45 +296,24 @@ fn a_rotation_replaces_the_primary_and_leaves_no_secondary() {
 
 #[test]
 fn the_steps_come_in_order_and_every_change_is_journalled_first() {
+    let mut world = World::new();
     let mut rotation = Rotation::new(credentials(OLD), config());
-    let world = World::new();
-    let context = world.context();
-    let mut input = Input::Start;
     let mut steps = Vec::new();
     let mut last_persisted: Option<JournalPhase> = None;
-    for count in 0..100 {
-        let action = rotation.next(input);
+    let end = world.drive_observed(&mut rotation, None, |rotation, action| {
         steps.push(rotation.step().number());
-        input = match action {
-            Action::Persist(j) => {
-                last_persisted = Some(j.phase);
-                Input::Persisted
+        match action {
+            Action::Persist(journal) => last_persisted = Some(journal.phase),
+            Action::Call(call) if call.kind == CallKind::CreateSecondary => {
+                assert_eq!(last_persisted, Some(JournalPhase::Creating))
             }
-            Action::Call(call) => {
-                match call.kind {
-                    CallKind::CreateSecondary => {
-                        assert_eq!(last_persisted, Some(JournalPhase::Creating))
-                    }
-                    CallKind::Promote => assert_eq!(last_persisted, Some(JournalPhase::Promoting)),
-                    _ => {}
-                }
-                let transport = |r| world.twilio.borrow_mut().handle(r);
-                Input::Called(perform_blocking(
-                    &context,
-                    &call,
-                    &RetryPolicy::default(),
-                    count,
-                    &transport,
-                    |_| {},
-                ))
+            Action::Call(call) if call.kind == CallKind::Promote => {
+                assert_eq!(last_persisted, Some(JournalPhase::Promoting))
             }
-            Action::Deliver(_) => Input::Delivered,
-            Action::AwaitGoAhead => Input::GoAhead,
-            Action::Wait(_) | Action::Settle(_) => Input::Waited,
-            Action::Finished(_) => break,
-            other => panic!("{other:?}"),
-        };
-    }
+            _ => {}
+        }
+    });
+    assert!(matches!(end, End::Finished));
     let mut sorted = steps.clone();
     sorted.sort();
     assert_eq!(steps, sorted, "steps never go backwards on the happy path");
@@ -441,34 +436,12 @@ fn a_lost_promote_answer_is_probed_not_repeated() {
 #[test]
 fn a_crash_after_any_action_is_recovered_by_resume() {
     // Count the actions of a clean run first.
-    let clean = World::new();
-    let mut actions = 0;
-    {
-        let mut r = Rotation::new(credentials(OLD), config());
-        let context = clean.context();
-        let mut input = Input::Start;
-        for count in 0..200u64 {
-            actions += 1;
-            input = match r.next(input) {
-                Action::Persist(_) => Input::Persisted,
-                Action::Call(call) => {
-                    let transport = |q| clean.twilio.borrow_mut().handle(q);
-                    Input::Called(perform_blocking(
-                        &context,
-                        &call,
-                        &RetryPolicy::default(),
-                        count,
-                        &transport,
-                        |_| {},
-                    ))
-                }
-                Action::Deliver(_) => Input::Delivered,
-                Action::AwaitGoAhead => Input::GoAhead,
-                Action::Wait(_) | Action::Settle(_) => Input::Waited,
-                _ => break,
-            };
-        }
-    }
+    let mut clean = World::new();
+    assert!(matches!(
+        clean.drive(&mut Rotation::new(credentials(OLD), config()), None),
+        End::Finished
+    ));
+    let actions = clean.actions;
     assert!(actions > 10, "{actions}");
 
     for crash_after in 0..actions {
