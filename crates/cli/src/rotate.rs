@@ -471,6 +471,14 @@ impl Driver<'_> {
                         None => "",
                     }
                 ));
+                let times: Vec<String> = self
+                    .steps
+                    .iter()
+                    .filter(|(step, _)| *step != RotationStep::Done)
+                    .map(|(step, took)| format!("{} {:.3}s", step.number(), took.as_secs_f64()))
+                    .collect();
+                self.report
+                    .say(format!("      time per step: {}", times.join(", ")));
                 for note in &result.notes {
                     self.report.say(format!("      note: {note}"));
                 }

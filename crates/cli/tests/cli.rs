@@ -89,6 +89,7 @@ fn rotate_simulate_runs_the_whole_rotation() {
         );
     }
     assert!(err.contains("the old token is refused"), "{err}");
+    assert!(err.contains("time per step: 1 "), "{err}");
     assert!(
         err.contains(
             "Simulator check: the primary token changed: yes; no secondary token left: yes"
@@ -461,6 +462,39 @@ fn lost_answers_during_rotation_are_recovered_in_the_same_run() {
             );
         }
     }
+}
+
+#[test]
+fn the_sim_subcommand_serves_until_terminated() {
+    let mut child = Command::new(BIN)
+        .args(["sim", "--port", "0", "--seed", "7", "--print-credentials"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(
+        first.starts_with("listening on http://127.0.0.1:"),
+        "{first}"
+    );
+    let sid = lines.next().unwrap().unwrap();
+    let token = lines.next().unwrap().unwrap();
+    let sid = sid.strip_prefix("account_sid=").unwrap().to_owned();
+    let token = token.strip_prefix("auth_token=").unwrap().to_owned();
+    let url = first.trim_start_matches("listening on ").to_owned();
+    let dir = scratch("sim-subcommand");
+    let out = run(Command::new(BIN)
+        .current_dir(&dir)
+        .env_clear()
+        .env("TWILIO_ACCOUNT_SID", &sid)
+        .env("TWILIO_AUTH_TOKEN", &token)
+        .env("TWILIO_ACCOUNTS_BASE_URL", &url)
+        .arg("verify"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let _ = Command::new("kill").arg(child.id().to_string()).status();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "SIGTERM stops it cleanly");
 }
 
 #[test]
