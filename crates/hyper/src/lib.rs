@@ -86,6 +86,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+use zeroize::Zeroize as _;
 
 use bytes::Bytes;
 use http::{Request, Response};
@@ -414,13 +415,13 @@ impl Client {
             let frame = match frame {
                 Ok(frame) => frame,
                 Err(err) => {
-                    wipe(&mut bytes);
+                    bytes.zeroize(); // it may hold a token, and will not be parsed
                     return Err(connector::classify_body(&err, host));
                 }
             };
             if let Ok(data) = frame.into_data() {
                 if bytes.len() + data.len() > limit {
-                    wipe(&mut bytes);
+                    bytes.zeroize(); // it may hold a token, and will not be parsed
                     return Err(body_too_large(limit));
                 }
                 bytes.extend_from_slice(&data);
@@ -461,12 +462,6 @@ impl twilio_accounts_core::rotation::AsyncCallSender for Client {
             .await
             .map(Reply::into_value)
     }
-}
-
-/// Overwrites a body that will not be parsed (it may hold a token).
-fn wipe(bytes: &mut Vec<u8>) {
-    bytes.iter_mut().for_each(|b| *b = 0);
-    bytes.clear();
 }
 
 #[cfg(test)]

@@ -75,6 +75,7 @@ use std::io::Read;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+use zeroize::Zeroize as _;
 
 use http::{Request, Response};
 use twilio_accounts_core::client_options::{body_too_large, declared_length_exceeds};
@@ -411,11 +412,11 @@ impl Client {
             .take(limit as u64 + 1)
             .read_to_end(&mut bytes);
         if let Err(err) = read {
-            wipe(&mut bytes);
+            bytes.zeroize(); // it may hold a token, and will not be parsed
             return Err(connector::classify_body(err, host));
         }
         if bytes.len() > limit {
-            wipe(&mut bytes);
+            bytes.zeroize(); // it may hold a token, and will not be parsed
             return Err(body_too_large(limit));
         }
         Ok(Response::from_parts(parts, bytes))
@@ -452,12 +453,6 @@ impl twilio_accounts_core::rotation::CallSender for Client {
         self.send_in(&context, operation, &CallOptions::new())
             .map(Reply::into_value)
     }
-}
-
-/// Overwrites a body that will not be parsed (it may hold a token).
-fn wipe(bytes: &mut Vec<u8>) {
-    bytes.iter_mut().for_each(|b| *b = 0);
-    bytes.clear();
 }
 
 #[cfg(test)]
