@@ -382,27 +382,32 @@ mod tests {
 
     #[test]
     fn a_known_path_with_another_method_lists_the_table_methods() {
-        let allow = |method: Method, path: &str| match Target::resolve(&method, path) {
-            Target::WrongMethod(allow) => Some(allow),
-            Target::Row(..) | Target::Unknown => None,
-        };
-        assert_eq!(
-            allow(Method::GET, "/v1/AuthTokens/Promote").as_deref(),
-            Some("POST")
-        );
-        assert_eq!(
-            allow(Method::PUT, "/v1/AuthTokens/Secondary").as_deref(),
-            Some("POST, DELETE")
-        );
-        assert_eq!(
-            allow(Method::DELETE, "/v1/Credentials/PublicKeys").as_deref(),
-            Some("GET, POST")
-        );
-        assert_eq!(
-            allow(Method::DELETE, "/v1/Credentials/PublicKeys/CR1").as_deref(),
-            Some("GET")
-        );
-        assert_eq!(allow(Method::GET, "/v1/Nope"), None);
+        let cases = [
+            (Method::GET, "/v1/AuthTokens/Promote", Some("POST")),
+            (
+                Method::PUT,
+                "/v1/AuthTokens/Secondary",
+                Some("POST, DELETE"),
+            ),
+            (
+                Method::DELETE,
+                "/v1/Credentials/PublicKeys",
+                Some("GET, POST"),
+            ),
+            (
+                Method::DELETE,
+                "/v1/Credentials/PublicKeys/CR1",
+                Some("GET"),
+            ),
+            (Method::GET, "/v1/Nope", None),
+        ];
+        for (method, path, expected) in cases {
+            let allow = match Target::resolve(&method, path) {
+                Target::WrongMethod(allow) => Some(allow),
+                Target::Row(..) | Target::Unknown => None,
+            };
+            assert_eq!(allow.as_deref(), expected, "{method} {path}");
+        }
     }
 
     #[test]

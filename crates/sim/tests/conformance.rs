@@ -226,12 +226,8 @@ const PUBLIC_KEY: &str = "/v1/Credentials/PublicKeys/{Sid}";
 #[test]
 fn fetched_public_key_conforms_to_the_spec_and_equals_the_created_one() {
     let sim = simulator();
-    let created = call(
-        &sim,
-        as_primary(&sim, "POST", PUBLIC_KEYS).form("PublicKey=key&FriendlyName=laptop"),
-    );
-    assert_eq!(created.status, 201);
-    let sid = created.json()["sid"].as_str().expect("a sid").to_owned();
+    let created = create_public_key(&sim, "PublicKey=key&FriendlyName=laptop");
+    let sid = created["sid"].as_str().expect("a sid");
     let response = call(
         &sim,
         as_primary(&sim, "GET", &format!("{PUBLIC_KEYS}/{sid}")),
@@ -239,7 +235,7 @@ fn fetched_public_key_conforms_to_the_spec_and_equals_the_created_one() {
     assert_eq!(response.status, 200);
     assert_conforms(&response, PUBLIC_KEY, "get");
     let body = response.json();
-    assert_eq!(body, created.json());
+    assert_eq!(body, created);
     assert_eq!(body["friendly_name"], json!("laptop"));
     assert_eq!(body["account_sid"], json!(sim.account_sid()));
     assert_eq!(

@@ -295,11 +295,8 @@ fn faults_apply_to_fetching_a_public_key_by_its_route_name() {
         faults,
         ..SimConfig::default()
     });
-    let created = call(
-        &sim,
-        as_primary(&sim, "POST", PUBLIC_KEYS).form("PublicKey=k"),
-    );
-    let sid = created.json()["sid"].as_str().expect("a sid").to_owned();
+    let created = create_public_key(&sim, "PublicKey=k");
+    let sid = created["sid"].as_str().expect("a sid");
     let fetch = as_primary(&sim, "GET", &format!("{PUBLIC_KEYS}/{sid}"));
     assert_eq!(call(&sim, as_primary(&sim, "GET", PUBLIC_KEYS)).status, 200);
     assert_eq!(call(&sim, fetch.clone()).status, 503);
@@ -307,7 +304,7 @@ fn faults_apply_to_fetching_a_public_key_by_its_route_name() {
         send(&sim, fetch.clone()),
         Err(ClientError::Truncated { .. })
     ));
-    assert_eq!(call(&sim, fetch).json(), created.json());
+    assert_eq!(call(&sim, fetch).json(), created);
     assert_eq!(sim.requests(Route::FetchPublicKey), 3);
 }
 

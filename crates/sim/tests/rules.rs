@@ -248,11 +248,8 @@ fn a_wrong_method_gets_405_with_an_allow_header() {
 #[test]
 fn fetching_an_unknown_or_malformed_public_key_sid_gets_404_with_code_20404() {
     let sim = simulator();
-    let created = call(
-        &sim,
-        as_primary(&sim, "POST", PUBLIC_KEYS).form("PublicKey=k"),
-    );
-    let known = created.json()["sid"].as_str().expect("a sid").to_owned();
+    let created = create_public_key(&sim, "PublicKey=k");
+    let known = created["sid"].as_str().expect("a sid");
     let sids = [
         "CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".to_owned(), // well-formed, not this account's
         format!("{known}0"),                             // one character too many
