@@ -44,7 +44,10 @@ macro_rules! route_table {
         /// A route is a method and a path: `GET /v1/AuthTokens/Promote` is no route (it gets 405) and only
         /// counts under [`Route::Any`]. The variant names are short; [`Route::operation_id`] gives the spec's
         /// `operationId` and [`Route::name`] the `--fault` name.
+        ///
+        /// Non-exhaustive: every operation the simulator learns adds a variant.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
         pub enum Route {
             $(
                 #[doc = concat!("`", stringify!($method), " ", $path, "` (`", stringify!($operation), "`): ", $answer, ".")]
@@ -231,24 +234,24 @@ pub(crate) enum Target<'p> {
 
 impl<'p> Target<'p> {
     pub(crate) fn resolve(method: &Method, path: &'p str) -> Target<'p> {
-        let mut allow = String::new();
+        let mut known_path = false;
         for row in &ROUTES {
-            let Some(params) = path_params(row.path, path) else {
-                continue;
-            };
-            if row.method == method {
-                return Target::Row(row, params);
+            if let Some(params) = path_params(row.path, path) {
+                if row.method == method {
+                    return Target::Row(row, params);
+                }
+                known_path = true;
             }
-            if !allow.is_empty() {
-                allow.push_str(", ");
-            }
-            allow.push_str(row.method.as_str());
         }
-        if allow.is_empty() {
-            Target::Unknown
-        } else {
-            Target::WrongMethod(allow)
+        if !known_path {
+            return Target::Unknown;
         }
+        let allow: Vec<&str> = ROUTES
+            .iter()
+            .filter(|row| path_params(row.path, path).is_some())
+            .map(|row| row.method.as_str())
+            .collect();
+        Target::WrongMethod(allow.join(", "))
     }
 
     /// The route counters and faults go by.
