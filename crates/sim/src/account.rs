@@ -190,6 +190,11 @@ impl Account {
         Some(key)
     }
 
+    /// The public key with this SID, if the account has one.
+    pub(crate) fn public_key(&self, sid: &str) -> Option<&PublicKey> {
+        self.public_keys.iter().find(|k| k.sid == sid)
+    }
+
     /// One page of public keys, and whether a further page exists.
     pub(crate) fn public_keys_page(&self, page: u64, page_size: u64) -> (Vec<PublicKey>, bool) {
         let len = self.public_keys.len() as u64;

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::config::{ExistingSecondary, SimConfig, TlsConfig};
 use crate::fault::FaultSpec;
+use crate::route;
 use crate::server::Simulator;
 
 /// The simulator's flags. Flatten it into a clap command (`#[command(flatten)] sim: SimArgs`) and hand it to
@@ -71,15 +72,24 @@ pub struct SimArgs {
     #[arg(
         long = "fault",
         value_name = "ROUTE:KIND[:ARG]:TIMES",
-        help = "Arm a fault for TIMES requests (repeatable), e.g. promote:rate-limited:2:3 or any:apply-then-close:1",
-        long_help = "Arm a fault for the next TIMES requests of ROUTE; repeat the flag for several faults.\n\
-            ROUTE: promote, create-secondary, delete-secondary, list-public-keys, any.\n\
-            KIND[:ARG]: rate-limited[:SECS], server-error[:STATUS], delay:MS, close-before-request, \
-            apply-then-close, truncated-body, oversized-body[:BYTES], non-json-200, slow-drip:CHUNK,MS, \
-            redirect:LOCATION, auth-lag:MS.\n\
-            Example: promote:rate-limited:2:3 answers the next three promotes with 429 and Retry-After: 2."
+        help = "Arm a fault for TIMES requests (repeatable), e.g. update-auth-token-promotion:rate-limited:2:3 or any:apply-then-close:1",
+        long_help = fault_long_help()
     )]
     pub faults: Vec<FaultSpec>,
+}
+
+/// The `--fault` long help; its route names come from the route table.
+fn fault_long_help() -> String {
+    format!(
+        "Arm a fault for the next TIMES requests of ROUTE; repeat the flag for several faults.\n\
+         ROUTE (older short names in parentheses): {}.\n\
+         KIND[:ARG]: rate-limited[:SECS], server-error[:STATUS], delay:MS, close-before-request, \
+         apply-then-close, truncated-body, oversized-body[:BYTES], non-json-200, slow-drip:CHUNK,MS, \
+         redirect:LOCATION, auth-lag:MS.\n\
+         Example: update-auth-token-promotion:rate-limited:2:3 answers the next three promotes with 429 and \
+         Retry-After: 2.",
+        route::fault_route_names()
+    )
 }
 
 impl fmt::Debug for SimArgs {

@@ -5,6 +5,8 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::route::Route;
+
 /// The longest any time-based fault lasts: a [`Fault::Delay`], the whole of a [`Fault::SlowDrip`], an
 /// [`Fault::AuthLag`] (and `SimConfig::auth_lag`). Longer values are cut to this, so a forgotten fault can
 /// never hang a test suite.
@@ -15,83 +17,6 @@ pub const MAX_OVERSIZED_BODY: usize = 64 * 1024 * 1024;
 
 /// Most armed fault entries at once; [`Simulator::set_fault`](crate::Simulator::set_fault) ignores more.
 pub const MAX_FAULT_ENTRIES: usize = 1024;
-
-/// The operations a fault or a request counter can be attached to.
-///
-/// A route is a method and a path: `GET /v1/AuthTokens/Promote` is no route (it gets 405) and only counts
-/// under [`Route::Any`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Route {
-    /// `POST /v1/AuthTokens/Promote`.
-    Promote,
-    /// `POST /v1/AuthTokens/Secondary`.
-    CreateSecondary,
-    /// `DELETE /v1/AuthTokens/Secondary`.
-    DeleteSecondary,
-    /// `GET /v1/Credentials/PublicKeys` (the read-only call a client uses to check that a token works).
-    ListPublicKeys,
-    /// Every request, whatever its method and path, including unknown ones.
-    Any,
-}
-
-impl Route {
-    /// Every route, in a fixed order (also the order of the request counters).
-    pub const ALL: [Route; 5] = [
-        Route::Promote,
-        Route::CreateSecondary,
-        Route::DeleteSecondary,
-        Route::ListPublicKeys,
-        Route::Any,
-    ];
-
-    /// The route a request with this method and path takes, if any.
-    pub fn of(method: &http::Method, path: &str) -> Option<Route> {
-        match (method, path) {
-            (&http::Method::POST, "/v1/AuthTokens/Promote") => Some(Route::Promote),
-            (&http::Method::POST, "/v1/AuthTokens/Secondary") => Some(Route::CreateSecondary),
-            (&http::Method::DELETE, "/v1/AuthTokens/Secondary") => Some(Route::DeleteSecondary),
-            (&http::Method::GET, "/v1/Credentials/PublicKeys") => Some(Route::ListPublicKeys),
-            _ => None,
-        }
-    }
-
-    /// Whether a fault armed on `self` applies to a request that took `route`.
-    pub fn matches(self, route: Option<Route>) -> bool {
-        self == Route::Any || Some(self) == route
-    }
-
-    pub(crate) fn index(self) -> usize {
-        match self {
-            Route::Promote => 0,
-            Route::CreateSecondary => 1,
-            Route::DeleteSecondary => 2,
-            Route::ListPublicKeys => 3,
-            Route::Any => 4,
-        }
-    }
-
-    /// The name used on the command line (`--fault promote:…`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Route::Promote => "promote",
-            Route::CreateSecondary => "create-secondary",
-            Route::DeleteSecondary => "delete-secondary",
-            Route::ListPublicKeys => "list-public-keys",
-            Route::Any => "any",
-        }
-    }
-}
-
-impl FromStr for Route {
-    type Err = FaultSpecError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Route::ALL
-            .into_iter()
-            .find(|r| r.name() == s)
-            .ok_or_else(|| FaultSpecError(format!("unknown route {s:?} (expected promote, create-secondary, delete-secondary, list-public-keys or any)")))
-    }
-}
 
 /// One way to misbehave. Armed with [`Simulator::set_fault`](crate::Simulator::set_fault) for the next `times`
 /// requests of a route.
@@ -224,6 +149,12 @@ impl fmt::Display for FaultSpecError {
 }
 
 impl std::error::Error for FaultSpecError {}
+
+impl FaultSpecError {
+    pub(crate) fn new(message: String) -> Self {
+        FaultSpecError(message)
+    }
+}
 
 impl FromStr for FaultSpec {
     type Err = FaultSpecError;
@@ -380,6 +311,40 @@ mod tests {
 
     fn parse(s: &str) -> Result<FaultSpec, FaultSpecError> {
         s.parse()
+    }
+
+    #[test]
+    fn routes_are_named_by_kebab_case_operation_id_or_by_their_old_short_name() {
+        let names = [
+            ("update-auth-token-promotion", Route::Promote),
+            ("promote", Route::Promote),
+            ("create-secondary-auth-token", Route::CreateSecondary),
+            ("create-secondary", Route::CreateSecondary),
+            ("delete-secondary-auth-token", Route::DeleteSecondary),
+            ("delete-secondary", Route::DeleteSecondary),
+            ("list-credential-public-key", Route::ListPublicKeys),
+            ("list-public-keys", Route::ListPublicKeys),
+            ("create-credential-public-key", Route::CreatePublicKey),
+            ("fetch-credential-public-key", Route::FetchPublicKey),
+            ("any", Route::Any),
+        ];
+        for (name, route) in names {
+            let spec = parse(&format!("{name}:non-json-200:2"));
+            assert_eq!(spec.map(|s| (s.route, s.times)), Ok((route, 2)), "{name}");
+        }
+        for unknown in [
+            "Promote",
+            "UpdateAuthTokenPromotion",
+            "update-auth-token",
+            "",
+        ] {
+            let error = parse(&format!("{unknown}:non-json-200:1")).map(|s| s.route);
+            let message = error.err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(
+                message.contains("update-auth-token-promotion (promote)"),
+                "{unknown}: {message}"
+            );
+        }
     }
 
     #[test]

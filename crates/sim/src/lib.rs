@@ -10,7 +10,8 @@
 //! - `POST /v1/AuthTokens/Promote` → 200; the secondary becomes the primary and the old primary is refused at
 //!   once; 404 / 20404 when there is no secondary;
 //! - `GET /v1/Credentials/PublicKeys` → 200, a paged list (to check that a token authenticates without
-//!   changing anything), and `POST /v1/Credentials/PublicKeys` → 201;
+//!   changing anything), `POST /v1/Credentials/PublicKeys` → 201, and
+//!   `GET /v1/Credentials/PublicKeys/{Sid}` → 200 with that key, 404 / 20404 for an unknown or malformed SID;
 //! - Basic auth with the account SID and the primary or the secondary token; anything else is 401 / 20003.
 //!   Unknown paths are 404 / 20404, wrong methods 405 / 20004, unexpected parameters 400 / 20001 (only
 //!   `SuppressEmailNotification=true|false` is accepted: form field on the POSTs, query on the DELETE).
@@ -20,6 +21,10 @@
 //!
 //! It is an independent oracle: it writes the wire format from Twilio's OpenAPI description (shipped in
 //! `spec/`) and never uses the client crates' models, so a bug in a client model is not mirrored here.
+//!
+//! Every operation is one row of a route table (method, path template, the spec's `operationId`, fault name,
+//! handler); [`Route`] has a variant per row. Routing, 405 answers with `Allow`, request counters and the
+//! `--fault` route names all come from that table.
 //!
 //! Faults ([`Fault`]) make it misbehave for a bounded number of requests on a [`Route`]: rate limits, 5xx,
 //! delays, dropped connections (before or after applying the operation), truncated, oversized, non-JSON or
@@ -46,6 +51,8 @@ mod body;
 mod cli;
 mod config;
 mod fault;
+mod operation;
+mod route;
 mod server;
 mod service;
 mod tls;
@@ -55,6 +62,6 @@ pub use cli::{SimArgs, run_blocking};
 pub use config::{ExistingSecondary, SimConfig, TlsConfig};
 pub use fault::{
     Fault, FaultSpec, FaultSpecError, MAX_FAULT_DURATION, MAX_FAULT_ENTRIES, MAX_OVERSIZED_BODY,
-    Route,
 };
+pub use route::Route;
 pub use server::{MAX_CONNECTIONS, Simulator};

@@ -19,7 +19,8 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::account::{Account, Stamp};
 use crate::config::SimConfig;
-use crate::fault::{Fault, FaultQueue, MAX_FAULT_DURATION, Route};
+use crate::fault::{Fault, FaultQueue, MAX_FAULT_DURATION};
+use crate::route::Route;
 use crate::service::{self, Shared};
 use crate::{tls, wire};
 

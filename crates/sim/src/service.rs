@@ -2,7 +2,7 @@
 //! the account operation, and the faults.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -12,21 +12,21 @@ use http::header::{
     ALLOW, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, LOCATION, RETRY_AFTER,
     WWW_AUTHENTICATE,
 };
+use http::request::Parts;
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt as _, Limited};
 use hyper::body::Incoming;
 use time::OffsetDateTime;
 
-use crate::account::{Account, CreateRefused, Stamp};
+use crate::account::{Account, Stamp};
 use crate::body::SimBody;
-use crate::fault::{Fault, FaultQueue, MAX_FAULT_DURATION, Route};
+use crate::fault::{Fault, FaultQueue, MAX_FAULT_DURATION};
+use crate::operation::{Call, Reply};
+use crate::route::{RequestCounters, Route, Target};
 use crate::wire::{self, TwilioError};
 
 /// Largest request body the simulator reads; larger ones get 413.
 const MAX_REQUEST_BODY: usize = 64 * 1024;
-
-/// The only parameter the Auth Token calls accept.
-const SUPPRESS: &str = "SuppressEmailNotification";
 
 static TWILIO_REQUEST_ID: HeaderName = HeaderName::from_static("twilio-request-id");
 
@@ -35,7 +35,7 @@ static TWILIO_REQUEST_ID: HeaderName = HeaderName::from_static("twilio-request-i
 pub(crate) struct Shared {
     pub(crate) account: Mutex<Account>,
     pub(crate) faults: Mutex<FaultQueue>,
-    pub(crate) requests: [AtomicU64; 5],
+    pub(crate) requests: RequestCounters,
     pub(crate) connections: AtomicU64,
     pub(crate) notification_emails: AtomicU64,
     pub(crate) base_url: String,
@@ -58,17 +58,7 @@ impl Shared {
     }
 
     pub(crate) fn count(&self, route: Route) -> u64 {
-        self.requests
-            .get(route.index())
-            .map_or(0, |c| c.load(Ordering::Relaxed))
-    }
-
-    fn count_request(&self, route: Option<Route>) {
-        for r in [Some(Route::Any), route].into_iter().flatten() {
-            if let Some(counter) = self.requests.get(r.index()) {
-                counter.fetch_add(1, Ordering::Relaxed);
-            }
-        }
+        self.requests.get(route)
     }
 }
 
@@ -84,72 +74,16 @@ impl fmt::Display for DropConnection {
 
 impl std::error::Error for DropConnection {}
 
-/// What the operation produced, before faults shape it into a response.
-struct Reply {
-    status: StatusCode,
-    json: Option<Bytes>,
-    allow: Option<&'static str>,
-}
-
-impl Reply {
-    fn json(status: StatusCode, body: Vec<u8>) -> Self {
-        Reply {
-            status,
-            json: Some(Bytes::from(body)),
-            allow: None,
-        }
-    }
-
-    fn error(error: TwilioError, message: &str) -> Self {
-        let status =
-            StatusCode::from_u16(error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        Reply::json(status, wire::error_body(error, message))
-    }
-
-    fn no_content() -> Self {
-        Reply {
-            status: StatusCode::NO_CONTENT,
-            json: None,
-            allow: None,
-        }
-    }
-}
-
-/// The paths the simulator knows, whatever the method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Resource {
-    Promote,
-    Secondary,
-    PublicKeys,
-}
-
-impl Resource {
-    fn of(path: &str) -> Option<Resource> {
-        match path {
-            "/v1/AuthTokens/Promote" => Some(Resource::Promote),
-            "/v1/AuthTokens/Secondary" => Some(Resource::Secondary),
-            "/v1/Credentials/PublicKeys" => Some(Resource::PublicKeys),
-            _ => None,
-        }
-    }
-
-    fn allow(self) -> &'static str {
-        match self {
-            Resource::Promote => "POST",
-            Resource::Secondary => "POST, DELETE",
-            Resource::PublicKeys => "GET, POST",
-        }
-    }
-}
-
 /// Handles one request. `Err` means: drop the connection without answering.
 pub(crate) async fn handle(
     shared: Arc<Shared>,
     request: Request<Incoming>,
 ) -> Result<Response<SimBody>, DropConnection> {
     let request_id = wire::request_id();
-    let route = Route::of(request.method(), request.uri().path());
-    shared.count_request(route);
+    let (parts, body) = request.into_parts();
+    let target = Target::resolve(&parts.method, parts.uri.path());
+    let route = target.route();
+    shared.requests.count(route);
     let fault = {
         let mut faults = shared.faults();
         if faults.is_empty() {
@@ -158,7 +92,14 @@ pub(crate) async fn handle(
             faults.take(route)
         }
     };
-    tracing::debug!(method = %request.method(), path = request.uri().path(), request_id, fault = ?fault, "request");
+    tracing::debug!(
+        method = %parts.method,
+        path = parts.uri.path(),
+        operation = route.and_then(Route::operation_id),
+        request_id,
+        fault = ?fault,
+        "request"
+    );
 
     // Faults that answer in Twilio's place, without applying anything.
     match &fault {
@@ -199,7 +140,7 @@ pub(crate) async fn handle(
         _ => shared.auth_lag,
     }
     .map(|lag| lag.min(MAX_FAULT_DURATION));
-    let reply = process(&shared, request, auth_lag).await;
+    let reply = process(&shared, &parts, body, target, auth_lag).await;
 
     // Faults that shape the answer of an applied operation.
     let request_id = request_id.as_str();
@@ -221,40 +162,36 @@ pub(crate) async fn handle(
 }
 
 /// Authentication, routing, parameters, then the operation.
-async fn process(shared: &Shared, request: Request<Incoming>, auth_lag: Option<Duration>) -> Reply {
-    let authenticated = basic_credentials(request.headers().get(AUTHORIZATION))
+async fn process(
+    shared: &Shared,
+    parts: &Parts,
+    body: Incoming,
+    target: Target<'_>,
+    auth_lag: Option<Duration>,
+) -> Reply {
+    let authenticated = basic_credentials(parts.headers.get(AUTHORIZATION))
         .is_some_and(|(sid, token)| shared.account().authenticates(&sid, &token, Instant::now()));
     if !authenticated {
         return Reply::error(TwilioError::AUTHENTICATE, "Authenticate");
     }
 
-    let path = request.uri().path();
-    let Some(resource) = Resource::of(path) else {
-        let shown = path.strip_prefix("/v1").unwrap_or(path);
-        return Reply::error(
-            TwilioError::NOT_FOUND,
-            &format!("The requested resource {shown} was not found"),
-        );
+    let path = parts.uri.path();
+    let (row, path_params) = match target {
+        Target::Row(row, params) => (row, params),
+        Target::Unknown => return Reply::not_found(path),
+        Target::WrongMethod(allow) => {
+            let mut reply = Reply::error(
+                TwilioError::METHOD_NOT_ALLOWED,
+                &format!("Method {} not allowed", parts.method),
+            );
+            reply.allow = Some(allow);
+            return reply;
+        }
     };
-    let method = request.method().clone();
-    let allowed = matches!(
-        (resource, &method),
-        (Resource::Promote, &Method::POST)
-            | (Resource::Secondary, &Method::POST | &Method::DELETE)
-            | (Resource::PublicKeys, &Method::GET | &Method::POST)
-    );
-    if !allowed {
-        let mut reply = Reply::error(
-            TwilioError::METHOD_NOT_ALLOWED,
-            &format!("Method {method} not allowed"),
-        );
-        reply.allow = Some(resource.allow());
-        return reply;
-    }
 
-    let query = request.uri().query().unwrap_or("").to_owned();
-    let form_content = request
-        .headers()
+    let query = parts.uri.query().unwrap_or("");
+    let form_content = parts
+        .headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
@@ -262,10 +199,7 @@ async fn process(shared: &Shared, request: Request<Incoming>, auth_lag: Option<D
             v.trim()
                 .eq_ignore_ascii_case("application/x-www-form-urlencoded")
         });
-    let body = match Limited::new(request.into_body(), MAX_REQUEST_BODY)
-        .collect()
-        .await
-    {
+    let body = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => {
             return Reply::error(TwilioError::TOO_LARGE, "Request body too large");
@@ -277,7 +211,7 @@ async fn process(shared: &Shared, request: Request<Incoming>, auth_lag: Option<D
             );
         }
     };
-    if !body.is_empty() && method == Method::POST && !form_content {
+    if !body.is_empty() && parts.method == Method::POST && !form_content {
         return Reply::error(
             TwilioError::INVALID_PARAMETER,
             "Content-Type must be application/x-www-form-urlencoded",
@@ -288,238 +222,15 @@ async fn process(shared: &Shared, request: Request<Incoming>, auth_lag: Option<D
         mono: Instant::now(),
         wall: wire::iso8601(OffsetDateTime::now_utc()),
     };
-    let base = shared.base_url.as_str();
-    match (resource, method) {
-        (Resource::Promote, _) => {
-            let suppress = match token_call_params(&query, &body, Placement::Body) {
-                Ok(s) => s,
-                Err(reply) => return reply,
-            };
-            let result = shared.account().promote(&now, auth_lag);
-            match result {
-                Ok(v) => {
-                    note_email(shared, suppress);
-                    Reply::json(
-                        StatusCode::OK,
-                        wire::auth_token_promotion(
-                            base,
-                            &v.account_sid,
-                            &v.token,
-                            &v.date_created,
-                            &v.date_updated,
-                        ),
-                    )
-                }
-                Err(_) => Reply::error(
-                    TwilioError::NOT_FOUND,
-                    "The requested resource /AuthTokens/Promote was not found",
-                ),
-            }
-        }
-        (Resource::Secondary, Method::POST) => {
-            let suppress = match token_call_params(&query, &body, Placement::Body) {
-                Ok(s) => s,
-                Err(reply) => return reply,
-            };
-            let result = shared.account().create_secondary(&now);
-            match result {
-                Ok(v) => {
-                    note_email(shared, suppress);
-                    Reply::json(
-                        StatusCode::CREATED,
-                        wire::secondary_auth_token(
-                            base,
-                            &v.account_sid,
-                            &v.token,
-                            &v.date_created,
-                            &v.date_updated,
-                        ),
-                    )
-                }
-                Err(CreateRefused::SecondaryExists) => Reply::error(
-                    TwilioError::SECONDARY_EXISTS,
-                    "A secondary Auth Token already exists; delete or promote it before creating another",
-                ),
-            }
-        }
-        (Resource::Secondary, _) => {
-            let suppress = match token_call_params(&query, &body, Placement::Query) {
-                Ok(s) => s,
-                Err(reply) => return reply,
-            };
-            let result = shared.account().delete_secondary();
-            match result {
-                Ok(()) => {
-                    note_email(shared, suppress);
-                    Reply::no_content()
-                }
-                Err(_) => Reply::error(
-                    TwilioError::NOT_FOUND,
-                    "The requested resource /AuthTokens/Secondary was not found",
-                ),
-            }
-        }
-        (Resource::PublicKeys, Method::GET) => list_public_keys(shared, &query),
-        (Resource::PublicKeys, _) => create_public_key(shared, &query, &body, &now),
-    }
-}
-
-fn note_email(shared: &Shared, suppressed: bool) {
-    if !suppressed {
-        shared.notification_emails.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-/// Where `SuppressEmailNotification` belongs: the form body of the POSTs, the query of the DELETE.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Placement {
-    Body,
-    Query,
-}
-
-/// Checks the parameters of the three Auth Token calls; returns whether e-mail notification is suppressed.
-/// Only `SuppressEmailNotification=true|false` is accepted, and only in its place; anything else is a 400.
-fn token_call_params(query: &str, body: &[u8], placement: Placement) -> Result<bool, Reply> {
-    let (params, stray, stray_place): (&[u8], &[u8], &str) = match placement {
-        Placement::Body => (body, query.as_bytes(), "query string"),
-        Placement::Query => (query.as_bytes(), body, "request body"),
+    let call = Call {
+        path,
+        path_params: &path_params,
+        query,
+        body: &body,
+        now: &now,
+        auth_lag,
     };
-    if !stray.is_empty() {
-        return Err(Reply::error(
-            TwilioError::INVALID_PARAMETER,
-            &format!("Unexpected {stray_place} on this request"),
-        ));
-    }
-    let mut suppress = false;
-    for (name, value) in form_urlencoded::parse(params) {
-        if name != SUPPRESS {
-            return Err(Reply::error(
-                TwilioError::INVALID_PARAMETER,
-                &format!("Unknown parameter: {}", shorten(&name)),
-            ));
-        }
-        suppress = parse_bool(&value).ok_or_else(|| {
-            Reply::error(
-                TwilioError::INVALID_PARAMETER,
-                &format!("Invalid value for {SUPPRESS}: expected true or false"),
-            )
-        })?;
-    }
-    Ok(suppress)
-}
-
-fn parse_bool(value: &str) -> Option<bool> {
-    if value.eq_ignore_ascii_case("true") {
-        Some(true)
-    } else if value.eq_ignore_ascii_case("false") {
-        Some(false)
-    } else {
-        None
-    }
-}
-
-/// `GET /v1/Credentials/PublicKeys?PageSize=&Page=&PageToken=`.
-fn list_public_keys(shared: &Shared, query: &str) -> Reply {
-    let mut page_size: u64 = 50;
-    let mut page: u64 = 0;
-    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-        match name.as_ref() {
-            "PageSize" => match value.parse::<u64>() {
-                Ok(n) if (1..=1000).contains(&n) => page_size = n,
-                _ => {
-                    return Reply::error(
-                        TwilioError::INVALID_PARAMETER,
-                        "PageSize must be an integer from 1 to 1000",
-                    );
-                }
-            },
-            "Page" => match value.parse::<u64>() {
-                Ok(n) => page = n,
-                Err(_) => {
-                    return Reply::error(
-                        TwilioError::INVALID_PARAMETER,
-                        "Page must be a non-negative integer",
-                    );
-                }
-            },
-            "PageToken" => {}
-            other => {
-                return Reply::error(
-                    TwilioError::INVALID_PARAMETER,
-                    &format!("Unknown parameter: {}", shorten(other)),
-                );
-            }
-        }
-    }
-    let account = shared.account();
-    let (keys, has_next) = account.public_keys_page(page, page_size);
-    let body = wire::public_key_page(
-        &shared.base_url,
-        account.sid(),
-        &keys,
-        page,
-        page_size,
-        has_next,
-    );
-    Reply::json(StatusCode::OK, body)
-}
-
-/// `POST /v1/Credentials/PublicKeys` with `PublicKey` (required), `FriendlyName`, `AccountSid`.
-fn create_public_key(shared: &Shared, query: &str, body: &[u8], now: &Stamp) -> Reply {
-    if !query.is_empty() {
-        return Reply::error(
-            TwilioError::INVALID_PARAMETER,
-            "Unexpected query string on this request",
-        );
-    }
-    let mut public_key = None;
-    let mut friendly_name = None;
-    let mut account_sid = None;
-    for (name, value) in form_urlencoded::parse(body) {
-        match name.as_ref() {
-            "PublicKey" => public_key = Some(value.into_owned()),
-            "FriendlyName" => friendly_name = Some(value.into_owned()),
-            "AccountSid" => account_sid = Some(value.into_owned()),
-            other => {
-                return Reply::error(
-                    TwilioError::INVALID_PARAMETER,
-                    &format!("Unknown parameter: {}", shorten(other)),
-                );
-            }
-        }
-    }
-    if public_key.is_none_or(|k| k.trim().is_empty()) {
-        return Reply::error(
-            TwilioError::INVALID_PARAMETER,
-            "Required parameter PublicKey missing",
-        );
-    }
-    if friendly_name
-        .as_ref()
-        .is_some_and(|n| n.chars().count() > 64)
-    {
-        return Reply::error(
-            TwilioError::INVALID_PARAMETER,
-            "FriendlyName must be at most 64 characters",
-        );
-    }
-    let mut account = shared.account();
-    if account_sid.is_some_and(|sid| !wire::is_account_sid(&sid) || sid != account.sid()) {
-        return Reply::error(
-            TwilioError::INVALID_PARAMETER,
-            "AccountSid must be this account's SID",
-        );
-    }
-    match account.create_public_key(friendly_name, now) {
-        Some(key) => Reply::json(
-            StatusCode::CREATED,
-            wire::public_key(&shared.base_url, account.sid(), &key),
-        ),
-        None => Reply::error(
-            TwilioError::INVALID_PARAMETER,
-            "Too many public keys on this account",
-        ),
-    }
+    (row.handler)(shared, &call)
 }
 
 /// `Authorization: Basic base64(sid:token)` → `(sid, token)`.
@@ -535,11 +246,6 @@ fn basic_credentials(header: Option<&HeaderValue>) -> Option<(String, String)> {
     let text = String::from_utf8(decoded).ok()?;
     let (sid, token) = text.split_once(':')?;
     Some((sid.to_owned(), token.to_owned()))
-}
-
-/// Caps a client-supplied name before echoing it in an error message.
-fn shorten(s: &str) -> String {
-    s.chars().take(64).collect()
 }
 
 fn with_request_id(response: &mut Response<SimBody>, request_id: &str) {
@@ -580,10 +286,8 @@ fn reshape(
             HeaderValue::from_static("Basic realm=\"Twilio API\""),
         );
     }
-    if let Some(allow) = reply.allow {
-        response
-            .headers_mut()
-            .insert(ALLOW, HeaderValue::from_static(allow));
+    if let Some(allow) = reply.allow.and_then(|a| HeaderValue::from_str(&a).ok()) {
+        response.headers_mut().insert(ALLOW, allow);
     }
     response
 }
@@ -626,27 +330,5 @@ mod tests {
             assert_eq!(basic_credentials(Some(&header)), None, "{bad}");
         }
         assert_eq!(basic_credentials(None), None);
-    }
-
-    #[test]
-    fn only_suppress_email_notification_is_accepted_in_its_place() {
-        assert!(matches!(
-            token_call_params("", b"", Placement::Body),
-            Ok(false)
-        ));
-        assert!(matches!(
-            token_call_params("", b"SuppressEmailNotification=true", Placement::Body),
-            Ok(true)
-        ));
-        assert!(matches!(
-            token_call_params("SuppressEmailNotification=false", b"", Placement::Query),
-            Ok(false)
-        ));
-        assert!(token_call_params("", b"SuppressEmailNotification=yes", Placement::Body).is_err());
-        assert!(token_call_params("", b"Foo=bar", Placement::Body).is_err());
-        assert!(token_call_params("SuppressEmailNotification=true", b"", Placement::Body).is_err());
-        assert!(
-            token_call_params("", b"SuppressEmailNotification=true", Placement::Query).is_err()
-        );
     }
 }

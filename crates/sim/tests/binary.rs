@@ -11,6 +11,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::*;
+use twilio_accounts_sim::Route;
 
 const BIN: &str = env!("CARGO_BIN_EXE_twilio-accounts-sim");
 const WAIT: Duration = Duration::from_secs(10);
@@ -204,7 +205,7 @@ fn fault_and_policy_flags_take_effect() {
         "--fault",
         "create-secondary:rate-limited:7:1",
         "--fault",
-        "promote:apply-then-close:1",
+        "update-auth-token-promotion:apply-then-close:1",
     ]);
     let addr = running.listening("http");
     let mut conn = connect(addr);
@@ -238,6 +239,26 @@ fn fault_and_policy_flags_take_effect() {
         401,
         20003,
     );
+}
+
+#[test]
+fn the_fault_help_names_every_route_and_its_alias() {
+    let output = Command::new(BIN)
+        .arg("--help")
+        .stdin(Stdio::null())
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for route in Route::ALL {
+        assert!(help.contains(route.name()), "{}: {help}", route.name());
+        for alias in route.aliases() {
+            assert!(
+                help.contains(&format!("{} ({alias})", route.name())),
+                "{alias}: {help}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use serde_json::{Map, Value, json};
-use twilio_accounts_sim::{SimConfig, Simulator};
+use twilio_accounts_sim::{Route, SimConfig, Simulator};
 
 const SPEC: &str = include_str!("../spec/twilio_accounts_v1.json");
 
@@ -220,6 +220,59 @@ fn paged_public_key_lists_conform_and_link_their_pages() {
     );
 }
 
+/// The template of the public-key instance path, as the spec spells it.
+const PUBLIC_KEY: &str = "/v1/Credentials/PublicKeys/{Sid}";
+
+#[test]
+fn fetched_public_key_conforms_to_the_spec_and_equals_the_created_one() {
+    let sim = simulator();
+    let created = create_public_key(&sim, "PublicKey=key&FriendlyName=laptop");
+    let sid = created["sid"].as_str().expect("a sid");
+    let response = call(
+        &sim,
+        as_primary(&sim, "GET", &format!("{PUBLIC_KEYS}/{sid}")),
+    );
+    assert_eq!(response.status, 200);
+    assert_conforms(&response, PUBLIC_KEY, "get");
+    let body = response.json();
+    assert_eq!(body, created);
+    assert_eq!(body["friendly_name"], json!("laptop"));
+    assert_eq!(body["account_sid"], json!(sim.account_sid()));
+    assert_eq!(
+        body["url"],
+        json!(format!(
+            "{}/v1/Credentials/PublicKeys/{sid}",
+            sim.base_url()
+        ))
+    );
+    assert_iso8601(&body["date_created"]);
+}
+
+#[test]
+fn every_route_is_a_spec_operation_with_the_same_method_path_and_operation_id() {
+    let spec = spec();
+    let mut checked = 0;
+    for route in Route::ALL {
+        let (Some((method, path)), Some(operation_id)) = (route.endpoint(), route.operation_id())
+        else {
+            assert_eq!(route, Route::Any, "only Any has no endpoint");
+            continue;
+        };
+        let operation = &spec["paths"][path][method.as_str().to_ascii_lowercase()];
+        assert!(
+            operation.is_object(),
+            "{route:?}: the spec has no {method} {path}"
+        );
+        assert_eq!(
+            operation["operationId"],
+            json!(operation_id),
+            "{route:?}: {method} {path}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, Route::ALL.len() - 1);
+}
+
 #[test]
 fn the_schema_check_rejects_an_invented_field_and_a_wrong_type() {
     // The check above must be able to fail: a body with an extra field or a non-string token is refused.
@@ -250,6 +303,16 @@ fn every_error_body_has_the_twilio_shape_and_a_request_id() {
             400,
         ),
         (as_primary(&sim, "POST", PUBLIC_KEYS), 400),
+        (
+            as_primary(
+                &sim,
+                "GET",
+                &format!("{PUBLIC_KEYS}/CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+            ),
+            404,
+        ),
+        (as_primary(&sim, "GET", &format!("{PUBLIC_KEYS}/x")), 404),
+        (as_primary(&sim, "POST", &format!("{PUBLIC_KEYS}/x")), 405),
     ];
     for (req, status) in cases {
         let response = call(&sim, req.clone());

@@ -284,6 +284,31 @@ fn a_fault_on_one_route_leaves_the_others_alone() {
 }
 
 #[test]
+fn faults_apply_to_fetching_a_public_key_by_its_route_name() {
+    let faults = [
+        "fetch-credential-public-key:server-error:503:1",
+        "fetch-credential-public-key:truncated-body:1",
+    ]
+    .map(|f| f.parse::<FaultSpec>().expect("a fault spec"))
+    .to_vec();
+    let sim = sim(SimConfig {
+        faults,
+        ..SimConfig::default()
+    });
+    let created = create_public_key(&sim, "PublicKey=k");
+    let sid = created["sid"].as_str().expect("a sid");
+    let fetch = as_primary(&sim, "GET", &format!("{PUBLIC_KEYS}/{sid}"));
+    assert_eq!(call(&sim, as_primary(&sim, "GET", PUBLIC_KEYS)).status, 200);
+    assert_eq!(call(&sim, fetch.clone()).status, 503);
+    assert!(matches!(
+        send(&sim, fetch.clone()),
+        Err(ClientError::Truncated { .. })
+    ));
+    assert_eq!(call(&sim, fetch).json(), created);
+    assert_eq!(sim.requests(Route::FetchPublicKey), 3);
+}
+
+#[test]
 fn faults_are_used_in_the_order_they_were_set() {
     let (sim, _) = ready_to_promote();
     sim.set_fault(Route::Promote, Fault::RateLimited { retry_after: None }, 2);

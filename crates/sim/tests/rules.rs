@@ -230,11 +230,51 @@ fn a_wrong_method_gets_405_with_an_allow_header() {
     let response = call(&sim, as_primary(&sim, "PUT", SECONDARY));
     assert_twilio_error(&response, 405, 20004);
     assert_eq!(response.header("allow"), Some("POST, DELETE"));
-    assert_twilio_error(
-        &call(&sim, as_primary(&sim, "DELETE", PUBLIC_KEYS)),
-        405,
-        20004,
+    let response = call(&sim, as_primary(&sim, "DELETE", PUBLIC_KEYS));
+    assert_twilio_error(&response, 405, 20004);
+    assert_eq!(response.header("allow"), Some("GET, POST"));
+    let response = call(
+        &sim,
+        as_primary(
+            &sim,
+            "DELETE",
+            &format!("{PUBLIC_KEYS}/CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+        ),
     );
+    assert_twilio_error(&response, 405, 20004);
+    assert_eq!(response.header("allow"), Some("GET"));
+}
+
+#[test]
+fn fetching_an_unknown_or_malformed_public_key_sid_gets_404_with_code_20404() {
+    let sim = simulator();
+    let created = create_public_key(&sim, "PublicKey=k");
+    let known = created["sid"].as_str().expect("a sid");
+    let sids = [
+        "CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".to_owned(), // well-formed, not this account's
+        format!("{known}0"),                             // one character too many
+        known.replacen("CR", "AC", 1),                   // the wrong prefix
+        "x".to_owned(),
+        "CR%2F..".to_owned(),
+    ];
+    for sid in sids {
+        let path = format!("{PUBLIC_KEYS}/{sid}");
+        let body = assert_twilio_error(&call(&sim, as_primary(&sim, "GET", &path)), 404, 20404);
+        assert_eq!(
+            body["message"],
+            format!("The requested resource /Credentials/PublicKeys/{sid} was not found"),
+            "{sid}"
+        );
+    }
+    let with_query = format!("{PUBLIC_KEYS}/{known}?FriendlyName=x");
+    assert_twilio_error(
+        &call(&sim, as_primary(&sim, "GET", &with_query)),
+        400,
+        20001,
+    );
+    let path = format!("{PUBLIC_KEYS}/{known}");
+    assert_eq!(call(&sim, as_primary(&sim, "GET", &path)).status, 200);
+    assert_eq!(sim.requests(Route::FetchPublicKey), 7);
 }
 
 #[test]
@@ -455,12 +495,19 @@ fn requests_are_counted_per_route() {
     call(&sim, as_primary(&sim, "DELETE", SECONDARY));
     call(&sim, Req::new("GET", PUBLIC_KEYS));
     call(&sim, as_primary(&sim, "GET", "/v1/Nope"));
+    call(
+        &sim,
+        as_primary(&sim, "POST", PUBLIC_KEYS).form("PublicKey=k"),
+    );
+    call(&sim, as_primary(&sim, "GET", &format!("{PUBLIC_KEYS}/CR1")));
     assert_eq!(sim.requests(Route::CreateSecondary), 1);
     assert_eq!(sim.requests(Route::Promote), 2);
     assert_eq!(sim.requests(Route::DeleteSecondary), 1);
     assert_eq!(sim.requests(Route::ListPublicKeys), 1);
-    assert_eq!(sim.requests(Route::Any), 6);
-    assert_eq!(sim.connections(), 6);
+    assert_eq!(sim.requests(Route::CreatePublicKey), 1);
+    assert_eq!(sim.requests(Route::FetchPublicKey), 1);
+    assert_eq!(sim.requests(Route::Any), 8);
+    assert_eq!(sim.connections(), 8);
 }
 
 #[test]

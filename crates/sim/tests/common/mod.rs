@@ -321,6 +321,18 @@ pub fn create_secondary(sim: &Simulator) -> String {
         .to_owned()
 }
 
+/// Creates a public key from this form (`PublicKey` required) and returns the 201 body.
+pub fn create_public_key(sim: &Simulator, form: &str) -> Value {
+    let response = call(sim, as_primary(sim, "POST", PUBLIC_KEYS).form(form));
+    assert_eq!(
+        response.status,
+        201,
+        "{:?}",
+        String::from_utf8_lossy(&response.body)
+    );
+    response.json()
+}
+
 /// Asserts that `response` is a Twilio error with this status and code, and returns its body.
 #[track_caller]
 pub fn assert_twilio_error(response: &Response, status: u16, code: u64) -> Value {

@@ -1,0 +1,462 @@
+//! The route table: every operation the simulator serves, declared once, as one row.
+//!
+//! A row names the method, the path template (`{Name}` segments are path parameters), the spec's
+//! `operationId`, the fault name (the operationId in kebab case) and its older short aliases, the answer the
+//! simulator gives (for the docs), and the handler. Everything else is derived from the table: routing and
+//! path parameters, the 405 answer and its `Allow` header, the [`Route`] enum with its request counters, the
+//! `--fault ROUTE` names, the `--fault` help text and the route table of the README (a test keeps it equal).
+//!
+//! Adding an operation is one row here and one handler in `operation.rs` (plus, where the operation has new
+//! state or a new body, the account method and the `wire` function it calls).
+//!
+//! ```
+//! use twilio_accounts_sim::Route;
+//!
+//! let route = Route::of(&http::Method::GET, "/v1/Credentials/PublicKeys/CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+//! assert_eq!(route, Some(Route::FetchPublicKey));
+//! assert_eq!(Route::FetchPublicKey.operation_id(), Some("FetchCredentialPublicKey"));
+//! assert_eq!("fetch-credential-public-key".parse(), Ok(Route::FetchPublicKey));
+//! assert_eq!("promote".parse(), Ok(Route::Promote)); // the short names stay as aliases
+//! ```
+
+use std::fmt::Write as _;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use http::Method;
+
+use crate::fault::FaultSpecError;
+use crate::operation::{self, Handler};
+
+/// Declares the [`Route`] enum and the table [`ROUTES`] from the same rows, so that they cannot disagree.
+macro_rules! route_table {
+    ($(
+        $variant:ident => $method:ident $path:literal $operation:ident {
+            fault: $fault:literal,
+            aliases: [$($alias:literal),* $(,)?],
+            answer: $answer:literal,
+            handler: $handler:path $(,)?
+        }
+    ),+ $(,)?) => {
+        /// The operations a fault or a request counter can be attached to: one per row of the simulator's
+        /// route table, and [`Route::Any`].
+        ///
+        /// A route is a method and a path: `GET /v1/AuthTokens/Promote` is no route (it gets 405) and only
+        /// counts under [`Route::Any`]. The variant names are short; [`Route::operation_id`] gives the spec's
+        /// `operationId` and [`Route::name`] the `--fault` name.
+        ///
+        /// Non-exhaustive: every operation the simulator learns adds a variant.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum Route {
+            $(
+                #[doc = concat!("`", stringify!($method), " ", $path, "` (`", stringify!($operation), "`): ", $answer, ".")]
+                $variant,
+            )+
+            /// Every request, whatever its method and path, including unknown ones.
+            Any,
+        }
+
+        /// The route table, in the order of [`Route`]'s variants.
+        pub(crate) static ROUTES: [RouteRow; ROUTE_ROWS] = [$(
+            RouteRow {
+                route: Route::$variant,
+                method: Method::$method,
+                path: $path,
+                operation_id: stringify!($operation),
+                fault_name: $fault,
+                aliases: &[$($alias),*],
+                #[cfg(test)]
+                answer: $answer,
+                handler: $handler,
+            },
+        )+];
+
+        const ROUTE_ROWS: usize = [$(stringify!($variant)),+].len();
+
+        impl Route {
+            /// Every route, in a fixed order (also the order of the request counters): the table's rows,
+            /// then [`Route::Any`].
+            pub const ALL: [Route; ROUTE_ROWS + 1] = [$(Route::$variant,)+ Route::Any];
+        }
+    };
+}
+
+route_table! {
+    Promote => POST "/v1/AuthTokens/Promote" UpdateAuthTokenPromotion {
+        fault: "update-auth-token-promotion",
+        aliases: ["promote"],
+        answer: "200 with `auth_token`; the old primary is refused at once; 404 / 20404 with no secondary",
+        handler: operation::promote,
+    },
+    CreateSecondary => POST "/v1/AuthTokens/Secondary" CreateSecondaryAuthToken {
+        fault: "create-secondary-auth-token",
+        aliases: ["create-secondary"],
+        answer: "201 with `secondary_auth_token`; an existing secondary is replaced (or 409 / 20409 with \
+                 `ExistingSecondary::Refuse`)",
+        handler: operation::create_secondary,
+    },
+    DeleteSecondary => DELETE "/v1/AuthTokens/Secondary" DeleteSecondaryAuthToken {
+        fault: "delete-secondary-auth-token",
+        aliases: ["delete-secondary"],
+        answer: "204, empty body; 404 / 20404 with no secondary",
+        handler: operation::delete_secondary,
+    },
+    ListPublicKeys => GET "/v1/Credentials/PublicKeys" ListCredentialPublicKey {
+        fault: "list-credential-public-key",
+        aliases: ["list-public-keys"],
+        answer: "200, Twilio's paged envelope (`PageSize` 1..=1000, `Page`); the read-only call a client uses \
+                 to check that a token works",
+        handler: operation::list_public_keys,
+    },
+    CreatePublicKey => POST "/v1/Credentials/PublicKeys" CreateCredentialPublicKey {
+        fault: "create-credential-public-key",
+        aliases: [],
+        answer: "201 (`PublicKey` required), so that paging can be exercised",
+        handler: operation::create_public_key,
+    },
+    FetchPublicKey => GET "/v1/Credentials/PublicKeys/{Sid}" FetchCredentialPublicKey {
+        fault: "fetch-credential-public-key",
+        aliases: [],
+        answer: "200 with the public key; 404 / 20404 for an unknown or malformed SID",
+        handler: operation::fetch_public_key,
+    },
+}
+
+/// One row of the route table.
+pub(crate) struct RouteRow {
+    pub(crate) route: Route,
+    pub(crate) method: Method,
+    /// The spec's path template; a `{Name}` segment matches any one non-empty segment.
+    pub(crate) path: &'static str,
+    pub(crate) operation_id: &'static str,
+    /// The `--fault` name: the operationId in kebab case.
+    pub(crate) fault_name: &'static str,
+    /// Older `--fault` names that keep working.
+    pub(crate) aliases: &'static [&'static str],
+    /// What the simulator answers, in Markdown: the README's table is checked against it (and the
+    /// variant's doc says it too).
+    #[cfg(test)]
+    pub(crate) answer: &'static str,
+    pub(crate) handler: Handler,
+}
+
+/// The `--fault` name of [`Route::Any`].
+const ANY_NAME: &str = "any";
+
+impl Route {
+    /// The route a request with this method and path takes, if any.
+    pub fn of(method: &Method, path: &str) -> Option<Route> {
+        match Target::resolve(method, path) {
+            Target::Row(row, _) => Some(row.route),
+            Target::WrongMethod(_) | Target::Unknown => None,
+        }
+    }
+
+    /// Whether a fault armed on `self` applies to a request that took `route`.
+    pub fn matches(self, route: Option<Route>) -> bool {
+        self == Route::Any || Some(self) == route
+    }
+
+    /// The spec's `operationId` (`UpdateAuthTokenPromotion`, …); `None` for [`Route::Any`].
+    pub fn operation_id(self) -> Option<&'static str> {
+        self.row().map(|row| row.operation_id)
+    }
+
+    /// The method and path template (`GET`, `/v1/Credentials/PublicKeys/{Sid}`); `None` for [`Route::Any`].
+    pub fn endpoint(self) -> Option<(&'static Method, &'static str)> {
+        self.row().map(|row| (&row.method, row.path))
+    }
+
+    /// The name used on the command line (`--fault update-auth-token-promotion:…`): the operationId in kebab
+    /// case, or `any`.
+    pub fn name(self) -> &'static str {
+        self.row().map_or(ANY_NAME, |row| row.fault_name)
+    }
+
+    /// Older command-line names that still select this route (`promote`, …).
+    pub fn aliases(self) -> &'static [&'static str] {
+        self.row().map_or(&[], |row| row.aliases)
+    }
+
+    pub(crate) fn row(self) -> Option<&'static RouteRow> {
+        ROUTES.get(self.index())
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl FromStr for Route {
+    type Err = FaultSpecError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Route::ALL
+            .into_iter()
+            .find(|r| r.name() == s || r.aliases().contains(&s))
+            .ok_or_else(|| {
+                FaultSpecError::new(format!(
+                    "unknown route {s:?} (expected one of: {})",
+                    fault_route_names()
+                ))
+            })
+    }
+}
+
+/// The `--fault` route names, each with its aliases: `update-auth-token-promotion (promote), …, any`.
+pub(crate) fn fault_route_names() -> String {
+    let mut names = String::new();
+    for route in Route::ALL {
+        if !names.is_empty() {
+            names.push_str(", ");
+        }
+        names.push_str(route.name());
+        if !route.aliases().is_empty() {
+            let _ = write!(names, " ({})", route.aliases().join(", "));
+        }
+    }
+    names
+}
+
+/// The path parameters of a matched request, by name, in template order: `[("Sid", "CR…")]`.
+pub(crate) type PathParams<'p> = Vec<(&'static str, &'p str)>;
+
+/// Where a request goes.
+pub(crate) enum Target<'p> {
+    /// A row's method and path matched, with these path parameters.
+    Row(&'static RouteRow, PathParams<'p>),
+    /// The path is known but not with this method: 405, with these methods in `Allow`.
+    WrongMethod(String),
+    /// No row has this path.
+    Unknown,
+}
+
+impl<'p> Target<'p> {
+    pub(crate) fn resolve(method: &Method, path: &'p str) -> Target<'p> {
+        let mut known_path = false;
+        for row in &ROUTES {
+            if let Some(params) = path_params(row.path, path) {
+                if row.method == method {
+                    return Target::Row(row, params);
+                }
+                known_path = true;
+            }
+        }
+        if !known_path {
+            return Target::Unknown;
+        }
+        let allow: Vec<&str> = ROUTES
+            .iter()
+            .filter(|row| path_params(row.path, path).is_some())
+            .map(|row| row.method.as_str())
+            .collect();
+        Target::WrongMethod(allow.join(", "))
+    }
+
+    /// The route counters and faults go by.
+    pub(crate) fn route(&self) -> Option<Route> {
+        match self {
+            Target::Row(row, _) => Some(row.route),
+            Target::WrongMethod(_) | Target::Unknown => None,
+        }
+    }
+}
+
+/// The parameters of `path` if it matches `template` segment by segment, `None` otherwise.
+fn path_params<'p>(template: &'static str, path: &'p str) -> Option<Vec<(&'static str, &'p str)>> {
+    let mut params = Vec::new();
+    let mut expected = template.split('/');
+    let mut given = path.split('/');
+    loop {
+        match (expected.next(), given.next()) {
+            (None, None) => return Some(params),
+            (Some(want), Some(got)) => {
+                match want.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
+                    Some(name) if !got.is_empty() => params.push((name, got)),
+                    Some(_) => return None,
+                    None if want == got => {}
+                    None => return None,
+                }
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// One request counter per [`Route`], sized by the table.
+#[derive(Debug, Default)]
+pub(crate) struct RequestCounters([AtomicU64; ROUTE_ROWS + 1]);
+
+impl RequestCounters {
+    /// Counts a request under [`Route::Any`] and under the route it took.
+    pub(crate) fn count(&self, route: Option<Route>) {
+        for r in [Some(Route::Any), route].into_iter().flatten() {
+            if let Some(counter) = self.0.get(r.index()) {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    pub(crate) fn get(&self, route: Route) -> u64 {
+        self.0
+            .get(route.index())
+            .map_or(0, |c| c.load(Ordering::Relaxed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `UpdateAuthTokenPromotion` → `update-auth-token-promotion`, written here independently of the table.
+    fn kebab(operation_id: &str) -> String {
+        let mut out = String::new();
+        for c in operation_id.chars() {
+            if c.is_ascii_uppercase() && !out.is_empty() {
+                out.push('-');
+            }
+            out.push(c.to_ascii_lowercase());
+        }
+        out
+    }
+
+    #[test]
+    fn the_table_and_the_enum_are_in_the_same_order() {
+        for (i, row) in ROUTES.iter().enumerate() {
+            assert_eq!(row.route.index(), i, "{}", row.operation_id);
+            assert_eq!(Route::ALL.get(i), Some(&row.route));
+        }
+        assert_eq!(Route::ALL.last(), Some(&Route::Any));
+        assert_eq!(Route::Any.row().map(|r| r.operation_id), None);
+    }
+
+    #[test]
+    fn fault_names_are_the_kebab_case_operation_ids() {
+        assert_eq!(
+            kebab("UpdateAuthTokenPromotion"),
+            "update-auth-token-promotion"
+        );
+        for row in &ROUTES {
+            assert_eq!(row.fault_name, kebab(row.operation_id));
+        }
+    }
+
+    #[test]
+    fn every_name_selects_exactly_one_route() {
+        let mut names: Vec<&str> = Route::ALL
+            .iter()
+            .flat_map(|r| std::iter::once(r.name()).chain(r.aliases().iter().copied()))
+            .collect();
+        let all = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), all, "a name is used twice: {names:?}");
+    }
+
+    #[test]
+    fn every_path_template_is_routed_to_its_row() {
+        for row in &ROUTES {
+            let path = row
+                .path
+                .replace("{Sid}", "CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+            assert_eq!(Route::of(&row.method, &path), Some(row.route), "{path}");
+        }
+    }
+
+    #[test]
+    fn path_parameters_match_one_non_empty_segment() {
+        let template = "/v1/Credentials/PublicKeys/{Sid}";
+        let cases: [(&str, Option<PathParams<'_>>); 6] = [
+            ("/v1/Credentials/PublicKeys/CR1", Some(vec![("Sid", "CR1")])),
+            (
+                "/v1/Credentials/PublicKeys/x%2Fy",
+                Some(vec![("Sid", "x%2Fy")]),
+            ),
+            ("/v1/Credentials/PublicKeys/", None),
+            ("/v1/Credentials/PublicKeys", None),
+            ("/v1/Credentials/PublicKeys/CR1/x", None),
+            ("/v1/Credentials/AWS/CR1", None),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(path_params(template, path), expected, "{path}");
+        }
+    }
+
+    #[test]
+    fn a_known_path_with_another_method_lists_the_table_methods() {
+        let cases = [
+            (Method::GET, "/v1/AuthTokens/Promote", Some("POST")),
+            (
+                Method::PUT,
+                "/v1/AuthTokens/Secondary",
+                Some("POST, DELETE"),
+            ),
+            (
+                Method::DELETE,
+                "/v1/Credentials/PublicKeys",
+                Some("GET, POST"),
+            ),
+            (
+                Method::DELETE,
+                "/v1/Credentials/PublicKeys/CR1",
+                Some("GET"),
+            ),
+            (Method::GET, "/v1/Nope", None),
+        ];
+        for (method, path, expected) in cases {
+            let allow = match Target::resolve(&method, path) {
+                Target::WrongMethod(allow) => Some(allow),
+                Target::Row(..) | Target::Unknown => None,
+            };
+            assert_eq!(allow.as_deref(), expected, "{method} {path}");
+        }
+    }
+
+    #[test]
+    fn counters_count_the_route_and_any() {
+        let counters = RequestCounters::default();
+        counters.count(Some(Route::FetchPublicKey));
+        counters.count(None);
+        assert_eq!(counters.get(Route::FetchPublicKey), 1);
+        assert_eq!(counters.get(Route::Promote), 0);
+        assert_eq!(counters.get(Route::Any), 2);
+    }
+
+    /// The README's table of routes, generated from the route table (a test keeps the README equal to it).
+    fn readme_table() -> String {
+        let mut table = String::from(
+            "| request | operationId | `--fault` route | answer |\n|---|---|---|---|\n",
+        );
+        for row in &ROUTES {
+            let names = std::iter::once(row.fault_name)
+                .chain(row.aliases.iter().copied())
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let _ = writeln!(
+                table,
+                "| `{} {}` | `{}` | {names} | {} |",
+                row.method,
+                row.path,
+                row.operation_id,
+                row.answer.replace('|', "\\|")
+            );
+        }
+        let _ = writeln!(
+            table,
+            "| any request | | `{ANY_NAME}` | (a fault target and a counter only) |"
+        );
+        table
+    }
+
+    #[test]
+    fn the_readme_route_table_is_the_generated_one() {
+        let readme = include_str!("../README.md");
+        let generated = readme_table();
+        assert!(
+            readme.contains(&generated),
+            "README.md must contain the route table generated from src/route.rs:\n\n{generated}"
+        );
+    }
+}
