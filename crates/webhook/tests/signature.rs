@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use serde::Deserialize;
 use twilio_accounts_core::AuthToken;
-use twilio_accounts_core::webhook::{
+use twilio_accounts_webhook::{
     Payload, SignatureAlgorithm, WebhookError, WebhookRequest, WebhookValidator, sign_request,
 };
 
