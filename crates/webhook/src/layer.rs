@@ -10,7 +10,9 @@
 //!    body that fails or ends early: **400**);
 //! 4. picks the tokens ([`TokenSet::lookup`]) by the form's `AccountSid`,
 //!    and checks the signature: a form body's fields are signed, or, when
-//!    the URL carries `bodySHA256`, a (JSON) body must match it. No match:
+//!    the URL carries `bodySHA256`, a (JSON) body must match it. A URL whose
+//!    path had to be percent-encoded for the request line (a space,
+//!    non-ASCII letters) is also tried as it was configured. No match:
 //!    **403**;
 //! 5. calls the inner service with the same body bytes, and a
 //!    [`MatchedToken`] in the request's extensions.
@@ -339,10 +341,19 @@ where
         signature,
         algorithm,
     };
-    let index = lookup
-        .validator
-        .validate(&request)
-        .map_err(|_| Rejection::InvalidSignature)?;
+    // Twilio signs the URL as it was configured, which may hold a space or
+    // non-ASCII letters that the request line had to percent-encode.
+    let index = match lookup.validator.validate(&request) {
+        Ok(index) => Ok(index),
+        Err(error) => match as_configured(&url) {
+            Some(configured) => lookup.validator.validate(&WebhookRequest {
+                url: &configured,
+                ..request
+            }),
+            None => Err(error),
+        },
+    }
+    .map_err(|_| Rejection::InvalidSignature)?;
     Ok((
         MatchedToken {
             index,
@@ -350,4 +361,57 @@ where
         },
         bytes,
     ))
+}
+
+/// `url` with the escapes an HTTP client must make (`%20`, and the bytes of
+/// non-ASCII letters) undone; `None` when there are none. Reserved
+/// characters (`%26`, `%2F`, ...) stay escaped: decoding them would change
+/// the URL's structure.
+fn as_configured(url: &str) -> Option<String> {
+    let bytes = url.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut changed = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok())
+            .filter(|b| *b == b' ' || !b.is_ascii());
+        match escaped {
+            Some(b) => {
+                out.push(b);
+                changed = true;
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    changed.then(|| String::from_utf8(out).ok()).flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::as_configured;
+
+    #[test]
+    fn only_spaces_and_non_ascii_letters_are_unescaped() {
+        let cases = [
+            (
+                "https://h/a%20b/%C3%BCn?x=%C3%A9",
+                Some("https://h/a b/ün?x=é"),
+            ),
+            ("https://h/a?x=1%262&y=%2F", None),
+            ("https://h/a%20b?x=1%262", Some("https://h/a b?x=1%262")),
+            ("https://h/%C3", None), // not UTF-8 once decoded
+            ("https://h/%2", None),
+            ("https://h/plain", None),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(as_configured(url).as_deref(), expected, "{url}");
+        }
+    }
 }
