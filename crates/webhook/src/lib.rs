@@ -36,16 +36,16 @@
 //! ## In a tower or axum service (features `tower`, `axum`)
 //!
 //! Off by default, so the plain validator stays small. With `tower`,
-//! [`WebhookLayer`] validates every request before the inner service sees it:
+//! `WebhookLayer` validates every request before the inner service sees it:
 //! it buffers the body up to a limit (413 over it), answers 400 when the
 //! signature header is missing and 403 when it does not match (short bodies
 //! that name no token), and hands the unchanged body on, with a
-//! [`MatchedToken`] in the request's extensions. Its tokens come from a
+//! `MatchedToken` in the request's extensions. Its tokens come from a
 //! [`TokenSet`], a cheap cloneable handle that the application updates while
 //! it runs (after a rotation, from its secret store), with per-account tokens
 //! for services that receive the webhooks of many subaccounts. With `axum`,
 //! the `TwilioForm` and `TwilioJson` extractors give handlers the validated
-//! fields, and [`MatchedToken`] is an extractor too.
+//! fields, and `MatchedToken` is an extractor too.
 //!
 //! ## Which URL is checked
 //!

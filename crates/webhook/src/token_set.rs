@@ -2,7 +2,7 @@
 //!
 //! A [`TokenSet`] is a handle: clones share one set, so the application keeps
 //! one clone (to update after a rotation, for example from its secret store)
-//! and gives another to the [`WebhookLayer`](crate::WebhookLayer). A lookup
+//! and gives another to the `WebhookLayer` (feature `tower`). A lookup
 //! takes a read lock for as long as it takes to clone an `Arc`; an update
 //! builds the new validators first and swaps them in, so a request is always
 //! checked against one whole set, the old or the new.
