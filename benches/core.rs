@@ -1,14 +1,12 @@
 //! The core's costs: parsing SIDs and timestamps, building each Auth Token
-//! request, parsing each response and an error, and validating webhooks.
+//! request, parsing each response and an error. (Webhook validation, now in
+//! its own crate, is measured in `benches/webhook.rs`.)
 //! Goals (see BENCH.md): promote build + parse ≤ 1 µs, SID parse ≤ 20 ns.
 
 use std::hint::black_box;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group, criterion_main};
 use http::Response;
-use twilio_accounts_core::webhook::{
-    Payload, SignatureAlgorithm, WebhookRequest, WebhookValidator,
-};
 use twilio_accounts_core::{
     AccountSid, AuthToken, CreateSecondaryAuthToken, Credentials, DeleteSecondaryAuthToken,
     Endpoint, Error, PromoteAuthToken, RequestContext, Timestamp,
@@ -108,34 +106,5 @@ fn responses(c: &mut Criterion) {
     });
 }
 
-fn webhooks(c: &mut Criterion) {
-    let validator = WebhookValidator::new([
-        AuthToken::new("0123456789abcdef0123456789abcdef").unwrap(),
-        AuthToken::new("12345").unwrap(),
-    ])
-    .unwrap();
-    let params = [
-        ("CallSid", "CA1234567890ABCDE"),
-        ("Caller", "+14158675309"),
-        ("Digits", "1234"),
-        ("From", "+14158675309"),
-        ("To", "+18005551212"),
-    ];
-    let request = WebhookRequest {
-        url: "https://mycompany.com/myapp.php?foo=1&bar=2",
-        payload: Payload::Params(&params),
-        signature: "RSOYDt4T1cUTdK1PDd93/VVr8B8=",
-        algorithm: SignatureAlgorithm::HmacSha1,
-    };
-    // The second token matches: the worst case checks both.
-    assert_eq!(validator.validate(&request), Ok(1));
-    let mut group = c.benchmark_group("webhook");
-    group.throughput(Throughput::Elements(1));
-    group.bench_function("validate_two_tokens", |b| {
-        b.iter(|| validator.validate(black_box(&request)))
-    });
-    group.finish();
-}
-
-criterion_group!(benches, parsing, requests, responses, webhooks);
+criterion_group!(benches, parsing, requests, responses);
 criterion_main!(benches);

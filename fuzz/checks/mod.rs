@@ -32,13 +32,13 @@ use std::sync::OnceLock;
 use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
 use sha2::{Digest, Sha256};
 use twilio_accounts_core::rotation::{Input, Journal, Rotation, RotationConfig};
-use twilio_accounts_core::webhook::{
-    Payload, SignatureAlgorithm, WebhookError, WebhookRequest, WebhookValidator, sign_request,
-};
 use twilio_accounts_core::{
     AccountSid, ApiKeySid, AuthToken, CreateSecondaryAuthToken, CredentialSid, Credentials,
     DeleteSecondaryAuthToken, Endpoint, EndpointError, Error, ListCredentialPublicKeys, Operation,
     PlainHttp, PromoteAuthToken, RequestContext, SidError, Timestamp,
+};
+use twilio_accounts_webhook::{
+    Payload, SignatureAlgorithm, WebhookError, WebhookRequest, WebhookValidator, sign_request,
 };
 
 /// A check: panics when the input breaks a property.

@@ -6,9 +6,7 @@ use std::process::ExitCode;
 
 use serde_json::{Value, json};
 use twilio_accounts_core::AuthToken;
-use twilio_accounts_core::webhook::{
-    Payload, SignatureAlgorithm, WebhookRequest, WebhookValidator,
-};
+use twilio_accounts_webhook::{Payload, SignatureAlgorithm, WebhookRequest, WebhookValidator};
 
 use crate::Report;
 use crate::args::OutputFormat;
@@ -138,7 +136,7 @@ fn check(token_env: &[String]) -> Result<Option<usize>, Failure> {
     };
     match validator.validate(&request) {
         Ok(index) => Ok(Some(index)),
-        Err(twilio_accounts_core::webhook::WebhookError::InvalidUrl) => {
+        Err(twilio_accounts_webhook::WebhookError::InvalidUrl) => {
             Err(Failure::usage("the \"url\" is not a valid absolute URL"))
         }
         Err(_) => Ok(None),

@@ -67,8 +67,9 @@
 //! ## Modules
 //! One concept each: [`sid`], [`secret`], [`credentials`], [`timestamp`],
 //! [`endpoint`], [`user_agent`], [`operation`], [`context`], [`auth_token`],
-//! [`public_key`], [`error`], [`retry`], [`transport`], [`rotation`], [`webhook`],
-//! and for ready-made clients [`client_options`] and [`proxy`].
+//! [`public_key`], [`error`], [`retry`], [`transport`], [`rotation`],
+//! and for ready-made clients [`client_options`] and [`proxy`]. Webhook
+//! signature validation lives in its own crate, `twilio-accounts-webhook`.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -89,7 +90,6 @@ pub mod sid;
 pub mod timestamp;
 pub mod transport;
 pub mod user_agent;
-pub mod webhook;
 
 pub use auth_token::{
     AuthTokenPromotion, CreateSecondaryAuthToken, DeleteSecondaryAuthToken, PromoteAuthToken,

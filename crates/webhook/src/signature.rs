@@ -22,7 +22,7 @@
 //!    `bodySHA256` query parameter must equal the hex SHA-256 of the body.
 //!
 //! ```
-//! use twilio_accounts_core::webhook::{Payload, SignatureAlgorithm, WebhookRequest, WebhookValidator};
+//! use twilio_accounts_webhook::{Payload, SignatureAlgorithm, WebhookRequest, WebhookValidator};
 //! use twilio_accounts_core::AuthToken;
 //!
 //! // The example from Twilio's security documentation.
@@ -52,7 +52,7 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::secret::AuthToken;
+use twilio_accounts_core::AuthToken;
 
 /// The header that carries the signature.
 pub const SIGNATURE_HEADER: &str = "X-Twilio-Signature";
