@@ -11,6 +11,7 @@
 mod args;
 mod completions;
 mod duration;
+mod interrupt;
 mod outcome;
 mod rotate;
 mod sink;

@@ -296,6 +296,7 @@ fn execute(
         })?;
         sink
     };
+    crate::interrupt::install("rotate", report.format);
     let pause_before = std::env::var(PAUSE_VARIABLE)
         .ok()
         .and_then(|v| v.parse().ok());
@@ -473,7 +474,10 @@ impl Driver<'_> {
                 Action::Persist(journal) => {
                     match write_secret_file(&self.state_file, &journal.to_json(), Overwrite::Allow)
                     {
-                        Ok(()) => Input::Persisted,
+                        Ok(()) => {
+                            self.kept(journal.phase);
+                            Input::Persisted
+                        }
                         Err(e) => {
                             // Before the first create nothing changed at Twilio; after it,
                             // the previous journal still describes the rotation.
@@ -552,6 +556,27 @@ impl Driver<'_> {
             "the rotation did not finish within 1000 actions".into(),
             NextStep::ReportBug,
         ))
+    }
+
+    /// Tells the Ctrl-C handler what the journal now says.
+    fn kept(&self, phase: JournalPhase) {
+        let resume = format!("twilio-accounts rotate --resume{}", self.state_file_arg);
+        let next = match phase {
+            JournalPhase::Done => None,
+            phase if phase.promote_may_have_happened() => {
+                Some(format!("run `{resume}` to finish the rotation"))
+            }
+            _ => Some(format!(
+                "run `{resume}` to continue, or `twilio-accounts rotate --abandon{}` to delete the new secondary token and stop",
+                self.state_file_arg
+            )),
+        };
+        let state = if phase == JournalPhase::Done {
+            "the rotation had finished".to_owned()
+        } else {
+            format!("the rotation is recorded in {}", self.state_file.display())
+        };
+        crate::interrupt::keep(state, next);
     }
 
     fn local_failure(

@@ -1312,3 +1312,60 @@ fn one_v_shows_this_tools_events_and_three_the_transports() {
     assert!(stderr(&out).contains("ureq"), "{}", stderr(&out));
     assert_no_secret(&out, &[&token]);
 }
+
+#[test]
+fn ctrl_c_during_the_settle_wait_says_what_was_kept_and_exits_130() {
+    let sim = sim();
+    let dir = scratch("sigint");
+    let token = sim.primary_token();
+    let mut child = cli(&sim, &token, &dir)
+        .args([
+            "rotate",
+            "--yes",
+            "--token-file",
+            "t",
+            "--settle",
+            "60",
+            "-vvv",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    // Bounded: the settle line comes within the first few dozen lines.
+    for _ in 0..200 {
+        let mut line = String::new();
+        if err.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        seen.push_str(&line);
+        if line.contains("settling:") {
+            break;
+        }
+    }
+    assert!(seen.contains("settling:"), "{seen}");
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{seen}{rest}");
+    assert!(rest.contains("interrupted"), "{rest}");
+    assert!(rest.contains("rotate --resume"), "{rest}");
+    let new = sim.primary_token();
+    assert!(!rest.contains(&new) && !rest.contains(&token) && !seen.contains(&new));
+    // The advice works: resuming finishes the rotation.
+    let out = run(cli(&sim, &token, &dir).args([
+        "rotate",
+        "--resume",
+        "--yes",
+        "--token-file",
+        "t",
+        "--settle",
+        "0",
+    ]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
