@@ -132,7 +132,7 @@ fn attempted_command(args: &[OsString]) -> Option<String> {
 /// Reports a clap error: help and version stay text on stdout (exit 0);
 /// real usage errors are one JSON document with `--output json`, else
 /// clap's own text on stderr (exit 2).
-fn usage_error(error: &clap::Error, args: &[OsString]) -> ExitCode {
+fn usage_error(error: &clap::Error, args: &[OsString], command: Option<String>) -> ExitCode {
     use clap::error::ErrorKind;
     if matches!(
         error.kind(),
@@ -154,7 +154,7 @@ fn usage_error(error: &clap::Error, args: &[OsString]) -> ExitCode {
         .to_owned();
     let failure = Failure::usage(message).with_next("see `twilio-accounts --help`");
     let mut document = failure.to_json("");
-    document["command"] = json!(attempted_command(args));
+    document["command"] = json!(command);
     document["error"]["usage"] = json!(rendered.trim_end());
     Report {
         format: OutputFormat::Json,
@@ -182,7 +182,7 @@ fn sim_main(args: &[OsString]) -> ExitCode {
     }
     match SimCli::try_parse_from(args) {
         Ok(cli) => twilio_accounts_sim::run_blocking(cli.sim),
-        Err(e) => usage_error(&e, args),
+        Err(e) => usage_error(&e, args, Some("sim".into())),
     }
 }
 
@@ -193,11 +193,11 @@ fn main() -> ExitCode {
     }
     let matches = match Cli::command().try_get_matches_from(&args) {
         Ok(m) => m,
-        Err(e) => return usage_error(&e, &args),
+        Err(e) => return usage_error(&e, &args, attempted_command(&args)),
     };
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
-        Err(e) => return usage_error(&e, &args),
+        Err(e) => return usage_error(&e, &args, attempted_command(&args)),
     };
     init_logging(&cli.global);
     let report = Report {

@@ -707,6 +707,7 @@ fn sim_help_lists_only_the_simulator_and_refuses_the_tools_options() {
     }
     let out = run(Command::new(BIN).args(["sim", "--output", "json"]));
     assert_eq!(code(&out), 2);
+    assert_eq!(json(&out)["command"], "sim");
     let out = run(Command::new(BIN).args(["--output", "json", "sim"]));
     assert_eq!(code(&out), 2);
     assert_eq!(json(&out)["error"]["kind"], "usage");
