@@ -13,6 +13,19 @@ use twilio_accounts_sim::{ExistingSecondary, Fault, Route, SimConfig, Simulator}
 
 const BIN: &str = env!("CARGO_BIN_EXE_twilio-accounts");
 
+/// A rotation that promotes without asking and does not settle, into file `t`.
+const ROTATE_YES: &[&str] = &["rotate", "--yes", "--settle", "0", "--token-file", "t"];
+/// Its resumption.
+const RESUME: &[&str] = &[
+    "rotate",
+    "--resume",
+    "--yes",
+    "--token-file",
+    "t",
+    "--settle",
+    "0",
+];
+
 fn sim() -> Simulator {
     Simulator::spawn(SimConfig::default()).expect("simulator starts")
 }
@@ -63,6 +76,11 @@ fn json(output: &Output) -> Value {
         .unwrap_or_else(|e| panic!("{e}: {text}"));
     assert!(lines.next().is_none(), "exactly one document: {text}");
     doc
+}
+
+/// Asserts that `text` contains `needle`, showing `text` when it does not.
+fn assert_contains(text: &str, needle: &str) {
+    assert!(text.contains(needle), "{needle:?} not in: {text}");
 }
 
 fn assert_no_secret(output: &Output, secrets: &[&str]) {
@@ -177,7 +195,7 @@ fn secondary_create_needs_a_sink_and_writes_an_owner_only_file() {
     let out =
         run(cli(&sim, &token, &dir).args(["secondary", "create", "--token-file", "new.token"]));
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+    assert_contains(&stderr(&out), "--force");
     assert_eq!(sim.requests(Route::CreateSecondary), before);
     assert_eq!(sim.secondary_token().as_deref(), Some(secondary.as_str()));
 
@@ -213,11 +231,7 @@ fn token_exec_gets_the_token_on_stdin_and_must_succeed() {
     assert_eq!(code(&out), 1);
     assert_eq!(stdout(&out), "");
     assert_eq!(sim.secondary_token(), None);
-    assert!(
-        stderr(&out).contains("could not be handed over"),
-        "{}",
-        stderr(&out)
-    );
+    assert_contains(&stderr(&out), "could not be handed over");
 }
 
 #[test]
@@ -227,7 +241,7 @@ fn promote_reveals_only_when_asked_and_reports_nothing_to_promote() {
     let token = sim.primary_token();
     let out = run(cli(&sim, &token, &dir).arg("promote"));
     assert_eq!(code(&out), 4, "{}", stderr(&out));
-    assert!(stderr(&out).contains("20404"), "{}", stderr(&out));
+    assert_contains(&stderr(&out), "20404");
 
     let out = run(cli(&sim, &token, &dir).args(["secondary", "create", "--token-file", "t"]));
     assert_eq!(code(&out), 0);
@@ -322,17 +336,13 @@ fn usage_errors_exit_2() {
         .env("TWILIO_REGION", "au1")
         .arg("verify"));
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("TWILIO_EDGE"), "{}", stderr(&out));
+    assert_contains(&stderr(&out), "TWILIO_EDGE");
     let out = run(Command::new(BIN)
         .current_dir(&dir)
         .env_clear()
         .arg("verify"));
     assert_eq!(code(&out), 2);
-    assert!(
-        stderr(&out).contains("TWILIO_ACCOUNT_SID"),
-        "{}",
-        stderr(&out)
-    );
+    assert_contains(&stderr(&out), "TWILIO_ACCOUNT_SID");
 }
 
 #[test]
@@ -380,15 +390,7 @@ fn rotate_refuses_without_a_sink_and_without_a_terminal_to_confirm() {
     let out = run(cli(&sim, &token, &dir).args(["rotate", "--token-file", "t", "--settle", "0"]));
     assert_eq!(code(&out), 2, "a rotation in progress is not restarted");
     assert!(stderr(&out).contains("--resume"));
-    let out = run(cli(&sim, &token, &dir).args([
-        "rotate",
-        "--resume",
-        "--yes",
-        "--token-file",
-        "t",
-        "--settle",
-        "0",
-    ]));
+    let out = run(cli(&sim, &token, &dir).args(RESUME));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let file = std::fs::read_to_string(dir.join("t")).unwrap();
     assert_eq!(file.trim_end(), sim.primary_token());
@@ -405,20 +407,9 @@ fn an_existing_secondary_stops_rotation_unless_replacing() {
     let dir = scratch("existing");
     let token = sim.primary_token();
     run(cli(&sim, &token, &dir).args(["secondary", "create", "--token-file", "other"]));
-    let out = run(cli(&sim, &token, &dir).args([
-        "rotate",
-        "--yes",
-        "--settle",
-        "0",
-        "--token-file",
-        "t",
-    ]));
+    let out = run(cli(&sim, &token, &dir).args(ROTATE_YES));
     assert_eq!(code(&out), 1, "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("--replace-existing-secondary"),
-        "{}",
-        stderr(&out)
-    );
+    assert_contains(&stderr(&out), "--replace-existing-secondary");
     // Nothing of that rotation is left, so its journal does not block the advice.
     let out = run(cli(&sim, &token, &dir).args([
         "rotate",
@@ -443,14 +434,7 @@ fn lost_answers_during_rotation_are_recovered_in_the_same_run() {
         let dir = scratch(&format!("lost-{}", route.name()));
         let old = sim.primary_token();
         sim.set_fault(route, Fault::ApplyThenClose, 1);
-        let out = run(cli(&sim, &old, &dir).args([
-            "rotate",
-            "--yes",
-            "--settle",
-            "0",
-            "--token-file",
-            "t",
-        ]));
+        let out = run(cli(&sim, &old, &dir).args(ROTATE_YES));
         assert_eq!(code(&out), 0, "{route:?}: {}", stderr(&out));
         let file = std::fs::read_to_string(dir.join("t")).unwrap();
         assert_eq!(file.trim_end(), sim.primary_token(), "{route:?}");
@@ -789,7 +773,7 @@ fn a_failed_sink_never_prints_the_token_and_withdraws_or_rescues_it() {
     assert_eq!(code(&out), 8, "{}", stderr(&out));
     assert_eq!(sim.primary_token(), secondary);
     assert_no_secret(&out, &[&secondary, &token]);
-    assert!(stderr(&out).contains("rescued-token"), "{}", stderr(&out));
+    assert_contains(&stderr(&out), "rescued-token");
 }
 
 #[test]
@@ -837,16 +821,12 @@ fn rotate_abandon_deletes_an_unpromoted_secondary_and_refuses_after_a_promote() 
     // Declined (no terminal): the new token is a secondary.
     let out = run(cli(&sim, &token, &dir).args(["rotate", "--token-file", "t", "--settle", "0"]));
     assert_eq!(code(&out), 1, "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("rotate --abandon"),
-        "{}",
-        stderr(&out)
-    );
+    assert_contains(&stderr(&out), "rotate --abandon");
     let secondary = sim.secondary_token().unwrap();
     let out = run(cli(&sim, &token, &dir).args(["rotate", "--abandon", "-vvv"]));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_no_secret(&out, &[&secondary, &token]);
-    assert!(stdout(&out).contains("Abandoned"), "{}", stdout(&out));
+    assert_contains(&stdout(&out), "Abandoned");
     assert_eq!(sim.secondary_token(), None);
     assert_eq!(sim.primary_token(), token);
     assert!(!journal.exists());
@@ -891,7 +871,7 @@ fn rotate_abandon_deletes_an_unpromoted_secondary_and_refuses_after_a_promote() 
     run(cli(&sim, &current, &dir).args(["secondary", "create", "--token-file", "u"]));
     let out = run(cli(&sim, &current, &dir).args(["secondary", "delete"]));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert!(stderr(&out).contains("rotate --resume"), "{}", stderr(&out));
+    assert_contains(&stderr(&out), "rotate --resume");
 }
 
 #[test]
@@ -912,11 +892,7 @@ fn sink_and_state_file_are_checked_before_twilio_is_asked() {
             .args(["rotate", "--yes", "--settle", "0"])
             .args(args));
         assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
-        assert!(
-            stderr(&out).contains("/nonexistent-dir"),
-            "{}",
-            stderr(&out)
-        );
+        assert_contains(&stderr(&out), "/nonexistent-dir");
         assert_eq!(sim.requests(Route::Any), 0, "{args:?}");
     }
     let out = run(cli(&sim, &token, &dir).args([
@@ -955,7 +931,6 @@ fn rotated(sim: &Simulator, old: &str) {
 
 #[test]
 fn every_failure_gives_advice_that_works_from_where_it_stopped() {
-    const ROTATE: &[&str] = &["rotate", "--yes", "--settle", "0", "--token-file", "t"];
     const SINK: &[&str] = &["--yes", "--settle", "0", "--token-file", "t", "--force"];
     let cases = [
         AdviceCase {
@@ -978,7 +953,7 @@ fn every_failure_gives_advice_that_works_from_where_it_stopped() {
             prepare: |sim, token, dir| {
                 run(cli(sim, token, dir).args(["secondary", "create", "--token-file", "other"]));
             },
-            failing: ROTATE,
+            failing: ROTATE_YES,
             exit: 1,
             not_in_next: &["--resume"],
             extra: SINK,
@@ -1023,7 +998,7 @@ fn every_failure_gives_advice_that_works_from_where_it_stopped() {
             prepare: |sim, _, _| {
                 sim.set_fault(Route::Promote, Fault::RateLimited { retry_after: None }, 4)
             },
-            failing: ROTATE,
+            failing: ROTATE_YES,
             exit: 5,
             not_in_next: &["secondary delete"],
             extra: SINK,
@@ -1168,11 +1143,7 @@ fn text_results_go_to_stdout_and_progress_to_stderr() {
         "{}",
         stdout(&out)
     );
-    assert!(
-        stderr(&out).contains("The token went to"),
-        "{}",
-        stderr(&out)
-    );
+    assert_contains(&stderr(&out), "The token went to");
 }
 
 #[test]
@@ -1183,21 +1154,9 @@ fn the_settle_step_is_reported_with_its_real_reason() {
     let out = run(cli(&sim, &token, &dir).args(["rotate", "--token-file", "t", "--settle", "60"]));
     assert_eq!(code(&out), 1, "declined: {}", stderr(&out));
     assert!(!stderr(&out).contains("[8/9]"), "{}", stderr(&out));
-    let out = run(cli(&sim, &token, &dir).args([
-        "rotate",
-        "--resume",
-        "--yes",
-        "--token-file",
-        "t",
-        "--settle",
-        "0",
-    ]));
+    let out = run(cli(&sim, &token, &dir).args(RESUME));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("skipped (settle period 0)"),
-        "{}",
-        stderr(&out)
-    );
+    assert_contains(&stderr(&out), "skipped (settle period 0)");
 }
 
 #[test]
@@ -1241,7 +1200,7 @@ fn errors_name_the_real_source_of_a_setting() {
     // A bad --account-sid is named as such, not as the variable it overrides.
     let out = run(cli(&sim, &token, &dir).args(["verify", "--account-sid", "ACnope"]));
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("--account-sid"), "{}", stderr(&out));
+    assert_contains(&stderr(&out), "--account-sid");
     assert!(
         !stderr(&out).contains("TWILIO_ACCOUNT_SID"),
         "{}",
@@ -1250,11 +1209,7 @@ fn errors_name_the_real_source_of_a_setting() {
     // Plain http off loopback: the advice names an option that exists.
     let out = run(cli(&sim, &token, &dir).args(["verify", "--base-url", "http://192.0.2.1:9"]));
     assert_eq!(code(&out), 2);
-    assert!(
-        stderr(&out).contains("--allow-plain-http"),
-        "{}",
-        stderr(&out)
-    );
+    assert_contains(&stderr(&out), "--allow-plain-http");
     let out = run(cli(&sim, &token, &dir).args([
         "verify",
         "--base-url",
@@ -1264,11 +1219,7 @@ fn errors_name_the_real_source_of_a_setting() {
         "1s",
     ]));
     assert_ne!(code(&out), 2, "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("warning: --allow-plain-http"),
-        "{}",
-        stderr(&out)
-    );
+    assert_contains(&stderr(&out), "warning: --allow-plain-http");
     // An explicit region beats TWILIO_ACCOUNTS_BASE_URL; two explicit choices conflict.
     let before = sim.requests(Route::Any);
     let out = run(cli(&sim, &token, &dir).args([
@@ -1296,7 +1247,7 @@ fn errors_name_the_real_source_of_a_setting() {
         &sim.base_url(),
     ]));
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("give one"), "{}", stderr(&out));
+    assert_contains(&stderr(&out), "give one");
 }
 
 #[test]
@@ -1306,11 +1257,11 @@ fn one_v_shows_this_tools_events_and_three_the_transports() {
     let token = sim.primary_token();
     let out = run(cli(&sim, &token, &dir).args(["verify", "-v"]));
     assert_eq!(code(&out), 0);
-    assert!(stderr(&out).contains("response"), "{}", stderr(&out));
+    assert_contains(&stderr(&out), "response");
     assert!(!stderr(&out).contains("ureq"), "{}", stderr(&out));
     let out = run(cli(&sim, &token, &dir).args(["verify", "-vvv"]));
     assert_eq!(code(&out), 0);
-    assert!(stderr(&out).contains("ureq"), "{}", stderr(&out));
+    assert_contains(&stderr(&out), "ureq");
     assert_no_secret(&out, &[&token]);
 }
 
@@ -1359,14 +1310,6 @@ fn ctrl_c_during_the_settle_wait_says_what_was_kept_and_exits_130() {
     let new = sim.primary_token();
     assert!(!rest.contains(&new) && !rest.contains(&token) && !seen.contains(&new));
     // The advice works: resuming finishes the rotation.
-    let out = run(cli(&sim, &token, &dir).args([
-        "rotate",
-        "--resume",
-        "--yes",
-        "--token-file",
-        "t",
-        "--settle",
-        "0",
-    ]));
+    let out = run(cli(&sim, &token, &dir).args(RESUME));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 }
