@@ -747,6 +747,16 @@ impl Driver<'_> {
                 ),
                 Some(rotate(" --resume")),
             ),
+            // Refused, the new secondary is most likely gone (deleted by
+            // hand): resuming would be refused again.
+            NextStep::ResumeOrAbandon if exit == Exit::AuthenticationFailed => (
+                format!(
+                    "the new token is refused, so its secondary was probably deleted: run `{}` to drop this rotation (the current token stays), then `{}` again",
+                    rotate(" --abandon"),
+                    rotate("")
+                ),
+                Some(rotate(" --abandon")),
+            ),
             NextStep::ResumeOrAbandon => (
                 format!(
                     "deploy the new token where the current one is used, then run `{}` to promote it; or run `{}` to delete it and keep the current token",
