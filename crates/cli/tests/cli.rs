@@ -1207,6 +1207,14 @@ fn bash_completes_options_after_a_subcommand() {
             Err(_) => eprintln!("note: {checker} is not installed; its script was only generated"),
         }
     }
+    // fish can also complete for real, where it is installed.
+    let fish = format!(
+        "source {}; complete -C 'twilio-accounts rotate --se'",
+        dir.join("script.fish").display()
+    );
+    if let Ok(out) = Command::new("fish").args(["-c", &fish]).output() {
+        assert_contains(&stdout(&out), "--settle");
+    }
 }
 
 #[test]
