@@ -454,8 +454,16 @@ pub fn client_options(
                 failure
             }
         })?,
-        None => Endpoint::for_location(global.region.as_deref(), global.edge.as_deref())
-            .map_err(|e| Failure::usage(e.to_string()))?,
+        None => Endpoint::for_location(global.region.as_deref(), global.edge.as_deref()).map_err(
+            |e| {
+                let failure = Failure::usage(e.to_string());
+                if matches!(e, EndpointError::RegionWithoutEdge { .. }) {
+                    failure.with_next("pass --edge with --region (or set TWILIO_EDGE)")
+                } else {
+                    failure
+                }
+            },
+        )?,
     };
     if global.allow_plain_http && use_base_url.is_some_and(|u| u.starts_with("http:")) {
         report.warn(
