@@ -212,6 +212,7 @@ fn main() -> ExitCode {
             &on_command_line,
             "promote",
             Sink::from_args(sink),
+            email.value(),
             |client| {
                 client
                     .promote_auth_token(PromoteAuthToken {
@@ -241,6 +242,7 @@ fn main() -> ExitCode {
                 &on_command_line,
                 "secondary create",
                 sink,
+                email.value(),
                 |client| {
                     client
                         .create_secondary_auth_token(CreateSecondaryAuthToken {
@@ -261,6 +263,7 @@ fn main() -> ExitCode {
             &on_command_line,
             "secondary delete",
             Sink::from_args(&Default::default()),
+            email.value(),
             |client| {
                 client
                     .delete_secondary_auth_token(DeleteSecondaryAuthToken {
@@ -529,6 +532,7 @@ fn with_reply_meta<T>(
 fn undeliverable(
     client: &Client,
     command: &str,
+    suppress_email_notification: Option<bool>,
     token: &AuthToken,
     reason: &str,
     request_id: Option<&str>,
@@ -537,7 +541,9 @@ fn undeliverable(
     let withdrawn = match command {
         "secondary create" => Some(
             client
-                .delete_secondary_auth_token(DeleteSecondaryAuthToken::default())
+                .delete_secondary_auth_token(DeleteSecondaryAuthToken {
+                    suppress_email_notification,
+                })
                 .map(drop),
         ),
         _ => None,
@@ -600,6 +606,7 @@ fn single_call(
     on_command_line: &dyn Fn(&str) -> bool,
     command: &str,
     sink: Sink,
+    suppress_email_notification: Option<bool>,
     call: impl FnOnce(&Client) -> Result<CallSummary, twilio_accounts_core::Error>,
 ) -> ExitCode {
     let client = match setup_client(global, report, on_command_line) {
@@ -629,6 +636,7 @@ fn single_call(
             let failure = undeliverable(
                 &client,
                 command,
+                suppress_email_notification,
                 token,
                 &reason,
                 summary.request_id.as_deref(),
