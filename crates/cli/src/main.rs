@@ -191,6 +191,9 @@ fn main() -> ExitCode {
     if args.get(1).is_some_and(|a| a == "sim") {
         return sim_main(&args[1..]);
     }
+    if args.get(1).is_some_and(|a| a == "help") && args.get(2).is_some_and(|a| a == "sim") {
+        return sim_main(&["sim".into(), "--help".into()]);
+    }
     let matches = match Cli::command().try_get_matches_from(&args) {
         Ok(m) => m,
         Err(e) => return usage_error(&e, &args, attempted_command(&args)),

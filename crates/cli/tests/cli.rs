@@ -682,12 +682,14 @@ fn the_sim_subcommand_never_takes_credentials_from_the_environment() {
 
 #[test]
 fn sim_help_lists_only_the_simulator_and_refuses_the_tools_options() {
-    let out = run(Command::new(BIN).args(["sim", "--help"]));
-    assert_eq!(code(&out), 0);
-    let help = stdout(&out);
-    assert!(help.contains("--fault"), "{help}");
-    for global in ["--output", "--base-url", "--api-key", "TWILIO_AUTH_TOKEN]"] {
-        assert!(!help.contains(global), "{global} in sim --help: {help}");
+    for asking in [&["sim", "--help"][..], &["help", "sim"][..]] {
+        let out = run(Command::new(BIN).args(asking));
+        assert_eq!(code(&out), 0);
+        let help = stdout(&out);
+        assert!(help.contains("--fault"), "{help}");
+        for global in ["--output", "--base-url", "--api-key", "TWILIO_AUTH_TOKEN]"] {
+            assert!(!help.contains(global), "{global} in {asking:?}: {help}");
+        }
     }
     let out = run(Command::new(BIN).args(["sim", "--output", "json"]));
     assert_eq!(code(&out), 2);
