@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::duration::parse_duration;
+use crate::duration::{parse_duration, parse_settle};
 
 /// Manage Twilio Auth Tokens safely: rotate them with no outage, one call at a
 /// time or as a crash-safe, resumable rotation; or run a local simulator of
@@ -24,8 +24,9 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options every command takes.
+/// Options every command takes (listed under their own heading in `--help`).
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// Account SID (AC…).
     #[arg(long, env = "TWILIO_ACCOUNT_SID", global = true, value_name = "SID")]
@@ -63,7 +64,8 @@ pub struct Global {
     #[arg(long, env = "TWILIO_EDGE", global = true)]
     pub edge: Option<String>,
 
-    /// Base URL instead of Twilio's (a simulator, a gateway); plain http only to loopback.
+    /// Base URL instead of Twilio's (a simulator, a gateway): scheme, host and port, e.g.
+    /// http://127.0.0.1:8080; plain http only to loopback unless --allow-plain-http.
     #[arg(
         long,
         env = "TWILIO_ACCOUNTS_BASE_URL",
@@ -72,11 +74,16 @@ pub struct Global {
     )]
     pub base_url: Option<String>,
 
+    /// Allow plain http to a host that is not loopback (the credentials cross the network
+    /// unencrypted; a warning is printed).
+    #[arg(long, global = true)]
+    pub allow_plain_http: bool,
+
     /// Extra CA certificate (PEM) to trust, e.g. the simulator's.
     #[arg(long, global = true, value_name = "PATH")]
     pub ca_cert: Option<PathBuf>,
 
-    /// Time limit for each request, e.g. 30s or 2m.
+    /// Time limit for each request, e.g. 30s or 2m [default: 30s].
     #[arg(long, global = true, value_parser = parse_duration, value_name = "DURATION")]
     pub timeout: Option<Duration>,
 
@@ -84,7 +91,8 @@ pub struct Global {
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
 
-    /// More detail on stderr (-v: requests, -vv: everything); never secrets.
+    /// More detail on stderr (-v: this tool's requests, -vv: its traces, -vvv: the transport's
+    /// too); never secrets.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
@@ -211,15 +219,21 @@ pub struct RotateArgs {
     pub state_file: Option<PathBuf>,
 
     /// Continue the rotation recorded in the state file.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "abandon")]
     pub resume: bool,
+
+    /// Stop the rotation recorded in the state file before promotion: delete its secondary
+    /// token and the state file (refused once a promote may have happened).
+    #[arg(long)]
+    pub abandon: bool,
 
     /// Promote without asking (the new token is deployed, or nothing uses the old one).
     #[arg(short, long)]
     pub yes: bool,
 
-    /// Wait after promotion for Twilio's services to catch up: seconds, or 90s, 2m; 0 skips.
-    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    /// Wait after promotion for Twilio's services to catch up: seconds, or 90s, 2m; 0 skips;
+    /// at most 15m [default: 60s; 2s with --simulate].
+    #[arg(long, value_parser = parse_settle, value_name = "DURATION")]
     pub settle: Option<Duration>,
 
     /// Delete an existing secondary token first instead of stopping.

@@ -29,6 +29,21 @@ pub fn parse_duration(input: &str) -> Result<Duration, String> {
     }
 }
 
+/// The longest settle period `--settle` takes: Twilio documents about a
+/// minute; anything near an hour is a typo, not a plan.
+pub const MAX_SETTLE: Duration = Duration::from_secs(15 * 60);
+
+/// Parses a `--settle` period: a duration of at most [`MAX_SETTLE`].
+pub fn parse_settle(input: &str) -> Result<Duration, String> {
+    let value = parse_duration(input)?;
+    if value > MAX_SETTLE {
+        return Err(format!(
+            "{input:?} is longer than the 15m a settle period may last (Twilio's services need about a minute)"
+        ));
+    }
+    Ok(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -41,6 +56,13 @@ mod tests {
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+    }
+
+    #[test]
+    fn settle_periods_stop_at_fifteen_minutes() {
+        assert_eq!(parse_settle("15m"), Ok(Duration::from_secs(900)));
+        assert!(parse_settle("901").is_err());
+        assert!(parse_settle("1h").is_err());
     }
 
     #[test]

@@ -9,22 +9,26 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod args;
+mod completions;
 mod duration;
+mod interrupt;
 mod outcome;
 mod rotate;
 mod sink;
 mod state_file;
 mod webhook;
 
+use std::ffi::OsString;
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::parser::ValueSource;
-use clap::{ArgMatches, CommandFactory, FromArgMatches};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
 use serde_json::{Value, json};
 use twilio_accounts_core::{
-    ClientOptions, CreateSecondaryAuthToken, Credentials, CredentialsInput,
-    DeleteSecondaryAuthToken, Endpoint, PromoteAuthToken, Reply,
+    AccountSid, ApiKeySecret, ApiKeySid, AuthToken, ClientOptions, CreateSecondaryAuthToken,
+    Credentials, CredentialsInput, DeleteSecondaryAuthToken, Endpoint, EndpointError, PlainHttp,
+    PromoteAuthToken, Reply,
 };
 use twilio_accounts_ureq::Client;
 use zeroize::Zeroizing;
@@ -41,10 +45,18 @@ pub struct Report {
 }
 
 impl Report {
-    /// A line for people, on stderr (suppressed by -q and in JSON mode).
+    /// Progress for people, on stderr (suppressed by -q and in JSON mode).
     pub fn say(&self, line: impl AsRef<str>) {
         if !self.quiet && self.format == OutputFormat::Text {
             eprintln!("{}", line.as_ref());
+        }
+    }
+
+    /// The result of the command in text mode, on stdout (in JSON mode the
+    /// document carries it).
+    pub fn result(&self, line: impl AsRef<str>) {
+        if self.format == OutputFormat::Text {
+            println!("{}", line.as_ref());
         }
     }
 
@@ -79,24 +91,116 @@ impl Report {
     }
 }
 
-fn main() -> ExitCode {
-    let matches = match Cli::command().try_get_matches() {
-        Ok(m) => m,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() {
-                Exit::Usage.code()
-            } else {
-                Exit::Success.code()
-            };
+/// Whether the arguments ask for JSON output, read before clap parses them
+/// so that even a usage error can be one JSON document.
+fn wants_json(args: &[OsString]) -> bool {
+    let mut previous_was_output = false;
+    for arg in args.iter().skip(1).map(|a| a.to_string_lossy()) {
+        if arg == "--" {
+            break;
         }
+        if (previous_was_output && arg == "json") || arg == "--output=json" {
+            return true;
+        }
+        previous_was_output = arg == "--output";
+    }
+    false
+}
+
+/// The subcommand clap was parsing when it failed, for the error document.
+fn attempted_command(args: &[OsString]) -> Option<String> {
+    let names = Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect::<Vec<_>>();
+    let words: Vec<String> = args
+        .iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let index = words.iter().position(|w| names.contains(w))?;
+    let mut command = words[index].clone();
+    if let Some(action) = words.get(index + 1)
+        && ["secondary", "webhook"].contains(&command.as_str())
+        && !action.starts_with('-')
+    {
+        command = format!("{command} {action}");
+    }
+    Some(command)
+}
+
+/// Reports a clap error: help and version stay text on stdout (exit 0);
+/// real usage errors are one JSON document with `--output json`, else
+/// clap's own text on stderr (exit 2).
+fn usage_error(error: &clap::Error, args: &[OsString], command: Option<String>) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) {
+        let _ = error.print();
+        return Exit::Success.code();
+    }
+    if !wants_json(args) {
+        let _ = error.print();
+        return Exit::Usage.code();
+    }
+    let rendered = error.render().to_string();
+    let message = rendered
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid arguments")
+        .trim_start_matches("error: ")
+        .to_owned();
+    let failure = Failure::usage(message).with_next("see `twilio-accounts --help`");
+    let mut document = failure.to_json("");
+    document["command"] = json!(command);
+    document["error"]["usage"] = json!(rendered.trim_end());
+    Report {
+        format: OutputFormat::Json,
+        quiet: true,
+    }
+    .json(&document);
+    Exit::Usage.code()
+}
+
+/// `twilio-accounts sim …`: the simulator's own command line, parsed alone.
+///
+/// The simulator never takes credentials from the environment, and none of
+/// the global options (credentials, `--output`, …) apply to it, so `sim` is
+/// parsed without them (`sim --help` lists only what it takes).
+fn sim_main(args: &[OsString]) -> ExitCode {
+    #[derive(Debug, Parser)]
+    #[command(
+        name = "twilio-accounts sim",
+        about = "Run the Accounts API simulator in the foreground (the same flags as twilio-accounts-sim).",
+        long_about = "Run the Accounts API simulator in the foreground (the same flags as twilio-accounts-sim).\n\nIt makes its own account SID and Auth Token unless given --account-sid / --auth-token; it never reads TWILIO_ACCOUNT_SID or TWILIO_AUTH_TOKEN."
+    )]
+    struct SimCli {
+        #[command(flatten)]
+        sim: twilio_accounts_sim::SimArgs,
+    }
+    match SimCli::try_parse_from(args) {
+        Ok(cli) => twilio_accounts_sim::run_blocking(cli.sim),
+        Err(e) => usage_error(&e, args, Some("sim".into())),
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == "sim") {
+        return sim_main(&args[1..]);
+    }
+    if args.get(1).is_some_and(|a| a == "help") && args.get(2).is_some_and(|a| a == "sim") {
+        return sim_main(&["sim".into(), "--help".into()]);
+    }
+    let matches = match Cli::command().try_get_matches_from(&args) {
+        Ok(m) => m,
+        Err(e) => return usage_error(&e, &args, attempted_command(&args)),
     };
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return Exit::Usage.code();
-        }
+        Err(e) => return usage_error(&e, &args, attempted_command(&args)),
     };
     init_logging(&cli.global);
     let report = Report {
@@ -111,6 +215,7 @@ fn main() -> ExitCode {
             &on_command_line,
             "promote",
             Sink::from_args(sink),
+            email.value(),
             |client| {
                 client
                     .promote_auth_token(PromoteAuthToken {
@@ -140,6 +245,7 @@ fn main() -> ExitCode {
                 &on_command_line,
                 "secondary create",
                 sink,
+                email.value(),
                 |client| {
                     client
                         .create_secondary_auth_token(CreateSecondaryAuthToken {
@@ -160,6 +266,7 @@ fn main() -> ExitCode {
             &on_command_line,
             "secondary delete",
             Sink::from_args(&Default::default()),
+            email.value(),
             |client| {
                 client
                     .delete_secondary_auth_token(DeleteSecondaryAuthToken {
@@ -170,17 +277,20 @@ fn main() -> ExitCode {
         ),
         Command::Verify => verify(&cli.global, report, &on_command_line),
         Command::Rotate(args) => rotate::run(&cli.global, args, report, &on_command_line),
-        Command::Sim(args) => twilio_accounts_sim::run_blocking(args.clone()),
+        // Reached only when options came before `sim` (`sim` first is
+        // dispatched above): those are the tool's, not the simulator's.
+        Command::Sim(_) => report.fail(
+            "sim",
+            &Failure::usage(
+                "the simulator takes none of the global options: write `twilio-accounts sim [OPTIONS]`, with `sim` first",
+            ),
+        ),
         Command::Webhook {
             action: WebhookCommand::Verify { token_env },
         } => webhook::verify(token_env, report),
         Command::Completions { shell } => {
-            clap_complete::generate(
-                *shell,
-                &mut Cli::command(),
-                "twilio-accounts",
-                &mut std::io::stdout(),
-            );
+            let script = completions::script(*shell);
+            let _ = std::io::stdout().lock().write_all(script.as_bytes());
             Exit::Success.code()
         }
     }
@@ -201,17 +311,39 @@ fn from_command_line(matches: &ArgMatches, id: &str) -> bool {
     false
 }
 
+/// `-v` and `-vv` show this tool's own events (requests, retries, timing);
+/// `-vvv` adds the transport's internals (ureq, rustls), which never include
+/// the wire bytes (they are compiled out).
 fn init_logging(global: &Global) {
-    let level = match (global.quiet, global.verbose) {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::prelude::*;
+    let filter = match (global.quiet, global.verbose) {
         (true, _) | (false, 0) => return,
-        (false, 1) => tracing_subscriber::filter::LevelFilter::DEBUG,
-        (false, _) => tracing_subscriber::filter::LevelFilter::TRACE,
+        (false, 1) => Targets::new().with_target("twilio_accounts", LevelFilter::DEBUG),
+        (false, 2) => Targets::new().with_target("twilio_accounts", LevelFilter::TRACE),
+        (false, _) => Targets::new().with_default(LevelFilter::TRACE),
     };
-    let _ = tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_writer(std::io::stderr)
-        .with_target(false)
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_target(global.verbose >= 3),
+        )
+        .with(filter)
         .try_init();
+}
+
+/// Checks a value typed on the command line, so that an error names the
+/// flag it came from rather than the environment variable it overrides.
+fn check_explicit(
+    flag: &str,
+    value: Option<&str>,
+    check: impl Fn(&str) -> Result<(), String>,
+) -> Result<(), Failure> {
+    match value {
+        Some(v) => check(v).map_err(|e| Failure::usage(format!("{flag}: {e}"))),
+        None => Ok(()),
+    }
 }
 
 /// Credentials from flags and environment: values typed on the command line
@@ -243,6 +375,22 @@ pub fn credentials(
         api_key: pick("api_key", &global.api_key, true),
         api_secret: pick("api_secret", &global.api_secret, true).map(Zeroizing::new),
     };
+    check_explicit("--account-sid", explicit.account_sid.as_deref(), |v| {
+        AccountSid::parse(v).map(drop).map_err(|e| e.to_string())
+    })?;
+    check_explicit(
+        "--auth-token",
+        explicit.auth_token.as_deref().map(String::as_str),
+        |v| AuthToken::new(v).map(drop).map_err(|e| e.to_string()),
+    )?;
+    check_explicit("--api-key", explicit.api_key.as_deref(), |v| {
+        ApiKeySid::parse(v).map(drop).map_err(|e| e.to_string())
+    })?;
+    check_explicit(
+        "--api-secret",
+        explicit.api_secret.as_deref().map(String::as_str),
+        |v| ApiKeySecret::new(v).map(drop).map_err(|e| e.to_string()),
+    )?;
     let from_env = [
         (
             "TWILIO_ACCOUNT_SID",
@@ -267,16 +415,68 @@ pub fn credentials(
     .map_err(|e| Failure::usage(e.to_string()))
 }
 
-/// Client options from the global flags.
-pub fn client_options(global: &Global) -> Result<ClientOptions, Failure> {
+/// Client options from the global flags. An address given on the command
+/// line beats one from the environment; two given the same way conflict.
+pub fn client_options(
+    global: &Global,
+    report: Report,
+    on_command_line: &dyn Fn(&str) -> bool,
+) -> Result<ClientOptions, Failure> {
     let mut options = ClientOptions::new();
-    if let Some(url) = &global.base_url {
-        options = options.with_base_url(url.clone());
+    let location_given = global.region.is_some() || global.edge.is_some();
+    let location_typed = on_command_line("region") || on_command_line("edge");
+    let base_typed = on_command_line("base_url");
+    let use_base_url = match (&global.base_url, location_given) {
+        (None, _) => None,
+        (Some(url), false) => Some(url),
+        (Some(url), true) => match (base_typed, location_typed) {
+            (true, false) => Some(url),
+            (false, true) => None,
+            (true, true) => {
+                return Err(Failure::usage(
+                    "--base-url and --region/--edge both choose where requests go: give one of them",
+                ));
+            }
+            (false, false) => {
+                return Err(Failure::usage(
+                    "TWILIO_ACCOUNTS_BASE_URL and TWILIO_REGION / TWILIO_EDGE are both set: unset one of them, or choose on the command line with --base-url or --region and --edge",
+                ));
+            }
+        },
+    };
+    let plain_http = if global.allow_plain_http {
+        PlainHttp::Allow
     } else {
-        let endpoint = Endpoint::for_location(global.region.as_deref(), global.edge.as_deref())
-            .map_err(|e| Failure::usage(e.to_string()))?;
-        options = options.with_endpoint(endpoint);
+        PlainHttp::LoopbackOnly
+    };
+    let endpoint = match use_base_url {
+        Some(url) => Endpoint::custom(url, plain_http).map_err(|e| {
+            let failure = Failure::usage(format!("base URL {url}: {e}"));
+            if matches!(e, EndpointError::PlainHttpNotAllowed { .. }) {
+                failure.with_next(
+                    "use https, or pass --allow-plain-http if the credentials may cross that network unencrypted",
+                )
+            } else {
+                failure
+            }
+        })?,
+        None => Endpoint::for_location(global.region.as_deref(), global.edge.as_deref()).map_err(
+            |e| {
+                let failure = Failure::usage(e.to_string());
+                if matches!(e, EndpointError::RegionWithoutEdge { .. }) {
+                    failure.with_next("pass --edge with --region (or set TWILIO_EDGE)")
+                } else {
+                    failure
+                }
+            },
+        )?,
+    };
+    if global.allow_plain_http && use_base_url.is_some_and(|u| u.starts_with("http:")) {
+        report.warn(
+            "--allow-plain-http: the credentials are sent unencrypted; anyone on the network path can read them",
+        );
     }
+    options = options.with_endpoint(endpoint);
     if let Some(path) = &global.ca_cert {
         let pem = std::fs::read(path).map_err(|e| {
             Failure::usage(format!("cannot read --ca-cert {}: {e}", path.display()))
@@ -291,6 +491,16 @@ pub fn client_options(global: &Global) -> Result<ClientOptions, Failure> {
 
 pub fn client(options: ClientOptions, credentials: Credentials) -> Result<Client, Failure> {
     Client::new(credentials, options).map_err(|e| Failure::usage(e.to_string()))
+}
+
+/// The client for a single call, from flags and environment.
+pub fn setup_client(
+    global: &Global,
+    report: Report,
+    on_command_line: &dyn Fn(&str) -> bool,
+) -> Result<Client, Failure> {
+    let creds = credentials(global, report, on_command_line)?;
+    client(client_options(global, report, on_command_line)?, creds)
 }
 
 /// A reply reduced to what the single-call commands print.
@@ -319,49 +529,122 @@ fn with_reply_meta<T>(
     }
 }
 
+/// A created or promoted token that its sink refused: withdraw it where that
+/// is possible (a secondary nobody has can be deleted), else keep it in an
+/// owner-only rescue file. It is never printed.
+fn undeliverable(
+    client: &Client,
+    command: &str,
+    suppress_email_notification: Option<bool>,
+    token: &AuthToken,
+    reason: &str,
+    request_id: Option<&str>,
+) -> Failure {
+    let account = *client.context().credentials().account_sid();
+    let withdrawn = match command {
+        "secondary create" => Some(
+            client
+                .delete_secondary_auth_token(DeleteSecondaryAuthToken {
+                    suppress_email_notification,
+                })
+                .map(drop),
+        ),
+        _ => None,
+    };
+    let mut failure = match withdrawn {
+        Some(Ok(())) => {
+            return Failure {
+                details: json!({ "request_id": request_id, "secondary_deleted": true }),
+                ..Failure::other(format!(
+                    "the new token could not be handed over: {reason}; the secondary token was deleted again, so nothing changed"
+                ))
+                .with_next(format!("fix the destination, then run `twilio-accounts {command}` again"))
+            };
+        }
+        Some(Err(e)) => Failure::new(
+            Exit::TokenRescued,
+            format!(
+                "the new token could not be handed over ({reason}), and deleting the secondary token failed too ({e})"
+            ),
+        ),
+        None => Failure::new(
+            Exit::TokenRescued,
+            format!(
+                "{command} succeeded, so the new token is the primary Auth Token now, but it could not be handed over: {reason}"
+            ),
+        ),
+    };
+    match sink::rescue(std::path::Path::new("."), &account, token) {
+        Ok(path) => {
+            failure.message.push_str(&format!(
+                "; the token was saved owner-only in {}",
+                path.display()
+            ));
+            failure.next = Some(format!(
+                "move the token from {} to where it belongs, then delete that file{}",
+                path.display(),
+                if command == "secondary create" {
+                    " (or run `twilio-accounts secondary delete` to withdraw it)"
+                } else {
+                    ""
+                }
+            ));
+            failure.details = json!({ "request_id": request_id, "rescue_file": path });
+        }
+        Err(e) => {
+            failure
+                .message
+                .push_str(&format!("; saving it to a rescue file failed too ({e})"));
+            failure.next =
+                Some("the token is lost: get the current tokens from the Twilio Console".into());
+            failure.details = json!({ "request_id": request_id, "rescue_file": null });
+        }
+    }
+    failure
+}
+
 fn single_call(
     global: &Global,
     report: Report,
     on_command_line: &dyn Fn(&str) -> bool,
     command: &str,
     sink: Sink,
+    suppress_email_notification: Option<bool>,
     call: impl FnOnce(&Client) -> Result<CallSummary, twilio_accounts_core::Error>,
 ) -> ExitCode {
-    let setup = credentials(global, report, on_command_line)
-        .and_then(|c| Ok((client_options(global)?, c)))
-        .and_then(|(o, c)| client(o, c));
-    let client = match setup {
+    let client = match setup_client(global, report, on_command_line) {
         Ok(c) => c,
         Err(f) => return report.fail(command, &f),
     };
     if let Err(reason) = sink.preflight() {
         return report.fail(command, &Failure::usage(reason));
     }
+    let account = *client.context().credentials().account_sid();
+    let journal_notice = (command == "secondary delete")
+        .then(|| rotate::journal_notice(&account))
+        .flatten();
     let summary = match call(&client) {
         Ok(s) => s,
-        Err(e) => return report.fail(command, &Failure::from_error(&e)),
+        Err(e) => {
+            let mut failure = Failure::from_error(command, &e);
+            if let Some(notice) = &journal_notice {
+                failure.message.push_str(&format!("; {notice}"));
+            }
+            return report.fail(command, &failure);
+        }
     };
-    let account = client.context().credentials().account_sid().to_string();
     let mut delivered_to = Vec::new();
     if let Some(token) = &summary.token {
         if let Err(reason) = sink.deliver(token, false) {
-            // The call succeeded; the token must not be lost. Say so loudly,
-            // and give it on stdout as the last resort.
-            report.warn(&reason);
-            let failure = Failure {
-                exit: Exit::Other,
-                message: format!(
-                    "{command} succeeded but the token could not be handed over: {reason}"
-                ),
-                next: Some(
-                    "the token is printed on stdout below so that it is not lost; store it now"
-                        .into(),
-                ),
-                details: json!({ "request_id": summary.request_id }),
-            };
-            let code = report.fail(command, &failure);
-            println!("{}", token.expose_secret());
-            return code;
+            let failure = undeliverable(
+                &client,
+                command,
+                suppress_email_notification,
+                token,
+                &reason,
+                summary.request_id.as_deref(),
+            );
+            return report.fail(command, &failure);
         }
         delivered_to = sink.describe();
     }
@@ -370,13 +653,14 @@ fn single_call(
         OutputFormat::Json => report.json(&json!({
             "command": command,
             "ok": true,
-            "account_sid": account,
+            "account_sid": account.as_str(),
             "status": summary.status,
             "request_id": summary.request_id,
             "attempts": summary.attempts,
             "date": summary.date,
             "token_delivered_to": delivered_to,
             "token": reveal.map(|t| t.expose_secret()),
+            "journal_notice": journal_notice,
         })),
         OutputFormat::Text => {
             let done = match command {
@@ -388,12 +672,21 @@ fn single_call(
                 }
                 _ => "Deleted the secondary Auth Token.",
             };
-            report.say(format!("{done} (account {account})"));
+            // With --reveal the token is the result: alone on stdout, for `$(…)`.
+            let line = format!("{done} (account {account})");
+            if reveal.is_some() {
+                report.say(line);
+            } else {
+                report.result(line);
+            }
             if !delivered_to.is_empty() {
                 report.say(format!("The token went to: {}", delivered_to.join(", ")));
             }
             if let Some(id) = &summary.request_id {
                 report.say(format!("request id: {id}"));
+            }
+            if let Some(notice) = &journal_notice {
+                report.warn(notice);
             }
             if let Some(token) = reveal {
                 println!("{}", token.expose_secret());
@@ -404,10 +697,7 @@ fn single_call(
 }
 
 fn verify(global: &Global, report: Report, on_command_line: &dyn Fn(&str) -> bool) -> ExitCode {
-    let setup = credentials(global, report, on_command_line)
-        .and_then(|c| Ok((client_options(global)?, c)))
-        .and_then(|(o, c)| client(o, c));
-    let client = match setup {
+    let client = match setup_client(global, report, on_command_line) {
         Ok(c) => c,
         Err(f) => return report.fail("verify", &f),
     };
@@ -421,11 +711,11 @@ fn verify(global: &Global, report: Report, on_command_line: &dyn Fn(&str) -> boo
                 "account_sid": account,
                 "request_id": reply.request_id,
             }));
-            report.say(format!("The credentials authenticate (account {account})."));
+            report.result(format!("The credentials authenticate (account {account})."));
             Exit::Success.code()
         }
         Err(e) if e.is_authentication_failed() => {
-            let failure = Failure::from_error(&e);
+            let failure = Failure::from_error("verify", &e);
             if report.format == OutputFormat::Json {
                 let mut doc = failure.to_json("verify");
                 doc["authenticated"] = json!(false);
@@ -436,6 +726,6 @@ fn verify(global: &Global, report: Report, on_command_line: &dyn Fn(&str) -> boo
                 report.fail("verify", &failure)
             }
         }
-        Err(e) => report.fail("verify", &Failure::from_error(&e)),
+        Err(e) => report.fail("verify", &Failure::from_error("verify", &e)),
     }
 }

@@ -1,4 +1,5 @@
-//! Exit codes and the error document, shared by every command.
+//! Exit codes and the JSON error document, shared by every command, and the
+//! advice each command gives for a failed API call.
 //!
 //! | code | meaning |
 //! |---|---|
@@ -9,7 +10,9 @@
 //! | 4 | nothing to promote / not found (20404) |
 //! | 5 | rate limited (429) after retries |
 //! | 6 | network failure or timeout |
-//! | 7 | outcome unknown: a change may or may not have happened (run `rotate --resume`) |
+//! | 7 | outcome unknown: a change may or may not have happened |
+//! | 8 | a new token could not be handed over nor withdrawn: it was saved to a rescue file |
+//! | 130 | interrupted (Ctrl-C) |
 
 use std::process::ExitCode;
 
@@ -27,6 +30,8 @@ pub enum Exit {
     RateLimited = 5,
     Network = 6,
     OutcomeUnknown = 7,
+    TokenRescued = 8,
+    Interrupted = 130,
 }
 
 impl Exit {
@@ -44,6 +49,8 @@ impl Exit {
             Exit::RateLimited => "rate_limited",
             Exit::Network => "network",
             Exit::OutcomeUnknown => "outcome_unknown",
+            Exit::TokenRescued => "token_rescued",
+            Exit::Interrupted => "interrupted",
         }
     }
 
@@ -67,24 +74,58 @@ impl Exit {
     }
 }
 
-/// What to do next, for people, by exit code.
-pub fn advice(exit: Exit) -> Option<&'static str> {
-    match exit {
-        Exit::AuthenticationFailed => Some(
-            "check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (a replaced token, stray whitespace, another region's credentials, or a Standard API key)",
-        ),
-        Exit::NotFound => {
-            Some("there is no secondary Auth Token: create one first (`secondary create`)")
+/// What to do next after `command` failed with `exit`, worded for that
+/// command: the same status means different things to different calls (a
+/// 404 from `verify` is a wrong address, from `promote` a missing secondary).
+pub fn advice(command: &str, exit: Exit) -> Option<String> {
+    let text = match (command, exit) {
+        (_, Exit::AuthenticationFailed) => {
+            "check the account SID and the Auth Token or API key (a replaced token, stray whitespace, another region's credentials, or a Standard API key)"
         }
-        Exit::RateLimited => {
-            Some("Twilio is limiting concurrent requests; nothing was changed, try again shortly")
+        ("promote", Exit::NotFound) => {
+            "there is no secondary Auth Token to promote: create one first (`twilio-accounts secondary create --token-file PATH`)"
         }
-        Exit::Network => Some("check the network, the base URL and --timeout, then try again"),
-        Exit::OutcomeUnknown => Some(
-            "the change may or may not have happened: run `twilio-accounts rotate --resume`, or `verify` with each token to see which one works",
-        ),
-        _ => None,
-    }
+        ("secondary delete", Exit::NotFound) => {
+            "there is no secondary Auth Token, so there is nothing to delete"
+        }
+        (_, Exit::NotFound) => {
+            "nothing answered at that address: check --base-url / TWILIO_ACCOUNTS_BASE_URL (the scheme, host and port only, e.g. http://127.0.0.1:8080, without /v1)"
+        }
+        (_, Exit::RateLimited) => {
+            "Twilio is limiting concurrent requests; nothing was changed, try again shortly"
+        }
+        (_, Exit::Network) => {
+            "check the network, the base URL and --timeout, then run the same command again"
+        }
+        ("promote", Exit::OutcomeUnknown) => {
+            "the promote may or may not have happened: run `twilio-accounts verify`; if the current credentials are refused, the promote happened and the secondary token is now the primary; if they authenticate, run `twilio-accounts promote` again"
+        }
+        ("secondary create", Exit::OutcomeUnknown) => {
+            "a secondary token may have been created that nobody has: run `twilio-accounts secondary delete`, then `twilio-accounts secondary create` again"
+        }
+        ("secondary delete", Exit::OutcomeUnknown) => {
+            "run `twilio-accounts secondary delete` again (deleting twice is harmless)"
+        }
+        (_, Exit::OutcomeUnknown) => "run the same command again",
+        _ => return None,
+    };
+    Some(text.to_owned())
+}
+
+/// The command line that follows [`advice`], when one does: what a script
+/// runs next (it adds its own sink and credentials).
+pub fn next_command(command: &str, exit: Exit) -> Option<String> {
+    let next = match (command, exit) {
+        ("promote", Exit::NotFound) => "secondary create",
+        ("promote", Exit::OutcomeUnknown) => "verify",
+        ("secondary create", Exit::OutcomeUnknown) => "secondary delete",
+        (_, Exit::NotFound | Exit::AuthenticationFailed) => return None,
+        ("secondary delete", Exit::OutcomeUnknown) | (_, Exit::RateLimited | Exit::Network) => {
+            command
+        }
+        _ => return None,
+    };
+    Some(format!("twilio-accounts {next}"))
 }
 
 /// A failure: its exit code, message, and the API error's details.
@@ -92,45 +133,46 @@ pub fn advice(exit: Exit) -> Option<&'static str> {
 pub struct Failure {
     pub exit: Exit,
     pub message: String,
+    /// What to do next, for people.
     pub next: Option<String>,
+    /// The command line that does it, when one does (for scripts).
+    pub next_command: Option<String>,
     pub details: Value,
 }
 
 impl Failure {
-    pub fn usage(message: impl Into<String>) -> Self {
+    pub fn new(exit: Exit, message: impl Into<String>) -> Self {
         Failure {
-            exit: Exit::Usage,
+            exit,
             message: message.into(),
             next: None,
+            next_command: None,
             details: Value::Null,
         }
+    }
+
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure::new(Exit::Usage, message)
     }
 
     pub fn other(message: impl Into<String>) -> Self {
-        Failure {
-            exit: Exit::Other,
-            message: message.into(),
-            next: None,
-            details: Value::Null,
-        }
+        Failure::new(Exit::Other, message)
     }
 
-    pub fn from_error(error: &Error) -> Self {
+    pub fn with_next(mut self, next: impl Into<String>) -> Self {
+        self.next = Some(next.into());
+        self
+    }
+
+    /// An API error of `command`, with that command's advice.
+    pub fn from_error(command: &str, error: &Error) -> Self {
         let exit = Exit::for_error(error);
-        let hint = match error {
-            Error::Api(api) => api.hint(),
-            _ => None,
-        };
         Failure {
             exit,
             message: error.to_string(),
-            next: advice(exit).map(str::to_owned),
-            details: json!({
-                "status": error.status().map(|s| s.as_u16()),
-                "code": error.code(),
-                "request_id": error.request_id(),
-                "hint": hint,
-            }),
+            next: advice(command, exit),
+            next_command: next_command(command, exit),
+            details: error_details(error),
         }
     }
 
@@ -143,8 +185,23 @@ impl Failure {
                 "kind": self.exit.kind(),
                 "message": self.message,
                 "next": self.next,
+                "next_command": self.next_command,
                 "details": self.details,
             }
         })
     }
+}
+
+/// The parts of an API error a script may act on; never a body or a secret.
+pub fn error_details(error: &Error) -> Value {
+    let hint = match error {
+        Error::Api(api) => api.hint(),
+        _ => None,
+    };
+    json!({
+        "status": error.status().map(|s| s.as_u16()),
+        "code": error.code(),
+        "request_id": error.request_id(),
+        "hint": hint,
+    })
 }

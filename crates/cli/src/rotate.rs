@@ -8,16 +8,18 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use twilio_accounts_core::rotation::{
-    Action, FailureKind, Input, Journal, JournalPhase, Rotation, RotationConfig, RotationFailure,
-    RotationReport, RotationStep, perform,
+    Action, FailureKind, Input, Journal, JournalPhase, NextStep, Rotation, RotationConfig,
+    RotationFailure, RotationReport, RotationStep, perform,
 };
-use twilio_accounts_core::{AuthToken, ClientOptions, Credentials, Error};
+use twilio_accounts_core::{
+    AccountSid, AuthToken, ClientOptions, Credentials, DeleteSecondaryAuthToken, Error,
+};
 use twilio_accounts_sim::{SimConfig, Simulator};
 use twilio_accounts_ureq::Client;
 
 use crate::args::{Global, OutputFormat, RotateArgs};
-use crate::outcome::{Exit, Failure, advice};
-use crate::sink::Sink;
+use crate::outcome::{Exit, Failure, advice, error_details};
+use crate::sink::{Sink, rescue, writable_directory};
 use crate::state_file::{Overwrite, write_secret_file};
 use crate::{Report, client, client_options, credentials};
 
@@ -39,6 +41,37 @@ struct Driver<'a> {
     pause_before: Option<usize>,
     steps: Vec<(RotationStep, Duration)>,
     revealed: Option<AuthToken>,
+    /// A token the sink refused, kept until the rotation says whether its
+    /// secondary was deleted (else it goes to a rescue file).
+    undelivered: Option<AuthToken>,
+    settle: Duration,
+    /// How to name this rotation's state file in advice (`--state-file X`
+    /// when one was given).
+    state_file_arg: String,
+}
+
+/// The default journal for an account, in the current directory.
+pub fn default_state_file(account: &AccountSid) -> PathBuf {
+    PathBuf::from(format!(".twilio-rotation-{}.json", account.as_str()))
+}
+
+/// What `secondary delete` should say about a rotation journal it finds in
+/// the current directory: deleting the secondary under a rotation changes
+/// what that rotation can do.
+pub fn journal_notice(account: &AccountSid) -> Option<String> {
+    let path = default_state_file(account);
+    let journal = read_journal(&path).ok().flatten()?;
+    Some(match journal.phase {
+        JournalPhase::Done => return None,
+        phase if phase.promote_may_have_happened() => format!(
+            "{} records a rotation that may have promoted its token: run `twilio-accounts rotate --resume` to finish it",
+            path.display()
+        ),
+        _ => format!(
+            "{} records a rotation of this secondary token that was not promoted: run `twilio-accounts rotate --abandon` to remove it too (it deletes the secondary if it is still there)",
+            path.display()
+        ),
+    })
 }
 
 pub fn run(
@@ -50,12 +83,19 @@ pub fn run(
     if args.simulate {
         return simulate(global, args, report);
     }
-    let setup =
-        credentials(global, report, on_command_line).and_then(|c| Ok((client_options(global)?, c)));
+    let setup = credentials(global, report, on_command_line)
+        .and_then(|c| Ok((client_options(global, report, on_command_line)?, c)));
     let (options, creds) = match setup {
         Ok(s) => s,
         Err(f) => return report.fail("rotate", &f),
     };
+    let state_file = args
+        .state_file
+        .clone()
+        .unwrap_or_else(|| default_state_file(creds.account_sid()));
+    if args.abandon {
+        return abandon(options, creds, &state_file, report);
+    }
     let sink = Sink::from_args(&args.sink);
     if sink.is_empty() {
         return report.fail(
@@ -65,12 +105,6 @@ pub fn run(
             ),
         );
     }
-    let state_file = args.state_file.clone().unwrap_or_else(|| {
-        PathBuf::from(format!(
-            ".twilio-rotation-{}.json",
-            creds.account_sid().as_str()
-        ))
-    });
     let config = RotationConfig {
         replace_existing_secondary: args.replace_existing_secondary,
         wait_for_go_ahead: true,
@@ -112,7 +146,7 @@ fn simulate(global: &Global, args: &RotateArgs, report: Report) -> ExitCode {
             ))
         }) {
         Ok(c) => c,
-        Err(e) => return report.fail("rotate", &Failure::from_error(&e)),
+        Err(e) => return report.fail("rotate", &Failure::from_error("rotate", &e)),
     };
     let old_token = sim.primary_token();
     let mut options = ClientOptions::new().with_base_url(sim.base_url());
@@ -156,7 +190,7 @@ fn simulate(global: &Global, args: &RotateArgs, report: Report) -> ExitCode {
     if result.is_ok() {
         let primary = sim.primary_token();
         let consistent = primary != old_token && sim.secondary_token().is_none();
-        report.say(format!(
+        report.result(format!(
             "Simulator check: the primary token changed: {}; no secondary token left: {}.",
             yes_no(primary != old_token),
             yes_no(sim.secondary_token().is_none())
@@ -192,6 +226,7 @@ fn execute(
     report: Report,
     simulated: bool,
 ) -> Result<(), ExitCode> {
+    let config_settle = config.settle;
     let client = client(options, creds.clone()).map_err(|f| report.fail("rotate", &f))?;
     let existing = read_journal(&state_file).map_err(|f| report.fail("rotate", &f))?;
     let rotation = match (args.resume, existing) {
@@ -213,13 +248,27 @@ fn execute(
                 .map_err(|e| report.fail("rotate", &Failure::usage(e.to_string())))?
         }
         (false, Some(journal)) if journal.phase != JournalPhase::Done => {
-            return Err(report.fail(
-                "rotate",
-                &Failure::usage(format!(
-                    "a rotation is already in progress ({}): run `rotate --resume` to finish it",
-                    state_file.display()
-                )),
+            let next = if journal.phase.promote_may_have_happened() {
+                format!(
+                    "run `twilio-accounts rotate --resume{}` to finish it",
+                    state_file_arg(args)
+                )
+            } else {
+                format!(
+                    "run `twilio-accounts rotate --resume{0}` to finish it, or `twilio-accounts rotate --abandon{0}` to drop it (its secondary token is deleted)",
+                    state_file_arg(args)
+                )
+            };
+            let mut failure = Failure::usage(format!(
+                "a rotation is already in progress ({})",
+                state_file.display()
+            ))
+            .with_next(next);
+            failure.next_command = Some(format!(
+                "twilio-accounts rotate --resume{}",
+                state_file_arg(args)
             ));
+            return Err(report.fail("rotate", &failure));
         }
         (false, _) => Rotation::new(creds, config),
     };
@@ -230,8 +279,24 @@ fn execute(
     } else {
         sink.preflight()
             .map_err(|reason| report.fail("rotate", &Failure::usage(reason)))?;
+        let directory = match state_file.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        writable_directory(directory).map_err(|e| {
+            report.fail(
+                "rotate",
+                &Failure::usage(format!(
+                    "the state file {} cannot be written in {}: {e}",
+                    state_file.display(),
+                    directory.display()
+                ))
+                .with_next("choose a writable place with --state-file PATH"),
+            )
+        })?;
         sink
     };
+    crate::interrupt::install("rotate", report.format);
     let pause_before = std::env::var(PAUSE_VARIABLE)
         .ok()
         .and_then(|v| v.parse().ok());
@@ -245,6 +310,9 @@ fn execute(
         pause_before,
         steps: Vec::new(),
         revealed: None,
+        undelivered: None,
+        settle: config_settle,
+        state_file_arg: state_file_arg(args),
     };
     match driver.drive(rotation) {
         Ok(result) => {
@@ -254,6 +322,112 @@ fn execute(
         }
         Err(failure) => Err(driver.failed(failure)),
     }
+}
+
+/// ` --state-file PATH` when one was given, for advice to repeat it.
+fn state_file_arg(args: &RotateArgs) -> String {
+    match &args.state_file {
+        Some(path) => format!(" --state-file {}", path.display()),
+        None => String::new(),
+    }
+}
+
+/// `rotate --abandon`: deletes the secondary token of a rotation that was
+/// not promoted, then its journal. Refused once a promote may have happened:
+/// the new token may be the primary, and deleting is no way back.
+fn abandon(
+    options: ClientOptions,
+    creds: Credentials,
+    state_file: &Path,
+    report: Report,
+) -> ExitCode {
+    let command = "rotate";
+    let journal = match read_journal(state_file) {
+        Ok(Some(journal)) => journal,
+        Ok(None) => {
+            return report.fail(
+                command,
+                &Failure::usage(format!(
+                    "there is no rotation to abandon: {} does not exist",
+                    state_file.display()
+                )),
+            );
+        }
+        Err(f) => return report.fail(command, &f),
+    };
+    if journal.account_sid != *creds.account_sid() {
+        return report.fail(
+            command,
+            &Failure::usage(format!(
+                "{} is a rotation of account {}, but the credentials are for {}",
+                state_file.display(),
+                journal.account_sid,
+                creds.account_sid()
+            )),
+        );
+    }
+    if journal.phase.promote_may_have_happened() {
+        return report.fail(
+            command,
+            &Failure::usage(format!(
+                "refusing to abandon the rotation in {}: a promote may have happened, so its new token may be the primary Auth Token now",
+                state_file.display()
+            ))
+            .with_next("run `twilio-accounts rotate --resume` (with the same --state-file, if any) to finish it"),
+        );
+    }
+    let client = match client(options, creds) {
+        Ok(c) => c,
+        Err(f) => return report.fail(command, &f),
+    };
+    let deleted = match client.delete_secondary_auth_token(DeleteSecondaryAuthToken::default()) {
+        Ok(_) => true,
+        Err(e) if e.status().is_some_and(|s| s.as_u16() == 404) => false,
+        Err(e) => {
+            let mut failure = Failure::from_error("secondary delete", &e);
+            failure.message = format!(
+                "could not delete the rotation's secondary token: {}; the state file {} was kept",
+                failure.message,
+                state_file.display()
+            );
+            if failure.exit != Exit::AuthenticationFailed {
+                failure.next = Some("run `twilio-accounts rotate --abandon` again (with the same --state-file, if any)".into());
+            }
+            return report.fail(command, &failure);
+        }
+    };
+    if let Err(e) = std::fs::remove_file(state_file) {
+        return report.fail(
+            command,
+            &Failure::other(format!(
+                "the secondary token is gone, but the state file {} could not be removed: {e}",
+                state_file.display()
+            ))
+            .with_next(format!("remove {} by hand", state_file.display())),
+        );
+    }
+    report.json(&json!({
+        "command": command,
+        "ok": true,
+        "abandoned": true,
+        "account_sid": journal.account_sid.as_str(),
+        "secondary_deleted": deleted,
+        "state_file_removed": state_file,
+    }));
+    report.result(format!(
+        "Abandoned the rotation in {}: {}, and removed the state file. The primary Auth Token of {} is unchanged.",
+        state_file.display(),
+        if deleted {
+            "deleted its secondary token"
+        } else {
+            "there was no secondary token left to delete"
+        },
+        journal.account_sid
+    ));
+    if journal.new_token.is_some() {
+        report.say("      the new token that was handed over no longer works: remove it from where it went");
+    }
+    Exit::Success.code()
 }
 
 fn read_journal(path: &Path) -> Result<Option<Journal>, Failure> {
@@ -288,14 +462,7 @@ impl Driver<'_> {
                 step = Some(rotation.step());
                 step_started = Instant::now();
                 let s = rotation.step();
-                if s == RotationStep::Done {
-                    if !self.steps.iter().any(|(p, _)| *p == RotationStep::Settle) {
-                        self.report.say(format!(
-                            "[8/9] {}: skipped (settle period 0)",
-                            RotationStep::Settle.describe()
-                        ));
-                    }
-                } else {
+                if s != RotationStep::Done {
                     self.report
                         .say(format!("[{}/9] {}", s.number(), s.describe()));
                 }
@@ -307,16 +474,26 @@ impl Driver<'_> {
                 Action::Persist(journal) => {
                     match write_secret_file(&self.state_file, &journal.to_json(), Overwrite::Allow)
                     {
-                        Ok(()) => Input::Persisted,
+                        Ok(()) => {
+                            self.kept(journal.phase);
+                            Input::Persisted
+                        }
                         Err(e) => {
+                            // Before the first create nothing changed at Twilio; after it,
+                            // the previous journal still describes the rotation.
+                            let next = if journal.phase == JournalPhase::Creating {
+                                NextStep::StartAgain
+                            } else {
+                                NextStep::Resume
+                            };
                             return Err(self.local_failure(
-                            rotation.step(),
-                            format!(
-                                "cannot write the state file {}: {e}; nothing further was changed",
-                                self.state_file.display()
-                            ),
-                            "fix the path or permissions (or pass --state-file), then run `rotate --resume` if a rotation had started",
-                        ));
+                                rotation.step(),
+                                format!(
+                                    "cannot write the state file {}: {e}; nothing further was changed",
+                                    self.state_file.display()
+                                ),
+                                next,
+                            ));
                         }
                     }
                 }
@@ -333,7 +510,10 @@ impl Driver<'_> {
                         }
                         Input::Delivered
                     }
-                    Err(reason) => Input::DeliveryFailed(reason),
+                    Err(reason) => {
+                        self.undelivered = Some(token);
+                        Input::DeliveryFailed(reason)
+                    }
                 },
                 Action::AwaitGoAhead => self.go_ahead(),
                 Action::Wait(delay) => {
@@ -348,6 +528,17 @@ impl Driver<'_> {
                     if let Some(previous) = step {
                         self.steps.push((previous, step_started.elapsed()));
                     }
+                    if !self.steps.iter().any(|(p, _)| *p == RotationStep::Settle) {
+                        let reason = if self.settle.is_zero() {
+                            "skipped (settle period 0)".to_owned()
+                        } else {
+                            "skipped (the resumed rotation had already finished)".to_owned()
+                        };
+                        self.report.say(format!(
+                            "[8/9] {}: {reason}",
+                            RotationStep::Settle.describe()
+                        ));
+                    }
                     return Ok(report);
                 }
                 Action::Failed(failure) => return Err(failure),
@@ -355,7 +546,7 @@ impl Driver<'_> {
                     return Err(self.local_failure(
                         rotation.step(),
                         "the rotation asked for something this version cannot do".into(),
-                        "upgrade twilio-accounts",
+                        NextStep::ReportBug,
                     ));
                 }
             };
@@ -363,11 +554,37 @@ impl Driver<'_> {
         Err(self.local_failure(
             rotation.step(),
             "the rotation did not finish within 1000 actions".into(),
-            "run `rotate --resume`",
+            NextStep::ReportBug,
         ))
     }
 
-    fn local_failure(&self, step: RotationStep, message: String, next: &str) -> RotationFailure {
+    /// Tells the Ctrl-C handler what the journal now says.
+    fn kept(&self, phase: JournalPhase) {
+        let resume = format!("twilio-accounts rotate --resume{}", self.state_file_arg);
+        let next = match phase {
+            JournalPhase::Done => None,
+            phase if phase.promote_may_have_happened() => {
+                Some(format!("run `{resume}` to finish the rotation"))
+            }
+            _ => Some(format!(
+                "run `{resume}` to continue, or `twilio-accounts rotate --abandon{}` to delete the new secondary token and stop",
+                self.state_file_arg
+            )),
+        };
+        let state = if phase == JournalPhase::Done {
+            "the rotation had finished".to_owned()
+        } else {
+            format!("the rotation is recorded in {}", self.state_file.display())
+        };
+        crate::interrupt::keep(state, next);
+    }
+
+    fn local_failure(
+        &self,
+        step: RotationStep,
+        message: String,
+        next: NextStep,
+    ) -> RotationFailure {
         RotationFailure::driver(step, message, next)
     }
 
@@ -461,7 +678,7 @@ impl Driver<'_> {
             })),
             OutputFormat::Text => {
                 let total: Duration = self.steps.iter().map(|(_, d)| *d).sum();
-                self.report.say(format!(
+                let done = format!(
                     "[9/9] done in {:.1}s: the new token is the primary Auth Token of {}{}.",
                     total.as_secs_f64(),
                     result.account_sid,
@@ -470,7 +687,13 @@ impl Driver<'_> {
                         Some(false) => ", but the old token still authenticated (see notes)",
                         None => "",
                     }
-                ));
+                );
+                // With --reveal the token is the result: alone on stdout, for `$(…)`.
+                if self.revealed.is_some() {
+                    self.report.say(done);
+                } else {
+                    self.report.result(done);
+                }
                 let times: Vec<String> = self
                     .steps
                     .iter()
@@ -490,6 +713,101 @@ impl Driver<'_> {
         }
     }
 
+    /// The advice for a stopped rotation, worded for this command line, and
+    /// the command that follows it when there is one.
+    fn advise(&self, next: NextStep, exit: Exit) -> (Option<String>, Option<String>) {
+        let state = &self.state_file_arg;
+        let rotate = |extra: &str| format!("twilio-accounts rotate{extra}{state}");
+        let network = exit == Exit::Network;
+        let (text, command) = match next {
+            NextStep::StartAgain => (
+                format!(
+                    "nothing of this rotation is left at Twilio: {}, then run `{}` again",
+                    if network {
+                        "check the network, the base URL and --timeout"
+                    } else {
+                        "fix the cause above"
+                    },
+                    rotate("")
+                ),
+                Some(rotate("")),
+            ),
+            NextStep::StartAgainReplacingSecondary => (
+                format!(
+                    "a secondary token exists that this rotation did not create; if nobody else is rotating this account, run `{}` (it deletes that token first)",
+                    rotate(" --replace-existing-secondary")
+                ),
+                Some(rotate(" --replace-existing-secondary")),
+            ),
+            NextStep::Resume => (
+                format!(
+                    "{}run `{}` to continue",
+                    if network { "check the network, then " } else { "" },
+                    rotate(" --resume")
+                ),
+                Some(rotate(" --resume")),
+            ),
+            // Refused, the new secondary is most likely gone (deleted by
+            // hand): resuming would be refused again.
+            NextStep::ResumeOrAbandon if exit == Exit::AuthenticationFailed => (
+                format!(
+                    "the new token is refused, so its secondary was probably deleted: run `{}` to drop this rotation (the current token stays), then `{}` again",
+                    rotate(" --abandon"),
+                    rotate("")
+                ),
+                Some(rotate(" --abandon")),
+            ),
+            NextStep::ResumeOrAbandon => (
+                format!(
+                    "deploy the new token where the current one is used, then run `{}` to promote it; or run `{}` to delete it and keep the current token",
+                    rotate(" --resume"),
+                    rotate(" --abandon")
+                ),
+                Some(rotate(" --resume")),
+            ),
+            NextStep::AbandonThenStartAgain => (
+                format!(
+                    "run `{}` to delete the unused secondary token, then `{}` again",
+                    rotate(" --abandon"),
+                    rotate("")
+                ),
+                Some(rotate(" --abandon")),
+            ),
+            NextStep::WaitThenResume => (
+                format!(
+                    "wait a minute (Twilio can lag after a promote), then run `{}` to check again",
+                    rotate(" --resume")
+                ),
+                Some(rotate(" --resume")),
+            ),
+            NextStep::CheckNewToken => (
+                format!(
+                    "run `twilio-accounts verify` with the new token (from where it went) as the Auth Token: if it authenticates, the rotation is complete and {} can be removed; if not, run `{}`",
+                    self.state_file.display(),
+                    rotate(" --resume")
+                ),
+                None,
+            ),
+            NextStep::CheckOldTokenLater => (
+                "the new token is the primary and works; later, run `twilio-accounts verify` with the old token as the Auth Token: it should be refused (exit 3)".to_owned(),
+                None,
+            ),
+            NextStep::CheckTokensByHand => (
+                "run `twilio-accounts verify` with the token from where it went; if it is refused, get the current token from the Twilio Console".to_owned(),
+                None,
+            ),
+            NextStep::ReportBug => (
+                format!(
+                    "this is a bug in twilio-accounts (please report it); `{}` continues from the state file",
+                    rotate(" --resume")
+                ),
+                Some(rotate(" --resume")),
+            ),
+            _ => return (advice("rotate", exit), None),
+        };
+        (Some(text), command)
+    }
+
     fn failed(&self, failure: RotationFailure) -> ExitCode {
         let mut exit = match (&failure.error, failure.kind) {
             (Some(e), FailureKind::Api) => Exit::for_error(e),
@@ -499,25 +817,63 @@ impl Driver<'_> {
         if failure.step == RotationStep::Promote && exit == Exit::Network {
             exit = Exit::OutcomeUnknown;
         }
-        let next = if failure.next.is_empty() {
-            advice(exit).map(str::to_owned)
-        } else {
-            Some(failure.next.clone())
-        };
+        let (next, next_command) = self.advise(failure.next, exit);
         let details = match &failure.error {
-            Some(e) => Failure::from_error(e).details,
+            Some(e) => error_details(e),
             None => Value::Null,
         };
         let mut out = Failure {
             exit,
             message: failure.to_string(),
             next,
+            next_command,
             details,
         };
-        if self.state_file.exists() {
+        if failure.next.journal_is_obsolete() && self.state_file.exists() {
+            match std::fs::remove_file(&self.state_file) {
+                Ok(()) => out.message.push_str(&format!(
+                    " (the state file {} was removed: there is nothing to resume)",
+                    self.state_file.display()
+                )),
+                Err(e) => out.message.push_str(&format!(
+                    " (the state file {} could not be removed: {e}; remove it by hand)",
+                    self.state_file.display()
+                )),
+            }
+        } else if self.state_file.exists() {
             out.message
                 .push_str(&format!(" (state kept in {})", self.state_file.display()));
         }
+        if failure.next == NextStep::AbandonThenStartAgain
+            && let Some(token) = &self.undelivered
+        {
+            // Nobody has the token and its secondary may still exist: keep it.
+            let directory = match self.state_file.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            out.exit = Exit::TokenRescued;
+            match rescue(directory, &self.rotation_account(), token) {
+                Ok(path) => {
+                    out.message.push_str(&format!(
+                        "; the undelivered token was saved owner-only in {}",
+                        path.display()
+                    ));
+                    if let Value::Object(map) = &mut out.details {
+                        map.insert("rescue_file".into(), json!(path));
+                    } else {
+                        out.details = json!({ "rescue_file": path });
+                    }
+                }
+                Err(e) => out.message.push_str(&format!(
+                    "; saving the undelivered token to a rescue file failed too ({e})"
+                )),
+            }
+        }
         self.report.fail("rotate", &out)
+    }
+
+    fn rotation_account(&self) -> AccountSid {
+        *self.client.context().credentials().account_sid()
     }
 }

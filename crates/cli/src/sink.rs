@@ -3,10 +3,10 @@
 //! chosen sink has the token durably.
 
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use twilio_accounts_core::AuthToken;
+use twilio_accounts_core::{AccountSid, AuthToken};
 use zeroize::Zeroizing;
 
 use crate::args::SinkArgs;
@@ -40,17 +40,29 @@ impl Sink {
 
     /// Checks, before anything changes at Twilio, that the token will have
     /// somewhere to go: a `--token-file` that exists is refused without
-    /// `--force` now rather than after the token was created.
+    /// `--force`, and one whose directory is missing or not writable is
+    /// refused, now rather than after the token was created.
     pub fn preflight(&self) -> Result<(), String> {
-        if let Some((path, Overwrite::Refuse)) = &self.file
-            && std::fs::symlink_metadata(path).is_ok()
-        {
+        let Some((path, overwrite)) = &self.file else {
+            return Ok(());
+        };
+        if *overwrite == Overwrite::Refuse && std::fs::symlink_metadata(path).is_ok() {
             return Err(format!(
                 "{} exists; pass --force to replace it, or choose another --token-file",
                 path.display()
             ));
         }
-        Ok(())
+        let directory = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        writable_directory(directory).map_err(|e| {
+            format!(
+                "--token-file {}: cannot write in {}: {e}",
+                path.display(),
+                directory.display()
+            )
+        })
     }
 
     /// A resumed rotation may replace its own earlier, never-deployed token.
@@ -110,6 +122,56 @@ impl Sink {
         }
         Ok(())
     }
+}
+
+/// Proves that files can be created in `directory` by creating (and
+/// removing) an empty owner-only probe file, which is what writing the token
+/// will do; permission bits alone do not tell (ACLs, read-only mounts).
+pub fn writable_directory(directory: &Path) -> io::Result<()> {
+    let meta = std::fs::metadata(directory)?;
+    if !meta.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotADirectory,
+            "not a directory",
+        ));
+    }
+    let probe = directory.join(format!(".twilio-accounts-probe-{}", std::process::id()));
+    write_secret_file(&probe, b"", Overwrite::Allow)?;
+    std::fs::remove_file(&probe)
+}
+
+/// Saves a token that could not be handed over (nor withdrawn) in a new
+/// owner-only file in `directory`, so that it is never lost nor printed.
+/// Returns where.
+pub fn rescue(
+    directory: &Path,
+    account: &AccountSid,
+    token: &AuthToken,
+) -> Result<PathBuf, String> {
+    let mut line = Zeroizing::new(String::with_capacity(token.expose_secret().len() + 1));
+    line.push_str(token.expose_secret());
+    line.push('\n');
+    // Bounded: a free name is found within a few tries unless the directory
+    // is full of earlier rescues.
+    let mut last_error = String::new();
+    for attempt in 0..100 {
+        let name = match attempt {
+            0 => format!("twilio-accounts-rescued-token-{account}.txt"),
+            n => format!("twilio-accounts-rescued-token-{account}-{n}.txt"),
+        };
+        let path = directory.join(name);
+        match write_secret_file(&path, line.as_bytes(), Overwrite::Refuse) {
+            Ok(()) => return Ok(path),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => last_error = format!("could not write {}: {e}", path.display()),
+        }
+        break;
+    }
+    Err(if last_error.is_empty() {
+        format!("no free rescue file name in {}", directory.display())
+    } else {
+        last_error
+    })
 }
 
 fn run_exec(cmd: &str, token: &AuthToken) -> Result<(), String> {

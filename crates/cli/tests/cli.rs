@@ -13,6 +13,19 @@ use twilio_accounts_sim::{ExistingSecondary, Fault, Route, SimConfig, Simulator}
 
 const BIN: &str = env!("CARGO_BIN_EXE_twilio-accounts");
 
+/// A rotation that promotes without asking and does not settle, into file `t`.
+const ROTATE_YES: &[&str] = &["rotate", "--yes", "--settle", "0", "--token-file", "t"];
+/// Its resumption.
+const RESUME: &[&str] = &[
+    "rotate",
+    "--resume",
+    "--yes",
+    "--token-file",
+    "t",
+    "--settle",
+    "0",
+];
+
 fn sim() -> Simulator {
     Simulator::spawn(SimConfig::default()).expect("simulator starts")
 }
@@ -65,6 +78,11 @@ fn json(output: &Output) -> Value {
     doc
 }
 
+/// Asserts that `text` contains `needle`, showing `text` when it does not.
+fn assert_contains(text: &str, needle: &str) {
+    assert!(text.contains(needle), "{needle:?} not in: {text}");
+}
+
 fn assert_no_secret(output: &Output, secrets: &[&str]) {
     for secret in secrets {
         assert!(!stdout(output).contains(secret), "stdout leaked a token");
@@ -82,16 +100,19 @@ fn rotate_simulate_runs_the_whole_rotation() {
         .args(["rotate", "--simulate", "--settle", "0"]));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let err = stderr(&out);
-    for step in 1..=9 {
+    for step in 1..=8 {
         assert!(
             err.contains(&format!("[{step}/9]")),
             "step {step} missing: {err}"
         );
     }
-    assert!(err.contains("the old token is refused"), "{err}");
     assert!(err.contains("time per step: 1 "), "{err}");
+    // The result is on stdout, the progress on stderr.
+    let result = stdout(&out);
+    assert!(result.contains("[9/9] done"), "{result}");
+    assert!(result.contains("the old token is refused"), "{result}");
     assert!(
-        err.contains(
+        result.contains(
             "Simulator check: the primary token changed: yes; no secondary token left: yes"
         )
     );
@@ -174,7 +195,7 @@ fn secondary_create_needs_a_sink_and_writes_an_owner_only_file() {
     let out =
         run(cli(&sim, &token, &dir).args(["secondary", "create", "--token-file", "new.token"]));
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+    assert_contains(&stderr(&out), "--force");
     assert_eq!(sim.requests(Route::CreateSecondary), before);
     assert_eq!(sim.secondary_token().as_deref(), Some(secondary.as_str()));
 
@@ -205,15 +226,12 @@ fn token_exec_gets_the_token_on_stdin_and_must_succeed() {
     let piped = std::fs::read_to_string(dir.join("piped.token")).unwrap();
     assert_eq!(piped.trim_end(), sim.secondary_token().unwrap());
 
-    // A failing command: the created token is not lost, it is printed as a last resort.
+    // A failing command: nobody has the token, so the secondary is withdrawn.
     let out = run(cli(&sim, &token, &dir).args(["secondary", "create", "--token-exec", "exit 3"]));
     assert_eq!(code(&out), 1);
-    assert_eq!(stdout(&out).trim(), sim.secondary_token().unwrap());
-    assert!(
-        stderr(&out).contains("could not be handed over"),
-        "{}",
-        stderr(&out)
-    );
+    assert_eq!(stdout(&out), "");
+    assert_eq!(sim.secondary_token(), None);
+    assert_contains(&stderr(&out), "could not be handed over");
 }
 
 #[test]
@@ -223,7 +241,7 @@ fn promote_reveals_only_when_asked_and_reports_nothing_to_promote() {
     let token = sim.primary_token();
     let out = run(cli(&sim, &token, &dir).arg("promote"));
     assert_eq!(code(&out), 4, "{}", stderr(&out));
-    assert!(stderr(&out).contains("20404"), "{}", stderr(&out));
+    assert_contains(&stderr(&out), "20404");
 
     let out = run(cli(&sim, &token, &dir).args(["secondary", "create", "--token-file", "t"]));
     assert_eq!(code(&out), 0);
@@ -293,12 +311,10 @@ fn a_lost_promote_answer_exits_7_and_is_not_repeated() {
     assert_eq!(code(&out), 7, "{}", stderr(&out));
     let doc = json(&out);
     assert_eq!(doc["error"]["kind"], "outcome_unknown");
-    assert!(
-        doc["error"]["next"]
-            .as_str()
-            .unwrap()
-            .contains("rotate --resume")
-    );
+    // A standalone promote has no rotation to resume: the advice is to look.
+    let next = doc["error"]["next"].as_str().unwrap();
+    assert!(!next.contains("--resume"), "{next}");
+    assert_eq!(doc["error"]["next_command"], "twilio-accounts verify");
     assert_eq!(sim.requests(Route::Promote), 1);
 }
 
@@ -320,17 +336,13 @@ fn usage_errors_exit_2() {
         .env("TWILIO_REGION", "au1")
         .arg("verify"));
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("TWILIO_EDGE"), "{}", stderr(&out));
+    assert_contains(&stderr(&out), "TWILIO_EDGE");
     let out = run(Command::new(BIN)
         .current_dir(&dir)
         .env_clear()
         .arg("verify"));
     assert_eq!(code(&out), 2);
-    assert!(
-        stderr(&out).contains("TWILIO_ACCOUNT_SID"),
-        "{}",
-        stderr(&out)
-    );
+    assert_contains(&stderr(&out), "TWILIO_ACCOUNT_SID");
 }
 
 #[test]
@@ -378,15 +390,7 @@ fn rotate_refuses_without_a_sink_and_without_a_terminal_to_confirm() {
     let out = run(cli(&sim, &token, &dir).args(["rotate", "--token-file", "t", "--settle", "0"]));
     assert_eq!(code(&out), 2, "a rotation in progress is not restarted");
     assert!(stderr(&out).contains("--resume"));
-    let out = run(cli(&sim, &token, &dir).args([
-        "rotate",
-        "--resume",
-        "--yes",
-        "--token-file",
-        "t",
-        "--settle",
-        "0",
-    ]));
+    let out = run(cli(&sim, &token, &dir).args(RESUME));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let file = std::fs::read_to_string(dir.join("t")).unwrap();
     assert_eq!(file.trim_end(), sim.primary_token());
@@ -403,21 +407,10 @@ fn an_existing_secondary_stops_rotation_unless_replacing() {
     let dir = scratch("existing");
     let token = sim.primary_token();
     run(cli(&sim, &token, &dir).args(["secondary", "create", "--token-file", "other"]));
-    let out = run(cli(&sim, &token, &dir).args([
-        "rotate",
-        "--yes",
-        "--settle",
-        "0",
-        "--token-file",
-        "t",
-    ]));
+    let out = run(cli(&sim, &token, &dir).args(ROTATE_YES));
     assert_eq!(code(&out), 1, "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("--replace-existing-secondary"),
-        "{}",
-        stderr(&out)
-    );
-    let _ = std::fs::remove_file(dir.join(format!(".twilio-rotation-{}.json", sim.account_sid())));
+    assert_contains(&stderr(&out), "--replace-existing-secondary");
+    // Nothing of that rotation is left, so its journal does not block the advice.
     let out = run(cli(&sim, &token, &dir).args([
         "rotate",
         "--yes",
@@ -441,14 +434,7 @@ fn lost_answers_during_rotation_are_recovered_in_the_same_run() {
         let dir = scratch(&format!("lost-{}", route.name()));
         let old = sim.primary_token();
         sim.set_fault(route, Fault::ApplyThenClose, 1);
-        let out = run(cli(&sim, &old, &dir).args([
-            "rotate",
-            "--yes",
-            "--settle",
-            "0",
-            "--token-file",
-            "t",
-        ]));
+        let out = run(cli(&sim, &old, &dir).args(ROTATE_YES));
         assert_eq!(code(&out), 0, "{route:?}: {}", stderr(&out));
         let file = std::fs::read_to_string(dir.join("t")).unwrap();
         assert_eq!(file.trim_end(), sim.primary_token(), "{route:?}");
@@ -647,4 +633,713 @@ fn the_crash_matrix_every_action_killed_then_resumed_when_twilio_replaces() {
 #[test]
 fn the_crash_matrix_every_action_killed_then_resumed_when_twilio_refuses() {
     crash_matrix(ExistingSecondary::Refuse);
+}
+
+/// Reads `listening on URL` and the credentials a `sim` process prints
+/// (credentials on stderr by default), then stops it.
+fn sim_credentials(mut cmd: Command) -> (String, String) {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = out.next().expect("a first line").unwrap();
+    assert!(first.starts_with("listening on "), "{first}");
+    let mut err = BufReader::new(child.stderr.take().unwrap()).lines();
+    let sid = err.next().unwrap().unwrap();
+    let token = err.next().unwrap().unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    (sid, token)
+}
+
+#[test]
+fn the_sim_subcommand_never_takes_credentials_from_the_environment() {
+    let real_sid = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    let real_token = "0123456789abcdef0123456789abcdef";
+    let mut cmd = Command::new(BIN);
+    cmd.env("TWILIO_ACCOUNT_SID", real_sid)
+        .env("TWILIO_AUTH_TOKEN", real_token)
+        .args(["sim", "--port", "0"]);
+    let (sid, token) = sim_credentials(cmd);
+    assert!(sid.starts_with("account_sid=AC"), "{sid}");
+    assert_ne!(sid, format!("account_sid={real_sid}"));
+    assert!(token.starts_with("auth_token="), "{token}");
+    assert!(!token.contains(real_token), "the real token was printed");
+    // Its own flags still set them.
+    let mut cmd = Command::new(BIN);
+    cmd.env("TWILIO_AUTH_TOKEN", real_token).args([
+        "sim",
+        "--port",
+        "0",
+        "--auth-token",
+        "fedcba9876543210fedcba9876543210",
+    ]);
+    let (_, token) = sim_credentials(cmd);
+    assert_eq!(token, "auth_token=fedcba9876543210fedcba9876543210");
+}
+
+#[test]
+fn sim_help_lists_only_the_simulator_and_refuses_the_tools_options() {
+    for asking in [&["sim", "--help"][..], &["help", "sim"][..]] {
+        let out = run(Command::new(BIN).args(asking));
+        assert_eq!(code(&out), 0);
+        let help = stdout(&out);
+        assert!(help.contains("--fault"), "{help}");
+        for global in ["--output", "--base-url", "--api-key", "TWILIO_AUTH_TOKEN]"] {
+            assert!(!help.contains(global), "{global} in {asking:?}: {help}");
+        }
+    }
+    let out = run(Command::new(BIN).args(["sim", "--output", "json"]));
+    assert_eq!(code(&out), 2);
+    assert_eq!(json(&out)["command"], "sim");
+    let out = run(Command::new(BIN).args(["--output", "json", "sim"]));
+    assert_eq!(code(&out), 2);
+    assert_eq!(json(&out)["error"]["kind"], "usage");
+}
+
+#[test]
+fn help_separates_global_options_and_shows_defaults() {
+    let out = run(Command::new(BIN).args(["rotate", "--help"]));
+    assert_eq!(code(&out), 0);
+    let help = stdout(&out);
+    let global = help.find("Global options:").expect("a global heading");
+    let own = help.find("--abandon").expect("rotate's own options");
+    assert!(own < global, "the command's options come first: {help}");
+    assert!(help[global..].contains("--account-sid"), "{help}");
+    assert!(!help[..global].contains("--account-sid"), "{help}");
+    assert!(help.contains("[default: 60s"), "{help}");
+    assert!(help.contains("[default: 30s]"), "{help}");
+}
+
+/// The secrets of a simulator, to check that none is printed.
+fn secrets(sim: &Simulator) -> Vec<String> {
+    let mut all = vec![sim.primary_token()];
+    all.extend(sim.secondary_token());
+    all
+}
+
+#[test]
+fn a_failed_sink_never_prints_the_token_and_withdraws_or_rescues_it() {
+    let sim = sim();
+    let dir = scratch("sink-rescue");
+    let token = sim.primary_token();
+    let create = |dir: &Path| {
+        run(cli(&sim, &token, dir).args([
+            "secondary",
+            "create",
+            "--token-exec",
+            "exit 3",
+            "--output",
+            "json",
+            "-vvv",
+        ]))
+    };
+    // Withdrawn: the secondary nobody has is deleted again.
+    let out = create(&dir);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["error"]["details"]["secondary_deleted"], true);
+    assert_eq!(sim.secondary_token(), None);
+    assert_eq!(doc["token"], Value::Null);
+    assert_no_secret(&out, &[&token]);
+
+    // The delete fails too: the token goes to an owner-only rescue file.
+    sim.set_fault(
+        Route::DeleteSecondary,
+        Fault::ServerError { status: 503 },
+        100,
+    );
+    let out = create(&dir);
+    assert_eq!(code(&out), 8, "{}", stderr(&out));
+    let secondary = sim.secondary_token().expect("still there");
+    let owned: Vec<String> = secrets(&sim);
+    assert_no_secret(&out, &owned.iter().map(String::as_str).collect::<Vec<_>>());
+    let doc = json(&out);
+    assert_eq!(doc["error"]["kind"], "token_rescued");
+    let rescue = dir.join(doc["error"]["details"]["rescue_file"].as_str().unwrap());
+    assert_eq!(
+        std::fs::read_to_string(&rescue).unwrap().trim_end(),
+        secondary
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&rescue).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    // A promote cannot be withdrawn: the new primary is rescued.
+    let out = run(cli(&sim, &token, &dir).args(["promote", "--token-exec", "exit 1", "-vvv"]));
+    assert_eq!(code(&out), 8, "{}", stderr(&out));
+    assert_eq!(sim.primary_token(), secondary);
+    assert_no_secret(&out, &[&secondary, &token]);
+    assert_contains(&stderr(&out), "rescued-token");
+}
+
+#[test]
+fn a_failed_sink_during_rotation_rescues_the_token_when_the_delete_fails_too() {
+    let sim = sim();
+    let dir = scratch("rotate-rescue");
+    let token = sim.primary_token();
+    sim.set_fault(
+        Route::DeleteSecondary,
+        Fault::ServerError { status: 500 },
+        100,
+    );
+    let out = run(cli(&sim, &token, &dir).args([
+        "rotate",
+        "--yes",
+        "--settle",
+        "0",
+        "--token-exec",
+        "exit 1",
+        "--output",
+        "json",
+        "-vvv",
+    ]));
+    assert_eq!(code(&out), 8, "{}", stderr(&out));
+    let secondary = sim.secondary_token().expect("the delete failed");
+    assert_no_secret(&out, &[&secondary, &token]);
+    let doc = json(&out);
+    let rescue = dir.join(doc["error"]["details"]["rescue_file"].as_str().unwrap());
+    assert_eq!(
+        std::fs::read_to_string(rescue).unwrap().trim_end(),
+        secondary
+    );
+    assert_eq!(
+        doc["error"]["next_command"],
+        "twilio-accounts rotate --abandon"
+    );
+}
+
+#[test]
+fn rotate_abandon_deletes_an_unpromoted_secondary_and_refuses_after_a_promote() {
+    let sim = sim();
+    let dir = scratch("abandon");
+    let token = sim.primary_token();
+    let journal = dir.join(format!(".twilio-rotation-{}.json", sim.account_sid()));
+    // Declined (no terminal): the new token is a secondary.
+    let out = run(cli(&sim, &token, &dir).args(["rotate", "--token-file", "t", "--settle", "0"]));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_contains(&stderr(&out), "rotate --abandon");
+    let secondary = sim.secondary_token().unwrap();
+    let out = run(cli(&sim, &token, &dir).args(["rotate", "--abandon", "-vvv"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_no_secret(&out, &[&secondary, &token]);
+    assert_contains(&stdout(&out), "Abandoned");
+    assert_eq!(sim.secondary_token(), None);
+    assert_eq!(sim.primary_token(), token);
+    assert!(!journal.exists());
+    // Nothing blocks a new rotation.
+    let out = run(cli(&sim, &token, &dir).args([
+        "rotate",
+        "--yes",
+        "--settle",
+        "0",
+        "--token-file",
+        "t",
+        "--force",
+    ]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+
+    // Once a promote may have happened, abandoning is refused with the reason.
+    let current = sim.primary_token();
+    std::fs::write(
+        &journal,
+        format!(
+            r#"{{"version":1,"account_sid":"{}","phase":"promoting","old_token":"{token}","new_token":"{current}"}}"#,
+            sim.account_sid()
+        ),
+    )
+    .unwrap();
+    let before = sim.requests(Route::Any);
+    let out = run(cli(&sim, &current, &dir).args(["rotate", "--abandon", "--output", "json"]));
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let doc = json(&out);
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("promote may have happened"),
+        "{doc}"
+    );
+    assert_eq!(sim.requests(Route::Any), before, "nothing was sent");
+    assert!(journal.exists());
+    assert_no_secret(&out, &[&token, &current]);
+
+    // `secondary delete` tells about the journal it finds.
+    run(cli(&sim, &current, &dir).args(["secondary", "create", "--token-file", "u"]));
+    let out = run(cli(&sim, &current, &dir).args(["secondary", "delete"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_contains(&stderr(&out), "rotate --resume");
+}
+
+#[test]
+fn sink_and_state_file_are_checked_before_twilio_is_asked() {
+    let sim = sim();
+    let dir = scratch("preflight");
+    let token = sim.primary_token();
+    for args in [
+        &["--token-file", "/nonexistent-dir/tok.txt"][..],
+        &[
+            "--token-file",
+            "t",
+            "--state-file",
+            "/nonexistent-dir/state.json",
+        ][..],
+    ] {
+        let out = run(cli(&sim, &token, &dir)
+            .args(["rotate", "--yes", "--settle", "0"])
+            .args(args));
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
+        assert_contains(&stderr(&out), "/nonexistent-dir");
+        assert_eq!(sim.requests(Route::Any), 0, "{args:?}");
+    }
+    let out = run(cli(&sim, &token, &dir).args([
+        "secondary",
+        "create",
+        "--token-file",
+        "/nonexistent-dir/tok.txt",
+    ]));
+    assert_eq!(code(&out), 2);
+    assert_eq!(sim.requests(Route::Any), 0);
+}
+
+/// A failure whose JSON `next_command` is run, and what must hold after.
+struct AdviceCase {
+    name: &'static str,
+    config: SimConfig,
+    /// Set up the simulator (faults, a secondary) before the failing command.
+    prepare: fn(&Simulator, &str, &Path),
+    failing: &'static [&'static str],
+    exit: i32,
+    /// What the advice must not send people to.
+    not_in_next: &'static [&'static str],
+    /// The flags a script adds to the advised command (sink, settle).
+    extra: &'static [&'static str],
+    /// The advised command's exit code, and a check of what it did.
+    then_exit: i32,
+    check: fn(&Simulator, &str),
+}
+
+fn nothing(_: &Simulator, _: &str, _: &Path) {}
+
+fn rotated(sim: &Simulator, old: &str) {
+    assert_ne!(sim.primary_token(), old, "rotated");
+    assert_eq!(sim.secondary_token(), None);
+}
+
+#[test]
+fn every_failure_gives_advice_that_works_from_where_it_stopped() {
+    const SINK: &[&str] = &["--yes", "--settle", "0", "--token-file", "t", "--force"];
+    let cases = [
+        AdviceCase {
+            name: "declined at the go-ahead",
+            config: SimConfig::default(),
+            prepare: nothing,
+            failing: &["rotate", "--settle", "0", "--token-file", "t"],
+            exit: 1,
+            not_in_next: &["secondary delete"],
+            extra: SINK,
+            then_exit: 0,
+            check: rotated,
+        },
+        AdviceCase {
+            name: "the secondary of a declined rotation was deleted by hand",
+            config: SimConfig::default(),
+            prepare: |sim, token, dir| {
+                run(cli(sim, token, dir).args(["rotate", "--settle", "0", "--token-file", "t"]));
+                run(cli(sim, token, dir).args(["secondary", "delete"]));
+            },
+            failing: RESUME,
+            exit: 3,
+            not_in_next: &["--resume"],
+            extra: &[],
+            then_exit: 0,
+            check: |sim, old| {
+                assert_eq!(sim.primary_token(), old);
+                assert_eq!(sim.secondary_token(), None);
+            },
+        },
+        AdviceCase {
+            name: "a secondary exists",
+            config: SimConfig {
+                existing_secondary: ExistingSecondary::Refuse,
+                ..SimConfig::default()
+            },
+            prepare: |sim, token, dir| {
+                run(cli(sim, token, dir).args(["secondary", "create", "--token-file", "other"]));
+            },
+            failing: ROTATE_YES,
+            exit: 1,
+            not_in_next: &["--resume"],
+            extra: SINK,
+            then_exit: 0,
+            check: rotated,
+        },
+        AdviceCase {
+            name: "the sink failed",
+            config: SimConfig::default(),
+            prepare: nothing,
+            failing: &["rotate", "--yes", "--settle", "0", "--token-exec", "exit 1"],
+            exit: 1,
+            not_in_next: &["--resume"],
+            extra: SINK,
+            then_exit: 0,
+            check: rotated,
+        },
+        AdviceCase {
+            name: "the sink and the delete failed",
+            config: SimConfig::default(),
+            prepare: |sim, _, _| {
+                // Every attempt of the one delete (the default policy makes 4).
+                sim.set_fault(
+                    Route::DeleteSecondary,
+                    Fault::ServerError { status: 500 },
+                    4,
+                )
+            },
+            failing: &["rotate", "--yes", "--settle", "0", "--token-exec", "exit 1"],
+            exit: 8,
+            not_in_next: &["--resume"],
+            extra: &[],
+            then_exit: 0,
+            check: |sim, old| {
+                assert_eq!(sim.secondary_token(), None, "abandoned");
+                assert_eq!(sim.primary_token(), old);
+            },
+        },
+        AdviceCase {
+            name: "promote rate limited",
+            config: SimConfig::default(),
+            prepare: |sim, _, _| {
+                sim.set_fault(Route::Promote, Fault::RateLimited { retry_after: None }, 4)
+            },
+            failing: ROTATE_YES,
+            exit: 5,
+            not_in_next: &["secondary delete"],
+            extra: SINK,
+            then_exit: 0,
+            check: rotated,
+        },
+        AdviceCase {
+            name: "promote with nothing to promote",
+            config: SimConfig::default(),
+            prepare: nothing,
+            failing: &["promote"],
+            exit: 4,
+            not_in_next: &["--resume"],
+            extra: &["--token-file", "s"],
+            then_exit: 0,
+            check: |sim, old| {
+                assert!(sim.secondary_token().is_some(), "created");
+                assert_eq!(sim.primary_token(), old);
+            },
+        },
+        AdviceCase {
+            name: "a standalone promote whose answer was lost",
+            config: SimConfig::default(),
+            prepare: |sim, token, dir| {
+                run(cli(sim, token, dir).args(["secondary", "create", "--token-file", "s"]));
+                sim.set_fault(Route::Promote, Fault::ApplyThenClose, 1);
+            },
+            failing: &["promote"],
+            exit: 7,
+            not_in_next: &["--resume"],
+            extra: &[],
+            // The old credentials are refused: the promote happened, as the advice says.
+            then_exit: 3,
+            check: |sim, old| assert_ne!(sim.primary_token(), old),
+        },
+    ];
+    for case in cases {
+        let sim = Simulator::spawn(case.config).unwrap();
+        let dir = scratch(&format!("advice-{}", case.name.replace(' ', "-")));
+        let token = sim.primary_token();
+        (case.prepare)(&sim, &token, &dir);
+        let out = run(cli(&sim, &token, &dir)
+            .args(case.failing)
+            .args(["--output", "json"]));
+        assert_eq!(code(&out), case.exit, "{}: {}", case.name, stdout(&out));
+        let doc = json(&out);
+        let next = doc["error"]["next"].as_str().unwrap_or_default();
+        for wrong in case.not_in_next {
+            assert!(!next.contains(wrong), "{}: {next}", case.name);
+        }
+        let command = doc["error"]["next_command"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{}: no next command in {doc}", case.name));
+        assert!(next.contains(command), "{}: {next} / {command}", case.name);
+        let mut words = command.split_whitespace();
+        assert_eq!(words.next(), Some("twilio-accounts"), "{}", case.name);
+        let out = run(cli(&sim, &token, &dir).args(words).args(case.extra));
+        assert_eq!(
+            code(&out),
+            case.then_exit,
+            "{}: {}",
+            case.name,
+            stderr(&out)
+        );
+        (case.check)(&sim, &token);
+    }
+}
+
+#[test]
+fn single_call_advice_fits_the_command() {
+    let sim = sim();
+    let dir = scratch("single-advice");
+    let token = sim.primary_token();
+    let next = |args: &[&str]| {
+        let out = run(cli(&sim, &token, &dir)
+            .args(args)
+            .args(["--output", "json"]));
+        assert_eq!(code(&out), 4, "{args:?}: {}", stdout(&out));
+        json(&out)["error"]["next"].as_str().unwrap().to_owned()
+    };
+    let wrong_path = format!("{}/v1", sim.base_url());
+    let verify = next(&["verify", "--base-url", &wrong_path]);
+    assert!(!verify.contains("create"), "{verify}");
+    assert!(verify.contains("--base-url"), "{verify}");
+    let delete = next(&["secondary", "delete"]);
+    assert!(!delete.contains("create"), "{delete}");
+    assert!(delete.contains("nothing to delete"), "{delete}");
+}
+
+#[test]
+fn json_output_is_one_document_even_for_usage_errors() {
+    let dir = scratch("json-usage");
+    let secret = "0123456789abcdef0123456789abcdef";
+    for args in [
+        &["verify", "--frobnicate", "--output", "json"][..],
+        &["rotate", "--settle", "abc", "--output", "json"][..],
+        &["rotate", "--settle", "16m", "--output=json"][..],
+        &["secondary", "--output", "json"][..],
+        &[
+            "--output",
+            "json",
+            "-vvv",
+            "verify",
+            "--auth-token",
+            secret,
+            "extra",
+        ][..],
+    ] {
+        let out = run(Command::new(BIN)
+            .current_dir(&dir)
+            .env_clear()
+            .env("TWILIO_AUTH_TOKEN", secret)
+            .args(args));
+        assert_eq!(code(&out), 2, "{args:?}");
+        let doc = json(&out);
+        assert_eq!(doc["ok"], false, "{args:?}");
+        assert_eq!(doc["exit_code"], 2);
+        assert_eq!(doc["error"]["kind"], "usage");
+        assert_no_secret(&out, &[secret]);
+    }
+    // Help stays text.
+    let out = run(Command::new(BIN).args(["verify", "--help", "--output", "json"]));
+    assert_eq!(code(&out), 0);
+    assert!(stdout(&out).starts_with("Tell whether"), "{}", stdout(&out));
+}
+
+#[test]
+fn text_results_go_to_stdout_and_progress_to_stderr() {
+    let sim = sim();
+    let dir = scratch("streams");
+    let token = sim.primary_token();
+    let out = run(cli(&sim, &token, &dir).arg("verify"));
+    assert!(
+        stdout(&out).starts_with("The credentials authenticate"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(stderr(&out), "");
+    let out = run(cli(&sim, &token, &dir).args(["secondary", "create", "--token-file", "t"]));
+    assert!(
+        stdout(&out).starts_with("Created a secondary"),
+        "{}",
+        stdout(&out)
+    );
+    assert_contains(&stderr(&out), "The token went to");
+}
+
+#[test]
+fn the_settle_step_is_reported_with_its_real_reason() {
+    let sim = sim();
+    let dir = scratch("settle-reason");
+    let token = sim.primary_token();
+    let out = run(cli(&sim, &token, &dir).args(["rotate", "--token-file", "t", "--settle", "60"]));
+    assert_eq!(code(&out), 1, "declined: {}", stderr(&out));
+    assert!(!stderr(&out).contains("[8/9]"), "{}", stderr(&out));
+    let out = run(cli(&sim, &token, &dir).args(RESUME));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_contains(&stderr(&out), "skipped (settle period 0)");
+}
+
+#[test]
+// The note says why a sub-check was skipped on a machine without that shell.
+#[allow(clippy::print_stderr)]
+fn bash_completes_options_after_a_subcommand() {
+    let out = run(Command::new(BIN).args(["completions", "bash"]));
+    assert_eq!(code(&out), 0);
+    let dir = scratch("completions");
+    let script = dir.join("twilio-accounts.bash");
+    std::fs::write(&script, stdout(&out)).unwrap();
+    let complete = |words: &str, cword: usize| {
+        let program = format!(
+            "source {}; COMP_WORDS=({words}); COMP_CWORD={cword}; _twilio__accounts twilio-accounts \"${{COMP_WORDS[$COMP_CWORD]}}\" \"${{COMP_WORDS[$COMP_CWORD-1]}}\"; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            script.display()
+        );
+        stdout(&run(Command::new("bash").args(["--norc", "-c", &program])))
+    };
+    let reply = complete("twilio-accounts rotate --se", 2);
+    assert!(reply.lines().any(|l| l == "--settle"), "{reply}");
+    let reply = complete("twilio-accounts secondary c", 2);
+    assert!(reply.lines().any(|l| l == "create"), "{reply}");
+    for (shell, checker) in [("zsh", "zsh"), ("fish", "fish")] {
+        let out = run(Command::new(BIN).args(["completions", shell]));
+        assert_eq!(code(&out), 0);
+        assert!(stdout(&out).contains("twilio-accounts"), "{shell}");
+        let path = dir.join(format!("script.{shell}"));
+        std::fs::write(&path, stdout(&out)).unwrap();
+        match Command::new(checker).arg("-n").arg(&path).output() {
+            Ok(check) => assert!(check.status.success(), "{shell}: {}", stderr(&check)),
+            Err(_) => eprintln!("note: {checker} is not installed; its script was only generated"),
+        }
+    }
+    // fish can also complete for real, where it is installed.
+    let fish = format!(
+        "source {}; complete -C 'twilio-accounts rotate --se'",
+        dir.join("script.fish").display()
+    );
+    if let Ok(out) = Command::new("fish").args(["-c", &fish]).output() {
+        assert_contains(&stdout(&out), "--settle");
+    }
+}
+
+#[test]
+fn errors_name_the_real_source_of_a_setting() {
+    let sim = sim();
+    let dir = scratch("sources");
+    let token = sim.primary_token();
+    // A bad --account-sid is named as such, not as the variable it overrides.
+    let out = run(cli(&sim, &token, &dir).args(["verify", "--account-sid", "ACnope"]));
+    assert_eq!(code(&out), 2);
+    assert_contains(&stderr(&out), "--account-sid");
+    assert!(
+        !stderr(&out).contains("TWILIO_ACCOUNT_SID"),
+        "{}",
+        stderr(&out)
+    );
+    // Plain http off loopback: the advice names an option that exists.
+    let out = run(cli(&sim, &token, &dir).args(["verify", "--base-url", "http://192.0.2.1:9"]));
+    assert_eq!(code(&out), 2);
+    assert_contains(&stderr(&out), "--allow-plain-http");
+    let out = run(cli(&sim, &token, &dir).args([
+        "verify",
+        "--base-url",
+        "http://192.0.2.1:9",
+        "--allow-plain-http",
+        "--timeout",
+        "1s",
+    ]));
+    assert_ne!(code(&out), 2, "{}", stderr(&out));
+    assert_contains(&stderr(&out), "warning: --allow-plain-http");
+    // An explicit region beats TWILIO_ACCOUNTS_BASE_URL; two explicit choices conflict.
+    let before = sim.requests(Route::Any);
+    let out = run(cli(&sim, &token, &dir).args([
+        "verify",
+        "--region",
+        "au1",
+        "--edge",
+        "sydney",
+        "--timeout",
+        "1s",
+    ]));
+    assert_ne!(code(&out), 0);
+    assert_eq!(
+        sim.requests(Route::Any),
+        before,
+        "the simulator was not asked"
+    );
+    let out = run(cli(&sim, &token, &dir).args([
+        "verify",
+        "--region",
+        "au1",
+        "--edge",
+        "sydney",
+        "--base-url",
+        &sim.base_url(),
+    ]));
+    assert_eq!(code(&out), 2);
+    assert_contains(&stderr(&out), "give one");
+}
+
+#[test]
+fn one_v_shows_this_tools_events_and_three_the_transports() {
+    let sim = sim();
+    let dir = scratch("verbosity");
+    let token = sim.primary_token();
+    let out = run(cli(&sim, &token, &dir).args(["verify", "-v"]));
+    assert_eq!(code(&out), 0);
+    assert_contains(&stderr(&out), "response");
+    // Only the tool's own request events (ureq's own records have no method= field).
+    for line in stderr(&out).lines() {
+        assert!(line.contains("method="), "not this tool's event: {line}");
+    }
+    let out = run(cli(&sim, &token, &dir).args(["verify", "-vvv"]));
+    assert_eq!(code(&out), 0);
+    assert_contains(&stderr(&out), "ureq");
+    assert_no_secret(&out, &[&token]);
+}
+
+#[test]
+fn ctrl_c_during_the_settle_wait_says_what_was_kept_and_exits_130() {
+    let sim = sim();
+    let dir = scratch("sigint");
+    let token = sim.primary_token();
+    let mut child = cli(&sim, &token, &dir)
+        .args([
+            "rotate",
+            "--yes",
+            "--token-file",
+            "t",
+            "--settle",
+            "60",
+            "-vvv",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    // Bounded: the settle line comes within the first few dozen lines.
+    for _ in 0..200 {
+        let mut line = String::new();
+        if err.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        seen.push_str(&line);
+        if line.contains("settling:") {
+            break;
+        }
+    }
+    assert!(seen.contains("settling:"), "{seen}");
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{seen}{rest}");
+    assert!(rest.contains("interrupted"), "{rest}");
+    assert!(rest.contains("rotate --resume"), "{rest}");
+    let new = sim.primary_token();
+    assert!(!rest.contains(&new) && !rest.contains(&token) && !seen.contains(&new));
+    // The advice works: resuming finishes the rotation.
+    let out = run(cli(&sim, &token, &dir).args(RESUME));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
 }

@@ -69,7 +69,7 @@ pub struct Endpoint {
 pub enum EndpointError {
     /// A region was set without an edge.
     #[error(
-        "region {region:?} was set without an edge: region-only hosts stopped working on 2026-04-28; set TWILIO_EDGE (or --edge) too, {suggestion}, or unset the region"
+        "region {region:?} was set without an edge: region-only hosts stopped working on 2026-04-28; set TWILIO_EDGE too, {suggestion}, or unset the region"
     )]
     RegionWithoutEdge {
         /// The region that was given.

@@ -272,6 +272,25 @@ pub enum JournalPhase {
     Done,
 }
 
+impl JournalPhase {
+    /// Whether a promote may have been sent. Before that, the rotation can be
+    /// abandoned by deleting the secondary token (nothing depends on it yet);
+    /// after, the new token may be the primary and deleting is no way back.
+    ///
+    /// ```
+    /// use twilio_accounts_core::rotation::JournalPhase;
+    ///
+    /// assert!(!JournalPhase::Delivered.promote_may_have_happened());
+    /// assert!(JournalPhase::Promoting.promote_may_have_happened());
+    /// ```
+    pub fn promote_may_have_happened(self) -> bool {
+        matches!(
+            self,
+            JournalPhase::Promoting | JournalPhase::Promoted | JournalPhase::Done
+        )
+    }
+}
+
 /// Why a journal could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -411,8 +430,66 @@ pub struct RotationFailure {
     pub error: Option<Error>,
     /// What happened, for people.
     pub message: String,
-    /// What to do next, for people.
-    pub next: String,
+    /// What the caller can do next, as data: a driver turns it into advice
+    /// that fits its own commands (the core names none).
+    pub next: NextStep,
+}
+
+/// What can be done after a rotation stopped, from the state it stopped in.
+///
+/// The core only knows what the state allows; a driver words it for its own
+/// interface (a CLI names its commands, a service its endpoints).
+///
+/// ```
+/// use twilio_accounts_core::rotation::NextStep;
+///
+/// // Nothing of the rotation is left at Twilio: its journal can be dropped.
+/// assert!(NextStep::StartAgain.journal_is_obsolete());
+/// assert!(!NextStep::Resume.journal_is_obsolete());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NextStep {
+    /// Nothing of this rotation is left at Twilio: fix the cause, then start
+    /// a new rotation.
+    StartAgain,
+    /// A secondary token this rotation did not create exists: start again
+    /// replacing it, if nobody else is rotating the account.
+    StartAgainReplacingSecondary,
+    /// The journal holds what is needed: continue the rotation from it (once
+    /// the cause, such as the network, is fixed).
+    Resume,
+    /// The new token is a secondary and the sink has it: continue the
+    /// rotation to promote it, or abandon it (delete the secondary).
+    ResumeOrAbandon,
+    /// A secondary token of this rotation may exist that nobody has: abandon
+    /// it (delete the secondary) before starting again.
+    AbandonThenStartAgain,
+    /// The new token is primary but was refused: wait a little (Twilio may
+    /// lag after a promote), then continue the rotation.
+    WaitThenResume,
+    /// Whether the promote happened cannot be told: check the new token
+    /// from the sink; if it authenticates, the rotation is complete.
+    CheckNewToken,
+    /// The rotation is complete except the check that the old token is
+    /// refused: check the old token later.
+    CheckOldTokenLater,
+    /// Another rotation interfered: check which token the sink holds, and
+    /// get the current one from the Twilio Console if it is refused.
+    CheckTokensByHand,
+    /// The driver or the state machine misbehaved: a bug to report.
+    ReportBug,
+}
+
+impl NextStep {
+    /// Whether nothing of the rotation remains at Twilio, so that its journal
+    /// no longer describes anything and can be removed.
+    pub fn journal_is_obsolete(self) -> bool {
+        matches!(
+            self,
+            NextStep::StartAgain | NextStep::StartAgainReplacingSecondary
+        )
+    }
 }
 
 /// Kinds of failure a driver maps to exit codes.
@@ -436,13 +513,13 @@ pub enum FailureKind {
 impl RotationFailure {
     /// A failure of the driver's own part (the journal could not be written,
     /// …), reported like the machine's.
-    pub fn driver(step: RotationStep, message: impl Into<String>, next: impl Into<String>) -> Self {
+    pub fn driver(step: RotationStep, message: impl Into<String>, next: NextStep) -> Self {
         RotationFailure {
             step,
             kind: FailureKind::Driver,
             error: None,
             message: message.into(),
-            next: next.into(),
+            next,
         }
     }
 }
@@ -638,20 +715,20 @@ impl Rotation {
         kind: FailureKind,
         error: Option<Error>,
         message: impl Into<String>,
-        next: impl Into<String>,
+        next: NextStep,
     ) -> Action {
         let failure = RotationFailure {
             step: self.step(),
             kind,
             error,
             message: message.into(),
-            next: next.into(),
+            next,
         };
         self.state = State::Finished;
         Action::Failed(failure)
     }
 
-    fn api_failure(&mut self, error: Error, next: &str) -> Action {
+    fn api_failure(&mut self, error: Error, next: NextStep) -> Action {
         let message = error.to_string();
         self.fail(FailureKind::Api, Some(error), message, next)
     }
@@ -664,7 +741,7 @@ impl Rotation {
                 "the driver answered {} where the rotation expected something else",
                 input_name(input)
             ),
-            "this is a bug in the driver; run `rotate --resume` to continue from the state file",
+            NextStep::ReportBug,
         )
     }
 
@@ -674,7 +751,7 @@ impl Rotation {
                 FailureKind::Api,
                 None,
                 "creating the secondary token kept failing without an answer",
-                "check the network, then run `rotate --resume`",
+                NextStep::Resume,
             );
         }
         self.state = State::PersistingCreating;
@@ -696,7 +773,7 @@ impl Rotation {
                 FailureKind::Inconsistent,
                 None,
                 "the new token is unknown",
-                "run `rotate` again",
+                NextStep::ReportBug,
             ),
         }
     }
@@ -772,7 +849,7 @@ impl Rotation {
             }
             (S::CheckingCurrent, Input::Called(Err(e))) => self.api_failure(
                 e,
-                "nothing was changed; fix the credentials (or the network) and run `rotate` again",
+                NextStep::StartAgain,
             ),
             // Resume from "creating", or replace an existing secondary.
             (S::DeletingBeforeCreate, Input::Start) => {
@@ -781,7 +858,7 @@ impl Rotation {
             (S::DeletingBeforeCreate, Input::Called(Ok(R::Deleted))) => self.start_create(),
             (S::DeletingBeforeCreate, Input::Called(Err(e))) => self.api_failure(
                 e,
-                "the secondary token could not be deleted; run `rotate --resume` to try again",
+                NextStep::Resume,
             ),
             // Step 2.
             (S::PersistingCreating, Input::Persisted) => {
@@ -813,12 +890,12 @@ impl Rotation {
                         FailureKind::SecondaryExists,
                         Some(e),
                         message,
-                        "if nobody else is rotating this account, run `rotate --replace-existing-secondary`",
+                        NextStep::StartAgainReplacingSecondary,
                     )
                 } else {
                     self.api_failure(
                         e,
-                        "no token was created; run `rotate` again (or `rotate --resume`)",
+                        NextStep::StartAgain,
                     )
                 }
             }
@@ -833,7 +910,7 @@ impl Rotation {
                     kind: FailureKind::DeliveryFailed,
                     error: None,
                     message: format!("the new token could not be handed over: {reason}"),
-                    next: "the unused secondary token was deleted; fix the destination and run `rotate` again".into(),
+                    next: NextStep::StartAgain,
                 });
                 self.new_token = None;
                 self.state = S::DeletingUndelivered;
@@ -845,13 +922,18 @@ impl Rotation {
                     kind: FailureKind::DeliveryFailed,
                     error: None,
                     message: "the new token could not be handed over".into(),
-                    next: String::new(),
+                    next: NextStep::StartAgain,
                 });
                 if let Err(e) = result {
-                    failure.next = format!(
-                        "deleting the unused secondary token also failed ({e}); run `secondary delete`, then `rotate` again"
-                    );
+                    failure.message.push_str(&format!(
+                        "; deleting the unused secondary token also failed ({e})"
+                    ));
+                    failure.next = NextStep::AbandonThenStartAgain;
                     failure.error = Some(e);
+                } else {
+                    failure
+                        .message
+                        .push_str("; the unused secondary token was deleted");
                 }
                 self.state = S::Finished;
                 Action::Failed(failure)
@@ -879,7 +961,7 @@ impl Rotation {
             }
             (S::CheckingNew, Input::Called(Err(e))) => self.api_failure(
                 e,
-                "the new token is a secondary and the sink has it, but it did not authenticate; run `rotate --resume` to check again, or `secondary delete` to abandon",
+                NextStep::ResumeOrAbandon,
             ),
             // Step 5.
             (S::AwaitingGoAhead, Input::GoAhead) => {
@@ -890,7 +972,7 @@ impl Rotation {
                 FailureKind::Declined,
                 None,
                 "not promoted: both tokens authenticate until you promote",
-                "deploy the new token, then run `rotate --resume` to promote; or `secondary delete` to abandon",
+                NextStep::ResumeOrAbandon,
             ),
             // Step 6.
             (S::PersistingPromoting, Input::Persisted) => {
@@ -906,7 +988,7 @@ impl Rotation {
                         FailureKind::Inconsistent,
                         None,
                         "the promoted token is not the one handed to the sink (another rotation ran at the same time?)",
-                        "run `verify` with the token in the sink; if it is refused, get the current token from the Twilio Console",
+                        NextStep::CheckTokensByHand,
                     );
                 }
                 self.start_promoted_checks()
@@ -924,7 +1006,7 @@ impl Rotation {
                 } else {
                     self.api_failure(
                         e,
-                        "the new token is still a secondary and the sink has it; run `rotate --resume` to promote",
+                        NextStep::Resume,
                     )
                 }
             }
@@ -946,7 +1028,7 @@ impl Rotation {
             }
             (S::ProbingOld, Input::Called(Err(e))) => self.api_failure(
                 e,
-                "could not tell whether the promote happened; run `rotate --resume` to probe again",
+                NextStep::Resume,
             ),
             (S::ProbingNew, Input::Called(Ok(R::Verified))) => {
                 self.state = S::PersistingPromoting;
@@ -956,11 +1038,11 @@ impl Rotation {
                 FailureKind::Inconsistent,
                 Some(e),
                 "the old token still works and the new one is refused: the secondary was deleted before it was promoted",
-                "nothing was promoted; run `rotate` again",
+                NextStep::StartAgain,
             ),
             (S::ProbingNew, Input::Called(Err(e))) => self.api_failure(
                 e,
-                "could not tell whether the promote happened; run `rotate --resume` to probe again",
+                NextStep::Resume,
             ),
             // Step 7.
             (S::PersistingPromoted, Input::Persisted) => self.check_promoted_new(),
@@ -982,7 +1064,7 @@ impl Rotation {
                 } else {
                     self.api_failure(
                         e,
-                        "the new token was promoted and the sink has it, but it was refused; run `rotate --resume` in a minute to check again",
+                        NextStep::WaitThenResume,
                     )
                 }
             }
@@ -1005,7 +1087,7 @@ impl Rotation {
             }
             (S::CheckingPromotedOld, Input::Called(Err(e))) => self.api_failure(
                 e,
-                "the new token is primary and works; the check of the old token failed — run `verify` with the old token later",
+                NextStep::CheckOldTokenLater,
             ),
             (S::WaitingPromotedOld, Input::Waited) => {
                 self.state = S::CheckingPromotedOld;
@@ -1026,7 +1108,7 @@ impl Rotation {
                 FailureKind::Inconsistent,
                 None,
                 "the rotation has already ended",
-                "start a new rotation",
+                NextStep::ReportBug,
             ),
             (_, input) => self.unexpected(&input),
         }
@@ -1040,7 +1122,7 @@ impl Rotation {
                 FailureKind::Inconsistent,
                 None,
                 "the old token is unknown (API-key credentials), so whether the promote happened cannot be probed",
-                "run `verify` with the new token (from the sink); if it works, the rotation is complete",
+                NextStep::CheckNewToken,
             ),
         }
     }

@@ -35,8 +35,13 @@ fn lines(stream: impl Read + Send + 'static) -> Receiver<String> {
 }
 
 fn start(args: &[&str]) -> Running {
+    start_with_env(args, &[])
+}
+
+fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Running {
     let mut child = Command::new(BIN)
         .args(args)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -162,6 +167,22 @@ fn print_credentials_puts_them_on_stdout_after_the_first_line() {
     assert_eq!(running.stdout_line(), "auth_token=tok");
     running.signal("TERM");
     assert_eq!(running.wait().code(), Some(0));
+}
+
+#[test]
+fn the_twilio_variables_of_a_real_account_are_never_taken() {
+    let real_sid = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    let real_token = "0123456789abcdef0123456789abcdef";
+    let running = start_with_env(
+        &["--port", "0"],
+        &[
+            ("TWILIO_ACCOUNT_SID", real_sid),
+            ("TWILIO_AUTH_TOKEN", real_token),
+        ],
+    );
+    running.listening("http");
+    assert_ne!(credential(&running.stderr_line(), "account_sid"), real_sid);
+    assert_ne!(credential(&running.stderr_line(), "auth_token"), real_token);
 }
 
 #[test]

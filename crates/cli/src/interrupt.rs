@@ -1,0 +1,57 @@
+//! Ctrl-C (SIGINT): say what state was kept and how to go on, then exit 130.
+//!
+//! Without a handler the process dies silently and a user at the promote
+//! prompt or in the settle wait cannot tell what is left. The handler runs
+//! on its own thread; the command keeps a one-line description of its
+//! durable state up to date with [`keep`].
+
+use std::sync::Mutex;
+
+use crate::Report;
+use crate::args::OutputFormat;
+use crate::outcome::{Exit, Failure};
+
+/// What is kept if the process stops now, and what to do about it.
+static KEPT: Mutex<Option<(String, Option<String>)>> = Mutex::new(None);
+
+/// Records what an interruption leaves behind: a message and the advice.
+pub fn keep(state: impl Into<String>, next: Option<String>) {
+    if let Ok(mut kept) = KEPT.lock() {
+        *kept = Some((state.into(), next));
+    }
+}
+
+/// Installs the handler for `command`. Best effort: where no handler can be
+/// installed, Ctrl-C keeps its default effect.
+pub fn install(command: &'static str, format: OutputFormat) {
+    let _ = std::thread::Builder::new()
+        .name("ctrl-c".into())
+        .spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            if runtime.block_on(tokio::signal::ctrl_c()).is_err() {
+                return;
+            }
+            let (state, next) = KEPT
+                .lock()
+                .ok()
+                .and_then(|k| k.clone())
+                .unwrap_or_else(|| ("nothing was changed".into(), None));
+            let mut failure = Failure::new(Exit::Interrupted, format!("interrupted: {state}"));
+            failure.next = next;
+            if format == OutputFormat::Text {
+                // End the line the prompt or a progress line left open.
+                eprintln!();
+            }
+            let _ = Report {
+                format,
+                quiet: false,
+            }
+            .fail(command, &failure);
+            std::process::exit(i32::from(Exit::Interrupted as u8));
+        });
+}
