@@ -176,8 +176,8 @@ impl<'a, O: Operation + ?Sized> Exchange<'a, O> {
             ),
         };
         let attempt = Attempt {
-            operation: self.operation.name(),
-            idempotency: self.operation.idempotency(),
+            operation: O::ID,
+            idempotency: O::IDEMPOTENCY,
             number: self.attempts,
             delayed_so_far: self.delayed,
             outcome,
