@@ -126,6 +126,7 @@ impl Failure {
             message: error.to_string(),
             next: advice(exit).map(str::to_owned),
             details: json!({
+                "operation": error.operation(),
                 "status": error.status().map(|s| s.as_u16()),
                 "code": error.code(),
                 "request_id": error.request_id(),
