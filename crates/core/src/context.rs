@@ -44,7 +44,7 @@ use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
 use crate::endpoint::EndpointError;
 use crate::error::{Error, request_id};
-use crate::operation::{Operation, OperationId, Reply, render_path};
+use crate::operation::{Operation, Reply, render_path};
 use crate::user_agent::UserAgent;
 
 /// The `Content-Type` of every request body.
@@ -125,8 +125,7 @@ impl RequestContext {
     /// Headers: `Authorization` (marked sensitive), `Accept:
     /// application/json`, `Accept-Charset: utf-8`, `User-Agent`; on POST
     /// also `Content-Type: application/x-www-form-urlencoded` and
-    /// `Content-Length` (0 when there are no form fields). The request's
-    /// extensions carry its [`OperationId`].
+    /// `Content-Length` (0 when there are no form fields).
     pub fn build_request<O: Operation + ?Sized>(
         &self,
         operation: &O,
@@ -154,7 +153,6 @@ impl RequestContext {
         let mut request = Request::builder()
             .method(method.clone())
             .uri(uri)
-            .extension(OperationId(O::ID))
             .body(body)
             .map_err(|_| Error::InvalidEndpoint(EndpointError::InvalidUrl))?;
         let headers = request.headers_mut();

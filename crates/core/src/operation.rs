@@ -196,8 +196,8 @@ pub trait Operation {
 }
 
 /// The operationId of a request, in its extensions (set by
-/// [`RequestContext::build_request`](crate::context::RequestContext::build_request)),
-/// so that a transport can log it.
+/// [`Exchange::request`](crate::transport::Exchange::request), next to the
+/// attempt number), so that a transport can log it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OperationId(pub &'static str);
 

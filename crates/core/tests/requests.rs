@@ -263,8 +263,12 @@ fn query_and_form_pairs_are_both_form_urlencoded() {
 }
 
 #[test]
-fn the_request_carries_its_operation_id() {
-    let request = context().build_request(&PromoteAuthToken::new()).unwrap();
+fn each_attempt_carries_its_operation_id() {
+    let context = context();
+    let operation = PromoteAuthToken::new();
+    let policy = twilio_accounts_core::RetryPolicy::default();
+    let mut exchange = twilio_accounts_core::Exchange::new(&context, &operation, &policy, 0);
+    let request = exchange.request().unwrap();
     assert_eq!(
         request
             .extensions()
