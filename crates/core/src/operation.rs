@@ -381,3 +381,40 @@ impl From<DecodeError> for Error {
         Error::Decode(Box::new(err))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_templates_are_filled_from_typed_values_only() {
+        let sid = CredentialSid::EXAMPLE;
+        let values = [PathValue::new("Sid", &sid)];
+        assert_eq!(
+            render_path("/v1/Credentials/PublicKeys/{Sid}", &values).unwrap(),
+            "/v1/Credentials/PublicKeys/CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        );
+        assert_eq!(
+            render_path("/v1/AuthTokens/Promote", &[]).unwrap(),
+            "/v1/AuthTokens/Promote"
+        );
+        for broken in [
+            "/v1/Credentials/PublicKeys/{Sid}",
+            "/v1/A/{Other}",
+            "/v1/A/{Sid",
+        ] {
+            let values = if broken.contains("Other") {
+                &values[..]
+            } else {
+                &[][..]
+            };
+            assert!(
+                matches!(
+                    render_path(broken, values),
+                    Err(Error::InvalidParameter { name: "path", .. })
+                ),
+                "{broken}"
+            );
+        }
+    }
+}
