@@ -1,15 +1,20 @@
-//! The core's costs: parsing SIDs and timestamps, building each Auth Token
-//! request, parsing each response and an error. (Webhook validation, now in
-//! its own crate, is measured in `benches/webhook.rs`.)
-//! Goals (see BENCH.md): promote build + parse ≤ 1 µs, SID parse ≤ 20 ns.
+//! The core's costs: parsing SIDs and timestamps, building every registered
+//! operation's request, parsing each Auth Token response and an error.
+//! (Webhook validation, now in its own crate, is measured in
+//! `benches/webhook.rs`.) Goals (see BENCH.md): promote build + parse ≤ 1 µs,
+//! SID parse ≤ 20 ns.
+//!
+//! Benchmarks of an operation are keyed by its operationId
+//! (`build/UpdateAuthTokenPromotion`, `parse/…`).
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::Response;
+use twilio_accounts_core::operations::{OperationVisitor, visit_operations};
 use twilio_accounts_core::{
     AccountSid, AuthToken, CreateSecondaryAuthToken, Credentials, DeleteSecondaryAuthToken,
-    Endpoint, Error, PromoteAuthToken, RequestContext, Timestamp,
+    Endpoint, Error, Operation, PromoteAuthToken, RequestContext, Timestamp,
 };
 
 const SID: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -48,62 +53,81 @@ fn parsing(c: &mut Criterion) {
     });
 }
 
+/// Builds every registered operation's example request.
+struct BuildEach<'a, 'b> {
+    group: &'a mut criterion::BenchmarkGroup<'b, criterion::measurement::WallTime>,
+    context: RequestContext,
+}
+
+impl OperationVisitor for BuildEach<'_, '_> {
+    fn visit<O>(&mut self, example: O)
+    where
+        O: Operation + Clone + std::fmt::Debug + Send + Sync + 'static,
+        O::Output: Clone + std::fmt::Debug + Send + 'static,
+    {
+        let context = &self.context;
+        self.group.bench_function(O::ID, |b| {
+            b.iter(|| context.build_request(black_box(&example)))
+        });
+    }
+}
+
 fn requests(c: &mut Criterion) {
-    let ctx = context();
-    c.bench_function("build_promote", |b| {
-        b.iter(|| ctx.build_request(black_box(&PromoteAuthToken::new())))
+    let mut group = c.benchmark_group("build");
+    visit_operations(&mut BuildEach {
+        group: &mut group,
+        context: context(),
     });
-    c.bench_function("build_create_secondary", |b| {
-        b.iter(|| ctx.build_request(black_box(&CreateSecondaryAuthToken::new())))
-    });
-    c.bench_function("build_delete_secondary", |b| {
-        b.iter(|| ctx.build_request(black_box(&DeleteSecondaryAuthToken::new())))
-    });
+    group.finish();
 }
 
 fn responses(c: &mut Criterion) {
     let ctx = context();
+    let mut parse = c.benchmark_group("parse");
     // The response is built outside the measured closure (its allocation is
     // the transport's), then moved in: parse_response consumes it.
-    c.bench_function("parse_promote_200", |b| {
+    parse.bench_function("UpdateAuthTokenPromotion", |b| {
         b.iter_batched(
             || response(200, PROMOTE_BODY),
             |r| ctx.parse_response(&PromoteAuthToken::new(), r),
             criterion::BatchSize::SmallInput,
         )
     });
-    c.bench_function("parse_create_secondary_201", |b| {
+    parse.bench_function("CreateSecondaryAuthToken", |b| {
         b.iter_batched(
             || response(201, SECONDARY_BODY),
             |r| ctx.parse_response(&CreateSecondaryAuthToken::new(), r),
             criterion::BatchSize::SmallInput,
         )
     });
-    c.bench_function("parse_delete_secondary_204", |b| {
+    parse.bench_function("DeleteSecondaryAuthToken", |b| {
         b.iter_batched(
             || response(204, b""),
             |r| ctx.parse_response(&DeleteSecondaryAuthToken::new(), r),
             criterion::BatchSize::SmallInput,
         )
     });
-    c.bench_function("parse_error_401", |b| {
-        b.iter_batched(
-            || response(401, ERROR_BODY),
-            |r| Error::from_error_response(&r, false),
-            criterion::BatchSize::SmallInput,
-        )
-    });
-    c.bench_function("promote_build_and_parse", |b| {
-        b.iter_batched(
-            || response(200, PROMOTE_BODY),
-            |r| {
-                let request = ctx.build_request(&PromoteAuthToken::new());
-                let reply = ctx.parse_response(&PromoteAuthToken::new(), r);
-                (request, reply)
-            },
-            criterion::BatchSize::SmallInput,
-        )
-    });
+    parse.finish();
+    c.benchmark_group("parse_error_401")
+        .bench_function(PromoteAuthToken::ID, |b| {
+            b.iter_batched(
+                || response(401, ERROR_BODY),
+                |r| Error::from_error_response(PromoteAuthToken::ID, &r, false),
+                criterion::BatchSize::SmallInput,
+            )
+        });
+    c.benchmark_group("build_and_parse")
+        .bench_function(PromoteAuthToken::ID, |b| {
+            b.iter_batched(
+                || response(200, PROMOTE_BODY),
+                |r| {
+                    let request = ctx.build_request(&PromoteAuthToken::new());
+                    let reply = ctx.parse_response(&PromoteAuthToken::new(), r);
+                    (request, reply)
+                },
+                criterion::BatchSize::SmallInput,
+            )
+        });
 }
 
 criterion_group!(benches, parsing, requests, responses);

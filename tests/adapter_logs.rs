@@ -76,8 +76,8 @@ fn rotate<A: Adapter>(wire: Wire, secrets: &mut Secrets) {
     secrets.add_token(&sid, &sim.primary_token());
     let client = A::for_sim(&sim);
 
-    client.list(ListCredentialPublicKeys::new()).unwrap();
-    let created = client.create(CreateSecondaryAuthToken::new()).unwrap();
+    client.send(&ListCredentialPublicKeys::new()).unwrap();
+    let created = client.send(&CreateSecondaryAuthToken::new()).unwrap();
     let new = created
         .value
         .secondary_auth_token
@@ -85,29 +85,29 @@ fn rotate<A: Adapter>(wire: Wire, secrets: &mut Secrets) {
         .to_owned();
     secrets.add_token(&sid, &new);
     sim.set_fault(Route::Promote, Fault::RateLimited { retry_after: None }, 1);
-    let promoted = client.promote(PromoteAuthToken::new()).unwrap();
+    let promoted = client.send(&PromoteAuthToken::new()).unwrap();
     assert_eq!(promoted.attempts, 2);
 
     // The old token now fails with 20003.
-    let err = client.list(ListCredentialPublicKeys::new()).unwrap_err();
+    let err = client.send(&ListCredentialPublicKeys::new()).unwrap_err();
     assert!(err.is_authentication_failed());
 
     let client = client.with_credentials(credentials_with(&sim, &new));
-    let again = client.create(CreateSecondaryAuthToken::new()).unwrap();
+    let again = client.send(&CreateSecondaryAuthToken::new()).unwrap();
     secrets.add_token(&sid, again.value.secondary_auth_token.expose_secret());
     sim.set_fault(Route::Promote, Fault::ApplyThenClose, 1);
-    let lost = client.promote(PromoteAuthToken::new()).unwrap_err();
+    let lost = client.send(&PromoteAuthToken::new()).unwrap_err();
     assert!(lost.is_outcome_unknown());
     secrets.add_token(&sid, &sim.primary_token());
 
     let client = A::build(credentials_for(&sim), options_for(&sim)).unwrap();
     client
-        .create(CreateSecondaryAuthToken::new())
+        .send(&CreateSecondaryAuthToken::new())
         .map(|r| {
             secrets.add_token(&sid, r.value.secondary_auth_token.expose_secret());
         })
         .unwrap();
-    client.delete(DeleteSecondaryAuthToken::new()).unwrap();
+    client.send(&DeleteSecondaryAuthToken::new()).unwrap();
 
     // Debug output of every value a caller might log.
     tracing::trace!(reply = ?promoted, client = ?client, "values a caller might log");
@@ -147,6 +147,8 @@ fn trace_output_of_both_adapters_holds_no_secret() {
         "request_id=RQ",
         "duration_us=",
         "path=/v1/AuthTokens/Promote",
+        "operation=\"UpdateAuthTokenPromotion\"",
+        "operation=\"CreateSecondaryAuthToken\"",
         "kind=ConnectionClosed",
         "TRACE",
     ] {

@@ -8,9 +8,11 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
+use twilio_accounts_core::operations::{OPERATIONS, OperationVisitor, visit_operations};
 use twilio_accounts_core::{
     BodyKind, CallOptions, ClientOptions, CreateSecondaryAuthToken, DeleteSecondaryAuthToken,
-    Delivery, Error, ListCredentialPublicKeys, PromoteAuthToken, RetryPolicy, TransportErrorKind,
+    Delivery, Error, FetchCredentialPublicKey, ListCredentialPublicKeys, Operation,
+    PromoteAuthToken, RetryPolicy, TransportErrorKind,
 };
 use twilio_accounts_sim::{Fault, Route};
 use twilio_accounts_tests::adapters::{
@@ -38,7 +40,7 @@ fn every_operation_succeeds<A: Adapter>(wire: Wire) {
     let sim = simulator(wire);
     let client = A::for_sim(&sim);
 
-    let page = client.list(ListCredentialPublicKeys::new()).unwrap();
+    let page = client.send(&ListCredentialPublicKeys::new()).unwrap();
     assert_eq!(page.status, 200);
     assert_eq!(page.attempts, 1);
     assert!(
@@ -47,7 +49,7 @@ fn every_operation_succeeds<A: Adapter>(wire: Wire) {
             .is_some_and(|id| id.starts_with("RQ"))
     );
 
-    let created = client.create(CreateSecondaryAuthToken::new()).unwrap();
+    let created = client.send(&CreateSecondaryAuthToken::new()).unwrap();
     assert_eq!(created.status, 201);
     let secondary = created
         .value
@@ -57,7 +59,7 @@ fn every_operation_succeeds<A: Adapter>(wire: Wire) {
     assert_eq!(sim.secondary_token().as_deref(), Some(secondary.as_str()));
 
     let promoted = client
-        .promote(PromoteAuthToken::new().suppress_email_notification(true))
+        .send(&PromoteAuthToken::new().suppress_email_notification(true))
         .unwrap();
     assert_eq!(promoted.status, 200);
     assert_eq!(promoted.value.auth_token.expose_secret(), secondary);
@@ -66,8 +68,8 @@ fn every_operation_succeeds<A: Adapter>(wire: Wire) {
 
     // The old primary is gone; the new one works on the same pool.
     let rotated = client.with_credentials(credentials_with(&sim, &secondary));
-    rotated.create(CreateSecondaryAuthToken::new()).unwrap();
-    let deleted = rotated.delete(DeleteSecondaryAuthToken::new()).unwrap();
+    rotated.send(&CreateSecondaryAuthToken::new()).unwrap();
+    let deleted = rotated.send(&DeleteSecondaryAuthToken::new()).unwrap();
     assert_eq!(deleted.status, 204);
     assert_eq!(sim.secondary_token(), None);
 }
@@ -79,7 +81,7 @@ fn a_wrong_token_is_20003_and_not_retried<A: Adapter>(wire: Wire) {
         options_for(&sim),
     )
     .unwrap();
-    let err = client.list(ListCredentialPublicKeys::new()).unwrap_err();
+    let err = client.send(&ListCredentialPublicKeys::new()).unwrap_err();
     assert!(err.is_authentication_failed(), "{err:?}");
     assert_eq!(err.code(), Some(20003));
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
@@ -90,7 +92,7 @@ fn a_wrong_token_is_20003_and_not_retried<A: Adapter>(wire: Wire) {
 fn promote_without_a_secondary_is_a_typed_20404<A: Adapter>(wire: Wire) {
     let sim = simulator(wire);
     let client = A::for_sim(&sim);
-    let err = client.promote(PromoteAuthToken::new()).unwrap_err();
+    let err = client.send(&PromoteAuthToken::new()).unwrap_err();
     assert!(err.is_nothing_to_promote(), "{err:?}");
     assert_eq!(err.code(), Some(20404));
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
@@ -100,7 +102,7 @@ fn promote_without_a_secondary_is_a_typed_20404<A: Adapter>(wire: Wire) {
 fn a_429_is_retried_after_retry_after<A: Adapter>(wire: Wire) {
     let sim = simulator(wire);
     let client = A::for_sim(&sim);
-    client.create(CreateSecondaryAuthToken::new()).unwrap();
+    client.send(&CreateSecondaryAuthToken::new()).unwrap();
     sim.set_fault(
         Route::Promote,
         Fault::RateLimited {
@@ -109,7 +111,7 @@ fn a_429_is_retried_after_retry_after<A: Adapter>(wire: Wire) {
         1,
     );
     let started = Instant::now();
-    let promoted = client.promote(PromoteAuthToken::new()).unwrap();
+    let promoted = client.send(&PromoteAuthToken::new()).unwrap();
     let waited = started.elapsed();
     assert_eq!(promoted.attempts, 2);
     assert_eq!(sim.requests(Route::Promote), 2);
@@ -119,9 +121,9 @@ fn a_429_is_retried_after_retry_after<A: Adapter>(wire: Wire) {
 fn a_5xx_with_html_on_promote_is_reported_not_retried<A: Adapter>(wire: Wire) {
     let sim = simulator(wire);
     let client = A::for_sim(&sim);
-    client.create(CreateSecondaryAuthToken::new()).unwrap();
+    client.send(&CreateSecondaryAuthToken::new()).unwrap();
     sim.set_fault(Route::Promote, Fault::ServerError { status: 503 }, 1);
-    let err = client.promote(PromoteAuthToken::new()).unwrap_err();
+    let err = client.send(&PromoteAuthToken::new()).unwrap_err();
     match &err {
         Error::UnexpectedResponse(unexpected) => {
             assert_eq!(unexpected.status, 503);
@@ -137,7 +139,7 @@ fn an_idempotent_list_is_retried_after_a_5xx<A: Adapter>(wire: Wire) {
     let sim = simulator(wire);
     let client = A::for_sim(&sim);
     sim.set_fault(Route::ListPublicKeys, Fault::ServerError { status: 502 }, 1);
-    let page = client.list(ListCredentialPublicKeys::new()).unwrap();
+    let page = client.send(&ListCredentialPublicKeys::new()).unwrap();
     assert_eq!(page.attempts, 2);
     assert_eq!(sim.requests(Route::ListPublicKeys), 2);
 }
@@ -145,9 +147,9 @@ fn an_idempotent_list_is_retried_after_a_5xx<A: Adapter>(wire: Wire) {
 fn a_promote_dropped_after_it_was_applied_is_not_retried<A: Adapter>(wire: Wire) {
     let sim = simulator(wire);
     let client = A::for_sim(&sim);
-    client.create(CreateSecondaryAuthToken::new()).unwrap();
+    client.send(&CreateSecondaryAuthToken::new()).unwrap();
     sim.set_fault(Route::Promote, Fault::ApplyThenClose, 1);
-    let err = client.promote(PromoteAuthToken::new()).unwrap_err();
+    let err = client.send(&PromoteAuthToken::new()).unwrap_err();
     assert!(err.is_outcome_unknown(), "{err:?}");
     assert!(err.to_string().contains("outcome is unknown"), "{err}");
     assert_eq!(transport_error(&err).delivery, Delivery::MaybeSent);
@@ -158,9 +160,9 @@ fn a_promote_dropped_after_it_was_applied_is_not_retried<A: Adapter>(wire: Wire)
 fn a_delete_closed_before_the_request_is_retried<A: Adapter>(wire: Wire) {
     let sim = simulator(wire);
     let client = A::for_sim(&sim);
-    client.create(CreateSecondaryAuthToken::new()).unwrap();
+    client.send(&CreateSecondaryAuthToken::new()).unwrap();
     sim.set_fault(Route::DeleteSecondary, Fault::CloseBeforeRequest, 1);
-    let deleted = client.delete(DeleteSecondaryAuthToken::new()).unwrap();
+    let deleted = client.send(&DeleteSecondaryAuthToken::new()).unwrap();
     assert_eq!(deleted.attempts, 2);
     assert_eq!(sim.requests(Route::DeleteSecondary), 2);
     assert_eq!(sim.secondary_token(), None);
@@ -169,9 +171,9 @@ fn a_delete_closed_before_the_request_is_retried<A: Adapter>(wire: Wire) {
 fn a_delete_dropped_after_it_was_applied_is_retried<A: Adapter>(wire: Wire) {
     let sim = simulator(wire);
     let client = A::for_sim(&sim);
-    client.create(CreateSecondaryAuthToken::new()).unwrap();
+    client.send(&CreateSecondaryAuthToken::new()).unwrap();
     sim.set_fault(Route::DeleteSecondary, Fault::ApplyThenClose, 1);
-    let result = client.delete(DeleteSecondaryAuthToken::new());
+    let result = client.send(&DeleteSecondaryAuthToken::new());
     // The retry finds nothing left to delete: Twilio's 404 / 20404, which a
     // caller treats as done.
     let err = result.unwrap_err();
@@ -227,7 +229,7 @@ fn a_slowly_dripped_body_times_out<A: Adapter>(wire: Wire) {
 fn a_timed_out_promote_is_an_unknown_outcome<A: Adapter>(wire: Wire) {
     let sim = simulator(wire);
     let client = A::for_sim(&sim);
-    client.create(CreateSecondaryAuthToken::new()).unwrap();
+    client.send(&CreateSecondaryAuthToken::new()).unwrap();
     sim.set_fault(Route::Promote, Fault::Delay(Duration::from_secs(2)), 1);
     let call = CallOptions::new().with_request_timeout(Duration::from_millis(300));
     let err = client
@@ -257,7 +259,7 @@ fn an_oversized_body_is_refused<A: Adapter>(wire: Wire) {
     assert_eq!(t.kind, TransportErrorKind::BodyTooLarge, "{err:?}");
     assert!(t.message.contains("4096"), "{}", t.message);
     // The next call is fine (the connection was not reused half-read).
-    client.list(ListCredentialPublicKeys::new()).unwrap();
+    client.send(&ListCredentialPublicKeys::new()).unwrap();
 }
 
 fn the_default_body_cap_is_one_mebibyte<A: Adapter>(wire: Wire) {
@@ -288,9 +290,9 @@ fn the_default_body_cap_is_one_mebibyte<A: Adapter>(wire: Wire) {
 fn a_truncated_promote_answer_is_an_unknown_outcome<A: Adapter>(wire: Wire) {
     let sim = simulator(wire);
     let client = A::for_sim(&sim);
-    client.create(CreateSecondaryAuthToken::new()).unwrap();
+    client.send(&CreateSecondaryAuthToken::new()).unwrap();
     sim.set_fault(Route::Promote, Fault::TruncatedBody, 1);
-    let err = client.promote(PromoteAuthToken::new()).unwrap_err();
+    let err = client.send(&PromoteAuthToken::new()).unwrap_err();
     assert!(err.is_outcome_unknown(), "{err:?}");
     assert_eq!(sim.requests(Route::Promote), 1);
 }
@@ -306,7 +308,7 @@ fn a_redirect_is_not_followed<A: Adapter>(wire: Wire) {
         },
         1,
     );
-    let err = client.list(ListCredentialPublicKeys::new()).unwrap_err();
+    let err = client.send(&ListCredentialPublicKeys::new()).unwrap_err();
     match &err {
         Error::UnexpectedResponse(unexpected) => {
             assert_eq!(unexpected.status, 302);
@@ -321,7 +323,7 @@ fn a_non_json_200_is_a_decode_error<A: Adapter>(wire: Wire) {
     let sim = simulator(wire);
     let client = A::for_sim(&sim);
     sim.set_fault(Route::ListPublicKeys, Fault::NonJson200, 1);
-    let err = client.list(ListCredentialPublicKeys::new()).unwrap_err();
+    let err = client.send(&ListCredentialPublicKeys::new()).unwrap_err();
     assert!(matches!(err, Error::Decode(_)), "{err:?}");
 }
 
@@ -329,10 +331,10 @@ fn sequential_calls_share_one_connection<A: Adapter>(wire: Wire) {
     let sim = simulator(wire);
     let client = A::for_sim(&sim);
     for _ in 0..10 {
-        client.list(ListCredentialPublicKeys::new()).unwrap();
+        client.send(&ListCredentialPublicKeys::new()).unwrap();
     }
-    client.create(CreateSecondaryAuthToken::new()).unwrap();
-    client.delete(DeleteSecondaryAuthToken::new()).unwrap();
+    client.send(&CreateSecondaryAuthToken::new()).unwrap();
+    client.send(&DeleteSecondaryAuthToken::new()).unwrap();
     assert_eq!(sim.requests(Route::Any), 12);
     assert_eq!(sim.connections(), 1);
 }
@@ -361,7 +363,7 @@ fn a_refused_connection_is_not_sent_and_retried<A: Adapter>(wire: Wire) {
             .with_retry_policy(policy),
     )
     .unwrap();
-    let err = client.promote(PromoteAuthToken::new()).unwrap_err();
+    let err = client.send(&PromoteAuthToken::new()).unwrap_err();
     // Not `OutcomeUnknown`: nothing reached any server, so even a promote
     // was retried, and the error says so.
     let Error::Transport(t) = &err else {
@@ -384,7 +386,7 @@ fn an_untrusted_certificate_fails_before_sending<A: Adapter>(wire: Wire) {
             .with_retry_policy(RetryPolicy::never()),
     )
     .unwrap();
-    let err = client.promote(PromoteAuthToken::new()).unwrap_err();
+    let err = client.send(&PromoteAuthToken::new()).unwrap_err();
     let Error::Transport(t) = &err else {
         panic!("expected a transport error, got {err:?}");
     };
@@ -424,11 +426,11 @@ fn a_whole_rotation_runs_through_the_core_seam<A: Adapter>(wire: Wire) {
                 assert_eq!(sim.primary_token(), new);
                 assert_ne!(new, old);
                 // The old token is refused now; the new one works.
-                let stale = client.list(ListCredentialPublicKeys::new()).unwrap_err();
+                let stale = client.send(&ListCredentialPublicKeys::new()).unwrap_err();
                 assert!(stale.is_authentication_failed());
                 client
                     .with_credentials(credentials_with(&sim, &new))
-                    .list(ListCredentialPublicKeys::new())
+                    .send(&ListCredentialPublicKeys::new())
                     .unwrap();
                 return;
             }
@@ -437,6 +439,80 @@ fn a_whole_rotation_runs_through_the_core_seam<A: Adapter>(wire: Wire) {
         };
     }
     panic!("the rotation did not finish within 64 steps");
+}
+
+/// Every registered operation, sent in registry order through `A` to a fresh
+/// simulator: what came back, keyed by operationId. No operation is named
+/// here: a new one is covered as soon as it is registered.
+fn registered_outcomes<A: Adapter>(wire: Wire) -> Vec<(&'static str, Option<u16>, String)> {
+    struct Sender<'a, A> {
+        client: &'a A,
+        outcomes: Vec<(&'static str, Option<u16>, String)>,
+    }
+    impl<A: Adapter> OperationVisitor for Sender<'_, A> {
+        fn visit<O>(&mut self, example: O)
+        where
+            O: Operation + Clone + std::fmt::Debug + Send + Sync + 'static,
+            O::Output: Clone + std::fmt::Debug + Send + 'static,
+        {
+            let outcome = match self.client.send(&example) {
+                Ok(reply) => (O::ID, Some(reply.status.as_u16()), "ok".to_owned()),
+                Err(err) => {
+                    assert_eq!(err.operation(), Some(O::ID), "{err:?}");
+                    (
+                        O::ID,
+                        err.status().map(|s| s.as_u16()),
+                        format!("code {:?}", err.code()),
+                    )
+                }
+            };
+            self.outcomes.push(outcome);
+        }
+    }
+    let sim = simulator(wire);
+    let client = A::for_sim(&sim);
+    let mut sender = Sender {
+        client: &client,
+        outcomes: Vec::new(),
+    };
+    visit_operations(&mut sender);
+    sender.outcomes
+}
+
+#[test]
+fn both_adapters_answer_every_registered_operation_alike() {
+    for wire in [Wire::Plain, Wire::Tls] {
+        let ureq = registered_outcomes::<Ureq>(wire);
+        let hyper = registered_outcomes::<Hyper>(wire);
+        assert_eq!(ureq, hyper, "{wire:?}");
+        let ids: Vec<&str> = ureq.iter().map(|(id, _, _)| *id).collect();
+        let registered: Vec<&str> = OPERATIONS.iter().map(|o| o.id).collect();
+        assert_eq!(ids, registered);
+        // Every operation reached the simulator and got an HTTP answer.
+        assert!(
+            ureq.iter().all(|(_, status, _)| status.is_some()),
+            "{ureq:?}"
+        );
+    }
+}
+
+fn fetching_an_unknown_public_key_is_a_not_found_with_its_hint<A: Adapter>(wire: Wire) {
+    let sim = simulator(wire);
+    let client = A::for_sim(&sim);
+    let sid = "CRbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb".parse().unwrap();
+    let err = client
+        .send(&FetchCredentialPublicKey::new(sid))
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+    assert!(!err.is_nothing_to_promote(), "{err:?}");
+    assert_eq!(err.operation(), Some("FetchCredentialPublicKey"));
+    let Error::Api(api) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        api.hint(),
+        Some("the account has no public-key credential with this SID")
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -480,6 +556,7 @@ scenarios!(
     sequential_calls_share_one_connection,
     a_refused_connection_is_not_sent_and_retried,
     a_whole_rotation_runs_through_the_core_seam,
+    fetching_an_unknown_public_key_is_a_not_found_with_its_hint,
 );
 
 mod an_untrusted_certificate_fails_before_sending {
@@ -612,19 +689,19 @@ fn request_head<A: Adapter>(call: impl FnOnce(&A)) -> Vec<String> {
 #[test]
 fn both_adapters_send_the_same_request_heads() {
     let ureq_delete = request_head::<Ureq>(|c| {
-        let _ = c.delete(DeleteSecondaryAuthToken::new());
+        let _ = c.send(&DeleteSecondaryAuthToken::new());
     });
     let hyper_delete = request_head::<Hyper>(|c| {
-        let _ = c.delete(DeleteSecondaryAuthToken::new());
+        let _ = c.send(&DeleteSecondaryAuthToken::new());
     });
     assert_eq!(ureq_delete, hyper_delete);
     assert!(ureq_delete[0].starts_with("DELETE /v1/AuthTokens/Secondary HTTP/1.1"));
 
     let ureq_promote = request_head::<Ureq>(|c| {
-        let _ = c.promote(PromoteAuthToken::new());
+        let _ = c.send(&PromoteAuthToken::new());
     });
     let hyper_promote = request_head::<Hyper>(|c| {
-        let _ = c.promote(PromoteAuthToken::new());
+        let _ = c.send(&PromoteAuthToken::new());
     });
     assert_eq!(ureq_promote, hyper_promote);
     assert!(
@@ -633,10 +710,10 @@ fn both_adapters_send_the_same_request_heads() {
     );
 
     let ureq_list = request_head::<Ureq>(|c| {
-        let _ = c.list(ListCredentialPublicKeys::new().page_size(5).unwrap());
+        let _ = c.send(&ListCredentialPublicKeys::new().page_size(5).unwrap());
     });
     let hyper_list = request_head::<Hyper>(|c| {
-        let _ = c.list(ListCredentialPublicKeys::new().page_size(5).unwrap());
+        let _ = c.send(&ListCredentialPublicKeys::new().page_size(5).unwrap());
     });
     assert_eq!(ureq_list, hyper_list);
     assert!(ureq_list[0].starts_with("GET /v1/Credentials/PublicKeys?PageSize=5 "));
@@ -677,8 +754,8 @@ fn a_configured_proxy_tunnels_the_requests<A: Adapter>(wire: Wire) {
             .with_proxy(ProxyMode::Fixed(ProxyConfig::all(proxy_url))),
     )
     .unwrap();
-    client.list(ListCredentialPublicKeys::new()).unwrap();
-    client.list(ListCredentialPublicKeys::new()).unwrap();
+    client.send(&ListCredentialPublicKeys::new()).unwrap();
+    client.send(&ListCredentialPublicKeys::new()).unwrap();
     let heads = proxy.heads();
     assert_eq!(heads.len(), 1, "one tunnel, reused: {heads:?}");
     assert!(

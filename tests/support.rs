@@ -7,10 +7,8 @@ pub mod adapters {
 
     use twilio_accounts_core::rotation::{Call, CallResult};
     use twilio_accounts_core::{
-        AuthToken, AuthTokenPromotion, CallOptions, ClientOptions, ConfigError,
-        CreateSecondaryAuthToken, CredentialPublicKey, Credentials, DeleteSecondaryAuthToken,
-        Error, ListCredentialPublicKeys, Operation, Page, PromoteAuthToken, Reply, RetryPolicy,
-        SecondaryAuthToken,
+        AuthToken, CallOptions, ClientOptions, ConfigError, Credentials, Error, Operation, Reply,
+        RetryPolicy,
     };
     use twilio_accounts_sim::{SimConfig, Simulator, TlsConfig};
 
@@ -82,17 +80,6 @@ pub mod adapters {
         fn build(credentials: Credentials, options: ClientOptions) -> Result<Self, ConfigError>;
         /// The same client with other credentials.
         fn with_credentials(&self, credentials: Credentials) -> Self;
-        /// `promote_auth_token`.
-        fn promote(&self, op: PromoteAuthToken) -> Result<Reply<AuthTokenPromotion>, Error>;
-        /// `create_secondary_auth_token`.
-        fn create(&self, op: CreateSecondaryAuthToken) -> Result<Reply<SecondaryAuthToken>, Error>;
-        /// `delete_secondary_auth_token`.
-        fn delete(&self, op: DeleteSecondaryAuthToken) -> Result<Reply<()>, Error>;
-        /// `list_credential_public_keys`.
-        fn list(
-            &self,
-            op: ListCredentialPublicKeys,
-        ) -> Result<Reply<Page<CredentialPublicKey>>, Error>;
         /// `send_with`.
         fn send_with<O: Operation + Sync>(
             &self,
@@ -101,6 +88,15 @@ pub mod adapters {
         ) -> Result<Reply<O::Output>, Error>
         where
             O::Output: Send;
+
+        /// Sends any operation with the client's own options: how every
+        /// registered operation reaches both adapters with no code here.
+        fn send<O: Operation + Sync>(&self, op: &O) -> Result<Reply<O::Output>, Error>
+        where
+            O::Output: Send,
+        {
+            self.send_with(op, &CallOptions::new())
+        }
 
         /// Makes a rotation's call through the core's seam
         /// (`CallSender` / `AsyncCallSender`).
@@ -123,21 +119,6 @@ pub mod adapters {
         }
         fn with_credentials(&self, credentials: Credentials) -> Self {
             Ureq(self.0.with_credentials(credentials))
-        }
-        fn promote(&self, op: PromoteAuthToken) -> Result<Reply<AuthTokenPromotion>, Error> {
-            self.0.promote_auth_token(op)
-        }
-        fn create(&self, op: CreateSecondaryAuthToken) -> Result<Reply<SecondaryAuthToken>, Error> {
-            self.0.create_secondary_auth_token(op)
-        }
-        fn delete(&self, op: DeleteSecondaryAuthToken) -> Result<Reply<()>, Error> {
-            self.0.delete_secondary_auth_token(op)
-        }
-        fn list(
-            &self,
-            op: ListCredentialPublicKeys,
-        ) -> Result<Reply<Page<CredentialPublicKey>>, Error> {
-            self.0.list_credential_public_keys(op)
         }
         fn send_with<O: Operation + Sync>(
             &self,
@@ -180,24 +161,6 @@ pub mod adapters {
                 client: self.client.with_credentials(credentials),
                 runtime: self.runtime.clone(),
             }
-        }
-        fn promote(&self, op: PromoteAuthToken) -> Result<Reply<AuthTokenPromotion>, Error> {
-            self.runtime.block_on(self.client.promote_auth_token(op))
-        }
-        fn create(&self, op: CreateSecondaryAuthToken) -> Result<Reply<SecondaryAuthToken>, Error> {
-            self.runtime
-                .block_on(self.client.create_secondary_auth_token(op))
-        }
-        fn delete(&self, op: DeleteSecondaryAuthToken) -> Result<Reply<()>, Error> {
-            self.runtime
-                .block_on(self.client.delete_secondary_auth_token(op))
-        }
-        fn list(
-            &self,
-            op: ListCredentialPublicKeys,
-        ) -> Result<Reply<Page<CredentialPublicKey>>, Error> {
-            self.runtime
-                .block_on(self.client.list_credential_public_keys(op))
         }
         fn send_with<O: Operation + Sync>(
             &self,

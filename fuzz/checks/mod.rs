@@ -31,11 +31,12 @@ use std::sync::OnceLock;
 
 use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
 use sha2::{Digest, Sha256};
+use twilio_accounts_core::operations::{OPERATIONS, OperationVisitor, visit_operations};
 use twilio_accounts_core::rotation::{Input, Journal, Rotation, RotationConfig};
 use twilio_accounts_core::{
-    AccountSid, ApiKeySid, AuthToken, CreateSecondaryAuthToken, CredentialSid, Credentials,
-    DeleteSecondaryAuthToken, Endpoint, EndpointError, Error, ListCredentialPublicKeys, Operation,
-    PlainHttp, PromoteAuthToken, RequestContext, SidError, Timestamp,
+    AccountSid, ApiKeySid, AuthToken, AuthTokenPromotion, CredentialSid, Credentials, Endpoint,
+    EndpointError, Error, ListOperation, Operation, Page, PlainHttp, Reply, RequestContext,
+    SecondaryAuthToken, SidError, Timestamp,
 };
 use twilio_accounts_webhook::{
     Payload, SignatureAlgorithm, WebhookError, WebhookRequest, WebhookValidator, sign_request,
@@ -56,8 +57,12 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("journal", check_journal),
 ];
 
-/// The fields of a success body that carry a token.
-const TOKEN_FIELDS: &[&str] = &["auth_token", "secondary_auth_token"];
+/// The fields of a success body that carry a token: every registered
+/// operation's secret field.
+fn token_fields() -> &'static [&'static str] {
+    static FIELDS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    FIELDS.get_or_init(|| OPERATIONS.iter().filter_map(|o| o.secret_field).collect())
+}
 /// The fields of a journal that carry a token.
 const JOURNAL_TOKEN_FIELDS: &[&str] = &["old_token", "new_token"];
 /// The shortest run of a token that counts as leaked.
@@ -355,104 +360,119 @@ fn link_endpoints() -> &'static [Endpoint] {
     })
 }
 
-/// Every operation's response parser, on any status, headers and body: it
-/// never panics; a token it returns is non-empty, trimmed and the one the
-/// body carried; a paging link it accepts leads to the same endpoint; and no
-/// error's text depends on a token in the body.
+/// Every registered operation's response parser, on any status, headers
+/// and body: it never panics; an error names the operation; a token it
+/// returns is non-empty, trimmed and the one the body carried; a paging link
+/// it accepts leads to the same list on the same endpoint; and no error's or
+/// reply's text depends on a token in the body.
 pub fn check_response(data: &[u8]) {
     let raw = RawResponse::decode(data);
-    let context = context();
+    visit_operations(&mut ParseCheck {
+        raw: &raw,
+        context: context(),
+    });
+}
 
-    token_operation(
-        context,
-        &raw,
-        &PromoteAuthToken::new(),
-        "auth_token",
-        |v| &v.auth_token,
-        |v, t| v.auth_token = t,
-    );
-    token_operation(
-        context,
-        &raw,
-        &CreateSecondaryAuthToken::new(),
-        "secondary_auth_token",
-        |v| &v.secondary_auth_token,
-        |v, t| v.secondary_auth_token = t,
-    );
+struct ParseCheck<'a> {
+    raw: &'a RawResponse,
+    context: &'a RequestContext,
+}
 
-    let delete = DeleteSecondaryAuthToken::new();
-    match context.parse_response(&delete, raw.response()) {
-        Ok(reply) => {
-            assert!(raw.status.is_success(), "{:?} accepted", raw.status);
-            assert_eq!(reply.status, raw.status);
-            let _ = render_debug(&reply);
-        }
-        Err(err) => {
-            assert!(!raw.status.is_success(), "a delete refused a 2xx: {err}");
-            check_parse_error(&raw, &err, |masked| {
-                context.parse_response(&delete, raw.with_body(masked)).err()
-            });
-        }
+impl OperationVisitor for ParseCheck<'_> {
+    fn visit<O>(&mut self, example: O)
+    where
+        O: Operation + Clone + Debug + Send + Sync + 'static,
+        O::Output: Clone + Debug + Send + 'static,
+    {
+        self.check(&example);
     }
 
-    let list = ListCredentialPublicKeys::new();
-    match context.parse_response(&list, raw.response()) {
-        Ok(reply) => {
-            assert!(raw.status.is_success(), "{:?} accepted", raw.status);
-            let _ = render_debug(&reply);
+    fn visit_list<L>(&mut self, example: L)
+    where
+        L: ListOperation + Clone + Debug + Send + Sync + 'static,
+        L::Item: Clone + Debug + Send + 'static,
+    {
+        if let Some(reply) = self.check(&example) {
             for endpoint in link_endpoints() {
-                check_next_page(endpoint, &reply.value);
+                check_next_page::<L, _>(endpoint, &reply.value);
             }
         }
-        Err(err) => check_parse_error(&raw, &err, |masked| {
-            context.parse_response(&list, raw.with_body(masked)).err()
-        }),
     }
 }
 
-fn token_operation<O, T>(
-    context: &RequestContext,
-    raw: &RawResponse,
-    operation: &O,
-    field: &str,
-    token: impl Fn(&T) -> &AuthToken,
-    set_token: impl Fn(&mut T, AuthToken),
-) where
-    O: Operation<Output = T>,
-    T: Clone + Debug,
-{
-    match context.parse_response(operation, raw.response()) {
-        Ok(reply) => {
-            assert!(raw.status.is_success(), "{:?} accepted", raw.status);
-            assert_eq!(reply.status, raw.status);
-            let secret = token(&reply.value).expose_secret();
-            assert!(!secret.is_empty(), "an empty token was accepted");
-            assert_eq!(secret.trim(), secret, "a token with whitespace around it");
-            if let Some(sent) = body_string_field(&raw.body, field) {
-                assert_eq!(secret, sent, "the token is not the one in `{field}`");
+impl ParseCheck<'_> {
+    fn check<O>(&self, operation: &O) -> Option<Reply<O::Output>>
+    where
+        O: Operation,
+        O::Output: Debug + 'static,
+    {
+        let (raw, context) = (self.raw, self.context);
+        let reparse = |masked: Vec<u8>| context.parse_response(operation, raw.with_body(masked));
+        match context.parse_response(operation, raw.response()) {
+            Ok(reply) => {
+                assert!(raw.status.is_success(), "{:?} accepted", raw.status);
+                assert_eq!(reply.status, raw.status);
+                if let (Some(field), Some(token)) = (O::SECRET_FIELD, token_of(&reply.value)) {
+                    let secret = token.expose_secret();
+                    assert!(!secret.is_empty(), "an empty token was accepted");
+                    assert_eq!(secret.trim(), secret, "a token with whitespace around it");
+                    if let Some(sent) = body_string_field(&raw.body, field) {
+                        assert_eq!(secret, sent, "the token is not the one in `{field}`");
+                    }
+                }
+                // `Debug` of the reply does not depend on a token.
+                assert_error_hides_tokens(&raw.body, token_fields(), &DebugText::of(&reply), |m| {
+                    reparse(m).ok().map(|again| DebugText::of(&again))
+                });
+                Some(reply)
             }
-            // `Debug` of the reply does not depend on the token.
-            let mut other = reply.clone();
-            set_token(
-                &mut other.value,
-                AuthToken::new("x").expect("a valid token"),
-            );
-            assert_eq!(render_debug(&reply), render_debug(&other), "token in Debug");
-        }
-        Err(err) => {
-            if raw.status.is_success() {
-                let Error::Decode(decode) = &err else {
-                    panic!("a 2xx became {err:?}")
-                };
-                assert_eq!(decode.status, raw.status);
-                check_salvaged_token(raw, decode, field);
+            Err(err) => {
+                assert_eq!(err.operation(), Some(O::ID), "{err:?}");
+                if raw.status.is_success() {
+                    let Error::Decode(decode) = &err else {
+                        panic!("a 2xx to {} became {err:?}", O::ID)
+                    };
+                    assert_eq!(decode.status, raw.status);
+                    if let Some(field) = O::SECRET_FIELD {
+                        check_salvaged_token(raw, decode, field);
+                    }
+                }
+                check_parse_error(raw, O::ID, &err, |masked| reparse(masked).err());
+                None
             }
-            check_parse_error(raw, &err, |masked| {
-                context
-                    .parse_response(operation, raw.with_body(masked))
-                    .err()
-            });
         }
+    }
+}
+
+/// The token a success model carries, for the models that carry one.
+fn token_of(value: &dyn std::any::Any) -> Option<&AuthToken> {
+    if let Some(promotion) = value.downcast_ref::<AuthTokenPromotion>() {
+        return Some(&promotion.auth_token);
+    }
+    value
+        .downcast_ref::<SecondaryAuthToken>()
+        .map(|secondary| &secondary.secondary_auth_token)
+}
+
+/// A reply's `Debug` text, so that the token check of errors applies to
+/// replies too.
+struct DebugText(String);
+
+impl DebugText {
+    fn of(value: &impl Debug) -> Self {
+        DebugText(render_debug(value))
+    }
+}
+
+impl Display for DebugText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Debug for DebugText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
@@ -500,12 +520,13 @@ fn body_string_field(body: &[u8], field: &str) -> Option<String> {
 /// What every error from `parse_response` must satisfy.
 fn check_parse_error(
     raw: &RawResponse,
+    operation: &'static str,
     err: &Error,
     reparse: impl FnOnce(Vec<u8>) -> Option<Error>,
 ) {
     assert_eq!(err.status(), Some(raw.status), "{err:?}");
     if !raw.status.is_success() {
-        let direct = Error::from_error_response(&raw.response(), false);
+        let direct = Error::from_error_response(operation, &raw.response(), false);
         assert_eq!(
             render(err),
             render(&direct),
@@ -513,28 +534,27 @@ fn check_parse_error(
         );
     }
     check_error_fields(raw, err);
-    assert_error_hides_tokens(&raw.body, TOKEN_FIELDS, err, reparse);
+    assert_error_hides_tokens(&raw.body, token_fields(), err, reparse);
 }
 
-/// A paging link that is accepted leads to a request to the same endpoint.
-fn check_next_page<T>(endpoint: &Endpoint, page: &twilio_accounts_core::Page<T>) {
-    match ListCredentialPublicKeys::next_page(endpoint, page) {
+/// A paging link that is accepted leads to a request for the same list on
+/// the same endpoint; a refused one is an `InvalidLink`.
+fn check_next_page<L: ListOperation, T>(endpoint: &Endpoint, page: &Page<T>) {
+    match L::next_page(endpoint, page) {
         Ok(Some(next)) => {
             let context = RequestContext::new(credentials(), endpoint.clone());
             let request = context
                 .build_request(&next)
                 .unwrap_or_else(|err| panic!("an accepted link cannot be requested: {err}"));
-            let expected = format!(
-                "{}{}",
-                endpoint.base_url(),
-                twilio_accounts_core::public_key::PUBLIC_KEYS_PATH
-            );
+            let expected = format!("{}{}", endpoint.base_url(), L::PATH);
             let uri = request.uri().to_string();
-            assert!(uri.starts_with(&expected), "{uri} is not under {expected}");
+            let path = uri.split('?').next().unwrap_or("");
+            assert_eq!(path, expected, "{uri} is not the list {expected}");
         }
         Ok(None) => assert!(page.next_page_url.is_none()),
         Err(err) => {
             assert!(page.next_page_url.is_some());
+            assert!(matches!(err, Error::InvalidLink(_)), "{err:?}");
             let _ = render(&err);
         }
     }
@@ -550,20 +570,24 @@ fn check_next_page<T>(endpoint: &Endpoint, page: &twilio_accounts_core::Page<T>)
 pub fn check_error_body(data: &[u8]) {
     let raw = RawResponse::decode(data);
     let response = raw.response();
-    let plain = Error::from_error_response(&response, false);
-    let with_key = Error::from_error_response(&response, true);
-    for (used_api_key, err) in [(false, &plain), (true, &with_key)] {
-        assert_eq!(err.status(), Some(raw.status), "{err:?}");
-        check_error_fields(&raw, err);
-        assert_error_hides_tokens(&raw.body, TOKEN_FIELDS, err, |masked| {
-            Some(Error::from_error_response(
-                &raw.with_body(masked),
-                used_api_key,
-            ))
-        });
-    }
-    if !matches!(plain, Error::Api(_)) {
-        assert_eq!(render(&plain), render(&with_key));
+    for info in OPERATIONS {
+        let plain = Error::from_error_response(info.id, &response, false);
+        let with_key = Error::from_error_response(info.id, &response, true);
+        for (used_api_key, err) in [(false, &plain), (true, &with_key)] {
+            assert_eq!(err.status(), Some(raw.status), "{err:?}");
+            assert_eq!(err.operation(), Some(info.id), "{err:?}");
+            check_error_fields(&raw, err);
+            assert_error_hides_tokens(&raw.body, token_fields(), err, |masked| {
+                Some(Error::from_error_response(
+                    info.id,
+                    &raw.with_body(masked),
+                    used_api_key,
+                ))
+            });
+        }
+        if !matches!(plain, Error::Api(_)) {
+            assert_eq!(render(&plain), render(&with_key));
+        }
     }
 }
 
@@ -857,16 +881,28 @@ fn check_accepted_endpoint(endpoint: &Endpoint, mode: PlainHttp) {
     );
     assert!(endpoint.is_https() || endpoint.is_loopback() || mode == PlainHttp::Allow);
 
-    let context = RequestContext::new(credentials(), endpoint.clone());
-    let built = [
-        context.build_request(&PromoteAuthToken::new()),
-        context.build_request(&CreateSecondaryAuthToken::new()),
-        context.build_request(&DeleteSecondaryAuthToken::new()),
-        context.build_request(&ListCredentialPublicKeys::new()),
-    ];
-    for request in built {
-        let request = request
-            .unwrap_or_else(|err| panic!("{base} was accepted but cannot be requested: {err}"));
+    visit_operations(&mut BuildUnder {
+        context: RequestContext::new(credentials(), endpoint.clone()),
+        base,
+    });
+}
+
+/// Every registered operation builds under an accepted endpoint.
+struct BuildUnder {
+    context: RequestContext,
+    base: String,
+}
+
+impl OperationVisitor for BuildUnder {
+    fn visit<O>(&mut self, example: O)
+    where
+        O: Operation + Clone + Debug + Send + Sync + 'static,
+        O::Output: Clone + Debug + Send + 'static,
+    {
+        let base = &self.base;
+        let request = self.context.build_request(&example).unwrap_or_else(|err| {
+            panic!("{base} was accepted but cannot request {}: {err}", O::ID)
+        });
         let uri = request.uri().to_string();
         assert!(
             uri.starts_with(&format!("{base}/v1/")),

@@ -199,6 +199,7 @@ pub fn error_details(error: &Error) -> Value {
         _ => None,
     };
     json!({
+        "operation": error.operation(),
         "status": error.status().map(|s| s.as_u16()),
         "code": error.code(),
         "request_id": error.request_id(),

@@ -162,6 +162,10 @@ fn verify_tells_whether_credentials_authenticate() {
     assert_eq!(doc["exit_code"], 3);
     assert_eq!(doc["error"]["kind"], "authentication_failed");
     assert_eq!(doc["error"]["details"]["code"], 20003);
+    assert_eq!(
+        doc["error"]["details"]["operation"],
+        "ListCredentialPublicKey"
+    );
 }
 
 #[test]

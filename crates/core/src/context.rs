@@ -2,6 +2,11 @@
 //! (user agent). Turns an operation into an `http::Request` and an
 //! `http::Response` into a typed [`Reply`] or an [`Error`].
 //!
+//! The path comes from the operation's template and typed path values; the
+//! query pairs and the form pairs are both encoded here, as
+//! `application/x-www-form-urlencoded` (so an E.164 `+1800…` arrives as a
+//! `+`, not a space).
+//!
 //! The whole exchange without any I/O, with a closure standing in for the
 //! network:
 //!
@@ -37,12 +42,20 @@ use zeroize::Zeroize;
 
 use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
+use crate::endpoint::EndpointError;
 use crate::error::{Error, request_id};
-use crate::operation::{Operation, Reply};
+use crate::operation::{Operation, Reply, render_path};
 use crate::user_agent::UserAgent;
 
 /// The `Content-Type` of every request body.
 pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
+
+/// `application/x-www-form-urlencoded` pairs: the query and the body alike.
+fn form_encode(pairs: &[(&'static str, String)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))
+        .finish()
+}
 
 /// Credentials, endpoint and user agent: everything a request needs besides
 /// the operation.
@@ -117,22 +130,31 @@ impl RequestContext {
         &self,
         operation: &O,
     ) -> Result<Request<Vec<u8>>, Error> {
-        let method = operation.method();
-        let uri = self.endpoint.uri(&operation.path_and_query())?;
-        let fields = operation.form_fields();
-        let body = if fields.is_empty() {
+        let method = O::METHOD;
+        let path_and_query = match operation.followed_link() {
+            Some(link) => link.to_owned(),
+            None => {
+                let mut path = render_path(O::PATH, &operation.path_values())?;
+                let query = operation.query();
+                if !query.is_empty() {
+                    path.push('?');
+                    path.push_str(&form_encode(&query));
+                }
+                path
+            }
+        };
+        let uri = self.endpoint.uri(&path_and_query)?;
+        let form = operation.form();
+        let body = if form.is_empty() {
             Vec::new()
         } else {
-            form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(fields.iter().map(|(k, v)| (*k, v.as_str())))
-                .finish()
-                .into_bytes()
+            form_encode(&form).into_bytes()
         };
         let mut request = Request::builder()
             .method(method.clone())
             .uri(uri)
             .body(body)
-            .map_err(|_| Error::InvalidEndpoint(crate::EndpointError::InvalidUrl))?;
+            .map_err(|_| Error::InvalidEndpoint(EndpointError::InvalidUrl))?;
         let headers = request.headers_mut();
         headers.insert(header::AUTHORIZATION, self.authorization.clone());
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
@@ -172,7 +194,7 @@ impl RequestContext {
             }
         } else {
             let response = Response::from_parts(parts, std::mem::take(&mut body));
-            let err = Error::from_error_response(&response, self.credentials.is_api_key());
+            let err = Error::from_error_response(O::ID, &response, self.credentials.is_api_key());
             body = response.into_body();
             Err(err)
         };

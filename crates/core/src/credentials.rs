@@ -81,7 +81,13 @@ pub struct CredentialsInput {
 
 impl std::fmt::Debug for CredentialsInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let redact = |set: bool| if set { Some(crate::REDACTED) } else { None };
+        let redact = |set: bool| {
+            if set {
+                Some(crate::secret::REDACTED)
+            } else {
+                None
+            }
+        };
         f.debug_struct("CredentialsInput")
             .field("account_sid", &self.account_sid)
             .field("auth_token", &redact(self.auth_token.is_some()))

@@ -105,12 +105,64 @@ pub enum EndpointError {
     /// The base URL has a query or fragment.
     #[error("the base URL must not have a query or fragment")]
     QueryNotAllowed,
-    /// A URL from a response (such as `next_page_url`) points elsewhere.
-    #[error("the server sent a link to another host ({host}); refusing to send credentials there")]
+}
+
+/// Why a link the server sent (such as a `next_page_url`) is not followed.
+///
+/// Following a link elsewhere would send the credentials there, so each
+/// way of pointing elsewhere is refused, and named.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LinkError {
+    /// The link is not an absolute URL.
+    #[error("the server sent a link that is not an absolute URL; refusing to follow it")]
+    NotAbsolute,
+    /// The link uses another scheme.
+    #[error(
+        "the server sent a link with scheme {found}, not {expected}; refusing to send credentials there"
+    )]
+    ForeignScheme {
+        /// The endpoint's scheme.
+        expected: String,
+        /// The link's scheme.
+        found: String,
+    },
+    /// The link names another host.
+    #[error("the server sent a link to another host ({found}); refusing to send credentials there")]
     ForeignHost {
         /// The host the link pointed to.
-        host: String,
+        found: String,
     },
+    /// The link names the same host on another port.
+    #[error(
+        "the server sent a link to port {found} of the same host, not {expected}; refusing to send credentials there",
+        found = port_text(*found),
+        expected = port_text(*expected)
+    )]
+    ForeignPort {
+        /// The endpoint's port (`None`: the scheme's default).
+        expected: Option<u16>,
+        /// The link's port (`None`: the scheme's default).
+        found: Option<u16>,
+    },
+    /// The link's path is not under the endpoint's base path.
+    #[error("the server sent a link outside the base URL's path ({found}); refusing to follow it")]
+    OutsideBase {
+        /// The link's path.
+        found: String,
+    },
+    /// The link leads to another resource than the one it should continue.
+    #[error("the server sent a link to {found}, which is not {expected}; refusing to follow it")]
+    OtherPath {
+        /// The path template it should match.
+        expected: &'static str,
+        /// The link's path, relative to the base URL.
+        found: String,
+    },
+}
+
+fn port_text(port: Option<u16>) -> String {
+    port.map_or_else(|| "(default)".to_owned(), |p| p.to_string())
 }
 
 impl Default for Endpoint {
@@ -272,24 +324,39 @@ impl Endpoint {
     /// this endpoint, and returns its path and query relative to the base.
     ///
     /// Following a link to another host would send the credentials there, so
-    /// any other scheme, host or port is refused.
-    pub fn relative_path(&self, url: &str) -> Result<String, EndpointError> {
-        let uri: Uri = url.parse().map_err(|_| EndpointError::InvalidUrl)?;
-        let same = uri.scheme() == Some(&self.scheme)
-            && uri
-                .authority()
-                .is_some_and(|a| a.as_str().eq_ignore_ascii_case(self.authority.as_str()));
-        if !same {
-            return Err(EndpointError::ForeignHost {
-                host: uri.host().unwrap_or("(none)").to_owned(),
+    /// any other scheme, host or port is refused, and so is a path outside
+    /// the base URL's path.
+    pub fn relative_path(&self, url: &str) -> Result<String, LinkError> {
+        let uri: Uri = url.parse().map_err(|_| LinkError::NotAbsolute)?;
+        let (Some(scheme), Some(authority)) = (uri.scheme(), uri.authority()) else {
+            return Err(LinkError::NotAbsolute);
+        };
+        if scheme != &self.scheme {
+            return Err(LinkError::ForeignScheme {
+                expected: self.scheme.to_string(),
+                found: scheme.to_string(),
+            });
+        }
+        if !authority.host().eq_ignore_ascii_case(self.authority.host()) {
+            return Err(LinkError::ForeignHost {
+                found: authority.host().to_owned(),
+            });
+        }
+        if !authority
+            .as_str()
+            .eq_ignore_ascii_case(self.authority.as_str())
+        {
+            return Err(LinkError::ForeignPort {
+                expected: self.authority.port_u16(),
+                found: authority.port_u16(),
             });
         }
         let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str());
         let relative = path_and_query
             .strip_prefix(self.prefix.as_str())
             .filter(|rest| rest.starts_with('/'))
-            .ok_or(EndpointError::ForeignHost {
-                host: self.authority.host().to_owned(),
+            .ok_or_else(|| LinkError::OutsideBase {
+                found: uri.path().to_owned(),
             })?;
         Ok(relative.to_owned())
     }
@@ -459,13 +526,39 @@ mod tests {
             .unwrap(),
             "/v1/Credentials/PublicKeys?PageSize=50&Page=1"
         );
-        for foreign in [
-            "https://evil.example.com/v1/Credentials/PublicKeys",
-            "http://accounts.twilio.com/v1/Credentials/PublicKeys",
-            "https://accounts.twilio.com:8443/v1/Credentials/PublicKeys",
-            "/v1/Credentials/PublicKeys",
-        ] {
-            assert!(e.relative_path(foreign).is_err(), "{foreign}");
+        let cases = [
+            (
+                "https://evil.example.com/v1/Credentials/PublicKeys",
+                LinkError::ForeignHost {
+                    found: "evil.example.com".into(),
+                },
+            ),
+            (
+                "http://accounts.twilio.com/v1/Credentials/PublicKeys",
+                LinkError::ForeignScheme {
+                    expected: "https".into(),
+                    found: "http".into(),
+                },
+            ),
+            (
+                "https://accounts.twilio.com:8443/v1/Credentials/PublicKeys",
+                LinkError::ForeignPort {
+                    expected: None,
+                    found: Some(8443),
+                },
+            ),
+            ("/v1/Credentials/PublicKeys", LinkError::NotAbsolute),
+        ];
+        for (link, expected) in cases {
+            assert_eq!(e.relative_path(link), Err(expected), "{link}");
         }
+        let prefixed =
+            Endpoint::custom("https://proxy.example.com/twilio", PlainHttp::LoopbackOnly).unwrap();
+        assert_eq!(
+            prefixed.relative_path("https://proxy.example.com/other/v1/Credentials/PublicKeys"),
+            Err(LinkError::OutsideBase {
+                found: "/other/v1/Credentials/PublicKeys".into()
+            })
+        );
     }
 }

@@ -7,9 +7,16 @@
 //! `more_info`) are kept, since Twilio's error messages do not echo
 //! credentials; they are length-capped.
 //!
+//! Every error from an answer knows its operation (the spec's
+//! `operationId`, [`Error::operation`]), and a 404 is explained by what it
+//! means for that operation. Messages say what happened in the API's terms;
+//! they never name a command of a program built on this library (that
+//! program renders its own advice from these typed fields).
+//!
 //! The cases callers branch on have named checks:
-//! [`Error::is_authentication_failed`], [`Error::is_nothing_to_promote`],
-//! [`Error::is_rate_limited`], [`Error::is_outcome_unknown`].
+//! [`Error::is_authentication_failed`], [`Error::is_not_found`],
+//! [`Error::is_nothing_to_promote`], [`Error::is_rate_limited`],
+//! [`Error::is_outcome_unknown`].
 //!
 //! ```
 //! use twilio_accounts_core::Error;
@@ -18,8 +25,9 @@
 //!     .status(401)
 //!     .body(br#"{"code": 20003, "message": "Authenticate", "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401}"#.to_vec())
 //!     .unwrap();
-//! let err = Error::from_error_response(&response, false);
+//! let err = Error::from_error_response("UpdateAuthTokenPromotion", &response, false);
 //! assert!(err.is_authentication_failed());
+//! assert_eq!(err.operation(), Some("UpdateAuthTokenPromotion"));
 //! assert!(matches!(err, Error::Api(ref api) if api.code == Some(20003)));
 //! ```
 
@@ -29,7 +37,9 @@ use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
 use crate::credentials::CredentialsError;
-use crate::endpoint::EndpointError;
+use crate::endpoint::{EndpointError, LinkError};
+use crate::operation::Operation;
+use crate::operations::auth_tokens::{DeleteSecondaryAuthToken, PromoteAuthToken};
 use crate::secret::{AuthToken, SecretError};
 use crate::sid::SidError;
 use crate::timestamp::TimestampError;
@@ -79,24 +89,16 @@ pub enum Error {
     /// The transport failed and retrying was not possible or did not help.
     #[error(transparent)]
     Transport(TransportError),
-    /// A SID was malformed.
+    /// A value the caller gave was malformed (a SID, a secret, credentials,
+    /// a timestamp, a User-Agent extension): the `?` of the parsers.
     #[error(transparent)]
-    InvalidSid(#[from] SidError),
-    /// A secret was malformed.
-    #[error(transparent)]
-    InvalidSecret(#[from] SecretError),
-    /// Credentials could not be assembled.
-    #[error(transparent)]
-    InvalidCredentials(#[from] CredentialsError),
-    /// The endpoint (region, edge, base URL, or a link from the server) was refused.
+    InvalidInput(InvalidInput),
+    /// The endpoint (region, edge or base URL) was refused.
     #[error(transparent)]
     InvalidEndpoint(#[from] EndpointError),
-    /// A timestamp was malformed.
+    /// A link from the server (such as `next_page_url`) was not followed.
     #[error(transparent)]
-    InvalidTimestamp(#[from] TimestampError),
-    /// A User-Agent extension was malformed.
-    #[error(transparent)]
-    InvalidUserAgent(#[from] UserAgentError),
+    InvalidLink(#[from] LinkError),
     /// An operation's parameter is out of range.
     #[error("{name} {reason}")]
     InvalidParameter {
@@ -107,10 +109,51 @@ pub enum Error {
     },
 }
 
+/// A value the caller gave that did not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvalidInput {
+    /// A SID was malformed.
+    #[error(transparent)]
+    Sid(#[from] SidError),
+    /// A secret was malformed.
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    /// Credentials could not be assembled.
+    #[error(transparent)]
+    Credentials(#[from] CredentialsError),
+    /// A timestamp was malformed.
+    #[error(transparent)]
+    Timestamp(#[from] TimestampError),
+    /// A User-Agent extension was malformed.
+    #[error(transparent)]
+    UserAgent(#[from] UserAgentError),
+}
+
+macro_rules! input_error_from {
+    ($($source:ty),*) => {$(
+        impl From<$source> for Error {
+            fn from(err: $source) -> Self {
+                Error::InvalidInput(InvalidInput::from(err))
+            }
+        }
+    )*};
+}
+
+input_error_from!(
+    SidError,
+    SecretError,
+    CredentialsError,
+    TimestampError,
+    UserAgentError
+);
+
 /// A Twilio error body: `{"code": 20003, "message": "Authenticate",
 /// "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401}`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
+    /// The operation that was answered (its `operationId`).
+    pub operation: &'static str,
     /// The HTTP status of the response.
     pub status: StatusCode,
     /// Twilio's error code, e.g. 20003.
@@ -130,6 +173,8 @@ pub struct ApiError {
 /// An RFC 9457 problem-details body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProblemDetails {
+    /// The operation that was answered (its `operationId`).
+    pub operation: &'static str,
     /// The HTTP status of the response.
     pub status: StatusCode,
     /// The problem type URI.
@@ -163,6 +208,8 @@ pub enum BodyKind {
 /// An error status whose body Twilio's error format does not describe.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnexpectedResponse {
+    /// The operation that was answered (its `operationId`).
+    pub operation: &'static str,
     /// The HTTP status of the response.
     pub status: StatusCode,
     /// What the body looked like (its text is not kept).
@@ -195,7 +242,7 @@ pub enum DecodeErrorKind {
 /// [`DecodeError::salvaged_token`].
 #[derive(Debug, Clone)]
 pub struct DecodeError {
-    /// The operation whose answer this was.
+    /// The operation whose answer this was (its `operationId`).
     pub operation: &'static str,
     /// The HTTP status of the response.
     pub status: StatusCode,
@@ -331,18 +378,24 @@ fn body_kind(headers: &HeaderMap, body: &[u8]) -> BodyKind {
 }
 
 impl Error {
-    /// Interprets a response whose status is not a success.
+    /// Interprets a response to `operation` (an `operationId`) whose status
+    /// is not a success.
     ///
     /// `used_api_key` says whether the request was authenticated with an API
     /// key, so that a 20003 can explain that Standard keys cannot manage Auth
     /// Tokens.
-    pub fn from_error_response(response: &http::Response<Vec<u8>>, used_api_key: bool) -> Error {
+    pub fn from_error_response(
+        operation: &'static str,
+        response: &http::Response<Vec<u8>>,
+        used_api_key: bool,
+    ) -> Error {
         let status = response.status();
         let headers = response.headers();
         let request_id = request_id(headers);
         let body = response.body();
         if status.is_redirection() {
             return Error::UnexpectedResponse(Box::new(UnexpectedResponse {
+                operation,
                 status,
                 body: body_kind(headers, body),
                 location: headers
@@ -355,6 +408,7 @@ impl Error {
         if let Ok(parsed) = serde_json::from_slice::<ErrorBody>(body) {
             if parsed.problem_type.is_some() || parsed.title.is_some() || parsed.detail.is_some() {
                 return Error::Problem(Box::new(ProblemDetails {
+                    operation,
                     status,
                     problem_type: parsed.problem_type.map(|t| cap(&t)),
                     title: parsed.title.map(|t| cap(&t)),
@@ -366,6 +420,7 @@ impl Error {
             }
             if parsed.code.is_some() || parsed.message.is_some() {
                 return Error::Api(Box::new(ApiError {
+                    operation,
                     status,
                     code: parsed.code,
                     message: parsed.message.map(|m| cap(&m)).unwrap_or_default(),
@@ -377,11 +432,25 @@ impl Error {
             }
         }
         Error::UnexpectedResponse(Box::new(UnexpectedResponse {
+            operation,
             status,
             body: body_kind(headers, body),
             location: None,
             request_id,
         }))
+    }
+
+    /// The operation (its `operationId`) the error is about, when it is
+    /// about one: every answer from the server, and a lost answer.
+    pub fn operation(&self) -> Option<&'static str> {
+        match self {
+            Error::Api(e) => Some(e.operation),
+            Error::Problem(e) => Some(e.operation),
+            Error::UnexpectedResponse(e) => Some(e.operation),
+            Error::Decode(e) => Some(e.operation),
+            Error::OutcomeUnknown { operation, .. } => Some(operation),
+            _ => None,
+        }
     }
 
     /// The HTTP status, when the server answered.
@@ -423,10 +492,24 @@ impl Error {
             || self.status() == Some(StatusCode::UNAUTHORIZED)
     }
 
-    /// A promote (or delete) found no secondary token: 404 / 20404.
-    pub fn is_nothing_to_promote(&self) -> bool {
+    /// The server answered 404: what the operation names does not exist
+    /// (see [`ApiError::hint`] for what that means for each operation).
+    pub fn is_not_found(&self) -> bool {
         self.status() == Some(StatusCode::NOT_FOUND)
+    }
+
+    /// A promote (or delete) of the secondary token found none: 404 / 20404
+    /// to `UpdateAuthTokenPromotion` or `DeleteSecondaryAuthToken`.
+    pub fn is_nothing_to_promote(&self) -> bool {
+        const SECONDARY_OPERATIONS: [&str; 2] = [
+            <PromoteAuthToken as Operation>::ID,
+            <DeleteSecondaryAuthToken as Operation>::ID,
+        ];
+        self.is_not_found()
             && matches!(self.code(), Some(CODE_NOT_FOUND) | None)
+            && self
+                .operation()
+                .is_some_and(|id| SECONDARY_OPERATIONS.contains(&id))
     }
 
     /// Twilio refused for concurrency (429 / 20429); safe to retry later.
@@ -449,19 +532,17 @@ impl Error {
     pub fn is_invalid_input(&self) -> bool {
         matches!(
             self,
-            Error::InvalidSid(_)
-                | Error::InvalidSecret(_)
-                | Error::InvalidCredentials(_)
-                | Error::InvalidEndpoint(_)
-                | Error::InvalidTimestamp(_)
-                | Error::InvalidUserAgent(_)
-                | Error::InvalidParameter { .. }
+            Error::InvalidInput(_) | Error::InvalidEndpoint(_) | Error::InvalidParameter { .. }
         )
     }
 }
 
 impl ApiError {
     /// What to do about this error, when there is something specific to say.
+    ///
+    /// A 404 is explained by the operation's own hint (a promote's 404 means
+    /// there is no secondary token; a fetch's, that there is no such
+    /// resource).
     pub fn hint(&self) -> Option<&'static str> {
         match (self.code, self.status.as_u16()) {
             (Some(CODE_AUTHENTICATION_FAILED), _) | (None, 401) if self.used_api_key => Some(
@@ -470,8 +551,8 @@ impl ApiError {
             (Some(CODE_AUTHENTICATION_FAILED), _) | (None, 401) => Some(
                 "check the account SID and Auth Token: a wrong or already replaced token, stray whitespace, or credentials from another region",
             ),
-            (Some(CODE_NOT_FOUND), 404) => {
-                Some("there is no secondary Auth Token: create one before promoting or deleting it")
+            (Some(CODE_NOT_FOUND) | None, 404) => {
+                crate::operations::find(self.operation).and_then(|info| info.not_found_hint)
             }
             (Some(CODE_TOO_MANY_REQUESTS), _) | (_, 429) => {
                 Some("too many concurrent requests: Twilio did not process this one; retry later")
@@ -490,7 +571,12 @@ fn write_request_id(f: &mut fmt::Formatter<'_>, request_id: &Option<String>) -> 
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Twilio answered HTTP {}", self.status.as_u16())?;
+        write!(
+            f,
+            "{}: Twilio answered HTTP {}",
+            self.operation,
+            self.status.as_u16()
+        )?;
         if let Some(code) = self.code {
             write!(f, " with error {code}")?;
         }
@@ -511,7 +597,7 @@ impl std::error::Error for ApiError {}
 
 impl fmt::Display for ProblemDetails {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "HTTP {}", self.status.as_u16())?;
+        write!(f, "{}: HTTP {}", self.operation, self.status.as_u16())?;
         if let Some(code) = self.code {
             write!(f, " error {code}")?;
         }
@@ -530,6 +616,7 @@ impl std::error::Error for ProblemDetails {}
 impl fmt::Display for UnexpectedResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let status = self.status.as_u16();
+        write!(f, "{}: ", self.operation)?;
         if self.status.is_redirection() {
             write!(
                 f,
@@ -590,6 +677,8 @@ impl std::error::Error for DecodeError {}
 mod tests {
     use super::*;
 
+    const PROMOTE: &str = "UpdateAuthTokenPromotion";
+
     fn response(status: u16, content_type: &str, body: &str) -> http::Response<Vec<u8>> {
         http::Response::builder()
             .status(status)
@@ -602,6 +691,7 @@ mod tests {
     #[test]
     fn twilio_error_bodies_become_api_errors() {
         let err = Error::from_error_response(
+            PROMOTE,
             &response(
                 401,
                 "application/json",
@@ -629,6 +719,7 @@ mod tests {
     #[test]
     fn details_are_kept() {
         let err = Error::from_error_response(
+            PROMOTE,
             &response(
                 400,
                 "application/json",
@@ -643,18 +734,21 @@ mod tests {
     #[test]
     fn a_20003_with_an_api_key_explains_standard_keys() {
         let body = r#"{"code":20003,"message":"Authenticate","status":401}"#;
-        let err = Error::from_error_response(&response(401, "application/json", body), true);
+        let err =
+            Error::from_error_response(PROMOTE, &response(401, "application/json", body), true);
         assert!(
             err.to_string()
                 .contains("Standard API keys cannot manage Auth Tokens")
         );
-        let err = Error::from_error_response(&response(401, "application/json", body), false);
+        let err =
+            Error::from_error_response(PROMOTE, &response(401, "application/json", body), false);
         assert!(!err.to_string().contains("Standard API keys"));
     }
 
     #[test]
     fn problem_bodies_are_recognised() {
         let err = Error::from_error_response(
+            PROMOTE,
             &response(
                 422,
                 "application/problem+json",
@@ -674,7 +768,7 @@ mod tests {
     #[test]
     fn html_empty_and_foreign_bodies_keep_the_status_but_not_the_text() {
         let html = "<html><body>502 Bad Gateway secret-ish</body></html>";
-        let err = Error::from_error_response(&response(502, "text/html", html), false);
+        let err = Error::from_error_response(PROMOTE, &response(502, "text/html", html), false);
         assert!(matches!(
             &err,
             Error::UnexpectedResponse(u) if u.body == BodyKind::Html
@@ -683,18 +777,22 @@ mod tests {
         assert!(!err.to_string().contains("secret-ish"));
         assert!(!format!("{err:?}").contains("secret-ish"));
 
-        let err = Error::from_error_response(&response(500, "text/plain", ""), false);
+        let err = Error::from_error_response(PROMOTE, &response(500, "text/plain", ""), false);
         assert!(matches!(
             err,
             Error::UnexpectedResponse(ref u) if u.body == BodyKind::Empty
         ));
-        let err = Error::from_error_response(&response(500, "application/json", "[1,2]"), false);
+        let err =
+            Error::from_error_response(PROMOTE, &response(500, "application/json", "[1,2]"), false);
         assert!(matches!(
             err,
             Error::UnexpectedResponse(ref u) if u.body == BodyKind::OtherJson
         ));
-        let err =
-            Error::from_error_response(&response(500, "application/json", "{\"code\":"), false);
+        let err = Error::from_error_response(
+            PROMOTE,
+            &response(500, "application/json", "{\"code\":"),
+            false,
+        );
         assert!(matches!(
             err,
             Error::UnexpectedResponse(ref u) if u.body == BodyKind::NotJson
@@ -706,7 +804,7 @@ mod tests {
         let mut r = response(302, "text/plain", "");
         r.headers_mut()
             .insert("location", "https://elsewhere.example/".parse().unwrap());
-        let err = Error::from_error_response(&r, false);
+        let err = Error::from_error_response(PROMOTE, &r, false);
         let text = err.to_string();
         assert!(
             text.contains("never followed") && text.contains("elsewhere.example"),
@@ -717,6 +815,7 @@ mod tests {
     #[test]
     fn named_checks() {
         let not_found = Error::from_error_response(
+            PROMOTE,
             &response(
                 404,
                 "application/json",
@@ -727,6 +826,7 @@ mod tests {
         assert!(not_found.is_nothing_to_promote());
         assert!(!not_found.is_authentication_failed());
         let limited = Error::from_error_response(
+            PROMOTE,
             &response(
                 429,
                 "application/json",
@@ -737,7 +837,7 @@ mod tests {
         assert!(limited.is_rate_limited());
         assert!(!limited.is_nothing_to_promote());
         let unknown = Error::OutcomeUnknown {
-            operation: "promote_auth_token",
+            operation: PROMOTE,
             source: TransportError::new(
                 TransportErrorKind::ConnectionClosed,
                 Delivery::MaybeSent,
@@ -753,7 +853,7 @@ mod tests {
         let long = "x".repeat(5000);
         let body = format!(r#"{{"code":1,"message":"{long}"}}"#);
         let Error::Api(api) =
-            Error::from_error_response(&response(400, "application/json", &body), false)
+            Error::from_error_response(PROMOTE, &response(400, "application/json", &body), false)
         else {
             panic!()
         };

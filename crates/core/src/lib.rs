@@ -66,23 +66,28 @@
 //!
 //! ## Modules
 //! One concept each: [`sid`], [`secret`], [`credentials`], [`timestamp`],
-//! [`endpoint`], [`user_agent`], [`operation`], [`context`], [`auth_token`],
-//! [`public_key`], [`error`], [`retry`], [`transport`], [`rotation`],
-//! and for ready-made clients [`client_options`] and [`proxy`]. Webhook
-//! signature validation lives in its own crate, `twilio-accounts-webhook`.
+//! [`endpoint`], [`user_agent`], [`operation`] (what an operation declares),
+//! [`operations`] (every operation, by spec resource, and their registry),
+//! [`page`] (the one list mechanism), [`context`], [`error`], [`retry`],
+//! [`transport`], [`rotation`], and for ready-made clients
+//! [`client_options`] and [`proxy`]. Webhook signature validation lives in
+//! its own crate, `twilio-accounts-webhook`.
+//!
+//! The [`http`] crate is re-exported: a transport needs exactly the version
+//! the core speaks.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod auth_token;
 pub mod client_options;
 pub mod context;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
 pub mod operation;
+pub mod operations;
+pub mod page;
 pub mod proxy;
-pub mod public_key;
 pub mod retry;
 pub mod rotation;
 pub mod secret;
@@ -91,24 +96,31 @@ pub mod timestamp;
 pub mod transport;
 pub mod user_agent;
 
-pub use auth_token::{
-    AuthTokenPromotion, CreateSecondaryAuthToken, DeleteSecondaryAuthToken, PromoteAuthToken,
-    SecondaryAuthToken,
-};
+pub use http;
+
 pub use client_options::{
     CallOptions, ClientOptions, ClientSetup, ConfigError, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT, ProxyMode,
 };
 pub use context::RequestContext;
 pub use credentials::{Credentials, CredentialsError, CredentialsInput};
-pub use endpoint::{Endpoint, EndpointError, PlainHttp};
+pub use endpoint::{Endpoint, EndpointError, LinkError, PlainHttp};
 pub use error::{
-    ApiError, BodyKind, DecodeError, DecodeErrorKind, Delivery, Error, ProblemDetails,
-    TransportError, TransportErrorKind, UnexpectedResponse,
+    ApiError, BodyKind, DecodeError, DecodeErrorKind, Delivery, Error, InvalidInput,
+    ProblemDetails, TransportError, TransportErrorKind, UnexpectedResponse,
 };
-pub use operation::{Operation, Reply};
+pub use operation::{
+    Operation, OperationId, Parameter, ParameterLocation, ParameterSource, PathValue, Reply,
+};
+pub use operations::auth_tokens::{
+    AuthTokenPromotion, CreateSecondaryAuthToken, DeleteSecondaryAuthToken, PromoteAuthToken,
+    SecondaryAuthToken,
+};
+pub use operations::credential::{Credential, CredentialPublicKey};
+pub use operations::credentials_public_keys::{FetchCredentialPublicKey, ListCredentialPublicKeys};
+pub use operations::{OPERATIONS, OperationInfo, OperationVisitor, visit_operations};
+pub use page::{ListOperation, NextPage, Page, PageRequest};
 pub use proxy::{NoProxy, ProxyConfig, ProxyError, ProxyUrl};
-pub use public_key::{CredentialPublicKey, ListCredentialPublicKeys, Page};
 pub use retry::{
     Attempt, AttemptOutcome, Idempotency, Jitter, PlannedRetry, RetryDecision, RetryHook,
     RetryPolicy, RetryVerdict, StopReason,

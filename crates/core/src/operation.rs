@@ -1,49 +1,237 @@
 //! The one abstraction every Accounts v1 operation implements.
 //!
-//! An operation is plain data (its parameters) that knows four things: its
-//! method, its path and query, its form fields, and how to read a success
-//! body. Everything every request shares (authentication, `Accept`,
-//! `User-Agent`, form encoding, error bodies, the request id) is done once by
-//! [`RequestContext`](crate::RequestContext), so a new operation is a few
-//! lines and cannot get the common parts wrong.
+//! An operation is plain data (its parameters) that declares, once, what the
+//! spec says about it: its `operationId` ([`Operation::ID`], the key in logs,
+//! errors and the simulator's routes), its method, its idempotency, its path
+//! template and its parameters. At run time it hands over typed values only:
+//! the values of its path placeholders ([`PathValue`], which only SIDs
+//! make, so nothing can inject a `/` or a `?`), its query pairs and its form
+//! pairs. Everything every request shares (the path, form encoding of both
+//! query and body, authentication, `Accept`, `User-Agent`, error bodies, the
+//! request id) is done once by [`RequestContext`](crate::context::RequestContext),
+//! so a new operation is a declaration and a parser and cannot get the
+//! common parts wrong.
 //!
 //! Paged list operations are operations too: their `Output` is a
-//! [`Page`](crate::Page), and the next page is another value of the same
-//! operation built from the page's link (see
-//! [`ListCredentialPublicKeys::next_page`](crate::ListCredentialPublicKeys::next_page)).
+//! [`Page`](crate::page::Page), and the next page is a
+//! [`NextPage`](crate::page::NextPage) of the same list (see
+//! [`ListOperation::next_page`](crate::page::ListOperation::next_page)).
+//!
+//! Every operation is listed once in the [registry](crate::operations::OPERATIONS).
+//!
+//! ```
+//! use twilio_accounts_core::{Idempotency, Operation, PromoteAuthToken};
+//!
+//! assert_eq!(PromoteAuthToken::ID, "UpdateAuthTokenPromotion");
+//! assert_eq!(PromoteAuthToken::METHOD, http::Method::POST);
+//! assert_eq!(PromoteAuthToken::PATH, "/v1/AuthTokens/Promote");
+//! assert_eq!(PromoteAuthToken::IDEMPOTENCY, Idempotency::NotIdempotent);
+//! ```
 
 use http::{HeaderMap, Method, StatusCode};
 
 use crate::error::{DecodeError, DecodeErrorKind, Error};
 use crate::retry::Idempotency;
 use crate::secret::AuthToken;
+use crate::sid::{AccountSid, ApiKeySid, CredentialSid};
+
+/// Where a parameter travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ParameterLocation {
+    /// A `{Name}` segment of the path template.
+    Path,
+    /// A query pair.
+    Query,
+    /// A pair of the form body.
+    Form,
+}
+
+/// Who documents a parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ParameterSource {
+    /// The OpenAPI description of Accounts v1.
+    Spec,
+    /// Twilio's official libraries only (e.g. `SuppressEmailNotification`):
+    /// real, but absent from the spec.
+    OfficialLibraries,
+}
+
+/// A parameter an operation can send, as the API names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Parameter {
+    /// The name on the wire, e.g. `PageSize`.
+    pub name: &'static str,
+    /// Path, query or form.
+    pub location: ParameterLocation,
+    /// Whether the spec documents it.
+    pub source: ParameterSource,
+}
+
+impl Parameter {
+    /// A parameter the spec documents.
+    pub const fn spec(name: &'static str, location: ParameterLocation) -> Self {
+        Parameter {
+            name,
+            location,
+            source: ParameterSource::Spec,
+        }
+    }
+
+    /// A parameter only the official libraries send.
+    pub const fn official_libraries(name: &'static str, location: ParameterLocation) -> Self {
+        Parameter {
+            name,
+            location,
+            source: ParameterSource::OfficialLibraries,
+        }
+    }
+}
+
+/// The value of one `{Name}` segment of a path template.
+///
+/// Only the core's typed identifiers make one (`From<&CredentialSid>` and
+/// the other SIDs), and a SID is two letters and 32 hex digits: a path value
+/// can never carry a `/`, a `?`, a `#` or a `%`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PathValue<'a> {
+    name: &'static str,
+    value: &'a str,
+}
+
+impl<'a> PathValue<'a> {
+    /// The value of the `{name}` placeholder.
+    pub fn new(name: &'static str, value: impl Into<PathSegment<'a>>) -> Self {
+        PathValue {
+            name,
+            value: value.into().0,
+        }
+    }
+
+    /// The placeholder's name, e.g. `Sid`.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The segment's text.
+    pub fn value(&self) -> &'a str {
+        self.value
+    }
+}
+
+/// Text that is safe as one path segment: made only from typed identifiers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PathSegment<'a>(&'a str);
+
+macro_rules! path_segment_from_sid {
+    ($($sid:ty),*) => {$(
+        impl<'a> From<&'a $sid> for PathSegment<'a> {
+            fn from(sid: &'a $sid) -> Self {
+                PathSegment(sid.as_str())
+            }
+        }
+    )*};
+}
+
+path_segment_from_sid!(AccountSid, ApiKeySid, CredentialSid);
 
 /// A request to Accounts v1 and the shape of its answer.
+///
+/// The constants are what the spec says about the operation; the registry
+/// ([`crate::operations::OPERATIONS`]) reads them, and a test checks them
+/// against the spec.
 pub trait Operation {
     /// What a success response is read into.
     type Output;
 
-    /// A stable snake_case name for logs and errors, e.g. `promote_auth_token`.
-    fn name(&self) -> &'static str;
+    /// The spec's `operationId`, e.g. `UpdateAuthTokenPromotion`: the key in
+    /// logs, errors and the simulator's routes.
+    const ID: &'static str;
 
     /// The HTTP method.
-    fn method(&self) -> Method;
+    const METHOD: Method;
 
     /// Whether sending it twice has the same effect as once. Decides retries:
     /// a non-idempotent operation is never resent once it may have arrived.
-    fn idempotency(&self) -> Idempotency;
+    const IDEMPOTENCY: Idempotency;
 
-    /// The path and query, starting with `/v1/`.
-    fn path_and_query(&self) -> String;
+    /// The spec's path template, e.g. `/v1/Credentials/PublicKeys/{Sid}`.
+    const PATH: &'static str;
 
-    /// Form fields for the body. Empty means no body (and, on POST,
-    /// `Content-Length: 0`).
-    fn form_fields(&self) -> Vec<(&'static str, String)> {
+    /// Every parameter it can send.
+    const PARAMETERS: &'static [Parameter] = &[];
+
+    /// The success field that carries a secret (an Auth Token), if any: a
+    /// token there is salvaged from a body that fails to decode, and tests
+    /// check it never leaks into an error.
+    const SECRET_FIELD: Option<&'static str> = None;
+
+    /// What a 404 means for this operation, said to the caller.
+    const NOT_FOUND_HINT: Option<&'static str> = None;
+
+    /// The values of the path template's placeholders.
+    fn path_values(&self) -> Vec<PathValue<'_>> {
         Vec::new()
+    }
+
+    /// Query pairs, in order; the context encodes them.
+    fn query(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+
+    /// Form pairs for the body, in order; the context encodes them. Empty
+    /// means no body (and, on POST, `Content-Length: 0`).
+    fn form(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+
+    /// A path and query the server sent, followed instead of the template
+    /// (a list's next page). Only [`NextPage`](crate::page::NextPage) has one,
+    /// after checking that it leads to the same list.
+    fn followed_link(&self) -> Option<&str> {
+        None
     }
 
     /// Reads a success (2xx) response.
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError>;
+}
+
+/// The operationId of a request, in its extensions (set by
+/// [`Exchange::request`](crate::transport::Exchange::request), next to the
+/// attempt number), so that a transport can log it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OperationId(pub &'static str);
+
+/// Fills a path template's `{Name}` placeholders from `values`.
+///
+/// A placeholder without a value is an error, not an empty segment.
+pub(crate) fn render_path(template: &str, values: &[PathValue<'_>]) -> Result<String, Error> {
+    if !template.contains('{') {
+        return Ok(template.to_owned());
+    }
+    let mut path = String::with_capacity(template.len() + 34);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..]
+            .find('}')
+            .map(|c| open + c)
+            .ok_or(Error::InvalidParameter {
+                name: "path",
+                reason: "has an unclosed placeholder",
+            })?;
+        let name = &rest[open + 1..close];
+        let value = values
+            .iter()
+            .find(|v| v.name == name)
+            .ok_or(Error::InvalidParameter {
+                name: "path",
+                reason: "has a placeholder without a value",
+            })?;
+        path.push_str(&rest[..open]);
+        path.push_str(value.value);
+        rest = &rest[close + 1..];
+    }
+    path.push_str(rest);
+    Ok(path)
 }
 
 /// A typed result with what the response said about itself.
@@ -63,7 +251,7 @@ pub struct Reply<T> {
 }
 
 impl<T> Reply<T> {
-    /// Builds a reply (used by [`RequestContext::parse_response`](crate::RequestContext::parse_response)).
+    /// Builds a reply (used by [`RequestContext::parse_response`](crate::context::RequestContext::parse_response)).
     pub fn new(value: T, status: StatusCode, headers: HeaderMap) -> Self {
         let request_id = crate::error::request_id(&headers);
         Reply {
@@ -191,5 +379,42 @@ pub(crate) fn bool_field(value: bool) -> String {
 impl From<DecodeError> for Error {
     fn from(err: DecodeError) -> Self {
         Error::Decode(Box::new(err))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_templates_are_filled_from_typed_values_only() {
+        let sid = CredentialSid::EXAMPLE;
+        let values = [PathValue::new("Sid", &sid)];
+        assert_eq!(
+            render_path("/v1/Credentials/PublicKeys/{Sid}", &values).unwrap(),
+            "/v1/Credentials/PublicKeys/CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        );
+        assert_eq!(
+            render_path("/v1/AuthTokens/Promote", &[]).unwrap(),
+            "/v1/AuthTokens/Promote"
+        );
+        for broken in [
+            "/v1/Credentials/PublicKeys/{Sid}",
+            "/v1/A/{Other}",
+            "/v1/A/{Sid",
+        ] {
+            let values = if broken.contains("Other") {
+                &values[..]
+            } else {
+                &[][..]
+            };
+            assert!(
+                matches!(
+                    render_path(broken, values),
+                    Err(Error::InvalidParameter { name: "path", .. })
+                ),
+                "{broken}"
+            );
+        }
     }
 }

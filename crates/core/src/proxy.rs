@@ -101,7 +101,7 @@ impl fmt::Debug for ProxyUrl {
         if let Some(user) = &self.username {
             write!(f, "{user}")?;
             if self.password.is_some() {
-                write!(f, ":{}", crate::REDACTED)?;
+                write!(f, ":{}", crate::secret::REDACTED)?;
             }
             f.write_str("@")?;
         }

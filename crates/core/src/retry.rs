@@ -32,7 +32,7 @@
 //!
 //! let policy = RetryPolicy::default();
 //! let lost_promote = Attempt {
-//!     operation: "promote_auth_token",
+//!     operation: "UpdateAuthTokenPromotion",
 //!     idempotency: Idempotency::NotIdempotent,
 //!     number: 1,
 //!     delayed_so_far: Duration::ZERO,
@@ -87,7 +87,7 @@ pub enum AttemptOutcome {
 /// Everything [`RetryPolicy::decide`] looks at about an attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attempt {
-    /// The operation's name, e.g. `promote_auth_token` (for hooks and logs).
+    /// The operationId, e.g. `UpdateAuthTokenPromotion` (for hooks and logs).
     pub operation: &'static str,
     /// Whether the operation may be repeated.
     pub idempotency: Idempotency,

@@ -69,12 +69,14 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use crate::auth_token::{CreateSecondaryAuthToken, DeleteSecondaryAuthToken, PromoteAuthToken};
 use crate::context::RequestContext;
 use crate::credentials::Credentials;
 use crate::error::Error;
 use crate::operation::{Operation, Reply};
-use crate::public_key::ListCredentialPublicKeys;
+use crate::operations::auth_tokens::{
+    CreateSecondaryAuthToken, DeleteSecondaryAuthToken, PromoteAuthToken,
+};
+use crate::operations::credentials_public_keys::ListCredentialPublicKeys;
 use crate::retry::RetryPolicy;
 use crate::secret::AuthToken;
 use crate::sid::AccountSid;

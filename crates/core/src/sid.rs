@@ -99,6 +99,15 @@ fn parse_sid(
     Ok(array)
 }
 
+/// The prefix followed by 32 `a`: the spec's example SIDs.
+const fn example_sid(prefix: &str) -> [u8; SID_LEN] {
+    let mut bytes = [b'a'; SID_LEN];
+    let prefix = prefix.as_bytes();
+    bytes[0] = prefix[0];
+    bytes[1] = prefix[1];
+    bytes
+}
+
 macro_rules! sid_type {
     ($(#[$doc:meta])* $name:ident, $prefix:literal, $kind:literal) => {
         $(#[$doc])*
@@ -108,6 +117,10 @@ macro_rules! sid_type {
         impl $name {
             /// The two letters every SID of this kind starts with.
             pub const PREFIX: &'static str = $prefix;
+
+            /// The spec's example SID of this kind (the prefix and 32 `a`),
+            /// for examples and tests.
+            pub const EXAMPLE: Self = Self(example_sid($prefix));
 
             /// Parses a SID, accepting hex digits of either case.
             pub fn parse(input: &str) -> Result<Self, SidError> {

@@ -53,7 +53,7 @@ use http::{Request, Response};
 
 use crate::context::RequestContext;
 use crate::error::{Delivery, Error, TransportError};
-use crate::operation::{Operation, Reply};
+use crate::operation::{Operation, OperationId, Reply};
 use crate::retry::{
     Attempt, AttemptOutcome, Idempotency, Jitter, RetryDecision, RetryPolicy, retry_after,
 };
@@ -140,13 +140,14 @@ impl<'a, O: Operation + ?Sized> Exchange<'a, O> {
         }
     }
 
-    /// The request for the next attempt (with its [`AttemptNumber`]).
+    /// The request for the next attempt, with its [`AttemptNumber`] and
+    /// [`OperationId`] in its extensions (for the transport's logs).
     pub fn request(&mut self) -> Result<Request<Vec<u8>>, Error> {
         self.attempts += 1;
         let mut request = self.context.build_request(self.operation)?;
-        request
-            .extensions_mut()
-            .insert(AttemptNumber(self.attempts));
+        let extensions = request.extensions_mut();
+        extensions.insert(AttemptNumber(self.attempts));
+        extensions.insert(OperationId(O::ID));
         Ok(request)
     }
 
@@ -176,8 +177,8 @@ impl<'a, O: Operation + ?Sized> Exchange<'a, O> {
             ),
         };
         let attempt = Attempt {
-            operation: self.operation.name(),
-            idempotency: self.operation.idempotency(),
+            operation: O::ID,
+            idempotency: O::IDEMPOTENCY,
             number: self.attempts,
             delayed_so_far: self.delayed,
             outcome,

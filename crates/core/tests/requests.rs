@@ -197,3 +197,113 @@ fn custom_and_regional_endpoints_change_only_the_origin() {
         "https://accounts.sydney.au1.twilio.com/v1/AuthTokens/Promote"
     );
 }
+
+/// An operation with free-text query and form pairs, to test the context's
+/// encoding on its own (no Accounts v1 operation sends free text in both).
+struct FreeText {
+    value: &'static str,
+}
+
+impl twilio_accounts_core::Operation for FreeText {
+    type Output = ();
+    const ID: &'static str = "FreeTextForTests";
+    const METHOD: Method = Method::POST;
+    const IDEMPOTENCY: twilio_accounts_core::Idempotency =
+        twilio_accounts_core::Idempotency::NotIdempotent;
+    const PATH: &'static str = "/v1/SafeList/Numbers";
+    fn query(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("PhoneNumber", self.value.to_owned()),
+            ("Other", "1".into()),
+        ]
+    }
+    fn form(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("PhoneNumber", self.value.to_owned()),
+            ("Other", "1".into()),
+        ]
+    }
+    fn parse_success(
+        &self,
+        _: http::StatusCode,
+        _: &[u8],
+    ) -> Result<(), twilio_accounts_core::DecodeError> {
+        Ok(())
+    }
+}
+
+#[test]
+fn query_and_form_pairs_are_both_form_urlencoded() {
+    // Expected bytes by hand from the WHATWG application/x-www-form-urlencoded
+    // serializer: `+` %2B, `&` %26, `=` %3D, space `+`, `é` %C3%A9.
+    let cases = [
+        ("+18005550100", "%2B18005550100"),
+        ("a&b", "a%26b"),
+        ("k=v", "k%3Dv"),
+        ("two words", "two+words"),
+        ("caf\u{e9}", "caf%C3%A9"),
+        ("+1 800&x=y \u{e9}", "%2B1+800%26x%3Dy+%C3%A9"),
+    ];
+    for (value, encoded) in cases {
+        let request = context().build_request(&FreeText { value }).unwrap();
+        assert_eq!(
+            request.uri(),
+            format!(
+                "https://accounts.twilio.com/v1/SafeList/Numbers?PhoneNumber={encoded}&Other=1"
+            )
+            .as_str(),
+            "{value:?}"
+        );
+        assert_eq!(
+            request.body().as_slice(),
+            format!("PhoneNumber={encoded}&Other=1").as_bytes(),
+            "{value:?}"
+        );
+    }
+}
+
+#[test]
+fn each_attempt_carries_its_operation_id() {
+    let context = context();
+    let operation = PromoteAuthToken::new();
+    let policy = twilio_accounts_core::RetryPolicy::default();
+    let mut exchange = twilio_accounts_core::Exchange::new(&context, &operation, &policy, 0);
+    let request = exchange.request().unwrap();
+    assert_eq!(
+        request
+            .extensions()
+            .get::<twilio_accounts_core::OperationId>(),
+        Some(&twilio_accounts_core::OperationId(
+            "UpdateAuthTokenPromotion"
+        ))
+    );
+}
+
+#[test]
+fn a_page_token_is_encoded_in_the_query() {
+    let paging = twilio_accounts_core::PageRequest::new()
+        .page_size(2)
+        .unwrap()
+        .page(1, "PA+a/b=");
+    let op = ListCredentialPublicKeys::with_paging(paging);
+    let request = context().build_request(&op).unwrap();
+    assert_eq!(
+        request.uri(),
+        "https://accounts.twilio.com/v1/Credentials/PublicKeys?PageSize=2&Page=1&PageToken=PA%2Ba%2Fb%3D"
+    );
+}
+
+#[test]
+fn fetch_public_key_is_a_get_of_the_credential_path() {
+    let sid = "CRbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb".parse().unwrap();
+    let request = context()
+        .build_request(&twilio_accounts_core::FetchCredentialPublicKey::new(sid))
+        .unwrap();
+    assert_eq!(request.method(), Method::GET);
+    assert_eq!(
+        request.uri(),
+        "https://accounts.twilio.com/v1/Credentials/PublicKeys/CRbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+    );
+    assert_eq!(headers(&request), expected_headers(&[]));
+    assert!(request.body().is_empty());
+}

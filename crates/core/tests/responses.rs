@@ -4,8 +4,8 @@
 use http::{Response, StatusCode};
 use twilio_accounts_core::{
     AuthToken, BodyKind, CreateSecondaryAuthToken, Credentials, DecodeErrorKind,
-    DeleteSecondaryAuthToken, Endpoint, Error, ListCredentialPublicKeys, PromoteAuthToken,
-    RequestContext,
+    DeleteSecondaryAuthToken, Endpoint, Error, LinkError, ListCredentialPublicKeys, ListOperation,
+    PromoteAuthToken, RequestContext,
 };
 
 const SID: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -369,6 +369,58 @@ fn pages_decode_and_follow_only_same_host_links() {
 }
 
 #[test]
+fn a_next_page_link_elsewhere_is_refused_with_what_was_wrong() {
+    let cases: [(&str, Error); 5] = [
+        (
+            "http://accounts.twilio.com/v1/Credentials/PublicKeys?Page=1",
+            Error::InvalidLink(LinkError::ForeignScheme {
+                expected: "https".into(),
+                found: "http".into(),
+            }),
+        ),
+        (
+            "https://evil.example/v1/Credentials/PublicKeys?Page=1",
+            Error::InvalidLink(LinkError::ForeignHost {
+                found: "evil.example".into(),
+            }),
+        ),
+        (
+            "https://accounts.twilio.com:444/v1/Credentials/PublicKeys?Page=1",
+            Error::InvalidLink(LinkError::ForeignPort {
+                expected: None,
+                found: Some(444),
+            }),
+        ),
+        (
+            "https://accounts.twilio.com/v1/AuthTokens/Promote?Page=1",
+            Error::InvalidLink(LinkError::OtherPath {
+                expected: "/v1/Credentials/PublicKeys",
+                found: "/v1/AuthTokens/Promote".into(),
+            }),
+        ),
+        (
+            "https://accounts.twilio.com/v1/Credentials/PublicKeysX?Page=1",
+            Error::InvalidLink(LinkError::OtherPath {
+                expected: "/v1/Credentials/PublicKeys",
+                found: "/v1/Credentials/PublicKeysX".into(),
+            }),
+        ),
+    ];
+    let mut page = context()
+        .parse_response(
+            &ListCredentialPublicKeys::new(),
+            response(200, fixture!("public_keys_full.json")),
+        )
+        .unwrap()
+        .value;
+    for (link, expected) in cases {
+        page.next_page_url = Some(link.to_owned());
+        let err = ListCredentialPublicKeys::next_page(&Endpoint::default(), &page).unwrap_err();
+        assert_eq!(format!("{err:?}"), format!("{expected:?}"), "{link}");
+    }
+}
+
+#[test]
 fn redirects_are_errors_that_name_the_target() {
     let r = Response::builder()
         .status(301)
@@ -383,4 +435,123 @@ fn redirects_are_errors_that_name_the_target() {
         .unwrap_err();
     assert!(matches!(&err, Error::UnexpectedResponse(u) if u.location.is_some()));
     assert!(err.to_string().contains("never followed"));
+}
+
+#[test]
+fn fetch_public_key_200_decodes_the_spec_example() {
+    let op = twilio_accounts_core::FetchCredentialPublicKey::new(
+        "CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
+    );
+    let credential = context()
+        .parse_response(&op, response(200, fixture!("public_key_200.json")))
+        .unwrap()
+        .value;
+    assert_eq!(
+        credential.sid.unwrap().as_str(),
+        "CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    );
+    assert_eq!(credential.account_sid.unwrap().as_str(), SID);
+    assert_eq!(credential.friendly_name.as_deref(), Some("friendly_name"));
+    assert_eq!(
+        credential.date_updated.unwrap().unix_timestamp(),
+        1_438_315_200
+    );
+    assert_eq!(
+        credential.url.as_deref(),
+        Some(
+            "https://accounts.twilio.com/v1/Credentials/PublicKeys/CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        )
+    );
+}
+
+#[test]
+fn a_404_is_explained_by_what_the_operation_names() {
+    let fetch = twilio_accounts_core::FetchCredentialPublicKey::new(
+        "CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
+    );
+    let cases: [(Error, &str, Option<&str>, bool); 3] = [
+        (
+            context()
+                .parse_response(
+                    &PromoteAuthToken::new(),
+                    response(404, fixture!("error_404_20404.json")),
+                )
+                .unwrap_err(),
+            "UpdateAuthTokenPromotion",
+            Some("there is no secondary Auth Token: create one before promoting or deleting it"),
+            true,
+        ),
+        (
+            context()
+                .parse_response(&fetch, response(404, fixture!("error_404_20404.json")))
+                .unwrap_err(),
+            "FetchCredentialPublicKey",
+            Some("the account has no public-key credential with this SID"),
+            false,
+        ),
+        (
+            context()
+                .parse_response(
+                    &ListCredentialPublicKeys::new(),
+                    response(404, fixture!("error_404_20404.json")),
+                )
+                .unwrap_err(),
+            "ListCredentialPublicKey",
+            None,
+            false,
+        ),
+    ];
+    for (err, operation, hint, nothing_to_promote) in cases {
+        assert!(err.is_not_found(), "{err:?}");
+        assert_eq!(err.operation(), Some(operation));
+        assert_eq!(
+            err.is_nothing_to_promote(),
+            nothing_to_promote,
+            "{operation}"
+        );
+        let Error::Api(api) = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(api.hint(), hint, "{operation}");
+        assert!(err.to_string().starts_with(operation), "{err}");
+    }
+}
+
+#[test]
+fn every_error_from_an_answer_names_its_operation() {
+    let html = Response::builder()
+        .status(502)
+        .header("content-type", "text/html")
+        .body(b"<html>bad gateway</html>".to_vec())
+        .unwrap();
+    let unexpected = context()
+        .parse_response(&DeleteSecondaryAuthToken::new(), html)
+        .unwrap_err();
+    assert!(
+        matches!(&unexpected, Error::UnexpectedResponse(u) if u.operation == "DeleteSecondaryAuthToken")
+    );
+    let problem = context()
+        .parse_response(
+            &ListCredentialPublicKeys::new(),
+            response(422, fixture!("problem_422.json")),
+        )
+        .unwrap_err();
+    assert!(matches!(&problem, Error::Problem(p) if p.operation == "ListCredentialPublicKey"));
+    let decode = context()
+        .parse_response(
+            &CreateSecondaryAuthToken::new(),
+            response(201, fixture!("secondary_201_missing_token.json")),
+        )
+        .unwrap_err();
+    for (err, operation) in [
+        (unexpected, "DeleteSecondaryAuthToken"),
+        (problem, "ListCredentialPublicKey"),
+        (decode, "CreateSecondaryAuthToken"),
+    ] {
+        assert_eq!(err.operation(), Some(operation));
+        assert!(
+            err.to_string().starts_with(&format!("{operation}: ")),
+            "{err}"
+        );
+    }
 }

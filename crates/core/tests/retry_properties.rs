@@ -44,7 +44,7 @@ proptest! {
         random in any::<f64>(),
     ) {
         let attempt = Attempt {
-            operation: "promote_auth_token",
+            operation: "UpdateAuthTokenPromotion",
             idempotency: Idempotency::NotIdempotent,
             number,
             delayed_so_far: Duration::from_secs(delayed),

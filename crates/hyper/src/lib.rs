@@ -96,7 +96,7 @@ use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::legacy::connect::{HttpConnector, capture_connection};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use twilio_accounts_core::client_options::{body_too_large, declared_length_exceeds, timed_out};
-use twilio_accounts_core::{AttemptNumber, Delivery, TransportError, send_async};
+use twilio_accounts_core::{AttemptNumber, Delivery, OperationId, TransportError, send_async};
 
 pub use twilio_accounts_core as core;
 pub use twilio_accounts_core::{
@@ -311,7 +311,6 @@ impl Client {
     ) -> Result<Reply<O::Output>, Error> {
         let timeout = self.inner.options.request_timeout_for(call);
         let policy = self.inner.options.retry_policy_for(call);
-        let name = operation.name();
         let transport = |request: Request<Vec<u8>>| self.attempt(request, timeout);
         send_async(
             context,
@@ -321,7 +320,7 @@ impl Client {
             &transport,
             move |delay: Duration| {
                 tracing::debug!(
-                    operation = name,
+                    operation = O::ID,
                     delay_ms = delay.as_millis() as u64,
                     "waiting before retrying"
                 );
@@ -342,11 +341,15 @@ impl Client {
             .extensions()
             .get::<AttemptNumber>()
             .map_or(0, |a| a.0);
+        let operation = request
+            .extensions()
+            .get::<OperationId>()
+            .map_or("", |id| id.0);
         let method = request.method().clone();
         let path = request.uri().path().to_owned();
         let host = request.uri().host().unwrap_or("").to_owned();
         let started = Instant::now();
-        tracing::trace!(%method, %path, attempt, "sending");
+        tracing::trace!(operation, %method, %path, attempt, "sending");
 
         let mut request = request.map(|body| Full::new(Bytes::from(body)));
         let capture = capture_connection(&mut request);
@@ -372,6 +375,7 @@ impl Client {
         let micros = started.elapsed().as_micros() as u64;
         match &result {
             Ok(response) => tracing::debug!(
+                operation,
                 %method,
                 %path,
                 attempt,
@@ -383,6 +387,7 @@ impl Client {
                 "response"
             ),
             Err(err) => tracing::debug!(
+                operation,
                 %method,
                 %path,
                 attempt,

@@ -79,7 +79,7 @@ use zeroize::Zeroize as _;
 
 use http::{Request, Response};
 use twilio_accounts_core::client_options::{body_too_large, declared_length_exceeds};
-use twilio_accounts_core::{AttemptNumber, TransportError, send_blocking};
+use twilio_accounts_core::{AttemptNumber, OperationId, TransportError, send_blocking};
 use ureq::config::AutoHeaderValue;
 
 pub use twilio_accounts_core as core;
@@ -310,7 +310,7 @@ impl Client {
             &transport,
             |delay: Duration| {
                 tracing::debug!(
-                    operation = operation.name(),
+                    operation = O::ID,
                     delay_ms = delay.as_millis() as u64,
                     "waiting before retrying"
                 );
@@ -329,11 +329,15 @@ impl Client {
             .extensions()
             .get::<AttemptNumber>()
             .map_or(0, |a| a.0);
+        let operation = request
+            .extensions()
+            .get::<OperationId>()
+            .map_or("", |id| id.0);
         let method = request.method().clone();
         let path = request.uri().path().to_owned();
         let host = request.uri().host().unwrap_or("").to_owned();
         let started = Instant::now();
-        tracing::trace!(%method, %path, attempt, "sending");
+        tracing::trace!(operation, %method, %path, attempt, "sending");
 
         let (parts, body) = request.into_parts();
         let sent = if body.is_empty() {
@@ -349,6 +353,7 @@ impl Client {
         let micros = started.elapsed().as_micros() as u64;
         match &result {
             Ok(response) => tracing::debug!(
+                operation,
                 %method,
                 %path,
                 attempt,
@@ -358,6 +363,7 @@ impl Client {
                 "response"
             ),
             Err(err) => tracing::debug!(
+                operation,
                 %method,
                 %path,
                 attempt,

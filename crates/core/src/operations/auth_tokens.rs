@@ -1,4 +1,11 @@
-//! The Auth Token lifecycle: create a secondary token, promote it, delete it.
+//! `/v1/AuthTokens/…`: the Auth Token lifecycle: create a secondary token,
+//! promote it, delete it.
+//!
+//! | type | operationId |
+//! |---|---|
+//! | [`PromoteAuthToken`] | `UpdateAuthTokenPromotion` |
+//! | [`CreateSecondaryAuthToken`] | `CreateSecondaryAuthToken` |
+//! | [`DeleteSecondaryAuthToken`] | `DeleteSecondaryAuthToken` |
 //!
 //! A safe rotation creates a secondary token (both tokens now authenticate),
 //! deploys it everywhere, then promotes it (the old primary stops working at
@@ -31,7 +38,9 @@ use http::{Method, StatusCode};
 use serde::Deserialize;
 
 use crate::error::DecodeError;
-use crate::operation::{Operation, bool_field, decode_json, missing_field};
+use crate::operation::{
+    Operation, Parameter, ParameterLocation, bool_field, decode_json, missing_field,
+};
 use crate::retry::Idempotency;
 use crate::secret::AuthToken;
 use crate::sid::AccountSid;
@@ -43,6 +52,10 @@ pub const PROMOTE_PATH: &str = "/v1/AuthTokens/Promote";
 pub const SECONDARY_PATH: &str = "/v1/AuthTokens/Secondary";
 /// The name of the optional parameter that stops Twilio's e-mail.
 pub const SUPPRESS_EMAIL_PARAMETER: &str = "SuppressEmailNotification";
+
+/// What a 404 means to every call on the secondary token.
+const NO_SECONDARY: &str =
+    "there is no secondary Auth Token: create one before promoting or deleting it";
 
 /// `POST /v1/AuthTokens/Promote`: the secondary token becomes the primary,
 /// and the old primary stops working at once.
@@ -97,8 +110,9 @@ suppress_email_builder!(PromoteAuthToken);
 suppress_email_builder!(CreateSecondaryAuthToken);
 suppress_email_builder!(DeleteSecondaryAuthToken);
 
-/// The optional `SuppressEmailNotification` form field of the POSTs.
-fn suppress_email_field(value: Option<bool>) -> Vec<(&'static str, String)> {
+/// `SuppressEmailNotification`, as a pair of the form (POSTs) or the query
+/// (DELETE).
+fn suppress_email_pair(value: Option<bool>) -> Vec<(&'static str, String)> {
     value
         .map(|v| (SUPPRESS_EMAIL_PARAMETER, bool_field(v)))
         .into_iter()
@@ -157,26 +171,25 @@ struct TokenBody {
 impl Operation for PromoteAuthToken {
     type Output = AuthTokenPromotion;
 
-    fn name(&self) -> &'static str {
-        "promote_auth_token"
-    }
-    fn method(&self) -> Method {
-        Method::POST
-    }
-    fn idempotency(&self) -> Idempotency {
-        Idempotency::NotIdempotent
-    }
-    fn path_and_query(&self) -> String {
-        PROMOTE_PATH.to_owned()
-    }
-    fn form_fields(&self) -> Vec<(&'static str, String)> {
-        suppress_email_field(self.suppress_email_notification)
+    const ID: &'static str = "UpdateAuthTokenPromotion";
+    const METHOD: Method = Method::POST;
+    const IDEMPOTENCY: Idempotency = Idempotency::NotIdempotent;
+    const PATH: &'static str = PROMOTE_PATH;
+    const PARAMETERS: &'static [Parameter] = &[Parameter::official_libraries(
+        SUPPRESS_EMAIL_PARAMETER,
+        ParameterLocation::Form,
+    )];
+    const SECRET_FIELD: Option<&'static str> = Some("auth_token");
+    const NOT_FOUND_HINT: Option<&'static str> = Some(NO_SECONDARY);
+
+    fn form(&self) -> Vec<(&'static str, String)> {
+        suppress_email_pair(self.suppress_email_notification)
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
-        let raw: TokenBody = decode_json(self.name(), status, body, Some("auth_token"))?;
+        let raw: TokenBody = decode_json(Self::ID, status, body, Self::SECRET_FIELD)?;
         let auth_token = raw
             .auth_token
-            .ok_or_else(|| missing_field(self.name(), status, "auth_token"))?;
+            .ok_or_else(|| missing_field(Self::ID, status, "auth_token"))?;
         Ok(AuthTokenPromotion {
             account_sid: raw.account_sid,
             auth_token,
@@ -190,26 +203,24 @@ impl Operation for PromoteAuthToken {
 impl Operation for CreateSecondaryAuthToken {
     type Output = SecondaryAuthToken;
 
-    fn name(&self) -> &'static str {
-        "create_secondary_auth_token"
-    }
-    fn method(&self) -> Method {
-        Method::POST
-    }
-    fn idempotency(&self) -> Idempotency {
-        Idempotency::NotIdempotent
-    }
-    fn path_and_query(&self) -> String {
-        SECONDARY_PATH.to_owned()
-    }
-    fn form_fields(&self) -> Vec<(&'static str, String)> {
-        suppress_email_field(self.suppress_email_notification)
+    const ID: &'static str = "CreateSecondaryAuthToken";
+    const METHOD: Method = Method::POST;
+    const IDEMPOTENCY: Idempotency = Idempotency::NotIdempotent;
+    const PATH: &'static str = SECONDARY_PATH;
+    const PARAMETERS: &'static [Parameter] = &[Parameter::official_libraries(
+        SUPPRESS_EMAIL_PARAMETER,
+        ParameterLocation::Form,
+    )];
+    const SECRET_FIELD: Option<&'static str> = Some("secondary_auth_token");
+
+    fn form(&self) -> Vec<(&'static str, String)> {
+        suppress_email_pair(self.suppress_email_notification)
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
-        let raw: TokenBody = decode_json(self.name(), status, body, Some("secondary_auth_token"))?;
+        let raw: TokenBody = decode_json(Self::ID, status, body, Self::SECRET_FIELD)?;
         let secondary_auth_token = raw
             .secondary_auth_token
-            .ok_or_else(|| missing_field(self.name(), status, "secondary_auth_token"))?;
+            .ok_or_else(|| missing_field(Self::ID, status, "secondary_auth_token"))?;
         Ok(SecondaryAuthToken {
             account_sid: raw.account_sid,
             secondary_auth_token,
@@ -223,23 +234,18 @@ impl Operation for CreateSecondaryAuthToken {
 impl Operation for DeleteSecondaryAuthToken {
     type Output = ();
 
-    fn name(&self) -> &'static str {
-        "delete_secondary_auth_token"
-    }
-    fn method(&self) -> Method {
-        Method::DELETE
-    }
-    fn idempotency(&self) -> Idempotency {
-        Idempotency::Idempotent
-    }
-    fn path_and_query(&self) -> String {
-        match self.suppress_email_notification {
-            None => SECONDARY_PATH.to_owned(),
-            Some(v) => format!(
-                "{SECONDARY_PATH}?{SUPPRESS_EMAIL_PARAMETER}={}",
-                bool_field(v)
-            ),
-        }
+    const ID: &'static str = "DeleteSecondaryAuthToken";
+    const METHOD: Method = Method::DELETE;
+    const IDEMPOTENCY: Idempotency = Idempotency::Idempotent;
+    const PATH: &'static str = SECONDARY_PATH;
+    const PARAMETERS: &'static [Parameter] = &[Parameter::official_libraries(
+        SUPPRESS_EMAIL_PARAMETER,
+        ParameterLocation::Query,
+    )];
+    const NOT_FOUND_HINT: Option<&'static str> = Some(NO_SECONDARY);
+
+    fn query(&self) -> Vec<(&'static str, String)> {
+        suppress_email_pair(self.suppress_email_notification)
     }
     /// A 204 has no body, and whatever a 2xx carries is ignored: the spec
     /// defines no content for a delete.

@@ -1,0 +1,192 @@
+//! Every Accounts v1 operation, grouped by the spec's resource (one file per
+//! resource, named after its path), and the registry that lists them.
+//!
+//! | resource | file | operations (type: operationId) |
+//! |---|---|---|
+//! | `/v1/AuthTokens/…` | [`auth_tokens`] | [`PromoteAuthToken`]: `UpdateAuthTokenPromotion`, [`CreateSecondaryAuthToken`]: `CreateSecondaryAuthToken`, [`DeleteSecondaryAuthToken`]: `DeleteSecondaryAuthToken` |
+//! | `/v1/Credentials/PublicKeys…` | [`credentials_public_keys`] | [`ListCredentialPublicKeys`]: `ListCredentialPublicKey`, [`FetchCredentialPublicKey`]: `FetchCredentialPublicKey` |
+//!
+//! The credential resources share one model, [`credential::Credential`].
+//!
+//! ## Adding an operation
+//! Declare it in its resource's file (a type implementing
+//! [`Operation`], with its constants and its parser) and add one row to
+//! the registry (`registry!` in this file). Clients send it with their generic `send`;
+//! the fuzz checks, the cross-adapter tests and the spec test find it here.
+//!
+//! ```
+//! use twilio_accounts_core::operations::{OPERATIONS, find};
+//!
+//! let promote = find("UpdateAuthTokenPromotion").expect("registered");
+//! assert_eq!(promote.method, http::Method::POST);
+//! assert_eq!(promote.path, "/v1/AuthTokens/Promote");
+//! assert!(OPERATIONS.iter().any(|o| o.path == "/v1/Credentials/PublicKeys/{Sid}"));
+//! ```
+//!
+//! [`PromoteAuthToken`]: auth_tokens::PromoteAuthToken
+//! [`CreateSecondaryAuthToken`]: auth_tokens::CreateSecondaryAuthToken
+//! [`DeleteSecondaryAuthToken`]: auth_tokens::DeleteSecondaryAuthToken
+//! [`ListCredentialPublicKeys`]: credentials_public_keys::ListCredentialPublicKeys
+//! [`FetchCredentialPublicKey`]: credentials_public_keys::FetchCredentialPublicKey
+
+use std::fmt::Debug;
+
+use http::Method;
+
+use crate::operation::{Operation, Parameter};
+use crate::page::ListOperation;
+use crate::retry::Idempotency;
+use crate::sid::CredentialSid;
+
+pub mod auth_tokens;
+pub mod credential;
+pub mod credentials_public_keys;
+
+/// What the registry knows about one operation: its declaration's constants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OperationInfo {
+    /// The spec's `operationId`.
+    pub id: &'static str,
+    /// The HTTP method.
+    pub method: Method,
+    /// The spec's path template.
+    pub path: &'static str,
+    /// Whether it may be repeated.
+    pub idempotency: Idempotency,
+    /// Every parameter it can send.
+    pub parameters: &'static [Parameter],
+    /// The success field that carries a secret, if any.
+    pub secret_field: Option<&'static str>,
+    /// What a 404 means for it.
+    pub not_found_hint: Option<&'static str>,
+}
+
+impl OperationInfo {
+    /// The constants of `O`.
+    pub const fn of<O: Operation>() -> Self {
+        OperationInfo {
+            id: O::ID,
+            method: O::METHOD,
+            path: O::PATH,
+            idempotency: O::IDEMPOTENCY,
+            parameters: O::PARAMETERS,
+            secret_field: O::SECRET_FIELD,
+            not_found_hint: O::NOT_FOUND_HINT,
+        }
+    }
+}
+
+/// Code that runs once per registered operation, with a value of each
+/// (see [`visit_operations`]): how tests and fuzz checks cover every
+/// operation without a list of their own.
+pub trait OperationVisitor {
+    /// Called with an example of one operation (the spec's example values).
+    fn visit<O>(&mut self, example: O)
+    where
+        O: Operation + Clone + Debug + Send + Sync + 'static,
+        O::Output: Clone + Debug + Send + 'static;
+
+    /// Called instead of [`visit`](Self::visit) for a paged list, so that
+    /// paging can be exercised too; by default, the same as `visit`.
+    fn visit_list<L>(&mut self, example: L)
+    where
+        L: ListOperation + Clone + Debug + Send + Sync + 'static,
+        L::Item: Clone + Debug + Send + 'static,
+    {
+        self.visit(example);
+    }
+}
+
+/// The one list of operations: each row says `call` (or `list`, for a
+/// paged list), the type, and an example value.
+macro_rules! registry {
+    ($($kind:ident $operation:ty => $example:expr),* $(,)?) => {
+        /// Every operation the core implements.
+        pub const OPERATIONS: &[OperationInfo] = &[$(OperationInfo::of::<$operation>()),*];
+
+        /// Calls `visitor` with an example of every operation, in
+        /// [`OPERATIONS`] order.
+        pub fn visit_operations(visitor: &mut impl OperationVisitor) {
+            $(registry!(@visit $kind, visitor, $operation, $example);)*
+        }
+    };
+    (@visit call, $visitor:ident, $operation:ty, $example:expr) => {
+        $visitor.visit::<$operation>($example)
+    };
+    (@visit list, $visitor:ident, $operation:ty, $example:expr) => {
+        $visitor.visit_list::<$operation>($example)
+    };
+}
+
+registry! {
+    call auth_tokens::PromoteAuthToken => auth_tokens::PromoteAuthToken::new(),
+    call auth_tokens::CreateSecondaryAuthToken => auth_tokens::CreateSecondaryAuthToken::new(),
+    call auth_tokens::DeleteSecondaryAuthToken => auth_tokens::DeleteSecondaryAuthToken::new(),
+    list credentials_public_keys::ListCredentialPublicKeys =>
+        credentials_public_keys::ListCredentialPublicKeys::new(),
+    call credentials_public_keys::FetchCredentialPublicKey =>
+        credentials_public_keys::FetchCredentialPublicKey::new(CredentialSid::EXAMPLE),
+}
+
+/// The registered operation with this `operationId`.
+pub fn find(id: &str) -> Option<&'static OperationInfo> {
+    OPERATIONS.iter().find(|info| info.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operation::ParameterLocation;
+
+    #[test]
+    fn ids_are_unique() {
+        for (i, a) in OPERATIONS.iter().enumerate() {
+            for b in &OPERATIONS[i + 1..] {
+                assert_ne!(a.id, b.id);
+                assert!(
+                    a.method != b.method || a.path != b.path,
+                    "{} {}",
+                    a.id,
+                    b.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_path_placeholder_is_a_path_parameter_and_back() {
+        for info in OPERATIONS {
+            let placeholders: Vec<&str> = info
+                .path
+                .split('/')
+                .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+                .collect();
+            let path_parameters: Vec<&str> = info
+                .parameters
+                .iter()
+                .filter(|p| p.location == ParameterLocation::Path)
+                .map(|p| p.name)
+                .collect();
+            assert_eq!(placeholders, path_parameters, "{}", info.id);
+        }
+    }
+
+    #[test]
+    fn the_visitor_sees_every_operation_in_order() {
+        struct Ids(Vec<&'static str>);
+        impl OperationVisitor for Ids {
+            fn visit<O>(&mut self, _: O)
+            where
+                O: Operation + Clone + Debug + Send + Sync + 'static,
+                O::Output: Clone + Debug + Send + 'static,
+            {
+                self.0.push(O::ID);
+            }
+        }
+        let mut ids = Ids(Vec::new());
+        visit_operations(&mut ids);
+        let expected: Vec<&str> = OPERATIONS.iter().map(|o| o.id).collect();
+        assert_eq!(ids.0, expected);
+    }
+}

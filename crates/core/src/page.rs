@@ -1,0 +1,340 @@
+//! One list mechanism for every paged list of Accounts v1.
+//!
+//! Twilio wraps every list in the same envelope: the items under a key named
+//! for the resource (`credentials`, …) and a `meta` object with `key`,
+//! `page`, `page_size`, `next_page_url` and a few more links. So there is one
+//! [`Page`] type, one decoder, one set of paging parameters
+//! ([`PageRequest`]) and one [`ListOperation::next_page`]: a list operation
+//! declares its item type and its items key, nothing else.
+//!
+//! A `next_page_url` is only followed when it points at the same endpoint
+//! (scheme, host and port) and at the same list: following a link elsewhere
+//! would send the credentials there. Each refusal has its own
+//! [`LinkError`].
+//!
+//! ```
+//! use twilio_accounts_core::{
+//!     AuthToken, Credentials, Endpoint, ListCredentialPublicKeys, ListOperation, RequestContext,
+//! };
+//!
+//! let context = RequestContext::new(
+//!     Credentials::auth_token(
+//!         "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?,
+//!         AuthToken::new("0123456789abcdef0123456789abcdef")?,
+//!     ),
+//!     Endpoint::default(),
+//! );
+//! let list = ListCredentialPublicKeys::new().page_size(1)?;
+//! let response = http::Response::builder()
+//!     .status(200)
+//!     .body(br#"{"credentials":[],"meta":{"key":"credentials","page":0,"page_size":1,"next_page_url":"https://accounts.twilio.com/v1/Credentials/PublicKeys?PageSize=1&Page=1&PageToken=PAaaa"}}"#.to_vec())
+//!     .unwrap();
+//! let page = context.parse_response(&list, response)?.value;
+//! let next = ListCredentialPublicKeys::next_page(context.endpoint(), &page)?.expect("a next page");
+//! assert_eq!(
+//!     context.build_request(&next)?.uri(),
+//!     "https://accounts.twilio.com/v1/Credentials/PublicKeys?PageSize=1&Page=1&PageToken=PAaaa"
+//! );
+//! # Ok::<(), twilio_accounts_core::Error>(())
+//! ```
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use http::{Method, StatusCode};
+use serde::Deserialize;
+use serde::de::{DeserializeOwned, IgnoredAny, MapAccess, Visitor};
+
+use crate::endpoint::{Endpoint, LinkError};
+use crate::error::{DecodeError, Error};
+use crate::operation::{Operation, Parameter, ParameterLocation, decode_json};
+use crate::retry::Idempotency;
+
+/// The largest page size the spec allows.
+pub const MAX_PAGE_SIZE: u32 = 1000;
+
+/// The paging parameters every list takes, as the spec names them.
+pub const PAGE_PARAMETERS: [Parameter; 3] = [
+    Parameter::spec("PageSize", ParameterLocation::Query),
+    Parameter::spec("Page", ParameterLocation::Query),
+    Parameter::spec("PageToken", ParameterLocation::Query),
+];
+
+/// One page of a list, with the link to the next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Page<T> {
+    /// The items on this page.
+    pub items: Vec<T>,
+    /// The page index.
+    pub page: Option<u64>,
+    /// The page size the server used.
+    pub page_size: Option<u64>,
+    /// The absolute URL of the next page, as the server sent it.
+    pub next_page_url: Option<String>,
+}
+
+/// Which page to ask for: the paging query parameters every list shares.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageRequest {
+    page_size: Option<u32>,
+    page: Option<u32>,
+    page_token: Option<String>,
+}
+
+impl PageRequest {
+    /// The server's defaults (the first page, 50 items).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// At most `size` items (1 to 1000).
+    pub fn page_size(mut self, size: u32) -> Result<Self, Error> {
+        if !(1..=MAX_PAGE_SIZE).contains(&size) {
+            return Err(Error::InvalidParameter {
+                name: "PageSize",
+                reason: "must be between 1 and 1000",
+            });
+        }
+        self.page_size = Some(size);
+        Ok(self)
+    }
+
+    /// The page index (with the token of the page before it).
+    pub fn page(mut self, page: u32, page_token: impl Into<String>) -> Self {
+        self.page = Some(page);
+        self.page_token = Some(page_token.into());
+        self
+    }
+
+    /// The query pairs, in the spec's order.
+    pub fn query(&self) -> Vec<(&'static str, String)> {
+        let [size, page, token] = PAGE_PARAMETERS;
+        let mut pairs = Vec::new();
+        if let Some(n) = self.page_size {
+            pairs.push((size.name, n.to_string()));
+        }
+        if let Some(n) = self.page {
+            pairs.push((page.name, n.to_string()));
+        }
+        if let Some(t) = &self.page_token {
+            pairs.push((token.name, t.clone()));
+        }
+        pairs
+    }
+}
+
+/// A paged list operation: its items and the key they come under.
+pub trait ListOperation: Operation<Output = Page<Self::Item>> + Sized {
+    /// One item of the list.
+    type Item: DeserializeOwned;
+
+    /// The envelope's key for the items, e.g. `credentials`.
+    const ITEMS_KEY: &'static str;
+
+    /// Reads a page of this list.
+    fn parse_page(status: StatusCode, body: &[u8]) -> Result<Page<Self::Item>, DecodeError> {
+        let envelope: Envelope<Self> = decode_json(Self::ID, status, body, None)?;
+        let meta = envelope.meta.unwrap_or_default();
+        Ok(Page {
+            items: envelope.items.unwrap_or_default(),
+            page: meta.page,
+            page_size: meta.page_size,
+            next_page_url: meta.next_page_url,
+        })
+    }
+
+    /// The operation that fetches the page after `page`, or `None` on the
+    /// last page.
+    ///
+    /// Refuses a link to another scheme, host or port, outside the
+    /// endpoint's base path, or to another path than this list's.
+    fn next_page<T>(endpoint: &Endpoint, page: &Page<T>) -> Result<Option<NextPage<Self>>, Error> {
+        let Some(url) = &page.next_page_url else {
+            return Ok(None);
+        };
+        let path_and_query = endpoint.relative_path(url)?;
+        let path = path_and_query.split(['?', '#']).next().unwrap_or("");
+        if !matches_template(Self::PATH, path) {
+            return Err(Error::InvalidLink(LinkError::OtherPath {
+                expected: Self::PATH,
+                found: path.to_owned(),
+            }));
+        }
+        Ok(Some(NextPage {
+            path_and_query,
+            list: PhantomData,
+        }))
+    }
+}
+
+/// Whether `path` is `template` with each `{Name}` replaced by one segment.
+fn matches_template(template: &str, path: &str) -> bool {
+    let mut want = template.split('/');
+    let mut have = path.split('/');
+    loop {
+        match (want.next(), have.next()) {
+            (None, None) => return true,
+            (Some(w), Some(h)) if w.starts_with('{') && w.ends_with('}') && !h.is_empty() => {}
+            (Some(w), Some(h)) if w == h => {}
+            _ => return false,
+        }
+    }
+}
+
+/// The page behind a server's `next_page_url`: the same list, another page.
+///
+/// Only [`ListOperation::next_page`] makes one, after checking the link.
+pub struct NextPage<L> {
+    path_and_query: String,
+    list: PhantomData<fn() -> L>,
+}
+
+impl<L> NextPage<L> {
+    /// The path and query it requests, relative to the endpoint.
+    pub fn path_and_query(&self) -> &str {
+        &self.path_and_query
+    }
+}
+
+impl<L> fmt::Debug for NextPage<L> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("NextPage")
+            .field(&self.path_and_query)
+            .finish()
+    }
+}
+
+impl<L> Clone for NextPage<L> {
+    fn clone(&self) -> Self {
+        NextPage {
+            path_and_query: self.path_and_query.clone(),
+            list: PhantomData,
+        }
+    }
+}
+
+impl<L> PartialEq for NextPage<L> {
+    fn eq(&self, other: &Self) -> bool {
+        self.path_and_query == other.path_and_query
+    }
+}
+
+impl<L> Eq for NextPage<L> {}
+
+impl<L: ListOperation> Operation for NextPage<L> {
+    type Output = Page<L::Item>;
+
+    const ID: &'static str = L::ID;
+    const METHOD: Method = L::METHOD;
+    const IDEMPOTENCY: Idempotency = L::IDEMPOTENCY;
+    const PATH: &'static str = L::PATH;
+    const PARAMETERS: &'static [Parameter] = L::PARAMETERS;
+    const NOT_FOUND_HINT: Option<&'static str> = L::NOT_FOUND_HINT;
+
+    fn followed_link(&self) -> Option<&str> {
+        Some(&self.path_and_query)
+    }
+
+    fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
+        L::parse_page(status, body)
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct Meta {
+    #[serde(default)]
+    page: Option<u64>,
+    #[serde(default)]
+    page_size: Option<u64>,
+    #[serde(default)]
+    next_page_url: Option<String>,
+}
+
+/// The list envelope: `L::ITEMS_KEY` and `meta`, anything else ignored.
+struct Envelope<L: ListOperation> {
+    items: Option<Vec<L::Item>>,
+    meta: Option<Meta>,
+}
+
+impl<'de, L: ListOperation> Deserialize<'de> for Envelope<L> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EnvelopeVisitor<L>(PhantomData<fn() -> L>);
+        impl<'de, L: ListOperation> Visitor<'de> for EnvelopeVisitor<L> {
+            type Value = Envelope<L>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "a list envelope with `{}` and `meta`", L::ITEMS_KEY)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut envelope = Envelope {
+                    items: None,
+                    meta: None,
+                };
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if key == L::ITEMS_KEY {
+                        envelope.items = map.next_value()?;
+                    } else if key == "meta" {
+                        envelope.meta = map.next_value()?;
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(envelope)
+            }
+        }
+        deserializer.deserialize_map(EnvelopeVisitor(PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_match_one_segment_per_placeholder() {
+        let cases = [
+            (
+                "/v1/Credentials/PublicKeys",
+                "/v1/Credentials/PublicKeys",
+                true,
+            ),
+            (
+                "/v1/Credentials/PublicKeys",
+                "/v1/Credentials/PublicKeysX",
+                false,
+            ),
+            (
+                "/v1/Credentials/PublicKeys",
+                "/v1/Credentials/PublicKeys/",
+                false,
+            ),
+            ("/v1/Credentials/PublicKeys", "/v1/Credentials/AWS", false),
+            ("/v1/Credentials/PublicKeys", "/v1/Credentials", false),
+            ("/v1/A/{Sid}", "/v1/A/CRaaaa", true),
+            ("/v1/A/{Sid}", "/v1/A/", false),
+            ("/v1/A/{Sid}", "/v1/A/x/y", false),
+        ];
+        for (template, path, expected) in cases {
+            assert_eq!(
+                matches_template(template, path),
+                expected,
+                "{template} {path}"
+            );
+        }
+    }
+
+    #[test]
+    fn paging_parameters_go_in_the_spec_order() {
+        let request = PageRequest::new().page_size(20).unwrap().page(3, "PT a&b");
+        assert_eq!(
+            request.query(),
+            vec![
+                ("PageSize", "20".to_owned()),
+                ("Page", "3".to_owned()),
+                ("PageToken", "PT a&b".to_owned())
+            ]
+        );
+        assert!(PageRequest::new().page_size(0).is_err());
+        assert!(PageRequest::new().page_size(1001).is_err());
+    }
+}
