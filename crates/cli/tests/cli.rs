@@ -1347,3 +1347,63 @@ fn ctrl_c_during_the_settle_wait_says_what_was_kept_and_exits_130() {
     let out = run(cli(&sim, &token, &dir).args(RESUME));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 }
+
+/// Ctrl-C typed at the promote prompt, on a real terminal: `script` gives the
+/// binary a pseudo-terminal, and the ^C byte written to it becomes SIGINT
+/// through the terminal's line discipline, as when a person presses it.
+#[test]
+fn ctrl_c_at_the_promote_prompt_says_what_was_kept_and_exits_130() {
+    let sim = sim();
+    let dir = scratch("sigint-prompt");
+    let token = sim.primary_token();
+    let mut child = cli_on_a_terminal(&sim, &token, &dir, "rotate --token-file t --settle 0 -vvv")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("util-linux `script` runs");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    // Bounded: the prompt comes within the first few dozen lines.
+    for _ in 0..200 {
+        let mut line = String::new();
+        if out.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        seen.push_str(&line);
+        if line.contains("Type `promote`") {
+            break;
+        }
+    }
+    assert!(seen.contains("Type `promote`"), "no prompt: {seen}");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"\x03").unwrap();
+    stdin.flush().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{seen}{rest}");
+    assert!(rest.contains("interrupted"), "{rest}");
+    assert!(rest.contains("rotate --resume"), "{rest}");
+    let new = std::fs::read_to_string(dir.join("t")).unwrap();
+    assert!(!seen.contains(new.trim()) && !rest.contains(new.trim()) && !rest.contains(&token));
+    // The advice works: resuming (now with --yes) finishes the rotation.
+    let out = run(cli(&sim, &token, &dir).args(RESUME));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(sim.primary_token(), new.trim());
+}
+
+/// The binary with `args`, pointed at `sim` as [`cli`] does, run through
+/// util-linux `script` (-q quiet, -e its exit code, -f flush at once), which
+/// gives it a pseudo-terminal for stdin, stdout and stderr.
+fn cli_on_a_terminal(sim: &Simulator, token: &str, dir: &Path, args: &str) -> Command {
+    let mut cmd = Command::new("script");
+    cmd.args(["-qefc", &format!("'{BIN}' {args}"), "/dev/null"])
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("TWILIO_ACCOUNT_SID", sim.account_sid())
+        .env("TWILIO_AUTH_TOKEN", token)
+        .env("TWILIO_ACCOUNTS_BASE_URL", sim.base_url());
+    cmd
+}
