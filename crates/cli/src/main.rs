@@ -173,6 +173,7 @@ fn sim_main(args: &[OsString]) -> ExitCode {
     #[derive(Debug, Parser)]
     #[command(
         name = "twilio-accounts sim",
+        bin_name = "twilio-accounts sim",
         about = "Run the Accounts API simulator in the foreground (the same flags as twilio-accounts-sim).",
         long_about = "Run the Accounts API simulator in the foreground (the same flags as twilio-accounts-sim).\n\nIt makes its own account SID and Auth Token unless given --account-sid / --auth-token; it never reads TWILIO_ACCOUNT_SID or TWILIO_AUTH_TOKEN."
     )]

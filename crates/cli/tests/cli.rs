@@ -691,6 +691,7 @@ fn sim_help_lists_only_the_simulator_and_refuses_the_tools_options() {
         assert_eq!(code(&out), 0);
         let help = stdout(&out);
         assert!(help.contains("--fault"), "{help}");
+        assert!(help.contains("Usage: twilio-accounts sim [OPTIONS]"), "{help}");
         for global in ["--output", "--base-url", "--api-key", "TWILIO_AUTH_TOKEN]"] {
             assert!(!help.contains(global), "{global} in {asking:?}: {help}");
         }
