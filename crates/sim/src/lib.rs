@@ -48,11 +48,17 @@
 
 mod account;
 mod body;
+mod bulk;
 mod cli;
 mod config;
+mod credential;
 mod fault;
+mod geo_permission;
 mod operation;
+mod paging;
+mod phone_number;
 mod route;
+mod safelist;
 mod server;
 mod service;
 mod tls;

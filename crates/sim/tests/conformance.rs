@@ -312,7 +312,7 @@ fn every_error_body_has_the_twilio_shape_and_a_request_id() {
             404,
         ),
         (as_primary(&sim, "GET", &format!("{PUBLIC_KEYS}/x")), 404),
-        (as_primary(&sim, "POST", &format!("{PUBLIC_KEYS}/x")), 405),
+        (as_primary(&sim, "PUT", &format!("{PUBLIC_KEYS}/x")), 405),
     ];
     for (req, status) in cases {
         let response = call(&sim, req.clone());
