@@ -4,7 +4,8 @@
 //! The simulator knows a fixed table of countries (a sample of the world, enough to page through and to hit
 //! each rule), each with its dialling prefix and a risk class: high-risk countries can be changed only in
 //! the Console and unsupported ones (Iran, Syria, Cuba, North Korea) not at all; both answer error 30649 in
-//! their entry, as the notes and the spec's example describe. US and CA start enabled, the rest disabled.
+//! their entry, as the notes and the spec's example describe. US, CA and PK start enabled (PK as in the
+//! spec's example), the rest disabled.
 
 use std::collections::BTreeMap;
 
@@ -64,8 +65,8 @@ const COUNTRIES: [(&str, &str, Risk); 40] = [
     ("ZA", "+27", Risk::Normal),
 ];
 
-/// The countries enabled on a new account.
-const ENABLED_AT_START: [&str; 2] = ["US", "CA"];
+/// The countries enabled on a new account (PK as in the spec's fetch example, where it is enabled).
+const ENABLED_AT_START: [&str; 3] = ["US", "CA", "PK"];
 
 /// The only permission `type` Twilio documents.
 const COUNTRY_TYPE: &str = "country";
@@ -194,7 +195,7 @@ mod tests {
                 None,
             ),
             (
-                json!({"country_code": "PK", "type": "country", "enabled": true}),
+                json!({"country_code": "PK", "type": "country", "enabled": false}),
                 Some("High risk country permission cannot be updated"),
             ),
             (
@@ -228,7 +229,7 @@ mod tests {
         let enabled: Vec<&Value> = now.iter().map(|p| &p["enabled"]).collect();
         assert_eq!(
             enabled,
-            [&json!(true), &json!(false), &json!(false), &json!(false)]
+            [&json!(true), &json!(false), &json!(true), &json!(false)]
         );
         assert_eq!(
             geo.fetch(Some("US,XX")),
