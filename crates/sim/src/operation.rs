@@ -37,7 +37,7 @@ pub(crate) struct Call<'a> {
     pub(crate) path_params: &'a [(&'static str, &'a str)],
     /// The raw query string (empty when there is none).
     pub(crate) query: &'a str,
-    /// The raw body (a form on POSTs).
+    /// The raw body (a form on POSTs and PATCHes).
     pub(crate) body: &'a [u8],
     /// When the request is served.
     pub(crate) now: &'a Stamp,
