@@ -145,57 +145,96 @@ mod tests {
     const ID: &str = "ad388b5a46b33b874b0d41f7226db2ef";
 
     #[test]
-    fn each_invalid_consent_field_gives_its_reason() {
-        let valid = json!({"contact_id": "+19999999999", "correlation_id": ID,
+    fn each_invalid_field_gives_its_reason_and_a_valid_item_none() {
+        let consent = json!({"contact_id": "+19999999999", "correlation_id": ID,
             "sender_id": "MG00000000000000000000000000000001", "status": "opt-in", "source": "website"});
+        let contact = json!({"contact_id": "+19999999999", "correlation_id": ID,
+            "country_iso_code": "US", "zip_code": "12345"});
+        let (consents, contacts) = (BulkKind::Consents, BulkKind::Contacts);
         let cases = [
-            ("correlation_id", json!("short"), "INVALID_CORRELATION_ID"),
-            ("contact_id", json!("+19"), "INVALID_CONTACT_ID"),
-            ("sender_id", json!("MGxyz"), "INVALID_SENDER_ID"),
-            ("status", json!("maybe"), "INVALID_STATUS"),
-            ("source", json!("radio"), "INVALID_SOURCE"),
             (
+                consents,
+                &consent,
+                "correlation_id",
+                json!("short"),
+                "INVALID_CORRELATION_ID",
+            ),
+            (
+                consents,
+                &consent,
+                "contact_id",
+                json!("+19"),
+                "INVALID_CONTACT_ID",
+            ),
+            (
+                consents,
+                &consent,
+                "sender_id",
+                json!("MGxyz"),
+                "INVALID_SENDER_ID",
+            ),
+            (
+                consents,
+                &consent,
+                "status",
+                json!("maybe"),
+                "INVALID_STATUS",
+            ),
+            (
+                consents,
+                &consent,
+                "source",
+                json!("radio"),
+                "INVALID_SOURCE",
+            ),
+            (
+                consents,
+                &consent,
                 "date_of_consent",
                 json!("2025-03-25"),
                 "INVALID_DATE_OF_CONSENT",
             ),
-        ];
-        assert_eq!(
-            BulkKind::Consents.results(&[item(valid.clone())]),
-            [json!({"correlation_id": ID, "error_code": 0, "error_messages": []})]
-        );
-        for (field, bad, reason) in cases {
-            let mut bad_item = item(valid.clone());
-            bad_item.insert(field.to_owned(), bad);
-            let results = BulkKind::Consents.results(&[bad_item]);
-            assert_eq!(results[0]["error_code"], json!(30646), "{field}");
-            assert_eq!(results[0]["error_messages"], json!([reason]), "{field}");
-        }
-    }
-
-    #[test]
-    fn each_invalid_contact_field_gives_its_reason() {
-        let valid = json!({"contact_id": "+19999999999", "correlation_id": ID,
-            "country_iso_code": "US", "zip_code": "12345"});
-        let cases = [
             (
+                contacts,
+                &contact,
                 "contact_id",
                 json!(19_999_999_999_u64),
                 "INVALID_CONTACT_ID",
             ),
-            ("country_iso_code", json!("usa"), "INVALID_COUNTRY_ISO_CODE"),
-            ("zip_code", json!(""), "INVALID_ZIP_CODE"),
+            (
+                contacts,
+                &contact,
+                "country_iso_code",
+                json!("usa"),
+                "INVALID_COUNTRY_ISO_CODE",
+            ),
+            (
+                contacts,
+                &contact,
+                "zip_code",
+                json!(""),
+                "INVALID_ZIP_CODE",
+            ),
         ];
-        assert_eq!(
-            BulkKind::Contacts.results(&[item(valid.clone())])[0]["error_code"],
-            json!(0)
-        );
-        for (field, bad, reason) in cases {
+        for (kind, valid) in [(consents, &consent), (contacts, &contact)] {
+            assert_eq!(
+                kind.results(&[item(valid.clone())]),
+                [json!({"correlation_id": ID, "error_code": 0, "error_messages": []})]
+            );
+        }
+        for (kind, valid, field, bad, reason) in cases {
             let mut bad_item = item(valid.clone());
             bad_item.insert(field.to_owned(), bad);
-            let results = BulkKind::Contacts.results(&[bad_item]);
-            assert_eq!(results[0]["error_code"], json!(30647), "{field}");
-            assert_eq!(results[0]["error_messages"], json!([reason]), "{field}");
+            let code = if kind == consents { 30646 } else { 30647 };
+            // the correlation id comes back as sent, so that the caller can match the result to its item
+            let sent_id = bad_item.get("correlation_id").cloned();
+            assert_eq!(
+                kind.results(&[bad_item]),
+                [
+                    json!({"correlation_id": sent_id, "error_code": code, "error_messages": [reason]})
+                ],
+                "{kind:?} {field}"
+            );
         }
     }
 }
