@@ -503,7 +503,9 @@ fn json_objects(call: &Call<'_>, name: &str) -> Result<Vec<Map<String, Value>>, 
 }
 
 /// `POST /v1/Consents/Bulk` and `POST /v1/Contacts/Bulk` with `Items`: 201 with one result per item.
-pub(crate) fn create_bulk(kind: BulkKind, _shared: &Shared, call: &Call<'_>) -> Reply {
+///
+/// Nothing is kept: no Accounts v1 call reads consents or contacts back, so there is no state to show.
+pub(crate) fn create_bulk(kind: BulkKind, call: &Call<'_>) -> Reply {
     match json_objects(call, "Items") {
         Ok(items) => Reply::json(
             StatusCode::CREATED,

@@ -192,13 +192,13 @@ route_table! {
         aliases: [],
         answer: "201 with one result per `Items` object; an invalid item gets 30646 and its reasons \
                  (`INVALID_CONTACT_ID`, …); an item that is not a JSON object is a 400 / 20001",
-        handler: |s, c| operation::create_bulk(BulkKind::Consents, s, c),
+        handler: |_, c| operation::create_bulk(BulkKind::Consents, c),
     },
     CreateBulkContacts => POST "/v1/Contacts/Bulk" CreateBulkContacts {
         fault: "create-bulk-contacts",
         aliases: [],
         answer: "201 with one result per `Items` object; an invalid item gets 30647 and its reasons",
-        handler: |s, c| operation::create_bulk(BulkKind::Contacts, s, c),
+        handler: |_, c| operation::create_bulk(BulkKind::Contacts, c),
     },
     FetchGeoPermissions => GET "/v1/Messaging/GeoPermissions" FetchMessagingGeopermissions {
         fault: "fetch-messaging-geopermissions",
