@@ -1,5 +1,5 @@
-//! The simulated account: one primary Auth Token, at most one secondary, and the public keys listed under
-//! `/v1/Credentials/PublicKeys`.
+//! The simulated account: one primary Auth Token, at most one secondary, its credentials (public keys and
+//! AWS credentials), its safe list and its messaging geo permissions.
 //!
 //! This is a plain state machine: time comes in as an argument ([`Stamp`]) and every operation returns its
 //! outcome as a value, so the HTTP layer only moves bytes. The HTTP layer keeps it behind one mutex, which is
@@ -12,10 +12,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::config::ExistingSecondary;
-use crate::wire::PublicKey;
-
-/// Most public keys one account keeps; creating more is refused so that memory stays bounded.
-pub(crate) const MAX_PUBLIC_KEYS: usize = 10_000;
+use crate::credential::{Credential, CredentialKind, CredentialStore};
+use crate::geo_permission::GeoPermissions;
+use crate::safelist::{Safelist, SafelistEntry, SafelistFull};
 
 /// A moment, as the two clocks the account needs see it.
 #[derive(Debug, Clone)]
@@ -38,7 +37,10 @@ pub(crate) struct Account {
     secondary: Option<Token>,
     /// After a promotion with an auth lag, the new primary is refused until this moment.
     primary_refused_until: Option<Instant>,
-    public_keys: Vec<PublicKey>,
+    public_keys: CredentialStore,
+    aws_credentials: CredentialStore,
+    safelist: Safelist,
+    geo_permissions: GeoPermissions,
     existing_secondary: ExistingSecondary,
     rng: StdRng,
 }
@@ -50,6 +52,7 @@ impl fmt::Debug for Account {
             .field("primary", &"[redacted]")
             .field("secondary", &self.secondary.as_ref().map(|_| "[redacted]"))
             .field("public_keys", &self.public_keys.len())
+            .field("aws_credentials", &self.aws_credentials.len())
             .finish_non_exhaustive()
     }
 }
@@ -97,7 +100,10 @@ impl Account {
             },
             secondary: None,
             primary_refused_until: None,
-            public_keys: Vec::new(),
+            public_keys: CredentialStore::default(),
+            aws_credentials: CredentialStore::default(),
+            safelist: Safelist::default(),
+            geo_permissions: GeoPermissions::default(),
             existing_secondary,
             rng,
         }
@@ -172,43 +178,67 @@ impl Account {
         })
     }
 
-    /// `POST /v1/Credentials/PublicKeys`: remembers a key (only its name; the key material is not kept).
-    pub(crate) fn create_public_key(
+    /// `POST /v1/Credentials/PublicKeys` and `POST /v1/Credentials/AWS`: a new `CR` credential (only its
+    /// name is kept); `None` when the account has as many as it keeps.
+    pub(crate) fn create_credential(
         &mut self,
+        kind: CredentialKind,
         friendly_name: Option<String>,
         now: &Stamp,
-    ) -> Option<PublicKey> {
-        if self.public_keys.len() >= MAX_PUBLIC_KEYS {
-            return None;
-        }
-        let key = PublicKey {
-            sid: format!("CR{:032x}", self.rng.random::<u128>()),
+    ) -> Option<Credential> {
+        let credential = Credential {
+            sid: sid("CR", &mut self.rng),
             friendly_name,
             date_created: now.wall.clone(),
+            date_updated: now.wall.clone(),
         };
-        self.public_keys.push(key.clone());
-        Some(key)
+        self.credentials_mut(kind).insert(credential)
     }
 
-    /// The public key with this SID, if the account has one.
-    pub(crate) fn public_key(&self, sid: &str) -> Option<&PublicKey> {
-        self.public_keys.iter().find(|k| k.sid == sid)
+    /// The credentials of one kind.
+    pub(crate) fn credentials(&self, kind: CredentialKind) -> &CredentialStore {
+        match kind {
+            CredentialKind::PublicKey => &self.public_keys,
+            CredentialKind::Aws => &self.aws_credentials,
+        }
     }
 
-    /// One page of public keys, and whether a further page exists.
-    pub(crate) fn public_keys_page(&self, page: u64, page_size: u64) -> (Vec<PublicKey>, bool) {
-        let len = self.public_keys.len() as u64;
-        let start = page.saturating_mul(page_size).min(len);
-        let end = start.saturating_add(page_size).min(len);
-        let slice = self
-            .public_keys
-            .get(
-                usize::try_from(start).unwrap_or(usize::MAX)
-                    ..usize::try_from(end).unwrap_or(usize::MAX),
-            )
-            .unwrap_or_default();
-        (slice.to_vec(), end < len)
+    pub(crate) fn credentials_mut(&mut self, kind: CredentialKind) -> &mut CredentialStore {
+        match kind {
+            CredentialKind::PublicKey => &mut self.public_keys,
+            CredentialKind::Aws => &mut self.aws_credentials,
+        }
     }
+
+    /// `POST /v1/SafeList/Numbers`: the number's entry, new (with a fresh `GN` SID) or existing.
+    pub(crate) fn add_to_safelist(
+        &mut self,
+        phone_number: &str,
+    ) -> Result<SafelistEntry, SafelistFull> {
+        let rng = &mut self.rng;
+        self.safelist.add(phone_number, || sid("GN", rng))
+    }
+
+    pub(crate) fn safelist(&self) -> &Safelist {
+        &self.safelist
+    }
+
+    pub(crate) fn safelist_mut(&mut self) -> &mut Safelist {
+        &mut self.safelist
+    }
+
+    pub(crate) fn geo_permissions(&self) -> &GeoPermissions {
+        &self.geo_permissions
+    }
+
+    pub(crate) fn geo_permissions_mut(&mut self) -> &mut GeoPermissions {
+        &mut self.geo_permissions
+    }
+}
+
+/// A SID: the two-letter prefix of its resource and 32 random lowercase hex digits.
+fn sid(prefix: &str, rng: &mut StdRng) -> String {
+    format!("{prefix}{}", hex32(rng))
 }
 
 /// 32 random lowercase hex digits: the shape of a real Auth Token.
@@ -292,18 +322,20 @@ mod tests {
     }
 
     #[test]
-    fn paging_reports_a_next_page_only_when_one_exists() {
+    fn credentials_and_safelist_entries_get_sids_of_their_resource() {
         let mut a = account(ExistingSecondary::Replace);
-        for i in 0..3 {
+        let sid_of = |s: &str, prefix: &str| {
+            s.len() == 34 && s.starts_with(prefix) && s[2..].bytes().all(|b| b.is_ascii_hexdigit())
+        };
+        for kind in [CredentialKind::PublicKey, CredentialKind::Aws] {
+            let created = a.create_credential(kind, None, &stamp()).map(|c| c.sid);
             assert!(
-                a.create_public_key(Some(format!("k{i}")), &stamp())
-                    .is_some()
+                created.as_deref().is_some_and(|s| sid_of(s, "CR")),
+                "{created:?}"
             );
+            assert_eq!(a.credentials(kind).len(), 1);
         }
-        assert_eq!(a.public_keys_page(0, 2).0.len(), 2);
-        assert!(a.public_keys_page(0, 2).1);
-        assert_eq!(a.public_keys_page(1, 2).0.len(), 1);
-        assert!(!a.public_keys_page(1, 2).1);
-        assert!(a.public_keys_page(u64::MAX, u64::MAX).0.is_empty());
+        let entry = a.add_to_safelist("+18001234567").map(|e| e.sid);
+        assert!(entry.as_deref().is_ok_and(|s| sid_of(s, "GN")), "{entry:?}");
     }
 }

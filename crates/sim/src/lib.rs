@@ -1,5 +1,5 @@
-//! A local simulator of Twilio's Accounts v1 Auth Token API: stateful, fault-injecting, over real HTTP(S) on
-//! 127.0.0.1.
+//! A local simulator of Twilio's Accounts v1 API (Auth Tokens and every other Accounts v1 operation):
+//! stateful, fault-injecting, over real HTTP(S) on 127.0.0.1.
 //!
 //! Nobody can test Auth Token rotation against real Twilio without risking an outage, so tests, benches and
 //! the CLI's demo run against this instead. It behaves like `https://accounts.twilio.com` for:
@@ -9,12 +9,20 @@
 //! - `DELETE /v1/AuthTokens/Secondary` → 204, empty body; 404 / 20404 when there is none;
 //! - `POST /v1/AuthTokens/Promote` → 200; the secondary becomes the primary and the old primary is refused at
 //!   once; 404 / 20404 when there is no secondary;
-//! - `GET /v1/Credentials/PublicKeys` → 200, a paged list (to check that a token authenticates without
-//!   changing anything), `POST /v1/Credentials/PublicKeys` → 201, and
-//!   `GET /v1/Credentials/PublicKeys/{Sid}` → 200 with that key, 404 / 20404 for an unknown or malformed SID;
+//! - `/v1/Credentials/PublicKeys` and `/v1/Credentials/AWS`: list (Twilio's paging, links at the simulator's
+//!   own base URL), create (201, a `CR` SID; the key material and the AWS secret are never kept nor echoed),
+//!   and per `{Sid}` fetch, update (`FriendlyName`) and delete, 404 / 20404 for an unknown or malformed SID;
+//!   the public-key list is also the read-only call a client uses to check that a token authenticates;
+//! - `/v1/SafeList/Numbers`: add (form `PhoneNumber`), check and remove (query `PhoneNumber`), `GN` SIDs,
+//!   E.164 numbers or `xxx` ranges, 404 / 20404 for a number not on the list;
+//! - `POST /v1/Consents/Bulk` and `POST /v1/Contacts/Bulk`: `Items` repeated, each one JSON object; 201 with
+//!   one result per item, invalid items reported in their result (30646 / 30647 and the reasons);
+//! - `/v1/Messaging/GeoPermissions`: fetch all countries or those of `CountryCode`, PATCH a set of
+//!   `Permissions`; refused entries (high-risk, unsupported, invalid) get 30649 in their result;
 //! - Basic auth with the account SID and the primary or the secondary token; anything else is 401 / 20003.
-//!   Unknown paths are 404 / 20404, wrong methods 405 / 20004, unexpected parameters 400 / 20001 (only
-//!   `SuppressEmailNotification=true|false` is accepted: form field on the POSTs, query on the DELETE).
+//!   Unknown paths are 404 / 20404, wrong methods 405 / 20004, unexpected, missing or malformed parameters
+//!   400 / 20001 (the Auth Token calls take only `SuppressEmailNotification=true|false`: form field on the
+//!   POSTs, query on the DELETE).
 //!
 //! Every response carries `Twilio-Request-Id: RQ…`; JSON responses carry `Content-Type: application/json`;
 //! error bodies are Twilio's `{"code", "message", "more_info", "status"}`.
@@ -48,11 +56,17 @@
 
 mod account;
 mod body;
+mod bulk;
 mod cli;
 mod config;
+mod credential;
 mod fault;
+mod geo_permission;
 mod operation;
+mod paging;
+mod phone_number;
 mod route;
+mod safelist;
 mod server;
 mod service;
 mod tls;

@@ -10,7 +10,15 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::StatusCode;
 
+use serde_json::{Map, Value, json};
+
 use crate::account::{CreateRefused, Stamp};
+use crate::bulk::BulkKind;
+use crate::credential::CredentialKind;
+use crate::geo_permission::UnknownCountry;
+use crate::paging::{PageQueryError, PageRequest};
+use crate::phone_number::is_e164_or_range;
+use crate::safelist::SafelistFull;
 use crate::service::Shared;
 use crate::wire::{self, TwilioError};
 
@@ -29,7 +37,7 @@ pub(crate) struct Call<'a> {
     pub(crate) path_params: &'a [(&'static str, &'a str)],
     /// The raw query string (empty when there is none).
     pub(crate) query: &'a str,
-    /// The raw body (a form on POSTs).
+    /// The raw body (a form on POSTs and PATCHes).
     pub(crate) body: &'a [u8],
     /// When the request is served.
     pub(crate) now: &'a Stamp,
@@ -217,113 +225,325 @@ fn unknown_parameter(name: &str) -> Reply {
     )
 }
 
-/// `GET /v1/Credentials/PublicKeys?PageSize=&Page=&PageToken=`.
-pub(crate) fn list_public_keys(shared: &Shared, call: &Call<'_>) -> Reply {
-    let mut page_size: u64 = 50;
-    let mut page: u64 = 0;
-    for (name, value) in form_urlencoded::parse(call.query.as_bytes()) {
-        match name.as_ref() {
-            "PageSize" => match value.parse::<u64>() {
-                Ok(n) if (1..=1000).contains(&n) => page_size = n,
-                _ => {
-                    return Reply::error(
-                        TwilioError::INVALID_PARAMETER,
-                        "PageSize must be an integer from 1 to 1000",
-                    );
-                }
-            },
-            "Page" => match value.parse::<u64>() {
-                Ok(n) => page = n,
-                Err(_) => {
-                    return Reply::error(
-                        TwilioError::INVALID_PARAMETER,
-                        "Page must be a non-negative integer",
-                    );
-                }
-            },
-            "PageToken" => {}
-            other => return unknown_parameter(other),
-        }
+/// Rejects a query string on a request that takes none.
+fn no_query(call: &Call<'_>) -> Result<(), Reply> {
+    match form_urlencoded::parse(call.query.as_bytes()).next() {
+        Some((name, _)) => Err(unknown_parameter(&name)),
+        None => Ok(()),
     }
-    let account = shared.account();
-    let (keys, has_next) = account.public_keys_page(page, page_size);
-    let body = wire::public_key_page(
-        &shared.base_url,
-        account.sid(),
-        &keys,
-        page,
-        page_size,
-        has_next,
-    );
-    Reply::json(StatusCode::OK, body)
 }
 
-/// `POST /v1/Credentials/PublicKeys` with `PublicKey` (required), `FriendlyName`, `AccountSid`.
-pub(crate) fn create_public_key(shared: &Shared, call: &Call<'_>) -> Reply {
+/// The form parameters of `source` (a query or a form body), each name one of `accepted`; any other name
+/// is a 400 / 20001 naming it (never its value, which may be a secret).
+fn params(source: &[u8], accepted: &[&str]) -> Result<Vec<(String, String)>, Reply> {
+    form_urlencoded::parse(source)
+        .map(|(name, value)| {
+            if accepted.contains(&name.as_ref()) {
+                Ok((name.into_owned(), value.into_owned()))
+            } else {
+                Err(unknown_parameter(&name))
+            }
+        })
+        .collect()
+}
+
+/// The form body of a request that takes no query.
+fn form(call: &Call<'_>, accepted: &[&str]) -> Result<Vec<(String, String)>, Reply> {
     if !call.query.is_empty() {
-        return Reply::error(
+        return Err(Reply::error(
             TwilioError::INVALID_PARAMETER,
             "Unexpected query string on this request",
-        );
+        ));
     }
-    let mut public_key = None;
-    let mut friendly_name = None;
-    let mut account_sid = None;
-    for (name, value) in form_urlencoded::parse(call.body) {
-        match name.as_ref() {
-            "PublicKey" => public_key = Some(value.into_owned()),
-            "FriendlyName" => friendly_name = Some(value.into_owned()),
-            "AccountSid" => account_sid = Some(value.into_owned()),
-            other => return unknown_parameter(other),
-        }
-    }
-    if public_key.is_none_or(|k| k.trim().is_empty()) {
-        return Reply::error(
-            TwilioError::INVALID_PARAMETER,
-            "Required parameter PublicKey missing",
-        );
-    }
-    if friendly_name
+    params(call.body, accepted)
+}
+
+/// The last value of `name` (Twilio takes the last of a repeated scalar).
+fn last(params: &[(String, String)], name: &str) -> Option<String> {
+    params
+        .iter()
+        .rev()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.clone())
+}
+
+fn missing(name: &str) -> Reply {
+    Reply::error(
+        TwilioError::INVALID_PARAMETER,
+        &format!("Required parameter {name} missing"),
+    )
+}
+
+/// Twilio's limit on `FriendlyName`.
+const MAX_FRIENDLY_NAME: usize = 64;
+
+fn friendly_name(params: &[(String, String)]) -> Result<Option<String>, Reply> {
+    let name = last(params, "FriendlyName");
+    if name
         .as_ref()
-        .is_some_and(|n| n.chars().count() > 64)
+        .is_some_and(|n| n.chars().count() > MAX_FRIENDLY_NAME)
     {
-        return Reply::error(
+        return Err(Reply::error(
             TwilioError::INVALID_PARAMETER,
             "FriendlyName must be at most 64 characters",
+        ));
+    }
+    Ok(name)
+}
+
+/// `GET /v1/Credentials/PublicKeys` and `GET /v1/Credentials/AWS` (`PageSize`, `Page`, `PageToken`).
+pub(crate) fn list_credentials(kind: CredentialKind, shared: &Shared, call: &Call<'_>) -> Reply {
+    let request = match PageRequest::from_query(call.query) {
+        Ok(request) => request,
+        Err(PageQueryError::BadValue(message)) => {
+            return Reply::error(TwilioError::INVALID_PARAMETER, message);
+        }
+        Err(PageQueryError::Unknown(name)) => return unknown_parameter(&name),
+    };
+    let account = shared.account();
+    let (page, has_next) = request.slice(account.credentials(kind).all());
+    let items = page
+        .iter()
+        .map(|c| c.to_json(&shared.base_url, account.sid(), kind))
+        .collect();
+    let envelope = request.envelope(
+        &shared.base_url,
+        kind.path(),
+        "credentials",
+        items,
+        has_next,
+    );
+    Reply::json(StatusCode::OK, wire::to_bytes(&envelope))
+}
+
+/// `POST /v1/Credentials/PublicKeys` (`PublicKey` required) and `POST /v1/Credentials/AWS` (`Credentials`
+/// required, `ACCESS_KEY_ID:SECRET_ACCESS_KEY`), both with `FriendlyName` and `AccountSid`. The key and the
+/// secret are checked and dropped: no answer, log or error repeats them.
+pub(crate) fn create_credential(kind: CredentialKind, shared: &Shared, call: &Call<'_>) -> Reply {
+    let material = match kind {
+        CredentialKind::PublicKey => "PublicKey",
+        CredentialKind::Aws => "Credentials",
+    };
+    let params = match form(call, &[material, "FriendlyName", "AccountSid"]) {
+        Ok(params) => params,
+        Err(reply) => return reply,
+    };
+    let Some(value) = last(&params, material).filter(|v| !v.trim().is_empty()) else {
+        return missing(material);
+    };
+    if kind == CredentialKind::Aws && !is_aws_credentials(&value) {
+        return Reply::error(
+            TwilioError::INVALID_PARAMETER,
+            "Credentials must be ACCESS_KEY_ID:SECRET_ACCESS_KEY",
         );
     }
+    let friendly_name = match friendly_name(&params) {
+        Ok(name) => name,
+        Err(reply) => return reply,
+    };
     let mut account = shared.account();
-    if account_sid.is_some_and(|sid| !wire::is_account_sid(&sid) || sid != account.sid()) {
+    if last(&params, "AccountSid")
+        .is_some_and(|sid| !wire::is_account_sid(&sid) || sid != account.sid())
+    {
         return Reply::error(
             TwilioError::INVALID_PARAMETER,
             "AccountSid must be this account's SID",
         );
     }
-    match account.create_public_key(friendly_name, call.now) {
-        Some(key) => Reply::json(
+    match account.create_credential(kind, friendly_name, call.now) {
+        Some(credential) => Reply::json(
             StatusCode::CREATED,
-            wire::public_key(&shared.base_url, account.sid(), &key),
+            wire::to_bytes(&credential.to_json(&shared.base_url, account.sid(), kind)),
         ),
         None => Reply::error(
             TwilioError::INVALID_PARAMETER,
-            "Too many public keys on this account",
+            "Too many credentials of this kind on this account",
         ),
     }
 }
 
-/// `GET /v1/Credentials/PublicKeys/{Sid}`: the key, or Twilio's 404 / 20404 for a SID this account has no
-/// key for, malformed ones included (Twilio answers a path value that cannot be a SID as an unknown path).
-pub(crate) fn fetch_public_key(shared: &Shared, call: &Call<'_>) -> Reply {
-    if let Some((name, _)) = form_urlencoded::parse(call.query.as_bytes()).next() {
-        return unknown_parameter(&name);
+/// `ACCESS_KEY_ID:SECRET_ACCESS_KEY`: a key id of letters and digits, a colon, a non-empty secret without
+/// whitespace. Only the shape is checked, and the value is never repeated.
+fn is_aws_credentials(value: &str) -> bool {
+    value.split_once(':').is_some_and(|(id, secret)| {
+        !id.is_empty()
+            && id.bytes().all(|b| b.is_ascii_alphanumeric())
+            && !secret.is_empty()
+            && !secret.bytes().any(|b| b.is_ascii_whitespace())
+    })
+}
+
+/// `GET /v1/Credentials/{PublicKeys,AWS}/{Sid}`: the credential, or Twilio's 404 / 20404 for a SID this
+/// account has none for, malformed ones included (Twilio answers a path value that cannot be a SID as an
+/// unknown path).
+pub(crate) fn fetch_credential(kind: CredentialKind, shared: &Shared, call: &Call<'_>) -> Reply {
+    if let Err(reply) = no_query(call) {
+        return reply;
     }
     let account = shared.account();
-    match account.public_key(call.path_param("Sid")) {
-        Some(key) => Reply::json(
+    match account.credentials(kind).get(call.path_param("Sid")) {
+        Some(credential) => Reply::json(
             StatusCode::OK,
-            wire::public_key(&shared.base_url, account.sid(), key),
+            wire::to_bytes(&credential.to_json(&shared.base_url, account.sid(), kind)),
         ),
         None => Reply::not_found(call.path),
+    }
+}
+
+/// `POST /v1/Credentials/{PublicKeys,AWS}/{Sid}` with `FriendlyName`: 200 with the renamed credential.
+pub(crate) fn update_credential(kind: CredentialKind, shared: &Shared, call: &Call<'_>) -> Reply {
+    let name = match form(call, &["FriendlyName"]).and_then(|params| friendly_name(&params)) {
+        Ok(name) => name,
+        Err(reply) => return reply,
+    };
+    let mut account = shared.account();
+    let account_sid = account.sid().to_owned();
+    match account
+        .credentials_mut(kind)
+        .update(call.path_param("Sid"), name, &call.now.wall)
+    {
+        Some(credential) => Reply::json(
+            StatusCode::OK,
+            wire::to_bytes(&credential.to_json(&shared.base_url, &account_sid, kind)),
+        ),
+        None => Reply::not_found(call.path),
+    }
+}
+
+/// `DELETE /v1/Credentials/{PublicKeys,AWS}/{Sid}`: 204, or 404 / 20404.
+pub(crate) fn delete_credential(kind: CredentialKind, shared: &Shared, call: &Call<'_>) -> Reply {
+    if let Err(reply) = no_query(call) {
+        return reply;
+    }
+    if shared
+        .account()
+        .credentials_mut(kind)
+        .remove(call.path_param("Sid"))
+    {
+        Reply::no_content()
+    } else {
+        Reply::not_found(call.path)
+    }
+}
+
+/// The `PhoneNumber` of a safe-list call (form on the POST, query on GET and DELETE): required, E.164 or
+/// a 1,000-number range. A `+` sent unescaped in a query arrives as a space, and is refused like Twilio
+/// refuses it.
+fn safelist_number(source: &[u8]) -> Result<String, Reply> {
+    let params = params(source, &["PhoneNumber"])?;
+    let number = last(&params, "PhoneNumber").ok_or_else(|| missing("PhoneNumber"))?;
+    if !is_e164_or_range(&number) {
+        return Err(Reply::error(
+            TwilioError::INVALID_PARAMETER,
+            "PhoneNumber must be in E.164 format (+ and up to 15 digits)",
+        ));
+    }
+    Ok(number)
+}
+
+/// `POST /v1/SafeList/Numbers` with `PhoneNumber`: 201 with the entry (a number already on the list
+/// answers its existing entry).
+pub(crate) fn create_safelist(shared: &Shared, call: &Call<'_>) -> Reply {
+    let number = match no_query(call).and_then(|()| safelist_number(call.body)) {
+        Ok(number) => number,
+        Err(reply) => return reply,
+    };
+    match shared.account().add_to_safelist(&number) {
+        Ok(entry) => Reply::json(StatusCode::CREATED, wire::to_bytes(&entry.to_json())),
+        Err(SafelistFull) => Reply::error(
+            TwilioError::INVALID_PARAMETER,
+            "Too many numbers on this account's safe list",
+        ),
+    }
+}
+
+/// `GET /v1/SafeList/Numbers?PhoneNumber=`: 200 with the entry, or 404 / 20404.
+pub(crate) fn fetch_safelist(shared: &Shared, call: &Call<'_>) -> Reply {
+    let number = match safelist_number(call.query.as_bytes()) {
+        Ok(number) => number,
+        Err(reply) => return reply,
+    };
+    match shared.account().safelist().get(&number) {
+        Some(entry) => Reply::json(StatusCode::OK, wire::to_bytes(&entry.to_json())),
+        None => Reply::not_found(call.path),
+    }
+}
+
+/// `DELETE /v1/SafeList/Numbers?PhoneNumber=`: 204, or 404 / 20404.
+pub(crate) fn delete_safelist(shared: &Shared, call: &Call<'_>) -> Reply {
+    let number = match safelist_number(call.query.as_bytes()) {
+        Ok(number) => number,
+        Err(reply) => return reply,
+    };
+    if shared.account().safelist_mut().remove(&number) {
+        Reply::no_content()
+    } else {
+        Reply::not_found(call.path)
+    }
+}
+
+/// The values of a repeated form field whose every value is one JSON object (`Items`, `Permissions`):
+/// none is a missing required parameter, a value that is not a JSON object a 400 for the whole request.
+fn json_objects(call: &Call<'_>, name: &str) -> Result<Vec<Map<String, Value>>, Reply> {
+    let params = form(call, &[name])?;
+    if params.is_empty() {
+        return Err(missing(name));
+    }
+    params
+        .iter()
+        .enumerate()
+        .map(|(i, (_, value))| match serde_json::from_str(value) {
+            Ok(Value::Object(object)) => Ok(object),
+            _ => Err(Reply::error(
+                TwilioError::INVALID_PARAMETER,
+                &format!("{name}[{i}] is not a JSON object"),
+            )),
+        })
+        .collect()
+}
+
+/// `POST /v1/Consents/Bulk` and `POST /v1/Contacts/Bulk` with `Items`: 201 with one result per item.
+///
+/// Nothing is kept: no Accounts v1 call reads consents or contacts back, so there is no state to show.
+pub(crate) fn create_bulk(kind: BulkKind, call: &Call<'_>) -> Reply {
+    match json_objects(call, "Items") {
+        Ok(items) => Reply::json(
+            StatusCode::CREATED,
+            wire::to_bytes(&json!({ "items": kind.results(&items) })),
+        ),
+        Err(reply) => reply,
+    }
+}
+
+/// `GET /v1/Messaging/GeoPermissions?CountryCode=`: every country, or the comma-separated ones asked for.
+pub(crate) fn fetch_geo_permissions(shared: &Shared, call: &Call<'_>) -> Reply {
+    let filter = match params(call.query.as_bytes(), &["CountryCode"]) {
+        Ok(params) => last(&params, "CountryCode"),
+        Err(reply) => return reply,
+    };
+    match shared.account().geo_permissions().fetch(filter.as_deref()) {
+        Ok(permissions) => Reply::json(
+            StatusCode::OK,
+            wire::to_bytes(&json!({ "permissions": permissions })),
+        ),
+        Err(UnknownCountry(code)) => Reply::error(
+            TwilioError::INVALID_PARAMETER,
+            &format!("Invalid CountryCode: {code}"),
+        ),
+    }
+}
+
+/// `PATCH /v1/Messaging/GeoPermissions` with `Permissions`: 200 with one result per entry.
+pub(crate) fn update_geo_permissions(shared: &Shared, call: &Call<'_>) -> Reply {
+    match json_objects(call, "Permissions") {
+        Ok(entries) => {
+            let permissions = shared.account().geo_permissions_mut().update(&entries);
+            Reply::json(
+                StatusCode::OK,
+                wire::to_bytes(&json!({ "permissions": permissions })),
+            )
+        }
+        Err(reply) => reply,
     }
 }
 

@@ -25,6 +25,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use http::Method;
 
+use crate::bulk::BulkKind;
+use crate::credential::CredentialKind;
 use crate::fault::FaultSpecError;
 use crate::operation::{self, Handler};
 
@@ -35,7 +37,7 @@ macro_rules! route_table {
             fault: $fault:literal,
             aliases: [$($alias:literal),* $(,)?],
             answer: $answer:literal,
-            handler: $handler:path $(,)?
+            handler: $handler:expr $(,)?
         }
     ),+ $(,)?) => {
         /// The operations a fault or a request counter can be attached to: one per row of the simulator's
@@ -105,21 +107,112 @@ route_table! {
     ListPublicKeys => GET "/v1/Credentials/PublicKeys" ListCredentialPublicKey {
         fault: "list-credential-public-key",
         aliases: ["list-public-keys"],
-        answer: "200, Twilio's paged envelope (`PageSize` 1..=1000, `Page`); the read-only call a client uses \
-                 to check that a token works",
-        handler: operation::list_public_keys,
+        answer: "200, Twilio's paged envelope (`PageSize` 1..=1000, `Page`, `PageToken`); the read-only call a \
+                 client uses to check that a token works",
+        handler: |s, c| operation::list_credentials(CredentialKind::PublicKey, s, c),
     },
     CreatePublicKey => POST "/v1/Credentials/PublicKeys" CreateCredentialPublicKey {
         fault: "create-credential-public-key",
         aliases: [],
-        answer: "201 (`PublicKey` required), so that paging can be exercised",
-        handler: operation::create_public_key,
+        answer: "201 with a `CR` SID (`PublicKey` required; `FriendlyName` ≤ 64 characters; `AccountSid` only \
+                 this account's)",
+        handler: |s, c| operation::create_credential(CredentialKind::PublicKey, s, c),
     },
     FetchPublicKey => GET "/v1/Credentials/PublicKeys/{Sid}" FetchCredentialPublicKey {
         fault: "fetch-credential-public-key",
         aliases: [],
         answer: "200 with the public key; 404 / 20404 for an unknown or malformed SID",
-        handler: operation::fetch_public_key,
+        handler: |s, c| operation::fetch_credential(CredentialKind::PublicKey, s, c),
+    },
+    UpdatePublicKey => POST "/v1/Credentials/PublicKeys/{Sid}" UpdateCredentialPublicKey {
+        fault: "update-credential-public-key",
+        aliases: [],
+        answer: "200 with the key renamed (`FriendlyName`) and `date_updated` stamped; 404 / 20404 for an \
+                 unknown SID",
+        handler: |s, c| operation::update_credential(CredentialKind::PublicKey, s, c),
+    },
+    DeletePublicKey => DELETE "/v1/Credentials/PublicKeys/{Sid}" DeleteCredentialPublicKey {
+        fault: "delete-credential-public-key",
+        aliases: [],
+        answer: "204, empty body; 404 / 20404 for an unknown SID",
+        handler: |s, c| operation::delete_credential(CredentialKind::PublicKey, s, c),
+    },
+    ListAws => GET "/v1/Credentials/AWS" ListCredentialAws {
+        fault: "list-credential-aws",
+        aliases: [],
+        answer: "200, Twilio's paged envelope, as for public keys",
+        handler: |s, c| operation::list_credentials(CredentialKind::Aws, s, c),
+    },
+    CreateAws => POST "/v1/Credentials/AWS" CreateCredentialAws {
+        fault: "create-credential-aws",
+        aliases: [],
+        answer: "201 with a `CR` SID (`Credentials` required, `ACCESS_KEY_ID:SECRET_ACCESS_KEY`, never \
+                 echoed; `FriendlyName`; `AccountSid`)",
+        handler: |s, c| operation::create_credential(CredentialKind::Aws, s, c),
+    },
+    FetchAws => GET "/v1/Credentials/AWS/{Sid}" FetchCredentialAws {
+        fault: "fetch-credential-aws",
+        aliases: [],
+        answer: "200 with the credential (no secret); 404 / 20404 for an unknown or malformed SID",
+        handler: |s, c| operation::fetch_credential(CredentialKind::Aws, s, c),
+    },
+    UpdateAws => POST "/v1/Credentials/AWS/{Sid}" UpdateCredentialAws {
+        fault: "update-credential-aws",
+        aliases: [],
+        answer: "200 with the credential renamed (`FriendlyName`); 404 / 20404 for an unknown SID",
+        handler: |s, c| operation::update_credential(CredentialKind::Aws, s, c),
+    },
+    DeleteAws => DELETE "/v1/Credentials/AWS/{Sid}" DeleteCredentialAws {
+        fault: "delete-credential-aws",
+        aliases: [],
+        answer: "204, empty body; 404 / 20404 for an unknown SID",
+        handler: |s, c| operation::delete_credential(CredentialKind::Aws, s, c),
+    },
+    CreateSafelist => POST "/v1/SafeList/Numbers" CreateSafelist {
+        fault: "create-safelist",
+        aliases: [],
+        answer: "201 with a `GN` SID (form `PhoneNumber`, E.164 or a `+1800123xxx` range, else 400 / 20001); a \
+                 number already listed answers its entry",
+        handler: operation::create_safelist,
+    },
+    FetchSafelist => GET "/v1/SafeList/Numbers" FetchSafelist {
+        fault: "fetch-safelist",
+        aliases: [],
+        answer: "200 with the entry (query `PhoneNumber`, `+` as `%2B`); 404 / 20404 when not listed",
+        handler: operation::fetch_safelist,
+    },
+    DeleteSafelist => DELETE "/v1/SafeList/Numbers" DeleteSafelist {
+        fault: "delete-safelist",
+        aliases: [],
+        answer: "204 (query `PhoneNumber`); 404 / 20404 when not listed",
+        handler: operation::delete_safelist,
+    },
+    CreateBulkConsents => POST "/v1/Consents/Bulk" CreateBulkConsents {
+        fault: "create-bulk-consents",
+        aliases: [],
+        answer: "201 with one result per `Items` object; an invalid item gets 30646 and its reasons \
+                 (`INVALID_CONTACT_ID`, …); an item that is not a JSON object is a 400 / 20001",
+        handler: |_, c| operation::create_bulk(BulkKind::Consents, c),
+    },
+    CreateBulkContacts => POST "/v1/Contacts/Bulk" CreateBulkContacts {
+        fault: "create-bulk-contacts",
+        aliases: [],
+        answer: "201 with one result per `Items` object; an invalid item gets 30647 and its reasons",
+        handler: |_, c| operation::create_bulk(BulkKind::Contacts, c),
+    },
+    FetchGeoPermissions => GET "/v1/Messaging/GeoPermissions" FetchMessagingGeopermissions {
+        fault: "fetch-messaging-geopermissions",
+        aliases: [],
+        answer: "200 with every known country, or those of `CountryCode` (`IN,PK`); an unknown country is a \
+                 400 / 20001",
+        handler: operation::fetch_geo_permissions,
+    },
+    UpdateGeoPermissions => PATCH "/v1/Messaging/GeoPermissions" UpdateMessagingGeopermissions {
+        fault: "update-messaging-geopermissions",
+        aliases: [],
+        answer: "200 with one result per `Permissions` object; high-risk, unsupported or invalid entries get \
+                 30649 and are not applied",
+        handler: operation::update_geo_permissions,
     },
 }
 
@@ -398,9 +491,19 @@ mod tests {
                 Some("GET, POST"),
             ),
             (
-                Method::DELETE,
+                Method::PUT,
                 "/v1/Credentials/PublicKeys/CR1",
-                Some("GET"),
+                Some("GET, POST, DELETE"),
+            ),
+            (
+                Method::POST,
+                "/v1/Messaging/GeoPermissions",
+                Some("GET, PATCH"),
+            ),
+            (
+                Method::PATCH,
+                "/v1/SafeList/Numbers",
+                Some("POST, GET, DELETE"),
             ),
             (Method::GET, "/v1/Nope", None),
         ];

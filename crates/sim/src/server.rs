@@ -33,7 +33,7 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// A TLS handshake must finish within this.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A running simulator of Twilio's Accounts v1 Auth Token API on 127.0.0.1.
+/// A running simulator of Twilio's Accounts v1 API on 127.0.0.1.
 ///
 /// Start it with [`Simulator::start`] inside a tokio runtime, or with [`Simulator::spawn`] from blocking code
 /// (it then runs on its own thread and runtime). Point a Twilio client at [`Simulator::base_url`] with the

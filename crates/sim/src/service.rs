@@ -211,7 +211,10 @@ async fn process(
             );
         }
     };
-    if !body.is_empty() && parts.method == Method::POST && !form_content {
+    if !body.is_empty()
+        && (parts.method == Method::POST || parts.method == Method::PATCH)
+        && !form_content
+    {
         return Reply::error(
             TwilioError::INVALID_PARAMETER,
             "Content-Type must be application/x-www-form-urlencoded",

@@ -95,65 +95,12 @@ pub(crate) fn auth_token_promotion(
     }))
 }
 
-/// One `accounts.v1.credential.credential_public_key` resource.
-#[derive(Debug, Clone)]
-pub(crate) struct PublicKey {
-    pub(crate) sid: String,
-    pub(crate) friendly_name: Option<String>,
-    pub(crate) date_created: String,
-}
-
-fn public_key_value(base_url: &str, account_sid: &str, key: &PublicKey) -> Value {
-    json!({
-        "account_sid": account_sid,
-        "date_created": key.date_created,
-        "date_updated": key.date_created,
-        "friendly_name": key.friendly_name,
-        "sid": key.sid,
-        "url": format!("{base_url}/v1/Credentials/PublicKeys/{}", key.sid),
-    })
-}
-
-/// The 201 body of `POST /v1/Credentials/PublicKeys`.
-pub(crate) fn public_key(base_url: &str, account_sid: &str, key: &PublicKey) -> Vec<u8> {
-    to_bytes(&public_key_value(base_url, account_sid, key))
-}
-
-/// One page of `GET /v1/Credentials/PublicKeys`, in Twilio's paged envelope.
-pub(crate) fn public_key_page(
-    base_url: &str,
-    account_sid: &str,
-    keys: &[PublicKey],
-    page: u64,
-    page_size: u64,
-    has_next: bool,
-) -> Vec<u8> {
-    let page_url =
-        |p: u64| format!("{base_url}/v1/Credentials/PublicKeys?PageSize={page_size}&Page={p}");
-    let credentials: Vec<Value> = keys
-        .iter()
-        .map(|k| public_key_value(base_url, account_sid, k))
-        .collect();
-    to_bytes(&json!({
-        "credentials": credentials,
-        "meta": {
-            "first_page_url": page_url(0),
-            "key": "credentials",
-            "next_page_url": if has_next { Some(page_url(page.saturating_add(1))) } else { None },
-            "page": page,
-            "page_size": page_size,
-            "previous_page_url": if page > 0 { Some(page_url(page - 1)) } else { None },
-            "url": page_url(page),
-        }
-    }))
-}
-
 /// A small HTML page, the kind of body a proxy or an outage answers with.
 pub(crate) fn html_page(status: u16, title: &str) -> Vec<u8> {
     format!("<html>\r\n<head><title>{status} {title}</title></head>\r\n<body>\r\n<center><h1>{status} {title}</h1></center>\r\n</body>\r\n</html>\r\n").into_bytes()
 }
 
-fn to_bytes(value: &Value) -> Vec<u8> {
+pub(crate) fn to_bytes(value: &Value) -> Vec<u8> {
     // Serializing a `Value` into a Vec cannot fail (no I/O, string keys only); an empty body is the
     // harmless fallback that keeps this path free of panics.
     serde_json::to_vec(value).unwrap_or_default()

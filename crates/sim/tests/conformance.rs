@@ -5,6 +5,8 @@
 mod common;
 
 use common::*;
+use std::collections::BTreeSet;
+
 use serde_json::{Map, Value, json};
 use twilio_accounts_sim::{Route, SimConfig, Simulator};
 
@@ -141,83 +143,97 @@ fn promote_body_conforms_to_the_spec() {
     assert_iso8601(&body["date_updated"]);
 }
 
-#[test]
-fn empty_public_key_list_conforms_to_the_spec() {
-    let sim = simulator();
-    let response = call(&sim, as_primary(&sim, "GET", PUBLIC_KEYS));
-    assert_eq!(response.status, 200);
-    assert_conforms(&response, PUBLIC_KEYS, "get");
-    let body = response.json();
-    let first = format!(
-        "{}/v1/Credentials/PublicKeys?PageSize=50&Page=0",
-        sim.base_url()
-    );
-    assert_eq!(
-        body,
-        json!({
-            "credentials": [],
-            "meta": {
-                "first_page_url": first, "key": "credentials", "next_page_url": null, "page": 0,
-                "page_size": 50, "previous_page_url": null, "url": first,
-            }
-        })
-    );
+/// The two credential lists: their path, and a create form for each.
+const CREDENTIAL_LISTS: [(&str, &str); 2] = [
+    (PUBLIC_KEYS, "PublicKey=key"),
+    (
+        AWS,
+        "Credentials=AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY",
+    ),
+];
+
+/// The spec's example `name` of the 200 answer of `GET path`, its URLs moved to the simulator's base URL.
+fn list_example(sim: &Simulator, path: &str, name: &str) -> Value {
+    let example = &spec()["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+        ["examples"][name]["value"];
+    let text = example
+        .to_string()
+        .replace("https://accounts.twilio.com", &sim.base_url());
+    serde_json::from_str(&text).expect("the example is JSON")
 }
 
 #[test]
-fn paged_public_key_lists_conform_and_link_their_pages() {
+fn empty_credential_lists_are_the_spec_example_at_the_simulator_base_url() {
     let sim = simulator();
-    for i in 0..3 {
-        let response = call(
-            &sim,
-            as_primary(&sim, "POST", PUBLIC_KEYS)
-                .form(&format!("PublicKey=key{i}&FriendlyName=k{i}")),
+    for (path, _) in CREDENTIAL_LISTS {
+        let response = call(&sim, as_primary(&sim, "GET", path));
+        assert_eq!(response.status, 200, "{path}");
+        assert_conforms(&response, path, "get");
+        assert_eq!(
+            response.json(),
+            list_example(&sim, path, "readEmpty"),
+            "{path}"
         );
-        assert_eq!(response.status, 201);
-        assert_conforms(&response, PUBLIC_KEYS, "post");
-        assert_iso8601(&response.json()["date_created"]);
     }
-    let base = sim.base_url();
-    let page0 = call(
-        &sim,
-        as_primary(&sim, "GET", &format!("{PUBLIC_KEYS}?PageSize=2&Page=0")),
-    );
-    assert_conforms(&page0, PUBLIC_KEYS, "get");
-    let meta = &page0.json()["meta"];
-    assert_eq!(
-        page0.json()["credentials"].as_array().map(Vec::len),
-        Some(2)
-    );
-    assert_eq!(meta["page_size"], json!(2));
-    assert_eq!(
-        meta["next_page_url"],
-        json!(format!(
-            "{base}/v1/Credentials/PublicKeys?PageSize=2&Page=1"
-        ))
-    );
-    assert_eq!(meta["previous_page_url"], Value::Null);
+}
 
-    let page1 = call(
-        &sim,
-        as_primary(&sim, "GET", &format!("{PUBLIC_KEYS}?PageSize=2&Page=1")),
-    );
-    assert_conforms(&page1, PUBLIC_KEYS, "get");
-    let body = page1.json();
-    assert_eq!(body["credentials"].as_array().map(Vec::len), Some(1));
-    assert_eq!(body["credentials"][0]["friendly_name"], json!("k2"));
-    assert_eq!(body["meta"]["next_page_url"], Value::Null);
-    assert_eq!(
-        body["meta"]["previous_page_url"],
-        json!(format!(
-            "{base}/v1/Credentials/PublicKeys?PageSize=2&Page=0"
-        ))
-    );
-    assert_eq!(
-        body["meta"]["url"],
-        json!(format!(
-            "{base}/v1/Credentials/PublicKeys?PageSize=2&Page=1"
-        ))
-    );
+#[test]
+fn paged_credential_lists_conform_and_link_their_pages() {
+    let sim = simulator();
+    let base = sim.base_url();
+    for (path, form) in CREDENTIAL_LISTS {
+        for i in 0..3 {
+            let response = call(
+                &sim,
+                as_primary(&sim, "POST", path).form(&format!("{form}&FriendlyName=k{i}")),
+            );
+            assert_eq!(response.status, 201, "{path}");
+            assert_conforms(&response, path, "post");
+            assert_iso8601(&response.json()["date_created"]);
+        }
+        let page_url = |p: u64| json!(format!("{base}{path}?PageSize=2&Page={p}"));
+        let page0 = call(
+            &sim,
+            as_primary(&sim, "GET", &format!("{path}?PageSize=2&Page=0")),
+        );
+        assert_conforms(&page0, path, "get");
+        let body = page0.json();
+        assert_eq!(
+            body["credentials"].as_array().map(Vec::len),
+            Some(2),
+            "{path}"
+        );
+        assert_eq!(body["meta"]["page_size"], json!(2));
+        assert_eq!(body["meta"]["next_page_url"], page_url(1), "{path}");
+        assert_eq!(body["meta"]["previous_page_url"], Value::Null);
+
+        let page1 = call(
+            &sim,
+            as_primary(&sim, "GET", &format!("{path}?PageSize=2&Page=1")),
+        );
+        assert_conforms(&page1, path, "get");
+        let body = page1.json();
+        assert_eq!(body["credentials"].as_array().map(Vec::len), Some(1));
+        assert_eq!(body["credentials"][0]["friendly_name"], json!("k2"));
+        assert_eq!(
+            body["credentials"][0]["url"],
+            json!(format!(
+                "{base}{path}/{}",
+                body["credentials"][0]["sid"].as_str().unwrap_or("")
+            ))
+        );
+        assert_eq!(body["meta"]["next_page_url"], Value::Null);
+        assert_eq!(body["meta"]["previous_page_url"], page_url(0), "{path}");
+        assert_eq!(body["meta"]["url"], page_url(1), "{path}");
+        assert_eq!(body["meta"]["first_page_url"], page_url(0), "{path}");
+
+        let past_the_end = call(
+            &sim,
+            as_primary(&sim, "GET", &format!("{path}?PageSize=2&Page=7")),
+        );
+        assert_conforms(&past_the_end, path, "get");
+        assert_eq!(past_the_end.json()["credentials"], json!([]));
+    }
 }
 
 /// The template of the public-key instance path, as the spec spells it.
@@ -248,29 +264,242 @@ fn fetched_public_key_conforms_to_the_spec_and_equals_the_created_one() {
     assert_iso8601(&body["date_created"]);
 }
 
+/// A form with `name` repeated once per value, as the official libraries send an array parameter.
+fn repeated(name: &str, values: &[&str]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(values.iter().map(|v| (name, *v)))
+        .finish()
+}
+
+/// The spec's example of `method path` for this part of the operation, at this JSON pointer.
+fn example(path: &str, method: &str, pointer: &str) -> Value {
+    spec()["paths"][path][method]
+        .pointer(pointer)
+        .unwrap_or_else(|| panic!("no example at {path} {method} {pointer}"))
+        .clone()
+}
+
+/// The spec's request example of an array parameter, as the strings the form repeats.
+fn example_array(path: &str, method: &str, name: &str) -> Vec<String> {
+    let pointer = format!(
+        "/requestBody/content/application~1x-www-form-urlencoded/examples/{}/value/{name}",
+        if method == "patch" { "update" } else { "post" }
+    );
+    example(path, method, &pointer)
+        .as_array()
+        .expect("an array example")
+        .iter()
+        .map(|v| v.as_str().expect("a JSON string").to_owned())
+        .collect()
+}
+
 #[test]
-fn every_route_is_a_spec_operation_with_the_same_method_path_and_operation_id() {
+fn the_spec_request_examples_get_the_spec_response_examples() {
+    let sim = simulator();
+    let cases = [
+        (
+            CONSENTS,
+            "post",
+            "Items",
+            201,
+            "/responses/201/content/application~1json/examples/post/value",
+        ),
+        (
+            CONTACTS,
+            "post",
+            "Items",
+            201,
+            "/responses/201/content/application~1json/examples/post/value",
+        ),
+        (
+            GEO_PERMISSIONS,
+            "patch",
+            "Permissions",
+            200,
+            "/responses/200/content/application~1json/examples/update/value",
+        ),
+    ];
+    for (path, method, name, status, answer) in cases {
+        let values = example_array(path, method, name);
+        let values: Vec<&str> = values.iter().map(String::as_str).collect();
+        let verb = if method == "patch" { "PATCH" } else { "POST" };
+        let response = call(
+            &sim,
+            as_primary(&sim, verb, path).form(&repeated(name, &values)),
+        );
+        assert_eq!(response.status, status, "{path}");
+        assert_conforms(&response, path, method);
+        assert_eq!(response.json(), example(path, method, answer), "{path}");
+    }
+    let response = call(
+        &sim,
+        as_primary(&sim, "GET", &format!("{GEO_PERMISSIONS}?CountryCode=IN,PK")),
+    );
+    assert_conforms(&response, GEO_PERMISSIONS, "get");
+    assert_eq!(
+        response.json(),
+        example(
+            GEO_PERMISSIONS,
+            "get",
+            "/responses/200/content/application~1json/examples/get/value"
+        )
+    );
+}
+
+#[test]
+fn every_operation_answers_a_body_that_conforms_to_the_spec() {
+    let sim = simulator();
+    let base = sim.base_url();
+    let mut seen = BTreeSet::new();
+    let mut step = |method: &'static str, template: &str, target: &str, form: &str, status: u16| {
+        let mut req = as_primary(&sim, method, target);
+        if !form.is_empty() {
+            req = req.form(form);
+        }
+        let response = call(&sim, req);
+        assert_eq!(
+            response.status,
+            status,
+            "{method} {target}: {}",
+            String::from_utf8_lossy(&response.body)
+        );
+        assert_request_id(&response);
+        seen.insert((method.to_owned(), template.to_owned()));
+        if status == 204 {
+            assert!(response.body.is_empty(), "{method} {target}");
+            return Value::Null;
+        }
+        assert_conforms(&response, template, &method.to_ascii_lowercase());
+        let body = response.json();
+        for field in ["date_created", "date_updated"] {
+            if let Some(date) = body.get(field) {
+                assert_iso8601(date);
+            }
+        }
+        body
+    };
+
+    step("POST", SECONDARY, SECONDARY, "", 201);
+    step("DELETE", SECONDARY, SECONDARY, "", 204);
+    step("POST", SECONDARY, SECONDARY, "", 201);
+    step("POST", PROMOTE, PROMOTE, "", 200);
+
+    for (path, form) in CREDENTIAL_LISTS {
+        let instance = format!("{path}/{{Sid}}");
+        let created = step(
+            "POST",
+            path,
+            path,
+            &format!("{form}&FriendlyName=first"),
+            201,
+        );
+        let sid = created["sid"].as_str().expect("a sid").to_owned();
+        let url = json!(format!("{base}{path}/{sid}"));
+        assert_eq!(created["url"], url);
+        step("GET", path, path, "", 200);
+        assert_eq!(
+            step("GET", &instance, &format!("{path}/{sid}"), "", 200),
+            created
+        );
+        let renamed = step(
+            "POST",
+            &instance,
+            &format!("{path}/{sid}"),
+            "FriendlyName=second",
+            200,
+        );
+        assert_eq!(renamed["friendly_name"], json!("second"));
+        assert_eq!(renamed["sid"], json!(sid));
+        assert_eq!(renamed["url"], url);
+        step("DELETE", &instance, &format!("{path}/{sid}"), "", 204);
+    }
+
+    let created = step(
+        "POST",
+        SAFELIST,
+        SAFELIST,
+        "PhoneNumber=%2B18001234567",
+        201,
+    );
+    assert_eq!(created["phone_number"], json!("+18001234567"));
+    let query = format!("{SAFELIST}?PhoneNumber=%2B18001234567");
+    assert_eq!(step("GET", SAFELIST, &query, "", 200), created);
+    step("DELETE", SAFELIST, &query, "", 204);
+
+    for (path, form) in [
+        (
+            CONSENTS,
+            repeated(
+                "Items",
+                &[
+                    r#"{"contact_id":"+15005550006","correlation_id":"ad388b5a46b33b874b0d41f7226db2ef","sender_id":"+15005550001","status":"opt-in","source":"offline"}"#,
+                ],
+            ),
+        ),
+        (
+            CONTACTS,
+            repeated(
+                "Items",
+                &[
+                    r#"{"contact_id":"+15005550006","correlation_id":"ad388b5a46b33b874b0d41f7226db2ef","country_iso_code":"US","zip_code":"94105"}"#,
+                ],
+            ),
+        ),
+    ] {
+        let body = step("POST", path, path, &form, 201);
+        assert_eq!(
+            body,
+            json!({"items": [{"correlation_id": "ad388b5a46b33b874b0d41f7226db2ef", "error_code": 0, "error_messages": []}]})
+        );
+    }
+
+    let all = step("GET", GEO_PERMISSIONS, GEO_PERMISSIONS, "", 200);
+    assert!(all["permissions"].as_array().is_some_and(|p| p.len() > 2));
+    let form = repeated(
+        "Permissions",
+        &[r#"{"country_code":"GB","type":"country","enabled":true}"#],
+    );
+    step("PATCH", GEO_PERMISSIONS, GEO_PERMISSIONS, &form, 200);
+    let gb = step(
+        "GET",
+        GEO_PERMISSIONS,
+        &format!("{GEO_PERMISSIONS}?CountryCode=GB"),
+        "",
+        200,
+    );
+    assert_eq!(gb["permissions"][0]["enabled"], json!(true));
+
+    let routed: BTreeSet<(String, String)> = Route::ALL
+        .into_iter()
+        .filter_map(Route::endpoint)
+        .map(|(method, path)| (method.to_string(), path.to_owned()))
+        .collect();
+    assert_eq!(seen, routed, "every route is exercised");
+}
+
+#[test]
+fn the_routes_are_the_spec_operations_one_to_one() {
     let spec = spec();
-    let mut checked = 0;
+    let mut in_spec = BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("a path item") {
+            if let Some(id) = operation.get("operationId").and_then(Value::as_str) {
+                in_spec.insert((method.to_ascii_uppercase(), path.clone(), id.to_owned()));
+            }
+        }
+    }
+    let mut routed = BTreeSet::new();
     for route in Route::ALL {
         let (Some((method, path)), Some(operation_id)) = (route.endpoint(), route.operation_id())
         else {
             assert_eq!(route, Route::Any, "only Any has no endpoint");
             continue;
         };
-        let operation = &spec["paths"][path][method.as_str().to_ascii_lowercase()];
-        assert!(
-            operation.is_object(),
-            "{route:?}: the spec has no {method} {path}"
-        );
-        assert_eq!(
-            operation["operationId"],
-            json!(operation_id),
-            "{route:?}: {method} {path}"
-        );
-        checked += 1;
+        let row = (method.to_string(), path.to_owned(), operation_id.to_owned());
+        assert!(routed.insert(row), "{route:?} is routed twice");
     }
-    assert_eq!(checked, Route::ALL.len() - 1);
+    assert_eq!(in_spec.len(), 20, "the spec has 20 operations");
+    assert_eq!(routed, in_spec);
 }
 
 #[test]
@@ -312,7 +541,7 @@ fn every_error_body_has_the_twilio_shape_and_a_request_id() {
             404,
         ),
         (as_primary(&sim, "GET", &format!("{PUBLIC_KEYS}/x")), 404),
-        (as_primary(&sim, "POST", &format!("{PUBLIC_KEYS}/x")), 405),
+        (as_primary(&sim, "PUT", &format!("{PUBLIC_KEYS}/x")), 405),
     ];
     for (req, status) in cases {
         let response = call(&sim, req.clone());

@@ -237,12 +237,12 @@ fn a_wrong_method_gets_405_with_an_allow_header() {
         &sim,
         as_primary(
             &sim,
-            "DELETE",
+            "PUT",
             &format!("{PUBLIC_KEYS}/CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
         ),
     );
     assert_twilio_error(&response, 405, 20004);
-    assert_eq!(response.header("allow"), Some("GET"));
+    assert_eq!(response.header("allow"), Some("GET, POST, DELETE"));
 }
 
 #[test]
@@ -286,7 +286,7 @@ fn an_unknown_path_gets_404_with_code_20404() {
         "/v1/AuthTokens",
         "/",
         "/2010-04-01/Accounts.json",
-        "/v1/Credentials/AWS",
+        "/v1/Credentials/AWS/CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/x",
     ] {
         assert_twilio_error(&call(&sim, as_primary(&sim, "GET", path)), 404, 20404);
     }

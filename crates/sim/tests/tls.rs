@@ -146,3 +146,44 @@ fn an_unwritable_ca_path_is_an_error_at_start() {
     });
     assert!(result.is_err());
 }
+
+#[test]
+fn over_https_a_client_pages_by_following_the_links_the_simulator_writes() {
+    let sim = tls_sim(None);
+    let pem = sim.ca_cert_pem().expect("a CA PEM");
+    let mut conn = tls_connect(&sim, client_config(&pem), "127.0.0.1");
+    let base = sim.base_url();
+    let mut created = Vec::new();
+    for i in 0..3 {
+        let response = conn
+            .send(&as_primary(&sim, "POST", AWS).form(&format!("Credentials=AKIA:s{i}")))
+            .expect("a response");
+        assert_eq!(response.status, 201);
+        created.push(response.json()["sid"].clone());
+    }
+    // An official library follows `next_page_url` as given; here only its path and query are sent, on the
+    // same connection, and the link must point at this simulator.
+    let mut next = Some(format!("{base}{AWS}?PageSize=2"));
+    let mut listed = Vec::new();
+    for _ in 0..created.len() + 1 {
+        let Some(link) = next.take() else { break };
+        let target = link
+            .strip_prefix(&base)
+            .unwrap_or_else(|| panic!("{link} is not under {base}"));
+        let page = conn
+            .send(&as_primary(&sim, "GET", target))
+            .expect("a response")
+            .json();
+        listed.extend(
+            page["credentials"]
+                .as_array()
+                .expect("credentials")
+                .iter()
+                .map(|c| c["sid"].clone()),
+        );
+        next = page["meta"]["next_page_url"].as_str().map(str::to_owned);
+    }
+    assert!(next.is_none(), "paging ended");
+    assert_eq!(listed, created);
+    assert!(base.starts_with("https://127.0.0.1:"), "{base}");
+}

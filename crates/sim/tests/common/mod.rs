@@ -305,6 +305,11 @@ pub fn as_primary(sim: &Simulator, method: &'static str, target: &str) -> Req {
 pub const PROMOTE: &str = "/v1/AuthTokens/Promote";
 pub const SECONDARY: &str = "/v1/AuthTokens/Secondary";
 pub const PUBLIC_KEYS: &str = "/v1/Credentials/PublicKeys";
+pub const AWS: &str = "/v1/Credentials/AWS";
+pub const SAFELIST: &str = "/v1/SafeList/Numbers";
+pub const CONSENTS: &str = "/v1/Consents/Bulk";
+pub const CONTACTS: &str = "/v1/Contacts/Bulk";
+pub const GEO_PERMISSIONS: &str = "/v1/Messaging/GeoPermissions";
 
 /// Creates a secondary and returns its token.
 pub fn create_secondary(sim: &Simulator) -> String {

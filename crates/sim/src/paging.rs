@@ -1,0 +1,164 @@
+//! Twilio's paging, shared by every list route: the `PageSize` / `Page` / `PageToken` query and the `meta`
+//! envelope whose links an official Twilio library follows.
+//!
+//! Links are absolute and carry the simulator's own base URL (scheme, host, port), so a client pointed at
+//! the simulator keeps paging against it rather than against `accounts.twilio.com`.
+
+use serde_json::{Value, json};
+
+/// The page size when the query names none (Twilio's default).
+pub(crate) const DEFAULT_PAGE_SIZE: u64 = 50;
+/// The largest `PageSize` Twilio accepts.
+pub(crate) const MAX_PAGE_SIZE: u64 = 1000;
+
+/// Which page a list request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PageRequest {
+    pub(crate) page: u64,
+    pub(crate) page_size: u64,
+}
+
+/// A query parameter a list does not accept, or one with a bad value.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum PageQueryError {
+    /// `PageSize` is not an integer in `1..=1000`, or `Page` not a non-negative integer.
+    BadValue(&'static str),
+    /// A parameter lists do not take (its name).
+    Unknown(String),
+}
+
+impl PageRequest {
+    /// Reads `PageSize`, `Page` and `PageToken` from a raw query. The token is accepted and not needed: the
+    /// simulator's pages are addressed by number, and its links carry the number.
+    pub(crate) fn from_query(query: &str) -> Result<Self, PageQueryError> {
+        let mut request = PageRequest {
+            page: 0,
+            page_size: DEFAULT_PAGE_SIZE,
+        };
+        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+            match name.as_ref() {
+                "PageSize" => match value.parse::<u64>() {
+                    Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => request.page_size = n,
+                    _ => {
+                        return Err(PageQueryError::BadValue(
+                            "PageSize must be an integer from 1 to 1000",
+                        ));
+                    }
+                },
+                "Page" => {
+                    request.page = value.parse::<u64>().map_err(|_| {
+                        PageQueryError::BadValue("Page must be a non-negative integer")
+                    })?;
+                }
+                "PageToken" => {}
+                other => return Err(PageQueryError::Unknown(other.to_owned())),
+            }
+        }
+        Ok(request)
+    }
+
+    /// This page of `items`, and whether a further page exists.
+    pub(crate) fn slice<'a, T>(&self, items: &'a [T]) -> (&'a [T], bool) {
+        let len = items.len();
+        let start = usize::try_from(self.page.saturating_mul(self.page_size))
+            .unwrap_or(usize::MAX)
+            .min(len);
+        let end = start
+            .saturating_add(usize::try_from(self.page_size).unwrap_or(usize::MAX))
+            .min(len);
+        (items.get(start..end).unwrap_or_default(), end < len)
+    }
+
+    /// The whole page: `{key: items, meta: {…}}` with links to the first, previous, this and next pages of
+    /// `{base_url}{path}`.
+    pub(crate) fn envelope(
+        &self,
+        base_url: &str,
+        path: &str,
+        key: &str,
+        items: Vec<Value>,
+        has_next: bool,
+    ) -> Value {
+        let size = self.page_size;
+        let link = |p: u64| format!("{base_url}{path}?PageSize={size}&Page={p}");
+        let mut envelope = serde_json::Map::new();
+        envelope.insert(key.to_owned(), Value::Array(items));
+        envelope.insert(
+            "meta".to_owned(),
+            json!({
+                "first_page_url": link(0),
+                "key": key,
+                "next_page_url": has_next.then(|| link(self.page.saturating_add(1))),
+                "page": self.page,
+                "page_size": size,
+                "previous_page_url": self.page.checked_sub(1).map(link),
+                "url": link(self.page),
+            }),
+        );
+        Value::Object(envelope)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_query_gives_the_page_and_its_size() {
+        let cases: [(&str, Result<PageRequest, PageQueryError>); 7] = [
+            (
+                "",
+                Ok(PageRequest {
+                    page: 0,
+                    page_size: 50,
+                }),
+            ),
+            (
+                "PageSize=2&Page=3&PageToken=PT",
+                Ok(PageRequest {
+                    page: 3,
+                    page_size: 2,
+                }),
+            ),
+            (
+                "PageSize=1000",
+                Ok(PageRequest {
+                    page: 0,
+                    page_size: 1000,
+                }),
+            ),
+            (
+                "PageSize=0",
+                Err(PageQueryError::BadValue(
+                    "PageSize must be an integer from 1 to 1000",
+                )),
+            ),
+            (
+                "PageSize=1001",
+                Err(PageQueryError::BadValue(
+                    "PageSize must be an integer from 1 to 1000",
+                )),
+            ),
+            (
+                "Page=-1",
+                Err(PageQueryError::BadValue(
+                    "Page must be a non-negative integer",
+                )),
+            ),
+            ("Foo=1", Err(PageQueryError::Unknown("Foo".to_owned()))),
+        ];
+        for (query, expected) in cases {
+            assert_eq!(PageRequest::from_query(query), expected, "{query}");
+        }
+    }
+
+    #[test]
+    fn a_slice_reports_a_next_page_only_when_one_exists() {
+        let items = [1, 2, 3];
+        let page = |page, page_size| PageRequest { page, page_size };
+        assert_eq!(page(0, 2).slice(&items), (&items[..2], true));
+        assert_eq!(page(1, 2).slice(&items), (&items[2..], false));
+        assert_eq!(page(0, 3).slice(&items), (&items[..], false));
+        assert_eq!(page(u64::MAX, u64::MAX).slice(&items), (&items[..0], false));
+    }
+}
