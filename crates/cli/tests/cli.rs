@@ -691,7 +691,10 @@ fn sim_help_lists_only_the_simulator_and_refuses_the_tools_options() {
         assert_eq!(code(&out), 0);
         let help = stdout(&out);
         assert!(help.contains("--fault"), "{help}");
-        assert!(help.contains("Usage: twilio-accounts sim [OPTIONS]"), "{help}");
+        assert!(
+            help.contains("Usage: twilio-accounts sim [OPTIONS]"),
+            "{help}"
+        );
         for global in ["--output", "--base-url", "--api-key", "TWILIO_AUTH_TOKEN]"] {
             assert!(!help.contains(global), "{global} in {asking:?}: {help}");
         }
@@ -1320,18 +1323,7 @@ fn ctrl_c_during_the_settle_wait_says_what_was_kept_and_exits_130() {
         .spawn()
         .unwrap();
     let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut seen = String::new();
-    // Bounded: the settle line comes within the first few dozen lines.
-    for _ in 0..200 {
-        let mut line = String::new();
-        if err.read_line(&mut line).unwrap_or(0) == 0 {
-            break;
-        }
-        seen.push_str(&line);
-        if line.contains("settling:") {
-            break;
-        }
-    }
+    let seen = read_until(&mut err, "settling:");
     assert!(seen.contains("settling:"), "{seen}");
     let _ = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -1364,18 +1356,7 @@ fn ctrl_c_at_the_promote_prompt_says_what_was_kept_and_exits_130() {
         .spawn()
         .expect("util-linux `script` runs");
     let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut seen = String::new();
-    // Bounded: the prompt comes within the first few dozen lines.
-    for _ in 0..200 {
-        let mut line = String::new();
-        if out.read_line(&mut line).unwrap_or(0) == 0 {
-            break;
-        }
-        seen.push_str(&line);
-        if line.contains("Type `promote`") {
-            break;
-        }
-    }
+    let seen = read_until(&mut out, "Type `promote`");
     assert!(seen.contains("Type `promote`"), "no prompt: {seen}");
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(b"\x03").unwrap();
@@ -1392,6 +1373,21 @@ fn ctrl_c_at_the_promote_prompt_says_what_was_kept_and_exits_130() {
     let out = run(cli(&sim, &token, &dir).args(RESUME));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(sim.primary_token(), new.trim());
+}
+
+/// The lines of `from` up to the first that contains `needle` (or the end),
+/// bounded: what a test waits for comes within the first few dozen lines.
+fn read_until(from: &mut impl BufRead, needle: &str) -> String {
+    let mut seen = String::new();
+    for _ in 0..200 {
+        let mut line = String::new();
+        if from.read_line(&mut line).unwrap_or(0) == 0 || line.contains(needle) {
+            seen.push_str(&line);
+            break;
+        }
+        seen.push_str(&line);
+    }
+    seen
 }
 
 /// The binary with `args`, pointed at `sim` as [`cli`] does, run through
