@@ -11,10 +11,22 @@
 //! seed; `ROTATION_SCHEDULE_SEED=<seed>` replays just that one, and
 //! `ROTATION_SCHEDULE_SAMPLES=<n>` changes the sample size.
 
+mod scripted;
 mod twilio;
 mod world;
 
+use std::cell::Cell;
+use std::time::Duration;
+
+use http::Method;
+use twilio_accounts_core::rotation::{FailureKind, JournalPhase, Rotation};
+
+use scripted::{Answer, NEW, answer_lost, config, credentials, drive, fine, refused, resumed};
+use twilio::{OLD, error};
 use world::{Outcome, Scenario, run};
+
+const VERIFY: &str = "/v1/Credentials/PublicKeys";
+const SECONDARY: &str = "/v1/AuthTokens/Secondary";
 
 /// Every schedule with at most this many faults is explored in a debug
 /// `cargo test`, unless `ROTATION_SCHEDULE_FAULTS` says.
@@ -103,6 +115,8 @@ fn env_number(name: &str) -> Option<u64> {
 }
 
 #[test]
+// The count is the test's report (`-- --nocapture` shows it).
+#[allow(clippy::print_stdout)]
 fn every_schedule_of_a_few_faults_keeps_the_invariants() {
     let depth = env_number("ROTATION_SCHEDULE_FAULTS").map_or(EXHAUSTIVE_FAULTS, |n| n as usize);
     let scenarios = Scenario::all();
@@ -117,6 +131,7 @@ fn every_schedule_of_a_few_faults_keeps_the_invariants() {
     let failures: Vec<&String> = results.iter().filter_map(|(_, f)| f.as_ref()).collect();
     assert!(failures.is_empty(), "{failures:#?}");
     // The exploration really branches (a broken enumeration would stop at one).
+    println!("explored {explored} schedules of up to {depth} faults");
     let floor = [8, 300, 10_000, 150_000]
         .get(depth)
         .copied()
@@ -143,5 +158,170 @@ fn a_seeded_sample_of_longer_schedules_keeps_the_invariants() {
                 describe(scenario, &outcome)
             );
         }
+    }
+}
+
+// The decisions below change what the rotation reports or how long it
+// tries, not whether the account ends up safe, so the schedules cannot see
+// them; each test pins one.
+
+#[test]
+fn a_refused_new_primary_is_checked_verify_attempts_times_with_doubling_waits() {
+    let trace = drive(resumed(JournalPhase::Promoted), |method, path, token, _| {
+        if token == NEW {
+            refused()
+        } else {
+            fine(method, path)
+        }
+    });
+    assert!(trace.end.is_err());
+    assert_eq!(trace.count(Method::GET, VERIFY, NEW), 3);
+    assert_eq!(
+        trace.waits,
+        [Duration::from_millis(500), Duration::from_secs(1)]
+    );
+}
+
+#[test]
+fn an_old_token_that_keeps_working_is_checked_verify_attempts_times_and_reported() {
+    let trace = drive(resumed(JournalPhase::Promoted), |method, path, _, _| {
+        fine(method, path)
+    });
+    assert_eq!(trace.end.as_ref().unwrap().old_token_refused, Some(false));
+    assert_eq!(trace.count(Method::GET, VERIFY, OLD), 3);
+    assert_eq!(
+        trace.waits,
+        [Duration::from_millis(500), Duration::from_secs(1)]
+    );
+}
+
+#[test]
+fn a_rotation_settles_for_the_configured_time_and_not_at_all_when_it_is_zero() {
+    let old_refused = |method: &Method, path: &str, token: &str, _| {
+        if token == OLD {
+            refused()
+        } else {
+            fine(method, path)
+        }
+    };
+    let trace = drive(resumed(JournalPhase::Promoted), old_refused);
+    assert_eq!(trace.end.as_ref().unwrap().old_token_refused, Some(true));
+    assert_eq!(trace.settles, [Duration::from_secs(60)]);
+    assert!(trace.waits.is_empty());
+
+    let mut journal = resumed(JournalPhase::Promoted).journal(JournalPhase::Promoted);
+    journal.new_token = Some(twilio_accounts_core::AuthToken::new(NEW).unwrap());
+    let no_settle = twilio_accounts_core::rotation::RotationConfig {
+        settle: Duration::ZERO,
+        ..config()
+    };
+    let rotation = Rotation::resume(journal, credentials(), no_settle).unwrap();
+    let trace = drive(rotation, old_refused);
+    assert!(trace.end.is_ok());
+    assert!(trace.settles.is_empty());
+}
+
+#[test]
+fn the_new_primary_check_retries_refusals_rate_limits_and_network_failures_only() {
+    // (what the first check of the new token meets, whether it is retried)
+    type Case = (&'static str, fn() -> Answer, bool);
+    let cases: [Case; 5] = [
+        ("401", refused, true),
+        ("429", || Ok(error(429, 20429)), true),
+        ("connection reset", answer_lost, true),
+        ("503", || Ok(error(503, 20503)), false),
+        ("403", || Ok(error(403, 20403)), false),
+    ];
+    for (name, first, retried) in cases {
+        let answered = Cell::new(false);
+        let trace = drive(resumed(JournalPhase::Promoted), |method, path, token, _| {
+            if token == NEW && !answered.replace(true) {
+                first()
+            } else if token == OLD {
+                refused()
+            } else {
+                fine(method, path)
+            }
+        });
+        assert_eq!(trace.end.is_ok(), retried, "{name}");
+        let checks = if retried { 2 } else { 1 };
+        assert_eq!(trace.count(Method::GET, VERIFY, NEW), checks, "{name}");
+    }
+}
+
+#[test]
+fn a_failed_check_of_the_old_token_is_not_taken_for_a_refusal() {
+    let trace = drive(resumed(JournalPhase::Promoted), |method, path, token, _| {
+        if token == OLD {
+            Ok(error(503, 20503))
+        } else {
+            fine(method, path)
+        }
+    });
+    let failure = trace.end.unwrap_err();
+    assert_eq!(failure.kind, FailureKind::Api);
+}
+
+#[test]
+fn probing_a_lost_promote_tells_a_refused_new_token_from_a_failed_probe() {
+    // The old token works (not promoted); then the new one is probed.
+    let cases = [
+        (401, 20003, FailureKind::Inconsistent),
+        (503, 20503, FailureKind::Api),
+    ];
+    for (status, code, kind) in cases {
+        let trace = drive(
+            resumed(JournalPhase::Promoting),
+            |method, path, token, _| {
+                if token == NEW {
+                    Ok(error(status, code))
+                } else {
+                    fine(method, path)
+                }
+            },
+        );
+        assert_eq!(trace.count(Method::POST, "/v1/AuthTokens/Promote", OLD), 0);
+        assert_eq!(trace.end.unwrap_err().kind, kind, "{status}");
+    }
+}
+
+#[test]
+fn a_create_that_keeps_losing_its_answer_is_sent_four_times_then_stops() {
+    let trace = drive(
+        Rotation::new(credentials(), config()),
+        |method, path, _, _| {
+            if *method == Method::POST && path == SECONDARY {
+                answer_lost()
+            } else {
+                fine(method, path)
+            }
+        },
+    );
+    assert!(trace.end.is_err());
+    assert_eq!(trace.count(Method::POST, SECONDARY, OLD), 4);
+    // Each lost one is deleted before the next.
+    assert_eq!(trace.count(Method::DELETE, SECONDARY, OLD), 4);
+}
+
+#[test]
+fn a_refused_create_means_a_secondary_exists_unless_it_is_401_or_429() {
+    let cases = [
+        (409, 20409, FailureKind::SecondaryExists),
+        (400, 20001, FailureKind::SecondaryExists),
+        (401, 20003, FailureKind::Api),
+        (429, 20429, FailureKind::Api),
+    ];
+    for (status, code, kind) in cases {
+        let trace = drive(
+            Rotation::new(credentials(), config()),
+            |method, path, _, _| {
+                if *method == Method::POST && path == SECONDARY {
+                    Ok(error(status, code))
+                } else {
+                    fine(method, path)
+                }
+            },
+        );
+        assert_eq!(trace.end.unwrap_err().kind, kind, "{status}");
     }
 }

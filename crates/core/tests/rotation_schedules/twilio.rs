@@ -157,7 +157,7 @@ impl Twilio {
 }
 
 /// The token of a request's HTTP Basic authorization (the account must be ours).
-fn basic_auth_token(request: &Request<Vec<u8>>) -> String {
+pub fn basic_auth_token(request: &Request<Vec<u8>>) -> String {
     let header = request.headers()["authorization"].to_str().unwrap();
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(header.trim_start_matches("Basic "))
@@ -168,7 +168,7 @@ fn basic_auth_token(request: &Request<Vec<u8>>) -> String {
     token.to_owned()
 }
 
-fn json(status: u16, body: String) -> Response<Vec<u8>> {
+pub fn json(status: u16, body: String) -> Response<Vec<u8>> {
     Response::builder()
         .status(status)
         .header("content-type", "application/json")
@@ -176,7 +176,7 @@ fn json(status: u16, body: String) -> Response<Vec<u8>> {
         .unwrap()
 }
 
-fn error(status: u16, code: u32) -> Response<Vec<u8>> {
+pub fn error(status: u16, code: u32) -> Response<Vec<u8>> {
     json(
         status,
         format!(r#"{{"code":{code},"message":"error","status":{status}}}"#),
