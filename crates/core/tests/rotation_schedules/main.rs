@@ -325,3 +325,20 @@ fn a_refused_create_means_a_secondary_exists_unless_it_is_401_or_429() {
         assert_eq!(trace.end.unwrap_err().kind, kind, "{status}");
     }
 }
+
+#[test]
+fn a_promote_that_finds_no_secondary_while_the_new_token_works_counts_as_promoted() {
+    // The promote's answer was lost, the old token still authenticates for a
+    // while after promotion (the checks of step 7 allow for that), and every
+    // promote since finds no secondary: the new token is the primary.
+    let trace = drive(resumed(JournalPhase::Promoting), |method, path, _, _| {
+        if path == "/v1/AuthTokens/Promote" {
+            Ok(error(404, 20404))
+        } else {
+            fine(method, path)
+        }
+    });
+    assert_eq!(trace.count(Method::POST, "/v1/AuthTokens/Promote", OLD), 1);
+    let report = trace.end.unwrap();
+    assert_eq!(report.old_token_refused, Some(false));
+}
