@@ -35,6 +35,20 @@ pub struct Trace {
 }
 
 impl Trace {
+    fn new(
+        requests: std::cell::RefCell<Vec<(Method, String, String)>>,
+        waits: Vec<Duration>,
+        settles: Vec<Duration>,
+        end: Result<RotationReport, RotationFailure>,
+    ) -> Self {
+        Trace {
+            requests: requests.into_inner(),
+            waits,
+            settles,
+            end,
+        }
+    }
+
     /// How many requests matched `method` and `path` with `token`.
     pub fn count(&self, method: Method, path: &str, token: &str) -> usize {
         self.requests
@@ -145,20 +159,10 @@ pub fn drive(
                 Input::Waited
             }
             Action::Finished(report) => {
-                return Trace {
-                    requests: requests.into_inner(),
-                    waits,
-                    settles,
-                    end: Ok(report),
-                };
+                return Trace::new(requests, waits, settles, Ok(report));
             }
             Action::Failed(failure) => {
-                return Trace {
-                    requests: requests.into_inner(),
-                    waits,
-                    settles,
-                    end: Err(failure),
-                };
+                return Trace::new(requests, waits, settles, Err(failure));
             }
             other => panic!("an action the driver does not know: {other:?}"),
         };
