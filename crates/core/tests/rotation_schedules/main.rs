@@ -342,3 +342,25 @@ fn a_promote_that_finds_no_secondary_while_the_new_token_works_counts_as_promote
     let report = trace.end.unwrap();
     assert_eq!(report.old_token_refused, Some(false));
 }
+
+#[test]
+fn a_delete_that_fails_is_not_taken_for_no_secondary() {
+    // A lost create is deleted before the next one; only a 404 means gone.
+    for (status, code, deleted) in [(404, 20404, true), (503, 20503, false), (403, 20403, false)] {
+        let trace = drive(
+            Rotation::new(credentials(), config()),
+            |method, path, _, before| match (method.clone(), path) {
+                (Method::POST, SECONDARY) if before == 1 => answer_lost(),
+                (Method::DELETE, SECONDARY) => Ok(error(status, code)),
+                _ => fine(method, path),
+            },
+        );
+        assert_eq!(trace.end.is_ok(), deleted, "{status}");
+        let creates = if deleted { 2 } else { 1 };
+        assert_eq!(
+            trace.count(Method::POST, SECONDARY, OLD),
+            creates,
+            "{status}"
+        );
+    }
+}
