@@ -366,6 +366,11 @@ mod tests {
             p.decide(&attempt(Idempotency::NotIdempotent, 1, with(3)), 0.9),
             RetryDecision::RetryAfter(Duration::from_secs(3))
         );
+        // The cap itself is still honoured.
+        assert_eq!(
+            p.decide(&attempt(Idempotency::NotIdempotent, 1, with(30)), 0.9),
+            RetryDecision::RetryAfter(Duration::from_secs(30))
+        );
         assert_eq!(
             p.decide(&attempt(Idempotency::NotIdempotent, 1, with(31)), 0.9),
             RetryDecision::Stop(StopReason::RetryAfterTooLong)
@@ -459,6 +464,12 @@ mod tests {
             p.decide(&a, 0.5),
             RetryDecision::Stop(StopReason::DelayBudgetExhausted)
         );
+        // Using up the budget exactly is allowed.
+        a.delayed_so_far = Duration::from_secs(20);
+        assert_eq!(
+            p.decide(&a, 0.5),
+            RetryDecision::RetryAfter(Duration::from_secs(10))
+        );
     }
 
     #[test]
@@ -523,6 +534,7 @@ mod tests {
         assert_eq!(retry_after(&h), Some(Duration::from_secs(2)));
         for bad in [
             "-1",
+            "+5",
             "1.5",
             "Wed, 21 Oct 2015 07:28:00 GMT",
             "",

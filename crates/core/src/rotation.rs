@@ -580,6 +580,9 @@ pub struct Rotation {
     creates: u32,
     verify_tries: u32,
     old_refused: Option<bool>,
+    /// A promote found no secondary (404): if the new token authenticates,
+    /// it is the primary, whatever the old one still does.
+    nothing_to_promote: bool,
     notes: Vec<String>,
     pending_failure: Option<RotationFailure>,
 }
@@ -602,6 +605,7 @@ impl Rotation {
             creates: 0,
             verify_tries: 0,
             old_refused: None,
+            nothing_to_promote: false,
             notes: Vec::new(),
             pending_failure: None,
         }
@@ -1004,6 +1008,7 @@ impl Rotation {
                 } else if e.is_nothing_to_promote() {
                     // Our secondary is gone: either promoted already (an
                     // earlier attempt) or deleted by someone else. Probe.
+                    self.nothing_to_promote = true;
                     self.probe_old()
                 } else {
                     self.api_failure(
@@ -1033,8 +1038,15 @@ impl Rotation {
                 NextStep::Resume,
             ),
             (S::ProbingNew, Input::Called(Ok(R::Verified))) => {
-                self.state = S::PersistingPromoting;
-                Action::Persist(self.journal(JournalPhase::Promoting))
+                if self.nothing_to_promote {
+                    // No secondary, yet the new token works: it is the
+                    // primary, and the old one is still being accepted for
+                    // a while. Promoting again would find nothing forever.
+                    self.start_promoted_checks()
+                } else {
+                    self.state = S::PersistingPromoting;
+                    Action::Persist(self.journal(JournalPhase::Promoting))
+                }
             }
             (S::ProbingNew, Input::Called(Err(e))) if e.is_authentication_failed() => self.fail(
                 FailureKind::Inconsistent,
