@@ -1051,8 +1051,11 @@ impl Rotation {
             (S::ProbingNew, Input::Called(Err(e))) if e.is_authentication_failed() => self.fail(
                 FailureKind::Inconsistent,
                 Some(e),
-                "the old token still works and the new one is refused: the secondary was deleted before it was promoted",
-                NextStep::StartAgain,
+                "the old token still works and the new one is refused: the secondary was deleted before it was promoted (or Twilio does not accept it yet)",
+                // Abandon, not a plain start again: if Twilio only lagged,
+                // the secondary still exists, and abandoning deletes it (a
+                // 404 when it is really gone is fine) before a new rotation.
+                NextStep::AbandonThenStartAgain,
             ),
             (S::ProbingNew, Input::Called(Err(e))) => self.api_failure(
                 e,

@@ -19,7 +19,7 @@ use std::cell::Cell;
 use std::time::Duration;
 
 use http::Method;
-use twilio_accounts_core::rotation::{FailureKind, JournalPhase, Rotation};
+use twilio_accounts_core::rotation::{FailureKind, JournalPhase, NextStep, Rotation};
 
 use scripted::{Answer, NEW, answer_lost, config, credentials, drive, fine, refused, resumed};
 use twilio::{OLD, error};
@@ -265,11 +265,19 @@ fn a_failed_check_of_the_old_token_is_not_taken_for_a_refusal() {
 #[test]
 fn probing_a_lost_promote_tells_a_refused_new_token_from_a_failed_probe() {
     // The old token works (not promoted); then the new one is probed.
+    // A refused new token may be a deleted secondary or Twilio lagging: the
+    // advice must hold for both, so it abandons (deletes) before starting
+    // again rather than leaving a secondary behind.
     let cases = [
-        (401, 20003, FailureKind::Inconsistent),
-        (503, 20503, FailureKind::Api),
+        (
+            401,
+            20003,
+            FailureKind::Inconsistent,
+            NextStep::AbandonThenStartAgain,
+        ),
+        (503, 20503, FailureKind::Api, NextStep::Resume),
     ];
-    for (status, code, kind) in cases {
+    for (status, code, kind, next) in cases {
         let trace = drive(
             resumed(JournalPhase::Promoting),
             |method, path, token, _| {
@@ -281,7 +289,9 @@ fn probing_a_lost_promote_tells_a_refused_new_token_from_a_failed_probe() {
             },
         );
         assert_eq!(trace.count(Method::POST, "/v1/AuthTokens/Promote", OLD), 0);
-        assert_eq!(trace.end.unwrap_err().kind, kind, "{status}");
+        let failure = trace.end.unwrap_err();
+        assert_eq!(failure.kind, kind, "{status}");
+        assert_eq!(failure.next, next, "{status}");
     }
 }
 
