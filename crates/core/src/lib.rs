@@ -132,3 +132,8 @@ pub use transport::{
     AsyncTransport, AttemptNumber, BlockingTransport, Exchange, Step, send_async, send_blocking,
 };
 pub use user_agent::{UserAgent, UserAgentError};
+
+/// The README's examples, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;
