@@ -307,3 +307,179 @@ fn fetch_public_key_is_a_get_of_the_credential_path() {
     assert_eq!(headers(&request), expected_headers(&[]));
     assert!(request.body().is_empty());
 }
+
+/// One row per operation: the request it builds, and what that must be,
+/// written out by hand (lengths counted with `printf %s '…' | wc -c`).
+struct Golden {
+    operation: &'static str,
+    request: Request<Vec<u8>>,
+    method: Method,
+    uri: &'static str,
+    extra_headers: &'static [(&'static str, &'static str)],
+    body: &'static [u8],
+}
+
+fn build(op: &impl twilio_accounts_core::Operation) -> Request<Vec<u8>> {
+    context().build_request(op).unwrap()
+}
+
+const CR_B: &str = "CRbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+fn golden_rows() -> Vec<Golden> {
+    use twilio_accounts_core::*;
+    let cr: CredentialSid = CR_B.parse().unwrap();
+    let subaccount: AccountSid = "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb".parse().unwrap();
+    let aws = AwsCredentials::new("AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+        .unwrap();
+    vec![
+        Golden {
+            operation: "ListCredentialAws",
+            request: build(&ListCredentialAws::new().page_size(50).unwrap()),
+            method: Method::GET,
+            uri: "https://accounts.twilio.com/v1/Credentials/AWS?PageSize=50",
+            extra_headers: &[],
+            body: b"",
+        },
+        Golden {
+            operation: "CreateCredentialAws",
+            request: build(
+                &CreateCredentialAws::new(aws)
+                    .friendly_name(FriendlyName::new("my aws").unwrap())
+                    .account_sid(subaccount),
+            ),
+            method: Method::POST,
+            uri: "https://accounts.twilio.com/v1/Credentials/AWS",
+            extra_headers: &[
+                ("content-length", "145"),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            body: b"Credentials=AKIAIOSFODNN7EXAMPLE%3AwJalrXUtnFEMI%2FK7MDENG%2FbPxRfiCYEXAMPLEKEY&FriendlyName=my+aws&AccountSid=ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+        },
+        Golden {
+            operation: "FetchCredentialAws",
+            request: build(&FetchCredentialAws::new(cr)),
+            method: Method::GET,
+            uri: "https://accounts.twilio.com/v1/Credentials/AWS/CRbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+            extra_headers: &[],
+            body: b"",
+        },
+        Golden {
+            operation: "UpdateCredentialAws",
+            request: build(&UpdateCredentialAws::new(
+                cr,
+                FriendlyName::new("renamed").unwrap(),
+            )),
+            method: Method::POST,
+            uri: "https://accounts.twilio.com/v1/Credentials/AWS/CRbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+            extra_headers: &[
+                ("content-length", "20"),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            body: b"FriendlyName=renamed",
+        },
+        Golden {
+            operation: "DeleteCredentialAws",
+            request: build(&DeleteCredentialAws::new(cr)),
+            method: Method::DELETE,
+            uri: "https://accounts.twilio.com/v1/Credentials/AWS/CRbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+            extra_headers: &[],
+            body: b"",
+        },
+        Golden {
+            operation: "CreateCredentialPublicKey",
+            request: build(
+                &CreateCredentialPublicKey::new(
+                    "-----BEGIN PUBLIC KEY-----MIIBIjANB.pa9xQIDAQAB-----END PUBLIC KEY-----",
+                )
+                .unwrap()
+                .friendly_name(FriendlyName::new("k").unwrap()),
+            ),
+            method: Method::POST,
+            uri: "https://accounts.twilio.com/v1/Credentials/PublicKeys",
+            extra_headers: &[
+                ("content-length", "96"),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            body: b"PublicKey=-----BEGIN+PUBLIC+KEY-----MIIBIjANB.pa9xQIDAQAB-----END+PUBLIC+KEY-----&FriendlyName=k",
+        },
+        Golden {
+            operation: "UpdateCredentialPublicKey",
+            request: build(&UpdateCredentialPublicKey::new(
+                cr,
+                FriendlyName::new("renamed").unwrap(),
+            )),
+            method: Method::POST,
+            uri: "https://accounts.twilio.com/v1/Credentials/PublicKeys/CRbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+            extra_headers: &[
+                ("content-length", "20"),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            body: b"FriendlyName=renamed",
+        },
+        Golden {
+            operation: "DeleteCredentialPublicKey",
+            request: build(&DeleteCredentialPublicKey::new(cr)),
+            method: Method::DELETE,
+            uri: "https://accounts.twilio.com/v1/Credentials/PublicKeys/CRbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+            extra_headers: &[],
+            body: b"",
+        },
+    ]
+}
+
+#[test]
+fn every_operation_builds_its_golden_request() {
+    let rows = golden_rows();
+    for row in &rows {
+        let id = row.operation;
+        assert_eq!(row.request.method(), row.method, "{id}");
+        assert_eq!(row.request.uri(), row.uri, "{id}");
+        assert_eq!(
+            headers(&row.request),
+            expected_headers(row.extra_headers),
+            "{id}"
+        );
+        assert_eq!(
+            String::from_utf8_lossy(row.request.body()),
+            String::from_utf8_lossy(row.body),
+            "{id}"
+        );
+    }
+    // Each row is a distinct registered operation.
+    for (i, row) in rows.iter().enumerate() {
+        assert!(
+            twilio_accounts_core::operations::find(row.operation).is_some(),
+            "{}",
+            row.operation
+        );
+        assert!(rows[i + 1..].iter().all(|r| r.operation != row.operation));
+    }
+}
+
+#[test]
+fn inputs_are_checked_before_sending_without_echoing_them() {
+    use twilio_accounts_core::*;
+    let long = "n".repeat(65);
+    let err = FriendlyName::new(long.as_str()).unwrap_err();
+    assert!(matches!(
+        err,
+        Error::InvalidParameter {
+            name: "FriendlyName",
+            ..
+        }
+    ));
+    assert!(!err.to_string().contains(&long));
+    assert!(FriendlyName::new("é".repeat(64)).is_ok());
+    assert!(matches!(
+        CreateCredentialPublicKey::new(" "),
+        Err(Error::InvalidParameter {
+            name: "PublicKey",
+            ..
+        })
+    ));
+    let create = CreateCredentialAws::new(
+        AwsCredentials::new("AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+            .unwrap(),
+    );
+    assert!(!format!("{create:?}").contains("wJalr"));
+}

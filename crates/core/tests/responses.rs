@@ -555,3 +555,152 @@ fn every_error_from_an_answer_names_its_operation() {
         );
     }
 }
+
+/// Every example answer in the spec, as (status, body), for one operation.
+fn spec_examples(id: &str) -> Vec<(u16, Vec<u8>)> {
+    let spec: serde_json::Value =
+        serde_json::from_str(include_str!("../spec/twilio_accounts_v1.json")).unwrap();
+    let mut found = Vec::new();
+    for methods in spec["paths"].as_object().unwrap().values() {
+        for operation in methods.as_object().unwrap().values() {
+            if operation["operationId"] != id {
+                continue;
+            }
+            for (status, answer) in operation["responses"].as_object().unwrap() {
+                let examples = &answer["content"]["application/json"]["examples"];
+                for example in examples.as_object().into_iter().flatten().map(|(_, e)| e) {
+                    let body = serde_json::to_vec(&example["value"]).unwrap();
+                    found.push((status.parse().unwrap(), body));
+                }
+                if examples.is_null() && status == "204" {
+                    found.push((204, Vec::new()));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// For every registered operation: each spec example decodes on the success
+/// path, and the same operation given a Twilio 404 takes the error path,
+/// named for it. What the examples decode into is checked field by field in
+/// the tests after this one.
+#[test]
+fn every_spec_example_decodes_and_every_operation_has_an_error_path() {
+    struct Check(Vec<&'static str>);
+    impl twilio_accounts_core::OperationVisitor for Check {
+        fn visit<O>(&mut self, example: O)
+        where
+            O: twilio_accounts_core::Operation + Clone + std::fmt::Debug + Send + Sync + 'static,
+            O::Output: Clone + std::fmt::Debug + Send + 'static,
+        {
+            let examples = spec_examples(O::ID);
+            assert!(!examples.is_empty(), "{}: no example in the spec", O::ID);
+            for (status, body) in examples {
+                let reply = context()
+                    .parse_response(&example, response(status, body))
+                    .unwrap_or_else(|err| panic!("{}: {err:?}", O::ID));
+                assert_eq!(reply.status.as_u16(), status, "{}", O::ID);
+            }
+            let err = context()
+                .parse_response(&example, response(404, fixture!("error_404_20404.json")))
+                .unwrap_err();
+            assert!(
+                matches!(&err, Error::Api(api) if api.code == Some(20404)),
+                "{err:?}"
+            );
+            assert_eq!(err.operation(), Some(O::ID));
+            self.0.push(O::ID);
+        }
+    }
+    let mut check = Check(Vec::new());
+    twilio_accounts_core::visit_operations(&mut check);
+    assert_eq!(check.0.len(), twilio_accounts_core::OPERATIONS.len());
+}
+
+#[test]
+fn aws_credentials_decode_the_spec_example() {
+    let sid = "CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap();
+    let body = br#"{"account_sid": "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "date_created": "2015-07-31T04:00:00Z", "date_updated": "2015-07-31T04:00:00Z", "friendly_name": "friendly_name", "sid": "CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "url": "https://accounts.twilio.com/v1/Credentials/AWS/CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}"#;
+    let fetched = context()
+        .parse_response(
+            &twilio_accounts_core::FetchCredentialAws::new(sid),
+            response(200, body.to_vec()),
+        )
+        .unwrap()
+        .value;
+    assert_eq!(fetched.sid, Some(sid));
+    assert_eq!(fetched.account_sid.unwrap().as_str(), SID);
+    assert_eq!(fetched.friendly_name.as_deref(), Some("friendly_name"));
+    assert_eq!(
+        fetched.date_created.unwrap().unix_timestamp(),
+        1_438_315_200
+    );
+    assert_eq!(
+        fetched.url.as_deref(),
+        Some("https://accounts.twilio.com/v1/Credentials/AWS/CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+    );
+    let page = context()
+        .parse_response(
+            &twilio_accounts_core::ListCredentialAws::new(),
+            response(
+                200,
+                br#"{"credentials": [], "meta": {"key": "credentials", "next_page_url": null, "page": 0, "page_size": 50}}"#.to_vec(),
+            ),
+        )
+        .unwrap()
+        .value;
+    assert!(page.items.is_empty());
+    assert_eq!(page.page_size, Some(50));
+    let deleted = context()
+        .parse_response(
+            &twilio_accounts_core::DeleteCredentialAws::new(sid),
+            response(204, Vec::new()),
+        )
+        .unwrap();
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+}
+
+#[test]
+fn a_404_on_a_credential_says_which_kind_was_missing() {
+    let sid: twilio_accounts_core::CredentialSid =
+        "CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap();
+    let cases: [(Error, &str); 3] = [
+        (
+            context()
+                .parse_response(
+                    &twilio_accounts_core::DeleteCredentialAws::new(sid),
+                    response(404, fixture!("error_404_20404.json")),
+                )
+                .unwrap_err(),
+            "the account has no AWS credential with this SID",
+        ),
+        (
+            context()
+                .parse_response(
+                    &twilio_accounts_core::UpdateCredentialPublicKey::new(
+                        sid,
+                        twilio_accounts_core::FriendlyName::new("x").unwrap(),
+                    ),
+                    response(404, fixture!("error_404_20404.json")),
+                )
+                .unwrap_err(),
+            "the account has no public-key credential with this SID",
+        ),
+        (
+            context()
+                .parse_response(
+                    &twilio_accounts_core::FetchCredentialAws::new(sid),
+                    response(404, fixture!("error_404_20404.json")),
+                )
+                .unwrap_err(),
+            "the account has no AWS credential with this SID",
+        ),
+    ];
+    for (err, hint) in cases {
+        let Error::Api(api) = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(api.hint(), Some(hint), "{err:?}");
+    }
+}
