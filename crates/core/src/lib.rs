@@ -126,6 +126,7 @@ pub use operations::credentials_public_keys::{
     CreateCredentialPublicKey, DeleteCredentialPublicKey, FetchCredentialPublicKey,
     ListCredentialPublicKeys, UpdateCredentialPublicKey,
 };
+pub use operations::safelist::{CreateSafelist, DeleteSafelist, FetchSafelist, SafelistEntry};
 pub use operations::{OPERATIONS, OperationInfo, OperationVisitor, visit_operations};
 pub use page::{ListOperation, NextPage, Page, PageRequest};
 pub use phone_number::{E164, PhoneNumberError, SafelistNumber};

@@ -102,6 +102,11 @@ impl E164 {
         Ok(E164(input.to_owned()))
     }
 
+    /// The spec's example number, `+18001234567`, for examples and tests.
+    pub fn spec_example() -> Self {
+        E164("+18001234567".to_owned())
+    }
+
     /// The number as it is sent.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -160,6 +165,11 @@ impl SafelistNumber {
             None => check_e164(input)?,
         }
         Ok(SafelistNumber(input.to_owned()))
+    }
+
+    /// The spec's example number, `+18001234567`, for examples and tests.
+    pub fn spec_example() -> Self {
+        SafelistNumber("+18001234567".to_owned())
     }
 
     /// Whether it is a range of 1,000 numbers (`…xxx`).

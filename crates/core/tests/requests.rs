@@ -424,6 +424,33 @@ fn golden_rows() -> Vec<Golden> {
             extra_headers: &[],
             body: b"",
         },
+        Golden {
+            operation: "CreateSafelist",
+            request: build(&CreateSafelist::new("+18001234xxx".parse().unwrap())),
+            method: Method::POST,
+            uri: "https://accounts.twilio.com/v1/SafeList/Numbers",
+            extra_headers: &[
+                ("content-length", "26"),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            body: b"PhoneNumber=%2B18001234xxx",
+        },
+        Golden {
+            operation: "FetchSafelist",
+            request: build(&FetchSafelist::new("+18001234567".parse().unwrap())),
+            method: Method::GET,
+            uri: "https://accounts.twilio.com/v1/SafeList/Numbers?PhoneNumber=%2B18001234567",
+            extra_headers: &[],
+            body: b"",
+        },
+        Golden {
+            operation: "DeleteSafelist",
+            request: build(&DeleteSafelist::new("+442071838750".parse().unwrap())),
+            method: Method::DELETE,
+            uri: "https://accounts.twilio.com/v1/SafeList/Numbers?PhoneNumber=%2B442071838750",
+            extra_headers: &[],
+            body: b"",
+        },
     ]
 }
 
@@ -482,4 +509,18 @@ fn inputs_are_checked_before_sending_without_echoing_them() {
             .unwrap(),
     );
     assert!(!format!("{create:?}").contains("wJalr"));
+    // A malformed number is refused before anything is built, and the error
+    // (personal data in the spec) does not repeat it.
+    let err: Error = "+1 800 123 4567"
+        .parse::<SafelistNumber>()
+        .map_err(Error::from)
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        Error::InvalidInput(InvalidInput::PhoneNumber(PhoneNumberError::NotADigit {
+            position: 2
+        }))
+    ));
+    assert!(!err.to_string().contains("123"), "{err}");
+    assert!(!format!("{err:?}").contains("123"), "{err:?}");
 }

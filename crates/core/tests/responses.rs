@@ -704,3 +704,46 @@ fn a_404_on_a_credential_says_which_kind_was_missing() {
         assert_eq!(api.hint(), Some(hint), "{err:?}");
     }
 }
+
+#[test]
+fn safe_list_entries_decode_the_spec_example_and_404_says_not_listed() {
+    let number: twilio_accounts_core::SafelistNumber = "+18001234567".parse().unwrap();
+    let body = br#"{"sid": "GNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "phone_number": "+18001234567"}"#;
+    let created = context()
+        .parse_response(
+            &twilio_accounts_core::CreateSafelist::new(number.clone()),
+            response(201, body.to_vec()),
+        )
+        .unwrap();
+    assert_eq!(created.status, StatusCode::CREATED);
+    assert_eq!(
+        created.value.sid.unwrap().as_str(),
+        "GNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    );
+    assert_eq!(created.value.phone_number.as_deref(), Some("+18001234567"));
+    let err = context()
+        .parse_response(
+            &twilio_accounts_core::FetchSafelist::new(number),
+            response(404, fixture!("error_404_20404.json")),
+        )
+        .unwrap_err();
+    let Error::Api(api) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        api.hint(),
+        Some("the number is not in the account's safe list")
+    );
+    // A SID of another kind in the answer is a decode error at that field.
+    let wrong = br#"{"sid": "CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "phone_number": "+18001234567"}"#;
+    let err = context()
+        .parse_response(
+            &twilio_accounts_core::FetchSafelist::new("+18001234567".parse().unwrap()),
+            response(200, wrong.to_vec()),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Decode(d) if d.path == "sid"),
+        "{err:?}"
+    );
+}

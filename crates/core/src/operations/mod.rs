@@ -5,6 +5,7 @@
 //! |---|---|---|
 //! | `/v1/AuthTokens/…` | [`auth_tokens`] | [`PromoteAuthToken`]: `UpdateAuthTokenPromotion`, [`CreateSecondaryAuthToken`]: `CreateSecondaryAuthToken`, [`DeleteSecondaryAuthToken`]: `DeleteSecondaryAuthToken` |
 //! | `/v1/Credentials/AWS…` | [`credentials_aws`] | `ListCredentialAws`, `CreateCredentialAws`, `FetchCredentialAws`, `UpdateCredentialAws`, `DeleteCredentialAws` (types named alike) |
+//! | `/v1/SafeList/Numbers` | [`safelist`] | `CreateSafelist`, `FetchSafelist`, `DeleteSafelist` (types named alike) |
 //! | `/v1/Credentials/PublicKeys…` | [`credentials_public_keys`] | [`ListCredentialPublicKeys`]: `ListCredentialPublicKey`, `CreateCredentialPublicKey`, `FetchCredentialPublicKey`, `UpdateCredentialPublicKey`, `DeleteCredentialPublicKey` (types named alike) |
 //!
 //! The credential resources share one model, [`credential::Credential`], and
@@ -37,6 +38,7 @@ use http::Method;
 
 use crate::operation::{Operation, Parameter};
 use crate::page::ListOperation;
+use crate::phone_number::SafelistNumber;
 use crate::retry::Idempotency;
 use crate::secret::AwsCredentials;
 use crate::sid::CredentialSid;
@@ -45,6 +47,7 @@ pub mod auth_tokens;
 pub mod credential;
 pub mod credentials_aws;
 pub mod credentials_public_keys;
+pub mod safelist;
 
 /// What the registry knows about one operation: its declaration's constants.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,6 +156,9 @@ registry! {
         credentials_aws::UpdateCredentialAws { sid: CredentialSid::EXAMPLE, friendly_name: None },
     call credentials_aws::DeleteCredentialAws =>
         credentials_aws::DeleteCredentialAws::new(CredentialSid::EXAMPLE),
+    call safelist::CreateSafelist => safelist::CreateSafelist::new(SafelistNumber::spec_example()),
+    call safelist::FetchSafelist => safelist::FetchSafelist::new(SafelistNumber::spec_example()),
+    call safelist::DeleteSafelist => safelist::DeleteSafelist::new(SafelistNumber::spec_example()),
 }
 
 /// The spec's example public key (`CreateCredentialPublicKey`'s description).
