@@ -126,6 +126,11 @@ pub use operations::credentials_public_keys::{
     CreateCredentialPublicKey, DeleteCredentialPublicKey, FetchCredentialPublicKey,
     ListCredentialPublicKeys, UpdateCredentialPublicKey,
 };
+pub use operations::item_result::{ItemError, ItemErrorReason};
+pub use operations::messaging_geopermissions::{
+    CountryCode, FetchMessagingGeopermissions, GeoPermission, GeoPermissionResult,
+    GeoPermissionType, MessagingGeopermissions, UpdateMessagingGeopermissions,
+};
 pub use operations::safelist::{CreateSafelist, DeleteSafelist, FetchSafelist, SafelistEntry};
 pub use operations::{OPERATIONS, OperationInfo, OperationVisitor, visit_operations};
 pub use page::{ListOperation, NextPage, Page, PageRequest};

@@ -451,6 +451,33 @@ fn golden_rows() -> Vec<Golden> {
             extra_headers: &[],
             body: b"",
         },
+        Golden {
+            operation: "FetchMessagingGeopermissions",
+            request: build(&FetchMessagingGeopermissions::country(
+                CountryCode::new("us").unwrap(),
+            )),
+            method: Method::GET,
+            uri: "https://accounts.twilio.com/v1/Messaging/GeoPermissions?CountryCode=US",
+            extra_headers: &[],
+            body: b"",
+        },
+        Golden {
+            operation: "UpdateMessagingGeopermissions",
+            request: build(
+                &UpdateMessagingGeopermissions::new(vec![
+                    GeoPermission::new(CountryCode::new("IN").unwrap(), false),
+                    GeoPermission::new(CountryCode::new("PK").unwrap(), true),
+                ])
+                .unwrap(),
+            ),
+            method: Method::PATCH,
+            uri: "https://accounts.twilio.com/v1/Messaging/GeoPermissions",
+            extra_headers: &[
+                ("content-length", "200"),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            body: b"Permissions=%7B%22country_code%22%3A%22IN%22%2C%22type%22%3A%22country%22%2C%22enabled%22%3Afalse%7D&Permissions=%7B%22country_code%22%3A%22PK%22%2C%22type%22%3A%22country%22%2C%22enabled%22%3Atrue%7D",
+        },
     ]
 }
 
@@ -522,5 +549,24 @@ fn inputs_are_checked_before_sending_without_echoing_them() {
         }))
     ));
     assert!(!err.to_string().contains("123"), "{err}");
+    for bad in ["USA", "U", "1A", "", "É"] {
+        assert!(
+            matches!(
+                CountryCode::new(bad),
+                Err(Error::InvalidParameter {
+                    name: "CountryCode",
+                    ..
+                })
+            ),
+            "{bad:?}"
+        );
+    }
+    assert!(matches!(
+        UpdateMessagingGeopermissions::new(Vec::new()),
+        Err(Error::InvalidParameter {
+            name: "Permissions",
+            ..
+        })
+    ));
     assert!(!format!("{err:?}").contains("123"), "{err:?}");
 }

@@ -747,3 +747,60 @@ fn safe_list_entries_decode_the_spec_example_and_404_says_not_listed() {
         "{err:?}"
     );
 }
+
+#[test]
+fn geo_permission_updates_surface_each_refused_entry() {
+    use twilio_accounts_core::{ItemError, UpdateMessagingGeopermissions};
+    // The spec's example answer of the update.
+    let body = br#"{"permissions": [{"country_code": "IN", "type": "country", "enabled": false, "error_code": 0, "error_messages": []}, {"country_code": "PK", "type": "country", "enabled": true, "error_code": 30649, "error_messages": ["High risk country permission cannot be updated"]}]}"#;
+    let reply = context()
+        .parse_response(
+            &UpdateMessagingGeopermissions::example(),
+            response(200, body.to_vec()),
+        )
+        .unwrap()
+        .value;
+    assert_eq!(reply.permissions.len(), 2);
+    assert_eq!(reply.permissions[0].country_code.as_deref(), Some("IN"));
+    assert_eq!(reply.permissions[0].enabled, Some(false));
+    assert_eq!(reply.permissions[0].error, None);
+    let refused: Vec<_> = reply.failures().collect();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].country_code.as_deref(), Some("PK"));
+    let Some(ItemError { code, messages, .. }) = &refused[0].error else {
+        panic!("{refused:?}")
+    };
+    assert_eq!(*code, 30649);
+    assert_eq!(
+        messages,
+        &["High risk country permission cannot be updated"]
+    );
+}
+
+#[test]
+fn geo_permissions_fetch_decodes_prefix_and_message_and_a_null_list() {
+    use twilio_accounts_core::FetchMessagingGeopermissions;
+    let body = br#"{"permissions": [{"country_code": "IN", "type": "country", "enabled": false, "prefix": "+91", "message": ""}, {"country_code": "PK", "type": "country", "enabled": true, "prefix": "+92", "message": "High Risk Country"}]}"#;
+    let shown = context()
+        .parse_response(
+            &FetchMessagingGeopermissions::all(),
+            response(200, body.to_vec()),
+        )
+        .unwrap()
+        .value;
+    assert_eq!(shown.permissions[1].prefix.as_deref(), Some("+92"));
+    assert_eq!(
+        shown.permissions[1].message.as_deref(),
+        Some("High Risk Country")
+    );
+    assert_eq!(shown.permissions[1].kind.as_deref(), Some("country"));
+    assert_eq!(shown.failures().count(), 0);
+    let empty = context()
+        .parse_response(
+            &FetchMessagingGeopermissions::all(),
+            response(200, br#"{"permissions": null}"#.to_vec()),
+        )
+        .unwrap()
+        .value;
+    assert!(empty.permissions.is_empty());
+}

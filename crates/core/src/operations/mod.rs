@@ -5,6 +5,7 @@
 //! |---|---|---|
 //! | `/v1/AuthTokens/…` | [`auth_tokens`] | [`PromoteAuthToken`]: `UpdateAuthTokenPromotion`, [`CreateSecondaryAuthToken`]: `CreateSecondaryAuthToken`, [`DeleteSecondaryAuthToken`]: `DeleteSecondaryAuthToken` |
 //! | `/v1/Credentials/AWS…` | [`credentials_aws`] | `ListCredentialAws`, `CreateCredentialAws`, `FetchCredentialAws`, `UpdateCredentialAws`, `DeleteCredentialAws` (types named alike) |
+//! | `/v1/Messaging/GeoPermissions` | [`messaging_geopermissions`] | `FetchMessagingGeopermissions`, `UpdateMessagingGeopermissions` (types named alike) |
 //! | `/v1/SafeList/Numbers` | [`safelist`] | `CreateSafelist`, `FetchSafelist`, `DeleteSafelist` (types named alike) |
 //! | `/v1/Credentials/PublicKeys…` | [`credentials_public_keys`] | [`ListCredentialPublicKeys`]: `ListCredentialPublicKey`, `CreateCredentialPublicKey`, `FetchCredentialPublicKey`, `UpdateCredentialPublicKey`, `DeleteCredentialPublicKey` (types named alike) |
 //!
@@ -47,6 +48,8 @@ pub mod auth_tokens;
 pub mod credential;
 pub mod credentials_aws;
 pub mod credentials_public_keys;
+pub mod item_result;
+pub mod messaging_geopermissions;
 pub mod safelist;
 
 /// What the registry knows about one operation: its declaration's constants.
@@ -159,6 +162,10 @@ registry! {
     call safelist::CreateSafelist => safelist::CreateSafelist::new(SafelistNumber::spec_example()),
     call safelist::FetchSafelist => safelist::FetchSafelist::new(SafelistNumber::spec_example()),
     call safelist::DeleteSafelist => safelist::DeleteSafelist::new(SafelistNumber::spec_example()),
+    call messaging_geopermissions::FetchMessagingGeopermissions =>
+        messaging_geopermissions::FetchMessagingGeopermissions::all(),
+    call messaging_geopermissions::UpdateMessagingGeopermissions =>
+        messaging_geopermissions::UpdateMessagingGeopermissions::example(),
 }
 
 /// The spec's example public key (`CreateCredentialPublicKey`'s description).
