@@ -117,6 +117,10 @@ pub use operations::auth_tokens::{
     AuthTokenPromotion, CreateSecondaryAuthToken, DeleteSecondaryAuthToken, PromoteAuthToken,
     SecondaryAuthToken,
 };
+pub use operations::consents_bulk::{
+    ConsentItem, ConsentSource, ConsentStatus, CreateBulkConsents, SenderId,
+};
+pub use operations::contacts_bulk::{ContactItem, CreateBulkContacts};
 pub use operations::credential::{Credential, CredentialAws, CredentialPublicKey, FriendlyName};
 pub use operations::credentials_aws::{
     CreateCredentialAws, DeleteCredentialAws, FetchCredentialAws, ListCredentialAws,
@@ -126,7 +130,9 @@ pub use operations::credentials_public_keys::{
     CreateCredentialPublicKey, DeleteCredentialPublicKey, FetchCredentialPublicKey,
     ListCredentialPublicKeys, UpdateCredentialPublicKey,
 };
-pub use operations::item_result::{ItemError, ItemErrorReason};
+pub use operations::item_result::{
+    BulkItemResult, BulkResults, CorrelationId, ItemError, ItemErrorReason,
+};
 pub use operations::messaging_geopermissions::{
     CountryCode, FetchMessagingGeopermissions, GeoPermission, GeoPermissionResult,
     GeoPermissionType, MessagingGeopermissions, UpdateMessagingGeopermissions,
@@ -141,7 +147,7 @@ pub use retry::{
     RetryPolicy, RetryVerdict, StopReason,
 };
 pub use secret::{ApiKeySecret, AuthToken, AwsCredentials, REDACTED, SecretError};
-pub use sid::{AccountSid, ApiKeySid, CredentialSid, SafelistSid, SidError};
+pub use sid::{AccountSid, ApiKeySid, CredentialSid, MessagingServiceSid, SafelistSid, SidError};
 pub use timestamp::{Timestamp, TimestampError};
 pub use transport::{
     AsyncTransport, AttemptNumber, BlockingTransport, Exchange, Step, send_async, send_blocking,

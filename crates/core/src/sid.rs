@@ -1,5 +1,5 @@
 //! Typed Twilio SIDs: `AC…` accounts, `CR…` credentials, `SK…` API keys,
-//! `GN…` safe-list entries.
+//! `GN…` safe-list entries, `MG…` Messaging Services.
 //!
 //! A SID is two uppercase prefix letters followed by 32 hexadecimal digits, 34
 //! characters in all, as the spec's `pattern` fields say (`^AC[0-9a-fA-F]{32}$`).
@@ -225,6 +225,14 @@ sid_type!(
     SafelistSid,
     "GN",
     "safe-list SID"
+);
+
+sid_type!(
+    /// The SID of a Messaging Service: `MG` followed by 32 hex digits (a
+    /// bulk consent's `sender_id` may be one).
+    MessagingServiceSid,
+    "MG",
+    "Messaging Service SID"
 );
 
 #[cfg(test)]

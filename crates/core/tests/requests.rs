@@ -478,6 +478,62 @@ fn golden_rows() -> Vec<Golden> {
             ],
             body: b"Permissions=%7B%22country_code%22%3A%22IN%22%2C%22type%22%3A%22country%22%2C%22enabled%22%3Afalse%7D&Permissions=%7B%22country_code%22%3A%22PK%22%2C%22type%22%3A%22country%22%2C%22enabled%22%3Atrue%7D",
         },
+        Golden {
+            operation: "CreateBulkConsents",
+            request: build(
+                &CreateBulkConsents::new(vec![
+                    ConsentItem::new(
+                        "+18005550100".parse().unwrap(),
+                        "ad388b5a46b33b874b0d41f7226db2ef".parse().unwrap(),
+                        "MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
+                        ConsentStatus::OptIn,
+                        ConsentSource::OptInMessage,
+                    )
+                    .date_of_consent("2024-01-15T10:30:00Z".parse().unwrap()),
+                    ConsentItem::new(
+                        "+442071838750".parse().unwrap(),
+                        "02520cfa6c432f0e3ec3a38c122d428d".parse().unwrap(),
+                        "+18005550199".parse().unwrap(),
+                        ConsentStatus::OptOut,
+                        ConsentSource::Others,
+                    ),
+                ])
+                .unwrap(),
+            ),
+            method: Method::POST,
+            uri: "https://accounts.twilio.com/v1/Consents/Bulk",
+            extra_headers: &[
+                ("content-length", "520"),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            body: b"Items=%7B%22contact_id%22%3A%22%2B18005550100%22%2C%22correlation_id%22%3A%22ad388b5a46b33b874b0d41f7226db2ef%22%2C%22sender_id%22%3A%22MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa%22%2C%22status%22%3A%22opt-in%22%2C%22source%22%3A%22opt-in-message%22%2C%22date_of_consent%22%3A%222024-01-15T10%3A30%3A00Z%22%7D&Items=%7B%22contact_id%22%3A%22%2B442071838750%22%2C%22correlation_id%22%3A%2202520cfa6c432f0e3ec3a38c122d428d%22%2C%22sender_id%22%3A%22%2B18005550199%22%2C%22status%22%3A%22opt-out%22%2C%22source%22%3A%22others%22%7D",
+        },
+        Golden {
+            operation: "CreateBulkContacts",
+            request: build(
+                &CreateBulkContacts::new(vec![
+                    ContactItem::new(
+                        "+18005550100".parse().unwrap(),
+                        "02520cfa6c432f0e3ec3a38c122d428a".parse().unwrap(),
+                        CountryCode::new("US").unwrap(),
+                    )
+                    .zip_code("94105"),
+                    ContactItem::new(
+                        "+442071838750".parse().unwrap(),
+                        "ad388b5a46b33b874b0d41f7226db2eh".parse().unwrap(),
+                        CountryCode::new("gb").unwrap(),
+                    ),
+                ])
+                .unwrap(),
+            ),
+            method: Method::POST,
+            uri: "https://accounts.twilio.com/v1/Contacts/Bulk",
+            extra_headers: &[
+                ("content-length", "335"),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            body: b"Items=%7B%22contact_id%22%3A%22%2B18005550100%22%2C%22correlation_id%22%3A%2202520cfa6c432f0e3ec3a38c122d428a%22%2C%22country_iso_code%22%3A%22US%22%2C%22zip_code%22%3A%2294105%22%7D&Items=%7B%22contact_id%22%3A%22%2B442071838750%22%2C%22correlation_id%22%3A%22ad388b5a46b33b874b0d41f7226db2eh%22%2C%22country_iso_code%22%3A%22GB%22%7D",
+        },
     ]
 }
 
@@ -561,6 +617,32 @@ fn inputs_are_checked_before_sending_without_echoing_them() {
             "{bad:?}"
         );
     }
+    for bad in [
+        "ad388b5a46b33b874b0d41f7226db2e",
+        "ad388b5a-6b33b874b0d41f7226db2ef",
+    ] {
+        assert!(matches!(
+            bad.parse::<CorrelationId>(),
+            Err(Error::InvalidParameter {
+                name: "correlation_id",
+                ..
+            })
+        ));
+    }
+    assert!(matches!(
+        "MGnothex".parse::<SenderId>(),
+        Err(Error::InvalidInput(InvalidInput::Sid(_)))
+    ));
+    assert!(matches!(
+        "18005550100".parse::<SenderId>(),
+        Err(Error::InvalidInput(InvalidInput::PhoneNumber(
+            PhoneNumberError::MissingPlus
+        )))
+    ));
+    assert!(matches!(
+        CreateBulkContacts::new(Vec::new()),
+        Err(Error::InvalidParameter { name: "Items", .. })
+    ));
     assert!(matches!(
         UpdateMessagingGeopermissions::new(Vec::new()),
         Err(Error::InvalidParameter {

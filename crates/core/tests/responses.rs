@@ -804,3 +804,71 @@ fn geo_permissions_fetch_decodes_prefix_and_message_and_a_null_list() {
         .value;
     assert!(empty.permissions.is_empty());
 }
+
+#[test]
+fn bulk_answers_surface_each_refused_item_by_correlation_id() {
+    use twilio_accounts_core::{
+        CorrelationId, CreateBulkConsents, CreateBulkContacts, ItemErrorReason,
+    };
+    // The spec's example answers.
+    let consents = br#"{"items": [{"correlation_id": "ad388b5a46b33b874b0d41f7226db2ef", "error_code": 0, "error_messages": []}, {"correlation_id": "02520cfa6c432f0e3ec3a38c122d428d", "error_code": 30646, "error_messages": ["INVALID_CONTACT_ID", "INVALID_DATE_OF_CONSENT"]}]}"#;
+    let reply = context()
+        .parse_response(
+            &CreateBulkConsents::example(),
+            response(201, consents.to_vec()),
+        )
+        .unwrap();
+    assert_eq!(reply.status, StatusCode::CREATED);
+    let accepted: CorrelationId = "ad388b5a46b33b874b0d41f7226db2ef".parse().unwrap();
+    assert_eq!(reply.value.get(&accepted).unwrap().error, None);
+    let refused: Vec<_> = reply.value.failures().collect();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(
+        refused[0].correlation_id.as_deref(),
+        Some("02520cfa6c432f0e3ec3a38c122d428d")
+    );
+    let error = refused[0].error.as_ref().unwrap();
+    assert_eq!(error.code, 30646);
+    assert_eq!(
+        error.reasons().collect::<Vec<_>>(),
+        [
+            ItemErrorReason::InvalidContactId,
+            ItemErrorReason::InvalidDateOfConsent
+        ]
+    );
+
+    let contacts = br#"{"items": [{"correlation_id": "ad388b5a46b33b874b0d41f7226db2eh", "error_code": 0, "error_messages": []}, {"correlation_id": "02520cfa6c432f0e3ec3a38c122d428a", "error_code": 30647, "error_messages": ["INVALID_CONTACT_ID"]}]}"#;
+    let reply = context()
+        .parse_response(
+            &CreateBulkContacts::example(),
+            response(201, contacts.to_vec()),
+        )
+        .unwrap()
+        .value;
+    assert_eq!(reply.items.len(), 2);
+    let codes: Vec<Option<u32>> = reply
+        .items
+        .iter()
+        .map(|i| i.error.as_ref().map(|e| e.code))
+        .collect();
+    assert_eq!(codes, [None, Some(30647)]);
+    let empty = context()
+        .parse_response(
+            &CreateBulkContacts::example(),
+            response(201, br#"{"items": null}"#.to_vec()),
+        )
+        .unwrap()
+        .value;
+    assert!(empty.items.is_empty());
+    // A negative code is not a valid answer: a decode error at that field.
+    let err = context()
+        .parse_response(
+            &CreateBulkContacts::example(),
+            response(
+                201,
+                br#"{"items": [{"correlation_id": "x", "error_code": -1}]}"#.to_vec(),
+            ),
+        )
+        .unwrap_err();
+    assert!(matches!(&err, Error::Decode(_)), "{err:?}");
+}

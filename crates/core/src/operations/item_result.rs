@@ -97,6 +97,115 @@ impl RawItemError {
     }
 }
 
+/// A unique 32-character id that maps an item of a bulk request to its
+/// result (`correlation_id`).
+///
+/// The spec calls it a UUID but its own examples are not all hex, so any 32
+/// ASCII letters and digits are accepted; anything else is refused before it
+/// is sent, without repeating it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct CorrelationId(String);
+
+impl CorrelationId {
+    /// Checks that `id` is 32 ASCII letters or digits.
+    pub fn new(id: &str) -> Result<Self, crate::error::Error> {
+        if id.len() == 32 && id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            Ok(CorrelationId(id.to_owned()))
+        } else {
+            Err(crate::error::Error::InvalidParameter {
+                name: "correlation_id",
+                reason: "must be 32 ASCII letters or digits",
+            })
+        }
+    }
+
+    /// The spec's example id, `ad388b5a46b33b874b0d41f7226db2ef`, for
+    /// examples and tests.
+    pub fn spec_example() -> Self {
+        CorrelationId("ad388b5a46b33b874b0d41f7226db2ef".to_owned())
+    }
+
+    /// The id as it is sent.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for CorrelationId {
+    type Err = crate::error::Error;
+    fn from_str(id: &str) -> Result<Self, Self::Err> {
+        CorrelationId::new(id)
+    }
+}
+
+/// The result of one item of a bulk request.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "RawBulkItem")]
+#[non_exhaustive]
+pub struct BulkItemResult {
+    /// The `correlation_id` of the request item it answers.
+    pub correlation_id: Option<String>,
+    /// Why the item was refused; `None` when it was accepted.
+    pub error: Option<ItemError>,
+}
+
+#[derive(Deserialize)]
+struct RawBulkItem {
+    #[serde(default)]
+    correlation_id: Option<String>,
+    #[serde(flatten)]
+    error: RawItemError,
+}
+
+impl From<RawBulkItem> for BulkItemResult {
+    fn from(raw: RawBulkItem) -> Self {
+        BulkItemResult {
+            correlation_id: raw.correlation_id,
+            error: raw.error.into_error(),
+        }
+    }
+}
+
+/// The answer of a bulk request (`accounts.v1.bulk_consents`,
+/// `accounts.v1.bulk_contacts`): one result per item. A 201 does not mean
+/// every item was accepted: see [`failures`](Self::failures).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct BulkResults {
+    /// One result per request item (a `null` list reads as empty).
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub items: Vec<BulkItemResult>,
+}
+
+impl BulkResults {
+    /// The items the server refused.
+    pub fn failures(&self) -> impl Iterator<Item = &BulkItemResult> {
+        self.items.iter().filter(|i| i.error.is_some())
+    }
+
+    /// The result of the item sent with `id`.
+    pub fn get(&self, id: &CorrelationId) -> Option<&BulkItemResult> {
+        self.items
+            .iter()
+            .find(|i| i.correlation_id.as_deref() == Some(id.as_str()))
+    }
+}
+
+/// The items of a required array parameter (`Items`, `Permissions`): at
+/// least one.
+pub(crate) fn required_items<T>(
+    name: &'static str,
+    items: Vec<T>,
+) -> Result<Vec<T>, crate::error::Error> {
+    if items.is_empty() {
+        return Err(crate::error::Error::InvalidParameter {
+            name,
+            reason: "needs at least one entry",
+        });
+    }
+    Ok(items)
+}
+
 /// A list field that may be `null`, read as empty.
 pub(crate) fn null_as_empty<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
 where

@@ -56,7 +56,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{DecodeError, Error};
 use crate::operation::{Operation, Parameter, ParameterLocation, decode_json};
-use crate::operations::item_result::{ItemError, RawItemError};
+use crate::operations::item_result::{ItemError, RawItemError, json_items, required_items};
 use crate::retry::Idempotency;
 
 /// The one path of geo permissions.
@@ -70,6 +70,9 @@ pub const GEO_PERMISSIONS_PATH: &str = "/v1/Messaging/GeoPermissions";
 pub struct CountryCode([u8; 2]);
 
 impl CountryCode {
+    /// `US`, for examples and tests.
+    pub const EXAMPLE: Self = CountryCode(*b"US");
+
     /// Checks and upper-cases `code`.
     pub fn new(code: &str) -> Result<Self, Error> {
         match code.as_bytes() {
@@ -266,13 +269,9 @@ pub struct UpdateMessagingGeopermissions {
 impl UpdateMessagingGeopermissions {
     /// Sets `permissions`; at least one is required (the spec's `required`).
     pub fn new(permissions: Vec<GeoPermission>) -> Result<Self, Error> {
-        if permissions.is_empty() {
-            return Err(Error::InvalidParameter {
-                name: "Permissions",
-                reason: "needs at least one entry",
-            });
-        }
-        Ok(UpdateMessagingGeopermissions { permissions })
+        Ok(UpdateMessagingGeopermissions {
+            permissions: required_items("Permissions", permissions)?,
+        })
     }
 
     /// The spec's example: India off, Pakistan on.
@@ -302,7 +301,7 @@ impl Operation for UpdateMessagingGeopermissions {
         &[Parameter::spec("Permissions", ParameterLocation::Form)];
 
     fn form(&self) -> Vec<(&'static str, String)> {
-        crate::operations::item_result::json_items("Permissions", &self.permissions)
+        json_items("Permissions", &self.permissions)
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
         decode_json(Self::ID, status, body, None)

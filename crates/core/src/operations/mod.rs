@@ -5,9 +5,14 @@
 //! |---|---|---|
 //! | `/v1/AuthTokens/…` | [`auth_tokens`] | [`PromoteAuthToken`]: `UpdateAuthTokenPromotion`, [`CreateSecondaryAuthToken`]: `CreateSecondaryAuthToken`, [`DeleteSecondaryAuthToken`]: `DeleteSecondaryAuthToken` |
 //! | `/v1/Credentials/AWS…` | [`credentials_aws`] | `ListCredentialAws`, `CreateCredentialAws`, `FetchCredentialAws`, `UpdateCredentialAws`, `DeleteCredentialAws` (types named alike) |
+//! | `/v1/Consents/Bulk` | [`consents_bulk`] | `CreateBulkConsents` |
+//! | `/v1/Contacts/Bulk` | [`contacts_bulk`] | `CreateBulkContacts` |
 //! | `/v1/Messaging/GeoPermissions` | [`messaging_geopermissions`] | `FetchMessagingGeopermissions`, `UpdateMessagingGeopermissions` (types named alike) |
 //! | `/v1/SafeList/Numbers` | [`safelist`] | `CreateSafelist`, `FetchSafelist`, `DeleteSafelist` (types named alike) |
 //! | `/v1/Credentials/PublicKeys…` | [`credentials_public_keys`] | [`ListCredentialPublicKeys`]: `ListCredentialPublicKey`, `CreateCredentialPublicKey`, `FetchCredentialPublicKey`, `UpdateCredentialPublicKey`, `DeleteCredentialPublicKey` (types named alike) |
+//!
+//! The calls that take a list of items share their per-item results
+//! ([`item_result`]).
 //!
 //! The credential resources share one model, [`credential::Credential`], and
 //! their list, fetch, update and delete are declared once in [`credential`].
@@ -45,6 +50,8 @@ use crate::secret::AwsCredentials;
 use crate::sid::CredentialSid;
 
 pub mod auth_tokens;
+pub mod consents_bulk;
+pub mod contacts_bulk;
 pub mod credential;
 pub mod credentials_aws;
 pub mod credentials_public_keys;
@@ -166,6 +173,8 @@ registry! {
         messaging_geopermissions::FetchMessagingGeopermissions::all(),
     call messaging_geopermissions::UpdateMessagingGeopermissions =>
         messaging_geopermissions::UpdateMessagingGeopermissions::example(),
+    call consents_bulk::CreateBulkConsents => consents_bulk::CreateBulkConsents::example(),
+    call contacts_bulk::CreateBulkContacts => contacts_bulk::CreateBulkContacts::example(),
 }
 
 /// The spec's example public key (`CreateCredentialPublicKey`'s description).
