@@ -40,6 +40,7 @@ use crate::credentials::CredentialsError;
 use crate::endpoint::{EndpointError, LinkError};
 use crate::operation::Operation;
 use crate::operations::auth_tokens::{DeleteSecondaryAuthToken, PromoteAuthToken};
+use crate::phone_number::PhoneNumberError;
 use crate::secret::{AuthToken, SecretError};
 use crate::sid::SidError;
 use crate::timestamp::TimestampError;
@@ -128,6 +129,9 @@ pub enum InvalidInput {
     /// A User-Agent extension was malformed.
     #[error(transparent)]
     UserAgent(#[from] UserAgentError),
+    /// A phone number was not in E.164 form.
+    #[error(transparent)]
+    PhoneNumber(#[from] PhoneNumberError),
 }
 
 macro_rules! input_error_from {
@@ -141,6 +145,7 @@ macro_rules! input_error_from {
 }
 
 input_error_from!(
+    PhoneNumberError,
     SidError,
     SecretError,
     CredentialsError,

@@ -68,7 +68,7 @@
 //! One concept each: [`sid`], [`secret`], [`credentials`], [`timestamp`],
 //! [`endpoint`], [`user_agent`], [`operation`] (what an operation declares),
 //! [`operations`] (every operation, by spec resource, and their registry),
-//! [`page`] (the one list mechanism), [`context`], [`error`], [`retry`],
+//! [`page`] (the one list mechanism), [`phone_number`] (E.164 numbers), [`context`], [`error`], [`retry`],
 //! [`transport`], [`rotation`], and for ready-made clients
 //! [`client_options`] and [`proxy`]. Webhook signature validation lives in
 //! its own crate, `twilio-accounts-webhook`.
@@ -87,6 +87,7 @@ pub mod error;
 pub mod operation;
 pub mod operations;
 pub mod page;
+pub mod phone_number;
 pub mod proxy;
 pub mod retry;
 pub mod rotation;
@@ -116,17 +117,37 @@ pub use operations::auth_tokens::{
     AuthTokenPromotion, CreateSecondaryAuthToken, DeleteSecondaryAuthToken, PromoteAuthToken,
     SecondaryAuthToken,
 };
-pub use operations::credential::{Credential, CredentialPublicKey};
-pub use operations::credentials_public_keys::{FetchCredentialPublicKey, ListCredentialPublicKeys};
+pub use operations::consents_bulk::{
+    ConsentItem, ConsentSource, ConsentStatus, CreateBulkConsents, SenderId,
+};
+pub use operations::contacts_bulk::{ContactItem, CreateBulkContacts};
+pub use operations::credential::{Credential, CredentialAws, CredentialPublicKey, FriendlyName};
+pub use operations::credentials_aws::{
+    CreateCredentialAws, DeleteCredentialAws, FetchCredentialAws, ListCredentialAws,
+    UpdateCredentialAws,
+};
+pub use operations::credentials_public_keys::{
+    CreateCredentialPublicKey, DeleteCredentialPublicKey, FetchCredentialPublicKey,
+    ListCredentialPublicKeys, UpdateCredentialPublicKey,
+};
+pub use operations::item_result::{
+    BulkItemResult, BulkResults, CorrelationId, ItemError, ItemErrorReason,
+};
+pub use operations::messaging_geopermissions::{
+    CountryCode, FetchMessagingGeopermissions, GeoPermission, GeoPermissionResult,
+    GeoPermissionType, MessagingGeopermissions, UpdateMessagingGeopermissions,
+};
+pub use operations::safelist::{CreateSafelist, DeleteSafelist, FetchSafelist, SafelistEntry};
 pub use operations::{OPERATIONS, OperationInfo, OperationVisitor, visit_operations};
 pub use page::{ListOperation, NextPage, Page, PageRequest};
+pub use phone_number::{E164, PhoneNumberError, SafelistNumber};
 pub use proxy::{NoProxy, ProxyConfig, ProxyError, ProxyUrl};
 pub use retry::{
     Attempt, AttemptOutcome, Idempotency, Jitter, PlannedRetry, RetryDecision, RetryHook,
     RetryPolicy, RetryVerdict, StopReason,
 };
-pub use secret::{ApiKeySecret, AuthToken, REDACTED, SecretError};
-pub use sid::{AccountSid, ApiKeySid, CredentialSid, SidError};
+pub use secret::{ApiKeySecret, AuthToken, AwsCredentials, REDACTED, SecretError};
+pub use sid::{AccountSid, ApiKeySid, CredentialSid, MessagingServiceSid, SafelistSid, SidError};
 pub use timestamp::{Timestamp, TimestampError};
 pub use transport::{
     AsyncTransport, AttemptNumber, BlockingTransport, Exchange, Step, send_async, send_blocking,

@@ -1,4 +1,5 @@
-//! Secrets: the account's Auth Tokens and API-key secrets.
+//! Secrets: the account's Auth Tokens, API-key secrets and the AWS
+//! credentials an Accounts v1 credential stores.
 //!
 //! These types exist so that a secret cannot leak by accident:
 //! - `Debug` prints `[redacted]`; there is no `Display` and no `Serialize`,
@@ -51,6 +52,15 @@ pub enum SecretError {
         /// What was being checked, e.g. "Auth Token".
         kind: &'static str,
     },
+    /// The secret does not have the shape its kind requires (for AWS
+    /// credentials, `ACCESS_KEY_ID:SECRET_ACCESS_KEY`).
+    #[error("the {kind} {reason}")]
+    Malformed {
+        /// What was being checked, e.g. "AWS credentials".
+        kind: &'static str,
+        /// What is wrong, said without the value.
+        reason: &'static str,
+    },
 }
 
 fn check(value: &str, kind: &'static str) -> Result<(), SecretError> {
@@ -71,8 +81,40 @@ fn equal_without_early_exit(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// The shape of AWS credentials, `ACCESS_KEY_ID:SECRET_ACCESS_KEY`: one
+/// colon, an access key id of ASCII letters and digits, a non-empty secret
+/// without whitespace. Nothing stricter (AWS documents key ids of 16 to 128
+/// characters and does not fix the secret's alphabet), so that a real key is
+/// never refused here; Twilio checks the rest.
+fn check_aws(value: &str, kind: &'static str) -> Result<(), SecretError> {
+    check(value, kind)?;
+    let malformed = |reason| Err(SecretError::Malformed { kind, reason });
+    let Some((key_id, secret)) = value.split_once(':') else {
+        return malformed("must be ACCESS_KEY_ID:SECRET_ACCESS_KEY (no colon found)");
+    };
+    if key_id.is_empty() {
+        return malformed("has an empty access key id before the colon");
+    }
+    if !key_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return malformed("has an access key id that is not only ASCII letters and digits");
+    }
+    if secret.is_empty() {
+        return malformed("has an empty secret access key after the colon");
+    }
+    if secret.contains(':') {
+        return malformed("has more than one colon");
+    }
+    if secret.chars().any(char::is_whitespace) {
+        return malformed("has whitespace inside the secret access key");
+    }
+    Ok(())
+}
+
 macro_rules! secret_type {
     ($(#[$doc:meta])* $name:ident, $kind:literal) => {
+        secret_type!($(#[$doc])* $name, $kind, check);
+    };
+    ($(#[$doc:meta])* $name:ident, $kind:literal, $check:ident) => {
         $(#[$doc])*
         #[derive(Clone, Zeroize, ZeroizeOnDrop)]
         pub struct $name {
@@ -81,13 +123,13 @@ macro_rules! secret_type {
 
         impl $name {
             /// Takes ownership of `value` (no copy is left behind by this call)
-            /// after checking that it is non-empty and has no surrounding
-            /// whitespace.
+            /// after checking that it is non-empty, has no surrounding
+            /// whitespace and has its kind's shape.
             ///
             /// On error the rejected value is wiped before it is dropped.
             pub fn new(value: impl Into<String>) -> Result<Self, SecretError> {
                 let mut value = value.into();
-                match check(&value, $kind) {
+                match $check(&value, $kind) {
                     Ok(()) => Ok(Self { value }),
                     Err(err) => {
                         value.zeroize();
@@ -146,6 +188,37 @@ secret_type!(
     "API key secret"
 );
 
+secret_type!(
+    /// The AWS credentials an Accounts v1 credential stores
+    /// (`CreateCredentialAws`'s `Credentials`):
+    /// `ACCESS_KEY_ID:SECRET_ACCESS_KEY`. Twilio never sends them back.
+    ///
+    /// ```
+    /// use twilio_accounts_core::{AwsCredentials, SecretError};
+    ///
+    /// let aws = AwsCredentials::new("AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")?;
+    /// assert_eq!(format!("{aws:?}"), "AwsCredentials([redacted])");
+    /// assert!(matches!(
+    ///     AwsCredentials::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+    ///     Err(SecretError::Malformed { .. })
+    /// ));
+    /// # Ok::<(), SecretError>(())
+    /// ```
+    AwsCredentials,
+    "AWS credentials",
+    check_aws
+);
+
+impl AwsCredentials {
+    /// The spec's example credentials (AWS's documented example key), for
+    /// examples and tests: `AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`.
+    pub fn spec_example() -> Self {
+        AwsCredentials {
+            value: "AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".to_owned(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,6 +268,30 @@ mod tests {
         }
         // Inner whitespace is not the concern of this check.
         assert!(AuthToken::new("a b").is_ok());
+    }
+
+    #[test]
+    fn aws_credentials_need_their_shape_and_errors_do_not_echo() {
+        const SECRET_PART: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        assert!(AwsCredentials::new(format!("AKIAIOSFODNN7EXAMPLE:{SECRET_PART}")).is_ok());
+        let cases: [(String, &str); 7] = [
+            (SECRET_PART.to_owned(), "no colon"),
+            (format!(":{SECRET_PART}"), "empty access key id"),
+            (format!("AKIA-X:{SECRET_PART}"), "letters and digits"),
+            ("AKIAIOSFODNN7EXAMPLE:".to_owned(), "empty secret"),
+            (format!("AKIA:{SECRET_PART}:x"), "more than one colon"),
+            (format!("AKIA:wJalr {SECRET_PART}"), "whitespace inside"),
+            (format!("AKIA:{SECRET_PART}\n"), "whitespace; remove"),
+        ];
+        for (input, said) in cases {
+            let err = AwsCredentials::new(input.as_str()).unwrap_err();
+            let text = err.to_string();
+            assert!(text.contains(said), "{text}");
+            assert!(!text.contains("wJalr") && !text.contains("AKIA"), "{text}");
+            assert!(!format!("{err:?}").contains("wJalr"));
+        }
+        let aws = AwsCredentials::new(format!("AKIA:{SECRET_PART}")).unwrap();
+        assert_eq!(format!("{aws:?}"), "AwsCredentials([redacted])");
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Typed Twilio SIDs: `AC…` accounts, `CR…` credentials, `SK…` API keys.
+//! Typed Twilio SIDs: `AC…` accounts, `CR…` credentials, `SK…` API keys,
+//! `GN…` safe-list entries, `MG…` Messaging Services.
 //!
 //! A SID is two uppercase prefix letters followed by 32 hexadecimal digits, 34
 //! characters in all, as the spec's `pattern` fields say (`^AC[0-9a-fA-F]{32}$`).
@@ -217,6 +218,21 @@ sid_type!(
     ApiKeySid,
     "SK",
     "API key SID"
+);
+
+sid_type!(
+    /// The SID of a safe-list entry: `GN` followed by 32 hex digits.
+    SafelistSid,
+    "GN",
+    "safe-list SID"
+);
+
+sid_type!(
+    /// The SID of a Messaging Service: `MG` followed by 32 hex digits (a
+    /// bulk consent's `sender_id` may be one).
+    MessagingServiceSid,
+    "MG",
+    "Messaging Service SID"
 );
 
 #[cfg(test)]

@@ -555,3 +555,320 @@ fn every_error_from_an_answer_names_its_operation() {
         );
     }
 }
+
+/// Every example answer in the spec, as (status, body), for one operation.
+fn spec_examples(id: &str) -> Vec<(u16, Vec<u8>)> {
+    let spec: serde_json::Value =
+        serde_json::from_str(include_str!("../spec/twilio_accounts_v1.json")).unwrap();
+    let mut found = Vec::new();
+    for methods in spec["paths"].as_object().unwrap().values() {
+        for operation in methods.as_object().unwrap().values() {
+            if operation["operationId"] != id {
+                continue;
+            }
+            for (status, answer) in operation["responses"].as_object().unwrap() {
+                let examples = &answer["content"]["application/json"]["examples"];
+                for example in examples.as_object().into_iter().flatten().map(|(_, e)| e) {
+                    let body = serde_json::to_vec(&example["value"]).unwrap();
+                    found.push((status.parse().unwrap(), body));
+                }
+                if examples.is_null() && status == "204" {
+                    found.push((204, Vec::new()));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// For every registered operation: each spec example decodes on the success
+/// path, and the same operation given a Twilio 404 takes the error path,
+/// named for it. What the examples decode into is checked field by field in
+/// the tests after this one.
+#[test]
+fn every_spec_example_decodes_and_every_operation_has_an_error_path() {
+    struct Check(Vec<&'static str>);
+    impl twilio_accounts_core::OperationVisitor for Check {
+        fn visit<O>(&mut self, example: O)
+        where
+            O: twilio_accounts_core::Operation + Clone + std::fmt::Debug + Send + Sync + 'static,
+            O::Output: Clone + std::fmt::Debug + Send + 'static,
+        {
+            let examples = spec_examples(O::ID);
+            assert!(!examples.is_empty(), "{}: no example in the spec", O::ID);
+            for (status, body) in examples {
+                let reply = context()
+                    .parse_response(&example, response(status, body))
+                    .unwrap_or_else(|err| panic!("{}: {err:?}", O::ID));
+                assert_eq!(reply.status.as_u16(), status, "{}", O::ID);
+            }
+            let err = context()
+                .parse_response(&example, response(404, fixture!("error_404_20404.json")))
+                .unwrap_err();
+            assert!(
+                matches!(&err, Error::Api(api) if api.code == Some(20404)),
+                "{err:?}"
+            );
+            assert_eq!(err.operation(), Some(O::ID));
+            self.0.push(O::ID);
+        }
+    }
+    let mut check = Check(Vec::new());
+    twilio_accounts_core::visit_operations(&mut check);
+    assert_eq!(check.0.len(), twilio_accounts_core::OPERATIONS.len());
+}
+
+#[test]
+fn aws_credentials_decode_the_spec_example() {
+    let sid = "CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap();
+    let body = br#"{"account_sid": "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "date_created": "2015-07-31T04:00:00Z", "date_updated": "2015-07-31T04:00:00Z", "friendly_name": "friendly_name", "sid": "CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "url": "https://accounts.twilio.com/v1/Credentials/AWS/CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}"#;
+    let fetched = context()
+        .parse_response(
+            &twilio_accounts_core::FetchCredentialAws::new(sid),
+            response(200, body.to_vec()),
+        )
+        .unwrap()
+        .value;
+    assert_eq!(fetched.sid, Some(sid));
+    assert_eq!(fetched.account_sid.unwrap().as_str(), SID);
+    assert_eq!(fetched.friendly_name.as_deref(), Some("friendly_name"));
+    assert_eq!(
+        fetched.date_created.unwrap().unix_timestamp(),
+        1_438_315_200
+    );
+    assert_eq!(
+        fetched.url.as_deref(),
+        Some("https://accounts.twilio.com/v1/Credentials/AWS/CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+    );
+    let page = context()
+        .parse_response(
+            &twilio_accounts_core::ListCredentialAws::new(),
+            response(
+                200,
+                br#"{"credentials": [], "meta": {"key": "credentials", "next_page_url": null, "page": 0, "page_size": 50}}"#.to_vec(),
+            ),
+        )
+        .unwrap()
+        .value;
+    assert!(page.items.is_empty());
+    assert_eq!(page.page_size, Some(50));
+    let deleted = context()
+        .parse_response(
+            &twilio_accounts_core::DeleteCredentialAws::new(sid),
+            response(204, Vec::new()),
+        )
+        .unwrap();
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+}
+
+#[test]
+fn a_404_on_a_credential_says_which_kind_was_missing() {
+    let sid: twilio_accounts_core::CredentialSid =
+        "CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap();
+    let cases: [(Error, &str); 3] = [
+        (
+            context()
+                .parse_response(
+                    &twilio_accounts_core::DeleteCredentialAws::new(sid),
+                    response(404, fixture!("error_404_20404.json")),
+                )
+                .unwrap_err(),
+            "the account has no AWS credential with this SID",
+        ),
+        (
+            context()
+                .parse_response(
+                    &twilio_accounts_core::UpdateCredentialPublicKey::new(
+                        sid,
+                        twilio_accounts_core::FriendlyName::new("x").unwrap(),
+                    ),
+                    response(404, fixture!("error_404_20404.json")),
+                )
+                .unwrap_err(),
+            "the account has no public-key credential with this SID",
+        ),
+        (
+            context()
+                .parse_response(
+                    &twilio_accounts_core::FetchCredentialAws::new(sid),
+                    response(404, fixture!("error_404_20404.json")),
+                )
+                .unwrap_err(),
+            "the account has no AWS credential with this SID",
+        ),
+    ];
+    for (err, hint) in cases {
+        let Error::Api(api) = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(api.hint(), Some(hint), "{err:?}");
+    }
+}
+
+#[test]
+fn safe_list_entries_decode_the_spec_example_and_404_says_not_listed() {
+    let number: twilio_accounts_core::SafelistNumber = "+18001234567".parse().unwrap();
+    let body = br#"{"sid": "GNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "phone_number": "+18001234567"}"#;
+    let created = context()
+        .parse_response(
+            &twilio_accounts_core::CreateSafelist::new(number.clone()),
+            response(201, body.to_vec()),
+        )
+        .unwrap();
+    assert_eq!(created.status, StatusCode::CREATED);
+    assert_eq!(
+        created.value.sid.unwrap().as_str(),
+        "GNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    );
+    assert_eq!(created.value.phone_number.as_deref(), Some("+18001234567"));
+    let err = context()
+        .parse_response(
+            &twilio_accounts_core::FetchSafelist::new(number),
+            response(404, fixture!("error_404_20404.json")),
+        )
+        .unwrap_err();
+    let Error::Api(api) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        api.hint(),
+        Some("the number is not in the account's safe list")
+    );
+    // A SID of another kind in the answer is a decode error at that field.
+    let wrong = br#"{"sid": "CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "phone_number": "+18001234567"}"#;
+    let err = context()
+        .parse_response(
+            &twilio_accounts_core::FetchSafelist::new("+18001234567".parse().unwrap()),
+            response(200, wrong.to_vec()),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Decode(d) if d.path == "sid"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn geo_permission_updates_surface_each_refused_entry() {
+    use twilio_accounts_core::{ItemError, UpdateMessagingGeopermissions};
+    // The spec's example answer of the update.
+    let body = br#"{"permissions": [{"country_code": "IN", "type": "country", "enabled": false, "error_code": 0, "error_messages": []}, {"country_code": "PK", "type": "country", "enabled": true, "error_code": 30649, "error_messages": ["High risk country permission cannot be updated"]}]}"#;
+    let reply = context()
+        .parse_response(
+            &UpdateMessagingGeopermissions::example(),
+            response(200, body.to_vec()),
+        )
+        .unwrap()
+        .value;
+    assert_eq!(reply.permissions.len(), 2);
+    assert_eq!(reply.permissions[0].country_code.as_deref(), Some("IN"));
+    assert_eq!(reply.permissions[0].enabled, Some(false));
+    assert_eq!(reply.permissions[0].error, None);
+    let refused: Vec<_> = reply.failures().collect();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].country_code.as_deref(), Some("PK"));
+    let Some(ItemError { code, messages, .. }) = &refused[0].error else {
+        panic!("{refused:?}")
+    };
+    assert_eq!(*code, 30649);
+    assert_eq!(
+        messages,
+        &["High risk country permission cannot be updated"]
+    );
+}
+
+#[test]
+fn geo_permissions_fetch_decodes_prefix_and_message_and_a_null_list() {
+    use twilio_accounts_core::FetchMessagingGeopermissions;
+    let body = br#"{"permissions": [{"country_code": "IN", "type": "country", "enabled": false, "prefix": "+91", "message": ""}, {"country_code": "PK", "type": "country", "enabled": true, "prefix": "+92", "message": "High Risk Country"}]}"#;
+    let shown = context()
+        .parse_response(
+            &FetchMessagingGeopermissions::all(),
+            response(200, body.to_vec()),
+        )
+        .unwrap()
+        .value;
+    assert_eq!(shown.permissions[1].prefix.as_deref(), Some("+92"));
+    assert_eq!(
+        shown.permissions[1].message.as_deref(),
+        Some("High Risk Country")
+    );
+    assert_eq!(shown.permissions[1].kind.as_deref(), Some("country"));
+    assert_eq!(shown.failures().count(), 0);
+    let empty = context()
+        .parse_response(
+            &FetchMessagingGeopermissions::all(),
+            response(200, br#"{"permissions": null}"#.to_vec()),
+        )
+        .unwrap()
+        .value;
+    assert!(empty.permissions.is_empty());
+}
+
+#[test]
+fn bulk_answers_surface_each_refused_item_by_correlation_id() {
+    use twilio_accounts_core::{
+        CorrelationId, CreateBulkConsents, CreateBulkContacts, ItemErrorReason,
+    };
+    // The spec's example answers.
+    let consents = br#"{"items": [{"correlation_id": "ad388b5a46b33b874b0d41f7226db2ef", "error_code": 0, "error_messages": []}, {"correlation_id": "02520cfa6c432f0e3ec3a38c122d428d", "error_code": 30646, "error_messages": ["INVALID_CONTACT_ID", "INVALID_DATE_OF_CONSENT"]}]}"#;
+    let reply = context()
+        .parse_response(
+            &CreateBulkConsents::example(),
+            response(201, consents.to_vec()),
+        )
+        .unwrap();
+    assert_eq!(reply.status, StatusCode::CREATED);
+    let accepted: CorrelationId = "ad388b5a46b33b874b0d41f7226db2ef".parse().unwrap();
+    assert_eq!(reply.value.get(&accepted).unwrap().error, None);
+    let refused: Vec<_> = reply.value.failures().collect();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(
+        refused[0].correlation_id.as_deref(),
+        Some("02520cfa6c432f0e3ec3a38c122d428d")
+    );
+    let error = refused[0].error.as_ref().unwrap();
+    assert_eq!(error.code, 30646);
+    assert_eq!(
+        error.reasons().collect::<Vec<_>>(),
+        [
+            ItemErrorReason::InvalidContactId,
+            ItemErrorReason::InvalidDateOfConsent
+        ]
+    );
+
+    let contacts = br#"{"items": [{"correlation_id": "ad388b5a46b33b874b0d41f7226db2eh", "error_code": 0, "error_messages": []}, {"correlation_id": "02520cfa6c432f0e3ec3a38c122d428a", "error_code": 30647, "error_messages": ["INVALID_CONTACT_ID"]}]}"#;
+    let reply = context()
+        .parse_response(
+            &CreateBulkContacts::example(),
+            response(201, contacts.to_vec()),
+        )
+        .unwrap()
+        .value;
+    assert_eq!(reply.items.len(), 2);
+    let codes: Vec<Option<u32>> = reply
+        .items
+        .iter()
+        .map(|i| i.error.as_ref().map(|e| e.code))
+        .collect();
+    assert_eq!(codes, [None, Some(30647)]);
+    let empty = context()
+        .parse_response(
+            &CreateBulkContacts::example(),
+            response(201, br#"{"items": null}"#.to_vec()),
+        )
+        .unwrap()
+        .value;
+    assert!(empty.items.is_empty());
+    // A negative code is not a valid answer: a decode error at that field.
+    let err = context()
+        .parse_response(
+            &CreateBulkContacts::example(),
+            response(
+                201,
+                br#"{"items": [{"correlation_id": "x", "error_code": -1}]}"#.to_vec(),
+            ),
+        )
+        .unwrap_err();
+    assert!(matches!(&err, Error::Decode(_)), "{err:?}");
+}

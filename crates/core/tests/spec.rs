@@ -1,6 +1,7 @@
-//! The registry against the spec: every operation the core registers exists
-//! in Twilio's OpenAPI description (the repository's own copy,
-//! `crates/core/spec/`) with the same `operationId`, method, path template
+//! The registry against the spec, one to one: every operation of Twilio's
+//! OpenAPI description (the repository's own copy, `crates/core/spec/`) is
+//! registered exactly once, and every registered operation is in it with
+//! the same `operationId`, method, path template
 //! and parameter names. Parameters that only the official libraries send
 //! are marked as such and are the only ones allowed to be absent.
 
@@ -84,4 +85,26 @@ fn every_registered_operation_is_in_the_spec_as_declared() {
             );
         }
     }
+}
+
+#[test]
+fn every_spec_operation_is_registered_exactly_once() {
+    let spec = spec();
+    let mut in_spec = Vec::new();
+    for methods in spec["paths"].as_object().unwrap().values() {
+        for operation in methods.as_object().unwrap().values() {
+            if let Some(id) = operation["operationId"].as_str() {
+                in_spec.push(id.to_owned());
+            }
+        }
+    }
+    in_spec.sort();
+    let mut registered: Vec<String> = OPERATIONS.iter().map(|o| o.id.to_owned()).collect();
+    registered.sort();
+    // Equal sorted lists: the same ids, each exactly once on both sides.
+    assert_eq!(registered, in_spec);
+    let mut unique = in_spec.clone();
+    unique.dedup();
+    assert_eq!(unique, in_spec, "the spec repeats an operationId");
+    assert_eq!(in_spec.len(), 20);
 }

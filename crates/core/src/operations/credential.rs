@@ -1,17 +1,26 @@
-//! The credential model the `/v1/Credentials/…` resources share.
+//! What the `/v1/Credentials/…` resources share: the [`Credential`] model,
+//! the [`FriendlyName`] input, and the list, fetch, update and delete
+//! operations, declared once for both resources.
 //!
 //! The spec's `accounts.v1.credential.credential_public_key` and
 //! `accounts.v1.credential.credential_aws` schemas have the same fields, so
-//! both resources read into one [`Credential`]; the public-key name is an
-//! alias of it.
+//! both resources read into one [`Credential`]; the resource names are
+//! aliases of it. Public keys and AWS credentials also have the same list,
+//! fetch, update (`FriendlyName` only) and delete, so those are written once
+//! (`credential_operations!`) and only the creates, which take different
+//! key material, are written by hand in each resource's file.
 
 use serde::Deserialize;
 
+use crate::error::Error;
 use crate::sid::{AccountSid, CredentialSid};
 use crate::timestamp::Timestamp;
 
 /// A credential (a public key, or AWS credentials) as Twilio describes it:
 /// never the key material itself.
+///
+/// `friendly_name` is personal data in the spec: it is shown by `Debug`
+/// (which is for debugging) but no error of the core ever contains it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[non_exhaustive]
 pub struct Credential {
@@ -37,3 +46,270 @@ pub struct Credential {
 
 /// A public-key credential (`accounts.v1.credential.credential_public_key`).
 pub type CredentialPublicKey = Credential;
+
+/// An AWS credential (`accounts.v1.credential.credential_aws`).
+pub type CredentialAws = Credential;
+
+/// The most characters a `FriendlyName` may have (the spec: "up to 64
+/// characters long").
+pub const FRIENDLY_NAME_MAX_CHARS: usize = 64;
+
+/// A credential's `FriendlyName`, checked for the spec's length limit
+/// before it is sent. The error does not repeat the name (personal data in
+/// the spec).
+///
+/// ```
+/// use twilio_accounts_core::FriendlyName;
+///
+/// assert!(FriendlyName::new("deploy key").is_ok());
+/// assert!(FriendlyName::new("x".repeat(65)).is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FriendlyName(String);
+
+impl FriendlyName {
+    /// Checks that `name` has at most 64 characters.
+    pub fn new(name: impl Into<String>) -> Result<Self, Error> {
+        let name = name.into();
+        if name.chars().count() > FRIENDLY_NAME_MAX_CHARS {
+            return Err(Error::InvalidParameter {
+                name: "FriendlyName",
+                reason: "has more than 64 characters",
+            });
+        }
+        Ok(FriendlyName(name))
+    }
+
+    /// The name as it is sent.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The optional `FriendlyName` and `AccountSid` of both creates, in the
+/// spec's order, after the key material.
+pub(crate) fn create_form(
+    first: (&'static str, String),
+    friendly_name: Option<&FriendlyName>,
+    account_sid: Option<&AccountSid>,
+) -> Vec<(&'static str, String)> {
+    let mut form = vec![first];
+    if let Some(name) = friendly_name {
+        form.push(("FriendlyName", name.0.clone()));
+    }
+    if let Some(sid) = account_sid {
+        form.push(("AccountSid", sid.as_str().to_owned()));
+    }
+    form
+}
+
+/// The list, fetch, update and delete of one credential resource.
+macro_rules! credential_operations {
+    (
+        what: $what:literal,
+        path: $path:literal,
+        item_path: $item_path:literal,
+        list: $List:ident = $list_id:literal,
+        fetch: $Fetch:ident = $fetch_id:literal,
+        update: $Update:ident = $update_id:literal,
+        delete: $Delete:ident = $delete_id:literal $(,)?
+    ) => {
+        #[doc = concat!("`GET ", $path, "` (`", $list_id, "`): one page of ", $what, " credentials.")]
+        ///
+        /// Idempotent: a read.
+        #[derive(Debug, Clone, Default, PartialEq, Eq)]
+        pub struct $List {
+            paging: $crate::page::PageRequest,
+        }
+
+        impl $List {
+            /// The first page, with the server's default page size (50).
+            pub fn new() -> Self {
+                Self::default()
+            }
+
+            /// The first page with `size` items at most (1 to 1000).
+            pub fn page_size(self, size: u32) -> Result<Self, $crate::error::Error> {
+                Ok($List {
+                    paging: self.paging.page_size(size)?,
+                })
+            }
+
+            /// Any page: size, index and token.
+            pub fn with_paging(paging: $crate::page::PageRequest) -> Self {
+                $List { paging }
+            }
+        }
+
+        impl $crate::operation::Operation for $List {
+            type Output = $crate::page::Page<$crate::operations::credential::Credential>;
+
+            const ID: &'static str = $list_id;
+            const METHOD: http::Method = http::Method::GET;
+            const IDEMPOTENCY: $crate::retry::Idempotency = $crate::retry::Idempotency::Idempotent;
+            const PATH: &'static str = $path;
+            const PARAMETERS: &'static [$crate::operation::Parameter] =
+                &$crate::page::PAGE_PARAMETERS;
+
+            fn query(&self) -> Vec<(&'static str, String)> {
+                self.paging.query()
+            }
+            fn parse_success(
+                &self,
+                status: http::StatusCode,
+                body: &[u8],
+            ) -> Result<Self::Output, $crate::error::DecodeError> {
+                <Self as $crate::page::ListOperation>::parse_page(status, body)
+            }
+        }
+
+        impl $crate::page::ListOperation for $List {
+            type Item = $crate::operations::credential::Credential;
+            const ITEMS_KEY: &'static str = "credentials";
+        }
+
+        #[doc = concat!("`GET ", $item_path, "` (`", $fetch_id, "`): one ", $what, " credential.")]
+        ///
+        /// Idempotent: a read.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $Fetch {
+            /// The credential to fetch.
+            pub sid: $crate::sid::CredentialSid,
+        }
+
+        impl $Fetch {
+            /// Fetches the credential `sid`.
+            pub fn new(sid: $crate::sid::CredentialSid) -> Self {
+                $Fetch { sid }
+            }
+        }
+
+        impl $crate::operation::Operation for $Fetch {
+            type Output = $crate::operations::credential::Credential;
+
+            const ID: &'static str = $fetch_id;
+            const METHOD: http::Method = http::Method::GET;
+            const IDEMPOTENCY: $crate::retry::Idempotency = $crate::retry::Idempotency::Idempotent;
+            const PATH: &'static str = $item_path;
+            const PARAMETERS: &'static [$crate::operation::Parameter] =
+                &[$crate::operation::Parameter::spec("Sid", $crate::operation::ParameterLocation::Path)];
+            const NOT_FOUND_HINT: Option<&'static str> =
+                Some(concat!("the account has no ", $what, " credential with this SID"));
+
+            fn path_values(&self) -> Vec<$crate::operation::PathValue<'_>> {
+                vec![$crate::operation::PathValue::new("Sid", &self.sid)]
+            }
+            fn parse_success(
+                &self,
+                status: http::StatusCode,
+                body: &[u8],
+            ) -> Result<Self::Output, $crate::error::DecodeError> {
+                $crate::operation::decode_json(Self::ID, status, body, None)
+            }
+        }
+
+        #[doc = concat!("`POST ", $item_path, "` (`", $update_id, "`): renames a ", $what, " credential.")]
+        ///
+        /// Idempotent: it sets the name to a fixed value, so sending it twice
+        /// leaves the credential as sending it once does.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $Update {
+            /// The credential to rename.
+            pub sid: $crate::sid::CredentialSid,
+            /// Its new name; `None` sends no field (Twilio then changes nothing).
+            pub friendly_name: Option<$crate::operations::credential::FriendlyName>,
+        }
+
+        impl $Update {
+            /// Renames the credential `sid` to `friendly_name`.
+            pub fn new(
+                sid: $crate::sid::CredentialSid,
+                friendly_name: $crate::operations::credential::FriendlyName,
+            ) -> Self {
+                $Update {
+                    sid,
+                    friendly_name: Some(friendly_name),
+                }
+            }
+        }
+
+        impl $crate::operation::Operation for $Update {
+            type Output = $crate::operations::credential::Credential;
+
+            const ID: &'static str = $update_id;
+            const METHOD: http::Method = http::Method::POST;
+            const IDEMPOTENCY: $crate::retry::Idempotency = $crate::retry::Idempotency::Idempotent;
+            const PATH: &'static str = $item_path;
+            const PARAMETERS: &'static [$crate::operation::Parameter] = &[
+                $crate::operation::Parameter::spec("Sid", $crate::operation::ParameterLocation::Path),
+                $crate::operation::Parameter::spec(
+                    "FriendlyName",
+                    $crate::operation::ParameterLocation::Form,
+                ),
+            ];
+            const NOT_FOUND_HINT: Option<&'static str> =
+                Some(concat!("the account has no ", $what, " credential with this SID"));
+
+            fn path_values(&self) -> Vec<$crate::operation::PathValue<'_>> {
+                vec![$crate::operation::PathValue::new("Sid", &self.sid)]
+            }
+            fn form(&self) -> Vec<(&'static str, String)> {
+                self.friendly_name
+                    .iter()
+                    .map(|name| ("FriendlyName", name.as_str().to_owned()))
+                    .collect()
+            }
+            fn parse_success(
+                &self,
+                status: http::StatusCode,
+                body: &[u8],
+            ) -> Result<Self::Output, $crate::error::DecodeError> {
+                $crate::operation::decode_json(Self::ID, status, body, None)
+            }
+        }
+
+        #[doc = concat!("`DELETE ", $item_path, "` (`", $delete_id, "`): deletes a ", $what, " credential.")]
+        ///
+        /// Idempotent: a second delete finds nothing to delete (and answers
+        /// 404), the account is the same as after one.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $Delete {
+            /// The credential to delete.
+            pub sid: $crate::sid::CredentialSid,
+        }
+
+        impl $Delete {
+            /// Deletes the credential `sid`.
+            pub fn new(sid: $crate::sid::CredentialSid) -> Self {
+                $Delete { sid }
+            }
+        }
+
+        impl $crate::operation::Operation for $Delete {
+            type Output = ();
+
+            const ID: &'static str = $delete_id;
+            const METHOD: http::Method = http::Method::DELETE;
+            const IDEMPOTENCY: $crate::retry::Idempotency = $crate::retry::Idempotency::Idempotent;
+            const PATH: &'static str = $item_path;
+            const PARAMETERS: &'static [$crate::operation::Parameter] =
+                &[$crate::operation::Parameter::spec("Sid", $crate::operation::ParameterLocation::Path)];
+            const NOT_FOUND_HINT: Option<&'static str> =
+                Some(concat!("the account has no ", $what, " credential with this SID"));
+
+            fn path_values(&self) -> Vec<$crate::operation::PathValue<'_>> {
+                vec![$crate::operation::PathValue::new("Sid", &self.sid)]
+            }
+            /// A 204 has no body; any body is ignored.
+            fn parse_success(
+                &self,
+                _status: http::StatusCode,
+                _body: &[u8],
+            ) -> Result<(), $crate::error::DecodeError> {
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(crate) use credential_operations;

@@ -1,21 +1,38 @@
 //! `/v1/Credentials/PublicKeys…`: the account's public-key credentials.
 //!
-//! | type | operationId |
-//! |---|---|
-//! | [`ListCredentialPublicKeys`] | `ListCredentialPublicKey` |
-//! | [`FetchCredentialPublicKey`] | `FetchCredentialPublicKey` |
+//! | type | operationId | idempotent |
+//! |---|---|---|
+//! | [`ListCredentialPublicKeys`] | `ListCredentialPublicKey` | yes (a read) |
+//! | [`CreateCredentialPublicKey`] | `CreateCredentialPublicKey` | no (a create) |
+//! | [`FetchCredentialPublicKey`] | `FetchCredentialPublicKey` | yes (a read) |
+//! | [`UpdateCredentialPublicKey`] | `UpdateCredentialPublicKey` | yes (sets a fixed name) |
+//! | [`DeleteCredentialPublicKey`] | `DeleteCredentialPublicKey` | yes |
 //!
-//! The list is here for two reasons: it is the cheapest read-only call that
-//! proves a set of credentials authenticates (a rotation uses it to check a
-//! token without changing anything), and it is the model for every paged
-//! list operation of Accounts v1 (see [`crate::page`]).
+//! The list is the cheapest read-only call that proves a set of credentials
+//! authenticates (a rotation uses it to check a token without changing
+//! anything), and the model for every paged list of Accounts v1 (see
+//! [`crate::page`]).
+//!
+//! Every operation, sent through a closure transport that answers as the
+//! spec's examples do:
 //!
 //! ```
 //! use twilio_accounts_core::{
-//!     AuthToken, Credentials, Endpoint, FetchCredentialPublicKey, ListCredentialPublicKeys,
-//!     RequestContext,
+//!     AuthToken, CreateCredentialPublicKey, Credentials, DeleteCredentialPublicKey, Endpoint,
+//!     FetchCredentialPublicKey, FriendlyName, ListCredentialPublicKeys, RequestContext,
+//!     RetryPolicy, TransportError, UpdateCredentialPublicKey, send_blocking,
 //! };
 //!
+//! const ONE: &str = r#"{"account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","date_created":"2015-07-31T04:00:00Z","date_updated":"2015-07-31T04:00:00Z","friendly_name":"friendly_name","sid":"CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","url":"https://accounts.twilio.com/v1/Credentials/PublicKeys/CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}"#;
+//! let transport = |request: http::Request<Vec<u8>>| -> Result<_, TransportError> {
+//!     let (status, body) = match (request.method().as_str(), request.uri().path()) {
+//!         ("GET", "/v1/Credentials/PublicKeys") => (200, format!(r#"{{"credentials":[{ONE}],"meta":{{"next_page_url":null}}}}"#)),
+//!         ("POST", "/v1/Credentials/PublicKeys") => (201, ONE.to_owned()),
+//!         ("DELETE", _) => (204, String::new()),
+//!         _ => (200, ONE.to_owned()),
+//!     };
+//!     Ok(http::Response::builder().status(status).body(body.into_bytes()).unwrap())
+//! };
 //! let context = RequestContext::new(
 //!     Credentials::auth_token(
 //!         "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?,
@@ -23,104 +40,114 @@
 //!     ),
 //!     Endpoint::default(),
 //! );
-//! let first = context.build_request(&ListCredentialPublicKeys::new().page_size(1)?)?;
-//! assert_eq!(first.uri(), "https://accounts.twilio.com/v1/Credentials/PublicKeys?PageSize=1");
-//! let one = FetchCredentialPublicKey::new("CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?);
-//! assert_eq!(
-//!     context.build_request(&one)?.uri(),
-//!     "https://accounts.twilio.com/v1/Credentials/PublicKeys/CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-//! );
+//! let policy = RetryPolicy::default();
+//! let sid = "CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?;
+//!
+//! let page = send_blocking(&context, &ListCredentialPublicKeys::new(), &policy, 0, &transport, |_| {})?;
+//! assert_eq!(page.value.items[0].sid, Some(sid));
+//! let create = CreateCredentialPublicKey::new("-----BEGIN PUBLIC KEY-----MIIBIjANB.pa9xQIDAQAB-----END PUBLIC KEY-----")?
+//!     .friendly_name(FriendlyName::new("friendly_name")?);
+//! let created = send_blocking(&context, &create, &policy, 0, &transport, |_| {})?;
+//! assert_eq!(created.status, 201);
+//! let fetched = send_blocking(&context, &FetchCredentialPublicKey::new(sid), &policy, 0, &transport, |_| {})?;
+//! assert_eq!(fetched.value.friendly_name.as_deref(), Some("friendly_name"));
+//! let rename = UpdateCredentialPublicKey::new(sid, FriendlyName::new("friendly_name")?);
+//! send_blocking(&context, &rename, &policy, 0, &transport, |_| {})?;
+//! let deleted = send_blocking(&context, &DeleteCredentialPublicKey::new(sid), &policy, 0, &transport, |_| {})?;
+//! assert_eq!(deleted.status, 204);
 //! # Ok::<(), twilio_accounts_core::Error>(())
 //! ```
 
 use http::{Method, StatusCode};
 
 use crate::error::{DecodeError, Error};
-use crate::operation::{Operation, Parameter, ParameterLocation, PathValue, decode_json};
-use crate::operations::credential::Credential;
-use crate::page::{ListOperation, PAGE_PARAMETERS, Page, PageRequest};
+use crate::operation::{Operation, Parameter, ParameterLocation, decode_json};
+use crate::operations::credential::{Credential, FriendlyName, create_form, credential_operations};
 use crate::retry::Idempotency;
-use crate::sid::CredentialSid;
+use crate::sid::AccountSid;
 
 /// The path of the list.
 pub const PUBLIC_KEYS_PATH: &str = "/v1/Credentials/PublicKeys";
 
-/// `GET /v1/Credentials/PublicKeys` (`ListCredentialPublicKey`): one page of
-/// public-key credentials.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ListCredentialPublicKeys {
-    paging: PageRequest,
+credential_operations! {
+    what: "public-key",
+    path: "/v1/Credentials/PublicKeys",
+    item_path: "/v1/Credentials/PublicKeys/{Sid}",
+    list: ListCredentialPublicKeys = "ListCredentialPublicKey",
+    fetch: FetchCredentialPublicKey = "FetchCredentialPublicKey",
+    update: UpdateCredentialPublicKey = "UpdateCredentialPublicKey",
+    delete: DeleteCredentialPublicKey = "DeleteCredentialPublicKey",
 }
 
-impl ListCredentialPublicKeys {
-    /// The first page, with the server's default page size (50).
-    pub fn new() -> Self {
-        Self::default()
-    }
+/// `POST /v1/Credentials/PublicKeys` (`CreateCredentialPublicKey`): stores a
+/// public key (for Public Key Client Validation).
+///
+/// Not idempotent: each create makes a new credential, so it is never resent
+/// once it may have arrived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateCredentialPublicKey {
+    /// The public key, PEM text (`-----BEGIN PUBLIC KEY-----…`).
+    pub public_key: String,
+    /// Its name.
+    pub friendly_name: Option<FriendlyName>,
+    /// A subaccount to attach it to ("must be a valid subaccount of the
+    /// account issuing the request").
+    pub account_sid: Option<AccountSid>,
+}
 
-    /// The first page with `size` items at most (1 to 1000).
-    pub fn page_size(self, size: u32) -> Result<Self, Error> {
-        Ok(ListCredentialPublicKeys {
-            paging: self.paging.page_size(size)?,
+impl CreateCredentialPublicKey {
+    /// Stores `public_key`; an empty key is refused before it is sent.
+    pub fn new(public_key: impl Into<String>) -> Result<Self, Error> {
+        let public_key = public_key.into();
+        if public_key.trim().is_empty() {
+            return Err(Error::InvalidParameter {
+                name: "PublicKey",
+                reason: "is empty",
+            });
+        }
+        Ok(CreateCredentialPublicKey {
+            public_key,
+            friendly_name: None,
+            account_sid: None,
         })
     }
 
-    /// Any page: size, index and token.
-    pub fn with_paging(paging: PageRequest) -> Self {
-        ListCredentialPublicKeys { paging }
+    /// Names it.
+    pub fn friendly_name(self, name: FriendlyName) -> Self {
+        CreateCredentialPublicKey {
+            friendly_name: Some(name),
+            ..self
+        }
+    }
+
+    /// Attaches it to the subaccount `sid`.
+    pub fn account_sid(self, sid: AccountSid) -> Self {
+        CreateCredentialPublicKey {
+            account_sid: Some(sid),
+            ..self
+        }
     }
 }
 
-impl Operation for ListCredentialPublicKeys {
-    type Output = Page<Credential>;
-
-    const ID: &'static str = "ListCredentialPublicKey";
-    const METHOD: Method = Method::GET;
-    const IDEMPOTENCY: Idempotency = Idempotency::Idempotent;
-    const PATH: &'static str = PUBLIC_KEYS_PATH;
-    const PARAMETERS: &'static [Parameter] = &PAGE_PARAMETERS;
-
-    fn query(&self) -> Vec<(&'static str, String)> {
-        self.paging.query()
-    }
-    fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
-        Self::parse_page(status, body)
-    }
-}
-
-impl ListOperation for ListCredentialPublicKeys {
-    type Item = Credential;
-    const ITEMS_KEY: &'static str = "credentials";
-}
-
-/// `GET /v1/Credentials/PublicKeys/{Sid}` (`FetchCredentialPublicKey`): one
-/// public-key credential.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FetchCredentialPublicKey {
-    /// The credential to fetch.
-    pub sid: CredentialSid,
-}
-
-impl FetchCredentialPublicKey {
-    /// Fetches the credential `sid`.
-    pub fn new(sid: CredentialSid) -> Self {
-        FetchCredentialPublicKey { sid }
-    }
-}
-
-impl Operation for FetchCredentialPublicKey {
+impl Operation for CreateCredentialPublicKey {
     type Output = Credential;
 
-    const ID: &'static str = "FetchCredentialPublicKey";
-    const METHOD: Method = Method::GET;
-    const IDEMPOTENCY: Idempotency = Idempotency::Idempotent;
-    const PATH: &'static str = "/v1/Credentials/PublicKeys/{Sid}";
-    const PARAMETERS: &'static [Parameter] = &[Parameter::spec("Sid", ParameterLocation::Path)];
-    const NOT_FOUND_HINT: Option<&'static str> =
-        Some("the account has no public-key credential with this SID");
+    const ID: &'static str = "CreateCredentialPublicKey";
+    const METHOD: Method = Method::POST;
+    const IDEMPOTENCY: Idempotency = Idempotency::NotIdempotent;
+    const PATH: &'static str = PUBLIC_KEYS_PATH;
+    const PARAMETERS: &'static [Parameter] = &[
+        Parameter::spec("PublicKey", ParameterLocation::Form),
+        Parameter::spec("FriendlyName", ParameterLocation::Form),
+        Parameter::spec("AccountSid", ParameterLocation::Form),
+    ];
 
-    fn path_values(&self) -> Vec<PathValue<'_>> {
-        vec![PathValue::new("Sid", &self.sid)]
+    fn form(&self) -> Vec<(&'static str, String)> {
+        create_form(
+            ("PublicKey", self.public_key.clone()),
+            self.friendly_name.as_ref(),
+            self.account_sid.as_ref(),
+        )
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
         decode_json(Self::ID, status, body, None)

@@ -4,9 +4,18 @@
 //! | resource | file | operations (type: operationId) |
 //! |---|---|---|
 //! | `/v1/AuthTokens/…` | [`auth_tokens`] | [`PromoteAuthToken`]: `UpdateAuthTokenPromotion`, [`CreateSecondaryAuthToken`]: `CreateSecondaryAuthToken`, [`DeleteSecondaryAuthToken`]: `DeleteSecondaryAuthToken` |
-//! | `/v1/Credentials/PublicKeys…` | [`credentials_public_keys`] | [`ListCredentialPublicKeys`]: `ListCredentialPublicKey`, [`FetchCredentialPublicKey`]: `FetchCredentialPublicKey` |
+//! | `/v1/Credentials/AWS…` | [`credentials_aws`] | `ListCredentialAws`, `CreateCredentialAws`, `FetchCredentialAws`, `UpdateCredentialAws`, `DeleteCredentialAws` (types named alike) |
+//! | `/v1/Consents/Bulk` | [`consents_bulk`] | `CreateBulkConsents` |
+//! | `/v1/Contacts/Bulk` | [`contacts_bulk`] | `CreateBulkContacts` |
+//! | `/v1/Messaging/GeoPermissions` | [`messaging_geopermissions`] | `FetchMessagingGeopermissions`, `UpdateMessagingGeopermissions` (types named alike) |
+//! | `/v1/SafeList/Numbers` | [`safelist`] | `CreateSafelist`, `FetchSafelist`, `DeleteSafelist` (types named alike) |
+//! | `/v1/Credentials/PublicKeys…` | [`credentials_public_keys`] | [`ListCredentialPublicKeys`]: `ListCredentialPublicKey`, `CreateCredentialPublicKey`, `FetchCredentialPublicKey`, `UpdateCredentialPublicKey`, `DeleteCredentialPublicKey` (types named alike) |
 //!
-//! The credential resources share one model, [`credential::Credential`].
+//! The calls that take a list of items share their per-item results
+//! ([`item_result`]).
+//!
+//! The credential resources share one model, [`credential::Credential`], and
+//! their list, fetch, update and delete are declared once in [`credential`].
 //!
 //! ## Adding an operation
 //! Declare it in its resource's file (a type implementing
@@ -35,12 +44,20 @@ use http::Method;
 
 use crate::operation::{Operation, Parameter};
 use crate::page::ListOperation;
+use crate::phone_number::SafelistNumber;
 use crate::retry::Idempotency;
+use crate::secret::AwsCredentials;
 use crate::sid::CredentialSid;
 
 pub mod auth_tokens;
+pub mod consents_bulk;
+pub mod contacts_bulk;
 pub mod credential;
+pub mod credentials_aws;
 pub mod credentials_public_keys;
+pub mod item_result;
+pub mod messaging_geopermissions;
+pub mod safelist;
 
 /// What the registry knows about one operation: its declaration's constants.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,7 +144,42 @@ registry! {
         credentials_public_keys::ListCredentialPublicKeys::new(),
     call credentials_public_keys::FetchCredentialPublicKey =>
         credentials_public_keys::FetchCredentialPublicKey::new(CredentialSid::EXAMPLE),
+    call credentials_public_keys::CreateCredentialPublicKey =>
+        credentials_public_keys::CreateCredentialPublicKey {
+            public_key: SPEC_PUBLIC_KEY.to_owned(),
+            friendly_name: None,
+            account_sid: None,
+        },
+    call credentials_public_keys::UpdateCredentialPublicKey =>
+        credentials_public_keys::UpdateCredentialPublicKey {
+            sid: CredentialSid::EXAMPLE,
+            friendly_name: None,
+        },
+    call credentials_public_keys::DeleteCredentialPublicKey =>
+        credentials_public_keys::DeleteCredentialPublicKey::new(CredentialSid::EXAMPLE),
+    list credentials_aws::ListCredentialAws => credentials_aws::ListCredentialAws::new(),
+    call credentials_aws::CreateCredentialAws =>
+        credentials_aws::CreateCredentialAws::new(AwsCredentials::spec_example()),
+    call credentials_aws::FetchCredentialAws =>
+        credentials_aws::FetchCredentialAws::new(CredentialSid::EXAMPLE),
+    call credentials_aws::UpdateCredentialAws =>
+        credentials_aws::UpdateCredentialAws { sid: CredentialSid::EXAMPLE, friendly_name: None },
+    call credentials_aws::DeleteCredentialAws =>
+        credentials_aws::DeleteCredentialAws::new(CredentialSid::EXAMPLE),
+    call safelist::CreateSafelist => safelist::CreateSafelist::new(SafelistNumber::spec_example()),
+    call safelist::FetchSafelist => safelist::FetchSafelist::new(SafelistNumber::spec_example()),
+    call safelist::DeleteSafelist => safelist::DeleteSafelist::new(SafelistNumber::spec_example()),
+    call messaging_geopermissions::FetchMessagingGeopermissions =>
+        messaging_geopermissions::FetchMessagingGeopermissions::all(),
+    call messaging_geopermissions::UpdateMessagingGeopermissions =>
+        messaging_geopermissions::UpdateMessagingGeopermissions::example(),
+    call consents_bulk::CreateBulkConsents => consents_bulk::CreateBulkConsents::example(),
+    call contacts_bulk::CreateBulkContacts => contacts_bulk::CreateBulkContacts::example(),
 }
+
+/// The spec's example public key (`CreateCredentialPublicKey`'s description).
+const SPEC_PUBLIC_KEY: &str =
+    "-----BEGIN PUBLIC KEY-----MIIBIjANB.pa9xQIDAQAB-----END PUBLIC KEY-----";
 
 /// The registered operation with this `operationId`.
 pub fn find(id: &str) -> Option<&'static OperationInfo> {

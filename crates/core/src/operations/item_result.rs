@@ -1,0 +1,270 @@
+//! Per-item results of the calls that take a list of items (bulk consents,
+//! bulk contacts, geo permissions).
+//!
+//! Those calls answer 201 or 200 even when some items were refused: each
+//! item of the answer carries `error_code` (0 for success) and
+//! `error_messages`. The core turns the pair into one
+//! `error: Option<ItemError>` per item, so a refused item cannot be mistaken
+//! for a success and is matched on like any error:
+//!
+//! ```
+//! use twilio_accounts_core::ItemError;
+//!
+//! # fn handle(error: &Option<ItemError>) -> &'static str {
+//! match error {
+//!     None => "applied",
+//!     Some(ItemError { code: 30649, .. }) => "change it in the Console",
+//!     Some(_) => "refused",
+//! }
+//! # }
+//! ```
+
+use serde::Deserialize;
+
+/// Why the server refused one item of a list call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ItemError {
+    /// Twilio's error code, e.g. 30646 (a consent item), 30647 (a contact
+    /// item), 30649 (a geo permission that cannot be changed here).
+    pub code: u32,
+    /// What was wrong, as Twilio wrote it: reason codes for bulk items
+    /// (`INVALID_CONTACT_ID`, see [`ItemError::reasons`]), sentences for geo
+    /// permissions.
+    pub messages: Vec<String>,
+}
+
+/// A reason code of a refused bulk item (Twilio's documented ones; any other
+/// is kept as written).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ItemErrorReason {
+    /// `INVALID_CORRELATION_ID`
+    InvalidCorrelationId,
+    /// `INVALID_SENDER_ID`
+    InvalidSenderId,
+    /// `INVALID_CONTACT_ID`
+    InvalidContactId,
+    /// `INVALID_STATUS`
+    InvalidStatus,
+    /// `INVALID_SOURCE`
+    InvalidSource,
+    /// `INVALID_DATE_OF_CONSENT`
+    InvalidDateOfConsent,
+    /// Any other message.
+    Other(String),
+}
+
+impl ItemErrorReason {
+    fn of(message: &str) -> Self {
+        match message {
+            "INVALID_CORRELATION_ID" => ItemErrorReason::InvalidCorrelationId,
+            "INVALID_SENDER_ID" => ItemErrorReason::InvalidSenderId,
+            "INVALID_CONTACT_ID" => ItemErrorReason::InvalidContactId,
+            "INVALID_STATUS" => ItemErrorReason::InvalidStatus,
+            "INVALID_SOURCE" => ItemErrorReason::InvalidSource,
+            "INVALID_DATE_OF_CONSENT" => ItemErrorReason::InvalidDateOfConsent,
+            other => ItemErrorReason::Other(other.to_owned()),
+        }
+    }
+}
+
+impl ItemError {
+    /// The messages as reason codes.
+    pub fn reasons(&self) -> impl Iterator<Item = ItemErrorReason> + '_ {
+        self.messages.iter().map(|m| ItemErrorReason::of(m))
+    }
+}
+
+/// `error_code` and `error_messages` as the server sends them.
+#[derive(Deserialize, Default)]
+pub(crate) struct RawItemError {
+    #[serde(default)]
+    error_code: Option<u32>,
+    #[serde(default)]
+    error_messages: Option<Vec<String>>,
+}
+
+impl RawItemError {
+    /// `None` for a success: a code of 0 (or none) and no messages. Messages
+    /// without a code still make an error (code 0), so they are not lost.
+    pub(crate) fn into_error(self) -> Option<ItemError> {
+        let messages = self.error_messages.unwrap_or_default();
+        match self.error_code.unwrap_or(0) {
+            0 if messages.is_empty() => None,
+            code => Some(ItemError { code, messages }),
+        }
+    }
+}
+
+/// A unique 32-character id that maps an item of a bulk request to its
+/// result (`correlation_id`).
+///
+/// The spec calls it a UUID but its own examples are not all hex, so any 32
+/// ASCII letters and digits are accepted; anything else is refused before it
+/// is sent, without repeating it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct CorrelationId(String);
+
+impl CorrelationId {
+    /// Checks that `id` is 32 ASCII letters or digits.
+    pub fn new(id: &str) -> Result<Self, crate::error::Error> {
+        if id.len() == 32 && id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            Ok(CorrelationId(id.to_owned()))
+        } else {
+            Err(crate::error::Error::InvalidParameter {
+                name: "correlation_id",
+                reason: "must be 32 ASCII letters or digits",
+            })
+        }
+    }
+
+    /// The spec's example id, `ad388b5a46b33b874b0d41f7226db2ef`, for
+    /// examples and tests.
+    pub fn spec_example() -> Self {
+        CorrelationId("ad388b5a46b33b874b0d41f7226db2ef".to_owned())
+    }
+
+    /// The id as it is sent.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for CorrelationId {
+    type Err = crate::error::Error;
+    fn from_str(id: &str) -> Result<Self, Self::Err> {
+        CorrelationId::new(id)
+    }
+}
+
+/// The result of one item of a bulk request.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "RawBulkItem")]
+#[non_exhaustive]
+pub struct BulkItemResult {
+    /// The `correlation_id` of the request item it answers.
+    pub correlation_id: Option<String>,
+    /// Why the item was refused; `None` when it was accepted.
+    pub error: Option<ItemError>,
+}
+
+#[derive(Deserialize)]
+struct RawBulkItem {
+    #[serde(default)]
+    correlation_id: Option<String>,
+    #[serde(flatten)]
+    error: RawItemError,
+}
+
+impl From<RawBulkItem> for BulkItemResult {
+    fn from(raw: RawBulkItem) -> Self {
+        BulkItemResult {
+            correlation_id: raw.correlation_id,
+            error: raw.error.into_error(),
+        }
+    }
+}
+
+/// The answer of a bulk request (`accounts.v1.bulk_consents`,
+/// `accounts.v1.bulk_contacts`): one result per item. A 201 does not mean
+/// every item was accepted: see [`failures`](Self::failures).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct BulkResults {
+    /// One result per request item (a `null` list reads as empty).
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub items: Vec<BulkItemResult>,
+}
+
+impl BulkResults {
+    /// The items the server refused.
+    pub fn failures(&self) -> impl Iterator<Item = &BulkItemResult> {
+        self.items.iter().filter(|i| i.error.is_some())
+    }
+
+    /// The result of the item sent with `id`.
+    pub fn get(&self, id: &CorrelationId) -> Option<&BulkItemResult> {
+        self.items
+            .iter()
+            .find(|i| i.correlation_id.as_deref() == Some(id.as_str()))
+    }
+}
+
+/// The items of a required array parameter (`Items`, `Permissions`): at
+/// least one.
+pub(crate) fn required_items<T>(
+    name: &'static str,
+    items: Vec<T>,
+) -> Result<Vec<T>, crate::error::Error> {
+    if items.is_empty() {
+        return Err(crate::error::Error::InvalidParameter {
+            name,
+            reason: "needs at least one entry",
+        });
+    }
+    Ok(items)
+}
+
+/// A list field that may be `null`, read as empty.
+pub(crate) fn null_as_empty<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// The form pairs of an array parameter: the field `name` once per item,
+/// each value the item as one JSON object (how Twilio's official libraries
+/// send `Items` and `Permissions`).
+pub(crate) fn json_items<T: serde::Serialize>(
+    name: &'static str,
+    items: &[T],
+) -> Vec<(&'static str, String)> {
+    items
+        .iter()
+        // The items are plain structs of strings, enums and booleans:
+        // serialising them cannot fail, and an item that somehow did would
+        // be sent as `null` for the server to refuse, not dropped.
+        .map(|item| {
+            (
+                name,
+                serde_json::to_string(item).unwrap_or_else(|_| "null".to_owned()),
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_zero_without_messages_is_a_success_and_anything_else_an_error() {
+        let raw = |code, messages: &[&str]| RawItemError {
+            error_code: code,
+            error_messages: Some(messages.iter().map(|m| m.to_string()).collect()),
+        };
+        assert_eq!(raw(Some(0), &[]).into_error(), None);
+        assert_eq!(raw(None, &[]).into_error(), None);
+        assert_eq!(
+            raw(Some(30646), &["INVALID_STATUS"]).into_error(),
+            Some(ItemError {
+                code: 30646,
+                messages: vec!["INVALID_STATUS".to_owned()]
+            })
+        );
+        assert_eq!(raw(Some(0), &["odd"]).into_error().unwrap().code, 0);
+        let err = raw(Some(30646), &["INVALID_SOURCE", "NEW_ONE"])
+            .into_error()
+            .unwrap();
+        assert_eq!(
+            err.reasons().collect::<Vec<_>>(),
+            vec![
+                ItemErrorReason::InvalidSource,
+                ItemErrorReason::Other("NEW_ONE".to_owned())
+            ]
+        );
+    }
+}

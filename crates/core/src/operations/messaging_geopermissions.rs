@@ -1,0 +1,309 @@
+//! `/v1/Messaging/GeoPermissions`: to which countries the account may send
+//! messages.
+//!
+//! | type | operationId | idempotent |
+//! |---|---|---|
+//! | [`FetchMessagingGeopermissions`] | `FetchMessagingGeopermissions` | yes (a read) |
+//! | [`UpdateMessagingGeopermissions`] | `UpdateMessagingGeopermissions` | yes (sets fixed values) |
+//!
+//! The update is a `PATCH` whose form repeats `Permissions`, each value one
+//! JSON object (`{"country_code":"US","type":"country","enabled":true}`), as
+//! Twilio's official libraries send it. Its 200 answer carries one result
+//! per entry: an entry Twilio refused (30649: a high-risk country that only
+//! the Console may change, or an unsupported one) has an
+//! [`ItemError`](crate::ItemError), see [`GeoPermissionResult::error`].
+//!
+//! ```
+//! use twilio_accounts_core::{
+//!     AuthToken, CountryCode, Credentials, Endpoint, FetchMessagingGeopermissions, GeoPermission,
+//!     ItemError, RequestContext, RetryPolicy, TransportError, UpdateMessagingGeopermissions,
+//!     send_blocking,
+//! };
+//!
+//! let transport = |request: http::Request<Vec<u8>>| -> Result<_, TransportError> {
+//!     let body: &[u8] = match request.method().as_str() {
+//!         "GET" => br#"{"permissions":[{"country_code":"IN","type":"country","enabled":false,"prefix":"+91","message":""}]}"#,
+//!         _ => br#"{"permissions":[{"country_code":"IN","type":"country","enabled":false,"error_code":0,"error_messages":[]},{"country_code":"PK","type":"country","enabled":true,"error_code":30649,"error_messages":["High risk country permission cannot be updated"]}]}"#,
+//!     };
+//!     Ok(http::Response::builder().status(200).body(body.to_vec()).unwrap())
+//! };
+//! let context = RequestContext::new(
+//!     Credentials::auth_token(
+//!         "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?,
+//!         AuthToken::new("0123456789abcdef0123456789abcdef")?,
+//!     ),
+//!     Endpoint::default(),
+//! );
+//! let policy = RetryPolicy::default();
+//!
+//! let india = FetchMessagingGeopermissions::country(CountryCode::new("IN")?);
+//! let shown = send_blocking(&context, &india, &policy, 0, &transport, |_| {})?;
+//! assert_eq!(shown.value.permissions[0].enabled, Some(false));
+//!
+//! let set = UpdateMessagingGeopermissions::new(vec![
+//!     GeoPermission::new(CountryCode::new("IN")?, false),
+//!     GeoPermission::new(CountryCode::new("pk")?, true),
+//! ])?;
+//! let reply = send_blocking(&context, &set, &policy, 0, &transport, |_| {})?;
+//! let refused: Vec<&str> = reply.value.failures().filter_map(|r| r.country_code.as_deref()).collect();
+//! assert_eq!(refused, ["PK"]);
+//! assert!(matches!(reply.value.permissions[1].error, Some(ItemError { code: 30649, .. })));
+//! # Ok::<(), twilio_accounts_core::Error>(())
+//! ```
+
+use http::{Method, StatusCode};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{DecodeError, Error};
+use crate::operation::{Operation, Parameter, ParameterLocation, decode_json};
+use crate::operations::item_result::{ItemError, RawItemError, json_items, required_items};
+use crate::retry::Idempotency;
+
+/// The one path of geo permissions.
+pub const GEO_PERMISSIONS_PATH: &str = "/v1/Messaging/GeoPermissions";
+
+/// An ISO 3166-1 alpha-2 country code (`US`, `GB`), kept in upper case.
+///
+/// Lower case is accepted and upper-cased (the form people type); anything
+/// but two ASCII letters is refused before it is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CountryCode([u8; 2]);
+
+impl CountryCode {
+    /// `US`, for examples and tests.
+    pub const EXAMPLE: Self = CountryCode(*b"US");
+
+    /// Checks and upper-cases `code`.
+    pub fn new(code: &str) -> Result<Self, Error> {
+        match code.as_bytes() {
+            [a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => Ok(CountryCode([
+                a.to_ascii_uppercase(),
+                b.to_ascii_uppercase(),
+            ])),
+            _ => Err(Error::InvalidParameter {
+                name: "CountryCode",
+                reason: "must be two ASCII letters (ISO 3166-1 alpha-2, e.g. US)",
+            }),
+        }
+    }
+
+    /// The code, e.g. `US`.
+    pub fn as_str(&self) -> &str {
+        // Two ASCII letters, checked on construction.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl std::str::FromStr for CountryCode {
+    type Err = Error;
+    fn from_str(code: &str) -> Result<Self, Error> {
+        CountryCode::new(code)
+    }
+}
+
+impl Serialize for CountryCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// The kind of a geo permission; Twilio documents only `country`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum GeoPermissionType {
+    /// A whole country.
+    #[default]
+    Country,
+}
+
+/// One entry of an update: enable or disable messaging to a country.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct GeoPermission {
+    /// The country.
+    pub country_code: CountryCode,
+    /// Always `country` today.
+    #[serde(rename = "type")]
+    pub kind: GeoPermissionType,
+    /// Whether messages may be sent there.
+    pub enabled: bool,
+}
+
+impl GeoPermission {
+    /// Enables (`true`) or disables messaging to `country_code`.
+    pub fn new(country_code: CountryCode, enabled: bool) -> Self {
+        GeoPermission {
+            country_code,
+            kind: GeoPermissionType::Country,
+            enabled,
+        }
+    }
+}
+
+/// One entry of an answer: a country's permission, and for an update, how
+/// it went.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "RawResult")]
+#[non_exhaustive]
+pub struct GeoPermissionResult {
+    /// The country, as Twilio wrote it.
+    pub country_code: Option<String>,
+    /// The permission's kind (`country`).
+    pub kind: Option<String>,
+    /// Whether messages may be sent there.
+    pub enabled: Option<bool>,
+    /// The country's calling code (fetch only), e.g. `+91`.
+    pub prefix: Option<String>,
+    /// Twilio's note on the country (fetch only), e.g. `High Risk Country`.
+    pub message: Option<String>,
+    /// Why an update of this entry was refused; `None` when it was applied
+    /// (or for a fetch).
+    pub error: Option<ItemError>,
+}
+
+#[derive(Deserialize)]
+struct RawResult {
+    #[serde(default)]
+    country_code: Option<String>,
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    enabled: Option<bool>,
+    #[serde(default)]
+    prefix: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(flatten)]
+    error: RawItemError,
+}
+
+impl From<RawResult> for GeoPermissionResult {
+    fn from(raw: RawResult) -> Self {
+        GeoPermissionResult {
+            country_code: raw.country_code,
+            kind: raw.kind,
+            enabled: raw.enabled,
+            prefix: raw.prefix,
+            message: raw.message,
+            error: raw.error.into_error(),
+        }
+    }
+}
+
+/// The answer of both operations (`accounts.v1.messaging_geopermissions`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct MessagingGeopermissions {
+    /// One entry per country (a `null` list reads as empty).
+    #[serde(
+        default,
+        deserialize_with = "crate::operations::item_result::null_as_empty"
+    )]
+    pub permissions: Vec<GeoPermissionResult>,
+}
+
+impl MessagingGeopermissions {
+    /// The entries Twilio refused.
+    pub fn failures(&self) -> impl Iterator<Item = &GeoPermissionResult> {
+        self.permissions.iter().filter(|p| p.error.is_some())
+    }
+}
+
+/// `GET /v1/Messaging/GeoPermissions` (`FetchMessagingGeopermissions`): the
+/// permissions of every country, or of one.
+///
+/// Idempotent: a read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FetchMessagingGeopermissions {
+    /// Only this country; `None` for all.
+    pub country_code: Option<CountryCode>,
+}
+
+impl FetchMessagingGeopermissions {
+    /// Every country's permission.
+    pub fn all() -> Self {
+        Self::default()
+    }
+
+    /// One country's permission.
+    pub fn country(country_code: CountryCode) -> Self {
+        FetchMessagingGeopermissions {
+            country_code: Some(country_code),
+        }
+    }
+}
+
+impl Operation for FetchMessagingGeopermissions {
+    type Output = MessagingGeopermissions;
+
+    const ID: &'static str = "FetchMessagingGeopermissions";
+    const METHOD: Method = Method::GET;
+    const IDEMPOTENCY: Idempotency = Idempotency::Idempotent;
+    const PATH: &'static str = GEO_PERMISSIONS_PATH;
+    const PARAMETERS: &'static [Parameter] =
+        &[Parameter::spec("CountryCode", ParameterLocation::Query)];
+
+    fn query(&self) -> Vec<(&'static str, String)> {
+        self.country_code
+            .iter()
+            .map(|c| ("CountryCode", c.as_str().to_owned()))
+            .collect()
+    }
+    fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
+        decode_json(Self::ID, status, body, None)
+    }
+}
+
+/// `PATCH /v1/Messaging/GeoPermissions` (`UpdateMessagingGeopermissions`):
+/// enables or disables messaging to a set of countries.
+///
+/// Idempotent: it sets each country to a fixed value, so sending it twice
+/// leaves the account as sending it once does. A 200 may still refuse some
+/// entries: see [`MessagingGeopermissions::failures`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateMessagingGeopermissions {
+    permissions: Vec<GeoPermission>,
+}
+
+impl UpdateMessagingGeopermissions {
+    /// Sets `permissions`; at least one is required (the spec's `required`).
+    pub fn new(permissions: Vec<GeoPermission>) -> Result<Self, Error> {
+        Ok(UpdateMessagingGeopermissions {
+            permissions: required_items("Permissions", permissions)?,
+        })
+    }
+
+    /// The spec's example: India off, Pakistan on.
+    pub fn example() -> Self {
+        UpdateMessagingGeopermissions {
+            permissions: vec![
+                GeoPermission::new(CountryCode(*b"IN"), false),
+                GeoPermission::new(CountryCode(*b"PK"), true),
+            ],
+        }
+    }
+
+    /// The entries it sets.
+    pub fn permissions(&self) -> &[GeoPermission] {
+        &self.permissions
+    }
+}
+
+impl Operation for UpdateMessagingGeopermissions {
+    type Output = MessagingGeopermissions;
+
+    const ID: &'static str = "UpdateMessagingGeopermissions";
+    const METHOD: Method = Method::PATCH;
+    const IDEMPOTENCY: Idempotency = Idempotency::Idempotent;
+    const PATH: &'static str = GEO_PERMISSIONS_PATH;
+    const PARAMETERS: &'static [Parameter] =
+        &[Parameter::spec("Permissions", ParameterLocation::Form)];
+
+    fn form(&self) -> Vec<(&'static str, String)> {
+        json_items("Permissions", &self.permissions)
+    }
+    fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
+        decode_json(Self::ID, status, body, None)
+    }
+}
