@@ -61,6 +61,7 @@ mod cli;
 mod config;
 mod credential;
 mod fault;
+mod fleet;
 mod geo_permission;
 mod operation;
 mod paging;
@@ -73,7 +74,7 @@ mod tls;
 mod wire;
 
 pub use cli::{SimArgs, run_blocking};
-pub use config::{ExistingSecondary, SimConfig, TlsConfig};
+pub use config::{AccountStatus, ExistingSecondary, MAX_SUBACCOUNTS, SimConfig, TlsConfig};
 pub use fault::{
     Fault, FaultSpec, FaultSpecError, MAX_FAULT_DURATION, MAX_FAULT_ENTRIES, MAX_OVERSIZED_BODY,
 };

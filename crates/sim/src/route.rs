@@ -135,7 +135,7 @@ route_table! {
         fault: "delete-credential-public-key",
         aliases: [],
         answer: "204, empty body; 404 / 20404 for an unknown SID",
-        handler: |s, c| operation::delete_credential(CredentialKind::PublicKey, s, c),
+        handler: |_, c| operation::delete_credential(CredentialKind::PublicKey, c),
     },
     ListAws => GET "/v1/Credentials/AWS" ListCredentialAws {
         fault: "list-credential-aws",
@@ -166,26 +166,26 @@ route_table! {
         fault: "delete-credential-aws",
         aliases: [],
         answer: "204, empty body; 404 / 20404 for an unknown SID",
-        handler: |s, c| operation::delete_credential(CredentialKind::Aws, s, c),
+        handler: |_, c| operation::delete_credential(CredentialKind::Aws, c),
     },
     CreateSafelist => POST "/v1/SafeList/Numbers" CreateSafelist {
         fault: "create-safelist",
         aliases: [],
         answer: "201 with a `GN` SID (form `PhoneNumber`, E.164 or a `+1800123xxx` range, else 400 / 20001); a \
                  number already listed answers its entry",
-        handler: operation::create_safelist,
+        handler: |_, c| operation::create_safelist(c),
     },
     FetchSafelist => GET "/v1/SafeList/Numbers" FetchSafelist {
         fault: "fetch-safelist",
         aliases: [],
         answer: "200 with the entry (query `PhoneNumber`, `+` as `%2B`); 404 / 20404 when not listed",
-        handler: operation::fetch_safelist,
+        handler: |_, c| operation::fetch_safelist(c),
     },
     DeleteSafelist => DELETE "/v1/SafeList/Numbers" DeleteSafelist {
         fault: "delete-safelist",
         aliases: [],
         answer: "204 (query `PhoneNumber`); 404 / 20404 when not listed",
-        handler: operation::delete_safelist,
+        handler: |_, c| operation::delete_safelist(c),
     },
     CreateBulkConsents => POST "/v1/Consents/Bulk" CreateBulkConsents {
         fault: "create-bulk-consents",
@@ -205,14 +205,14 @@ route_table! {
         aliases: [],
         answer: "200 with every known country, or those of `CountryCode` (`IN,PK`); an unknown country is a \
                  400 / 20001",
-        handler: operation::fetch_geo_permissions,
+        handler: |_, c| operation::fetch_geo_permissions(c),
     },
     UpdateGeoPermissions => PATCH "/v1/Messaging/GeoPermissions" UpdateMessagingGeopermissions {
         fault: "update-messaging-geopermissions",
         aliases: [],
         answer: "200 with one result per `Permissions` object; high-risk, unsupported or invalid entries get \
                  30649 and are not applied",
-        handler: operation::update_geo_permissions,
+        handler: |_, c| operation::update_geo_permissions(c),
     },
 }
 

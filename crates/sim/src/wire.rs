@@ -44,7 +44,13 @@ impl TwilioError {
         status: 409,
         code: 20409,
     };
-    /// Account concurrency exceeded (a fault).
+    /// A suspended account's credentials (Twilio's "Account not active"; its use for suspension is
+    /// unconfirmed).
+    pub(crate) const ACCOUNT_NOT_ACTIVE: Self = Self {
+        status: 401,
+        code: 20005,
+    };
+    /// Account concurrency exceeded (a fault, or the per-account limit).
     pub(crate) const TOO_MANY_REQUESTS: Self = Self {
         status: 429,
         code: 20429,
