@@ -11,6 +11,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use time::OffsetDateTime;
 
 use crate::account::{Account, Stamp};
 use crate::config::{AccountStatus, SimConfig};
@@ -24,7 +25,10 @@ pub(crate) struct Member {
     account: Mutex<Account>,
     /// The SID, copied out of the account (it never changes) so that lookups need no lock.
     pub(crate) sid: String,
+    pub(crate) friendly_name: String,
     pub(crate) status: AccountStatus,
+    /// When the account was created, for the 2010 `date_created` / `date_updated`.
+    pub(crate) created: OffsetDateTime,
     in_flight: AtomicU32,
 }
 
@@ -68,7 +72,7 @@ pub(crate) struct Fleet {
 impl Fleet {
     /// The accounts `config` describes. The first `suspended` subaccounts are suspended, the `closed` after
     /// them closed, the rest active. With a seed, every SID and token is reproducible.
-    pub(crate) fn new(config: &SimConfig, now: &Stamp) -> Self {
+    pub(crate) fn new(config: &SimConfig, now: &Stamp, created: OffsetDateTime) -> Self {
         let main = Account::new(
             config.account_sid.clone(),
             config.auth_token.clone(),
@@ -79,7 +83,12 @@ impl Fleet {
         let mut seeds = config
             .seed
             .map(|seed| StdRng::seed_from_u64(seed ^ SUBACCOUNT_SEED_SALT));
-        let mut members = vec![Member::new(main, AccountStatus::Active)];
+        let mut members = vec![Member::new(
+            main,
+            "Main account".to_owned(),
+            AccountStatus::Active,
+            created,
+        )];
         for i in 0..config.subaccounts {
             let seed = seeds.as_mut().map(|rng| rng.random::<u64>());
             let account = Account::new(None, None, seed, config.existing_secondary, now);
@@ -90,7 +99,12 @@ impl Fleet {
             } else {
                 AccountStatus::Active
             };
-            members.push(Member::new(account, status));
+            members.push(Member::new(
+                account,
+                format!("Subaccount {}", i + 1),
+                status,
+                created,
+            ));
         }
         let by_sid = members
             .iter()
@@ -119,11 +133,18 @@ impl Fleet {
 }
 
 impl Member {
-    fn new(account: Account, status: AccountStatus) -> Self {
+    fn new(
+        account: Account,
+        friendly_name: String,
+        status: AccountStatus,
+        created: OffsetDateTime,
+    ) -> Self {
         Member {
             sid: account.sid().to_owned(),
             account: Mutex::new(account),
+            friendly_name,
             status,
+            created,
             in_flight: AtomicU32::new(0),
         }
     }
@@ -147,7 +168,7 @@ mod tests {
             mono: Instant::now(),
             wall: "2015-07-31T04:00:00Z".to_owned(),
         };
-        Fleet::new(&config, &now)
+        Fleet::new(&config, &now, OffsetDateTime::UNIX_EPOCH)
     }
 
     #[test]

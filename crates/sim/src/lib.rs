@@ -55,6 +55,7 @@
 //! ```
 
 mod account;
+mod accounts_2010;
 mod body;
 mod bulk;
 mod cli;

@@ -25,6 +25,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use http::Method;
 
+use crate::accounts_2010;
 use crate::bulk::BulkKind;
 use crate::credential::CredentialKind;
 use crate::fault::FaultSpecError;
@@ -214,6 +215,21 @@ route_table! {
                  30649 and are not applied",
         handler: |_, c| operation::update_geo_permissions(c),
     },
+    ListAccounts => GET "/2010-04-01/Accounts.json" ListAccount {
+        fault: "list-account",
+        aliases: [],
+        answer: "200, the 2010 page (`accounts`, relative `*_page_uri`; `FriendlyName`, `Status`, `PageSize` \
+                 1..=1000, `Page`, `PageToken`; a bad token is 400 / 21481): with the main account's \
+                 credentials itself and every subaccount, with a subaccount's only itself",
+        handler: accounts_2010::list,
+    },
+    FetchAccount => GET "/2010-04-01/Accounts/{Sid}.json" FetchAccount {
+        fault: "fetch-account",
+        aliases: [],
+        answer: "200 with the account and its current `auth_token` (RFC 2822 dates); the main account reaches \
+                 any of its subaccounts, a subaccount only itself (others are 404 / 20404)",
+        handler: accounts_2010::fetch,
+    },
 }
 
 /// One row of the route table.
@@ -365,9 +381,12 @@ fn path_params<'p>(template: &'static str, path: &'p str) -> Option<Vec<(&'stati
         match (expected.next(), given.next()) {
             (None, None) => return Some(params),
             (Some(want), Some(got)) => {
-                match want.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
-                    Some(name) if !got.is_empty() => params.push((name, got)),
-                    Some(_) => return None,
+                // `{Name}` or `{Name}.json`: the parameter is what comes before the literal suffix.
+                match want.strip_prefix('{').and_then(|w| w.split_once('}')) {
+                    Some((name, suffix)) => match got.strip_suffix(suffix) {
+                        Some(value) if !value.is_empty() => params.push((name, value)),
+                        _ => return None,
+                    },
                     None if want == got => {}
                     None => return None,
                 }
@@ -470,6 +489,16 @@ mod tests {
             ("/v1/Credentials/PublicKeys", None),
             ("/v1/Credentials/PublicKeys/CR1/x", None),
             ("/v1/Credentials/AWS/CR1", None),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(path_params(template, path), expected, "{path}");
+        }
+        let template = "/2010-04-01/Accounts/{Sid}.json";
+        let cases: [(&str, Option<PathParams<'_>>); 4] = [
+            ("/2010-04-01/Accounts/AC1.json", Some(vec![("Sid", "AC1")])),
+            ("/2010-04-01/Accounts/.json", None),
+            ("/2010-04-01/Accounts/AC1", None),
+            ("/2010-04-01/Accounts/AC1.xml", None),
         ];
         for (path, expected) in cases {
             assert_eq!(path_params(template, path), expected, "{path}");

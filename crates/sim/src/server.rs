@@ -139,7 +139,7 @@ fn prepare(config: SimConfig) -> io::Result<Prepared> {
         mono: Instant::now(),
         wall: wire::iso8601(OffsetDateTime::now_utc()),
     };
-    let fleet = Fleet::new(&config, &now);
+    let fleet = Fleet::new(&config, &now, OffsetDateTime::now_utc());
     let mut faults = FaultQueue::default();
     for spec in config.faults {
         faults.push(spec.route, spec.fault, spec.times);

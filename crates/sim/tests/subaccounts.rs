@@ -129,3 +129,84 @@ fn requests_beyond_the_limit_in_flight_get_20429_and_other_accounts_are_not_limi
     // The slots are free again.
     assert_eq!(call(&sim, as_primary(&sim, "POST", SECONDARY)).status, 201);
 }
+
+const ACCOUNTS_2010: &str = "/2010-04-01/Accounts.json";
+
+fn account_2010(sid: &str) -> String {
+    format!("/2010-04-01/Accounts/{sid}.json")
+}
+
+#[test]
+fn the_main_account_reaches_every_subaccount_and_a_subaccount_only_itself() {
+    let sim = sim(fleet_config(2));
+    let subs = sim.subaccount_sids();
+    let (sub, other) = (&subs[0], &subs[1]);
+    let sub_token = sim.primary_token_of(sub).expect("a subaccount");
+    let as_sub = |target: &str| call(&sim, Req::new("GET", target).auth(sub, &sub_token));
+
+    let listed = call(&sim, as_primary(&sim, "GET", ACCOUNTS_2010)).json();
+    let sids: Vec<&str> = listed["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .filter_map(|a| a["sid"].as_str())
+        .collect();
+    assert_eq!(sids, [sim.account_sid().as_str(), sub, other]);
+    let fetched = call(&sim, as_primary(&sim, "GET", &account_2010(other)));
+    assert_eq!(fetched.status, 200);
+    assert_eq!(
+        fetched.json()["auth_token"].as_str(),
+        sim.primary_token_of(other).as_deref()
+    );
+
+    let own = as_sub(ACCOUNTS_2010).json();
+    assert_eq!(own["accounts"].as_array().map(Vec::len), Some(1));
+    assert_eq!(own["accounts"][0]["sid"].as_str(), Some(sub.as_str()));
+    assert_eq!(as_sub(&account_2010(sub)).status, 200);
+    for target in [account_2010(other), account_2010(&sim.account_sid())] {
+        assert_twilio_error(&as_sub(&target), 404, 20404);
+    }
+}
+
+#[test]
+fn the_2010_list_filters_pages_and_refuses_a_bad_page_token() {
+    let sim = sim(SimConfig {
+        suspended: 1,
+        ..fleet_config(3)
+    });
+    let subs = sim.subaccount_sids();
+    let get = |target: &str| call(&sim, as_primary(&sim, "GET", target));
+    let count = |target: &str| get(target).json()["accounts"].as_array().map(Vec::len);
+    let cases = [
+        (format!("{ACCOUNTS_2010}?Status=active"), Some(3)),
+        (format!("{ACCOUNTS_2010}?Status=suspended"), Some(1)),
+        (
+            format!("{ACCOUNTS_2010}?FriendlyName=Subaccount%202"),
+            Some(1),
+        ),
+        (format!("{ACCOUNTS_2010}?PageSize=3&Page=1"), Some(1)),
+        (
+            format!("{ACCOUNTS_2010}?PageSize=3&Page=1&PageToken=PA{}", subs[1]),
+            Some(1),
+        ),
+    ];
+    for (target, expected) in cases {
+        assert_eq!(count(&target), expected, "{target}");
+    }
+    let first = get(&format!("{ACCOUNTS_2010}?PageSize=3")).json();
+    assert_eq!(
+        first["next_page_uri"].as_str(),
+        Some(format!("{ACCOUNTS_2010}?PageSize=3&Page=1&PageToken=PA{}", subs[1]).as_str())
+    );
+    assert_eq!(
+        (first["start"].as_u64(), first["end"].as_u64()),
+        (Some(0), Some(2))
+    );
+    for bad in ["PAnope", &format!("PA{}", subs[0])] {
+        let target = format!("{ACCOUNTS_2010}?PageSize=3&Page=1&PageToken={bad}");
+        assert_twilio_error(&get(&target), 400, 21481);
+    }
+    for bad in ["Status=gone", "PageSize=0", "Foo=1"] {
+        assert_twilio_error(&get(&format!("{ACCOUNTS_2010}?{bad}")), 400, 20001);
+    }
+}
