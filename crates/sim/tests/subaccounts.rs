@@ -210,3 +210,20 @@ fn the_2010_list_filters_pages_and_refuses_a_bad_page_token() {
         assert_twilio_error(&get(&format!("{ACCOUNTS_2010}?{bad}")), 400, 20001);
     }
 }
+
+#[test]
+fn a_fault_armed_on_a_route_hits_whichever_account_calls_it_next() {
+    let sim = sim(fleet_config(1));
+    let sub = &sim.subaccount_sids()[0];
+    let token = sim.primary_token_of(sub).expect("a subaccount");
+    sim.set_fault(
+        Route::CreateSecondary,
+        Fault::RateLimited { retry_after: None },
+        1,
+    );
+    let refused = call(&sim, Req::new("POST", SECONDARY).auth(sub, &token));
+    assert_twilio_error(&refused, 429, 20429);
+    assert_eq!(sim.secondary_token_of(sub), None);
+    // The fault is used up: the main account's next create goes through.
+    assert_eq!(call(&sim, as_primary(&sim, "POST", SECONDARY)).status, 201);
+}
