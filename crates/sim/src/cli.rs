@@ -76,6 +76,24 @@ pub struct SimArgs {
         long_help = fault_long_help()
     )]
     pub faults: Vec<FaultSpec>,
+
+    /// Give the main account N subaccounts (at most 10000), each with its own SID and token (printed as
+    /// `subaccount_sid=…` / `subaccount_auth_token=…` lines after the main credentials).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub subaccounts: usize,
+
+    /// Make the first N subaccounts `suspended`: their credentials get 401 / 20005 (Twilio's answer is
+    /// unconfirmed).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub suspended: usize,
+
+    /// Make the N subaccounts after the suspended ones `closed`: their credentials get 401 / 20003.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub closed: usize,
+
+    /// Answer 429 / 20429, without processing it, a request of an account that already has K in flight.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_concurrent: Option<u32>,
 }
 
 /// The `--fault` long help; its route names come from the route table.
@@ -108,6 +126,10 @@ impl fmt::Debug for SimArgs {
             .field("refuse_existing_secondary", &self.refuse_existing_secondary)
             .field("auth_lag_ms", &self.auth_lag_ms)
             .field("faults", &self.faults)
+            .field("subaccounts", &self.subaccounts)
+            .field("suspended", &self.suspended)
+            .field("closed", &self.closed)
+            .field("max_concurrent", &self.max_concurrent)
             .finish()
     }
 }
@@ -130,6 +152,10 @@ impl SimArgs {
             },
             auth_lag: self.auth_lag_ms.map(Duration::from_millis),
             faults: self.faults.clone(),
+            subaccounts: self.subaccounts,
+            suspended: self.suspended,
+            closed: self.closed,
+            max_concurrent: self.max_concurrent,
         }
     }
 }
@@ -173,11 +199,17 @@ async fn run(args: SimArgs) -> ExitCode {
 }
 
 fn announce(sim: &Simulator, credentials_on_stdout: bool) -> io::Result<()> {
-    let credentials = format!(
+    let mut credentials = format!(
         "account_sid={}\nauth_token={}\n",
         sim.account_sid(),
         sim.primary_token()
     );
+    for sid in sim.subaccount_sids() {
+        let token = sim.primary_token_of(&sid).unwrap_or_default();
+        credentials.push_str(&format!(
+            "subaccount_sid={sid}\nsubaccount_auth_token={token}\n"
+        ));
+    }
     let mut stdout = io::stdout().lock();
     writeln!(stdout, "listening on {}", sim.base_url())?;
     if credentials_on_stdout {

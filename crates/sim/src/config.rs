@@ -45,6 +45,46 @@ pub struct SimConfig {
     pub auth_lag: Option<Duration>,
     /// Faults armed before the first request is accepted (what the binary's `--fault` flags fill in).
     pub faults: Vec<FaultSpec>,
+    /// How many subaccounts the main account has (at most [`MAX_SUBACCOUNTS`]), each with its own SID,
+    /// primary token and Accounts v1 state; their SIDs and tokens come from `seed` when given. 0 (the
+    /// default) is a single account.
+    pub subaccounts: usize,
+    /// How many of the subaccounts are `suspended` (the first ones).
+    pub suspended: usize,
+    /// How many of the subaccounts are `closed` (those after the suspended ones).
+    pub closed: usize,
+    /// Most requests of one account in flight at once; more get 429 / 20429 without being processed, as
+    /// Twilio's concurrency limit answers. `None` (the default) has no limit.
+    pub max_concurrent: Option<u32>,
+}
+
+/// Most subaccounts a simulator creates (Twilio's default limit is 1,000 per main account).
+pub const MAX_SUBACCOUNTS: usize = 10_000;
+
+/// The status of an account, as the 2010 Accounts resource reports it.
+///
+/// Twilio refuses a closed account's credentials with 401 / 20003. What it answers a suspended account is
+/// unconfirmed; the simulator answers 401 / 20005 ("Account not active").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AccountStatus {
+    /// The account works.
+    #[default]
+    Active,
+    /// The account is suspended: its credentials are refused (401 / 20005, unconfirmed).
+    Suspended,
+    /// The account is closed: its credentials are refused (401 / 20003).
+    Closed,
+}
+
+impl AccountStatus {
+    /// The value of the 2010 `status` field and `Status` filter.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::Active => "active",
+            AccountStatus::Suspended => "suspended",
+            AccountStatus::Closed => "closed",
+        }
+    }
 }
 
 impl fmt::Debug for SimConfig {
@@ -61,6 +101,10 @@ impl fmt::Debug for SimConfig {
             .field("existing_secondary", &self.existing_secondary)
             .field("auth_lag", &self.auth_lag)
             .field("faults", &self.faults)
+            .field("subaccounts", &self.subaccounts)
+            .field("suspended", &self.suspended)
+            .field("closed", &self.closed)
+            .field("max_concurrent", &self.max_concurrent)
             .finish()
     }
 }

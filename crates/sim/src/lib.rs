@@ -19,7 +19,12 @@
 //!   one result per item, invalid items reported in their result (30646 / 30647 and the reasons);
 //! - `/v1/Messaging/GeoPermissions`: fetch all countries or those of `CountryCode`, PATCH a set of
 //!   `Permissions`; refused entries (high-risk, unsupported, invalid) get 30649 in their result;
-//! - Basic auth with the account SID and the primary or the secondary token; anything else is 401 / 20003.
+//! - `GET /2010-04-01/Accounts.json` and `GET /2010-04-01/Accounts/{Sid}.json` (the 2010 Accounts resource):
+//!   the main account lists and fetches itself and its subaccounts ([`SimConfig::subaccounts`]), current
+//!   `auth_token` included; a subaccount reaches only itself;
+//! - Basic auth with an account's SID and its primary or secondary token, and Accounts v1 acts on that
+//!   account; anything else is 401 / 20003 (a suspended account: 20005, unconfirmed). With
+//!   [`SimConfig::max_concurrent`], an account's requests beyond that many in flight get 429 / 20429.
 //!   Unknown paths are 404 / 20404, wrong methods 405 / 20004, unexpected, missing or malformed parameters
 //!   400 / 20001 (the Auth Token calls take only `SuppressEmailNotification=true|false`: form field on the
 //!   POSTs, query on the DELETE).
@@ -55,12 +60,14 @@
 //! ```
 
 mod account;
+mod accounts_2010;
 mod body;
 mod bulk;
 mod cli;
 mod config;
 mod credential;
 mod fault;
+mod fleet;
 mod geo_permission;
 mod operation;
 mod paging;
@@ -73,7 +80,7 @@ mod tls;
 mod wire;
 
 pub use cli::{SimArgs, run_blocking};
-pub use config::{ExistingSecondary, SimConfig, TlsConfig};
+pub use config::{AccountStatus, ExistingSecondary, MAX_SUBACCOUNTS, SimConfig, TlsConfig};
 pub use fault::{
     Fault, FaultSpec, FaultSpecError, MAX_FAULT_DURATION, MAX_FAULT_ENTRIES, MAX_OVERSIZED_BODY,
 };

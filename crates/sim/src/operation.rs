@@ -4,6 +4,7 @@
 //! Handlers share one signature ([`Handler`]) so that the table can hold them; what a handler may need of the
 //! request is in [`Call`].
 
+use std::sync::MutexGuard;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -12,9 +13,10 @@ use http::StatusCode;
 
 use serde_json::{Map, Value, json};
 
-use crate::account::{CreateRefused, Stamp};
+use crate::account::{Account, CreateRefused, Stamp};
 use crate::bulk::BulkKind;
 use crate::credential::CredentialKind;
+use crate::fleet::Member;
 use crate::geo_permission::UnknownCountry;
 use crate::paging::{PageQueryError, PageRequest};
 use crate::phone_number::is_e164_or_range;
@@ -43,9 +45,16 @@ pub(crate) struct Call<'a> {
     pub(crate) now: &'a Stamp,
     /// How long a promotion's new primary is refused, if at all.
     pub(crate) auth_lag: Option<Duration>,
+    /// The account the request authenticated as, which Accounts v1 calls act on.
+    pub(crate) caller: &'a Member,
 }
 
 impl Call<'_> {
+    /// The caller's account.
+    fn account(&self) -> MutexGuard<'_, Account> {
+        self.caller.account()
+    }
+
     /// The value of a path parameter (empty when the template has no such parameter).
     fn path_param(&self, name: &str) -> &str {
         self.path_params
@@ -102,7 +111,7 @@ pub(crate) fn promote(shared: &Shared, call: &Call<'_>) -> Reply {
         Ok(s) => s,
         Err(reply) => return reply,
     };
-    let result = shared.account().promote(call.now, call.auth_lag);
+    let result = call.account().promote(call.now, call.auth_lag);
     match result {
         Ok(v) => {
             note_email(shared, suppress);
@@ -127,7 +136,7 @@ pub(crate) fn create_secondary(shared: &Shared, call: &Call<'_>) -> Reply {
         Ok(s) => s,
         Err(reply) => return reply,
     };
-    let result = shared.account().create_secondary(call.now);
+    let result = call.account().create_secondary(call.now);
     match result {
         Ok(v) => {
             note_email(shared, suppress);
@@ -155,7 +164,7 @@ pub(crate) fn delete_secondary(shared: &Shared, call: &Call<'_>) -> Reply {
         Ok(s) => s,
         Err(reply) => return reply,
     };
-    let result = shared.account().delete_secondary();
+    let result = call.account().delete_secondary();
     match result {
         Ok(()) => {
             note_email(shared, suppress);
@@ -300,7 +309,7 @@ pub(crate) fn list_credentials(kind: CredentialKind, shared: &Shared, call: &Cal
         }
         Err(PageQueryError::Unknown(name)) => return unknown_parameter(&name),
     };
-    let account = shared.account();
+    let account = call.account();
     let (page, has_next) = request.slice(account.credentials(kind).all());
     let items = page
         .iter()
@@ -341,7 +350,7 @@ pub(crate) fn create_credential(kind: CredentialKind, shared: &Shared, call: &Ca
         Ok(name) => name,
         Err(reply) => return reply,
     };
-    let mut account = shared.account();
+    let mut account = call.account();
     if last(&params, "AccountSid")
         .is_some_and(|sid| !wire::is_account_sid(&sid) || sid != account.sid())
     {
@@ -380,7 +389,7 @@ pub(crate) fn fetch_credential(kind: CredentialKind, shared: &Shared, call: &Cal
     if let Err(reply) = no_query(call) {
         return reply;
     }
-    let account = shared.account();
+    let account = call.account();
     match account.credentials(kind).get(call.path_param("Sid")) {
         Some(credential) => Reply::json(
             StatusCode::OK,
@@ -396,7 +405,7 @@ pub(crate) fn update_credential(kind: CredentialKind, shared: &Shared, call: &Ca
         Ok(name) => name,
         Err(reply) => return reply,
     };
-    let mut account = shared.account();
+    let mut account = call.account();
     let account_sid = account.sid().to_owned();
     match account
         .credentials_mut(kind)
@@ -411,11 +420,11 @@ pub(crate) fn update_credential(kind: CredentialKind, shared: &Shared, call: &Ca
 }
 
 /// `DELETE /v1/Credentials/{PublicKeys,AWS}/{Sid}`: 204, or 404 / 20404.
-pub(crate) fn delete_credential(kind: CredentialKind, shared: &Shared, call: &Call<'_>) -> Reply {
+pub(crate) fn delete_credential(kind: CredentialKind, call: &Call<'_>) -> Reply {
     if let Err(reply) = no_query(call) {
         return reply;
     }
-    if shared
+    if call
         .account()
         .credentials_mut(kind)
         .remove(call.path_param("Sid"))
@@ -443,12 +452,12 @@ fn safelist_number(source: &[u8]) -> Result<String, Reply> {
 
 /// `POST /v1/SafeList/Numbers` with `PhoneNumber`: 201 with the entry (a number already on the list
 /// answers its existing entry).
-pub(crate) fn create_safelist(shared: &Shared, call: &Call<'_>) -> Reply {
+pub(crate) fn create_safelist(call: &Call<'_>) -> Reply {
     let number = match no_query(call).and_then(|()| safelist_number(call.body)) {
         Ok(number) => number,
         Err(reply) => return reply,
     };
-    match shared.account().add_to_safelist(&number) {
+    match call.account().add_to_safelist(&number) {
         Ok(entry) => Reply::json(StatusCode::CREATED, wire::to_bytes(&entry.to_json())),
         Err(SafelistFull) => Reply::error(
             TwilioError::INVALID_PARAMETER,
@@ -458,24 +467,24 @@ pub(crate) fn create_safelist(shared: &Shared, call: &Call<'_>) -> Reply {
 }
 
 /// `GET /v1/SafeList/Numbers?PhoneNumber=`: 200 with the entry, or 404 / 20404.
-pub(crate) fn fetch_safelist(shared: &Shared, call: &Call<'_>) -> Reply {
+pub(crate) fn fetch_safelist(call: &Call<'_>) -> Reply {
     let number = match safelist_number(call.query.as_bytes()) {
         Ok(number) => number,
         Err(reply) => return reply,
     };
-    match shared.account().safelist().get(&number) {
+    match call.account().safelist().get(&number) {
         Some(entry) => Reply::json(StatusCode::OK, wire::to_bytes(&entry.to_json())),
         None => Reply::not_found(call.path),
     }
 }
 
 /// `DELETE /v1/SafeList/Numbers?PhoneNumber=`: 204, or 404 / 20404.
-pub(crate) fn delete_safelist(shared: &Shared, call: &Call<'_>) -> Reply {
+pub(crate) fn delete_safelist(call: &Call<'_>) -> Reply {
     let number = match safelist_number(call.query.as_bytes()) {
         Ok(number) => number,
         Err(reply) => return reply,
     };
-    if shared.account().safelist_mut().remove(&number) {
+    if call.account().safelist_mut().remove(&number) {
         Reply::no_content()
     } else {
         Reply::not_found(call.path)
@@ -516,12 +525,12 @@ pub(crate) fn create_bulk(kind: BulkKind, call: &Call<'_>) -> Reply {
 }
 
 /// `GET /v1/Messaging/GeoPermissions?CountryCode=`: every country, or the comma-separated ones asked for.
-pub(crate) fn fetch_geo_permissions(shared: &Shared, call: &Call<'_>) -> Reply {
+pub(crate) fn fetch_geo_permissions(call: &Call<'_>) -> Reply {
     let filter = match params(call.query.as_bytes(), &["CountryCode"]) {
         Ok(params) => last(&params, "CountryCode"),
         Err(reply) => return reply,
     };
-    match shared.account().geo_permissions().fetch(filter.as_deref()) {
+    match call.account().geo_permissions().fetch(filter.as_deref()) {
         Ok(permissions) => Reply::json(
             StatusCode::OK,
             wire::to_bytes(&json!({ "permissions": permissions })),
@@ -534,10 +543,10 @@ pub(crate) fn fetch_geo_permissions(shared: &Shared, call: &Call<'_>) -> Reply {
 }
 
 /// `PATCH /v1/Messaging/GeoPermissions` with `Permissions`: 200 with one result per entry.
-pub(crate) fn update_geo_permissions(shared: &Shared, call: &Call<'_>) -> Reply {
+pub(crate) fn update_geo_permissions(call: &Call<'_>) -> Reply {
     match json_objects(call, "Permissions") {
         Ok(entries) => {
-            let permissions = shared.account().geo_permissions_mut().update(&entries);
+            let permissions = call.account().geo_permissions_mut().update(&entries);
             Reply::json(
                 StatusCode::OK,
                 wire::to_bytes(&json!({ "permissions": permissions })),

@@ -25,6 +25,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use http::Method;
 
+use crate::accounts_2010;
 use crate::bulk::BulkKind;
 use crate::credential::CredentialKind;
 use crate::fault::FaultSpecError;
@@ -135,7 +136,7 @@ route_table! {
         fault: "delete-credential-public-key",
         aliases: [],
         answer: "204, empty body; 404 / 20404 for an unknown SID",
-        handler: |s, c| operation::delete_credential(CredentialKind::PublicKey, s, c),
+        handler: |_, c| operation::delete_credential(CredentialKind::PublicKey, c),
     },
     ListAws => GET "/v1/Credentials/AWS" ListCredentialAws {
         fault: "list-credential-aws",
@@ -166,26 +167,26 @@ route_table! {
         fault: "delete-credential-aws",
         aliases: [],
         answer: "204, empty body; 404 / 20404 for an unknown SID",
-        handler: |s, c| operation::delete_credential(CredentialKind::Aws, s, c),
+        handler: |_, c| operation::delete_credential(CredentialKind::Aws, c),
     },
     CreateSafelist => POST "/v1/SafeList/Numbers" CreateSafelist {
         fault: "create-safelist",
         aliases: [],
         answer: "201 with a `GN` SID (form `PhoneNumber`, E.164 or a `+1800123xxx` range, else 400 / 20001); a \
                  number already listed answers its entry",
-        handler: operation::create_safelist,
+        handler: |_, c| operation::create_safelist(c),
     },
     FetchSafelist => GET "/v1/SafeList/Numbers" FetchSafelist {
         fault: "fetch-safelist",
         aliases: [],
         answer: "200 with the entry (query `PhoneNumber`, `+` as `%2B`); 404 / 20404 when not listed",
-        handler: operation::fetch_safelist,
+        handler: |_, c| operation::fetch_safelist(c),
     },
     DeleteSafelist => DELETE "/v1/SafeList/Numbers" DeleteSafelist {
         fault: "delete-safelist",
         aliases: [],
         answer: "204 (query `PhoneNumber`); 404 / 20404 when not listed",
-        handler: operation::delete_safelist,
+        handler: |_, c| operation::delete_safelist(c),
     },
     CreateBulkConsents => POST "/v1/Consents/Bulk" CreateBulkConsents {
         fault: "create-bulk-consents",
@@ -205,14 +206,29 @@ route_table! {
         aliases: [],
         answer: "200 with every known country, or those of `CountryCode` (`IN,PK`); an unknown country is a \
                  400 / 20001",
-        handler: operation::fetch_geo_permissions,
+        handler: |_, c| operation::fetch_geo_permissions(c),
     },
     UpdateGeoPermissions => PATCH "/v1/Messaging/GeoPermissions" UpdateMessagingGeopermissions {
         fault: "update-messaging-geopermissions",
         aliases: [],
         answer: "200 with one result per `Permissions` object; high-risk, unsupported or invalid entries get \
                  30649 and are not applied",
-        handler: operation::update_geo_permissions,
+        handler: |_, c| operation::update_geo_permissions(c),
+    },
+    ListAccounts => GET "/2010-04-01/Accounts.json" ListAccount {
+        fault: "list-account",
+        aliases: [],
+        answer: "200, the 2010 page (`accounts`, relative `*_page_uri`; `FriendlyName`, `Status`, `PageSize` \
+                 1..=1000, `Page`, `PageToken`; a bad token is 400 / 21481): with the main account's \
+                 credentials itself and every subaccount, with a subaccount's only itself",
+        handler: accounts_2010::list,
+    },
+    FetchAccount => GET "/2010-04-01/Accounts/{Sid}.json" FetchAccount {
+        fault: "fetch-account",
+        aliases: [],
+        answer: "200 with the account and its current `auth_token` (RFC 2822 dates); the main account reaches \
+                 any of its subaccounts, a subaccount only itself (others are 404 / 20404)",
+        handler: accounts_2010::fetch,
     },
 }
 
@@ -365,9 +381,12 @@ fn path_params<'p>(template: &'static str, path: &'p str) -> Option<Vec<(&'stati
         match (expected.next(), given.next()) {
             (None, None) => return Some(params),
             (Some(want), Some(got)) => {
-                match want.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
-                    Some(name) if !got.is_empty() => params.push((name, got)),
-                    Some(_) => return None,
+                // `{Name}` or `{Name}.json`: the parameter is what comes before the literal suffix.
+                match want.strip_prefix('{').and_then(|w| w.split_once('}')) {
+                    Some((name, suffix)) => match got.strip_suffix(suffix) {
+                        Some(value) if !value.is_empty() => params.push((name, value)),
+                        _ => return None,
+                    },
                     None if want == got => {}
                     None => return None,
                 }
@@ -470,6 +489,16 @@ mod tests {
             ("/v1/Credentials/PublicKeys", None),
             ("/v1/Credentials/PublicKeys/CR1/x", None),
             ("/v1/Credentials/AWS/CR1", None),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(path_params(template, path), expected, "{path}");
+        }
+        let template = "/2010-04-01/Accounts/{Sid}.json";
+        let cases: [(&str, Option<PathParams<'_>>); 4] = [
+            ("/2010-04-01/Accounts/AC1.json", Some(vec![("Sid", "AC1")])),
+            ("/2010-04-01/Accounts/.json", None),
+            ("/2010-04-01/Accounts/AC1", None),
+            ("/2010-04-01/Accounts/AC1.xml", None),
         ];
         for (path, expected) in cases {
             assert_eq!(path_params(template, path), expected, "{path}");

@@ -17,9 +17,10 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
-use crate::account::{Account, Stamp};
+use crate::account::Stamp;
 use crate::config::SimConfig;
 use crate::fault::{Fault, FaultQueue, MAX_FAULT_DURATION};
+use crate::fleet::Fleet;
 use crate::route::Route;
 use crate::service::{self, Shared};
 use crate::{tls, wire};
@@ -102,6 +103,22 @@ fn prepare(config: SimConfig) -> io::Result<Prepared> {
             ));
         }
     }
+    if config.subaccounts > crate::config::MAX_SUBACCOUNTS {
+        return Err(invalid_input(format!(
+            "at most {} subaccounts",
+            crate::config::MAX_SUBACCOUNTS
+        )));
+    }
+    if config.suspended.saturating_add(config.closed) > config.subaccounts {
+        return Err(invalid_input(
+            "more suspended and closed subaccounts than subaccounts".to_owned(),
+        ));
+    }
+    if config.max_concurrent == Some(0) {
+        return Err(invalid_input(
+            "the concurrency limit must be at least 1".to_owned(),
+        ));
+    }
     let listener =
         std::net::TcpListener::bind(SocketAddrV4::new(Ipv4Addr::LOCALHOST, config.port))?;
     listener.set_nonblocking(true)?;
@@ -122,19 +139,14 @@ fn prepare(config: SimConfig) -> io::Result<Prepared> {
         mono: Instant::now(),
         wall: wire::iso8601(OffsetDateTime::now_utc()),
     };
-    let account = Account::new(
-        config.account_sid,
-        config.auth_token,
-        config.seed,
-        config.existing_secondary,
-        &now,
-    );
+    let fleet = Fleet::new(&config, &now, OffsetDateTime::now_utc());
     let mut faults = FaultQueue::default();
     for spec in config.faults {
         faults.push(spec.route, spec.fault, spec.times);
     }
     let shared = Arc::new(Shared {
-        account: Mutex::new(account),
+        fleet,
+        max_concurrent: config.max_concurrent,
         faults: Mutex::new(faults),
         requests: Default::default(),
         connections: AtomicU64::new(0),
@@ -238,6 +250,25 @@ impl Simulator {
     /// The current secondary Auth Token, if one exists.
     pub fn secondary_token(&self) -> Option<String> {
         self.shared.account().secondary().map(str::to_owned)
+    }
+
+    /// The SIDs of the subaccounts, in creation order (empty without [`SimConfig::subaccounts`]).
+    pub fn subaccount_sids(&self) -> Vec<String> {
+        let members = self.shared.fleet.members();
+        members.iter().skip(1).map(|m| m.sid.clone()).collect()
+    }
+
+    /// The current primary Auth Token of the account `sid` (the main account or a subaccount); `None` for
+    /// an unknown SID.
+    pub fn primary_token_of(&self, sid: &str) -> Option<String> {
+        let (member, _) = self.shared.fleet.find(sid)?;
+        Some(member.account().primary().to_owned())
+    }
+
+    /// The current secondary Auth Token of the account `sid`; `None` when it has none or `sid` is unknown.
+    pub fn secondary_token_of(&self, sid: &str) -> Option<String> {
+        let (member, _) = self.shared.fleet.find(sid)?;
+        member.account().secondary().map(str::to_owned)
     }
 
     /// Arms `fault` for the next `times` requests that take `route`. Faults armed earlier are used first

@@ -20,7 +20,9 @@ use time::OffsetDateTime;
 
 use crate::account::{Account, Stamp};
 use crate::body::SimBody;
+use crate::config::AccountStatus;
 use crate::fault::{Fault, FaultQueue, MAX_FAULT_DURATION};
+use crate::fleet::{Fleet, Member};
 use crate::operation::{Call, Reply};
 use crate::route::{RequestCounters, Route, Target};
 use crate::wire::{self, TwilioError};
@@ -33,7 +35,10 @@ static TWILIO_REQUEST_ID: HeaderName = HeaderName::from_static("twilio-request-i
 /// State shared by every connection of one simulator.
 #[derive(Debug)]
 pub(crate) struct Shared {
-    pub(crate) account: Mutex<Account>,
+    /// The main account and its subaccounts.
+    pub(crate) fleet: Fleet,
+    /// Most requests of one account in flight at once.
+    pub(crate) max_concurrent: Option<u32>,
     pub(crate) faults: Mutex<FaultQueue>,
     pub(crate) requests: RequestCounters,
     pub(crate) connections: AtomicU64,
@@ -43,12 +48,9 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// The main account.
     pub(crate) fn account(&self) -> MutexGuard<'_, Account> {
-        // A panic while holding the lock cannot leave the account half-updated (every operation is a
-        // single assignment), so a poisoned lock is still safe to use.
-        self.account
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.fleet.main().account()
     }
 
     pub(crate) fn faults(&self) -> MutexGuard<'_, FaultQueue> {
@@ -84,6 +86,22 @@ pub(crate) async fn handle(
     let target = Target::resolve(&parts.method, parts.uri.path());
     let route = target.route();
     shared.requests.count(route);
+    let caller = authenticate(&shared.fleet, parts.headers.get(AUTHORIZATION));
+    // Twilio's concurrency limit refuses a request of an account with too many in flight before anything
+    // else happens to it: it is not processed, and it uses no armed fault.
+    let _in_flight = match &caller {
+        Ok(caller) => match caller.member.enter(shared.max_concurrent) {
+            Some(slot) => Some(slot),
+            None => {
+                let reply = Reply::error(
+                    TwilioError::TOO_MANY_REQUESTS,
+                    "Too many concurrent requests for this account",
+                );
+                return Ok(respond(reply, &request_id));
+            }
+        },
+        Err(_) => None,
+    };
     let fault = {
         let mut faults = shared.faults();
         if faults.is_empty() {
@@ -140,7 +158,7 @@ pub(crate) async fn handle(
         _ => shared.auth_lag,
     }
     .map(|lag| lag.min(MAX_FAULT_DURATION));
-    let reply = process(&shared, &parts, body, target, auth_lag).await;
+    let reply = process(&shared, &parts, body, target, caller, auth_lag).await;
 
     // Faults that shape the answer of an applied operation.
     let request_id = request_id.as_str();
@@ -167,13 +185,16 @@ async fn process(
     parts: &Parts,
     body: Incoming,
     target: Target<'_>,
+    caller: Result<Caller<'_>, TwilioError>,
     auth_lag: Option<Duration>,
 ) -> Reply {
-    let authenticated = basic_credentials(parts.headers.get(AUTHORIZATION))
-        .is_some_and(|(sid, token)| shared.account().authenticates(&sid, &token, Instant::now()));
-    if !authenticated {
-        return Reply::error(TwilioError::AUTHENTICATE, "Authenticate");
-    }
+    let caller = match caller {
+        Ok(caller) => caller,
+        Err(error) if error == TwilioError::ACCOUNT_NOT_ACTIVE => {
+            return Reply::error(error, "Account not active");
+        }
+        Err(error) => return Reply::error(error, "Authenticate"),
+    };
 
     let path = parts.uri.path();
     let (row, path_params) = match target {
@@ -232,8 +253,34 @@ async fn process(
         body: &body,
         now: &now,
         auth_lag,
+        caller: caller.member,
     };
     (row.handler)(shared, &call)
+}
+
+/// The account a request authenticated as.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Caller<'s> {
+    pub(crate) member: &'s Member,
+}
+
+/// The account whose SID and token (primary or secondary) are in Basic auth, if it may make requests:
+/// anything else is 401 / 20003, and an account that is not active is refused as Twilio does (closed:
+/// 20003; suspended: 20005, which is unconfirmed).
+fn authenticate<'s>(
+    fleet: &'s Fleet,
+    header: Option<&HeaderValue>,
+) -> Result<Caller<'s>, TwilioError> {
+    let (sid, token) = basic_credentials(header).ok_or(TwilioError::AUTHENTICATE)?;
+    let (member, _) = fleet.find(&sid).ok_or(TwilioError::AUTHENTICATE)?;
+    if !member.account().authenticates(&sid, &token, Instant::now()) {
+        return Err(TwilioError::AUTHENTICATE);
+    }
+    match member.status {
+        AccountStatus::Active => Ok(Caller { member }),
+        AccountStatus::Suspended => Err(TwilioError::ACCOUNT_NOT_ACTIVE),
+        AccountStatus::Closed => Err(TwilioError::AUTHENTICATE),
+    }
 }
 
 /// `Authorization: Basic base64(sid:token)` → `(sid, token)`.

@@ -44,7 +44,18 @@ impl TwilioError {
         status: 409,
         code: 20409,
     };
-    /// Account concurrency exceeded (a fault).
+    /// A suspended account's credentials (Twilio's "Account not active"; its use for suspension is
+    /// unconfirmed).
+    pub(crate) const ACCOUNT_NOT_ACTIVE: Self = Self {
+        status: 401,
+        code: 20005,
+    };
+    /// A 2010 list's `PageToken` that does not belong to the page asked for.
+    pub(crate) const BAD_PAGE_TOKEN: Self = Self {
+        status: 400,
+        code: 21481,
+    };
+    /// Account concurrency exceeded (a fault, or the per-account limit).
     pub(crate) const TOO_MANY_REQUESTS: Self = Self {
         status: 429,
         code: 20429,

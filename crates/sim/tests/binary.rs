@@ -316,3 +316,46 @@ fn ca_cert_out_requires_tls() {
     assert!(!output.status.success());
     assert!(output.stdout.is_empty());
 }
+
+#[test]
+fn subaccount_credentials_follow_the_main_ones_and_a_bad_fleet_exits_1() {
+    let running = start(&[
+        "--port",
+        "0",
+        "--print-credentials",
+        "--seed",
+        "3",
+        "--subaccounts",
+        "2",
+        "--max-concurrent",
+        "4",
+    ]);
+    running.listening("http");
+    assert!(running.stdout_line().starts_with("account_sid=AC"));
+    assert!(running.stdout_line().starts_with("auth_token="));
+    for _ in 0..2 {
+        let sid = running.stdout_line();
+        let token = running.stdout_line();
+        assert!(
+            sid.starts_with("subaccount_sid=AC") && sid.len() == 15 + 34,
+            "{sid}"
+        );
+        assert!(
+            token.starts_with("subaccount_auth_token=") && token.len() == 22 + 32,
+            "{token}"
+        );
+    }
+    running.signal("TERM");
+    assert_eq!(running.wait().code(), Some(0));
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_twilio-accounts-sim"))
+        .args(["--port", "0", "--subaccounts", "1", "--closed", "2"])
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("more suspended and closed subaccounts"),
+        "{stderr}"
+    );
+}

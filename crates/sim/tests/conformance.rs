@@ -11,9 +11,40 @@ use serde_json::{Map, Value, json};
 use twilio_accounts_sim::{Route, SimConfig, Simulator};
 
 const SPEC: &str = include_str!("../spec/twilio_accounts_v1.json");
+const SPEC_2010: &str = include_str!("../spec/twilio_api_v2010_accounts.json");
+const ACCOUNTS_2010: &str = "/2010-04-01/Accounts.json";
+const ACCOUNT_2010: &str = "/2010-04-01/Accounts/{Sid}.json";
 
 fn spec() -> Value {
     serde_json::from_str(SPEC).expect("the spec is JSON")
+}
+
+fn spec_2010() -> Value {
+    serde_json::from_str(SPEC_2010).expect("the 2010 spec is JSON")
+}
+
+/// The spec that describes `path`: the 2010 subset for `/2010-04-01/…`, Accounts v1 otherwise.
+fn spec_of(path: &str) -> Value {
+    if path.starts_with("/2010-04-01/") {
+        spec_2010()
+    } else {
+        spec()
+    }
+}
+
+/// The 2010 spec says `format: uri` for its page links, which Twilio sends relative (`/2010-04-01/…`), as the
+/// spec's own examples show: check them as URI references.
+fn relative_uris(node: &mut Value) {
+    match node {
+        Value::Object(object) => {
+            if object.get("format") == Some(&json!("uri")) {
+                object.insert("format".into(), json!("uri-reference"));
+            }
+            object.values_mut().for_each(relative_uris);
+        }
+        Value::Array(items) => items.iter_mut().for_each(relative_uris),
+        _ => {}
+    }
 }
 
 /// OpenAPI 3.0 → JSON Schema: inline `$ref`s, turn `nullable: true` into a type array, and forbid properties
@@ -59,7 +90,7 @@ fn to_json_schema(node: &Value, spec: &Value, depth: usize) -> Value {
 }
 
 fn validator(path: &str, method: &str, status: u16) -> jsonschema::Validator {
-    let spec = spec();
+    let spec = spec_of(path);
     let operation = &spec["paths"][path][method];
     let schema =
         &operation["responses"][status.to_string()]["content"]["application/json"]["schema"];
@@ -67,7 +98,10 @@ fn validator(path: &str, method: &str, status: u16) -> jsonschema::Validator {
         schema.is_object(),
         "no JSON schema for {method} {path} {status}"
     );
-    let schema = to_json_schema(schema, &spec, 0);
+    let mut schema = to_json_schema(schema, &spec, 0);
+    if path.starts_with("/2010-04-01/") {
+        relative_uris(&mut schema);
+    }
     jsonschema::draft4::options()
         .should_validate_formats(true)
         .build(&schema)
@@ -89,6 +123,18 @@ fn assert_conforms(response: &Response, path: &str, method: &str) {
         "{method} {path} {}: {errors:?}\n{body}",
         response.status
     );
+}
+
+/// 2010 timestamps in the form of the 2010 spec's examples: `Thu, 30 Jul 2015 20:00:00 +0000`.
+#[track_caller]
+fn assert_rfc2822(value: &Value) {
+    let re =
+        regex::Regex::new(r"^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} \+0000$")
+            .expect("regex");
+    let text = value
+        .as_str()
+        .unwrap_or_else(|| panic!("not a string: {value}"));
+    assert!(re.is_match(text), "{text}");
 }
 
 /// Timestamps in the exact form of the spec's examples: `2015-07-31T04:00:00Z`.
@@ -372,12 +418,22 @@ fn every_operation_answers_a_body_that_conforms_to_the_spec() {
         assert_conforms(&response, template, &method.to_ascii_lowercase());
         let body = response.json();
         for field in ["date_created", "date_updated"] {
-            if let Some(date) = body.get(field) {
-                assert_iso8601(date);
+            match body.get(field) {
+                Some(date) if template.starts_with("/2010-04-01/") => assert_rfc2822(date),
+                Some(date) => assert_iso8601(date),
+                None => {}
             }
         }
         body
     };
+
+    let listed = step("GET", ACCOUNTS_2010, ACCOUNTS_2010, "", 200);
+    assert_eq!(listed["accounts"][0]["sid"], json!(sim.account_sid()));
+    let main = format!("/2010-04-01/Accounts/{}.json", sim.account_sid());
+    assert_eq!(
+        step("GET", ACCOUNT_2010, &main, "", 200),
+        listed["accounts"][0]
+    );
 
     step("POST", SECONDARY, SECONDARY, "", 201);
     step("DELETE", SECONDARY, SECONDARY, "", 204);
@@ -488,6 +544,13 @@ fn the_routes_are_the_spec_operations_one_to_one() {
             }
         }
     }
+    let routed = routed_operations("/v1/");
+    assert_eq!(in_spec.len(), 20, "the spec has 20 operations");
+    assert_eq!(routed, in_spec);
+}
+
+/// The route table's rows under `prefix`, as `(METHOD, path, operationId)`.
+fn routed_operations(prefix: &str) -> BTreeSet<(String, String, String)> {
     let mut routed = BTreeSet::new();
     for route in Route::ALL {
         let (Some((method, path)), Some(operation_id)) = (route.endpoint(), route.operation_id())
@@ -496,10 +559,67 @@ fn the_routes_are_the_spec_operations_one_to_one() {
             continue;
         };
         let row = (method.to_string(), path.to_owned(), operation_id.to_owned());
-        assert!(routed.insert(row), "{route:?} is routed twice");
+        if path.starts_with(prefix) {
+            assert!(routed.insert(row), "{route:?} is routed twice");
+        }
     }
-    assert_eq!(in_spec.len(), 20, "the spec has 20 operations");
-    assert_eq!(routed, in_spec);
+    routed
+}
+
+#[test]
+fn the_2010_routes_are_operations_of_the_2010_spec() {
+    let spec = spec_2010();
+    let routed = routed_operations("/2010-04-01/");
+    let expected: BTreeSet<(String, String, String)> = [
+        ("GET", ACCOUNTS_2010, "ListAccount"),
+        ("GET", ACCOUNT_2010, "FetchAccount"),
+    ]
+    .into_iter()
+    .map(|(m, p, id)| (m.to_owned(), p.to_owned(), id.to_owned()))
+    .collect();
+    assert_eq!(routed, expected);
+    for (method, path, id) in &routed {
+        let operation = &spec["paths"][path][method.to_ascii_lowercase()];
+        assert_eq!(operation["operationId"], json!(id), "{method} {path}");
+    }
+}
+
+#[test]
+fn every_2010_page_of_a_fleet_conforms_and_the_pages_list_every_account_once() {
+    let sim = sim(SimConfig {
+        subaccounts: 4,
+        ..SimConfig::default()
+    });
+    let mut target = format!("{ACCOUNTS_2010}?PageSize=2");
+    let mut sids = Vec::new();
+    for _ in 0..10 {
+        let response = call(&sim, as_primary(&sim, "GET", &target));
+        assert_eq!(response.status, 200, "{target}");
+        assert_conforms(&response, ACCOUNTS_2010, "get");
+        let page = response.json();
+        for account in page["accounts"].as_array().expect("accounts") {
+            sids.push(account["sid"].as_str().expect("a sid").to_owned());
+            assert_rfc2822(&account["date_created"]);
+            assert_eq!(account["owner_account_sid"], json!(sim.account_sid()));
+        }
+        match page["next_page_uri"].as_str() {
+            Some(next) => target = next.to_owned(),
+            None => break,
+        }
+    }
+    let mut expected = vec![sim.account_sid()];
+    expected.extend(sim.subaccount_sids());
+    assert_eq!(sids, expected);
+    let sub = &expected[1];
+    let response = call(
+        &sim,
+        as_primary(&sim, "GET", &format!("/2010-04-01/Accounts/{sub}.json")),
+    );
+    assert_conforms(&response, ACCOUNT_2010, "get");
+    assert_eq!(
+        response.json()["auth_token"],
+        json!(sim.primary_token_of(sub))
+    );
 }
 
 #[test]

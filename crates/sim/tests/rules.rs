@@ -285,7 +285,8 @@ fn an_unknown_path_gets_404_with_code_20404() {
         "/v1/AuthTokens/Promote/",
         "/v1/AuthTokens",
         "/",
-        "/2010-04-01/Accounts.json",
+        "/2010-04-01/Accounts",
+        "/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.xml",
         "/v1/Credentials/AWS/CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/x",
     ] {
         assert_twilio_error(&call(&sim, as_primary(&sim, "GET", path)), 404, 20404);

@@ -1,0 +1,229 @@
+//! Several accounts on one simulator: each authenticates with its own tokens and acts on its own state;
+//! subaccounts that are not active are refused; a per-account concurrency limit refuses extra requests.
+
+mod common;
+
+use std::thread;
+use std::time::Duration;
+
+use common::*;
+use twilio_accounts_sim::{Fault, Route, SimConfig};
+
+fn fleet_config(subaccounts: usize) -> SimConfig {
+    SimConfig {
+        seed: Some(11),
+        subaccounts,
+        ..SimConfig::default()
+    }
+}
+
+#[test]
+fn a_subaccount_rotates_its_own_token_and_no_other() {
+    let sim = sim(fleet_config(2));
+    let subs = sim.subaccount_sids();
+    assert_eq!(subs.len(), 2);
+    let (sub, other) = (&subs[0], &subs[1]);
+    let main_token = sim.primary_token();
+    let sub_token = sim.primary_token_of(sub).expect("a subaccount");
+    let other_token = sim.primary_token_of(other).expect("a subaccount");
+    assert!(sub != &sim.account_sid() && sub_token != main_token && sub_token != other_token);
+
+    let created = call(&sim, Req::new("POST", SECONDARY).auth(sub, &sub_token));
+    assert_eq!(created.status, 201);
+    let secondary = sim
+        .secondary_token_of(sub)
+        .expect("the subaccount's secondary");
+    assert_eq!(sim.secondary_token(), None);
+    assert_eq!(sim.secondary_token_of(other), None);
+
+    let promoted = call(&sim, Req::new("POST", PROMOTE).auth(sub, &secondary));
+    assert_eq!(promoted.status, 200);
+    assert_eq!(sim.primary_token_of(sub), Some(secondary.clone()));
+    assert_eq!(sim.primary_token(), main_token);
+    assert_eq!(sim.primary_token_of(other), Some(other_token));
+    // The old subaccount token is gone, and a token never works with another account's SID.
+    let old = call(&sim, Req::new("GET", PUBLIC_KEYS).auth(sub, &sub_token));
+    assert_twilio_error(&old, 401, 20003);
+    let crossed = call(
+        &sim,
+        Req::new("GET", PUBLIC_KEYS).auth(&sim.account_sid(), &secondary),
+    );
+    assert_twilio_error(&crossed, 401, 20003);
+}
+
+#[test]
+fn the_same_seed_gives_the_same_fleet() {
+    let (a, b) = (sim(fleet_config(3)), sim(fleet_config(3)));
+    assert_eq!(a.subaccount_sids(), b.subaccount_sids());
+    for sid in a.subaccount_sids() {
+        assert_eq!(a.primary_token_of(&sid), b.primary_token_of(&sid));
+    }
+    assert_eq!(a.primary_token_of("ACnot"), None);
+}
+
+#[test]
+fn accounts_that_are_not_active_are_refused() {
+    let sim = sim(SimConfig {
+        suspended: 1,
+        closed: 1,
+        ..fleet_config(3)
+    });
+    let subs = sim.subaccount_sids();
+    let cases = [(&subs[0], 401, 20005), (&subs[1], 401, 20003)];
+    for (sid, status, code) in cases {
+        let token = sim.primary_token_of(sid).expect("a subaccount");
+        let response = call(&sim, Req::new("POST", SECONDARY).auth(sid, &token));
+        assert_twilio_error(&response, status, code);
+        assert_eq!(sim.secondary_token_of(sid), None, "{sid}");
+    }
+    let active = &subs[2];
+    let token = sim.primary_token_of(active).expect("a subaccount");
+    assert_eq!(
+        call(&sim, Req::new("GET", PUBLIC_KEYS).auth(active, &token)).status,
+        200
+    );
+}
+
+#[test]
+fn requests_beyond_the_limit_in_flight_get_20429_and_other_accounts_are_not_limited() {
+    let sim = std::sync::Arc::new(sim(SimConfig {
+        max_concurrent: Some(2),
+        ..fleet_config(1)
+    }));
+    // The first two requests are held in flight by a delay (applied after the operation).
+    sim.set_fault(Route::Any, Fault::Delay(Duration::from_secs(2)), 2);
+    let held: Vec<_> = (0..2)
+        .map(|_| {
+            let sim = std::sync::Arc::clone(&sim);
+            thread::spawn(move || call(&sim, as_primary(&sim, "GET", PUBLIC_KEYS)).status)
+        })
+        .collect();
+    // A request takes its slot before it can wait on anything, so once both are counted both are in flight.
+    for _ in 0..500 {
+        if sim.requests(Route::Any) >= 2 {
+            break;
+        }
+        thread::sleep(Duration::from_millis(2));
+    }
+    assert_eq!(sim.requests(Route::Any), 2);
+
+    let refused = call(&sim, as_primary(&sim, "POST", SECONDARY));
+    assert_twilio_error(&refused, 429, 20429);
+    assert_eq!(
+        sim.secondary_token(),
+        None,
+        "a refused request is not processed"
+    );
+    let sub = &sim.subaccount_sids()[0];
+    let token = sim.primary_token_of(sub).expect("a subaccount");
+    assert_eq!(
+        call(&sim, Req::new("GET", PUBLIC_KEYS).auth(sub, &token)).status,
+        200
+    );
+
+    let statuses: Vec<u16> = held
+        .into_iter()
+        .map(|h| h.join().expect("a held request"))
+        .collect();
+    assert_eq!(statuses, [200, 200]);
+    // The slots are free again.
+    assert_eq!(call(&sim, as_primary(&sim, "POST", SECONDARY)).status, 201);
+}
+
+const ACCOUNTS_2010: &str = "/2010-04-01/Accounts.json";
+
+fn account_2010(sid: &str) -> String {
+    format!("/2010-04-01/Accounts/{sid}.json")
+}
+
+#[test]
+fn the_main_account_reaches_every_subaccount_and_a_subaccount_only_itself() {
+    let sim = sim(fleet_config(2));
+    let subs = sim.subaccount_sids();
+    let (sub, other) = (&subs[0], &subs[1]);
+    let sub_token = sim.primary_token_of(sub).expect("a subaccount");
+    let as_sub = |target: &str| call(&sim, Req::new("GET", target).auth(sub, &sub_token));
+
+    let listed = call(&sim, as_primary(&sim, "GET", ACCOUNTS_2010)).json();
+    let sids: Vec<&str> = listed["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .filter_map(|a| a["sid"].as_str())
+        .collect();
+    assert_eq!(sids, [sim.account_sid().as_str(), sub, other]);
+    let fetched = call(&sim, as_primary(&sim, "GET", &account_2010(other)));
+    assert_eq!(fetched.status, 200);
+    assert_eq!(
+        fetched.json()["auth_token"].as_str(),
+        sim.primary_token_of(other).as_deref()
+    );
+
+    let own = as_sub(ACCOUNTS_2010).json();
+    assert_eq!(own["accounts"].as_array().map(Vec::len), Some(1));
+    assert_eq!(own["accounts"][0]["sid"].as_str(), Some(sub.as_str()));
+    assert_eq!(as_sub(&account_2010(sub)).status, 200);
+    for target in [account_2010(other), account_2010(&sim.account_sid())] {
+        assert_twilio_error(&as_sub(&target), 404, 20404);
+    }
+}
+
+#[test]
+fn the_2010_list_filters_pages_and_refuses_a_bad_page_token() {
+    let sim = sim(SimConfig {
+        suspended: 1,
+        ..fleet_config(3)
+    });
+    let subs = sim.subaccount_sids();
+    let get = |target: &str| call(&sim, as_primary(&sim, "GET", target));
+    let count = |target: &str| get(target).json()["accounts"].as_array().map(Vec::len);
+    let cases = [
+        (format!("{ACCOUNTS_2010}?Status=active"), Some(3)),
+        (format!("{ACCOUNTS_2010}?Status=suspended"), Some(1)),
+        (
+            format!("{ACCOUNTS_2010}?FriendlyName=Subaccount%202"),
+            Some(1),
+        ),
+        (format!("{ACCOUNTS_2010}?PageSize=3&Page=1"), Some(1)),
+        (
+            format!("{ACCOUNTS_2010}?PageSize=3&Page=1&PageToken=PA{}", subs[1]),
+            Some(1),
+        ),
+    ];
+    for (target, expected) in cases {
+        assert_eq!(count(&target), expected, "{target}");
+    }
+    let first = get(&format!("{ACCOUNTS_2010}?PageSize=3")).json();
+    assert_eq!(
+        first["next_page_uri"].as_str(),
+        Some(format!("{ACCOUNTS_2010}?PageSize=3&Page=1&PageToken=PA{}", subs[1]).as_str())
+    );
+    assert_eq!(
+        (first["start"].as_u64(), first["end"].as_u64()),
+        (Some(0), Some(2))
+    );
+    for bad in ["PAnope", &format!("PA{}", subs[0])] {
+        let target = format!("{ACCOUNTS_2010}?PageSize=3&Page=1&PageToken={bad}");
+        assert_twilio_error(&get(&target), 400, 21481);
+    }
+    for bad in ["Status=gone", "PageSize=0", "Foo=1"] {
+        assert_twilio_error(&get(&format!("{ACCOUNTS_2010}?{bad}")), 400, 20001);
+    }
+}
+
+#[test]
+fn a_fault_armed_on_a_route_hits_whichever_account_calls_it_next() {
+    let sim = sim(fleet_config(1));
+    let sub = &sim.subaccount_sids()[0];
+    let token = sim.primary_token_of(sub).expect("a subaccount");
+    sim.set_fault(
+        Route::CreateSecondary,
+        Fault::RateLimited { retry_after: None },
+        1,
+    );
+    let refused = call(&sim, Req::new("POST", SECONDARY).auth(sub, &token));
+    assert_twilio_error(&refused, 429, 20429);
+    assert_eq!(sim.secondary_token_of(sub), None);
+    // The fault is used up: the main account's next create goes through.
+    assert_eq!(call(&sim, as_primary(&sim, "POST", SECONDARY)).status, 201);
+}
