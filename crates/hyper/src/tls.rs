@@ -8,13 +8,13 @@ use std::sync::Arc;
 
 use rustls::pki_types::CertificateDer;
 use rustls::{ClientConfig, RootCertStore};
-use twilio_accounts_core::ConfigError;
+use twilio_accounts_client::ConfigError;
 
 /// The extra roots from the options, parsed by the core (both adapters
 /// accept exactly the same inputs).
 fn extra_roots(pems: &[Vec<u8>]) -> Result<Vec<CertificateDer<'static>>, ConfigError> {
     Ok(
-        twilio_accounts_core::client_options::parse_pem_certificates(pems)?
+        twilio_accounts_client::options::parse_pem_certificates(pems)?
             .into_iter()
             .map(CertificateDer::from)
             .collect(),

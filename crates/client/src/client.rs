@@ -1,0 +1,362 @@
+//! The client: one type for blocking and async transports.
+//!
+//! `Client<T>` (with the default [`ThreadSleep`]) sends through a
+//! [`BlockingTransport`] and waits between retries on the calling thread;
+//! `Client<T, S>` with an [`AsyncSleep`] sends through an [`AsyncTransport`]
+//! and returns futures. Everything else is the same code for both: set-up
+//! from options or the environment, the credentials swap, the retry loop with
+//! a fresh jitter seed per call, the attempt log, and paging
+//! ([`crate::paging`]).
+//!
+//! The adapter crates name the transport: `twilio_accounts_ureq::Client` is
+//! `Client<UreqTransport>` and `twilio_accounts_hyper::Client` is
+//! `Client<HyperTransport, TokioSleep>`.
+
+use std::collections::hash_map::RandomState;
+use std::fmt;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use http::{Request, Response};
+use twilio_accounts_core::{
+    AsyncTransport, AuthTokenPromotion, BlockingTransport, CreateSecondaryAuthToken, Credentials,
+    DeleteSecondaryAuthToken, Endpoint, Error, Operation, PromoteAuthToken, Reply, RequestContext,
+    SecondaryAuthToken, TransportError, send_async, send_blocking,
+};
+
+use crate::attempt_log::AttemptLog;
+use crate::options::{CallOptions, ClientOptions, ClientSetup, ConfigError};
+use crate::transport::{AsyncSleep, FromSetup, RequestTimeout, ThreadSleep};
+
+/// A Twilio Accounts client over the transport `T`; blocking with the default
+/// `S` ([`ThreadSleep`]), async with an [`AsyncSleep`].
+///
+/// Cheap to clone (clones share the transport and its connection pool);
+/// `Send + Sync` when the transport is, so one client can serve many threads
+/// or tasks. `Debug` shows the account, endpoint and options, never a secret.
+pub struct Client<T, S = ThreadSleep> {
+    shared: Arc<Shared<T, S>>,
+    context: Arc<RequestContext>,
+}
+
+struct Shared<T, S> {
+    transport: T,
+    sleep: S,
+    options: ClientOptions,
+    proxied: bool,
+}
+
+impl<T, S> Clone for Client<T, S> {
+    fn clone(&self) -> Self {
+        Client {
+            shared: Arc::clone(&self.shared),
+            context: Arc::clone(&self.context),
+        }
+    }
+}
+
+impl<T, S> fmt::Debug for Client<T, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("account_sid", self.context.credentials().account_sid())
+            .field("endpoint", self.context.endpoint())
+            .field("options", &self.shared.options)
+            .field("proxied", &self.shared.proxied)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A seed for the retry jitter, from the standard library's per-process
+/// random keys (no extra dependency), different for every call.
+pub(crate) fn jitter_seed() -> u64 {
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u64(CALLS.fetch_add(1, Ordering::Relaxed));
+    hasher.finish()
+}
+
+impl<T: FromSetup, S: Default> Client<T, S> {
+    /// A client for `credentials`, configured by `options`. The endpoint is
+    /// the one in the options, or Twilio's default host; the `TWILIO_*`
+    /// variables are not read (see [`Client::from_env`]). Proxy variables are
+    /// read only for [`ProxyMode::FromEnv`](crate::ProxyMode::FromEnv).
+    pub fn new(credentials: Credentials, options: ClientOptions) -> Result<Self, ConfigError> {
+        Self::from_setup(ClientSetup::new(credentials, options, |name| {
+            std::env::var(name).ok()
+        })?)
+    }
+
+    /// A client from the environment: `TWILIO_ACCOUNT_SID` with
+    /// `TWILIO_AUTH_TOKEN` (or `TWILIO_API_KEY` / `TWILIO_API_SECRET`), and
+    /// `TWILIO_ACCOUNTS_BASE_URL` or `TWILIO_REGION` / `TWILIO_EDGE`, with
+    /// the default options.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_env_with(ClientOptions::new())
+    }
+
+    /// Like [`Client::from_env`], with options (an endpoint set in the
+    /// options beats the environment).
+    pub fn from_env_with(options: ClientOptions) -> Result<Self, ConfigError> {
+        Self::from_setup(ClientSetup::from_env(options, |name| {
+            std::env::var(name).ok()
+        })?)
+    }
+
+    /// A client from a checked set-up, with the transport built for it.
+    pub fn from_setup(setup: ClientSetup) -> Result<Self, ConfigError> {
+        let transport = T::from_setup(&setup)?;
+        Ok(Self::with_transport(setup, transport, S::default()))
+    }
+}
+
+impl<T, S> Client<T, S> {
+    /// A client over a transport you built yourself (see
+    /// [`crate::transport`]), waiting between retries with `sleep`.
+    pub fn with_transport(setup: ClientSetup, transport: T, sleep: S) -> Self {
+        let proxied = setup.proxy.is_some();
+        Client {
+            shared: Arc::new(Shared {
+                transport,
+                sleep,
+                options: setup.options,
+                proxied,
+            }),
+            context: Arc::new(setup.context),
+        }
+    }
+
+    /// The same client (same transport and connection pool, endpoint and
+    /// options) with other credentials: how a rotation checks that a new
+    /// token works.
+    pub fn with_credentials(&self, credentials: Credentials) -> Self {
+        Client {
+            shared: Arc::clone(&self.shared),
+            context: Arc::new(self.context.with_credentials(credentials)),
+        }
+    }
+
+    /// Where requests go.
+    pub fn endpoint(&self) -> &Endpoint {
+        self.context.endpoint()
+    }
+
+    /// Credentials, endpoint and user agent.
+    pub fn context(&self) -> &RequestContext {
+        &self.context
+    }
+
+    /// The options the client was built with.
+    pub fn options(&self) -> &ClientOptions {
+        &self.shared.options
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> &T {
+        &self.shared.transport
+    }
+
+    /// Whether requests go through a proxy.
+    pub fn is_proxied(&self) -> bool {
+        self.shared.proxied
+    }
+
+    /// The request with the attempt's timeout in its extensions.
+    fn timed(request: Request<Vec<u8>>, timeout: Duration) -> Request<Vec<u8>> {
+        let mut request = request;
+        request.extensions_mut().insert(RequestTimeout(timeout));
+        request
+    }
+}
+
+/// Logs the wait before a retry.
+fn log_wait(operation: &'static str, delay: Duration) {
+    tracing::debug!(
+        operation,
+        delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+        "waiting before retrying"
+    );
+}
+
+impl<T: BlockingTransport> Client<T, ThreadSleep> {
+    /// Sends any operation, retrying as the client's policy says.
+    ///
+    /// ```no_run
+    /// # fn demo(client: &twilio_accounts_client::Client<impl twilio_accounts_client::BlockingTransport>) -> Result<(), twilio_accounts_client::Error> {
+    /// use twilio_accounts_client::FetchCredentialAws;
+    ///
+    /// let credential = client.send(&FetchCredentialAws::new("CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?))?;
+    /// println!("{:?}", credential.value.friendly_name);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn send<O: Operation + ?Sized>(&self, operation: &O) -> Result<Reply<O::Output>, Error> {
+        self.send_in(&self.context, operation, &CallOptions::new())
+    }
+
+    /// Sends any operation with per-call overrides (timeout, retry policy).
+    pub fn send_with<O: Operation + ?Sized>(
+        &self,
+        operation: &O,
+        call: &CallOptions,
+    ) -> Result<Reply<O::Output>, Error> {
+        self.send_in(&self.context, operation, call)
+    }
+
+    /// Sends `operation` authenticated with `credentials` instead of the
+    /// client's (same pool, endpoint and options): a rotation's calls with
+    /// the old and the new token.
+    pub fn send_as<O: Operation + ?Sized>(
+        &self,
+        credentials: &Credentials,
+        operation: &O,
+    ) -> Result<Reply<O::Output>, Error> {
+        let context = self.context.with_credentials(credentials.clone());
+        self.send_in(&context, operation, &CallOptions::new())
+    }
+
+    fn send_in<O: Operation + ?Sized>(
+        &self,
+        context: &RequestContext,
+        operation: &O,
+        call: &CallOptions,
+    ) -> Result<Reply<O::Output>, Error> {
+        let options = &self.shared.options;
+        let timeout = options.request_timeout_for(call);
+        let transport = |request: Request<Vec<u8>>| -> Result<Response<Vec<u8>>, TransportError> {
+            let log = AttemptLog::start(&request);
+            let result = self.shared.transport.send(Self::timed(request, timeout));
+            log.finish(&result);
+            result
+        };
+        send_blocking(
+            context,
+            operation,
+            options.retry_policy_for(call),
+            jitter_seed(),
+            &transport,
+            |delay| {
+                log_wait(O::ID, delay);
+                std::thread::sleep(delay);
+            },
+        )
+    }
+
+    /// `POST /v1/AuthTokens/Promote`: the secondary token becomes the
+    /// primary. Never retried once it may have reached Twilio.
+    pub fn promote_auth_token(
+        &self,
+        operation: PromoteAuthToken,
+    ) -> Result<Reply<AuthTokenPromotion>, Error> {
+        self.send(&operation)
+    }
+
+    /// `POST /v1/AuthTokens/Secondary`: creates a secondary token. Never
+    /// retried once it may have reached Twilio.
+    pub fn create_secondary_auth_token(
+        &self,
+        operation: CreateSecondaryAuthToken,
+    ) -> Result<Reply<SecondaryAuthToken>, Error> {
+        self.send(&operation)
+    }
+
+    /// `DELETE /v1/AuthTokens/Secondary`: deletes the secondary token.
+    /// Idempotent, so retried after resets and 5xx too.
+    pub fn delete_secondary_auth_token(
+        &self,
+        operation: DeleteSecondaryAuthToken,
+    ) -> Result<Reply<()>, Error> {
+        self.send(&operation)
+    }
+}
+
+impl<T: AsyncTransport + Send + Sync, S: AsyncSleep + Send + Sync> Client<T, S> {
+    /// Sends any operation, retrying as the client's policy says.
+    pub async fn send<O: Operation + Sync + ?Sized>(
+        &self,
+        operation: &O,
+    ) -> Result<Reply<O::Output>, Error> {
+        self.send_in(&self.context, operation, &CallOptions::new())
+            .await
+    }
+
+    /// Sends any operation with per-call overrides (timeout, retry policy).
+    pub async fn send_with<O: Operation + Sync + ?Sized>(
+        &self,
+        operation: &O,
+        call: &CallOptions,
+    ) -> Result<Reply<O::Output>, Error> {
+        self.send_in(&self.context, operation, call).await
+    }
+
+    /// Sends `operation` authenticated with `credentials` instead of the
+    /// client's (same pool, endpoint and options).
+    pub async fn send_as<O: Operation + Sync + ?Sized>(
+        &self,
+        credentials: &Credentials,
+        operation: &O,
+    ) -> Result<Reply<O::Output>, Error> {
+        let context = self.context.with_credentials(credentials.clone());
+        self.send_in(&context, operation, &CallOptions::new()).await
+    }
+
+    async fn send_in<O: Operation + Sync + ?Sized>(
+        &self,
+        context: &RequestContext,
+        operation: &O,
+        call: &CallOptions,
+    ) -> Result<Reply<O::Output>, Error> {
+        let options = &self.shared.options;
+        let timeout = options.request_timeout_for(call);
+        let transport = |request: Request<Vec<u8>>| async move {
+            let log = AttemptLog::start(&request);
+            let result = self
+                .shared
+                .transport
+                .send(Self::timed(request, timeout))
+                .await;
+            log.finish(&result);
+            result
+        };
+        send_async(
+            context,
+            operation,
+            options.retry_policy_for(call),
+            jitter_seed(),
+            &transport,
+            |delay| {
+                log_wait(O::ID, delay);
+                self.shared.sleep.sleep(delay)
+            },
+        )
+        .await
+    }
+
+    /// `POST /v1/AuthTokens/Promote`: the secondary token becomes the
+    /// primary. Never retried once it may have reached Twilio.
+    pub async fn promote_auth_token(
+        &self,
+        operation: PromoteAuthToken,
+    ) -> Result<Reply<AuthTokenPromotion>, Error> {
+        self.send(&operation).await
+    }
+
+    /// `POST /v1/AuthTokens/Secondary`: creates a secondary token. Never
+    /// retried once it may have reached Twilio.
+    pub async fn create_secondary_auth_token(
+        &self,
+        operation: CreateSecondaryAuthToken,
+    ) -> Result<Reply<SecondaryAuthToken>, Error> {
+        self.send(&operation).await
+    }
+
+    /// `DELETE /v1/AuthTokens/Secondary`: deletes the secondary token.
+    /// Idempotent, so retried after resets and 5xx too.
+    pub async fn delete_secondary_auth_token(
+        &self,
+        operation: DeleteSecondaryAuthToken,
+    ) -> Result<Reply<()>, Error> {
+        self.send(&operation).await
+    }
+}
