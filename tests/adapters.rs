@@ -784,3 +784,27 @@ mod a_configured_proxy_tunnels_the_requests {
         super::a_configured_proxy_tunnels_the_requests::<Hyper>(Wire::Plain)
     }
 }
+
+// ---------------------------------------------------------------------------
+// Building: both transports refuse bad settings alike
+// ---------------------------------------------------------------------------
+
+fn a_bad_pem_root_is_refused_when_building<A: Adapter>() {
+    let sim = simulator(Wire::Plain);
+    let options = options_for(&sim).with_root_certificate_pem("not a certificate");
+    let err = A::build(credentials_for(&sim), options).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            twilio_accounts_client::ConfigError::RootCertificate { index: 0, .. }
+        ),
+        "{}: {err}",
+        A::NAME
+    );
+}
+
+#[test]
+fn both_adapters_refuse_a_bad_pem_root() {
+    a_bad_pem_root_is_refused_when_building::<Ureq>();
+    a_bad_pem_root_is_refused_when_building::<Hyper>();
+}

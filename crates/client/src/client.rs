@@ -360,3 +360,164 @@ impl<T: AsyncTransport + Send + Sync, S: AsyncSleep + Send + Sync> Client<T, S> 
         self.send(&operation).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::options::ClientSetup;
+
+    const SID: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    const TOKEN: &str = "feedfacefeedface5ec12e7feedface2";
+
+    fn setup() -> ClientSetup {
+        ClientSetup::new(
+            Credentials::auth_token(SID.parse().unwrap(), TOKEN.parse().unwrap()),
+            ClientOptions::new().with_base_url("http://127.0.0.1:9"),
+            |_| None,
+        )
+        .unwrap()
+    }
+
+    type Answer = fn(Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError>;
+
+    fn rate_limited_once() -> impl Fn(Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError>
+    {
+        let calls = Mutex::new(0);
+        move |_request| {
+            let mut calls = calls.lock().unwrap();
+            *calls += 1;
+            let status = if *calls == 1 { 429 } else { 204 };
+            Ok(Response::builder().status(status).body(Vec::new()).unwrap())
+        }
+    }
+
+    #[test]
+    fn debug_shows_the_account_but_not_the_token() {
+        let answer: Answer = |_| unreachable!("not sent");
+        let client = Client::with_transport(setup(), answer, ThreadSleep);
+        let text = format!("{client:?} {client:#?}");
+        assert!(text.contains(SID), "{text}");
+        assert!(!text.contains(TOKEN), "{text}");
+    }
+
+    #[test]
+    fn with_credentials_keeps_the_transport_endpoint_and_options() {
+        let answer: Answer = |_| unreachable!("not sent");
+        let client = Client::with_transport(setup(), answer, ThreadSleep);
+        let other = client.with_credentials(Credentials::auth_token(
+            SID.parse().unwrap(),
+            "0000000000000000000000000000000a".parse().unwrap(),
+        ));
+        assert_eq!(other.endpoint(), client.endpoint());
+        assert!(std::ptr::eq(other.transport(), client.transport()));
+        assert_ne!(
+            other.context().credentials().authorization(),
+            client.context().credentials().authorization()
+        );
+    }
+
+    #[test]
+    fn every_attempt_carries_the_timeout_and_a_call_may_override_it() {
+        let seen = Mutex::new(Vec::new());
+        let transport = |request: Request<Vec<u8>>| {
+            seen.lock()
+                .unwrap()
+                .push(request.extensions().get::<RequestTimeout>().copied());
+            Ok(Response::builder().status(204).body(Vec::new()).unwrap())
+        };
+        let client = Client::with_transport(setup(), &transport, ThreadSleep);
+        client.send(&DeleteSecondaryAuthToken::new()).unwrap();
+        let quick = CallOptions::new().with_request_timeout(Duration::from_millis(7));
+        client
+            .send_with(&DeleteSecondaryAuthToken::new(), &quick)
+            .unwrap();
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [
+                Some(RequestTimeout(crate::DEFAULT_REQUEST_TIMEOUT)),
+                Some(RequestTimeout(Duration::from_millis(7)))
+            ]
+        );
+    }
+
+    #[test]
+    fn send_as_uses_the_given_credentials_once() {
+        let seen = Mutex::new(Vec::new());
+        let transport = |request: Request<Vec<u8>>| {
+            seen.lock()
+                .unwrap()
+                .push(request.headers()[http::header::AUTHORIZATION].clone());
+            Ok(Response::builder().status(204).body(Vec::new()).unwrap())
+        };
+        let client = Client::with_transport(setup(), &transport, ThreadSleep);
+        let other = Credentials::auth_token(
+            SID.parse().unwrap(),
+            "0000000000000000000000000000000a".parse().unwrap(),
+        );
+        client
+            .send_as(&other, &DeleteSecondaryAuthToken::new())
+            .unwrap();
+        client.send(&DeleteSecondaryAuthToken::new()).unwrap();
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen[0], other.authorization());
+        assert_eq!(seen[1], client.context().credentials().authorization());
+    }
+
+    /// An async sleeper that records the waits and does not wait.
+    #[derive(Default)]
+    struct RecordedSleep(Mutex<Vec<Duration>>);
+
+    impl AsyncSleep for RecordedSleep {
+        fn sleep(&self, duration: Duration) -> impl std::future::Future<Output = ()> + Send {
+            self.0.lock().unwrap().push(duration);
+            std::future::ready(())
+        }
+    }
+
+    /// Polls a future that never waits on anything to completion.
+    fn run<F: std::future::Future>(future: F) -> F::Output {
+        let mut future = std::pin::pin!(future);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        // Bounded: these futures are ready at the first or second poll.
+        for _ in 0..100 {
+            if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                return output;
+            }
+        }
+        panic!("the future did not complete");
+    }
+
+    #[test]
+    fn the_async_client_retries_with_its_sleeper() {
+        let answer = rate_limited_once();
+        let transport = move |request| std::future::ready(answer(request));
+        let client = Client::with_transport(setup(), transport, RecordedSleep::default());
+        let reply =
+            run(client.delete_secondary_auth_token(DeleteSecondaryAuthToken::new())).unwrap();
+        assert_eq!(reply.attempts, 2);
+        assert_eq!(client.shared.sleep.0.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_blocking_client_retries_on_the_calling_thread() {
+        let client = Client::with_transport(setup(), rate_limited_once(), ThreadSleep);
+        let reply = client
+            .send_with(
+                &DeleteSecondaryAuthToken::new(),
+                &CallOptions::new().with_retry_policy(twilio_accounts_core::RetryPolicy {
+                    base_delay: Duration::from_millis(1),
+                    max_delay: Duration::from_millis(2),
+                    ..Default::default()
+                }),
+            )
+            .unwrap();
+        assert_eq!(reply.attempts, 2);
+    }
+
+    #[test]
+    fn jitter_seeds_differ() {
+        assert_ne!(jitter_seed(), jitter_seed());
+    }
+}

@@ -417,3 +417,171 @@ where
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use http::{Request, Response};
+    use twilio_accounts_core::{Credentials, ListCredentialAws, TransportError};
+
+    use crate::options::{ClientOptions, ClientSetup};
+    use crate::{Client, ThreadSleep};
+
+    const BASE: &str = "http://127.0.0.1:8080";
+
+    /// A page of `items` credential names whose `meta.next_page_url` is `next`.
+    fn page(items: &[&str], next: Option<&str>) -> Vec<u8> {
+        let items: Vec<String> = items
+            .iter()
+            .map(|name| format!(r#"{{"friendly_name":"{name}"}}"#))
+            .collect();
+        let next = next.map_or("null".to_owned(), |link| format!("\"{link}\""));
+        format!(
+            r#"{{"credentials":[{}],"meta":{{"next_page_url":{next}}}}}"#,
+            items.join(",")
+        )
+        .into_bytes()
+    }
+
+    /// Walks with a transport that answers the scripted bodies in order
+    /// (a 500 once they run out) and records the paths and queries asked for.
+    fn walk(
+        bodies: Vec<Vec<u8>>,
+        limit: Option<usize>,
+    ) -> (Vec<Result<String, String>>, Vec<String>) {
+        let asked = RefCell::new(Vec::new());
+        let bodies = RefCell::new(bodies.into_iter());
+        let transport = |request: Request<Vec<u8>>| -> Result<Response<Vec<u8>>, TransportError> {
+            asked.borrow_mut().push(
+                request
+                    .uri()
+                    .path_and_query()
+                    .map_or(String::new(), |p| p.to_string()),
+            );
+            let (status, body) = match bodies.borrow_mut().next() {
+                Some(body) => (200, body),
+                None => (500, Vec::new()),
+            };
+            Ok(Response::builder().status(status).body(body).unwrap())
+        };
+        let setup = ClientSetup::new(
+            Credentials::auth_token(
+                "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
+                "0123456789abcdef0123456789abcdef".parse().unwrap(),
+            ),
+            ClientOptions::new()
+                .with_base_url(BASE)
+                .with_retry_policy(twilio_accounts_core::RetryPolicy::never()),
+            |_| None,
+        )
+        .unwrap();
+        let client = Client::with_transport(setup, &transport, ThreadSleep);
+        let items = client.items(ListCredentialAws::new().page_size(2).unwrap());
+        let items = match limit {
+            Some(n) => items.limit(n),
+            None => items,
+        };
+        // Bounded: a walk that did not end would be cut at 20.
+        let seen = items
+            .take(20)
+            .map(|item| {
+                item.map(|c| c.friendly_name.unwrap_or_default())
+                    .map_err(|e| e.to_string())
+            })
+            .collect();
+        (seen, asked.into_inner())
+    }
+
+    fn link(page: u32) -> String {
+        format!("{BASE}/v1/Credentials/AWS?PageSize=2&Page={page}&PageToken=PT{page}")
+    }
+
+    #[test]
+    fn items_come_from_every_page_in_order() {
+        let (seen, asked) = walk(
+            vec![
+                page(&["a", "b"], Some(&link(1))),
+                page(&["c", "d"], Some(&link(2))),
+                page(&["e"], None),
+            ],
+            None,
+        );
+        assert_eq!(seen, ["a", "b", "c", "d", "e"].map(|s| Ok(s.to_owned())));
+        assert_eq!(
+            asked,
+            [
+                "/v1/Credentials/AWS?PageSize=2",
+                "/v1/Credentials/AWS?PageSize=2&Page=1&PageToken=PT1",
+                "/v1/Credentials/AWS?PageSize=2&Page=2&PageToken=PT2",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_limit_stops_without_fetching_further_pages() {
+        let (seen, asked) = walk(
+            vec![
+                page(&["a", "b"], Some(&link(1))),
+                page(&["c", "d"], Some(&link(2))),
+            ],
+            Some(3),
+        );
+        assert_eq!(seen, ["a", "b", "c"].map(|s| Ok(s.to_owned())));
+        assert_eq!(asked.len(), 2);
+        let (seen, asked) = walk(vec![page(&["a"], Some(&link(1)))], Some(0));
+        assert!(seen.is_empty());
+        assert!(asked.is_empty());
+    }
+
+    #[test]
+    fn a_failed_page_is_yielded_once_and_ends_the_walk() {
+        let (seen, asked) = walk(vec![page(&["a"], Some(&link(1)))], None);
+        assert_eq!(seen.len(), 2, "{seen:?}");
+        assert_eq!(seen[0], Ok("a".to_owned()));
+        assert!(
+            seen[1].as_ref().is_err_and(|e| e.contains("500")),
+            "{seen:?}"
+        );
+        assert_eq!(asked.len(), 2);
+    }
+
+    #[test]
+    fn a_link_that_repeats_the_page_stops_the_walk() {
+        let (seen, asked) = walk(
+            vec![
+                page(&["a"], Some(&link(1))),
+                page(&["b"], Some(&link(1))),
+                page(&["never"], None),
+            ],
+            None,
+        );
+        assert_eq!(seen.len(), 3, "{seen:?}");
+        assert_eq!(seen[..2], [Ok("a".to_owned()), Ok("b".to_owned())]);
+        assert!(
+            seen[2]
+                .as_ref()
+                .is_err_and(|e| e.contains("stopping instead of looping")),
+            "{seen:?}"
+        );
+        assert_eq!(asked.len(), 2);
+    }
+
+    #[test]
+    fn a_link_to_another_host_is_not_followed() {
+        let (seen, asked) = walk(
+            vec![page(
+                &["a"],
+                Some("http://evil.example/v1/Credentials/AWS?Page=1"),
+            )],
+            None,
+        );
+        assert_eq!(seen[0], Ok("a".to_owned()));
+        assert!(
+            seen[1].as_ref().is_err_and(|e| e.contains("another host")),
+            "{seen:?}"
+        );
+        assert_eq!(seen.len(), 2);
+        assert_eq!(asked.len(), 1);
+    }
+}

@@ -102,6 +102,19 @@ impl RequestTimeout {
     }
 }
 
+/// Refuses an `https` endpoint when the transport trusts no root
+/// certificate at all (no root feature enabled and none added): every
+/// connection would fail, so building fails instead, saying what to do.
+pub fn require_roots(setup: &ClientSetup, any_root: bool) -> Result<(), ConfigError> {
+    if setup.context.endpoint().is_https() && !any_root {
+        return Err(ConfigError::Tls(
+            "no root certificates: enable the webpki-roots or native-roots feature, or add a PEM root"
+                .to_owned(),
+        ));
+    }
+    Ok(())
+}
+
 /// The error for a response body over the cap (`limit` bytes). The request
 /// reached the server, which answered: [`Delivery::MaybeSent`].
 pub fn body_too_large(limit: usize) -> TransportError {
@@ -152,6 +165,28 @@ mod tests {
         let t = timed_out(Duration::from_millis(250), Delivery::NotSent);
         assert_eq!(t.kind, TransportErrorKind::Timeout);
         assert!(t.message.contains("250 ms"));
+    }
+
+    #[test]
+    fn an_https_endpoint_needs_a_root_and_plain_http_does_not() {
+        let credentials = || {
+            twilio_accounts_core::Credentials::auth_token(
+                "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
+                "0123456789abcdef0123456789abcdef".parse().unwrap(),
+            )
+        };
+        let https = ClientSetup::new(credentials(), Default::default(), |_| None).unwrap();
+        let err = require_roots(&https, false).unwrap_err();
+        assert!(matches!(err, ConfigError::Tls(_)), "{err}");
+        assert!(err.to_string().contains("webpki-roots"), "{err}");
+        assert!(require_roots(&https, true).is_ok());
+        let plain = ClientSetup::new(
+            credentials(),
+            crate::ClientOptions::new().with_base_url("http://127.0.0.1:9"),
+            |_| None,
+        )
+        .unwrap();
+        assert!(require_roots(&plain, false).is_ok());
     }
 
     #[test]

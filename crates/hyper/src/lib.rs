@@ -103,7 +103,9 @@ use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::legacy::connect::{HttpConnector, capture_connection};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use twilio_accounts_client::transport::{body_too_large, declared_length_exceeds, timed_out};
+use twilio_accounts_client::transport::{
+    body_too_large, declared_length_exceeds, require_roots, timed_out,
+};
 use zeroize::Zeroize as _;
 
 pub use twilio_accounts_client::*;
@@ -149,11 +151,7 @@ impl FromSetup for HyperTransport {
     fn from_setup(setup: &ClientSetup) -> Result<Self, ConfigError> {
         let options = &setup.options;
         let (tls_config, has_roots) = tls::client_config(options.root_certificates_pem())?;
-        if setup.context.endpoint().is_https() && !has_roots {
-            return Err(ConfigError::Tls(
-                "no root certificates: enable the webpki-roots or native-roots feature, or add a PEM root".to_owned(),
-            ));
-        }
+        require_roots(setup, has_roots)?;
         let mut tcp = HttpConnector::new();
         // The TLS layer above hands https URIs down to this connector.
         tcp.enforce_http(false);
@@ -270,46 +268,20 @@ impl HyperTransport {
 mod tests {
     use super::*;
 
-    fn credentials() -> Credentials {
-        Credentials::auth_token(
-            "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
-            AuthToken::new("feedfacefeedface5ec12e7feedface2").unwrap(),
-        )
-    }
-
-    #[cfg(not(any(feature = "webpki-roots", feature = "native-roots")))]
-    #[test]
-    fn https_without_any_root_is_refused() {
-        let err = Client::new(credentials(), ClientOptions::new()).unwrap_err();
-        assert!(matches!(err, ConfigError::Tls(_)), "{err}");
-    }
-
     #[test]
     fn the_client_and_its_futures_are_send_and_sync() {
         fn check<T: Clone + Send + Sync + 'static>() {}
         check::<Client>();
         fn send_future<F: std::future::Future + Send>(_: F) {}
-        let client = Client::new(
-            credentials(),
-            ClientOptions::new().with_base_url("http://127.0.0.1:9"),
-        )
-        .unwrap();
+        let credentials = Credentials::auth_token(
+            "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
+            AuthToken::new("feedfacefeedface5ec12e7feedface2").unwrap(),
+        );
+        let options = ClientOptions::new().with_base_url("http://127.0.0.1:9");
+        let client = Client::new(credentials, options).unwrap();
         send_future(client.promote_auth_token(PromoteAuthToken::new()));
         send_future(client.send(&ListCredentialPublicKeys::new()));
         let mut pages = client.pages(ListCredentialPublicKeys::new());
         send_future(async move { pages.next().await.is_some() });
-    }
-
-    #[test]
-    fn a_bad_pem_root_is_refused_when_building() {
-        let err = Client::new(
-            credentials(),
-            ClientOptions::new().with_root_certificate_pem("not a certificate"),
-        )
-        .unwrap_err();
-        assert!(
-            matches!(err, ConfigError::RootCertificate { index: 0, .. }),
-            "{err}"
-        );
     }
 }

@@ -85,7 +85,7 @@ use std::io::Read;
 use std::time::Duration;
 
 use http::{Request, Response};
-use twilio_accounts_client::transport::{body_too_large, declared_length_exceeds};
+use twilio_accounts_client::transport::{body_too_large, declared_length_exceeds, require_roots};
 use ureq::config::AutoHeaderValue;
 use zeroize::Zeroize as _;
 
@@ -116,11 +116,7 @@ impl FromSetup for UreqTransport {
     fn from_setup(setup: &ClientSetup) -> Result<Self, ConfigError> {
         let options = &setup.options;
         let (tls_config, has_roots) = tls::tls_config(options.root_certificates_pem())?;
-        if setup.context.endpoint().is_https() && !has_roots {
-            return Err(ConfigError::Tls(
-                "no root certificates: enable the webpki-roots or native-roots feature, or add a PEM root".to_owned(),
-            ));
-        }
+        require_roots(setup, has_roots)?;
         let proxy =
             match &setup.proxy {
                 None => None,
@@ -244,37 +240,10 @@ impl UreqTransport {
 mod tests {
     use super::*;
 
-    fn credentials() -> Credentials {
-        Credentials::auth_token(
-            "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
-            AuthToken::new("feedfacefeedface5ec12e7feedface2").unwrap(),
-        )
-    }
-
-    #[cfg(not(any(feature = "webpki-roots", feature = "native-roots")))]
-    #[test]
-    fn https_without_any_root_is_refused() {
-        let err = Client::new(credentials(), ClientOptions::new()).unwrap_err();
-        assert!(matches!(err, ConfigError::Tls(_)), "{err}");
-    }
-
     #[test]
     fn the_client_is_clone_send_and_sync() {
         fn check<T: Clone + Send + Sync + 'static>() {}
         check::<Client>();
-    }
-
-    #[test]
-    fn a_bad_pem_root_is_refused_when_building() {
-        let err = Client::new(
-            credentials(),
-            ClientOptions::new().with_root_certificate_pem("not a certificate"),
-        )
-        .unwrap_err();
-        assert!(
-            matches!(err, ConfigError::RootCertificate { index: 0, .. }),
-            "{err}"
-        );
     }
 
     #[cfg(feature = "suppress-wire-trace")]
