@@ -68,3 +68,8 @@ pub use options::{
 pub use paging::{ItemStream, Items, PageReply, PageStream, Pages};
 pub use proxy::{NoProxy, ProxyConfig, ProxyError, ProxyUrl};
 pub use transport::{AsyncSleep, FromSetup, RequestTimeout, ThreadSleep};
+
+/// The README's examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;

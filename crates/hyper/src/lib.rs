@@ -285,3 +285,8 @@ mod tests {
         send_future(async move { pages.next().await.is_some() });
     }
 }
+
+/// The README's examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;

@@ -253,3 +253,8 @@ mod tests {
         assert!(log::STATIC_MAX_LEVEL <= log::LevelFilter::Debug);
     }
 }
+
+/// The README's examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;
