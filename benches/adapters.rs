@@ -15,9 +15,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use http::Request;
 use http_body_util::{BodyExt, Full};
 use twilio_accounts_core::{
-    AuthToken, ClientOptions, Credentials, Endpoint, PlainHttp, PromoteAuthToken, RequestContext,
+    AuthToken, Credentials, Endpoint, PlainHttp, PromoteAuthToken, RequestContext,
 };
 use twilio_accounts_sim::{SimConfig, Simulator};
+use twilio_accounts_ureq::ClientOptions;
 
 struct Account {
     sim: Simulator,

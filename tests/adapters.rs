@@ -8,11 +8,12 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
+use twilio_accounts_client::{CallOptions, ClientOptions};
 use twilio_accounts_core::operations::{OPERATIONS, OperationVisitor, visit_operations};
 use twilio_accounts_core::{
-    BodyKind, CallOptions, ClientOptions, CreateSecondaryAuthToken, DeleteSecondaryAuthToken,
-    Delivery, Error, FetchCredentialPublicKey, ListCredentialPublicKeys, Operation,
-    PromoteAuthToken, RetryPolicy, TransportErrorKind,
+    BodyKind, CreateSecondaryAuthToken, DeleteSecondaryAuthToken, Delivery, Error,
+    FetchCredentialPublicKey, ListCredentialPublicKeys, Operation, PromoteAuthToken, RetryPolicy,
+    TransportErrorKind,
 };
 use twilio_accounts_sim::{Fault, Route};
 use twilio_accounts_tests::adapters::{
@@ -587,9 +588,7 @@ fn hyper_dropping_a_call_leaves_the_pool_healthy() {
     hyper.runtime.block_on(async {
         let dropped = tokio::time::timeout(
             Duration::from_millis(200),
-            hyper
-                .client
-                .list_credential_public_keys(ListCredentialPublicKeys::new()),
+            hyper.client.send(&ListCredentialPublicKeys::new()),
         )
         .await;
         assert!(dropped.is_err(), "the call was cancelled");
@@ -598,7 +597,7 @@ fn hyper_dropping_a_call_leaves_the_pool_healthy() {
         for _ in 0..3 {
             hyper
                 .client
-                .list_credential_public_keys(ListCredentialPublicKeys::new())
+                .send(&ListCredentialPublicKeys::new())
                 .await
                 .unwrap();
         }
@@ -732,7 +731,8 @@ fn both_adapters_send_the_same_request_heads() {
 // ---------------------------------------------------------------------------
 
 fn a_configured_proxy_tunnels_the_requests<A: Adapter>(wire: Wire) {
-    use twilio_accounts_core::{PlainHttp, ProxyConfig, ProxyMode, ProxyUrl};
+    use twilio_accounts_client::{ProxyConfig, ProxyMode, ProxyUrl};
+    use twilio_accounts_core::PlainHttp;
     use twilio_accounts_tests::connect_proxy::ConnectProxy;
 
     if wire == Wire::Tls {
@@ -783,4 +783,28 @@ mod a_configured_proxy_tunnels_the_requests {
     fn hyper_plain() {
         super::a_configured_proxy_tunnels_the_requests::<Hyper>(Wire::Plain)
     }
+}
+
+// ---------------------------------------------------------------------------
+// Building: both transports refuse bad settings alike
+// ---------------------------------------------------------------------------
+
+fn a_bad_pem_root_is_refused_when_building<A: Adapter>() {
+    let sim = simulator(Wire::Plain);
+    let options = options_for(&sim).with_root_certificate_pem("not a certificate");
+    let err = A::build(credentials_for(&sim), options).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            twilio_accounts_client::ConfigError::RootCertificate { index: 0, .. }
+        ),
+        "{}: {err}",
+        A::NAME
+    );
+}
+
+#[test]
+fn both_adapters_refuse_a_bad_pem_root() {
+    a_bad_pem_root_is_refused_when_building::<Ureq>();
+    a_bad_pem_root_is_refused_when_building::<Hyper>();
 }

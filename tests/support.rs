@@ -5,10 +5,10 @@
 pub mod adapters {
     use std::time::Duration;
 
+    use twilio_accounts_client::{CallOptions, ClientOptions, ConfigError};
     use twilio_accounts_core::rotation::{Call, CallResult};
     use twilio_accounts_core::{
-        AuthToken, CallOptions, ClientOptions, ConfigError, Credentials, Error, Operation, Reply,
-        RetryPolicy,
+        AuthToken, Credentials, Error, ListOperation, Operation, Reply, RetryPolicy,
     };
     use twilio_accounts_sim::{SimConfig, Simulator, TlsConfig};
 
@@ -98,6 +98,13 @@ pub mod adapters {
             self.send_with(op, &CallOptions::new())
         }
 
+        /// Every item of `list`, at most `limit`, through the client's paging
+        /// (the iterator of the blocking client, the stream of the async one).
+        fn items<L>(&self, list: L, limit: usize) -> Result<Vec<L::Item>, Error>
+        where
+            L: ListOperation + Send + Sync + 'static,
+            L::Item: Send;
+
         /// Makes a rotation's call through the core's seam
         /// (`CallSender` / `AsyncCallSender`).
         fn perform(&mut self, call: &Call) -> Result<CallResult, Error>;
@@ -129,6 +136,13 @@ pub mod adapters {
             O::Output: Send,
         {
             self.0.send_with(op, call)
+        }
+        fn items<L>(&self, list: L, limit: usize) -> Result<Vec<L::Item>, Error>
+        where
+            L: ListOperation + Send + Sync + 'static,
+            L::Item: Send,
+        {
+            self.0.items(list).limit(limit).collect()
         }
         fn perform(&mut self, call: &Call) -> Result<CallResult, Error> {
             twilio_accounts_core::rotation::perform(call, &mut self.0)
@@ -171,6 +185,20 @@ pub mod adapters {
             O::Output: Send,
         {
             self.runtime.block_on(self.client.send_with(op, call))
+        }
+        fn items<L>(&self, list: L, limit: usize) -> Result<Vec<L::Item>, Error>
+        where
+            L: ListOperation + Send + Sync + 'static,
+            L::Item: Send,
+        {
+            self.runtime.block_on(async {
+                let mut items = Vec::new();
+                let mut stream = self.client.items(list).limit(limit);
+                while let Some(item) = stream.next().await {
+                    items.push(item?);
+                }
+                Ok(items)
+            })
         }
         fn perform(&mut self, call: &Call) -> Result<CallResult, Error> {
             self.runtime

@@ -26,11 +26,11 @@ use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
 use serde_json::{Value, json};
 use twilio_accounts_core::{
-    AccountSid, ApiKeySecret, ApiKeySid, AuthToken, ClientOptions, CreateSecondaryAuthToken,
-    Credentials, CredentialsInput, DeleteSecondaryAuthToken, Endpoint, EndpointError, PlainHttp,
+    AccountSid, ApiKeySecret, ApiKeySid, AuthToken, CreateSecondaryAuthToken, Credentials,
+    CredentialsInput, DeleteSecondaryAuthToken, Endpoint, EndpointError, PlainHttp,
     PromoteAuthToken, Reply,
 };
-use twilio_accounts_ureq::Client;
+use twilio_accounts_ureq::{Client, ClientOptions};
 use zeroize::Zeroizing;
 
 use args::{Cli, Command, Global, OutputFormat, SecondaryCommand, WebhookCommand};

@@ -11,11 +11,9 @@ use twilio_accounts_core::rotation::{
     Action, FailureKind, Input, Journal, JournalPhase, NextStep, Rotation, RotationConfig,
     RotationFailure, RotationReport, RotationStep, perform,
 };
-use twilio_accounts_core::{
-    AccountSid, AuthToken, ClientOptions, Credentials, DeleteSecondaryAuthToken, Error,
-};
+use twilio_accounts_core::{AccountSid, AuthToken, Credentials, DeleteSecondaryAuthToken, Error};
 use twilio_accounts_sim::{SimConfig, Simulator};
-use twilio_accounts_ureq::Client;
+use twilio_accounts_ureq::{Client, ClientOptions};
 
 use crate::args::{Global, OutputFormat, RotateArgs};
 use crate::outcome::{Exit, Failure, advice, error_details};

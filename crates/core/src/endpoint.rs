@@ -159,6 +159,15 @@ pub enum LinkError {
         /// The link's path, relative to the base URL.
         found: String,
     },
+    /// The link is the one that fetched the page it came in: following it
+    /// again would never end.
+    #[error(
+        "the server sent, as the next page, the page it just answered ({found}); stopping instead of looping"
+    )]
+    Repeated {
+        /// The link's path and query, relative to the base URL.
+        found: String,
+    },
 }
 
 fn port_text(port: Option<u16>) -> String {

@@ -69,9 +69,24 @@
 //! [`endpoint`], [`user_agent`], [`operation`] (what an operation declares),
 //! [`operations`] (every operation, by spec resource, and their registry),
 //! [`page`] (the one list mechanism), [`phone_number`] (E.164 numbers), [`context`], [`error`], [`retry`],
-//! [`transport`], [`rotation`], and for ready-made clients
-//! [`client_options`] and [`proxy`]. Webhook signature validation lives in
-//! its own crate, `twilio-accounts-webhook`.
+//! [`transport`] (the seam, and the retry loop as the [`Exchange`] state
+//! machine).
+//!
+//! ## Out of scope
+//! The core is the protocol and will stay only that. It never:
+//! - opens a connection, speaks TLS, resolves a name or reads a body from a
+//!   socket: the transports `twilio-accounts-ureq` (blocking) and
+//!   `twilio-accounts-hyper` (async) do, or your own [`BlockingTransport`] /
+//!   [`AsyncTransport`];
+//! - holds client settings (timeouts, body cap, proxies, extra root
+//!   certificates), logs attempts or pages through
+//!   lists: that is `twilio-accounts-client`, shared by both transports;
+//! - runs a workflow: the journalled Auth Token rotation is
+//!   `twilio-accounts-rotation`, the command line `twilio-accounts`;
+//! - validates webhook signatures (requests to *your* server, not calls to
+//!   Twilio): `twilio-accounts-webhook`;
+//! - reads a clock, the environment or a file, sleeps, or draws randomness:
+//!   time, lookups and jitter seeds come in as arguments.
 //!
 //! The [`http`] crate is re-exported: a transport needs exactly the version
 //! the core speaks.
@@ -79,7 +94,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod client_options;
 pub mod context;
 pub mod credentials;
 pub mod endpoint;
@@ -88,7 +102,6 @@ pub mod operation;
 pub mod operations;
 pub mod page;
 pub mod phone_number;
-pub mod proxy;
 pub mod retry;
 pub mod rotation;
 pub mod secret;
@@ -99,10 +112,6 @@ pub mod user_agent;
 
 pub use http;
 
-pub use client_options::{
-    CallOptions, ClientOptions, ClientSetup, ConfigError, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT, ProxyMode,
-};
 pub use context::RequestContext;
 pub use credentials::{Credentials, CredentialsError, CredentialsInput};
 pub use endpoint::{Endpoint, EndpointError, LinkError, PlainHttp};
@@ -141,7 +150,6 @@ pub use operations::safelist::{CreateSafelist, DeleteSafelist, FetchSafelist, Sa
 pub use operations::{OPERATIONS, OperationInfo, OperationVisitor, visit_operations};
 pub use page::{ListOperation, NextPage, Page, PageRequest};
 pub use phone_number::{E164, PhoneNumberError, SafelistNumber};
-pub use proxy::{NoProxy, ProxyConfig, ProxyError, ProxyUrl};
 pub use retry::{
     Attempt, AttemptOutcome, Idempotency, Jitter, PlannedRetry, RetryDecision, RetryHook,
     RetryPolicy, RetryVerdict, StopReason,

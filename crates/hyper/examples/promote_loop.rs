@@ -139,7 +139,7 @@ async fn worker(
                 let client = current.lock().await.clone();
                 let t = Instant::now();
                 client
-                    .list_credential_public_keys(ListCredentialPublicKeys::new())
+                    .send(&ListCredentialPublicKeys::new())
                     .await
                     .map_err(|e| format!("call {call}: {e}"))?;
                 latencies.push(t.elapsed());

@@ -13,7 +13,7 @@ use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tower_service::Service;
-use twilio_accounts_core::{Delivery, TransportError, TransportErrorKind};
+use twilio_accounts_client::{Delivery, TransportError, TransportErrorKind};
 
 type BoxError = Box<dyn StdError + Send + Sync>;
 

@@ -1,13 +1,16 @@
 //! # twilio-accounts-hyper
 //!
-//! An async Twilio Accounts v1 client — above all for rotating Auth Tokens
+//! An async Twilio Accounts client — above all for rotating Auth Tokens
 //! (create a secondary, promote it, delete it) — on hyper 1, hyper-util's
 //! pooled client, hyper-rustls and tokio.
 //!
-//! Every request byte is built by [`twilio_accounts_core`] and every retry is
-//! decided by its [`RetryPolicy`]; this crate only moves bytes, applies
-//! timeouts, enforces the body cap and sleeps between attempts. Its blocking
-//! twin, `twilio-accounts-ureq`, has the same methods under the same names.
+//! [`Client`] is [`twilio_accounts_client::Client`] over this crate's
+//! [`HyperTransport`], waiting with [`TokioSleep`]: every request byte is
+//! built by the core, every retry is decided by its [`RetryPolicy`], and
+//! options, environment, attempt logs and paging are the client crate's. This
+//! crate only moves the bytes of one attempt: connector, TLS, timeouts, the
+//! body cap, and whether a failed request may have been sent. Everything a
+//! program needs is re-exported here.
 //!
 //! ## Guarantees
 //! - **No duplicate rotations.** A promote or a create whose request may have
@@ -55,11 +58,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! A rotation, with the credentials from `TWILIO_ACCOUNT_SID` and
-//! `TWILIO_AUTH_TOKEN`:
+//! A rotation's calls, with the credentials from `TWILIO_ACCOUNT_SID` and
+//! `TWILIO_AUTH_TOKEN`, and a paged list as a stream:
 //!
 //! ```no_run
-//! use twilio_accounts_hyper::{Client, CreateSecondaryAuthToken, PromoteAuthToken};
+//! use twilio_accounts_hyper::{Client, CreateSecondaryAuthToken, ListCredentialAws, PromoteAuthToken};
 //!
 //! # #[tokio::main]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -70,9 +73,19 @@
 //!     .promote_auth_token(PromoteAuthToken::new().suppress_email_notification(true))
 //!     .await?;
 //! println!("promoted (request {:?}, {} attempt(s))", promoted.request_id, promoted.attempts);
+//!
+//! let mut credentials = client.items(ListCredentialAws::new().page_size(100)?).limit(500);
+//! while let Some(credential) = credentials.next().await {
+//!     println!("{:?}", credential?.sid);
+//! }
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! The examples (`cargo run -p twilio-accounts-hyper --example …`):
+//! `hyper_call` (one call), `hyper_list` (a paged list), `hyper_rotate` (a
+//! full rotation driven by `twilio-accounts-rotation`),
+//! `hyper_custom_transport` (the core alone, with your own transport).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -80,13 +93,8 @@
 mod connector;
 mod tls;
 
-use std::collections::hash_map::RandomState;
 use std::fmt;
-use std::hash::{BuildHasher, Hasher};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
-use zeroize::Zeroize as _;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Request, Response};
@@ -95,93 +103,55 @@ use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::legacy::connect::{HttpConnector, capture_connection};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use twilio_accounts_core::client_options::{body_too_large, declared_length_exceeds, timed_out};
-use twilio_accounts_core::{AttemptNumber, Delivery, OperationId, TransportError, send_async};
-
-pub use twilio_accounts_core as core;
-pub use twilio_accounts_core::{
-    AccountSid, AuthToken, AuthTokenPromotion, CallOptions, ClientOptions, ConfigError,
-    CreateSecondaryAuthToken, CredentialPublicKey, Credentials, DeleteSecondaryAuthToken, Endpoint,
-    Error, ListCredentialPublicKeys, Operation, Page, PlainHttp, PromoteAuthToken, ProxyMode,
-    Reply, RequestContext, RetryPolicy, SecondaryAuthToken,
+use twilio_accounts_client::transport::{
+    body_too_large, declared_length_exceeds, require_roots, timed_out,
 };
+use zeroize::Zeroize as _;
+
+pub use twilio_accounts_client::*;
+
+/// The async client: [`twilio_accounts_client::Client`] over hyper, waiting
+/// on tokio's timer. Cheap to clone (clones share one connection pool);
+/// `Send + Sync`, and every call's future is `Send`.
+pub type Client = twilio_accounts_client::Client<HyperTransport, TokioSleep>;
 
 type HyperClient =
     hyper_util::client::legacy::Client<HttpsConnector<connector::Connector>, Full<Bytes>>;
 
-/// The async client. Cheap to clone (clones share one connection pool);
-/// `Send + Sync`, and every call's future is `Send`.
+/// One attempt over hyper-util's pooled client: its connection pool, TLS
+/// configuration, timeouts and body cap. Built by [`Client::new`] /
+/// [`Client::from_env`].
 #[derive(Clone)]
-pub struct Client {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
+pub struct HyperTransport {
     http: HyperClient,
-    context: RequestContext,
-    options: ClientOptions,
-    proxied: bool,
+    request_timeout: Duration,
+    max_response_bytes: usize,
 }
 
-impl fmt::Debug for Client {
+impl fmt::Debug for HyperTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field(
-                "account_sid",
-                self.inner.context.credentials().account_sid(),
-            )
-            .field("endpoint", self.inner.context.endpoint())
-            .field("options", &self.inner.options)
-            .field("proxied", &self.inner.proxied)
+        f.debug_struct("HyperTransport")
+            .field("request_timeout", &self.request_timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish_non_exhaustive()
     }
 }
 
-/// A seed for the retry jitter, from the standard library's per-process
-/// random keys (no extra dependency).
-fn jitter_seed() -> u64 {
-    static CALLS: AtomicU64 = AtomicU64::new(0);
-    let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u64(CALLS.fetch_add(1, Ordering::Relaxed));
-    hasher.finish()
+/// Waits between retries on tokio's timer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TokioSleep;
+
+impl AsyncSleep for TokioSleep {
+    fn sleep(&self, duration: Duration) -> impl std::future::Future<Output = ()> + Send {
+        tokio::time::sleep(duration)
+    }
 }
 
-impl Client {
-    /// A client for `credentials`, configured by `options`. The endpoint is
-    /// the one in the options, or Twilio's default host; the `TWILIO_*`
-    /// variables are not read (see [`Client::from_env`]). Proxy variables are
-    /// read only for [`ProxyMode::FromEnv`].
-    pub fn new(credentials: Credentials, options: ClientOptions) -> Result<Self, ConfigError> {
-        let setup = twilio_accounts_core::ClientSetup::new(credentials, options, |name| {
-            std::env::var(name).ok()
-        })?;
-        Self::from_setup(setup)
-    }
-
-    /// A client from the environment: `TWILIO_ACCOUNT_SID` with
-    /// `TWILIO_AUTH_TOKEN` (or `TWILIO_API_KEY` / `TWILIO_API_SECRET`), and
-    /// `TWILIO_ACCOUNTS_BASE_URL` or `TWILIO_REGION` / `TWILIO_EDGE`, with
-    /// the default options.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_env_with(ClientOptions::new())
-    }
-
-    /// Like [`Client::from_env`], with options (an endpoint set in the
-    /// options beats the environment).
-    pub fn from_env_with(options: ClientOptions) -> Result<Self, ConfigError> {
-        let setup =
-            twilio_accounts_core::ClientSetup::from_env(options, |name| std::env::var(name).ok())?;
-        Self::from_setup(setup)
-    }
-
-    fn from_setup(setup: twilio_accounts_core::ClientSetup) -> Result<Self, ConfigError> {
-        let options = setup.options;
+impl FromSetup for HyperTransport {
+    fn from_setup(setup: &ClientSetup) -> Result<Self, ConfigError> {
+        let options = &setup.options;
         let (tls_config, has_roots) = tls::client_config(options.root_certificates_pem())?;
-        if setup.context.endpoint().is_https() && !has_roots {
-            return Err(ConfigError::Tls(
-                "no root certificates: enable the webpki-roots or native-roots feature, or add a PEM root".to_owned(),
-            ));
-        }
+        require_roots(setup, has_roots)?;
         let mut tcp = HttpConnector::new();
         // The TLS layer above hands https URIs down to this connector.
         tcp.enforce_http(false);
@@ -190,11 +160,10 @@ impl Client {
         let tcp = match &setup.proxy {
             None => connector::Connector::Direct(tcp),
             Some(proxy) => {
-                let uri = proxy.uri().parse().map_err(|_| {
-                    ConfigError::Proxy(twilio_accounts_core::ProxyError::InvalidUrl {
-                        setting: "proxy",
-                    })
-                })?;
+                let uri = proxy
+                    .uri()
+                    .parse()
+                    .map_err(|_| ConfigError::Proxy(ProxyError::InvalidUrl { setting: "proxy" }))?;
                 let mut tunnel = Tunnel::new(uri, tcp);
                 if let Some(auth) = proxy.basic_authorization() {
                     tunnel = tunnel.with_auth(auth);
@@ -211,156 +180,42 @@ impl Client {
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(Duration::from_secs(90))
             .build(https);
-        Ok(Client {
-            inner: Arc::new(Inner {
-                http,
-                context: setup.context,
-                options,
-                proxied: setup.proxy.is_some(),
-            }),
+        Ok(HyperTransport {
+            http,
+            request_timeout: options.request_timeout(),
+            max_response_bytes: options.max_response_bytes(),
         })
     }
+}
 
-    /// The same client (same connection pool, endpoint and options) with
-    /// other credentials: how a rotation checks that a new token works.
-    pub fn with_credentials(&self, credentials: Credentials) -> Self {
-        Client {
-            inner: Arc::new(Inner {
-                http: self.inner.http.clone(),
-                context: self.inner.context.with_credentials(credentials),
-                options: self.inner.options.clone(),
-                proxied: self.inner.proxied,
-            }),
-        }
-    }
-
-    /// Where requests go.
-    pub fn endpoint(&self) -> &Endpoint {
-        self.inner.context.endpoint()
-    }
-
-    /// Credentials, endpoint and user agent.
-    pub fn context(&self) -> &RequestContext {
-        &self.inner.context
-    }
-
-    /// The options the client was built with.
-    pub fn options(&self) -> &ClientOptions {
-        &self.inner.options
-    }
-
-    /// `POST /v1/AuthTokens/Promote`: the secondary token becomes the
-    /// primary. Never retried once it may have reached Twilio.
-    pub async fn promote_auth_token(
+impl AsyncTransport for HyperTransport {
+    /// Sends, reads the head, reads the body up to the cap, all within the
+    /// attempt's [`RequestTimeout`].
+    fn send(
         &self,
-        operation: PromoteAuthToken,
-    ) -> Result<Reply<AuthTokenPromotion>, Error> {
-        self.send(&operation).await
+        request: Request<Vec<u8>>,
+    ) -> impl std::future::Future<Output = Result<Response<Vec<u8>>, TransportError>> + Send {
+        self.attempt(request)
     }
+}
 
-    /// `POST /v1/AuthTokens/Secondary`: creates a secondary token. Never
-    /// retried once it may have reached Twilio.
-    pub async fn create_secondary_auth_token(
-        &self,
-        operation: CreateSecondaryAuthToken,
-    ) -> Result<Reply<SecondaryAuthToken>, Error> {
-        self.send(&operation).await
-    }
-
-    /// `DELETE /v1/AuthTokens/Secondary`: deletes the secondary token.
-    /// Idempotent, so retried after resets and 5xx too.
-    pub async fn delete_secondary_auth_token(
-        &self,
-        operation: DeleteSecondaryAuthToken,
-    ) -> Result<Reply<()>, Error> {
-        self.send(&operation).await
-    }
-
-    /// `GET /v1/Credentials/PublicKeys`: one page of public-key credentials
-    /// (also the cheapest way to check that credentials authenticate).
-    pub async fn list_credential_public_keys(
-        &self,
-        operation: ListCredentialPublicKeys,
-    ) -> Result<Reply<Page<CredentialPublicKey>>, Error> {
-        self.send(&operation).await
-    }
-
-    /// Sends any operation, retrying as the client's policy says.
-    pub async fn send<O: Operation + ?Sized>(
-        &self,
-        operation: &O,
-    ) -> Result<Reply<O::Output>, Error> {
-        self.send_with(operation, &CallOptions::new()).await
-    }
-
-    /// Sends any operation with per-call overrides (timeout, retry policy).
-    pub async fn send_with<O: Operation + ?Sized>(
-        &self,
-        operation: &O,
-        call: &CallOptions,
-    ) -> Result<Reply<O::Output>, Error> {
-        self.send_in(&self.inner.context, operation, call).await
-    }
-
-    /// Sends with these credentials, endpoint and user agent.
-    async fn send_in<O: Operation + ?Sized>(
-        &self,
-        context: &RequestContext,
-        operation: &O,
-        call: &CallOptions,
-    ) -> Result<Reply<O::Output>, Error> {
-        let timeout = self.inner.options.request_timeout_for(call);
-        let policy = self.inner.options.retry_policy_for(call);
-        let transport = |request: Request<Vec<u8>>| self.attempt(request, timeout);
-        send_async(
-            context,
-            operation,
-            policy,
-            jitter_seed(),
-            &transport,
-            move |delay: Duration| {
-                tracing::debug!(
-                    operation = O::ID,
-                    delay_ms = delay.as_millis() as u64,
-                    "waiting before retrying"
-                );
-                tokio::time::sleep(delay)
-            },
-        )
-        .await
-    }
-
-    /// One attempt within the timeout: send, read the head, read the body
-    /// up to the cap.
+impl HyperTransport {
     async fn attempt(
         &self,
         request: Request<Vec<u8>>,
-        timeout: Duration,
     ) -> Result<Response<Vec<u8>>, TransportError> {
-        let attempt = request
-            .extensions()
-            .get::<AttemptNumber>()
-            .map_or(0, |a| a.0);
-        let operation = request
-            .extensions()
-            .get::<OperationId>()
-            .map_or("", |id| id.0);
-        let method = request.method().clone();
-        let path = request.uri().path().to_owned();
+        let timeout = RequestTimeout::of(&request, self.request_timeout);
         let host = request.uri().host().unwrap_or("").to_owned();
-        let started = Instant::now();
-        tracing::trace!(operation, %method, %path, attempt, "sending");
-
         let mut request = request.map(|body| Full::new(Bytes::from(body)));
         let capture = capture_connection(&mut request);
         let exchange = async {
-            let response = self.inner.http.request(request).await.map_err(|err| {
+            let response = self.http.request(request).await.map_err(|err| {
                 let connected = capture.connection_metadata().is_some();
                 connector::classify(&err, connected, &host)
             })?;
             self.read_capped(response, &host).await
         };
-        let result = match tokio::time::timeout(timeout, exchange).await {
+        match tokio::time::timeout(timeout, exchange).await {
             Ok(result) => result,
             Err(_elapsed) => {
                 // Without an assigned connection, not a byte was written.
@@ -371,34 +226,7 @@ impl Client {
                 };
                 Err(timed_out(timeout, delivery))
             }
-        };
-        let micros = started.elapsed().as_micros() as u64;
-        match &result {
-            Ok(response) => tracing::debug!(
-                operation,
-                %method,
-                %path,
-                attempt,
-                status = response.status().as_u16(),
-                request_id = %twilio_accounts_core::error::request_id(response.headers())
-                    .as_deref()
-                    .unwrap_or(""),
-                duration_us = micros,
-                "response"
-            ),
-            Err(err) => tracing::debug!(
-                operation,
-                %method,
-                %path,
-                attempt,
-                kind = ?err.kind,
-                delivery = ?err.delivery,
-                error = %err,
-                duration_us = micros,
-                "transport failure"
-            ),
         }
-        result
     }
 
     /// Reads the body, keeping at most `max_response_bytes` bytes: a chunk
@@ -408,7 +236,7 @@ impl Client {
         response: Response<hyper::body::Incoming>,
         host: &str,
     ) -> Result<Response<Vec<u8>>, TransportError> {
-        let limit = self.inner.options.max_response_bytes();
+        let limit = self.max_response_bytes;
         let (parts, mut body) = response.into_parts();
         if declared_length_exceeds(&parts.headers, limit) {
             return Err(body_too_large(limit));
@@ -436,105 +264,29 @@ impl Client {
     }
 }
 
-/// The client as the core's rotation seam: a rotation's calls, each with the
-/// credentials the rotation names, on this client's pool and options.
-///
-/// ```
-/// use twilio_accounts_hyper::core::rotation::AsyncCallSender;
-///
-/// fn takes_a_sender(_: &mut impl AsyncCallSender) {}
-/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let credentials = twilio_accounts_hyper::Credentials::auth_token(
-///     "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?,
-///     "0123456789abcdef0123456789abcdef".parse()?,
-/// );
-/// let mut client = twilio_accounts_hyper::Client::new(
-///     credentials,
-///     twilio_accounts_hyper::ClientOptions::new().with_base_url("http://127.0.0.1:8080"),
-/// )?;
-/// takes_a_sender(&mut client);
-/// # Ok(())
-/// # }
-/// ```
-impl twilio_accounts_core::rotation::AsyncCallSender for Client {
-    async fn send_as<O: Operation + Sync>(
-        &mut self,
-        credentials: &Credentials,
-        operation: &O,
-    ) -> Result<O::Output, Error> {
-        let context = self.inner.context.with_credentials(credentials.clone());
-        self.send_in(&context, operation, &CallOptions::new())
-            .await
-            .map(Reply::into_value)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const SID: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-    const TOKEN: &str = "feedfacefeedface5ec12e7feedface2";
-
-    fn credentials() -> Credentials {
-        Credentials::auth_token(SID.parse().unwrap(), AuthToken::new(TOKEN).unwrap())
-    }
-
-    /// Options that build with any set of root features.
-    fn loopback() -> ClientOptions {
-        ClientOptions::new().with_base_url("http://127.0.0.1:9")
-    }
-
-    #[cfg(not(any(feature = "webpki-roots", feature = "native-roots")))]
-    #[test]
-    fn https_without_any_root_is_refused() {
-        let err = Client::new(credentials(), ClientOptions::new()).unwrap_err();
-        assert!(matches!(err, ConfigError::Tls(_)), "{err}");
-    }
 
     #[test]
     fn the_client_and_its_futures_are_send_and_sync() {
         fn check<T: Clone + Send + Sync + 'static>() {}
         check::<Client>();
         fn send_future<F: std::future::Future + Send>(_: F) {}
-        let client = Client::new(credentials(), loopback()).unwrap();
+        let credentials = Credentials::auth_token(
+            "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
+            AuthToken::new("feedfacefeedface5ec12e7feedface2").unwrap(),
+        );
+        let options = ClientOptions::new().with_base_url("http://127.0.0.1:9");
+        let client = Client::new(credentials, options).unwrap();
         send_future(client.promote_auth_token(PromoteAuthToken::new()));
         send_future(client.send(&ListCredentialPublicKeys::new()));
-    }
-
-    #[test]
-    fn debug_shows_the_account_but_not_the_token() {
-        let client = Client::new(credentials(), loopback()).unwrap();
-        let text = format!("{client:?} {client:#?}");
-        assert!(text.contains(SID), "{text}");
-        assert!(!text.contains(TOKEN), "{text}");
-    }
-
-    #[test]
-    fn plain_http_to_another_host_is_refused() {
-        let err = Client::new(
-            credentials(),
-            ClientOptions::new().with_base_url("http://example.com"),
-        )
-        .unwrap_err();
-        assert!(matches!(err, ConfigError::Endpoint { .. }), "{err}");
-    }
-
-    #[test]
-    fn a_bad_pem_root_is_refused_when_building() {
-        let err = Client::new(
-            credentials(),
-            ClientOptions::new().with_root_certificate_pem("not a certificate"),
-        )
-        .unwrap_err();
-        assert!(
-            matches!(err, ConfigError::RootCertificate { index: 0, .. }),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn jitter_seeds_differ() {
-        assert_ne!(jitter_seed(), jitter_seed());
+        let mut pages = client.pages(ListCredentialPublicKeys::new());
+        send_future(async move { pages.next().await.is_some() });
     }
 }
+
+/// The README's examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;

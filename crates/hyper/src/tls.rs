@@ -8,23 +8,17 @@ use std::sync::Arc;
 
 use rustls::pki_types::CertificateDer;
 use rustls::{ClientConfig, RootCertStore};
-use twilio_accounts_core::ConfigError;
-
-/// The extra roots from the options, parsed by the core (both adapters
-/// accept exactly the same inputs).
-fn extra_roots(pems: &[Vec<u8>]) -> Result<Vec<CertificateDer<'static>>, ConfigError> {
-    Ok(
-        twilio_accounts_core::client_options::parse_pem_certificates(pems)?
-            .into_iter()
-            .map(CertificateDer::from)
-            .collect(),
-    )
-}
+use twilio_accounts_client::ConfigError;
+use twilio_accounts_client::options::parse_pem_certificates;
 
 /// The rustls configuration, and whether any root is trusted at all (an
 /// `https` endpoint needs one).
 pub(crate) fn client_config(pems: &[Vec<u8>]) -> Result<(ClientConfig, bool), ConfigError> {
-    let extra = extra_roots(pems)?;
+    // Parsed by the client crate, so both adapters accept the same inputs.
+    let extra: Vec<CertificateDer<'static>> = parse_pem_certificates(pems)?
+        .into_iter()
+        .map(CertificateDer::from)
+        .collect();
     let mut store = RootCertStore::empty();
     #[cfg(feature = "webpki-roots")]
     store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());

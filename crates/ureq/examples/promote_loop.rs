@@ -123,7 +123,7 @@ fn run(args: Args) -> Result<(), String> {
             Op::List => {
                 let t = Instant::now();
                 client
-                    .list_credential_public_keys(ListCredentialPublicKeys::new())
+                    .send(&ListCredentialPublicKeys::new())
                     .map_err(|e| format!("call {call}: {e}"))?;
                 latencies.push(t.elapsed());
             }

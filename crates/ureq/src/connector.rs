@@ -11,7 +11,7 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::io;
 
-use twilio_accounts_core::{Delivery, TransportError, TransportErrorKind};
+use twilio_accounts_client::{Delivery, TransportError, TransportErrorKind};
 use ureq::Timeout;
 use ureq::config::Config;
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};

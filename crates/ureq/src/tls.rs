@@ -7,19 +7,9 @@
 use std::sync::Arc;
 
 use rustls::pki_types::CertificateDer;
-use twilio_accounts_core::ConfigError;
+use twilio_accounts_client::ConfigError;
+use twilio_accounts_client::options::parse_pem_certificates;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
-
-/// The extra roots from the options, parsed by the core (both adapters
-/// accept exactly the same inputs).
-fn extra_roots(pems: &[Vec<u8>]) -> Result<Vec<CertificateDer<'static>>, ConfigError> {
-    Ok(
-        twilio_accounts_core::client_options::parse_pem_certificates(pems)?
-            .into_iter()
-            .map(CertificateDer::from)
-            .collect(),
-    )
-}
 
 /// The platform's roots, when the feature is on. Unreadable entries are
 /// skipped (the platform store often holds a few).
@@ -38,7 +28,11 @@ fn native_roots() -> Vec<CertificateDer<'static>> {
 /// The TLS configuration for the agent, and whether any root is trusted at
 /// all (an `https` endpoint needs one).
 pub(crate) fn tls_config(pems: &[Vec<u8>]) -> Result<(TlsConfig, bool), ConfigError> {
-    let extra = extra_roots(pems)?;
+    // Parsed by the client crate, so both adapters accept the same inputs.
+    let extra: Vec<CertificateDer<'static>> = parse_pem_certificates(pems)?
+        .into_iter()
+        .map(CertificateDer::from)
+        .collect();
     let webpki = cfg!(feature = "webpki-roots");
     let native = cfg!(feature = "native-roots");
     let provider = Arc::new(rustls::crypto::ring::default_provider());

@@ -27,7 +27,7 @@
 //!
 //! ```
 //! use std::collections::HashMap;
-//! use twilio_accounts_core::{Endpoint, ProxyConfig};
+//! use twilio_accounts_client::{Endpoint, ProxyConfig};
 //!
 //! let env = HashMap::from([
 //!     ("HTTPS_PROXY", "http://user:s3cret@proxy.internal:3128"),
@@ -51,7 +51,7 @@ use base64::Engine as _;
 use http::HeaderValue;
 use zeroize::Zeroizing;
 
-use crate::endpoint::Endpoint;
+use twilio_accounts_core::Endpoint;
 
 /// The proxy for `https` endpoints (also read in lowercase, first).
 pub const ENV_HTTPS_PROXY: &str = "HTTPS_PROXY";
@@ -101,7 +101,7 @@ impl fmt::Debug for ProxyUrl {
         if let Some(user) = &self.username {
             write!(f, "{user}")?;
             if self.password.is_some() {
-                write!(f, ":{}", crate::secret::REDACTED)?;
+                write!(f, ":{}", twilio_accounts_core::REDACTED)?;
             }
             f.write_str("@")?;
         }
@@ -161,12 +161,12 @@ impl ProxyUrl {
     /// where the value came from, for the error.
     ///
     /// ```
-    /// use twilio_accounts_core::ProxyUrl;
+    /// use twilio_accounts_client::ProxyUrl;
     ///
     /// let proxy = ProxyUrl::parse("proxy.example.com:3128", "HTTPS_PROXY")?;
     /// assert_eq!(proxy.uri(), "http://proxy.example.com:3128");
     /// assert!(ProxyUrl::parse("socks5://proxy:1080", "ALL_PROXY").is_err());
-    /// # Ok::<(), twilio_accounts_core::ProxyError>(())
+    /// # Ok::<(), twilio_accounts_client::ProxyError>(())
     /// ```
     pub fn parse(value: &str, setting: &'static str) -> Result<Self, ProxyError> {
         let invalid = || ProxyError::InvalidUrl { setting };
@@ -295,7 +295,7 @@ struct NoProxyEntry {
 /// A `NO_PROXY` list: the hosts that are reached directly.
 ///
 /// ```
-/// use twilio_accounts_core::NoProxy;
+/// use twilio_accounts_client::NoProxy;
 ///
 /// let list = NoProxy::parse("localhost, .example.com, 192.168.0.0/16, api.test:8443");
 /// assert!(list.matches("www.example.com", 443));
@@ -520,8 +520,8 @@ pub fn endpoint_port(endpoint: &Endpoint) -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::endpoint::PlainHttp;
     use std::collections::HashMap;
+    use twilio_accounts_core::PlainHttp;
 
     fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
         let map: HashMap<&str, &str> = pairs.iter().copied().collect();

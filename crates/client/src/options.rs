@@ -18,7 +18,7 @@
 //! ```
 //! use std::collections::HashMap;
 //! use std::time::Duration;
-//! use twilio_accounts_core::{CallOptions, ClientOptions, ClientSetup, RetryPolicy};
+//! use twilio_accounts_client::{CallOptions, ClientOptions, ClientSetup, RetryPolicy};
 //!
 //! let env = HashMap::from([
 //!     ("TWILIO_ACCOUNT_SID", "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
@@ -37,18 +37,18 @@
 //! let slow = CallOptions::new().with_request_timeout(Duration::from_secs(60));
 //! assert_eq!(setup.options.request_timeout_for(&slow), Duration::from_secs(60));
 //! assert_eq!(setup.options.request_timeout_for(&CallOptions::new()), Duration::from_secs(5));
-//! # Ok::<(), twilio_accounts_core::ConfigError>(())
+//! # Ok::<(), twilio_accounts_client::ConfigError>(())
 //! ```
 
 use std::time::Duration;
 
-use crate::context::RequestContext;
-use crate::credentials::{Credentials, CredentialsError, CredentialsInput};
-use crate::endpoint::{ENV_EDGE, ENV_REGION, Endpoint, EndpointError, PlainHttp};
-use crate::error::{Delivery, TransportError, TransportErrorKind};
+use twilio_accounts_core::RequestContext;
+use twilio_accounts_core::endpoint::{ENV_EDGE, ENV_REGION, Endpoint, EndpointError, PlainHttp};
+use twilio_accounts_core::{Credentials, CredentialsError, CredentialsInput};
+
 use crate::proxy::{ProxyConfig, ProxyError, ProxyUrl};
-use crate::retry::RetryPolicy;
-use crate::user_agent::UserAgent;
+use twilio_accounts_core::RetryPolicy;
+use twilio_accounts_core::UserAgent;
 
 /// How long establishing a connection (TCP and TLS) may take by default.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -111,7 +111,7 @@ enum EndpointChoice {
 ///
 /// ```
 /// use std::time::Duration;
-/// use twilio_accounts_core::{ClientOptions, PlainHttp, ProxyMode};
+/// use twilio_accounts_client::{ClientOptions, PlainHttp, ProxyMode};
 ///
 /// let options = ClientOptions::new()
 ///     .with_base_url("http://127.0.0.1:8080")
@@ -194,7 +194,7 @@ impl ClientOptions {
     }
 
     /// The largest response body read; a larger one fails the attempt with
-    /// [`TransportErrorKind::BodyTooLarge`] after at most this many bytes
+    /// [`TransportErrorKind::BodyTooLarge`](twilio_accounts_core::TransportErrorKind::BodyTooLarge) after at most this many bytes
     /// plus one were buffered.
     pub fn with_max_response_bytes(mut self, bytes: usize) -> Self {
         self.max_response_bytes = bytes;
@@ -348,7 +348,7 @@ impl ClientOptions {
 ///
 /// ```
 /// use std::time::Duration;
-/// use twilio_accounts_core::{CallOptions, RetryPolicy};
+/// use twilio_accounts_client::{CallOptions, RetryPolicy};
 ///
 /// let quick = CallOptions::new()
 ///     .with_request_timeout(Duration::from_millis(500))
@@ -495,38 +495,6 @@ impl ClientSetup {
     }
 }
 
-/// The error for a response body over the cap (`limit` bytes). The request
-/// reached the server, which answered: [`Delivery::MaybeSent`].
-pub fn body_too_large(limit: usize) -> TransportError {
-    TransportError::new(
-        TransportErrorKind::BodyTooLarge,
-        Delivery::MaybeSent,
-        format!("the response body is larger than the {limit}-byte limit; it was not read further"),
-    )
-}
-
-/// Whether a declared `Content-Length` already exceeds the cap, so the body
-/// need not be read at all.
-pub fn declared_length_exceeds(headers: &http::HeaderMap, limit: usize) -> bool {
-    headers
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .is_some_and(|length| length > limit as u64)
-}
-
-/// The error for an attempt that did not finish within `timeout`.
-pub fn timed_out(timeout: Duration, delivery: Delivery) -> TransportError {
-    TransportError::new(
-        TransportErrorKind::Timeout,
-        delivery,
-        format!(
-            "the request did not complete within {} ms",
-            timeout.as_millis()
-        ),
-    )
-}
-
 /// The DER certificates in PEM texts (the `with_root_certificate_pem`
 /// values), in order. Each text must hold at least one `CERTIFICATE` block;
 /// other blocks are skipped. Errors name the text by its position and never
@@ -536,12 +504,12 @@ pub fn timed_out(timeout: Duration, delivery: Delivery) -> TransportError {
 /// exactly the same inputs.
 ///
 /// ```
-/// use twilio_accounts_core::client_options::parse_pem_certificates;
+/// use twilio_accounts_client::options::parse_pem_certificates;
 ///
 /// let pem = b"-----BEGIN CERTIFICATE-----\nAQID\n-----END CERTIFICATE-----\n".to_vec();
 /// assert_eq!(parse_pem_certificates(&[pem])?, vec![vec![1, 2, 3]]);
 /// assert!(parse_pem_certificates(&[b"hello".to_vec()]).is_err());
-/// # Ok::<(), twilio_accounts_core::ConfigError>(())
+/// # Ok::<(), twilio_accounts_client::ConfigError>(())
 /// ```
 pub fn parse_pem_certificates(pems: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, ConfigError> {
     use base64::Engine as _;
@@ -760,22 +728,6 @@ mod tests {
         )
         .unwrap_err();
         assert!(!format!("{err} {err:?}").contains(TOKEN));
-    }
-
-    #[test]
-    fn body_limits_and_timeouts_have_clear_errors() {
-        let err = body_too_large(1024);
-        assert_eq!(err.kind, TransportErrorKind::BodyTooLarge);
-        assert_eq!(err.delivery, Delivery::MaybeSent);
-        assert!(err.message.contains("1024-byte"));
-        let mut headers = http::HeaderMap::new();
-        assert!(!declared_length_exceeds(&headers, 10));
-        headers.insert(http::header::CONTENT_LENGTH, "11".parse().unwrap());
-        assert!(declared_length_exceeds(&headers, 10));
-        assert!(!declared_length_exceeds(&headers, 11));
-        let t = timed_out(Duration::from_millis(250), Delivery::NotSent);
-        assert_eq!(t.kind, TransportErrorKind::Timeout);
-        assert!(t.message.contains("250 ms"));
     }
 
     #[test]

@@ -1,0 +1,207 @@
+//! What a transport adapter implements to sit under the [`Client`](crate::Client),
+//! and the small pieces every transport needs.
+//!
+//! An adapter crate provides one type that implements the core's
+//! [`BlockingTransport`](twilio_accounts_core::BlockingTransport) or
+//! [`AsyncTransport`](twilio_accounts_core::AsyncTransport) (move the bytes of
+//! one attempt, classify a failure as sent or not) and [`FromSetup`] (build
+//! itself from the checked options: TLS roots, proxy, connect timeout, body
+//! cap). An async adapter also says how to wait ([`AsyncSleep`]). Everything
+//! else (endpoint, credentials, retries, jitter, logging, paging) is the
+//! client's, written once.
+//!
+//! Each request a transport receives carries, in its extensions, the
+//! [`RequestTimeout`] for the attempt (the options' timeout or a call's
+//! override), the core's [`AttemptNumber`](twilio_accounts_core::AttemptNumber)
+//! and [`OperationId`](twilio_accounts_core::OperationId).
+//!
+//! ```
+//! use std::time::Duration;
+//! use twilio_accounts_client::transport::{FromSetup, RequestTimeout};
+//! use twilio_accounts_client::{
+//!     BlockingTransport, Client, ClientOptions, ClientSetup, ConfigError, Credentials,
+//!     DeleteSecondaryAuthToken, TransportError,
+//! };
+//!
+//! /// A transport that answers every request with 204 (a real one would
+//! /// send it over the network).
+//! struct NoContent {
+//!     max_response_bytes: usize,
+//! }
+//!
+//! impl FromSetup for NoContent {
+//!     fn from_setup(setup: &ClientSetup) -> Result<Self, ConfigError> {
+//!         Ok(NoContent { max_response_bytes: setup.options.max_response_bytes() })
+//!     }
+//! }
+//!
+//! impl BlockingTransport for NoContent {
+//!     fn send(
+//!         &self,
+//!         request: http::Request<Vec<u8>>,
+//!     ) -> Result<http::Response<Vec<u8>>, TransportError> {
+//!         assert_eq!(request.extensions().get::<RequestTimeout>(), Some(&RequestTimeout(Duration::from_secs(30))));
+//!         Ok(http::Response::builder().status(204).body(Vec::new()).unwrap())
+//!     }
+//! }
+//!
+//! let client: Client<NoContent> = Client::new(
+//!     Credentials::auth_token(
+//!         "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?,
+//!         "0123456789abcdef0123456789abcdef".parse()?,
+//!     ),
+//!     ClientOptions::new().with_base_url("http://127.0.0.1:8080"),
+//! )?;
+//! let reply = client.delete_secondary_auth_token(DeleteSecondaryAuthToken::new())?;
+//! assert_eq!(reply.attempts, 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::future::Future;
+use std::time::Duration;
+
+use twilio_accounts_core::{Delivery, TransportError, TransportErrorKind};
+
+use crate::options::{ClientSetup, ConfigError};
+
+/// A transport that can build itself from a client's checked options.
+///
+/// Implemented by the adapters' transports; [`Client::new`](crate::Client::new)
+/// and [`Client::from_env`](crate::Client::from_env) call it.
+pub trait FromSetup: Sized {
+    /// Builds the transport (connection pool, TLS, proxy, timeouts, body
+    /// cap) for `setup`. Does no I/O beyond loading root certificates.
+    fn from_setup(setup: &ClientSetup) -> Result<Self, ConfigError>;
+}
+
+/// How an async client waits between retries (a runtime's timer).
+pub trait AsyncSleep {
+    /// A future that completes after `duration`.
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send;
+}
+
+/// The mode of a blocking client: it waits between retries with
+/// [`std::thread::sleep`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ThreadSleep;
+
+/// How long one attempt may take, in every request's extensions (the
+/// client's request timeout, or a call's override). A transport applies it to
+/// the whole attempt, from connecting to the last byte of the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestTimeout(pub Duration);
+
+impl RequestTimeout {
+    /// The timeout in `request`'s extensions, or `default` when the request
+    /// did not come from a client.
+    pub fn of<B>(request: &http::Request<B>, default: Duration) -> Duration {
+        request
+            .extensions()
+            .get::<RequestTimeout>()
+            .map_or(default, |timeout| timeout.0)
+    }
+}
+
+/// Refuses an `https` endpoint when the transport trusts no root
+/// certificate at all (no root feature enabled and none added): every
+/// connection would fail, so building fails instead, saying what to do.
+pub fn require_roots(setup: &ClientSetup, any_root: bool) -> Result<(), ConfigError> {
+    if setup.context.endpoint().is_https() && !any_root {
+        return Err(ConfigError::Tls(
+            "no root certificates: enable the webpki-roots or native-roots feature, or add a PEM root"
+                .to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// The error for a response body over the cap (`limit` bytes). The request
+/// reached the server, which answered: [`Delivery::MaybeSent`].
+pub fn body_too_large(limit: usize) -> TransportError {
+    TransportError::new(
+        TransportErrorKind::BodyTooLarge,
+        Delivery::MaybeSent,
+        format!("the response body is larger than the {limit}-byte limit; it was not read further"),
+    )
+}
+
+/// Whether a declared `Content-Length` already exceeds the cap, so the body
+/// need not be read at all.
+pub fn declared_length_exceeds(headers: &http::HeaderMap, limit: usize) -> bool {
+    headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .is_some_and(|length| length > limit as u64)
+}
+
+/// The error for an attempt that did not finish within `timeout`.
+pub fn timed_out(timeout: Duration, delivery: Delivery) -> TransportError {
+    TransportError::new(
+        TransportErrorKind::Timeout,
+        delivery,
+        format!(
+            "the request did not complete within {} ms",
+            timeout.as_millis()
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_limits_and_timeouts_have_clear_errors() {
+        let err = body_too_large(1024);
+        assert_eq!(err.kind, TransportErrorKind::BodyTooLarge);
+        assert_eq!(err.delivery, Delivery::MaybeSent);
+        assert!(err.message.contains("1024-byte"));
+        let mut headers = http::HeaderMap::new();
+        assert!(!declared_length_exceeds(&headers, 10));
+        headers.insert(http::header::CONTENT_LENGTH, "11".parse().unwrap());
+        assert!(declared_length_exceeds(&headers, 10));
+        assert!(!declared_length_exceeds(&headers, 11));
+        let t = timed_out(Duration::from_millis(250), Delivery::NotSent);
+        assert_eq!(t.kind, TransportErrorKind::Timeout);
+        assert!(t.message.contains("250 ms"));
+    }
+
+    #[test]
+    fn an_https_endpoint_needs_a_root_and_plain_http_does_not() {
+        let credentials = || {
+            twilio_accounts_core::Credentials::auth_token(
+                "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
+                "0123456789abcdef0123456789abcdef".parse().unwrap(),
+            )
+        };
+        let https = ClientSetup::new(credentials(), Default::default(), |_| None).unwrap();
+        let err = require_roots(&https, false).unwrap_err();
+        assert!(matches!(err, ConfigError::Tls(_)), "{err}");
+        assert!(err.to_string().contains("webpki-roots"), "{err}");
+        assert!(require_roots(&https, true).is_ok());
+        let plain = ClientSetup::new(
+            credentials(),
+            crate::ClientOptions::new().with_base_url("http://127.0.0.1:9"),
+            |_| None,
+        )
+        .unwrap();
+        assert!(require_roots(&plain, false).is_ok());
+    }
+
+    #[test]
+    fn the_timeout_comes_from_the_extensions_or_the_default() {
+        let mut request = http::Request::new(());
+        assert_eq!(
+            RequestTimeout::of(&request, Duration::from_secs(3)),
+            Duration::from_secs(3)
+        );
+        request
+            .extensions_mut()
+            .insert(RequestTimeout(Duration::from_millis(5)));
+        assert_eq!(
+            RequestTimeout::of(&request, Duration::from_secs(3)),
+            Duration::from_millis(5)
+        );
+    }
+}
