@@ -105,13 +105,16 @@ pub use client_options::{
 };
 pub use context::RequestContext;
 pub use credentials::{Credentials, CredentialsError, CredentialsInput};
-pub use endpoint::{Endpoint, EndpointError, LinkError, PlainHttp};
+pub use endpoint::{Endpoint, EndpointError, LinkError, PlainHttp, Service};
 pub use error::{
     ApiError, BodyKind, DecodeError, DecodeErrorKind, Delivery, Error, InvalidInput,
     ProblemDetails, TransportError, TransportErrorKind, UnexpectedResponse,
 };
 pub use operation::{
     Operation, OperationId, Parameter, ParameterLocation, ParameterSource, PathValue, Reply,
+};
+pub use operations::accounts_2010::{
+    Account, AccountStatus, AccountType, FetchAccount, ListAccount,
 };
 pub use operations::auth_tokens::{
     AuthTokenPromotion, CreateSecondaryAuthToken, DeleteSecondaryAuthToken, PromoteAuthToken,
