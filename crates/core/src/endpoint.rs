@@ -523,8 +523,9 @@ impl Endpoint {
 /// after it when it is not the Accounts one.
 impl fmt::Debug for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.api == self.accounts {
-            write!(f, "Endpoint({})", self.base_url())
+        let (accounts, api) = (self.accounts.base_url(), self.api.base_url());
+        if api == accounts {
+            write!(f, "Endpoint({accounts})")
         } else {
             write!(
                 f,
