@@ -1,7 +1,9 @@
 //! # twilio-accounts-core
 //!
 //! The sans-IO core of a Twilio Accounts v1 client, above all for the Auth
-//! Token lifecycle: create a secondary token, promote it, delete it.
+//! Token lifecycle: create a secondary token, promote it, delete it; and of
+//! the 2010 API's Accounts resource, through which a main account finds its
+//! subaccounts and reads their tokens ([`ListAccount`], [`FetchAccount`]).
 //!
 //! It turns credentials and an operation into an `http::Request<Vec<u8>>`,
 //! and an `http::Response<Vec<u8>>` into a typed result or a typed error. It
@@ -66,7 +68,7 @@
 //!
 //! ## Modules
 //! One concept each: [`sid`], [`secret`], [`credentials`], [`timestamp`],
-//! [`endpoint`], [`user_agent`], [`operation`] (what an operation declares),
+//! [`endpoint`] (hosts, by [`Service`]), [`user_agent`], [`operation`] (what an operation declares),
 //! [`operations`] (every operation, by spec resource, and their registry),
 //! [`page`] (the one list mechanism), [`phone_number`] (E.164 numbers), [`context`], [`error`], [`retry`],
 //! [`transport`], [`rotation`], and for ready-made clients

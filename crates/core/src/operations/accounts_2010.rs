@@ -19,7 +19,7 @@
 //! - paths end in `.json` (without it the API answers XML);
 //! - the list pages with a `next_page_uri` relative to the API's root,
 //!   resolved against the 2010 base URL by the one paging mechanism
-//!   ([`ListOperation::next_page`](crate::page::ListOperation::next_page));
+//!   ([`ListOperation::next_page`]);
 //! - dates are RFC 2822 (`Thu, 30 Jul 2015 20:00:00 +0000`), kept with their
 //!   offset ([`Timestamp::parse_rfc2822`]);
 //! - each [`Account`] carries the account's primary `auth_token`, read into
@@ -36,8 +36,8 @@
 //!
 //! ```
 //! use twilio_accounts_core::{
-//!     AccountStatus, AccountType, AuthToken, Credentials, Endpoint, FetchAccount, FriendlyName,
-//!     ListAccount, ListOperation, RequestContext, RetryPolicy, TransportError, send_blocking,
+//!     AccountStatus, AccountType, AuthToken, Credentials, Endpoint, FetchAccount, ListAccount,
+//!     ListOperation, RequestContext, RetryPolicy, TransportError, send_blocking,
 //! };
 //!
 //! const ONE: &str = r#"{"auth_token":"fedcba9876543210fedcba9876543210","date_created":"Thu, 30 Jul 2015 20:00:00 +0000","date_updated":"Thu, 30 Jul 2015 20:00:00 +0000","friendly_name":"Subaccount 1","owner_account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","sid":"ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","status":"active","type":"Full","uri":"/2010-04-01/Accounts/ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.json"}"#;
@@ -75,7 +75,6 @@
 //!
 //! let fetched = send_blocking(&context, &FetchAccount::new(sub.sid.unwrap()), &policy, 0, &transport, |_| {})?;
 //! assert_eq!(fetched.value.date_created.unwrap().to_rfc2822(), "Thu, 30 Jul 2015 20:00:00 +0000");
-//! # let _ = FriendlyName::new("Subaccount 1")?;
 //! # Ok::<(), twilio_accounts_core::Error>(())
 //! ```
 
