@@ -25,7 +25,7 @@ fn spec_2010() -> Value {
 }
 
 /// The 2010 subset's operations the core does not implement, and why: it
-/// reads subaccounts (to rotate their tokens), it does not create, rename,
+/// reads subaccounts (to manage their Auth Tokens), it does not create, rename,
 /// suspend or close them.
 const LEFT_OUT_2010: &[&str] = &["CreateAccount", "UpdateAccount"];
 

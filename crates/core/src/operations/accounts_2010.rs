@@ -10,9 +10,11 @@
 //! `api.{edge}.{region}.twilio.com`), not to Accounts v1. A main account's
 //! credentials list and fetch the main account itself and every subaccount;
 //! a subaccount's reach only itself. Only this API lets a parent reach its
-//! subaccounts: Accounts v1 calls (such as the Auth Token rotation) always
-//! act on the account that authenticates, so a subaccount's tokens are
-//! rotated with the subaccount's own credentials, which these calls read.
+//! subaccounts: Accounts v1 calls (such as [`PromoteAuthToken`]) always act
+//! on the account that authenticates, so a subaccount's Auth Tokens are
+//! managed with the subaccount's own credentials, which these calls read.
+//!
+//! [`PromoteAuthToken`]: crate::operations::auth_tokens::PromoteAuthToken
 //!
 //! What differs from Accounts v1, and is handled here or in the shared
 //! parts:
