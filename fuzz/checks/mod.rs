@@ -34,9 +34,9 @@ use sha2::{Digest, Sha256};
 use twilio_accounts_core::operations::{OPERATIONS, OperationVisitor, visit_operations};
 use twilio_accounts_core::rotation::{Input, Journal, Rotation, RotationConfig};
 use twilio_accounts_core::{
-    AccountSid, ApiKeySid, AuthToken, AuthTokenPromotion, CredentialSid, Credentials, Endpoint,
-    EndpointError, Error, ListOperation, Operation, Page, PlainHttp, Reply, RequestContext,
-    SecondaryAuthToken, SidError, Timestamp,
+    Account, AccountSid, ApiKeySid, AuthToken, AuthTokenPromotion, CredentialSid, Credentials,
+    Endpoint, EndpointError, Error, ListOperation, Operation, Page, PlainHttp, Reply,
+    RequestContext, SecondaryAuthToken, Service, SidError, Timestamp,
 };
 use twilio_accounts_webhook::{
     Payload, SignatureAlgorithm, WebhookError, WebhookRequest, WebhookValidator, sign_request,
@@ -347,16 +347,20 @@ fn credentials() -> Credentials {
     )
 }
 
-/// The endpoints a paging link is checked against: the default, and a base
-/// URL with a path prefix.
+/// The endpoints a paging link is checked against: the default (two
+/// hosts), a base URL with a path prefix (both services), and that base URL
+/// with a separate 2010 API base URL.
 fn link_endpoints() -> &'static [Endpoint] {
     static ENDPOINTS: OnceLock<Vec<Endpoint>> = OnceLock::new();
     ENDPOINTS.get_or_init(|| {
-        vec![
-            Endpoint::default(),
+        let prefixed =
             Endpoint::custom("https://proxy.example.com/twilio", PlainHttp::LoopbackOnly)
-                .expect("a valid base URL"),
-        ]
+                .expect("a valid base URL");
+        let split = prefixed
+            .clone()
+            .with_api_base_url("https://proxy.example.com/api", PlainHttp::LoopbackOnly)
+            .expect("a valid base URL");
+        vec![Endpoint::default(), prefixed, split]
     })
 }
 
@@ -449,6 +453,9 @@ fn token_of(value: &dyn std::any::Any) -> Option<&AuthToken> {
     if let Some(promotion) = value.downcast_ref::<AuthTokenPromotion>() {
         return Some(&promotion.auth_token);
     }
+    if let Some(account) = value.downcast_ref::<Account>() {
+        return account.auth_token.as_ref();
+    }
     value
         .downcast_ref::<SecondaryAuthToken>()
         .map(|secondary| &secondary.secondary_auth_token)
@@ -538,7 +545,8 @@ fn check_parse_error(
 }
 
 /// A paging link that is accepted leads to a request for the same list on
-/// the same endpoint; a refused one is an `InvalidLink`.
+/// the same endpoint (the list's service's base URL); a refused one is an
+/// `InvalidLink`.
 fn check_next_page<L: ListOperation, T>(endpoint: &Endpoint, page: &Page<T>) {
     match L::next_page(endpoint, page) {
         Ok(Some(next)) => {
@@ -546,7 +554,7 @@ fn check_next_page<L: ListOperation, T>(endpoint: &Endpoint, page: &Page<T>) {
             let request = context
                 .build_request(&next)
                 .unwrap_or_else(|err| panic!("an accepted link cannot be requested: {err}"));
-            let expected = format!("{}{}", endpoint.base_url(), L::PATH);
+            let expected = format!("{}{}", endpoint.base_url_for(L::SERVICE), L::PATH);
             let uri = request.uri().to_string();
             let path = uri.split('?').next().unwrap_or("");
             assert_eq!(path, expected, "{uri} is not the list {expected}");
@@ -829,9 +837,19 @@ pub fn check_endpoint(data: &[u8]) {
         match result {
             Ok(endpoint) => {
                 check_accepted_endpoint(&endpoint, mode);
+                // The same URL as a separate 2010 API base URL only: the
+                // same rules, and Accounts v1 stays where it was.
+                let split = Endpoint::default()
+                    .with_api_base_url(url, mode)
+                    .expect("a URL accepted as a base URL is accepted for the 2010 API");
+                assert_eq!(split.base_url(), "https://accounts.twilio.com");
+                assert_eq!(split.base_url_for(Service::Api), endpoint.base_url());
+                check_accepted_endpoint(&split, mode);
                 endpoints.push(endpoint);
+                endpoints.push(split);
             }
             Err(err) => {
+                assert!(Endpoint::default().with_api_base_url(url, mode).is_err());
                 let _ = render(&err);
             }
         }
@@ -841,14 +859,19 @@ pub fn check_endpoint(data: &[u8]) {
         Ok(endpoint) => {
             let region = region.filter(|r| !r.is_empty());
             let edge = edge.filter(|e| !e.is_empty());
-            let expected = match edge {
-                None => "https://accounts.twilio.com".to_owned(),
+            let expected = |service: &str| match edge {
+                None => format!("https://{service}.twilio.com"),
                 Some(edge) => format!(
-                    "https://accounts.{edge}.{}.twilio.com",
+                    "https://{service}.{edge}.{}.twilio.com",
                     region.unwrap_or("us1")
                 ),
             };
-            assert_eq!(endpoint.base_url(), expected);
+            assert_eq!(endpoint.base_url(), expected("accounts"));
+            assert_eq!(
+                endpoint.base_url_for(Service::Accounts),
+                expected("accounts")
+            );
+            assert_eq!(endpoint.base_url_for(Service::Api), expected("api"));
             check_accepted_endpoint(&endpoint, PlainHttp::LoopbackOnly);
             endpoints.push(endpoint);
         }
@@ -871,26 +894,36 @@ pub fn check_endpoint(data: &[u8]) {
 
 fn check_accepted_endpoint(endpoint: &Endpoint, mode: PlainHttp) {
     let base = endpoint.base_url();
+    let api = endpoint.base_url_for(Service::Api);
+    assert_eq!(endpoint.base_url_for(Service::Accounts), base);
     assert!(!base.ends_with('/'), "{base}");
+    assert!(!api.ends_with('/'), "{api}");
     assert_eq!(endpoint.to_string(), base);
-    assert_eq!(format!("{endpoint:?}"), format!("Endpoint({base})"));
+    let debug = if api == base {
+        format!("Endpoint({base})")
+    } else {
+        format!("Endpoint({base}, 2010 API {api})")
+    };
+    assert_eq!(format!("{endpoint:?}"), debug);
+    let reparsed = Endpoint::custom(&base, mode).and_then(|e| e.with_api_base_url(&api, mode));
     assert_eq!(
-        Endpoint::custom(&base, mode).as_ref(),
+        reparsed.as_ref(),
         Ok(endpoint),
-        "base_url() does not re-parse to the same endpoint"
+        "base_url() and base_url_for(Api) do not re-parse to the same endpoint"
     );
     assert!(endpoint.is_https() || endpoint.is_loopback() || mode == PlainHttp::Allow);
 
     visit_operations(&mut BuildUnder {
         context: RequestContext::new(credentials(), endpoint.clone()),
-        base,
+        endpoint: endpoint.clone(),
     });
 }
 
-/// Every registered operation builds under an accepted endpoint.
+/// Every registered operation builds under an accepted endpoint, under its
+/// own service's base URL.
 struct BuildUnder {
     context: RequestContext,
-    base: String,
+    endpoint: Endpoint,
 }
 
 impl OperationVisitor for BuildUnder {
@@ -899,19 +932,22 @@ impl OperationVisitor for BuildUnder {
         O: Operation + Clone + Debug + Send + Sync + 'static,
         O::Output: Clone + Debug + Send + 'static,
     {
-        let base = &self.base;
+        let base = self.endpoint.base_url_for(O::SERVICE);
         let request = self.context.build_request(&example).unwrap_or_else(|err| {
             panic!("{base} was accepted but cannot request {}: {err}", O::ID)
         });
         let uri = request.uri().to_string();
+        // The template up to its first placeholder: `/v1/…`, `/2010-04-01/…`.
+        let fixed = O::PATH.split('{').next().unwrap_or("");
         assert!(
-            uri.starts_with(&format!("{base}/v1/")),
+            uri.starts_with(&format!("{base}{fixed}")),
             "{uri} is not under {base}"
         );
     }
 }
 
 fn check_link(endpoint: &Endpoint, link: &str) {
+    check_service_link(endpoint, link);
     match endpoint.relative_path(link) {
         Ok(relative) => {
             assert!(relative.starts_with('/'), "{relative}");
@@ -922,6 +958,46 @@ fn check_link(endpoint: &Endpoint, link: &str) {
             assert!(uri.starts_with(&endpoint.base_url()), "{uri}");
             assert_eq!(
                 endpoint.relative_path(&uri),
+                Ok(relative),
+                "{endpoint:?}: {link:?} resolves to {uri}, which resolves elsewhere"
+            );
+        }
+        Err(err) => {
+            let _ = render(&err);
+        }
+    }
+}
+
+/// A paging link of the 2010 API (absolute, or relative to its root) that
+/// is accepted builds under the 2010 base URL and, written out absolute,
+/// resolves to the same path; Accounts v1 accepts exactly what
+/// `relative_path` does.
+fn check_service_link(endpoint: &Endpoint, link: &str) {
+    assert_eq!(
+        endpoint.resolve_link(Service::Accounts, link),
+        endpoint.relative_path(link),
+        "Accounts v1 links are checked as before"
+    );
+    let base = endpoint.base_url_for(Service::Api);
+    match endpoint.resolve_link(Service::Api, link) {
+        Ok(relative) => {
+            assert!(relative.starts_with('/'), "{relative}");
+            // Only an absolute link to the 2010 host itself may give `//…`.
+            assert!(
+                !relative.starts_with("//") || !link.starts_with('/'),
+                "{link}"
+            );
+            let uri = endpoint
+                .uri_for(Service::Api, &relative)
+                .unwrap_or_else(|err| {
+                    panic!(
+                        "{endpoint:?} accepted {link:?} as {relative:?} but cannot build it: {err}"
+                    )
+                })
+                .to_string();
+            assert!(uri.starts_with(&base), "{uri} is not under {base}");
+            assert_eq!(
+                endpoint.resolve_link(Service::Api, &uri),
                 Ok(relative),
                 "{endpoint:?}: {link:?} resolves to {uri}, which resolves elsewhere"
             );

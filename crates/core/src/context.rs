@@ -143,7 +143,7 @@ impl RequestContext {
                 path
             }
         };
-        let uri = self.endpoint.uri(&path_and_query)?;
+        let uri = self.endpoint.uri_for(O::SERVICE, &path_and_query)?;
         let form = operation.form();
         let body = if form.is_empty() {
             Vec::new()

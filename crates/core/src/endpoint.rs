@@ -1,10 +1,17 @@
-//! Where requests go: Twilio's Accounts host, an edge/region host, or a
+//! Where requests go: Twilio's hosts, their edge/region hosts, or a
 //! caller-chosen base URL (the simulator, a proxy).
 //!
+//! An operation declares which Twilio API it belongs to once
+//! ([`Operation::SERVICE`](crate::operation::Operation::SERVICE), a
+//! [`Service`]); the endpoint maps each service to a base URL, so no
+//! operation names a host.
+//!
 //! Rules, and why:
-//! - The default is `https://accounts.twilio.com`.
-//! - An edge and a region give `https://accounts.{edge}.{region}.twilio.com`,
-//!   as the official libraries build it; an edge alone implies region `us1`.
+//! - The default is `https://accounts.twilio.com` for Accounts v1 and
+//!   `https://api.twilio.com` for the 2010-04-01 API.
+//! - An edge and a region give `https://accounts.{edge}.{region}.twilio.com`
+//!   and `https://api.{edge}.{region}.twilio.com`, as the official libraries
+//!   build them; an edge alone implies region `us1`.
 //! - A region without an edge is refused. The official libraries build
 //!   `accounts.{region}.twilio.com` from it, a host that stopped working on
 //!   2026-04-28; failing here with what to set beats failing later with a DNS
@@ -13,19 +20,27 @@
 //!   loopback address (`localhost`, `127.0.0.0/8`, `[::1]`), unless the caller
 //!   passes [`PlainHttp::Allow`]: credentials are sent with every request, and
 //!   plain HTTP beyond this machine would expose them.
+//! - A base URL override serves both services (the simulator answers both on
+//!   one address), unless a separate base URL for the 2010 API is set with
+//!   [`Endpoint::with_api_base_url`] (same rules).
 //!
 //! ```
-//! use twilio_accounts_core::{Endpoint, EndpointError, PlainHttp};
+//! use twilio_accounts_core::{Endpoint, EndpointError, PlainHttp, Service};
 //!
 //! assert_eq!(Endpoint::default().base_url(), "https://accounts.twilio.com");
+//! assert_eq!(Endpoint::default().base_url_for(Service::Api), "https://api.twilio.com");
 //! let e = Endpoint::for_location(Some("au1"), Some("sydney"))?;
 //! assert_eq!(e.base_url(), "https://accounts.sydney.au1.twilio.com");
+//! assert_eq!(e.base_url_for(Service::Api), "https://api.sydney.au1.twilio.com");
 //! assert!(matches!(
 //!     Endpoint::for_location(Some("au1"), None),
 //!     Err(EndpointError::RegionWithoutEdge { .. })
 //! ));
 //! let local = Endpoint::custom("http://127.0.0.1:8080", PlainHttp::LoopbackOnly)?;
 //! assert_eq!(local.base_url(), "http://127.0.0.1:8080");
+//! assert_eq!(local.base_url_for(Service::Api), "http://127.0.0.1:8080");
+//! let split = local.with_api_base_url("http://127.0.0.1:8081", PlainHttp::LoopbackOnly)?;
+//! assert_eq!(split.base_url_for(Service::Api), "http://127.0.0.1:8081");
 //! assert!(Endpoint::custom("http://example.com", PlainHttp::LoopbackOnly).is_err());
 //! # Ok::<(), EndpointError>(())
 //! ```
@@ -38,6 +53,38 @@ use http::uri::{Authority, PathAndQuery, Scheme};
 
 /// The default Accounts v1 host.
 pub const DEFAULT_HOST: &str = "accounts.twilio.com";
+/// The default host of the 2010-04-01 API.
+pub const DEFAULT_API_HOST: &str = "api.twilio.com";
+
+/// Which Twilio API an operation belongs to: it decides the host and the
+/// shape of a list's paging links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Service {
+    /// Accounts v1 (`accounts.twilio.com`): lists page with an absolute
+    /// `next_page_url` inside `meta`.
+    #[default]
+    Accounts,
+    /// The 2010-04-01 REST API (`api.twilio.com`): lists page with a
+    /// `next_page_uri` at the top level, relative to the API's root.
+    Api,
+}
+
+impl Service {
+    /// The first label of its Twilio host (`accounts`, `api`).
+    pub const fn host_label(self) -> &'static str {
+        match self {
+            Service::Accounts => "accounts",
+            Service::Api => "api",
+        }
+    }
+
+    /// Whether its paging links are relative to the API's root
+    /// (`/2010-04-01/…`) rather than absolute URLs.
+    pub const fn links_are_relative(self) -> bool {
+        matches!(self, Service::Api)
+    }
+}
 
 /// The environment variable for the region (e.g. `au1`).
 pub const ENV_REGION: &str = "TWILIO_REGION";
@@ -54,9 +101,21 @@ pub enum PlainHttp {
     Allow,
 }
 
-/// A validated base URL: scheme, authority and an optional path prefix.
+/// Where each [`Service`] is: a validated base URL for Accounts v1 and one
+/// for the 2010 API (the same one, for a custom base URL).
+///
+/// The methods without a service ([`base_url`](Self::base_url),
+/// [`host`](Self::host), [`uri`](Self::uri),
+/// [`relative_path`](Self::relative_path), …) are about Accounts v1.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Endpoint {
+    accounts: Origin,
+    api: Origin,
+}
+
+/// One validated base URL: scheme, authority and an optional path prefix.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Origin {
     scheme: Scheme,
     authority: Authority,
     /// Empty, or starts with `/` and has no trailing `/`.
@@ -151,6 +210,12 @@ pub enum LinkError {
         /// The link's path.
         found: String,
     },
+    /// A relative link that is not a path from the API's root (it does not
+    /// start with exactly one `/`, e.g. `//host/…`, which names a host).
+    #[error(
+        "the server sent a relative link that is not a path from the API's root; refusing to follow it"
+    )]
+    NotRooted,
     /// The link leads to another resource than the one it should continue.
     #[error("the server sent a link to {found}, which is not {expected}; refusing to follow it")]
     OtherPath {
@@ -177,9 +242,8 @@ fn port_text(port: Option<u16>) -> String {
 impl Default for Endpoint {
     fn default() -> Self {
         Endpoint {
-            scheme: Scheme::HTTPS,
-            authority: Authority::from_static(DEFAULT_HOST),
-            prefix: String::new(),
+            accounts: Origin::https(Authority::from_static(DEFAULT_HOST)),
+            api: Origin::https(Authority::from_static(DEFAULT_API_HOST)),
         }
     }
 }
@@ -230,38 +294,17 @@ pub(crate) fn is_loopback_host(host: &str) -> bool {
     bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-impl Endpoint {
-    /// The host for an optional region and edge (the `TWILIO_REGION` and
-    /// `TWILIO_EDGE` settings). Empty strings count as unset.
-    pub fn for_location(region: Option<&str>, edge: Option<&str>) -> Result<Self, EndpointError> {
-        let region = region.filter(|r| !r.is_empty());
-        let edge = edge.filter(|e| !e.is_empty());
-        let (region, edge) = match (region, edge) {
-            (None, None) => return Ok(Endpoint::default()),
-            (Some(region), None) => {
-                check_label("region", region)?;
-                return Err(EndpointError::RegionWithoutEdge {
-                    region: region.to_owned(),
-                    suggestion: edge_suggestion(region),
-                });
-            }
-            (region, Some(edge)) => (region.unwrap_or("us1"), edge),
-        };
-        check_label("region", region)?;
-        check_label("edge", edge)?;
-        let host = format!("accounts.{edge}.{region}.twilio.com");
-        let authority = Authority::try_from(host).map_err(|_| EndpointError::InvalidUrl)?;
-        Ok(Endpoint {
+impl Origin {
+    fn https(authority: Authority) -> Self {
+        Origin {
             scheme: Scheme::HTTPS,
             authority,
             prefix: String::new(),
-        })
+        }
     }
 
-    /// A caller-chosen base URL such as `http://127.0.0.1:8080` or
-    /// `https://proxy.example.com/twilio`. A trailing `/` is ignored; the
-    /// path must be ASCII (percent-encode anything else).
-    pub fn custom(url: &str, plain_http: PlainHttp) -> Result<Self, EndpointError> {
+    /// A caller-chosen base URL, checked (see [`Endpoint::custom`]).
+    fn parse(url: &str, plain_http: PlainHttp) -> Result<Self, EndpointError> {
         let uri: Uri = url.trim().parse().map_err(|_| EndpointError::InvalidUrl)?;
         // `http` lets raw non-ASCII bytes through, which no request line may
         // carry, and which `trim` could then eat from a re-parsed `base_url()`.
@@ -289,36 +332,18 @@ impl Endpoint {
             return Err(EndpointError::UnsupportedScheme);
         }
         let prefix = uri.path().trim_end_matches('/').to_owned();
-        Ok(Endpoint {
+        Ok(Origin {
             scheme,
             authority,
             prefix,
         })
     }
 
-    /// The base URL, without a trailing `/`.
-    pub fn base_url(&self) -> String {
+    fn base_url(&self) -> String {
         format!("{}://{}{}", self.scheme, self.authority, self.prefix)
     }
 
-    /// The host name or address.
-    pub fn host(&self) -> &str {
-        self.authority.host()
-    }
-
-    /// Whether requests use TLS.
-    pub fn is_https(&self) -> bool {
-        self.scheme == Scheme::HTTPS
-    }
-
-    /// Whether the host is a loopback address.
-    pub fn is_loopback(&self) -> bool {
-        is_loopback_host(self.authority.host())
-    }
-
-    /// The absolute URI of `path_and_query` (which starts with `/`) under
-    /// this endpoint.
-    pub fn uri(&self, path_and_query: &str) -> Result<Uri, EndpointError> {
+    fn uri(&self, path_and_query: &str) -> Result<Uri, EndpointError> {
         let full = format!("{}{}", self.prefix, path_and_query);
         let path_and_query = PathAndQuery::try_from(full).map_err(|_| EndpointError::InvalidUrl)?;
         Uri::builder()
@@ -329,13 +354,7 @@ impl Endpoint {
             .map_err(|_| EndpointError::InvalidUrl)
     }
 
-    /// Checks that a URL the server sent (such as a paging link) points to
-    /// this endpoint, and returns its path and query relative to the base.
-    ///
-    /// Following a link to another host would send the credentials there, so
-    /// any other scheme, host or port is refused, and so is a path outside
-    /// the base URL's path.
-    pub fn relative_path(&self, url: &str) -> Result<String, LinkError> {
+    fn relative_path(&self, url: &str) -> Result<String, LinkError> {
         let uri: Uri = url.parse().map_err(|_| LinkError::NotAbsolute)?;
         let (Some(scheme), Some(authority)) = (uri.scheme(), uri.authority()) else {
             return Err(LinkError::NotAbsolute);
@@ -371,12 +390,163 @@ impl Endpoint {
     }
 }
 
-impl fmt::Debug for Endpoint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Endpoint({})", self.base_url())
+impl Endpoint {
+    /// The hosts for an optional region and edge (the `TWILIO_REGION` and
+    /// `TWILIO_EDGE` settings), the same rule for every service. Empty
+    /// strings count as unset.
+    pub fn for_location(region: Option<&str>, edge: Option<&str>) -> Result<Self, EndpointError> {
+        let region = region.filter(|r| !r.is_empty());
+        let edge = edge.filter(|e| !e.is_empty());
+        let (region, edge) = match (region, edge) {
+            (None, None) => return Ok(Endpoint::default()),
+            (Some(region), None) => {
+                check_label("region", region)?;
+                return Err(EndpointError::RegionWithoutEdge {
+                    region: region.to_owned(),
+                    suggestion: edge_suggestion(region),
+                });
+            }
+            (region, Some(edge)) => (region.unwrap_or("us1"), edge),
+        };
+        check_label("region", region)?;
+        check_label("edge", edge)?;
+        let origin = |service: Service| {
+            let host = format!("{}.{edge}.{region}.twilio.com", service.host_label());
+            Authority::try_from(host)
+                .map(Origin::https)
+                .map_err(|_| EndpointError::InvalidUrl)
+        };
+        Ok(Endpoint {
+            accounts: origin(Service::Accounts)?,
+            api: origin(Service::Api)?,
+        })
+    }
+
+    /// A caller-chosen base URL such as `http://127.0.0.1:8080` or
+    /// `https://proxy.example.com/twilio`, for every service (the simulator
+    /// serves Accounts v1 and the 2010 API on one address). A trailing `/`
+    /// is ignored; the path must be ASCII (percent-encode anything else).
+    pub fn custom(url: &str, plain_http: PlainHttp) -> Result<Self, EndpointError> {
+        let origin = Origin::parse(url, plain_http)?;
+        Ok(Endpoint {
+            api: origin.clone(),
+            accounts: origin,
+        })
+    }
+
+    /// The same endpoint with another base URL for the 2010 API only, under
+    /// the rules of [`custom`](Self::custom): for a gateway or a test server
+    /// that serves the two APIs at different addresses.
+    ///
+    /// The transport's TLS and proxy settings follow the Accounts v1 base
+    /// URL ([`is_https`](Self::is_https), [`host`](Self::host)); give both
+    /// base URLs the same scheme.
+    pub fn with_api_base_url(
+        self,
+        url: &str,
+        plain_http: PlainHttp,
+    ) -> Result<Self, EndpointError> {
+        Ok(Endpoint {
+            api: Origin::parse(url, plain_http)?,
+            ..self
+        })
+    }
+
+    fn origin(&self, service: Service) -> &Origin {
+        match service {
+            Service::Accounts => &self.accounts,
+            Service::Api => &self.api,
+        }
+    }
+
+    /// The Accounts v1 base URL, without a trailing `/`.
+    pub fn base_url(&self) -> String {
+        self.accounts.base_url()
+    }
+
+    /// The base URL of `service`, without a trailing `/`.
+    pub fn base_url_for(&self, service: Service) -> String {
+        self.origin(service).base_url()
+    }
+
+    /// The Accounts v1 host name or address.
+    pub fn host(&self) -> &str {
+        self.accounts.authority.host()
+    }
+
+    /// Whether Accounts v1 requests use TLS.
+    pub fn is_https(&self) -> bool {
+        self.accounts.scheme == Scheme::HTTPS
+    }
+
+    /// Whether the Accounts v1 host is a loopback address.
+    pub fn is_loopback(&self) -> bool {
+        is_loopback_host(self.accounts.authority.host())
+    }
+
+    /// The absolute URI of `path_and_query` (which starts with `/`) under
+    /// the Accounts v1 base URL.
+    pub fn uri(&self, path_and_query: &str) -> Result<Uri, EndpointError> {
+        self.accounts.uri(path_and_query)
+    }
+
+    /// The absolute URI of `path_and_query` (which starts with `/`) under
+    /// the base URL of `service`.
+    pub fn uri_for(&self, service: Service, path_and_query: &str) -> Result<Uri, EndpointError> {
+        self.origin(service).uri(path_and_query)
+    }
+
+    /// Checks that a URL the server sent (such as a paging link) points to
+    /// the Accounts v1 base URL, and returns its path and query relative to
+    /// it.
+    ///
+    /// Following a link to another host would send the credentials there, so
+    /// any other scheme, host or port is refused, and so is a path outside
+    /// the base URL's path.
+    pub fn relative_path(&self, url: &str) -> Result<String, LinkError> {
+        self.accounts.relative_path(url)
+    }
+
+    /// Checks a paging link the server sent for `service` and returns its
+    /// path and query relative to that service's base URL.
+    ///
+    /// An absolute link must point to the service's base URL, as in
+    /// [`relative_path`](Self::relative_path). A relative one is accepted
+    /// only from a service whose links are relative
+    /// ([`Service::links_are_relative`]) and only as a path from the API's
+    /// root (`/2010-04-01/…`, not `//host/…`); it then lies under the base
+    /// URL by construction.
+    pub fn resolve_link(&self, service: Service, link: &str) -> Result<String, LinkError> {
+        if !(service.links_are_relative() && link.starts_with('/')) {
+            return self.origin(service).relative_path(link);
+        }
+        if link.starts_with("//") || link.contains('\\') || !link.is_ascii() {
+            return Err(LinkError::NotRooted);
+        }
+        let path_and_query = PathAndQuery::try_from(link).map_err(|_| LinkError::NotRooted)?;
+        Ok(path_and_query.as_str().to_owned())
     }
 }
 
+/// `Endpoint(https://accounts.twilio.com)`, and the 2010 API's base URL
+/// after it when it is not the Accounts one.
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (accounts, api) = (self.accounts.base_url(), self.api.base_url());
+        if api == accounts {
+            write!(f, "Endpoint({accounts})")
+        } else {
+            write!(
+                f,
+                "Endpoint({}, 2010 API {})",
+                self.base_url(),
+                self.api.base_url()
+            )
+        }
+    }
+}
+
+/// The Accounts v1 base URL (the one a user sets).
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.base_url())
@@ -522,6 +692,126 @@ mod tests {
         assert_eq!(
             e.uri("/v1/AuthTokens/Promote").unwrap().to_string(),
             "https://proxy.example.com/twilio/v1/AuthTokens/Promote"
+        );
+    }
+
+    #[test]
+    fn each_service_has_its_host_under_the_same_edge_and_region_rule() {
+        let cases = [
+            (
+                Endpoint::default(),
+                "https://accounts.twilio.com",
+                "https://api.twilio.com",
+            ),
+            (
+                Endpoint::for_location(Some("ie1"), Some("dublin")).unwrap(),
+                "https://accounts.dublin.ie1.twilio.com",
+                "https://api.dublin.ie1.twilio.com",
+            ),
+            (
+                Endpoint::for_location(None, Some("ashburn")).unwrap(),
+                "https://accounts.ashburn.us1.twilio.com",
+                "https://api.ashburn.us1.twilio.com",
+            ),
+            (
+                Endpoint::custom("http://127.0.0.1:4010/", PlainHttp::LoopbackOnly).unwrap(),
+                "http://127.0.0.1:4010",
+                "http://127.0.0.1:4010",
+            ),
+            (
+                Endpoint::custom("https://proxy.example.com/twilio", PlainHttp::LoopbackOnly)
+                    .unwrap()
+                    .with_api_base_url("https://proxy.example.com/api/", PlainHttp::LoopbackOnly)
+                    .unwrap(),
+                "https://proxy.example.com/twilio",
+                "https://proxy.example.com/api",
+            ),
+        ];
+        for (endpoint, accounts, api) in cases {
+            assert_eq!(endpoint.base_url_for(Service::Accounts), accounts);
+            assert_eq!(endpoint.base_url(), accounts);
+            assert_eq!(endpoint.base_url_for(Service::Api), api);
+            assert_eq!(
+                endpoint
+                    .uri_for(Service::Api, "/2010-04-01/Accounts.json")
+                    .unwrap()
+                    .to_string(),
+                format!("{api}/2010-04-01/Accounts.json")
+            );
+        }
+        // A region without an edge is refused for every service at once.
+        assert!(Endpoint::for_location(Some("au1"), None).is_err());
+    }
+
+    #[test]
+    fn a_separate_api_base_url_follows_the_custom_rules() {
+        let local = Endpoint::custom("http://127.0.0.1:1", PlainHttp::LoopbackOnly).unwrap();
+        assert!(matches!(
+            local
+                .clone()
+                .with_api_base_url("http://example.com", PlainHttp::LoopbackOnly),
+            Err(EndpointError::PlainHttpNotAllowed { .. })
+        ));
+        assert_eq!(
+            local
+                .clone()
+                .with_api_base_url("https://u:p@example.com", PlainHttp::Allow),
+            Err(EndpointError::CredentialsInUrl)
+        );
+        let split = local
+            .with_api_base_url("http://127.0.0.1:2", PlainHttp::LoopbackOnly)
+            .unwrap();
+        assert_eq!(
+            format!("{split:?}"),
+            "Endpoint(http://127.0.0.1:1, 2010 API http://127.0.0.1:2)"
+        );
+        assert_eq!(split.to_string(), "http://127.0.0.1:1");
+    }
+
+    #[test]
+    fn relative_links_are_accepted_only_where_the_service_writes_them() {
+        let e = Endpoint::default();
+        let link = "/2010-04-01/Accounts.json?PageSize=2&Page=1&PageToken=PAab";
+        assert_eq!(e.resolve_link(Service::Api, link).unwrap(), link);
+        // Accounts v1 sends absolute links only: a relative one is refused.
+        assert_eq!(
+            e.resolve_link(Service::Accounts, link),
+            Err(LinkError::NotAbsolute)
+        );
+        let cases = [
+            (
+                "//evil.example/2010-04-01/Accounts.json",
+                LinkError::NotRooted,
+            ),
+            ("/2010-04-01/Accounts.json?\\x", LinkError::NotRooted),
+            ("/2010-04-01/Accounts.json?caf\u{e9}", LinkError::NotRooted),
+            ("/2010-04-01/Accounts.json?a b", LinkError::NotRooted),
+            ("2010-04-01/Accounts.json", LinkError::NotAbsolute),
+            (
+                "https://evil.example/2010-04-01/Accounts.json",
+                LinkError::ForeignHost {
+                    found: "evil.example".into(),
+                },
+            ),
+            (
+                // An absolute link to the Accounts host is not the 2010 API's.
+                "https://accounts.twilio.com/2010-04-01/Accounts.json",
+                LinkError::ForeignHost {
+                    found: "accounts.twilio.com".into(),
+                },
+            ),
+        ];
+        for (link, expected) in cases {
+            assert_eq!(e.resolve_link(Service::Api, link), Err(expected), "{link}");
+        }
+        // An absolute link to the 2010 host is checked like a v1 link.
+        assert_eq!(
+            e.resolve_link(
+                Service::Api,
+                "https://api.twilio.com/2010-04-01/Accounts.json?Page=1"
+            )
+            .unwrap(),
+            "/2010-04-01/Accounts.json?Page=1"
         );
     }
 

@@ -58,6 +58,9 @@ pub const CODE_AUTHENTICATION_FAILED: u32 = 20003;
 pub const CODE_NOT_FOUND: u32 = 20404;
 /// Twilio error code: too many concurrent requests.
 pub const CODE_TOO_MANY_REQUESTS: u32 = 20429;
+/// The 2010 API's code for a page token it does not accept (stale, altered,
+/// or from another list).
+pub const CODE_INVALID_PAGE_TOKEN: u32 = 21481;
 
 /// Everything that can go wrong between building a request and reading its
 /// answer.
@@ -562,6 +565,9 @@ impl ApiError {
             (Some(CODE_TOO_MANY_REQUESTS), _) | (_, 429) => {
                 Some("too many concurrent requests: Twilio did not process this one; retry later")
             }
+            (Some(CODE_INVALID_PAGE_TOKEN), _) => Some(
+                "the page token was not accepted: start again from the first page and follow the links as sent",
+            ),
             _ => None,
         }
     }

@@ -1,7 +1,9 @@
 //! # twilio-accounts-core
 //!
 //! The sans-IO core of a Twilio Accounts v1 client, above all for the Auth
-//! Token lifecycle: create a secondary token, promote it, delete it.
+//! Token lifecycle: create a secondary token, promote it, delete it; and of
+//! the 2010 API's Accounts resource, through which a main account finds its
+//! subaccounts and reads their tokens ([`ListAccount`], [`FetchAccount`]).
 //!
 //! It turns credentials and an operation into an `http::Request<Vec<u8>>`,
 //! and an `http::Response<Vec<u8>>` into a typed result or a typed error. It
@@ -66,7 +68,7 @@
 //!
 //! ## Modules
 //! One concept each: [`sid`], [`secret`], [`credentials`], [`timestamp`],
-//! [`endpoint`], [`user_agent`], [`operation`] (what an operation declares),
+//! [`endpoint`] (hosts, by [`Service`]), [`user_agent`], [`operation`] (what an operation declares),
 //! [`operations`] (every operation, by spec resource, and their registry),
 //! [`page`] (the one list mechanism), [`phone_number`] (E.164 numbers), [`context`], [`error`], [`retry`],
 //! [`transport`] (the seam, and the retry loop as the [`Exchange`] state
@@ -114,13 +116,16 @@ pub use http;
 
 pub use context::RequestContext;
 pub use credentials::{Credentials, CredentialsError, CredentialsInput};
-pub use endpoint::{Endpoint, EndpointError, LinkError, PlainHttp};
+pub use endpoint::{Endpoint, EndpointError, LinkError, PlainHttp, Service};
 pub use error::{
     ApiError, BodyKind, DecodeError, DecodeErrorKind, Delivery, Error, InvalidInput,
     ProblemDetails, TransportError, TransportErrorKind, UnexpectedResponse,
 };
 pub use operation::{
     Operation, OperationId, Parameter, ParameterLocation, ParameterSource, PathValue, Reply,
+};
+pub use operations::accounts_2010::{
+    Account, AccountStatus, AccountType, FetchAccount, ListAccount,
 };
 pub use operations::auth_tokens::{
     AuthTokenPromotion, CreateSecondaryAuthToken, DeleteSecondaryAuthToken, PromoteAuthToken,

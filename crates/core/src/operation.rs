@@ -30,6 +30,7 @@
 
 use http::{HeaderMap, Method, StatusCode};
 
+use crate::endpoint::Service;
 use crate::error::{DecodeError, DecodeErrorKind, Error};
 use crate::retry::Idempotency;
 use crate::secret::AuthToken;
@@ -134,7 +135,8 @@ macro_rules! path_segment_from_sid {
 
 path_segment_from_sid!(AccountSid, ApiKeySid, CredentialSid);
 
-/// A request to Accounts v1 and the shape of its answer.
+/// A request to a Twilio API (Accounts v1, or the 2010 API's Accounts
+/// resource) and the shape of its answer.
 ///
 /// The constants are what the spec says about the operation; the registry
 /// ([`crate::operations::OPERATIONS`]) reads them, and a test checks them
@@ -149,6 +151,11 @@ pub trait Operation {
 
     /// The HTTP method.
     const METHOD: Method;
+
+    /// Which Twilio API it belongs to, and so which host it goes to (the
+    /// [`Endpoint`](crate::endpoint::Endpoint) maps it): Accounts v1 unless
+    /// it says otherwise.
+    const SERVICE: Service = Service::Accounts;
 
     /// Whether sending it twice has the same effect as once. Decides retries:
     /// a non-idempotent operation is never resent once it may have arrived.

@@ -1,16 +1,21 @@
-//! One list mechanism for every paged list of Accounts v1.
+//! One list mechanism for every paged list, of Accounts v1 and of the 2010
+//! API.
 //!
-//! Twilio wraps every list in the same envelope: the items under a key named
-//! for the resource (`credentials`, …) and a `meta` object with `key`,
-//! `page`, `page_size`, `next_page_url` and a few more links. So there is one
-//! [`Page`] type, one decoder, one set of paging parameters
+//! Twilio wraps every list of a service in the same envelope: the items
+//! under a key named for the resource (`credentials`, `accounts`, …) and the
+//! paging fields. Accounts v1 puts those in a `meta` object (`page`,
+//! `page_size`, an absolute `next_page_url`); the 2010 API puts them at the
+//! top level (`page`, `page_size`, a `next_page_uri` relative to the API's
+//! root). So there is one [`Page`] type, one decoder (which reads the
+//! list's [`Service`] for the shape), one set of paging parameters
 //! ([`PageRequest`]) and one [`ListOperation::next_page`]: a list operation
 //! declares its item type and its items key, nothing else.
 //!
-//! A `next_page_url` is only followed when it points at the same endpoint
-//! (scheme, host and port) and at the same list: following a link elsewhere
-//! would send the credentials there. Each refusal has its own
-//! [`LinkError`].
+//! A next-page link is only followed when it points at the same endpoint
+//! (scheme, host and port; a relative 2010 link is resolved against the
+//! 2010 base URL, see [`Endpoint::resolve_link`]) and at the same list:
+//! following a link elsewhere would send the credentials there. Each refusal
+//! has its own [`LinkError`].
 //!
 //! ```
 //! use twilio_accounts_core::{
@@ -45,7 +50,7 @@ use http::{Method, StatusCode};
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny, MapAccess, Visitor};
 
-use crate::endpoint::{Endpoint, LinkError};
+use crate::endpoint::{Endpoint, LinkError, Service};
 use crate::error::{DecodeError, Error};
 use crate::operation::{Operation, Parameter, ParameterLocation, decode_json};
 use crate::retry::Idempotency;
@@ -70,7 +75,9 @@ pub struct Page<T> {
     pub page: Option<u64>,
     /// The page size the server used.
     pub page_size: Option<u64>,
-    /// The absolute URL of the next page, as the server sent it.
+    /// The link to the next page, as the server sent it: Accounts v1's
+    /// absolute `next_page_url`, or the 2010 API's `next_page_uri`, relative
+    /// to the API's root. `None` on the last page.
     pub next_page_url: Option<String>,
 }
 
@@ -135,12 +142,19 @@ pub trait ListOperation: Operation<Output = Page<Self::Item>> + Sized {
     /// Reads a page of this list.
     fn parse_page(status: StatusCode, body: &[u8]) -> Result<Page<Self::Item>, DecodeError> {
         let envelope: Envelope<Self> = decode_json(Self::ID, status, body, None)?;
-        let meta = envelope.meta.unwrap_or_default();
+        let (page, page_size, next_page_url) = match envelope.meta {
+            Some(meta) => (meta.page, meta.page_size, meta.next_page_url),
+            None => (
+                envelope.top.page,
+                envelope.top.page_size,
+                envelope.top.next_page_uri,
+            ),
+        };
         Ok(Page {
             items: envelope.items.unwrap_or_default(),
-            page: meta.page,
-            page_size: meta.page_size,
-            next_page_url: meta.next_page_url,
+            page,
+            page_size,
+            next_page_url,
         })
     }
 
@@ -148,12 +162,13 @@ pub trait ListOperation: Operation<Output = Page<Self::Item>> + Sized {
     /// last page.
     ///
     /// Refuses a link to another scheme, host or port, outside the
-    /// endpoint's base path, or to another path than this list's.
+    /// endpoint's base path for this list's service, or to another path than
+    /// this list's.
     fn next_page<T>(endpoint: &Endpoint, page: &Page<T>) -> Result<Option<NextPage<Self>>, Error> {
         let Some(url) = &page.next_page_url else {
             return Ok(None);
         };
-        let path_and_query = endpoint.relative_path(url)?;
+        let path_and_query = endpoint.resolve_link(Self::SERVICE, url)?;
         let path = path_and_query.split(['?', '#']).next().unwrap_or("");
         if !matches_template(Self::PATH, path) {
             return Err(Error::InvalidLink(LinkError::OtherPath {
@@ -226,6 +241,7 @@ impl<L: ListOperation> Operation for NextPage<L> {
     type Output = Page<L::Item>;
 
     const ID: &'static str = L::ID;
+    const SERVICE: Service = L::SERVICE;
     const METHOD: Method = L::METHOD;
     const IDEMPOTENCY: Idempotency = L::IDEMPOTENCY;
     const PATH: &'static str = L::PATH;
@@ -251,10 +267,21 @@ struct Meta {
     next_page_url: Option<String>,
 }
 
-/// The list envelope: `L::ITEMS_KEY` and `meta`, anything else ignored.
+/// The 2010 API's paging fields, at the top level of the envelope.
+#[derive(Default)]
+struct TopLevel {
+    page: Option<u64>,
+    page_size: Option<u64>,
+    next_page_uri: Option<String>,
+}
+
+/// The list envelope: `L::ITEMS_KEY` and the paging fields of `L::SERVICE`
+/// (`meta` for Accounts v1, top-level fields for the 2010 API), anything
+/// else ignored.
 struct Envelope<L: ListOperation> {
     items: Option<Vec<L::Item>>,
     meta: Option<Meta>,
+    top: TopLevel,
 }
 
 impl<'de, L: ListOperation> Deserialize<'de> for Envelope<L> {
@@ -269,14 +296,20 @@ impl<'de, L: ListOperation> Deserialize<'de> for Envelope<L> {
                 let mut envelope = Envelope {
                     items: None,
                     meta: None,
+                    top: TopLevel::default(),
                 };
                 while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                    if key == L::ITEMS_KEY {
-                        envelope.items = map.next_value()?;
-                    } else if key == "meta" {
-                        envelope.meta = map.next_value()?;
-                    } else {
-                        map.next_value::<IgnoredAny>()?;
+                    match (L::SERVICE, key.as_ref()) {
+                        (_, key) if key == L::ITEMS_KEY => envelope.items = map.next_value()?,
+                        (Service::Accounts, "meta") => envelope.meta = map.next_value()?,
+                        (Service::Api, "page") => envelope.top.page = map.next_value()?,
+                        (Service::Api, "page_size") => envelope.top.page_size = map.next_value()?,
+                        (Service::Api, "next_page_uri") => {
+                            envelope.top.next_page_uri = map.next_value()?;
+                        }
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
                     }
                 }
                 Ok(envelope)

@@ -107,6 +107,54 @@ fn successful_replies() {
 }
 
 #[test]
+fn accounts_of_the_2010_api_and_their_pages() {
+    use twilio_accounts_core::{FetchAccount, ListAccount, ListOperation};
+    let account = format!(
+        r#"{{"sid":"{SID}","auth_token":"{NEW_TOKEN}","date_created":"Fri, 31 Jul 2015 06:00:00 +0200"}}"#
+    );
+    let fetched = context()
+        .parse_response(
+            &FetchAccount::new(SID.parse().unwrap()),
+            body(200, &account),
+        )
+        .unwrap();
+    let page = context()
+        .parse_response(
+            &ListAccount::new(),
+            body(
+                200,
+                &format!(
+                    r#"{{"accounts":[{account}],"next_page_uri":"/2010-04-01/Accounts.json?Page=1&PageToken=PA1"}}"#
+                ),
+            ),
+        )
+        .unwrap();
+    let next = ListAccount::next_page(&Endpoint::default(), &page.value)
+        .unwrap()
+        .unwrap();
+    let next_request = context().build_request(&next).unwrap();
+    check_debug!(fetched, fetched.value, page, page.value, next, next_request);
+
+    // A token beside a malformed field, in a fetch and in a page.
+    let bad = format!(r#"{{"auth_token":"{NEW_TOKEN}","status":7}}"#);
+    let err = context()
+        .parse_response(&FetchAccount::new(SID.parse().unwrap()), body(200, &bad))
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Decode(d) if d.salvaged_token().is_some()),
+        "{err:?}"
+    );
+    check_both!(err);
+    let err = context()
+        .parse_response(
+            &ListAccount::new(),
+            body(200, &format!(r#"{{"accounts":[{bad}]}}"#)),
+        )
+        .unwrap_err();
+    check_both!(err);
+}
+
+#[test]
 fn decode_errors_from_bodies_that_carry_tokens() {
     let bodies = [
         format!(r#"{{"auth_token":"{NEW_TOKEN}","date_created":"not a date"}}"#),

@@ -333,6 +333,28 @@ fn golden_rows() -> Vec<Golden> {
         .unwrap();
     vec![
         Golden {
+            operation: "ListAccount",
+            request: build(
+                &ListAccount::new()
+                    .friendly_name(FriendlyName::new("Subaccount 1").unwrap())
+                    .status(AccountStatus::Suspended)
+                    .page_size(20)
+                    .unwrap(),
+            ),
+            method: Method::GET,
+            uri: "https://api.twilio.com/2010-04-01/Accounts.json?FriendlyName=Subaccount+1&Status=suspended&PageSize=20",
+            extra_headers: &[],
+            body: b"",
+        },
+        Golden {
+            operation: "FetchAccount",
+            request: build(&FetchAccount::new(subaccount)),
+            method: Method::GET,
+            uri: "https://api.twilio.com/2010-04-01/Accounts/ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.json",
+            extra_headers: &[],
+            body: b"",
+        },
+        Golden {
             operation: "ListCredentialAws",
             request: build(&ListCredentialAws::new().page_size(50).unwrap()),
             method: Method::GET,
@@ -651,4 +673,51 @@ fn inputs_are_checked_before_sending_without_echoing_them() {
         })
     ));
     assert!(!format!("{err:?}").contains("123"), "{err:?}");
+}
+
+#[test]
+fn each_service_goes_to_its_own_host_under_every_endpoint_rule() {
+    use twilio_accounts_core::{AccountStatus, FetchAccount, ListAccount, PageRequest};
+    let sub = "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb".parse().unwrap();
+    let split = Endpoint::custom("http://127.0.0.1:4010", PlainHttp::LoopbackOnly)
+        .unwrap()
+        .with_api_base_url("http://127.0.0.1:4011/api", PlainHttp::LoopbackOnly)
+        .unwrap();
+    let cases = [
+        (
+            Endpoint::for_location(Some("au1"), Some("sydney")).unwrap(),
+            "https://accounts.sydney.au1.twilio.com/v1/AuthTokens/Promote",
+            "https://api.sydney.au1.twilio.com/2010-04-01/Accounts/ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.json",
+        ),
+        (
+            Endpoint::custom("http://127.0.0.1:4010/", PlainHttp::LoopbackOnly).unwrap(),
+            "http://127.0.0.1:4010/v1/AuthTokens/Promote",
+            "http://127.0.0.1:4010/2010-04-01/Accounts/ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.json",
+        ),
+        (
+            split,
+            "http://127.0.0.1:4010/v1/AuthTokens/Promote",
+            "http://127.0.0.1:4011/api/2010-04-01/Accounts/ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.json",
+        ),
+    ];
+    for (endpoint, promote, fetch) in cases {
+        let context = RequestContext::new(context().credentials().clone(), endpoint);
+        let request = context.build_request(&PromoteAuthToken::new()).unwrap();
+        assert_eq!(request.uri(), promote);
+        let request = context.build_request(&FetchAccount::new(sub)).unwrap();
+        assert_eq!(request.uri(), fetch);
+        // The same credentials and headers go to both hosts.
+        assert_eq!(headers(&request), expected_headers(&[]));
+    }
+
+    // Paging and a status the spec does not list (sent as written).
+    let paging = PageRequest::new().page_size(2).unwrap().page(1, "PA+b/c=");
+    let list = ListAccount::with_paging(paging).status(AccountStatus::Other("a&b".into()));
+    assert_eq!(
+        context().build_request(&list).unwrap().uri(),
+        "https://api.twilio.com/2010-04-01/Accounts.json?Status=a%26b&PageSize=2&Page=1&PageToken=PA%2Bb%2Fc%3D"
+    );
+    assert!(ListAccount::new().page_size(0).is_err());
+    assert!(ListAccount::new().page_size(1001).is_err());
+    assert!(ListAccount::new().page_size(1000).is_ok());
 }

@@ -556,10 +556,16 @@ fn every_error_from_an_answer_names_its_operation() {
     }
 }
 
-/// Every example answer in the spec, as (status, body), for one operation.
-fn spec_examples(id: &str) -> Vec<(u16, Vec<u8>)> {
-    let spec: serde_json::Value =
-        serde_json::from_str(include_str!("../spec/twilio_accounts_v1.json")).unwrap();
+/// Every example answer in its service's spec, as (status, body), for one
+/// operation.
+fn spec_examples(service: twilio_accounts_core::Service, id: &str) -> Vec<(u16, Vec<u8>)> {
+    let text = match service {
+        twilio_accounts_core::Service::Api => {
+            include_str!("../spec/twilio_api_v2010_accounts.json")
+        }
+        _ => include_str!("../spec/twilio_accounts_v1.json"),
+    };
+    let spec: serde_json::Value = serde_json::from_str(text).unwrap();
     let mut found = Vec::new();
     for methods in spec["paths"].as_object().unwrap().values() {
         for operation in methods.as_object().unwrap().values() {
@@ -594,7 +600,7 @@ fn every_spec_example_decodes_and_every_operation_has_an_error_path() {
             O: twilio_accounts_core::Operation + Clone + std::fmt::Debug + Send + Sync + 'static,
             O::Output: Clone + std::fmt::Debug + Send + 'static,
         {
-            let examples = spec_examples(O::ID);
+            let examples = spec_examples(O::SERVICE, O::ID);
             assert!(!examples.is_empty(), "{}: no example in the spec", O::ID);
             for (status, body) in examples {
                 let reply = context()
@@ -871,4 +877,249 @@ fn bulk_answers_surface_each_refused_item_by_correlation_id() {
         )
         .unwrap_err();
     assert!(matches!(&err, Error::Decode(_)), "{err:?}");
+}
+
+// ---------------------------------------------------------------------------
+// The 2010 API's Accounts resource
+
+fn page0() -> twilio_accounts_core::Page<twilio_accounts_core::Account> {
+    context()
+        .parse_response(
+            &twilio_accounts_core::ListAccount::new(),
+            response(200, fixture!("accounts_2010_page0.json")),
+        )
+        .unwrap()
+        .value
+}
+
+#[test]
+fn a_2010_page_reads_every_account_field_and_keeps_date_offsets() {
+    use twilio_accounts_core::{AccountStatus, AccountType};
+    let page = page0();
+    assert_eq!(page.page, Some(0));
+    assert_eq!(page.page_size, Some(2));
+    assert_eq!(page.items.len(), 2);
+    let main = &page.items[0];
+    assert_eq!(main.sid.unwrap().as_str(), SID);
+    assert_eq!(main.owner_account_sid.unwrap().as_str(), SID);
+    assert_eq!(main.friendly_name.as_deref(), Some("Main account"));
+    assert_eq!(main.status, Some(AccountStatus::Active));
+    assert_eq!(main.account_type, Some(AccountType::Full));
+    assert_eq!(
+        main.auth_token.as_ref().unwrap().expose_secret(),
+        "feedfacefeedfacefeedfacefeedface"
+    );
+    // The spec's example date, Thu, 30 Jul 2015 20:00:00 +0000.
+    assert_eq!(main.date_created.unwrap().unix_timestamp(), 1_438_286_400);
+    assert_eq!(
+        main.uri.as_deref(),
+        Some("/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.json")
+    );
+
+    let sub = &page.items[1];
+    assert_eq!(
+        sub.sid.unwrap().as_str(),
+        "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+    );
+    assert_eq!(sub.status, Some(AccountStatus::Suspended));
+    assert_eq!(sub.account_type, Some(AccountType::Trial));
+    // 06:00 at +02:00 and 13:00 at -07:00: instants as in UTC, offsets kept.
+    let created = sub.date_created.unwrap();
+    assert_eq!(created.unix_timestamp(), 1_438_315_200);
+    assert_eq!(created.as_offset_date_time().offset().whole_seconds(), 7200);
+    assert_eq!(created.to_rfc2822(), "Fri, 31 Jul 2015 06:00:00 +0200");
+    let updated = sub.date_updated.unwrap();
+    assert_eq!(updated.unix_timestamp(), 1_438_286_400);
+    assert_eq!(updated.to_rfc2822(), "Thu, 30 Jul 2015 13:00:00 -0700");
+
+    let debug = format!("{page:?}");
+    assert!(!debug.contains("feedface"), "{debug}");
+    assert!(!debug.contains("c0ffee"), "{debug}");
+    assert!(debug.contains("AuthToken([redacted])"), "{debug}");
+}
+
+#[test]
+fn a_relative_2010_next_page_uri_is_resolved_against_the_2010_base_url() {
+    use twilio_accounts_core::{ListAccount, PlainHttp};
+    let page = page0();
+    let query = "?PageSize=2&Page=1&PageToken=PAACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+    let cases = [
+        (Endpoint::default(), "https://api.twilio.com"),
+        (
+            Endpoint::for_location(Some("au1"), Some("sydney")).unwrap(),
+            "https://api.sydney.au1.twilio.com",
+        ),
+        (
+            Endpoint::custom("http://127.0.0.1:4010", PlainHttp::LoopbackOnly).unwrap(),
+            "http://127.0.0.1:4010",
+        ),
+        (
+            Endpoint::custom("https://proxy.example.com/twilio", PlainHttp::LoopbackOnly)
+                .unwrap()
+                .with_api_base_url("https://proxy.example.com/api", PlainHttp::LoopbackOnly)
+                .unwrap(),
+            "https://proxy.example.com/api",
+        ),
+    ];
+    for (endpoint, base) in cases {
+        let next = ListAccount::next_page(&endpoint, &page).unwrap().unwrap();
+        let request = RequestContext::new(context().credentials().clone(), endpoint)
+            .build_request(&next)
+            .unwrap();
+        assert_eq!(
+            request.uri().to_string(),
+            format!("{base}/2010-04-01/Accounts.json{query}")
+        );
+        assert_eq!(request.method(), http::Method::GET);
+    }
+    let mut last = page.clone();
+    last.next_page_url = None;
+    assert_eq!(
+        ListAccount::next_page(&Endpoint::default(), &last).unwrap(),
+        None
+    );
+}
+
+#[test]
+fn a_2010_next_page_link_elsewhere_is_refused_with_what_was_wrong() {
+    use twilio_accounts_core::ListAccount;
+    let cases: [(&str, LinkError); 7] = [
+        (
+            "//evil.example/2010-04-01/Accounts.json?Page=1",
+            LinkError::NotRooted,
+        ),
+        (
+            "https://evil.example/2010-04-01/Accounts.json?Page=1",
+            LinkError::ForeignHost {
+                found: "evil.example".into(),
+            },
+        ),
+        (
+            "https://accounts.twilio.com/2010-04-01/Accounts.json?Page=1",
+            LinkError::ForeignHost {
+                found: "accounts.twilio.com".into(),
+            },
+        ),
+        (
+            "http://api.twilio.com/2010-04-01/Accounts.json?Page=1",
+            LinkError::ForeignScheme {
+                expected: "https".into(),
+                found: "http".into(),
+            },
+        ),
+        (
+            "/2010-04-01/Accounts/ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.json",
+            LinkError::OtherPath {
+                expected: "/2010-04-01/Accounts.json",
+                found: "/2010-04-01/Accounts/ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.json".into(),
+            },
+        ),
+        (
+            "/2010-04-01/../v1/AuthTokens/Promote?Page=1",
+            LinkError::OtherPath {
+                expected: "/2010-04-01/Accounts.json",
+                found: "/2010-04-01/../v1/AuthTokens/Promote".into(),
+            },
+        ),
+        ("Accounts.json?Page=1", LinkError::NotAbsolute),
+    ];
+    let mut page = page0();
+    for (link, expected) in cases {
+        page.next_page_url = Some(link.to_owned());
+        let err = ListAccount::next_page(&Endpoint::default(), &page).unwrap_err();
+        assert_eq!(
+            format!("{err:?}"),
+            format!("{:?}", Error::InvalidLink(expected)),
+            "{link}"
+        );
+    }
+    // Accounts v1 lists stay absolute-only.
+    let mut v1 = context()
+        .parse_response(
+            &ListCredentialPublicKeys::new(),
+            response(200, fixture!("public_keys_full.json")),
+        )
+        .unwrap()
+        .value;
+    v1.next_page_url = Some("/v1/Credentials/PublicKeys?Page=1".into());
+    assert!(matches!(
+        ListCredentialPublicKeys::next_page(&Endpoint::default(), &v1),
+        Err(Error::InvalidLink(LinkError::NotAbsolute))
+    ));
+}
+
+#[test]
+fn a_bad_2010_page_token_is_error_21481_with_what_to_do() {
+    let err = context()
+        .parse_response(
+            &twilio_accounts_core::ListAccount::new(),
+            response(400, fixture!("error_400_21481.json")),
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), Some(21481));
+    assert_eq!(err.operation(), Some("ListAccount"));
+    let Error::Api(api) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        api.hint(),
+        Some(
+            "the page token was not accepted: start again from the first page and follow the links as sent"
+        )
+    );
+    assert!(err.to_string().starts_with("ListAccount: "), "{err}");
+}
+
+#[test]
+fn a_2010_fetch_reads_one_account_and_salvages_its_token_beside_a_bad_date() {
+    use twilio_accounts_core::FetchAccount;
+    let fetch = FetchAccount::new(SID.parse().unwrap());
+    let err = context()
+        .parse_response(&fetch, response(200, fixture!("account_200_bad_date.json")))
+        .unwrap_err();
+    let Error::Decode(decode) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(decode.kind, DecodeErrorKind::InvalidField);
+    assert_eq!(decode.path, "date_created");
+    assert_eq!(
+        decode.salvaged_token().unwrap().expose_secret(),
+        "feedfacefeedfacefeedfacefeedface"
+    );
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains("feedface"), "{text}");
+
+    let err = context()
+        .parse_response(&fetch, response(404, fixture!("error_404_20404.json")))
+        .unwrap_err();
+    assert!(err.is_not_found());
+    let Error::Api(api) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        api.hint(),
+        Some(
+            "the credentials reach no account with this SID: a main account reaches itself and its subaccounts, a subaccount only itself"
+        )
+    );
+}
+
+#[test]
+fn a_2010_account_with_a_status_or_type_the_spec_does_not_list_is_kept() {
+    use twilio_accounts_core::{AccountStatus, AccountType, FetchAccount};
+    let body = br#"{"sid": "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "status": "pending", "type": "Enterprise", "auth_token": null, "date_created": null}"#;
+    let account = context()
+        .parse_response(
+            &FetchAccount::new(SID.parse().unwrap()),
+            response(200, body.to_vec()),
+        )
+        .unwrap()
+        .value;
+    assert_eq!(account.status, Some(AccountStatus::Other("pending".into())));
+    assert_eq!(
+        account.account_type,
+        Some(AccountType::Other("Enterprise".into()))
+    );
+    assert_eq!(account.auth_token, None);
+    assert_eq!(account.date_created, None);
 }

@@ -3,7 +3,35 @@
 
 use chrono::DateTime;
 use proptest::prelude::*;
-use twilio_accounts_core::Timestamp;
+use twilio_accounts_core::{
+    AuthToken, Credentials, Endpoint, FetchAccount, RequestContext, Timestamp,
+};
+
+/// A 2010 account answer carrying `date` as both of its dates, read through
+/// `FetchAccount` as a client would.
+fn account_dates(
+    date: &str,
+) -> Result<(Option<Timestamp>, Option<Timestamp>), twilio_accounts_core::Error> {
+    let context = RequestContext::new(
+        Credentials::auth_token(
+            "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
+            AuthToken::new("0123456789abcdef0123456789abcdef").unwrap(),
+        ),
+        Endpoint::default(),
+    );
+    let body = serde_json::json!({
+        "sid": "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "date_created": date,
+        "date_updated": date,
+    });
+    let response = http::Response::builder()
+        .status(200)
+        .body(serde_json::to_vec(&body).unwrap())
+        .unwrap();
+    let fetch = FetchAccount::new("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap());
+    let account = context.parse_response(&fetch, response)?.value;
+    Ok((account.date_created, account.date_updated))
+}
 
 /// RFC 3339 date-times: every field in range, optional fraction, Z or offset.
 fn rfc3339() -> impl Strategy<Value = String> {
@@ -74,6 +102,28 @@ fn rfc2822() -> impl Strategy<Value = String> {
         })
 }
 
+/// RFC 2822 dates with one character replaced, removed or duplicated.
+fn near_rfc2822() -> impl Strategy<Value = String> {
+    (
+        rfc2822(),
+        any::<prop::sample::Index>(),
+        0u8..3,
+        "[0-9A-Za-z:+, -]",
+    )
+        .prop_map(|(s, idx, op, ch)| {
+            let mut chars: Vec<char> = s.chars().collect();
+            let i = idx.index(chars.len());
+            match op {
+                0 => chars[i] = ch.chars().next().unwrap(),
+                1 => {
+                    chars.remove(i);
+                }
+                _ => chars.insert(i, chars[i]),
+            }
+            chars.into_iter().collect()
+        })
+}
+
 proptest! {
     #[test]
     fn rfc3339_agrees_with_chrono_on_valid_input(input in rfc3339()) {
@@ -116,6 +166,32 @@ proptest! {
         prop_assert_eq!(ours.unix_timestamp(), theirs.timestamp());
         prop_assert_eq!(ours.as_offset_date_time().offset().whole_seconds(), theirs.offset().local_minus_utc());
         prop_assert_eq!(ours.to_rfc2822(), input);
+    }
+
+    #[test]
+    fn a_2010_accounts_rfc2822_dates_keep_their_offset_and_write_back_as_sent(input in rfc2822()) {
+        let (created, updated) = account_dates(&input).unwrap();
+        let (created, updated) = (created.unwrap(), updated.unwrap());
+        let theirs = DateTime::parse_from_rfc2822(&input).unwrap();
+        prop_assert_eq!(created.unix_timestamp(), theirs.timestamp());
+        prop_assert_eq!(created.as_offset_date_time().offset().whole_seconds(), theirs.offset().local_minus_utc());
+        prop_assert_eq!(created.to_rfc2822(), input.clone());
+        prop_assert_eq!(updated, created);
+        // Through RFC 3339 and back: the same instant and offset.
+        let again = Timestamp::parse_rfc3339(&created.to_rfc3339()).unwrap();
+        prop_assert_eq!(again, created);
+        prop_assert_eq!(again.as_offset_date_time().offset(), created.as_offset_date_time().offset());
+    }
+
+    #[test]
+    fn a_2010_account_date_the_core_refuses_is_a_decode_error_at_that_field(input in near_rfc2822()) {
+        match (account_dates(&input), Timestamp::parse_rfc2822(&input)) {
+            (Ok((Some(ours), _)), Ok(direct)) => prop_assert_eq!(ours, direct),
+            (Err(twilio_accounts_core::Error::Decode(d)), Err(_)) => {
+                prop_assert_eq!(d.path.as_str(), "date_created");
+            }
+            (model, direct) => prop_assert!(false, "{input:?}: {model:?} but {direct:?}"),
+        }
     }
 
     #[test]

@@ -1,8 +1,11 @@
-//! Every Accounts v1 operation, grouped by the spec's resource (one file per
-//! resource, named after its path), and the registry that lists them.
+//! Every operation, grouped by the spec's resource (one file per resource,
+//! named after its path), and the registry that lists them: all of Accounts
+//! v1, and the 2010 API's Accounts resource (its list and fetch), which is
+//! how a main account reaches its subaccounts.
 //!
 //! | resource | file | operations (type: operationId) |
 //! |---|---|---|
+//! | `/2010-04-01/Accounts…` (2010 API) | [`accounts_2010`] | `ListAccount`, `FetchAccount` (types named alike) |
 //! | `/v1/AuthTokens/…` | [`auth_tokens`] | [`PromoteAuthToken`]: `UpdateAuthTokenPromotion`, [`CreateSecondaryAuthToken`]: `CreateSecondaryAuthToken`, [`DeleteSecondaryAuthToken`]: `DeleteSecondaryAuthToken` |
 //! | `/v1/Credentials/AWS…` | [`credentials_aws`] | `ListCredentialAws`, `CreateCredentialAws`, `FetchCredentialAws`, `UpdateCredentialAws`, `DeleteCredentialAws` (types named alike) |
 //! | `/v1/Consents/Bulk` | [`consents_bulk`] | `CreateBulkConsents` |
@@ -21,15 +24,20 @@
 //! Declare it in its resource's file (a type implementing
 //! [`Operation`], with its constants and its parser) and add one row to
 //! the registry (`registry!` in this file). Clients send it with their generic `send`;
-//! the fuzz checks, the cross-adapter tests and the spec test find it here.
+//! the fuzz checks, the cross-adapter tests and the spec tests find it here
+//! (each operation is checked against its own service's spec, by
+//! [`OperationInfo::service`]).
 //!
 //! ```
 //! use twilio_accounts_core::operations::{OPERATIONS, find};
+//! use twilio_accounts_core::Service;
 //!
 //! let promote = find("UpdateAuthTokenPromotion").expect("registered");
 //! assert_eq!(promote.method, http::Method::POST);
 //! assert_eq!(promote.path, "/v1/AuthTokens/Promote");
+//! assert_eq!(promote.service, Service::Accounts);
 //! assert!(OPERATIONS.iter().any(|o| o.path == "/v1/Credentials/PublicKeys/{Sid}"));
+//! assert_eq!(find("ListAccount").expect("registered").service, Service::Api);
 //! ```
 //!
 //! [`PromoteAuthToken`]: auth_tokens::PromoteAuthToken
@@ -42,13 +50,15 @@ use std::fmt::Debug;
 
 use http::Method;
 
+use crate::endpoint::Service;
 use crate::operation::{Operation, Parameter};
 use crate::page::ListOperation;
 use crate::phone_number::SafelistNumber;
 use crate::retry::Idempotency;
 use crate::secret::AwsCredentials;
-use crate::sid::CredentialSid;
+use crate::sid::{AccountSid, CredentialSid};
 
+pub mod accounts_2010;
 pub mod auth_tokens;
 pub mod consents_bulk;
 pub mod contacts_bulk;
@@ -65,6 +75,8 @@ pub mod safelist;
 pub struct OperationInfo {
     /// The spec's `operationId`.
     pub id: &'static str,
+    /// Which Twilio API (and so which spec and host) it belongs to.
+    pub service: Service,
     /// The HTTP method.
     pub method: Method,
     /// The spec's path template.
@@ -84,6 +96,7 @@ impl OperationInfo {
     pub const fn of<O: Operation>() -> Self {
         OperationInfo {
             id: O::ID,
+            service: O::SERVICE,
             method: O::METHOD,
             path: O::PATH,
             idempotency: O::IDEMPOTENCY,
@@ -175,6 +188,8 @@ registry! {
         messaging_geopermissions::UpdateMessagingGeopermissions::example(),
     call consents_bulk::CreateBulkConsents => consents_bulk::CreateBulkConsents::example(),
     call contacts_bulk::CreateBulkContacts => contacts_bulk::CreateBulkContacts::example(),
+    list accounts_2010::ListAccount => accounts_2010::ListAccount::new(),
+    call accounts_2010::FetchAccount => accounts_2010::FetchAccount::new(AccountSid::EXAMPLE),
 }
 
 /// The spec's example public key (`CreateCredentialPublicKey`'s description).
@@ -209,10 +224,12 @@ mod tests {
     #[test]
     fn every_path_placeholder_is_a_path_parameter_and_back() {
         for info in OPERATIONS {
+            // `{Sid}` may share its segment with a suffix (`{Sid}.json`).
             let placeholders: Vec<&str> = info
                 .path
-                .split('/')
-                .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+                .split('{')
+                .skip(1)
+                .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
                 .collect();
             let path_parameters: Vec<&str> = info
                 .parameters
