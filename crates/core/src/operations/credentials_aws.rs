@@ -136,6 +136,7 @@ impl Operation for CreateCredentialAws {
         Parameter::spec("FriendlyName", ParameterLocation::Form),
         Parameter::spec("AccountSid", ParameterLocation::Form),
     ];
+    const SECRET_PARAMETERS: &'static [&'static str] = &["Credentials"];
 
     /// The secret is copied into the form here, as a token is into the
     /// `Authorization` header: the request body is the transport's to send.

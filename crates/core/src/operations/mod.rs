@@ -77,6 +77,8 @@ pub struct OperationInfo {
     pub parameters: &'static [Parameter],
     /// The success field that carries a secret, if any.
     pub secret_field: Option<&'static str>,
+    /// The parameters whose values are secrets.
+    pub secret_parameters: &'static [&'static str],
     /// What a 404 means for it.
     pub not_found_hint: Option<&'static str>,
 }
@@ -91,6 +93,7 @@ impl OperationInfo {
             idempotency: O::IDEMPOTENCY,
             parameters: O::PARAMETERS,
             secret_field: O::SECRET_FIELD,
+            secret_parameters: O::SECRET_PARAMETERS,
             not_found_hint: O::NOT_FOUND_HINT,
         }
     }
