@@ -8,8 +8,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::duration::{parse_duration, parse_settle};
 
 /// Manage Twilio Auth Tokens safely: rotate them with no outage, one call at a
-/// time or as a crash-safe, resumable rotation; or run a local simulator of
-/// Twilio's Accounts API.
+/// time or as a crash-safe, resumable rotation; manage the rest of Accounts v1
+/// (credentials, safe list, geo permissions, bulk consents and contacts, or any
+/// operation with `call`); or run a local simulator of Twilio's Accounts API.
 ///
 /// Credentials come from TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or
 /// TWILIO_API_KEY and TWILIO_API_SECRET for a Main API key); flags override

@@ -1,4 +1,6 @@
-//! `twilio-accounts`: rotate Twilio Auth Tokens safely from the command line.
+//! `twilio-accounts`: rotate Twilio Auth Tokens safely from the command line,
+//! and manage the rest of Accounts v1 (resource commands, and `call` for any
+//! registered operation).
 //!
 //! Output: people read stderr (steps, errors, advice); scripts read stdout
 //! (with `--output json`, exactly one JSON document per command). A token is
