@@ -1999,3 +1999,44 @@ fn bulk_consents_and_contacts_send_a_file_and_report_refused_items() {
         }
     }
 }
+
+/// Phone numbers and friendly names are personal data: the answer on
+/// stdout carries them, the log on stderr never does, at any verbosity.
+#[test]
+fn personal_data_stays_out_of_the_log_at_every_verbosity() {
+    let sim = sim();
+    let dir = scratch("pii");
+    for verbosity in ["-v", "-vv", "-vvv"] {
+        let number = "+18005550199";
+        let out =
+            run(cli(&sim, &sim.primary_token(), &dir).args([verbosity, "safelist", "add", number]));
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert_contains(&stdout(&out), number);
+        assert_contains(&stderr(&out), r#"operation="CreateSafelist""#);
+        assert!(
+            !stderr(&out).contains("8005550199"),
+            "{verbosity}: {}",
+            stderr(&out)
+        );
+        let out = run(cli(&sim, &sim.primary_token(), &dir)
+            .env("AWS_CREDENTIALS", AWS_CREDENTIALS)
+            .args([
+                verbosity,
+                "credentials",
+                "aws",
+                "create",
+                "--credentials-env",
+                "AWS_CREDENTIALS",
+                "--friendly-name",
+                "Jane Doe",
+            ]));
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert_contains(&stdout(&out), "Jane Doe");
+        assert!(
+            !stderr(&out).contains("Jane"),
+            "{verbosity}: {}",
+            stderr(&out)
+        );
+        let _ = run(cli(&sim, &sim.primary_token(), &dir).args(["safelist", "remove", number]));
+    }
+}
