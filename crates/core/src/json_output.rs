@@ -91,6 +91,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_promotion_shows_its_token_only_when_revealed() {
+        use crate::operation::Operation;
+        let body = br#"{"account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","auth_token":"fedcba9876543210fedcba9876543210","date_created":null,"date_updated":"2015-07-31T04:00:00Z","url":null}"#;
+        let promotion = crate::PromoteAuthToken::new()
+            .parse_success(http::StatusCode::OK, body)
+            .unwrap();
+        let redacted = promotion.to_json(Secrets::Redact);
+        assert_eq!(redacted["auth_token"], "[redacted]");
+        assert!(!redacted.to_string().contains("fedcba98"));
+        assert_eq!(redacted["date_updated"], "2015-07-31T04:00:00Z");
+        assert_eq!(
+            promotion.to_json(Secrets::Reveal)["auth_token"],
+            "fedcba9876543210fedcba9876543210"
+        );
+    }
+
+    #[test]
     fn tokens_are_redacted_unless_revealed() {
         let token = AuthToken::new("0123456789abcdef0123456789abcdef").unwrap();
         assert_eq!(Secrets::Redact.token(&token), json!("[redacted]"));
