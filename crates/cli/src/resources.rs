@@ -7,7 +7,7 @@
 //! error names the parameter), and sending, paging and printing are the
 //! same as `call`'s. Secrets come only from the environment or stdin.
 
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -302,7 +302,16 @@ fn read_file_or_stdin(path: &Path, flag: &str) -> Result<String, Failure> {
 }
 
 /// AWS credentials from the first line of stdin, without its line end.
+/// Refused from a terminal, which would show the secret as it is typed.
 fn first_line_of_stdin() -> Result<String, Failure> {
+    if std::io::stdin().is_terminal() {
+        return Err(Failure::usage(
+            "--credentials-stdin reads a pipe, not a terminal (a terminal shows the secret as it is typed)",
+        )
+        .with_next(
+            "pipe it in from where it is kept (`… | twilio-accounts credentials aws create --credentials-stdin`), or put it in an environment variable and pass --credentials-env VARIABLE",
+        ));
+    }
     let mut line = String::new();
     std::io::stdin()
         .read_line(&mut line)
