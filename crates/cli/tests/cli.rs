@@ -1597,6 +1597,22 @@ fn call_reads_one_page_unless_all_and_stops_at_the_limit() {
         doc["value"]["next_page_url"].is_string(),
         "the limit fell on a page boundary"
     );
+    // A limit inside a page drops the rest of it, so no link is given that
+    // would skip them.
+    let (_, doc, _) = json_run(
+        &sim,
+        &dir,
+        &[
+            "call",
+            "ListCredentialAws",
+            "--param",
+            "PageSize=2",
+            "--limit",
+            "1",
+        ],
+    );
+    assert_eq!(items(&doc), 1);
+    assert_eq!(doc["value"]["next_page_url"], Value::Null);
 
     let (exit, doc, _) = json_run(
         &sim,

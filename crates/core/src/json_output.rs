@@ -34,7 +34,7 @@ use crate::timestamp::Timestamp;
 pub enum Secrets {
     /// Written as `[redacted]`.
     Redact,
-    /// Written as they are (the caller asked, e.g. with `--reveal`).
+    /// Written as they are (the caller asked to see them).
     Reveal,
 }
 

@@ -101,7 +101,7 @@ impl OperationInfo {
 
 /// Code that runs once per registered operation, with a value of each
 /// (see [`visit_operations`]): how tests, fuzz checks and a generic caller
-/// (a command line's `call`) cover every operation without a list of their
+/// (one that calls any operation by its id) cover every operation without a list of their
 /// own. Every operation can be built from named values ([`FromParameters`])
 /// and its answer written as JSON ([`ToJson`]), so such a caller needs no
 /// code of its own per operation.
