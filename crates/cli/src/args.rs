@@ -8,8 +8,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::duration::{parse_duration, parse_settle};
 
 /// Manage Twilio Auth Tokens safely: rotate them with no outage, one call at a
-/// time or as a crash-safe, resumable rotation; or run a local simulator of
-/// Twilio's Accounts API.
+/// time or as a crash-safe, resumable rotation; manage the rest of Accounts v1
+/// (credentials, safe list, geo permissions, bulk consents and contacts, or any
+/// operation with `call`); or run a local simulator of Twilio's Accounts API.
 ///
 /// Credentials come from TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or
 /// TWILIO_API_KEY and TWILIO_API_SECRET for a Main API key); flags override
@@ -132,6 +133,34 @@ pub enum Command {
         #[command(subcommand)]
         action: WebhookCommand,
     },
+    /// Call any Accounts v1 operation by its operationId, with the spec's parameter names (for
+    /// scripts): `call FetchCredentialAws --param Sid=CR…`.
+    Call(CallArgs),
+    /// AWS credentials and public keys stored in the account.
+    Credentials {
+        #[command(subcommand)]
+        kind: CredentialsCommand,
+    },
+    /// The SMS-pumping safe list: numbers Verify Fraud Guard never blocks.
+    Safelist {
+        #[command(subcommand)]
+        action: SafelistCommand,
+    },
+    /// To which countries the account may send messages.
+    GeoPermissions {
+        #[command(subcommand)]
+        action: GeoPermissionsCommand,
+    },
+    /// Record contacts' messaging consents in bulk.
+    Consents {
+        #[command(subcommand)]
+        action: BulkCommand,
+    },
+    /// Add or update contacts in bulk.
+    Contacts {
+        #[command(subcommand)]
+        action: BulkCommand,
+    },
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -243,4 +272,178 @@ pub struct RotateArgs {
     /// Run the whole rotation against a fresh in-process simulator (no account, no network).
     #[arg(long)]
     pub simulate: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    /// The spec's operationId, e.g. ListCredentialAws (an unknown one lists them all).
+    #[arg(value_name = "OPERATION_ID")]
+    pub operation: String,
+
+    /// A parameter as the spec names it, e.g. Sid=CR…, PhoneNumber=+1…, PageSize=20; an array
+    /// parameter (Items, Permissions) once per element, each a JSON object.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+
+    /// A parameter read from an environment variable, e.g. Credentials=AWS_CREDENTIALS: how to
+    /// pass a secret without putting it on the command line.
+    #[arg(long = "param-env", value_name = "NAME=VARIABLE")]
+    pub param_env: Vec<String>,
+
+    /// For a list: follow every next page, not only the first (stops at --limit items).
+    #[arg(long)]
+    pub all: bool,
+
+    /// For a list: at most this many items in all, following next pages (implies --all).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+
+    /// Print secrets in the answer (an Auth Token), which are redacted otherwise.
+    #[arg(long)]
+    pub reveal: bool,
+}
+
+/// How a list is read: how many in all, and per request.
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    /// At most this many items in all (default: every page).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+
+    /// Items per request, 1 to 1000 [default: the server's, 50].
+    #[arg(long, value_name = "N")]
+    pub page_size: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CredentialsCommand {
+    /// AWS credentials (ACCESS_KEY_ID:SECRET_ACCESS_KEY), for services that write to S3.
+    Aws {
+        #[command(subcommand)]
+        action: AwsCommand,
+    },
+    /// Public keys, for Public Key Client Validation.
+    PublicKeys {
+        #[command(subcommand)]
+        action: PublicKeyCommand,
+    },
+}
+
+/// Which subaccount a new credential belongs to, and its name.
+#[derive(Debug, Clone, Args)]
+pub struct NewCredentialArgs {
+    /// Its name (up to 64 characters).
+    #[arg(long, value_name = "NAME")]
+    pub friendly_name: Option<String>,
+
+    /// Attach it to this subaccount (AC…) instead of the account itself.
+    #[arg(long, value_name = "SID")]
+    pub subaccount: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AwsCommand {
+    /// List the AWS credentials (never their secrets: Twilio does not send them back).
+    List(ListArgs),
+    /// Store AWS credentials, read from an environment variable or stdin (never the command line).
+    Create {
+        /// Read ACCESS_KEY_ID:SECRET_ACCESS_KEY from this environment variable.
+        #[arg(
+            long,
+            value_name = "VAR",
+            required_unless_present = "credentials_stdin"
+        )]
+        credentials_env: Option<String>,
+        /// Read ACCESS_KEY_ID:SECRET_ACCESS_KEY from the first line of stdin.
+        #[arg(long, conflicts_with = "credentials_env")]
+        credentials_stdin: bool,
+        #[command(flatten)]
+        new: NewCredentialArgs,
+    },
+    /// Show one AWS credential.
+    Fetch {
+        /// Its SID (CR…).
+        sid: String,
+    },
+    /// Rename an AWS credential (Twilio lets only the name change).
+    Update {
+        /// Its SID (CR…).
+        sid: String,
+        /// Its new name (up to 64 characters).
+        #[arg(long, value_name = "NAME")]
+        friendly_name: String,
+    },
+    /// Delete an AWS credential.
+    Delete {
+        /// Its SID (CR…).
+        sid: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PublicKeyCommand {
+    /// List the public keys.
+    List(ListArgs),
+    /// Store a public key (PEM) read from a file, or stdin with `-`.
+    Create {
+        /// The PEM file (`-----BEGIN PUBLIC KEY-----…`), or `-` for stdin.
+        #[arg(long, value_name = "PATH")]
+        public_key_file: PathBuf,
+        #[command(flatten)]
+        new: NewCredentialArgs,
+    },
+    /// Show one public key.
+    Fetch {
+        /// Its SID (CR…).
+        sid: String,
+    },
+    /// Rename a public key.
+    Update {
+        /// Its SID (CR…).
+        sid: String,
+        /// Its new name (up to 64 characters).
+        #[arg(long, value_name = "NAME")]
+        friendly_name: String,
+    },
+    /// Delete a public key.
+    Delete {
+        /// Its SID (CR…).
+        sid: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SafelistCommand {
+    /// Add a number (E.164, e.g. +18001234567) or a range of 1,000 (+18001234xxx).
+    Add { number: String },
+    /// Tell whether a number is in the safe list (exit 4 when it is not).
+    Check { number: String },
+    /// Remove a number or range from the safe list.
+    Remove { number: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GeoPermissionsCommand {
+    /// Show every country's permission, or one country's (e.g. `show GB`).
+    Show {
+        /// An ISO 3166-1 alpha-2 country code.
+        country: Option<String>,
+    },
+    /// Enable or disable countries: `set US=on GB=off` (answers per country).
+    Set {
+        /// COUNTRY=on|off, once per country.
+        #[arg(required = true, value_name = "COUNTRY=on|off")]
+        permissions: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BulkCommand {
+    /// Send the items of a JSON file: an array of objects with the spec's field names
+    /// (answers per item; exit 1 if any item was refused).
+    Bulk {
+        /// The JSON file, or `-` for stdin.
+        #[arg(long, value_name = "PATH")]
+        file: PathBuf,
+    },
 }

@@ -1,4 +1,6 @@
-//! `twilio-accounts`: rotate Twilio Auth Tokens safely from the command line.
+//! `twilio-accounts`: rotate Twilio Auth Tokens safely from the command line,
+//! and manage the rest of Accounts v1 (resource commands, and `call` for any
+//! registered operation).
 //!
 //! Output: people read stderr (steps, errors, advice); scripts read stdout
 //! (with `--output json`, exactly one JSON document per command). A token is
@@ -9,13 +11,18 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod args;
+mod call;
 mod completions;
 mod duration;
 mod interrupt;
+mod invocation;
 mod outcome;
+mod paging;
+mod resources;
 mod rotate;
 mod sink;
 mod state_file;
+mod table;
 mod webhook;
 
 use std::ffi::OsString;
@@ -107,26 +114,33 @@ fn wants_json(args: &[OsString]) -> bool {
     false
 }
 
-/// The subcommand clap was parsing when it failed, for the error document.
+/// The subcommand clap was parsing when it failed, for the error document:
+/// its words down the command tree (`secondary create`,
+/// `credentials aws fetch`).
 fn attempted_command(args: &[OsString]) -> Option<String> {
-    let names = Cli::command()
-        .get_subcommands()
-        .map(|c| c.get_name().to_owned())
-        .collect::<Vec<_>>();
     let words: Vec<String> = args
         .iter()
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    let index = words.iter().position(|w| names.contains(w))?;
-    let mut command = words[index].clone();
-    if let Some(action) = words.get(index + 1)
-        && ["secondary", "webhook"].contains(&command.as_str())
-        && !action.starts_with('-')
-    {
-        command = format!("{command} {action}");
+    let root = Cli::command();
+    let top: Vec<String> = root
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    let index = words.iter().position(|w| top.contains(w))?;
+    let mut command = root.find_subcommand(&words[index])?;
+    let mut path = vec![words[index].clone()];
+    for word in &words[index + 1..] {
+        match command.find_subcommand(word) {
+            Some(sub) => {
+                path.push(word.clone());
+                command = sub;
+            }
+            None => break,
+        }
     }
-    Some(command)
+    Some(path.join(" "))
 }
 
 /// Reports a clap error: help and version stay text on stdout (exit 0);
@@ -209,6 +223,11 @@ fn main() -> ExitCode {
         quiet: cli.global.quiet,
     };
     let on_command_line = |id: &str| from_command_line(&matches, id);
+    let resource_context = || resources::Context {
+        global: &cli.global,
+        report,
+        on_command_line: &on_command_line,
+    };
     match &cli.command {
         Command::Promote { email, sink } => single_call(
             &cli.global,
@@ -289,6 +308,14 @@ fn main() -> ExitCode {
         Command::Webhook {
             action: WebhookCommand::Verify { token_env },
         } => webhook::verify(token_env, report),
+        Command::Call(args) => call::run(&cli.global, args, report, &on_command_line),
+        Command::Credentials { kind } => resources::credentials(&resource_context(), kind),
+        Command::Safelist { action } => resources::safelist(&resource_context(), action),
+        Command::GeoPermissions { action } => {
+            resources::geo_permissions(&resource_context(), action)
+        }
+        Command::Consents { action } => resources::consents(&resource_context(), action),
+        Command::Contacts { action } => resources::contacts(&resource_context(), action),
         Command::Completions { shell } => {
             let script = completions::script(*shell);
             let _ = std::io::stdout().lock().write_all(script.as_bytes());

@@ -112,6 +112,25 @@ pub fn advice(command: &str, exit: Exit) -> Option<String> {
     Some(text.to_owned())
 }
 
+/// What to do when a resource command's SID or number does not exist
+/// (the message already says what the 404 means for the operation).
+fn missing_resource_advice(command: &str) -> Option<&'static str> {
+    Some(match command {
+        "call" => "check the parameter values: the message says what the operation could not find",
+        c if c.starts_with("credentials aws ") => {
+            "`twilio-accounts credentials aws list` shows the SIDs of the account's AWS credentials"
+        }
+        c if c.starts_with("credentials public-keys ") => {
+            "`twilio-accounts credentials public-keys list` shows the SIDs of the account's public keys"
+        }
+        "safelist check" => {
+            "the number is not in the safe list (that is the answer; nothing failed)"
+        }
+        "safelist remove" => "the number is not in the safe list, so there is nothing to remove",
+        _ => return None,
+    })
+}
+
 /// The command line that follows [`advice`], when one does: what a script
 /// runs next (it adds its own sink and credentials).
 pub fn next_command(command: &str, exit: Exit) -> Option<String> {
@@ -167,10 +186,18 @@ impl Failure {
     /// An API error of `command`, with that command's advice.
     pub fn from_error(command: &str, error: &Error) -> Self {
         let exit = Exit::for_error(error);
+        // Twilio's own "not found" (20404) from a resource command is about
+        // the thing asked for, not the address.
+        let next = match missing_resource_advice(command) {
+            Some(text) if exit == Exit::NotFound && error.code() == Some(20404) => {
+                Some(text.to_owned())
+            }
+            _ => advice(command, exit),
+        };
         Failure {
             exit,
             message: error.to_string(),
-            next: advice(command, exit),
+            next,
             next_command: next_command(command, exit),
             details: error_details(error),
         }

@@ -1404,3 +1404,657 @@ fn cli_on_a_terminal(sim: &Simulator, token: &str, dir: &Path, args: &str) -> Co
         .env("TWILIO_ACCOUNTS_BASE_URL", sim.base_url());
     cmd
 }
+
+// ---------------------------------------------------------------------------
+// The rest of Accounts v1: `call` and the resource commands.
+// ---------------------------------------------------------------------------
+
+/// AWS's documented example key: the secret that must never be printed.
+const AWS_CREDENTIALS: &str = "AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+const AWS_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+const PUBLIC_KEY: &str = "-----BEGIN PUBLIC KEY-----MIIBIjANB.pa9xQIDAQAB-----END PUBLIC KEY-----";
+const CONSENT: &str = r#"{"contact_id":"+18005550100","correlation_id":"ad388b5a46b33b874b0d41f7226db2ef","sender_id":"MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","status":"opt-in","source":"website"}"#;
+const CONTACT: &str = r#"{"contact_id":"+18005550100","correlation_id":"ad388b5a46b33b874b0d41f7226db2ef","country_iso_code":"US","zip_code":"94105"}"#;
+
+/// `args` with `--output json`, run against `sim` with its current primary token.
+fn json_run(sim: &Simulator, dir: &Path, args: &[&str]) -> (i32, Value, Output) {
+    let out = run(cli(sim, &sim.primary_token(), dir)
+        .env("AWS_CREDENTIALS", AWS_CREDENTIALS)
+        .args(args)
+        .args(["--output", "json"]));
+    let doc = json(&out);
+    (code(&out), doc, out)
+}
+
+/// The success document of `call` and every resource command has exactly
+/// these keys.
+fn assert_success_shape(doc: &Value, command: &str, operation: &str, status: u64) {
+    let mut keys: Vec<&str> = doc
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "command",
+            "ok",
+            "operation",
+            "request_id",
+            "status",
+            "value"
+        ],
+        "{doc}"
+    );
+    assert_eq!(doc["command"], command, "{doc}");
+    assert_eq!(doc["ok"], true, "{doc}");
+    assert_eq!(doc["operation"], operation, "{doc}");
+    assert_eq!(doc["status"], status, "{doc}");
+    assert!(
+        doc["request_id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("RQ")),
+        "{doc}"
+    );
+}
+
+#[test]
+fn call_reaches_every_registered_operation_with_the_specified_document() {
+    let sim = sim();
+    let dir = scratch("call-every");
+    // In order; `{pk}` / `{aws}` become the SID the row marked `Some(slot)` created.
+    #[rustfmt::skip]
+    let table: &[(&str, &[&str], u64, Option<&str>)] = &[
+        ("CreateCredentialPublicKey", &["--param", &format!("PublicKey={PUBLIC_KEY}"), "--param", "FriendlyName=k"], 201, Some("{pk}")),
+        ("ListCredentialPublicKey", &["--param", "PageSize=5"], 200, None),
+        ("FetchCredentialPublicKey", &["--param", "Sid={pk}"], 200, None),
+        ("UpdateCredentialPublicKey", &["--param", "Sid={pk}", "--param", "FriendlyName=k2"], 200, None),
+        ("DeleteCredentialPublicKey", &["--param", "Sid={pk}"], 204, None),
+        ("CreateCredentialAws", &["--param-env", "Credentials=AWS_CREDENTIALS"], 201, Some("{aws}")),
+        ("ListCredentialAws", &[], 200, None),
+        ("FetchCredentialAws", &["--param", "Sid={aws}"], 200, None),
+        ("UpdateCredentialAws", &["--param", "Sid={aws}", "--param", "FriendlyName=a"], 200, None),
+        ("DeleteCredentialAws", &["--param", "Sid={aws}"], 204, None),
+        ("CreateSafelist", &["--param", "PhoneNumber=+18001234567"], 201, None),
+        ("FetchSafelist", &["--param", "PhoneNumber=+18001234567"], 200, None),
+        ("DeleteSafelist", &["--param", "PhoneNumber=+18001234567"], 204, None),
+        ("FetchMessagingGeopermissions", &["--param", "CountryCode=GB"], 200, None),
+        ("UpdateMessagingGeopermissions", &["--param", r#"Permissions={"country_code":"GB","enabled":true}"#], 200, None),
+        ("CreateBulkConsents", &["--param", &format!("Items={CONSENT}")], 201, None),
+        ("CreateBulkContacts", &["--param", &format!("Items={CONTACT}")], 201, None),
+        ("CreateSecondaryAuthToken", &["--reveal"], 201, None),
+        ("DeleteSecondaryAuthToken", &[], 204, None),
+        ("CreateSecondaryAuthToken", &["--reveal", "--param", "SuppressEmailNotification=true"], 201, None),
+        ("UpdateAuthTokenPromotion", &["--reveal"], 200, None),
+        ("ListAccount", &["--param", "PageSize=1"], 200, None),
+        ("FetchAccount", &["--reveal", "--param", "Sid={account}"], 200, None),
+    ];
+    let mut covered: Vec<&str> = table.iter().map(|row| row.0).collect();
+    covered.sort_unstable();
+    covered.dedup();
+    let mut registered: Vec<&str> = twilio_accounts_core::OPERATIONS
+        .iter()
+        .map(|o| o.id)
+        .collect();
+    registered.sort_unstable();
+    assert_eq!(covered, registered, "every registered operation has a row");
+
+    let mut slots: Vec<(&str, String)> = vec![("{account}", sim.account_sid())];
+    for (operation, params, status, slot) in table {
+        let args: Vec<String> = params
+            .iter()
+            .map(|p| {
+                slots
+                    .iter()
+                    .fold(p.to_string(), |p, (name, sid)| p.replace(name, sid))
+            })
+            .collect();
+        let mut all = vec!["call", operation];
+        all.extend(args.iter().map(String::as_str));
+        let (exit, doc, out) = json_run(&sim, &dir, &all);
+        assert_eq!(exit, 0, "{operation}: {doc} {}", stderr(&out));
+        assert_success_shape(&doc, "call", operation, *status);
+        if let Some(slot) = slot {
+            slots.push((slot, doc["value"]["sid"].as_str().unwrap().to_owned()));
+        }
+        assert_no_secret(&out, &[AWS_SECRET]);
+    }
+    // The revealed values are the simulator's: the promoted token is now the primary.
+    assert_eq!(sim.secondary_token(), None);
+}
+
+#[test]
+fn call_refuses_unknown_operations_and_parameters_listing_the_valid_ones() {
+    let sim = sim();
+    let dir = scratch("call-unknown");
+    let out = run(cli(&sim, &sim.primary_token(), &dir).args(["call", "FetchCredentialAWS"]));
+    assert_eq!(code(&out), 2);
+    for info in twilio_accounts_core::OPERATIONS {
+        assert_contains(&stderr(&out), info.id);
+    }
+    let (exit, doc, _) = json_run(
+        &sim,
+        &dir,
+        &["call", "FetchSafelist", "--param", "Number=+18001234567"],
+    );
+    assert_eq!(exit, 2);
+    assert_eq!(doc["ok"], false);
+    assert_eq!(doc["error"]["kind"], "usage");
+    assert_eq!(
+        doc["error"]["message"],
+        "FetchSafelist takes no parameter `Number`; it takes: PhoneNumber"
+    );
+    // A parameter without `=` is refused without being echoed (it may be a secret).
+    let out = run(cli(&sim, &sim.primary_token(), &dir).args([
+        "call",
+        "CreateCredentialAws",
+        "--param",
+        AWS_CREDENTIALS,
+    ]));
+    assert_eq!(code(&out), 2);
+    assert_no_secret(&out, &[AWS_SECRET]);
+    assert_eq!(sim.requests(Route::Any), 0, "nothing was sent");
+}
+
+#[test]
+fn call_reads_one_page_unless_all_and_stops_at_the_limit() {
+    let sim = sim();
+    let dir = scratch("call-all");
+    for _ in 0..3 {
+        let (exit, _, out) = json_run(
+            &sim,
+            &dir,
+            &[
+                "credentials",
+                "aws",
+                "create",
+                "--credentials-env",
+                "AWS_CREDENTIALS",
+            ],
+        );
+        assert_eq!(exit, 0, "{}", stderr(&out));
+    }
+    let items = |doc: &Value| doc["value"]["items"].as_array().unwrap().len();
+    let one = ["call", "ListCredentialAws", "--param", "PageSize=1"];
+    let (_, doc, _) = json_run(&sim, &dir, &one);
+    assert_success_shape(&doc, "call", "ListCredentialAws", 200);
+    assert_eq!(items(&doc), 1);
+    assert!(doc["value"]["next_page_url"].is_string(), "{doc}");
+
+    let before = sim.requests(Route::ListAws);
+    let (_, doc, _) = json_run(&sim, &dir, &[&one[..], &["--all"]].concat());
+    assert_eq!(items(&doc), 3);
+    assert_eq!(doc["value"]["next_page_url"], Value::Null);
+    assert_eq!(
+        sim.requests(Route::ListAws) - before,
+        3,
+        "one request per page"
+    );
+
+    let (_, doc, _) = json_run(&sim, &dir, &[&one[..], &["--limit", "2"]].concat());
+    assert_eq!(items(&doc), 2);
+    assert!(
+        doc["value"]["next_page_url"].is_string(),
+        "the limit fell on a page boundary"
+    );
+    // A limit inside a page drops the rest of it, so no link is given that
+    // would skip them.
+    let (_, doc, _) = json_run(
+        &sim,
+        &dir,
+        &[
+            "call",
+            "ListCredentialAws",
+            "--param",
+            "PageSize=2",
+            "--limit",
+            "1",
+        ],
+    );
+    assert_eq!(items(&doc), 1);
+    assert_eq!(doc["value"]["next_page_url"], Value::Null);
+
+    let (exit, doc, _) = json_run(
+        &sim,
+        &dir,
+        &[
+            "call",
+            "FetchSafelist",
+            "--all",
+            "--param",
+            "PhoneNumber=+18001234567",
+        ],
+    );
+    assert_eq!(exit, 2, "{doc}");
+}
+
+#[test]
+fn call_prints_a_new_token_only_with_reveal() {
+    let sim = sim();
+    let dir = scratch("call-reveal");
+    let (exit, doc, _) = json_run(&sim, &dir, &["call", "CreateSecondaryAuthToken"]);
+    assert_eq!(exit, 2, "{doc}");
+    assert_contains(doc["error"]["next"].as_str().unwrap(), "--reveal");
+    assert_eq!(
+        sim.secondary_token(),
+        None,
+        "nothing was created that nobody has"
+    );
+
+    let (exit, doc, out) = json_run(
+        &sim,
+        &dir,
+        &["call", "CreateSecondaryAuthToken", "--reveal"],
+    );
+    assert_eq!(exit, 0, "{}", stderr(&out));
+    let secondary = sim.secondary_token().expect("created");
+    assert_eq!(doc["value"]["secondary_auth_token"], secondary.as_str());
+}
+
+#[test]
+fn secrets_never_reach_stdout_or_stderr_even_at_the_highest_verbosity() {
+    let sim = sim();
+    let dir = scratch("aws-secret");
+    let token = sim.primary_token();
+    let mut stdin_run = cli(&sim, &token, &dir)
+        .args([
+            "-vvv",
+            "credentials",
+            "aws",
+            "create",
+            "--credentials-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(stdin_run.stdin.take().unwrap(), "{AWS_CREDENTIALS}").unwrap();
+    let piped = stdin_run.wait_with_output().unwrap();
+    let cases: [(&str, Output); 3] = [
+        ("stdin", piped),
+        (
+            "env",
+            run(cli(&sim, &token, &dir)
+                .env("AWS_CREDENTIALS", AWS_CREDENTIALS)
+                .args([
+                    "-vvv",
+                    "credentials",
+                    "aws",
+                    "create",
+                    "--credentials-env",
+                    "AWS_CREDENTIALS",
+                ])),
+        ),
+        (
+            "command line",
+            run(cli(&sim, &token, &dir).args([
+                "-vvv",
+                "call",
+                "CreateCredentialAws",
+                "--param",
+                &format!("Credentials={AWS_CREDENTIALS}"),
+            ])),
+        ),
+    ];
+    for (how, out) in &cases {
+        assert_eq!(code(out), 0, "{how}: {}", stderr(out));
+        assert_no_secret(out, &[AWS_SECRET, &token]);
+        assert_contains(&stderr(out), "twilio_accounts_client");
+        let warned = stderr(out).contains("visible to other users");
+        assert_eq!(warned, *how == "command line", "{how}: {}", stderr(out));
+    }
+    assert_eq!(sim.requests(Route::CreateAws), 3);
+}
+
+/// One lifecycle per credential resource: create three, fetch, rename, list
+/// them one per page, delete, and the deleted one is not found.
+#[test]
+fn credential_resources_live_through_create_fetch_update_list_delete() {
+    let sim = sim();
+    let dir = scratch("credential-lifecycle");
+    let key_file = dir.join("key.pem");
+    std::fs::write(&key_file, format!("{PUBLIC_KEY}\n")).unwrap();
+    let key_file = key_file.display().to_string();
+    #[rustfmt::skip]
+    let table: [(&str, [&str; 2], Route, &str); 2] = [
+        ("aws", ["--credentials-env", "AWS_CREDENTIALS"], Route::ListAws, "Aws"),
+        ("public-keys", ["--public-key-file", &key_file], Route::ListPublicKeys, "PublicKey"),
+    ];
+    for (kind, material, list_route, id) in table {
+        let command = |action: &str| format!("credentials {kind} {action}");
+        let mut sids = Vec::new();
+        for name in ["first", "second", "third"] {
+            let (exit, doc, out) = json_run(
+                &sim,
+                &dir,
+                &[
+                    &["credentials", kind, "create"],
+                    &material[..],
+                    &["--friendly-name", name],
+                ]
+                .concat(),
+            );
+            assert_eq!(exit, 0, "{kind}: {}", stderr(&out));
+            assert_success_shape(
+                &doc,
+                &command("create"),
+                &format!("CreateCredential{id}"),
+                201,
+            );
+            assert_eq!(doc["value"]["friendly_name"], name);
+            sids.push(doc["value"]["sid"].as_str().unwrap().to_owned());
+        }
+        let sid = sids[0].as_str();
+        let (_, doc, _) = json_run(&sim, &dir, &["credentials", kind, "fetch", sid]);
+        assert_success_shape(
+            &doc,
+            &command("fetch"),
+            &format!("FetchCredential{id}"),
+            200,
+        );
+        assert_eq!(doc["value"]["sid"], sid);
+
+        let (_, doc, _) = json_run(
+            &sim,
+            &dir,
+            &[
+                "credentials",
+                kind,
+                "update",
+                sid,
+                "--friendly-name",
+                "renamed",
+            ],
+        );
+        assert_success_shape(
+            &doc,
+            &command("update"),
+            &format!("UpdateCredential{id}"),
+            200,
+        );
+        assert_eq!(doc["value"]["friendly_name"], "renamed");
+
+        let before = sim.requests(list_route);
+        let (_, doc, _) = json_run(
+            &sim,
+            &dir,
+            &["credentials", kind, "list", "--page-size", "1"],
+        );
+        let listed: Vec<&str> = doc["value"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["sid"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            listed,
+            sids.iter().map(String::as_str).collect::<Vec<_>>(),
+            "{kind}"
+        );
+        assert!(
+            sim.requests(list_route) - before >= 3,
+            "{kind}: paged one by one"
+        );
+        let (_, doc, _) = json_run(
+            &sim,
+            &dir,
+            &[
+                "credentials",
+                kind,
+                "list",
+                "--page-size",
+                "1",
+                "--limit",
+                "2",
+            ],
+        );
+        assert_eq!(doc["value"]["items"].as_array().unwrap().len(), 2);
+
+        let (exit, doc, _) = json_run(&sim, &dir, &["credentials", kind, "delete", sid]);
+        assert_eq!(exit, 0, "{doc}");
+        assert_success_shape(
+            &doc,
+            &command("delete"),
+            &format!("DeleteCredential{id}"),
+            204,
+        );
+        assert_eq!(doc["value"], Value::Null);
+
+        let (exit, doc, _) = json_run(&sim, &dir, &["credentials", kind, "fetch", sid]);
+        assert_eq!(exit, 4, "{doc}");
+        assert_eq!(doc["error"]["kind"], "not_found");
+        assert_eq!(doc["error"]["details"]["code"], 20404);
+        let next = doc["error"]["next"].as_str().unwrap();
+        assert_contains(next, &format!("`twilio-accounts credentials {kind} list`"));
+        // That advice works from here: the list answers, without the deleted one.
+        let (exit, doc, _) = json_run(&sim, &dir, &["credentials", kind, "list"]);
+        assert_eq!(exit, 0);
+        assert_eq!(doc["value"]["items"].as_array().unwrap().len(), 2);
+    }
+}
+
+#[test]
+fn lists_print_as_aligned_tables() {
+    let sim = sim();
+    let dir = scratch("table");
+    for name in ["a", "a much longer name"] {
+        let (exit, _, _) = json_run(
+            &sim,
+            &dir,
+            &[
+                "credentials",
+                "aws",
+                "create",
+                "--credentials-env",
+                "AWS_CREDENTIALS",
+                "--friendly-name",
+                name,
+            ],
+        );
+        assert_eq!(exit, 0);
+    }
+    let out = run(cli(&sim, &sim.primary_token(), &dir).args(["credentials", "aws", "list"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "a header and a row per credential: {text}");
+    let column = lines[0].find("  SID ").expect("a SID column") + 2;
+    for row in &lines[1..] {
+        assert_eq!(row.get(column..column + 2), Some("CR"), "aligned: {text}");
+    }
+    assert_contains(lines[0], "FRIENDLY_NAME");
+}
+
+#[test]
+fn safelist_adds_checks_and_removes_a_number() {
+    let sim = sim();
+    let dir = scratch("safelist");
+    #[rustfmt::skip]
+    let steps: [(&str, i32, &str); 5] = [
+        ("add", 0, "CreateSafelist"),
+        ("check", 0, "FetchSafelist"),
+        ("remove", 0, "DeleteSafelist"),
+        ("check", 4, "FetchSafelist"),
+        ("remove", 4, "DeleteSafelist"),
+    ];
+    for (action, exit, operation) in steps {
+        let (got, doc, _) = json_run(&sim, &dir, &["safelist", action, "+18001234567"]);
+        assert_eq!(got, exit, "{action}: {doc}");
+        if exit == 0 {
+            assert_eq!(doc["operation"], operation);
+        } else {
+            assert_eq!(doc["error"]["details"]["operation"], operation);
+        }
+    }
+    let (_, doc, _) = json_run(&sim, &dir, &["safelist", "add", "+18001234xxx"]);
+    assert_eq!(
+        doc["value"]["phone_number"], "+18001234xxx",
+        "a range of 1,000"
+    );
+}
+
+#[test]
+fn bad_input_is_refused_naming_the_parameter_before_anything_is_sent() {
+    let sim = sim();
+    let dir = scratch("bad-input");
+    let items = dir.join("items.json");
+    std::fs::write(&items, format!("[{CONSENT}, [1]]")).unwrap();
+    let not_json = dir.join("broken.json");
+    std::fs::write(&not_json, "[{").unwrap();
+    let items = items.display().to_string();
+    let not_json = not_json.display().to_string();
+    #[rustfmt::skip]
+    let cases: [(&[&str], &str); 7] = [
+        (&["safelist", "add", "18001234567"], "CreateSafelist: parameter `PhoneNumber`: a phone number must be in E.164 form"),
+        (&["credentials", "aws", "fetch", "CRx"], "FetchCredentialAws: parameter `Sid`: credential SID must be 34 characters"),
+        (&["credentials", "aws", "update", "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "--friendly-name", "x"], "parameter `Sid`: credential SID must start with CR"),
+        (&["consents", "bulk", "--file", &items], "CreateBulkConsents: parameter `Items` element 2: must be a JSON object"),
+        (&["contacts", "bulk", "--file", &not_json], "is not JSON (line 1, column 2)"),
+        (&["geo-permissions", "set", "US=yes"], "each permission is COUNTRY=on or COUNTRY=off"),
+        (&["geo-permissions", "show", "USA"], "parameter `CountryCode`: must be two ASCII letters"),
+    ];
+    for (args, message) in cases {
+        let (exit, doc, _) = json_run(&sim, &dir, args);
+        assert_eq!(exit, 2, "{args:?}: {doc}");
+        assert_contains(doc["error"]["message"].as_str().unwrap(), message);
+    }
+    assert_eq!(sim.requests(Route::Any), 0, "nothing was sent");
+}
+
+#[test]
+fn geo_permissions_show_and_set_and_report_refused_countries() {
+    let sim = sim();
+    let dir = scratch("geo");
+    let enabled = |doc: &Value| doc["value"]["permissions"][0]["enabled"].clone();
+    let (_, doc, _) = json_run(&sim, &dir, &["geo-permissions", "show", "gb"]);
+    assert_success_shape(
+        &doc,
+        "geo-permissions show",
+        "FetchMessagingGeopermissions",
+        200,
+    );
+    assert_eq!(enabled(&doc), false);
+    let (exit, doc, _) = json_run(&sim, &dir, &["geo-permissions", "set", "GB=on"]);
+    assert_eq!(exit, 0, "{doc}");
+    let (_, doc, _) = json_run(&sim, &dir, &["geo-permissions", "show", "GB"]);
+    assert_eq!(enabled(&doc), true);
+    let (_, doc, _) = json_run(&sim, &dir, &["geo-permissions", "show"]);
+    assert!(doc["value"]["permissions"].as_array().unwrap().len() > 1);
+
+    // PK is high-risk: only the Console may change it; GB is applied.
+    let (exit, doc, _) = json_run(&sim, &dir, &["geo-permissions", "set", "GB=off", "PK=off"]);
+    assert_eq!(exit, 1, "{doc}");
+    assert_eq!(doc["ok"], false);
+    let refused: Vec<&str> = doc["value"]["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| !p["error_code"].is_null())
+        .map(|p| p["country_code"].as_str().unwrap())
+        .collect();
+    assert_eq!(refused, ["PK"]);
+    let (_, doc, _) = json_run(&sim, &dir, &["geo-permissions", "show", "GB"]);
+    assert_eq!(enabled(&doc), false);
+}
+
+#[test]
+fn bulk_consents_and_contacts_send_a_file_and_report_refused_items() {
+    let sim = sim();
+    let dir = scratch("bulk");
+    // A contact without a postal code passes the core's checks, the
+    // server refuses it; a consent with an unknown source never leaves.
+    let refused_by_server = CONTACT.replace(r#","zip_code":"94105""#, "");
+    let refused_by_core = CONSENT.replace("website", "carrier-pigeon");
+    #[rustfmt::skip]
+    let table = [
+        ("consents", CONSENT, refused_by_core, "CreateBulkConsents", None),
+        ("contacts", CONTACT, refused_by_server, "CreateBulkContacts", Some(30647)),
+    ];
+    for (resource, good, bad, operation, server_error) in table {
+        let file = dir.join(format!("{resource}.json"));
+        std::fs::write(&file, format!("[{good}]")).unwrap();
+        let file = file.display().to_string();
+        let (exit, doc, _) = json_run(&sim, &dir, &[resource, "bulk", "--file", &file]);
+        assert_eq!(exit, 0, "{doc}");
+        assert_success_shape(&doc, &format!("{resource} bulk"), operation, 201);
+        assert_eq!(doc["value"]["items"][0]["error_code"], Value::Null);
+
+        let second = good.replace(
+            "ad388b5a46b33b874b0d41f7226db2ef",
+            "02520cfa6c432f0e3ec3a38c122d428d",
+        );
+        let mixed_file = dir.join(format!("{resource}-mixed.json"));
+        std::fs::write(&mixed_file, format!("[{bad}, {second}]")).unwrap();
+        let before = sim.requests(Route::Any);
+        let (exit, doc, out) = json_run(
+            &sim,
+            &dir,
+            &[
+                resource,
+                "bulk",
+                "--file",
+                &mixed_file.display().to_string(),
+            ],
+        );
+        match server_error {
+            None => {
+                assert_eq!(exit, 2, "{doc}");
+                assert_contains(
+                    doc["error"]["message"].as_str().unwrap(),
+                    "`Items` element 1: has a bad `source`",
+                );
+                assert_eq!(sim.requests(Route::Any), before, "nothing was sent");
+            }
+            Some(code) => {
+                assert_eq!(exit, 1, "{doc} {}", stderr(&out));
+                assert_eq!(doc["ok"], false);
+                assert_eq!(doc["value"]["items"][0]["error_code"], code);
+                assert_eq!(doc["value"]["items"][1]["error_code"], Value::Null);
+            }
+        }
+    }
+}
+
+/// Phone numbers and friendly names are personal data: the answer on
+/// stdout carries them, the log on stderr never does, at any verbosity.
+#[test]
+fn personal_data_stays_out_of_the_log_at_every_verbosity() {
+    let sim = sim();
+    let dir = scratch("pii");
+    for verbosity in ["-v", "-vv", "-vvv"] {
+        let number = "+18005550199";
+        let out =
+            run(cli(&sim, &sim.primary_token(), &dir).args([verbosity, "safelist", "add", number]));
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert_contains(&stdout(&out), number);
+        assert_contains(&stderr(&out), r#"operation="CreateSafelist""#);
+        assert!(
+            !stderr(&out).contains("8005550199"),
+            "{verbosity}: {}",
+            stderr(&out)
+        );
+        let out = run(cli(&sim, &sim.primary_token(), &dir)
+            .env("AWS_CREDENTIALS", AWS_CREDENTIALS)
+            .args([
+                verbosity,
+                "credentials",
+                "aws",
+                "create",
+                "--credentials-env",
+                "AWS_CREDENTIALS",
+                "--friendly-name",
+                "Jane Doe",
+            ]));
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert_contains(&stdout(&out), "Jane Doe");
+        assert!(
+            !stderr(&out).contains("Jane"),
+            "{verbosity}: {}",
+            stderr(&out)
+        );
+        let _ = run(cli(&sim, &sim.primary_token(), &dir).args(["safelist", "remove", number]));
+    }
+}

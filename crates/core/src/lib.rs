@@ -70,7 +70,10 @@
 //! One concept each: [`sid`], [`secret`], [`credentials`], [`timestamp`],
 //! [`endpoint`] (hosts, by [`Service`]), [`user_agent`], [`operation`] (what an operation declares),
 //! [`operations`] (every operation, by spec resource, and their registry),
-//! [`page`] (the one list mechanism), [`phone_number`] (E.164 numbers), [`context`], [`error`], [`retry`],
+//! [`page`] (the one list mechanism), [`parameter_values`] (operations
+//! from `Name=Value` text), [`json_output`] (answers as JSON, secrets
+//! redacted), [`phone_number`] (E.164 numbers), [`context`], [`error`],
+//! [`retry`],
 //! [`transport`] (the seam, and the retry loop as the [`Exchange`] state
 //! machine).
 //!
@@ -100,9 +103,11 @@ pub mod context;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+pub mod json_output;
 pub mod operation;
 pub mod operations;
 pub mod page;
+pub mod parameter_values;
 pub mod phone_number;
 pub mod retry;
 pub mod rotation;
@@ -121,6 +126,7 @@ pub use error::{
     ApiError, BodyKind, DecodeError, DecodeErrorKind, Delivery, Error, InvalidInput,
     ProblemDetails, TransportError, TransportErrorKind, UnexpectedResponse,
 };
+pub use json_output::{Secrets, ToJson};
 pub use operation::{
     Operation, OperationId, Parameter, ParameterLocation, ParameterSource, PathValue, Reply,
 };
@@ -154,6 +160,7 @@ pub use operations::messaging_geopermissions::{
 pub use operations::safelist::{CreateSafelist, DeleteSafelist, FetchSafelist, SafelistEntry};
 pub use operations::{OPERATIONS, OperationInfo, OperationVisitor, visit_operations};
 pub use page::{ListOperation, NextPage, Page, PageRequest};
+pub use parameter_values::{FromParameters, JsonObject, ParameterError, ParameterValues};
 pub use phone_number::{E164, PhoneNumberError, SafelistNumber};
 pub use retry::{
     Attempt, AttemptOutcome, Idempotency, Jitter, PlannedRetry, RetryDecision, RetryHook,

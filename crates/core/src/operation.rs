@@ -172,6 +172,11 @@ pub trait Operation {
     /// check it never leaks into an error.
     const SECRET_FIELD: Option<&'static str> = None;
 
+    /// The parameters whose values are secrets (`Credentials` of AWS
+    /// credentials): a caller that takes them as text warns when they come
+    /// from a command line, and never shows them.
+    const SECRET_PARAMETERS: &'static [&'static str] = &[];
+
     /// What a 404 means for this operation, said to the caller.
     const NOT_FOUND_HINT: Option<&'static str> = None;
 

@@ -87,9 +87,11 @@ use serde::Deserialize;
 
 use crate::endpoint::Service;
 use crate::error::{DecodeError, Error};
+use crate::json_output::{self, Secrets, ToJson};
 use crate::operation::{Operation, Parameter, ParameterLocation, PathValue, decode_json};
-use crate::operations::credential::FriendlyName;
+use crate::operations::credential::{self, FriendlyName};
 use crate::page::{ListOperation, PAGE_PARAMETERS, Page, PageRequest};
+use crate::parameter_values::{FromParameters, ParameterError, ParameterValues};
 use crate::retry::Idempotency;
 use crate::secret::AuthToken;
 use crate::sid::AccountSid;
@@ -366,6 +368,41 @@ impl Operation for FetchAccount {
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
         decode_json(Self::ID, status, body, Self::SECRET_FIELD)
+    }
+}
+
+/// An account as JSON, its `auth_token` redacted unless revealed.
+impl ToJson for Account {
+    fn to_json(&self, secrets: Secrets) -> serde_json::Value {
+        serde_json::json!({
+            "sid": json_output::text(self.sid.as_ref()),
+            "owner_account_sid": json_output::text(self.owner_account_sid.as_ref()),
+            "friendly_name": self.friendly_name,
+            "status": self.status.as_ref().map(AccountStatus::as_str),
+            "type": self.account_type.as_ref().map(AccountType::as_str),
+            "auth_token": self.auth_token.as_ref().map(|token| secrets.token(token)),
+            "date_created": self.date_created.as_ref().map(Timestamp::to_rfc2822),
+            "date_updated": self.date_updated.as_ref().map(Timestamp::to_rfc2822),
+            "uri": self.uri,
+        })
+    }
+}
+
+impl FromParameters for ListAccount {
+    fn from_parameters(values: &ParameterValues) -> Result<Self, ParameterError> {
+        let id = <Self as Operation>::ID;
+        Ok(ListAccount {
+            friendly_name: credential::friendly_name_parameter(id, values)?,
+            status: values.parse_optional(id, "Status", |v| Ok::<_, &str>(AccountStatus::of(v)))?,
+            paging: credential::paging_parameters(id, values)?,
+        })
+    }
+}
+
+impl FromParameters for FetchAccount {
+    fn from_parameters(values: &ParameterValues) -> Result<Self, ParameterError> {
+        let sid = values.parse_required(<Self as Operation>::ID, "Sid", AccountSid::parse)?;
+        Ok(FetchAccount::new(sid))
     }
 }
 

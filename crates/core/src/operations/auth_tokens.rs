@@ -37,10 +37,14 @@
 use http::{Method, StatusCode};
 use serde::Deserialize;
 
+use serde_json::{Value, json};
+
 use crate::error::DecodeError;
+use crate::json_output::{self, Secrets, ToJson};
 use crate::operation::{
     Operation, Parameter, ParameterLocation, bool_field, decode_json, missing_field,
 };
+use crate::parameter_values::{FromParameters, ParameterError, ParameterValues, parse_bool};
 use crate::retry::Idempotency;
 use crate::secret::AuthToken;
 use crate::sid::AccountSid;
@@ -251,5 +255,63 @@ impl Operation for DeleteSecondaryAuthToken {
     /// defines no content for a delete.
     fn parse_success(&self, _status: StatusCode, _body: &[u8]) -> Result<(), DecodeError> {
         Ok(())
+    }
+}
+
+impl FromParameters for PromoteAuthToken {
+    fn from_parameters(values: &ParameterValues) -> Result<Self, ParameterError> {
+        Ok(PromoteAuthToken {
+            suppress_email_notification: suppress_email(Self::ID, values)?,
+        })
+    }
+}
+
+impl FromParameters for CreateSecondaryAuthToken {
+    fn from_parameters(values: &ParameterValues) -> Result<Self, ParameterError> {
+        Ok(CreateSecondaryAuthToken {
+            suppress_email_notification: suppress_email(Self::ID, values)?,
+        })
+    }
+}
+
+impl FromParameters for DeleteSecondaryAuthToken {
+    fn from_parameters(values: &ParameterValues) -> Result<Self, ParameterError> {
+        Ok(DeleteSecondaryAuthToken {
+            suppress_email_notification: suppress_email(Self::ID, values)?,
+        })
+    }
+}
+
+/// `SuppressEmailNotification=true|false`, if given.
+fn suppress_email(
+    operation: &'static str,
+    values: &ParameterValues,
+) -> Result<Option<bool>, ParameterError> {
+    values.parse_optional(operation, SUPPRESS_EMAIL_PARAMETER, parse_bool)
+}
+
+/// The new primary token is a secret: redacted unless revealed.
+impl ToJson for AuthTokenPromotion {
+    fn to_json(&self, secrets: Secrets) -> Value {
+        json!({
+            "account_sid": json_output::text(self.account_sid.as_ref()),
+            "auth_token": secrets.token(&self.auth_token),
+            "date_created": json_output::timestamp(self.date_created.as_ref()),
+            "date_updated": json_output::timestamp(self.date_updated.as_ref()),
+            "url": self.url,
+        })
+    }
+}
+
+/// The new secondary token is a secret: redacted unless revealed.
+impl ToJson for SecondaryAuthToken {
+    fn to_json(&self, secrets: Secrets) -> Value {
+        json!({
+            "account_sid": json_output::text(self.account_sid.as_ref()),
+            "secondary_auth_token": secrets.token(&self.secondary_auth_token),
+            "date_created": json_output::timestamp(self.date_created.as_ref()),
+            "date_updated": json_output::timestamp(self.date_updated.as_ref()),
+            "url": self.url,
+        })
     }
 }

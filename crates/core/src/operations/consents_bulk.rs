@@ -51,6 +51,7 @@ use serde::Serialize;
 use crate::error::{DecodeError, Error};
 use crate::operation::{Operation, Parameter, ParameterLocation, decode_json};
 use crate::operations::item_result::{BulkResults, CorrelationId, json_items, required_items};
+use crate::parameter_values::{FromParameters, JsonObject, ParameterError, ParameterValues};
 use crate::phone_number::E164;
 use crate::retry::Idempotency;
 use crate::sid::MessagingServiceSid;
@@ -215,5 +216,70 @@ impl Operation for CreateBulkConsents {
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
         decode_json(Self::ID, status, body, None)
+    }
+}
+
+impl std::str::FromStr for ConsentStatus {
+    type Err = &'static str;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "opt-in" => Ok(ConsentStatus::OptIn),
+            "opt-out" => Ok(ConsentStatus::OptOut),
+            _ => Err("must be opt-in or opt-out"),
+        }
+    }
+}
+
+impl std::str::FromStr for ConsentSource {
+    type Err = &'static str;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "website" => Ok(ConsentSource::Website),
+            "offline" => Ok(ConsentSource::Offline),
+            "opt-in-message" => Ok(ConsentSource::OptInMessage),
+            "opt-out-message" => Ok(ConsentSource::OptOutMessage),
+            "others" => Ok(ConsentSource::Others),
+            _ => Err("must be website, offline, opt-in-message, opt-out-message or others"),
+        }
+    }
+}
+
+impl ConsentItem {
+    /// One `Items` element: `contact_id`, `correlation_id`, `sender_id`,
+    /// `status`, `source` and an optional `date_of_consent` (RFC 3339), the
+    /// spec's field names. The error names the field and never repeats a
+    /// value.
+    pub fn from_json(item: &JsonObject<'_>) -> Result<Self, String> {
+        item.only(&[
+            "contact_id",
+            "correlation_id",
+            "sender_id",
+            "status",
+            "source",
+            "date_of_consent",
+        ])?;
+        let consent = ConsentItem::new(
+            item.parse("contact_id", E164::parse)?,
+            item.parse("correlation_id", CorrelationId::new)?,
+            item.parse("sender_id", str::parse::<SenderId>)?,
+            item.parse("status", str::parse::<ConsentStatus>)?,
+            item.parse("source", str::parse::<ConsentSource>)?,
+        );
+        Ok(match item.optional_string("date_of_consent")? {
+            None => consent,
+            Some(date) => consent.date_of_consent(
+                Timestamp::parse_rfc3339(date)
+                    .map_err(|e| format!("has a bad `date_of_consent`: {e}"))?,
+            ),
+        })
+    }
+}
+
+/// `Items`, once per item, each a JSON object (see [`ConsentItem::from_json`]).
+impl FromParameters for CreateBulkConsents {
+    fn from_parameters(values: &ParameterValues) -> Result<Self, ParameterError> {
+        Ok(CreateBulkConsents {
+            items: values.json_objects(Self::ID, "Items", ConsentItem::from_json)?,
+        })
     }
 }

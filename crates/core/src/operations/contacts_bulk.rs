@@ -46,6 +46,7 @@ use crate::error::{DecodeError, Error};
 use crate::operation::{Operation, Parameter, ParameterLocation, decode_json};
 use crate::operations::item_result::{BulkResults, CorrelationId, json_items, required_items};
 use crate::operations::messaging_geopermissions::CountryCode;
+use crate::parameter_values::{FromParameters, JsonObject, ParameterError, ParameterValues};
 use crate::phone_number::E164;
 use crate::retry::Idempotency;
 
@@ -136,5 +137,37 @@ impl Operation for CreateBulkContacts {
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
         decode_json(Self::ID, status, body, None)
+    }
+}
+
+impl ContactItem {
+    /// One `Items` element: `contact_id`, `correlation_id`,
+    /// `country_iso_code` and an optional `zip_code`, the spec's field names.
+    /// The error names the field and never repeats a value.
+    pub fn from_json(item: &JsonObject<'_>) -> Result<Self, String> {
+        item.only(&[
+            "contact_id",
+            "correlation_id",
+            "country_iso_code",
+            "zip_code",
+        ])?;
+        let contact = ContactItem::new(
+            item.parse("contact_id", E164::parse)?,
+            item.parse("correlation_id", CorrelationId::new)?,
+            item.parse("country_iso_code", CountryCode::new)?,
+        );
+        Ok(match item.optional_string("zip_code")? {
+            None => contact,
+            Some(zip) => contact.zip_code(zip),
+        })
+    }
+}
+
+/// `Items`, once per item, each a JSON object (see [`ContactItem::from_json`]).
+impl FromParameters for CreateBulkContacts {
+    fn from_parameters(values: &ParameterValues) -> Result<Self, ParameterError> {
+        Ok(CreateBulkContacts {
+            items: values.json_objects(Self::ID, "Items", ContactItem::from_json)?,
+        })
     }
 }

@@ -11,8 +11,12 @@
 //! key material, are written by hand in each resource's file.
 
 use serde::Deserialize;
+use serde_json::{Value, json};
 
 use crate::error::Error;
+use crate::json_output::{self, Secrets, ToJson};
+use crate::page::PageRequest;
+use crate::parameter_values::{ParameterError, ParameterValues};
 use crate::sid::{AccountSid, CredentialSid};
 use crate::timestamp::Timestamp;
 
@@ -42,6 +46,76 @@ pub struct Credential {
     /// Its absolute URL.
     #[serde(default)]
     pub url: Option<String>,
+}
+
+/// Every field as Twilio named it; a credential holds no secret.
+impl ToJson for Credential {
+    fn to_json(&self, _: Secrets) -> Value {
+        json!({
+            "sid": json_output::text(self.sid.as_ref()),
+            "account_sid": json_output::text(self.account_sid.as_ref()),
+            "friendly_name": self.friendly_name,
+            "date_created": json_output::timestamp(self.date_created.as_ref()),
+            "date_updated": json_output::timestamp(self.date_updated.as_ref()),
+            "url": self.url,
+        })
+    }
+}
+
+/// `Sid`, required, a credential SID (`CR…`).
+pub(crate) fn sid_parameter(
+    operation: &'static str,
+    values: &ParameterValues,
+) -> Result<CredentialSid, ParameterError> {
+    values.parse_required(operation, "Sid", CredentialSid::parse)
+}
+
+/// `FriendlyName`, if given, checked for its length.
+pub(crate) fn friendly_name_parameter(
+    operation: &'static str,
+    values: &ParameterValues,
+) -> Result<Option<FriendlyName>, ParameterError> {
+    values.parse_optional(operation, "FriendlyName", |v| FriendlyName::new(v))
+}
+
+/// `AccountSid`, if given (a subaccount to attach a credential to).
+pub(crate) fn account_sid_parameter(
+    operation: &'static str,
+    values: &ParameterValues,
+) -> Result<Option<AccountSid>, ParameterError> {
+    values.parse_optional(operation, "AccountSid", AccountSid::parse)
+}
+
+/// `PageSize`, `Page` and `PageToken` of any list.
+pub(crate) fn paging_parameters(
+    operation: &'static str,
+    values: &ParameterValues,
+) -> Result<PageRequest, ParameterError> {
+    let mut paging = PageRequest::new();
+    if let Some(size) = values.parse_optional(operation, "PageSize", |v| {
+        v.parse::<u32>()
+            .map_err(|_| "must be a whole number between 1 and 1000")
+    })? {
+        paging = paging
+            .page_size(size)
+            .map_err(|e| ParameterError::invalid(operation, "PageSize", None, e))?;
+    }
+    let page = values.parse_optional(operation, "Page", |v| {
+        v.parse::<u32>().map_err(|_| "must be a whole number")
+    })?;
+    let token = values.optional(operation, "PageToken")?;
+    match (page, token) {
+        (Some(page), Some(token)) => Ok(paging.page(page, token)),
+        (None, None) => Ok(paging),
+        (Some(_), None) => Err(ParameterError::Missing {
+            operation,
+            name: "PageToken",
+        }),
+        (None, Some(_)) => Err(ParameterError::Missing {
+            operation,
+            name: "Page",
+        }),
+    }
 }
 
 /// A public-key credential (`accounts.v1.credential.credential_public_key`).
@@ -163,6 +237,16 @@ macro_rules! credential_operations {
             }
         }
 
+        impl $crate::parameter_values::FromParameters for $List {
+            fn from_parameters(
+                values: &$crate::parameter_values::ParameterValues,
+            ) -> Result<Self, $crate::parameter_values::ParameterError> {
+                Ok($List {
+                    paging: $crate::operations::credential::paging_parameters($list_id, values)?,
+                })
+            }
+        }
+
         impl $crate::page::ListOperation for $List {
             type Item = $crate::operations::credential::Credential;
             const ITEMS_KEY: &'static str = "credentials";
@@ -205,6 +289,14 @@ macro_rules! credential_operations {
                 body: &[u8],
             ) -> Result<Self::Output, $crate::error::DecodeError> {
                 $crate::operation::decode_json(Self::ID, status, body, None)
+            }
+        }
+
+        impl $crate::parameter_values::FromParameters for $Fetch {
+            fn from_parameters(
+                values: &$crate::parameter_values::ParameterValues,
+            ) -> Result<Self, $crate::parameter_values::ParameterError> {
+                Ok($Fetch::new($crate::operations::credential::sid_parameter($fetch_id, values)?))
             }
         }
 
@@ -268,6 +360,19 @@ macro_rules! credential_operations {
             }
         }
 
+        impl $crate::parameter_values::FromParameters for $Update {
+            fn from_parameters(
+                values: &$crate::parameter_values::ParameterValues,
+            ) -> Result<Self, $crate::parameter_values::ParameterError> {
+                Ok($Update {
+                    sid: $crate::operations::credential::sid_parameter($update_id, values)?,
+                    friendly_name: $crate::operations::credential::friendly_name_parameter(
+                        $update_id, values,
+                    )?,
+                })
+            }
+        }
+
         #[doc = concat!("`DELETE ", $item_path, "` (`", $delete_id, "`): deletes a ", $what, " credential.")]
         ///
         /// Idempotent: a second delete finds nothing to delete (and answers
@@ -307,6 +412,14 @@ macro_rules! credential_operations {
                 _body: &[u8],
             ) -> Result<(), $crate::error::DecodeError> {
                 Ok(())
+            }
+        }
+
+        impl $crate::parameter_values::FromParameters for $Delete {
+            fn from_parameters(
+                values: &$crate::parameter_values::ParameterValues,
+            ) -> Result<Self, $crate::parameter_values::ParameterError> {
+                Ok($Delete::new($crate::operations::credential::sid_parameter($delete_id, values)?))
             }
         }
     };

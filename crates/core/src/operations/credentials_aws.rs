@@ -62,7 +62,11 @@ use http::{Method, StatusCode};
 
 use crate::error::DecodeError;
 use crate::operation::{Operation, Parameter, ParameterLocation, decode_json};
-use crate::operations::credential::{Credential, FriendlyName, create_form, credential_operations};
+use crate::operations::credential::{
+    Credential, FriendlyName, account_sid_parameter, create_form, credential_operations,
+    friendly_name_parameter,
+};
+use crate::parameter_values::{FromParameters, ParameterError, ParameterValues};
 use crate::retry::Idempotency;
 use crate::secret::AwsCredentials;
 use crate::sid::AccountSid;
@@ -132,6 +136,7 @@ impl Operation for CreateCredentialAws {
         Parameter::spec("FriendlyName", ParameterLocation::Form),
         Parameter::spec("AccountSid", ParameterLocation::Form),
     ];
+    const SECRET_PARAMETERS: &'static [&'static str] = &["Credentials"];
 
     /// The secret is copied into the form here, as a token is into the
     /// `Authorization` header: the request body is the transport's to send.
@@ -144,5 +149,18 @@ impl Operation for CreateCredentialAws {
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
         decode_json(Self::ID, status, body, None)
+    }
+}
+
+/// `Credentials` (required, `ACCESS_KEY_ID:SECRET_ACCESS_KEY`), `FriendlyName`
+/// and `AccountSid`. An error about `Credentials` never repeats them.
+impl FromParameters for CreateCredentialAws {
+    fn from_parameters(values: &ParameterValues) -> Result<Self, ParameterError> {
+        Ok(CreateCredentialAws {
+            credentials: values
+                .parse_required(Self::ID, "Credentials", |v| AwsCredentials::new(v))?,
+            friendly_name: friendly_name_parameter(Self::ID, values)?,
+            account_sid: account_sid_parameter(Self::ID, values)?,
+        })
     }
 }

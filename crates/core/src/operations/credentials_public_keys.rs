@@ -62,7 +62,11 @@ use http::{Method, StatusCode};
 
 use crate::error::{DecodeError, Error};
 use crate::operation::{Operation, Parameter, ParameterLocation, decode_json};
-use crate::operations::credential::{Credential, FriendlyName, create_form, credential_operations};
+use crate::operations::credential::{
+    Credential, FriendlyName, account_sid_parameter, create_form, credential_operations,
+    friendly_name_parameter,
+};
+use crate::parameter_values::{FromParameters, ParameterError, ParameterValues};
 use crate::retry::Idempotency;
 use crate::sid::AccountSid;
 
@@ -151,5 +155,18 @@ impl Operation for CreateCredentialPublicKey {
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
         decode_json(Self::ID, status, body, None)
+    }
+}
+
+/// `PublicKey` (required, PEM text), `FriendlyName` and `AccountSid`.
+impl FromParameters for CreateCredentialPublicKey {
+    fn from_parameters(values: &ParameterValues) -> Result<Self, ParameterError> {
+        Ok(CreateCredentialPublicKey {
+            public_key: values.parse_required(Self::ID, "PublicKey", |key| {
+                CreateCredentialPublicKey::new(key).map(|create| create.public_key)
+            })?,
+            friendly_name: friendly_name_parameter(Self::ID, values)?,
+            account_sid: account_sid_parameter(Self::ID, values)?,
+        })
     }
 }

@@ -20,6 +20,9 @@
 //! ```
 
 use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::json_output::{Secrets, ToJson};
 
 /// Why the server refused one item of a list call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,6 +191,26 @@ impl BulkResults {
         self.items
             .iter()
             .find(|i| i.correlation_id.as_deref() == Some(id.as_str()))
+    }
+}
+
+/// Each item's fields as Twilio named them: `error_code` and
+/// `error_messages` are `null` and `[]` for an accepted item.
+impl ToJson for BulkItemResult {
+    fn to_json(&self, _: Secrets) -> Value {
+        json!({
+            "correlation_id": self.correlation_id,
+            "error_code": self.error.as_ref().map(|e| e.code),
+            "error_messages": self.error.as_ref().map(|e| e.messages.clone()).unwrap_or_default(),
+        })
+    }
+}
+
+impl ToJson for BulkResults {
+    fn to_json(&self, secrets: Secrets) -> Value {
+        json!({
+            "items": self.items.iter().map(|i| i.to_json(secrets)).collect::<Vec<_>>(),
+        })
     }
 }
 

@@ -54,9 +54,13 @@
 use http::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 
+use serde_json::{Value, json};
+
 use crate::error::{DecodeError, Error};
+use crate::json_output::{Secrets, ToJson};
 use crate::operation::{Operation, Parameter, ParameterLocation, decode_json};
 use crate::operations::item_result::{ItemError, RawItemError, json_items, required_items};
+use crate::parameter_values::{FromParameters, JsonObject, ParameterError, ParameterValues};
 use crate::retry::Idempotency;
 
 /// The one path of geo permissions.
@@ -305,5 +309,62 @@ impl Operation for UpdateMessagingGeopermissions {
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
         decode_json(Self::ID, status, body, None)
+    }
+}
+
+impl GeoPermission {
+    /// One `Permissions` element: `{"country_code": "US", "enabled": true}`,
+    /// with an optional `"type": "country"`.
+    pub fn from_json(item: &JsonObject<'_>) -> Result<Self, String> {
+        item.only(&["country_code", "type", "enabled"])?;
+        let country_code = item.parse("country_code", CountryCode::new)?;
+        match item.optional_string("type")? {
+            None | Some("country") => {}
+            Some(_) => return Err("has a `type` other than `country`".to_owned()),
+        }
+        Ok(GeoPermission::new(country_code, item.boolean("enabled")?))
+    }
+}
+
+/// Each entry's fields as Twilio named them; a refused entry has
+/// `error_code` and `error_messages`, an applied one `null` and `[]`.
+impl ToJson for GeoPermissionResult {
+    fn to_json(&self, _: Secrets) -> Value {
+        json!({
+            "country_code": self.country_code,
+            "type": self.kind,
+            "enabled": self.enabled,
+            "prefix": self.prefix,
+            "message": self.message,
+            "error_code": self.error.as_ref().map(|e| e.code),
+            "error_messages": self.error.as_ref().map(|e| e.messages.clone()).unwrap_or_default(),
+        })
+    }
+}
+
+impl ToJson for MessagingGeopermissions {
+    fn to_json(&self, secrets: Secrets) -> Value {
+        json!({
+            "permissions": self.permissions.iter().map(|p| p.to_json(secrets)).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// `CountryCode`, if given: one country instead of all.
+impl FromParameters for FetchMessagingGeopermissions {
+    fn from_parameters(values: &ParameterValues) -> Result<Self, ParameterError> {
+        Ok(FetchMessagingGeopermissions {
+            country_code: values.parse_optional(Self::ID, "CountryCode", CountryCode::new)?,
+        })
+    }
+}
+
+/// `Permissions`, once per entry, each a JSON object (see
+/// [`GeoPermission::from_json`]).
+impl FromParameters for UpdateMessagingGeopermissions {
+    fn from_parameters(values: &ParameterValues) -> Result<Self, ParameterError> {
+        Ok(UpdateMessagingGeopermissions {
+            permissions: values.json_objects(Self::ID, "Permissions", GeoPermission::from_json)?,
+        })
     }
 }

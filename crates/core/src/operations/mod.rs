@@ -51,8 +51,10 @@ use std::fmt::Debug;
 use http::Method;
 
 use crate::endpoint::Service;
+use crate::json_output::ToJson;
 use crate::operation::{Operation, Parameter};
 use crate::page::ListOperation;
+use crate::parameter_values::FromParameters;
 use crate::phone_number::SafelistNumber;
 use crate::retry::Idempotency;
 use crate::secret::AwsCredentials;
@@ -87,6 +89,8 @@ pub struct OperationInfo {
     pub parameters: &'static [Parameter],
     /// The success field that carries a secret, if any.
     pub secret_field: Option<&'static str>,
+    /// The parameters whose values are secrets.
+    pub secret_parameters: &'static [&'static str],
     /// What a 404 means for it.
     pub not_found_hint: Option<&'static str>,
 }
@@ -102,27 +106,31 @@ impl OperationInfo {
             idempotency: O::IDEMPOTENCY,
             parameters: O::PARAMETERS,
             secret_field: O::SECRET_FIELD,
+            secret_parameters: O::SECRET_PARAMETERS,
             not_found_hint: O::NOT_FOUND_HINT,
         }
     }
 }
 
 /// Code that runs once per registered operation, with a value of each
-/// (see [`visit_operations`]): how tests and fuzz checks cover every
-/// operation without a list of their own.
+/// (see [`visit_operations`]): how tests, fuzz checks and a generic caller
+/// (one that calls any operation by its id) cover every operation without a list of their
+/// own. Every operation can be built from named values ([`FromParameters`])
+/// and its answer written as JSON ([`ToJson`]), so such a caller needs no
+/// code of its own per operation.
 pub trait OperationVisitor {
     /// Called with an example of one operation (the spec's example values).
     fn visit<O>(&mut self, example: O)
     where
-        O: Operation + Clone + Debug + Send + Sync + 'static,
-        O::Output: Clone + Debug + Send + 'static;
+        O: Operation + FromParameters + Clone + Debug + Send + Sync + 'static,
+        O::Output: ToJson + Clone + Debug + Send + 'static;
 
     /// Called instead of [`visit`](Self::visit) for a paged list, so that
     /// paging can be exercised too; by default, the same as `visit`.
     fn visit_list<L>(&mut self, example: L)
     where
-        L: ListOperation + Clone + Debug + Send + Sync + 'static,
-        L::Item: Clone + Debug + Send + 'static,
+        L: ListOperation + FromParameters + Clone + Debug + Send + Sync + 'static,
+        L::Item: ToJson + Clone + Debug + Send + 'static,
     {
         self.visit(example);
     }
@@ -257,5 +265,57 @@ mod tests {
         visit_operations(&mut ids);
         let expected: Vec<&str> = OPERATIONS.iter().map(|o| o.id).collect();
         assert_eq!(ids.0, expected);
+    }
+
+    /// Every example, written as `Name=Value` pairs the way it goes on the
+    /// wire, reads back into an operation that sends the same parameters:
+    /// each operation's `FromParameters` agrees with its own request.
+    #[test]
+    fn every_operation_reads_back_from_its_own_parameters() {
+        struct RoundTrip(Vec<&'static str>);
+        impl OperationVisitor for RoundTrip {
+            fn visit<O>(&mut self, example: O)
+            where
+                O: Operation + FromParameters + Clone + Debug + Send + Sync + 'static,
+                O::Output: ToJson + Clone + Debug + Send + 'static,
+            {
+                let wire = |o: &O| {
+                    let path: Vec<(String, String)> = o
+                        .path_values()
+                        .iter()
+                        .map(|v| (v.name().to_owned(), v.value().to_owned()))
+                        .collect();
+                    (path, o.query(), o.form())
+                };
+                let (path, query, form) = wire(&example);
+                let mut values = crate::ParameterValues::new();
+                for (name, value) in path.iter().cloned() {
+                    values.push(name, value);
+                }
+                for (name, value) in query.iter().chain(&form) {
+                    values.push(*name, value.clone());
+                }
+                let read =
+                    O::from_parameter_values(&values).unwrap_or_else(|e| panic!("{}: {e}", O::ID));
+                assert_eq!(wire(&read), (path, query, form), "{}", O::ID);
+                self.0.push(O::ID);
+            }
+        }
+        let mut seen = RoundTrip(Vec::new());
+        visit_operations(&mut seen);
+        assert_eq!(seen.0.len(), OPERATIONS.len());
+    }
+
+    #[test]
+    fn unknown_names_are_refused_with_the_valid_ones() {
+        let values = crate::ParameterValues::from_pairs([
+            ("Sid", "CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+            ("Name", "x"),
+        ]);
+        let err = credentials_aws::UpdateCredentialAws::from_parameter_values(&values).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "UpdateCredentialAws takes no parameter `Name`; it takes: Sid, FriendlyName"
+        );
     }
 }

@@ -56,8 +56,12 @@
 use http::{Method, StatusCode};
 use serde::Deserialize;
 
+use serde_json::{Value, json};
+
 use crate::error::DecodeError;
+use crate::json_output::{self, Secrets, ToJson};
 use crate::operation::{Operation, Parameter, ParameterLocation, decode_json};
+use crate::parameter_values::{FromParameters, ParameterError, ParameterValues};
 use crate::phone_number::SafelistNumber;
 use crate::retry::Idempotency;
 use crate::sid::SafelistSid;
@@ -191,5 +195,50 @@ impl Operation for DeleteSafelist {
     /// A 204 has no body; any body is ignored.
     fn parse_success(&self, _status: StatusCode, _body: &[u8]) -> Result<(), DecodeError> {
         Ok(())
+    }
+}
+
+/// Its SID and number; nothing secret.
+impl ToJson for SafelistEntry {
+    fn to_json(&self, _: Secrets) -> Value {
+        json!({
+            "sid": json_output::text(self.sid.as_ref()),
+            "phone_number": self.phone_number,
+        })
+    }
+}
+
+/// `PhoneNumber`, required: E.164, or a range of 1,000 (`+18001234xxx`).
+fn phone_number_parameter(
+    operation: &'static str,
+    values: &ParameterValues,
+) -> Result<SafelistNumber, ParameterError> {
+    values.parse_required(operation, "PhoneNumber", SafelistNumber::parse)
+}
+
+impl FromParameters for CreateSafelist {
+    fn from_parameters(values: &ParameterValues) -> Result<Self, ParameterError> {
+        Ok(CreateSafelist::new(phone_number_parameter(
+            Self::ID,
+            values,
+        )?))
+    }
+}
+
+impl FromParameters for FetchSafelist {
+    fn from_parameters(values: &ParameterValues) -> Result<Self, ParameterError> {
+        Ok(FetchSafelist::new(phone_number_parameter(
+            Self::ID,
+            values,
+        )?))
+    }
+}
+
+impl FromParameters for DeleteSafelist {
+    fn from_parameters(values: &ParameterValues) -> Result<Self, ParameterError> {
+        Ok(DeleteSafelist::new(phone_number_parameter(
+            Self::ID,
+            values,
+        )?))
     }
 }

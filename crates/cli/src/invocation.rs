@@ -1,0 +1,199 @@
+//! Sending one operation for a command and printing its answer: shared by
+//! `call` and every resource command, so they all check, send, page, report
+//! and fail the same way.
+//!
+//! The operation is built from named values by the core
+//! ([`FromParameters`]), its answer written as JSON by the core
+//! ([`ToJson`]); nothing here knows any operation. With `--output json` the
+//! command prints one document:
+//! `{"command", "ok", "operation", "status", "request_id", "value"}`; in text,
+//! the value as an aligned table on stdout.
+
+use std::process::ExitCode;
+
+use serde_json::{Value, json};
+use twilio_accounts_core::{
+    FromParameters, ListOperation, Operation, ParameterError, ParameterValues, Secrets, ToJson,
+};
+
+use crate::Report;
+use crate::args::Global;
+use crate::outcome::{Exit, Failure};
+use crate::paging;
+
+/// How much of a list to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    /// The first page only (`call` without `--all`).
+    OnePage,
+    /// Page after page, until the list ends or `limit` items.
+    Pages { limit: Option<usize> },
+}
+
+/// One command's context: where it sends and how it reports.
+pub struct Invocation<'a> {
+    pub global: &'a Global,
+    pub report: Report,
+    pub on_command_line: &'a dyn Fn(&str) -> bool,
+    /// The command's name in reports, e.g. `call` or `safelist add`.
+    pub command: String,
+    pub secrets: Secrets,
+}
+
+/// How many entries of an answer the server refused (bulk items, geo
+/// permissions): such an answer is a 2xx, but the command did not fully work.
+pub type Refused<T> = fn(&T) -> usize;
+
+/// For answers that cannot refuse part of a request.
+pub fn none_refused<T>(_: &T) -> usize {
+    0
+}
+
+impl Invocation<'_> {
+    /// Builds `O` from `values`, sends it once, prints its answer.
+    pub fn single<O>(&self, values: &ParameterValues, refused: Refused<O::Output>) -> ExitCode
+    where
+        O: FromParameters,
+        O::Output: ToJson,
+    {
+        let operation = match self.build::<O>(values) {
+            Ok(o) => o,
+            Err(f) => return self.fail(&f),
+        };
+        let client = match crate::setup_client(self.global, self.report, self.on_command_line) {
+            Ok(c) => c,
+            Err(f) => return self.fail(&f),
+        };
+        match client.send(&operation) {
+            Ok(reply) => self.answer(
+                O::ID,
+                reply.status.as_u16(),
+                reply.request_id.as_deref(),
+                &reply.value.to_json(self.secrets),
+                refused(&reply.value),
+            ),
+            Err(e) => self.fail(&Failure::from_error(&self.command, &e)),
+        }
+    }
+
+    /// Builds the list `L` from `values` and reads it as `listing` says.
+    pub fn list<L>(&self, values: &ParameterValues, listing: Listing) -> ExitCode
+    where
+        L: ListOperation + FromParameters + Clone,
+        L::Item: ToJson,
+    {
+        let list = match self.build::<L>(values) {
+            Ok(o) => o,
+            Err(f) => return self.fail(&f),
+        };
+        let client = match crate::setup_client(self.global, self.report, self.on_command_line) {
+            Ok(c) => c,
+            Err(f) => return self.fail(&f),
+        };
+        let read = match listing {
+            Listing::OnePage => client.send(&list),
+            Listing::Pages { limit } => paging::collect(&client, &list, limit).map(|c| {
+                self.report.say(format!(
+                    "read {} page{}",
+                    c.pages,
+                    if c.pages == 1 { "" } else { "s" }
+                ));
+                c.reply
+            }),
+        };
+        match read {
+            Ok(reply) => self.answer(
+                L::ID,
+                reply.status.as_u16(),
+                reply.request_id.as_deref(),
+                &reply.value.to_json(self.secrets),
+                0,
+            ),
+            Err(e) => self.fail(&Failure::from_error(&self.command, &e)),
+        }
+    }
+
+    /// The operation, or a usage failure that names the parameter. Warns
+    /// about secrets typed on the command line, and refuses to print an
+    /// answer's secret redacted when it exists nowhere else.
+    fn build<O: FromParameters>(&self, values: &ParameterValues) -> Result<O, Failure> {
+        let operation = O::from_parameter_values(values).map_err(|e| {
+            let failure = Failure::usage(e.to_string());
+            // An unknown name is answered with the valid ones already; a
+            // bad value with what is allowed.
+            match e {
+                ParameterError::Missing { .. } if self.command == "call" => {
+                    failure.with_next(format!(
+                        "give it with --param NAME=VALUE; {} takes: {}",
+                        O::ID,
+                        parameter_names::<O>()
+                    ))
+                }
+                _ => failure,
+            }
+        })?;
+        if let Some(field) = O::SECRET_FIELD
+            && self.secrets == Secrets::Redact
+        {
+            return Err(Failure::usage(format!(
+                "{} answers with a new Auth Token (`{field}`), which is printed only with --reveal: redacted, it would be lost",
+                O::ID
+            ))
+            .with_next(
+                "pass --reveal to print it, or use `twilio-accounts secondary create --token-file PATH` / `twilio-accounts promote`, which hand it over safely",
+            ));
+        }
+        Ok(operation)
+    }
+
+    fn answer(
+        &self,
+        operation: &'static str,
+        status: u16,
+        request_id: Option<&str>,
+        value: &Value,
+        refused: usize,
+    ) -> ExitCode {
+        let report = self.report;
+        report.json(&json!({
+            "command": self.command,
+            "ok": refused == 0,
+            "operation": operation,
+            "status": status,
+            "request_id": request_id,
+            "value": value,
+        }));
+        let table = crate::table::render(value);
+        if table.is_empty() {
+            report.result(format!("{operation}: done (HTTP {status})."));
+        } else {
+            report.result(table);
+        }
+        if let Some(id) = request_id {
+            report.say(format!("request id: {id}"));
+        }
+        if refused > 0 {
+            if report.format == crate::args::OutputFormat::Text {
+                eprintln!(
+                    "error: Twilio refused {refused} of the entries (see their error_code and error_messages); the others were applied"
+                );
+            }
+            return Exit::Other.code();
+        }
+        Exit::Success.code()
+    }
+
+    fn fail(&self, failure: &Failure) -> ExitCode {
+        self.report.fail(&self.command, failure)
+    }
+}
+
+/// `O`'s parameter names, comma-separated, or `none`.
+pub fn parameter_names<O: Operation>() -> String {
+    let names: Vec<&str> = O::PARAMETERS.iter().map(|p| p.name).collect();
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
