@@ -187,7 +187,7 @@ pub enum SecondaryCommand {
 #[derive(Debug, Subcommand)]
 pub enum WebhookCommand {
     /// Check a webhook signature. Reads one JSON object on stdin:
-    /// {"url": …, "params": {name: value or [values]} or "body": …, "signature": …, "algorithm": "HMAC_SHA1"|"HMAC_SHA256"}.
+    /// {"url": …, "params": {name: a value or a list of values} or "body": …, "signature": …, "algorithm": "HMAC_SHA1"|"HMAC_SHA256"}.
     /// Exits 0 when valid, 3 when not.
     Verify {
         /// Environment variable holding a token to accept (repeatable; default TWILIO_AUTH_TOKEN).

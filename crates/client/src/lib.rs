@@ -9,7 +9,7 @@
 //!
 //! [`Client`] is generic over a transport: the core's
 //! [`BlockingTransport`] (then it blocks) or [`AsyncTransport`] with an
-//! [`AsyncSleep`](transport::AsyncSleep) (then it returns futures). You
+//! [`AsyncSleep`] (then it returns futures). You
 //! normally use it through an adapter crate, which supplies the transport
 //! and names the type: `twilio_accounts_ureq::Client` (blocking, ureq) or
 //! `twilio_accounts_hyper::Client` (async, hyper and tokio). To carry the

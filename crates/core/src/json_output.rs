@@ -4,7 +4,7 @@
 //! Secret types never implement `Serialize` (a derive could leak them), so
 //! each answer writes its JSON by hand ([`ToJson`], next to the answer's
 //! type) and decides for each secret field, from [`Secrets`], whether it is
-//! written or replaced by [`REDACTED`](crate::REDACTED).
+//! written or replaced by [`REDACTED`].
 //!
 //! ```
 //! use twilio_accounts_core::{ListCredentialPublicKeys, ListOperation, Secrets, ToJson};

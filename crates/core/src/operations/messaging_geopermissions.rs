@@ -11,7 +11,7 @@
 //! Twilio's official libraries send it. Its 200 answer carries one result
 //! per entry: an entry Twilio refused (30649: a high-risk country that only
 //! the Console may change, or an unsupported one) has an
-//! [`ItemError`](crate::ItemError), see [`GeoPermissionResult::error`].
+//! [`ItemError`], see [`GeoPermissionResult::error`].
 //!
 //! ```
 //! use twilio_accounts_core::{
