@@ -5,7 +5,10 @@
 //! SID parse ≤ 20 ns.
 //!
 //! Benchmarks of an operation are keyed by its operationId
-//! (`build/UpdateAuthTokenPromotion`, `parse/…`).
+//! (`build/UpdateAuthTokenPromotion`, `parse/…`). `build_and_parse/<id>`
+//! runs for every registered operation with the spec's first success example
+//! as the answer (goal for one per resource: ≤ 1 µs), and `parse_page_50`
+//! parses a list page of 50 credentials (goal ≤ 50 µs).
 
 use std::hint::black_box;
 
@@ -14,7 +17,8 @@ use http::Response;
 use twilio_accounts_core::operations::{OperationVisitor, visit_operations};
 use twilio_accounts_core::{
     AccountSid, AuthToken, CreateSecondaryAuthToken, Credentials, DeleteSecondaryAuthToken,
-    Endpoint, Error, Operation, PromoteAuthToken, RequestContext, Timestamp,
+    Endpoint, Error, FromParameters, ListCredentialAws, Operation, PromoteAuthToken,
+    RequestContext, Service, Timestamp, ToJson,
 };
 
 const SID: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -130,5 +134,116 @@ fn responses(c: &mut Criterion) {
         });
 }
 
-criterion_group!(benches, parsing, requests, responses);
+/// The first success example of `id` in its service's spec, as (status, body).
+fn spec_success_example(service: Service, id: &str) -> Option<(u16, Vec<u8>)> {
+    let text = match service {
+        Service::Api => include_str!("../crates/core/spec/twilio_api_v2010_accounts.json"),
+        _ => include_str!("../crates/core/spec/twilio_accounts_v1.json"),
+    };
+    let spec: serde_json::Value = serde_json::from_str(text).ok()?;
+    for methods in spec["paths"].as_object()?.values() {
+        for operation in methods.as_object()?.values() {
+            if operation["operationId"] != id {
+                continue;
+            }
+            for (status, answer) in operation["responses"].as_object()? {
+                let status: u16 = status.parse().ok()?;
+                if !(200..300).contains(&status) {
+                    continue;
+                }
+                if status == 204 {
+                    return Some((204, Vec::new()));
+                }
+                let examples = answer["content"]["application/json"]["examples"].as_object()?;
+                let example = examples.values().next()?;
+                return Some((status, serde_json::to_vec(&example["value"]).ok()?));
+            }
+        }
+    }
+    None
+}
+
+/// Builds every registered operation's request and parses its spec example.
+struct BuildAndParseEach<'a, 'b> {
+    group: &'a mut criterion::BenchmarkGroup<'b, criterion::measurement::WallTime>,
+    context: RequestContext,
+}
+
+impl OperationVisitor for BuildAndParseEach<'_, '_> {
+    fn visit<O>(&mut self, example: O)
+    where
+        O: Operation + FromParameters + Clone + std::fmt::Debug + Send + Sync + 'static,
+        O::Output: ToJson + Clone + std::fmt::Debug + Send + 'static,
+    {
+        let Some((status, body)) = spec_success_example(O::SERVICE, O::ID) else {
+            panic!("{}: no success example in the spec", O::ID);
+        };
+        let context = &self.context;
+        // The answer must parse, or the bench would time the error path.
+        context
+            .parse_response(&example, response(status, &body))
+            .unwrap_or_else(|e| panic!("{}: the spec example does not parse: {e}", O::ID));
+        self.group.bench_function(O::ID, |b| {
+            b.iter_batched(
+                || response(status, &body),
+                |r| {
+                    let request = context.build_request(black_box(&example));
+                    let reply = context.parse_response(&example, r);
+                    (request, reply)
+                },
+                criterion::BatchSize::SmallInput,
+            )
+        });
+    }
+}
+
+fn build_and_parse_every_operation(c: &mut Criterion) {
+    let mut group = c.benchmark_group("build_and_parse_spec");
+    visit_operations(&mut BuildAndParseEach {
+        group: &mut group,
+        context: context(),
+    });
+    group.finish();
+}
+
+/// A page of 50 AWS credentials, as Twilio writes one.
+fn page_of_50() -> Vec<u8> {
+    let items: Vec<String> = (0..50)
+        .map(|n| {
+            format!(
+                r#"{{"sid":"CR{n:032x}","account_sid":"{SID}","friendly_name":"deploy key {n}","date_created":"2015-07-31T04:00:00Z","date_updated":"2015-07-31T04:00:00Z","url":"https://accounts.twilio.com/v1/Credentials/AWS/CR{n:032x}"}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"credentials":[{}],"meta":{{"page":0,"page_size":50,"first_page_url":"https://accounts.twilio.com/v1/Credentials/AWS?PageSize=50&Page=0","previous_page_url":null,"url":"https://accounts.twilio.com/v1/Credentials/AWS?PageSize=50&Page=0","next_page_url":"https://accounts.twilio.com/v1/Credentials/AWS?PageSize=50&Page=1&PageToken=PAaa","key":"credentials"}}}}"#,
+        items.join(",")
+    )
+    .into_bytes()
+}
+
+fn pages(c: &mut Criterion) {
+    let ctx = context();
+    let body = page_of_50();
+    let list = ListCredentialAws::new().page_size(50).unwrap();
+    let parsed = ctx.parse_response(&list, response(200, &body)).unwrap();
+    assert_eq!(parsed.value.items.len(), 50);
+    c.benchmark_group("parse_page_50")
+        .bench_function(ListCredentialAws::ID, |b| {
+            b.iter_batched(
+                || response(200, &body),
+                |r| ctx.parse_response(&list, r),
+                criterion::BatchSize::SmallInput,
+            )
+        });
+}
+
+criterion_group!(
+    benches,
+    parsing,
+    requests,
+    responses,
+    build_and_parse_every_operation,
+    pages
+);
 criterion_main!(benches);
