@@ -5,11 +5,11 @@
 pub mod adapters {
     use std::time::Duration;
 
-    use twilio_accounts_core::rotation::{Call, CallResult};
     use twilio_accounts_core::{
         AuthToken, CallOptions, ClientOptions, ConfigError, Credentials, Error, Operation, Reply,
         RetryPolicy,
     };
+    use twilio_accounts_rotation::{Call, CallResult};
     use twilio_accounts_sim::{SimConfig, Simulator, TlsConfig};
 
     /// Plain HTTP or HTTPS with the simulator's generated CA.
@@ -98,7 +98,7 @@ pub mod adapters {
             self.send_with(op, &CallOptions::new())
         }
 
-        /// Makes a rotation's call through the core's seam
+        /// Makes a rotation's call through the rotation crate's seam
         /// (`CallSender` / `AsyncCallSender`).
         fn perform(&mut self, call: &Call) -> Result<CallResult, Error>;
 
@@ -131,7 +131,7 @@ pub mod adapters {
             self.0.send_with(op, call)
         }
         fn perform(&mut self, call: &Call) -> Result<CallResult, Error> {
-            twilio_accounts_core::rotation::perform(call, &mut self.0)
+            twilio_accounts_rotation::perform(call, &mut self.0)
         }
     }
 
@@ -174,7 +174,7 @@ pub mod adapters {
         }
         fn perform(&mut self, call: &Call) -> Result<CallResult, Error> {
             self.runtime
-                .block_on(twilio_accounts_core::rotation::perform_async(
+                .block_on(twilio_accounts_rotation::perform_async(
                     call,
                     &mut self.client,
                 ))

@@ -32,12 +32,12 @@ use std::sync::OnceLock;
 use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
 use sha2::{Digest, Sha256};
 use twilio_accounts_core::operations::{OPERATIONS, OperationVisitor, visit_operations};
-use twilio_accounts_core::rotation::{Input, Journal, Rotation, RotationConfig};
 use twilio_accounts_core::{
     AccountSid, ApiKeySid, AuthToken, AuthTokenPromotion, CredentialSid, Credentials, Endpoint,
     EndpointError, Error, ListOperation, Operation, Page, PlainHttp, Reply, RequestContext,
     SecondaryAuthToken, SidError, Timestamp,
 };
+use twilio_accounts_rotation::{Input, Journal, Rotation, RotationConfig};
 use twilio_accounts_webhook::{
     Payload, SignatureAlgorithm, WebhookError, WebhookRequest, WebhookValidator, sign_request,
 };

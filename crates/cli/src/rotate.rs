@@ -7,12 +7,12 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use twilio_accounts_core::rotation::{
-    Action, FailureKind, Input, Journal, JournalPhase, NextStep, Rotation, RotationConfig,
-    RotationFailure, RotationReport, RotationStep, perform,
-};
 use twilio_accounts_core::{
     AccountSid, AuthToken, ClientOptions, Credentials, DeleteSecondaryAuthToken, Error,
+};
+use twilio_accounts_rotation::{
+    Action, FailureKind, Input, Journal, JournalPhase, NextStep, Rotation, RotationConfig,
+    RotationFailure, RotationReport, RotationStep, perform,
 };
 use twilio_accounts_sim::{SimConfig, Simulator};
 use twilio_accounts_ureq::Client;

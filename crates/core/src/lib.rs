@@ -69,7 +69,7 @@
 //! [`endpoint`], [`user_agent`], [`operation`] (what an operation declares),
 //! [`operations`] (every operation, by spec resource, and their registry),
 //! [`page`] (the one list mechanism), [`phone_number`] (E.164 numbers), [`context`], [`error`], [`retry`],
-//! [`transport`], [`rotation`], and for ready-made clients
+//! [`transport`], and for ready-made clients
 //! [`client_options`] and [`proxy`]. Webhook signature validation lives in
 //! its own crate, `twilio-accounts-webhook`.
 //!
@@ -90,7 +90,6 @@ pub mod page;
 pub mod phone_number;
 pub mod proxy;
 pub mod retry;
-pub mod rotation;
 pub mod secret;
 pub mod sid;
 pub mod timestamp;

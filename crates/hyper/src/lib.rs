@@ -436,11 +436,11 @@ impl Client {
     }
 }
 
-/// The client as the core's rotation seam: a rotation's calls, each with the
+/// The client as the rotation crate's send seam: a rotation's calls, each with the
 /// credentials the rotation names, on this client's pool and options.
 ///
 /// ```
-/// use twilio_accounts_hyper::core::rotation::AsyncCallSender;
+/// use twilio_accounts_rotation::AsyncCallSender;
 ///
 /// fn takes_a_sender(_: &mut impl AsyncCallSender) {}
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -456,7 +456,7 @@ impl Client {
 /// # Ok(())
 /// # }
 /// ```
-impl twilio_accounts_core::rotation::AsyncCallSender for Client {
+impl twilio_accounts_rotation::AsyncCallSender for Client {
     async fn send_as<O: Operation + Sync>(
         &mut self,
         credentials: &Credentials,

@@ -429,11 +429,11 @@ impl Client {
     }
 }
 
-/// The client as the core's rotation seam: a rotation's calls, each with the
+/// The client as the rotation crate's send seam: a rotation's calls, each with the
 /// credentials the rotation names, on this client's pool and options.
 ///
 /// ```
-/// use twilio_accounts_ureq::core::rotation::CallSender;
+/// use twilio_accounts_rotation::CallSender;
 ///
 /// fn takes_a_sender(_: &mut impl CallSender) {}
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -449,7 +449,7 @@ impl Client {
 /// # Ok(())
 /// # }
 /// ```
-impl twilio_accounts_core::rotation::CallSender for Client {
+impl twilio_accounts_rotation::CallSender for Client {
     fn send_as<O: Operation>(
         &mut self,
         credentials: &Credentials,

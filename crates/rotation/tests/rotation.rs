@@ -8,13 +8,13 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use http::{Method, Request, Response};
-use twilio_accounts_core::rotation::{
-    Action, CallKind, FailureKind, Input, Journal, JournalPhase, Rotation, RotationConfig,
-    perform_blocking,
-};
 use twilio_accounts_core::{
     AuthToken, Credentials, Delivery, Endpoint, RequestContext, RetryPolicy, TransportError,
     TransportErrorKind,
+};
+use twilio_accounts_rotation::{
+    Action, CallKind, FailureKind, Input, Journal, JournalPhase, Rotation, RotationConfig,
+    perform_blocking,
 };
 
 const SID: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";

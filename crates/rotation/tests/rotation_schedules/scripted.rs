@@ -6,12 +6,12 @@
 use std::time::Duration;
 
 use http::{Method, Request, Response};
-use twilio_accounts_core::rotation::{
+use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, RetryPolicy};
+use twilio_accounts_core::{Delivery, TransportError, TransportErrorKind};
+use twilio_accounts_rotation::{
     Action, Input, Journal, JournalPhase, Rotation, RotationConfig, RotationFailure,
     RotationReport, perform_blocking,
 };
-use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, RetryPolicy};
-use twilio_accounts_core::{Delivery, TransportError, TransportErrorKind};
 
 use crate::twilio::{OLD, SID, basic_auth_token, error, json};
 

@@ -14,10 +14,10 @@
 use std::cell::RefCell;
 use std::time::Duration;
 
-use twilio_accounts_core::rotation::{
+use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, RetryPolicy};
+use twilio_accounts_rotation::{
     Action, Input, Journal, JournalPhase, Rotation, RotationConfig, perform_blocking,
 };
-use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, RetryPolicy};
 
 use crate::twilio::{OLD, RequestFault, SID, SecondCreate, Twilio};
 
