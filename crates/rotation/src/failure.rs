@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use twilio_accounts_core::Error;
+use twilio_accounts_core::{AccountSid, Error};
 
 use crate::step::RotationStep;
 
@@ -65,6 +65,17 @@ pub enum NextStep {
     /// Another rotation interfered: check which token the sink holds, and
     /// get the current one from the Twilio Console if it is refused.
     CheckTokensByHand,
+    /// The credentials act on another account than the one the rotation
+    /// was asked to rotate (an API key acts on the account that owns it,
+    /// whatever SID comes with it). The secondary token they created there
+    /// was deleted again and nothing else changed: rotate the account with
+    /// its own credentials (its Auth Token, or an API key of that account).
+    /// The account asked for is the driver's own (the credentials' SID), so
+    /// only the other one is carried, which keeps `NextStep` small.
+    UseTheAccountsOwnCredentials {
+        /// The account the credentials act on.
+        credentials_act_on: AccountSid,
+    },
     /// The driver or the state machine misbehaved: a bug to report.
     ReportBug,
 }
@@ -75,7 +86,9 @@ impl NextStep {
     pub fn journal_is_obsolete(self) -> bool {
         matches!(
             self,
-            NextStep::StartAgain | NextStep::StartAgainReplacingSecondary
+            NextStep::StartAgain
+                | NextStep::StartAgainReplacingSecondary
+                | NextStep::UseTheAccountsOwnCredentials { .. }
         )
     }
 }
@@ -94,6 +107,10 @@ pub enum FailureKind {
     Declined,
     /// The state of the account is not what the journal says.
     Inconsistent,
+    /// The credentials act on another account than the one asked for;
+    /// nothing was delivered or promoted (see
+    /// [`NextStep::UseTheAccountsOwnCredentials`]).
+    WrongAccount,
     /// The driver could not do its part (write the journal, …).
     Driver,
 }

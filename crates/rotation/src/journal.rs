@@ -10,8 +10,15 @@ use std::fmt;
 use twilio_accounts_core::{AccountSid, AuthToken};
 use zeroize::Zeroizing;
 
-/// The journal's format version.
-pub const JOURNAL_VERSION: u32 = 1;
+/// The newest journal format version this crate reads and writes.
+///
+/// A journal is written with the lowest version that can express it: 1 for
+/// every phase version 1 had, 2 only for [`JournalPhase::WrongAccount`]. So
+/// a journal of an ordinary rotation stays readable by a tool that knows
+/// only version 1, and a tool that knows only version 1 refuses a
+/// wrong-account journal as newer (asking for an upgrade) rather than as
+/// damaged.
+pub const JOURNAL_VERSION: u32 = 2;
 
 /// The durable state of a rotation.
 #[derive(Clone, PartialEq, Eq)]
@@ -24,6 +31,9 @@ pub struct Journal {
     pub old_token: Option<AuthToken>,
     /// The new token, once the sink has it.
     pub new_token: Option<AuthToken>,
+    /// In [`JournalPhase::WrongAccount`]: the account the credentials act
+    /// on, which is not `account_sid`.
+    pub credentials_act_on: Option<AccountSid>,
 }
 
 /// Where a journalled rotation stands.
@@ -31,6 +41,10 @@ pub struct Journal {
 pub enum JournalPhase {
     /// A create is about to be sent (or was sent; its answer may be lost).
     Creating,
+    /// The create answered that the credentials act on another account
+    /// ([`Journal::credentials_act_on`]); the secondary it made there is
+    /// being deleted, and nothing of it is delivered or promoted.
+    WrongAccount,
     /// The sink has the new token; it is a secondary.
     Delivered,
     /// A promote is about to be sent (or was sent; its answer may be lost).
@@ -94,6 +108,8 @@ struct JournalOut<'a> {
     phase: &'static str,
     old_token: Option<&'a str>,
     new_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credentials_act_on: Option<AccountSid>,
 }
 
 #[derive(serde::Deserialize)]
@@ -105,6 +121,8 @@ struct JournalIn {
     old_token: Option<AuthToken>,
     #[serde(default)]
     new_token: Option<AuthToken>,
+    #[serde(default)]
+    credentials_act_on: Option<AccountSid>,
 }
 
 impl Journal {
@@ -112,10 +130,14 @@ impl Journal {
     /// store it owner-only.
     pub fn to_json(&self) -> Zeroizing<Vec<u8>> {
         let file = JournalOut {
-            version: JOURNAL_VERSION,
+            version: match self.phase {
+                JournalPhase::WrongAccount => 2,
+                _ => 1,
+            },
             account_sid: self.account_sid,
             phase: match self.phase {
                 JournalPhase::Creating => "creating",
+                JournalPhase::WrongAccount => "wrong_account",
                 JournalPhase::Delivered => "delivered",
                 JournalPhase::Promoting => "promoting",
                 JournalPhase::Promoted => "promoted",
@@ -123,6 +145,7 @@ impl Journal {
             },
             old_token: self.old_token.as_ref().map(AuthToken::expose_secret),
             new_token: self.new_token.as_ref().map(AuthToken::expose_secret),
+            credentials_act_on: self.credentials_act_on,
         };
         Zeroizing::new(serde_json::to_vec_pretty(&file).unwrap_or_default())
     }
@@ -137,6 +160,7 @@ impl Journal {
         }
         let phase = match file.phase.as_str() {
             "creating" => JournalPhase::Creating,
+            "wrong_account" => JournalPhase::WrongAccount,
             "delivered" => JournalPhase::Delivered,
             "promoting" => JournalPhase::Promoting,
             "promoted" => JournalPhase::Promoted,
@@ -150,11 +174,17 @@ impl Journal {
         if needs_new && file.new_token.is_none() {
             return Err(JournalError::Malformed("the new token is missing".into()));
         }
+        if phase == JournalPhase::WrongAccount && file.credentials_act_on.is_none() {
+            return Err(JournalError::Malformed(
+                "the account the credentials act on is missing".into(),
+            ));
+        }
         Ok(Journal {
             account_sid: file.account_sid,
             phase,
             old_token: file.old_token,
             new_token: file.new_token,
+            credentials_act_on: file.credentials_act_on,
         })
     }
 }
@@ -166,6 +196,7 @@ impl fmt::Debug for Journal {
             .field("phase", &self.phase)
             .field("old_token", &self.old_token)
             .field("new_token", &self.new_token)
+            .field("credentials_act_on", &self.credentials_act_on)
             .finish()
     }
 }

@@ -35,7 +35,11 @@
 //!   ┌─────────────────┐   │
 //!   │ 2 CreateSecond. │───┘
 //!   └─────────────────┘
-//!            │ token
+//!            │ another account               ┌──────────────────┐
+//!            ├──▶ ═ persist WrongAccount ═ ─▶│ delete secondary │──▶ stop
+//!            │                               └──────────────────┘
+//!            │                                         ▲
+//!            │ token                     wrong_account ┘
 //!            ▼
 //!   ┌─────────────────┐  sink failed   ┌──────────────────┐
 //!   │ 3 Deliver       │───────────────▶│ delete secondary │──▶ stop
@@ -91,6 +95,21 @@
 //!
 //! The journal holds the old and the new token once the sink has the new
 //! one (resuming needs them to probe): drivers must store it owner-only.
+//!
+//! ## Wrong account
+//! An API key acts on the account that owns it, whatever account SID comes
+//! with it: a parent account's key used with a subaccount's SID would rotate
+//! the parent. The create's answer names the account it acted on
+//! ([`CallResult::Created`]); when that is not the account asked for, the
+//! machine journals [`JournalPhase::WrongAccount`], deletes the secondary it
+//! just made (with the same credentials, so in that same account) and stops
+//! with [`FailureKind::WrongAccount`] and
+//! [`NextStep::UseTheAccountsOwnCredentials`], before anything is delivered
+//! or promoted. When the answer names no account (every field of it is
+//! nullable in the spec), the rotation goes on and says so in a note:
+//! refusing would make rotation impossible wherever Twilio leaves the field
+//! out, and with Auth Token credentials the account SID is the one Twilio
+//! authenticates, so only API-key credentials can act elsewhere.
 //!
 //! ## Existing secondary
 //! Twilio has no way to ask whether a secondary token exists, and whether

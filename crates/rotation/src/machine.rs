@@ -43,7 +43,13 @@ pub enum CallResult {
     /// The credentials authenticated.
     Verified,
     /// A secondary was created.
-    Created(AuthToken),
+    Created {
+        /// The new secondary token.
+        token: AuthToken,
+        /// The account Twilio says the token belongs to, when the answer
+        /// names one: the account the credentials act on.
+        account_sid: Option<AccountSid>,
+    },
     /// The secondary is gone (deleted now, or there was none).
     Deleted,
     /// The secondary is now primary.
@@ -101,6 +107,8 @@ enum State {
     DeletingBeforeCreate,
     PersistingCreating,
     Creating,
+    PersistingWrongAccount,
+    DeletingWrongAccount,
     Delivering,
     DeletingUndelivered,
     PersistingDelivered,
@@ -137,6 +145,9 @@ pub struct Rotation {
     /// A promote found no secondary (404): if the new token authenticates,
     /// it is the primary, whatever the old one still does.
     nothing_to_promote: bool,
+    /// The account the credentials turned out to act on, when it is not
+    /// `account_sid` (the wrong-account guard).
+    credentials_act_on: Option<AccountSid>,
     notes: Vec<String>,
     pending_failure: Option<RotationFailure>,
 }
@@ -160,6 +171,7 @@ impl Rotation {
             verify_tries: 0,
             old_refused: None,
             nothing_to_promote: false,
+            credentials_act_on: None,
             notes: Vec::new(),
             pending_failure: None,
         }
@@ -184,9 +196,12 @@ impl Rotation {
             rotation.old_token = journal.old_token;
         }
         rotation.new_token = journal.new_token;
+        rotation.credentials_act_on = journal.credentials_act_on;
         rotation.state = match journal.phase {
             // The create's answer may be lost: start over from a clean slate.
             JournalPhase::Creating => State::DeletingBeforeCreate,
+            // The guard stopped the rotation; its delete may not have run.
+            JournalPhase::WrongAccount => State::DeletingWrongAccount,
             JournalPhase::Delivered => State::CheckingNew,
             JournalPhase::Promoting => State::ProbingOld,
             JournalPhase::Promoted => State::CheckingPromotedNew,
@@ -197,6 +212,8 @@ impl Rotation {
             match journal.phase {
                 JournalPhase::Creating =>
                     "creating the secondary token; it is replaced by a new one",
+                JournalPhase::WrongAccount =>
+                    "deleting a secondary token its credentials made on another account",
                 JournalPhase::Delivered => "waiting to promote",
                 JournalPhase::Promoting => "promoting; whether it happened is probed",
                 JournalPhase::Promoted => "checking the promoted token",
@@ -210,9 +227,11 @@ impl Rotation {
     pub fn step(&self) -> RotationStep {
         match self.state {
             State::Start | State::CheckingCurrent => RotationStep::CheckCurrent,
-            State::DeletingBeforeCreate | State::PersistingCreating | State::Creating => {
-                RotationStep::CreateSecondary
-            }
+            State::DeletingBeforeCreate
+            | State::PersistingCreating
+            | State::Creating
+            | State::PersistingWrongAccount
+            | State::DeletingWrongAccount => RotationStep::CreateSecondary,
             State::Delivering | State::DeletingUndelivered | State::PersistingDelivered => {
                 RotationStep::Deliver
             }
@@ -239,6 +258,7 @@ impl Rotation {
             phase,
             old_token: self.old_token.clone(),
             new_token: self.new_token.clone(),
+            credentials_act_on: self.credentials_act_on,
         }
     }
 
@@ -316,6 +336,54 @@ impl Rotation {
         }
         self.state = State::PersistingCreating;
         Action::Persist(self.journal(JournalPhase::Creating))
+    }
+
+    /// The create acted on `acts_on`, not on the account asked for: an API
+    /// key acts on the account that owns it, whatever SID comes with it (a
+    /// parent's key with a subaccount's SID would rotate the parent). Nothing
+    /// of this token may be delivered or promoted; the journal records the
+    /// guard before its delete, so a crash in between deletes on resume
+    /// rather than creating again.
+    fn start_wrong_account(&mut self, acts_on: AccountSid) -> Action {
+        self.credentials_act_on = Some(acts_on);
+        self.state = State::PersistingWrongAccount;
+        Action::Persist(self.journal(JournalPhase::WrongAccount))
+    }
+
+    fn wrong_account_deleted(&mut self, result: Result<CallResult, Error>) -> Action {
+        let Some(acts_on) = self.credentials_act_on else {
+            return self.fail(
+                FailureKind::Inconsistent,
+                None,
+                "the account the credentials act on is unknown",
+                NextStep::ReportBug,
+            );
+        };
+        let asked = self.account_sid;
+        let what = format!(
+            "the credentials act on account {acts_on}, not on {asked}: Twilio created the secondary token in {acts_on}"
+        );
+        match result {
+            Ok(_) => self.fail(
+                FailureKind::WrongAccount,
+                None,
+                format!("{what}; it was deleted again, and nothing was delivered or promoted"),
+                NextStep::UseTheAccountsOwnCredentials {
+                    credentials_act_on: acts_on,
+                },
+            ),
+            Err(e) => {
+                let message = format!(
+                    "{what}; nothing was delivered or promoted, but deleting that token failed ({e})"
+                );
+                self.fail(
+                    FailureKind::WrongAccount,
+                    Some(e),
+                    message,
+                    NextStep::Resume,
+                )
+            }
+        }
     }
 
     fn start_promoted_checks(&mut self) -> Action {
@@ -426,11 +494,28 @@ impl Rotation {
                 self.state = S::Creating;
                 self.call(CallKind::CreateSecondary, self.current())
             }
-            (S::Creating, Input::Called(Ok(R::Created(token)))) => {
+            (S::Creating, Input::Called(Ok(R::Created { token, account_sid }))) => {
+                match account_sid {
+                    Some(acts_on) if acts_on != self.account_sid => {
+                        return self.start_wrong_account(acts_on);
+                    }
+                    Some(_) => {}
+                    None => self.notes.push(format!(
+                        "Twilio's answer to the create named no account, so that the credentials act on {} was not checked",
+                        self.account_sid
+                    )),
+                }
                 self.new_token = Some(token.clone());
                 self.state = S::Delivering;
                 Action::Deliver(token)
             }
+            // The wrong-account guard (also where a resume from
+            // "wrong_account" starts).
+            (S::PersistingWrongAccount, Input::Persisted) | (S::DeletingWrongAccount, Input::Start) => {
+                self.state = S::DeletingWrongAccount;
+                self.call(CallKind::DeleteSecondary, self.current())
+            }
+            (S::DeletingWrongAccount, Input::Called(result)) => self.wrong_account_deleted(result),
             (S::Creating, Input::Called(Err(e))) => {
                 if e.is_outcome_unknown() || e.status().is_some_and(|s| s.is_server_error()) {
                     // Created or not, its token is lost: start over.

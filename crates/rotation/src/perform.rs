@@ -89,7 +89,10 @@ fn verified<T>(result: Result<T, Error>) -> Result<CallResult, Error> {
 }
 
 fn created(result: Result<SecondaryAuthToken, Error>) -> Result<CallResult, Error> {
-    result.map(|r| CallResult::Created(r.secondary_auth_token))
+    result.map(|r| CallResult::Created {
+        token: r.secondary_auth_token,
+        account_sid: r.account_sid,
+    })
 }
 
 /// A 404 on delete means there is no secondary: the goal of the delete.

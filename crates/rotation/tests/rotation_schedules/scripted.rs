@@ -80,6 +80,7 @@ pub fn resumed(phase: JournalPhase) -> Rotation {
         phase,
         old_token: Some(AuthToken::new(OLD).unwrap()),
         new_token: Some(AuthToken::new(NEW).unwrap()),
+        credentials_act_on: None,
     };
     Rotation::resume(journal, credentials(), config()).unwrap()
 }
