@@ -154,7 +154,7 @@ fn a_seeded_sample_of_longer_schedules_keeps_the_invariants() {
             let outcome = run(scenario, &schedule);
             assert!(
                 outcome.violation.is_none(),
-                "seed {seed} (replay: ROTATION_SCHEDULE_SEED={seed} cargo test -p twilio-accounts-core --test rotation_schedules): {}",
+                "seed {seed} (replay: ROTATION_SCHEDULE_SEED={seed} cargo test -p twilio-accounts-rotation --test rotation_schedules): {}",
                 describe(scenario, &outcome)
             );
         }
