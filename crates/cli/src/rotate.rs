@@ -433,7 +433,7 @@ fn abandon(
         },
         journal.account_sid
     ));
-    if journal.new_token.is_some() {
+    if journal.new_fingerprint.is_some() {
         report.say("      the new token that was handed over no longer works: remove it from where it went");
     }
     Exit::Success.code()

@@ -4,21 +4,42 @@
 //! persist a [`Journal`]; [`Rotation::resume`](crate::Rotation::resume)
 //! continues from it. The [`JournalPhase`] says which step may have reached
 //! Twilio, and so what a resume must find out first.
+//!
+//! ## What the journal keeps
+//! - **Never the old token.** A [`TokenFingerprint`] of it tells it apart;
+//!   at resume the token comes again from the credentials the user gives
+//!   (the old token, still in the environment, or the new one from where it
+//!   was delivered: the fingerprints say which).
+//! - **The new token only from the sink's confirmation until the promote is
+//!   decided** (phases `delivered` and `promoting`). Before the promote, a
+//!   resume must check that the secondary it is about to promote is the
+//!   sink's token (a secondary created by someone else meanwhile would
+//!   otherwise become the primary, and nobody would have it); a promote
+//!   whose answer was lost is probed with it. The journal written as soon
+//!   as the promote is decided (`promoted`) drops it, and a resume from
+//!   there checks the new token only when the user gives it.
+//! - **Nothing about either token once finished** (`done`).
+//!
+//! A journal written by version 1 or 2 of the format, which kept both
+//! tokens from delivery on, is still read (the old token only as its
+//! fingerprint); the next journal the rotation writes keeps only what
+//! version 3 keeps.
 
 use std::fmt;
 
 use twilio_accounts_core::{AccountSid, AuthToken};
 use zeroize::Zeroizing;
 
-/// The newest journal format version this crate reads and writes.
+use crate::fingerprint::TokenFingerprint;
+
+/// The journal format version this crate writes; it reads every version up
+/// to this one.
 ///
-/// A journal is written with the lowest version that can express it: 1 for
-/// every phase version 1 had, 2 only for [`JournalPhase::WrongAccount`]. So
-/// a journal of an ordinary rotation stays readable by a tool that knows
-/// only version 1, and a tool that knows only version 1 refuses a
-/// wrong-account journal as newer (asking for an upgrade) rather than as
-/// damaged.
-pub const JOURNAL_VERSION: u32 = 2;
+/// Version 3 keeps fingerprints instead of tokens (see the
+/// [module docs](self)); version 2 added [`JournalPhase::WrongAccount`].
+/// An older tool refuses a version-3 journal as newer, asking for an
+/// upgrade, rather than misreading a journal without tokens as damaged.
+pub const JOURNAL_VERSION: u32 = 3;
 
 /// The durable state of a rotation.
 #[derive(Clone, PartialEq, Eq)]
@@ -27,9 +48,15 @@ pub struct Journal {
     pub account_sid: AccountSid,
     /// Where the rotation is.
     pub phase: JournalPhase,
-    /// The token being replaced, when known (not with API-key credentials).
-    pub old_token: Option<AuthToken>,
-    /// The new token, once the sink has it.
+    /// The fingerprint of the token being replaced, when it is known (not
+    /// with API-key credentials).
+    pub old_fingerprint: Option<TokenFingerprint>,
+    /// The fingerprint of the new token, once the sink has it.
+    pub new_fingerprint: Option<TokenFingerprint>,
+    /// The new token, only in [`JournalPhase::Delivered`] and
+    /// [`JournalPhase::Promoting`] (or when read from a version 1 or 2
+    /// journal): until the promote is decided, nothing else can tell that
+    /// the secondary being promoted is the sink's.
     pub new_token: Option<AuthToken>,
     /// In [`JournalPhase::WrongAccount`]: the account the credentials act
     /// on, which is not `account_sid`.
@@ -74,7 +101,7 @@ impl JournalPhase {
     }
 }
 
-/// Why a journal could not be read.
+/// Why a journal could not be read, or not resumed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum JournalError {
@@ -96,22 +123,34 @@ pub enum JournalError {
         /// The credentials' account.
         credentials: AccountSid,
     },
+    /// The credentials' Auth Token is neither the token the rotation
+    /// replaces nor its new token, going by their fingerprints.
+    #[error(
+        "the Auth Token given is neither the one this rotation replaces nor its new token (the state file keeps a fingerprint of each): give one of those two"
+    )]
+    UnknownToken,
 }
 
-/// The journal as written. Tokens are written through `expose_secret`, the
-/// one deliberate place where a token leaves memory; `AuthToken` itself is
-/// not `Serialize`.
+/// The journal as written. The one token it may hold is written through
+/// `expose_secret`, the one deliberate place where a token leaves memory;
+/// `AuthToken` itself is not `Serialize`.
 #[derive(serde::Serialize)]
 struct JournalOut<'a> {
     version: u32,
     account_sid: AccountSid,
     phase: &'static str,
-    old_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    old_fingerprint: Option<TokenFingerprint>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    new_fingerprint: Option<TokenFingerprint>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     new_token: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     credentials_act_on: Option<AccountSid>,
 }
 
+/// Every version as read: version 1 and 2 have `old_token` and keep
+/// `new_token` from delivery on; version 3 has the fingerprints.
 #[derive(serde::Deserialize)]
 struct JournalIn {
     version: u32,
@@ -122,18 +161,19 @@ struct JournalIn {
     #[serde(default)]
     new_token: Option<AuthToken>,
     #[serde(default)]
+    old_fingerprint: Option<TokenFingerprint>,
+    #[serde(default)]
+    new_fingerprint: Option<TokenFingerprint>,
+    #[serde(default)]
     credentials_act_on: Option<AccountSid>,
 }
 
 impl Journal {
-    /// The journal as JSON bytes, wiped when dropped. It contains tokens:
-    /// store it owner-only.
+    /// The journal as JSON bytes, wiped when dropped. It can hold the new
+    /// token (see [`Journal::new_token`]): store it owner-only.
     pub fn to_json(&self) -> Zeroizing<Vec<u8>> {
         let file = JournalOut {
-            version: match self.phase {
-                JournalPhase::WrongAccount => 2,
-                _ => 1,
-            },
+            version: JOURNAL_VERSION,
             account_sid: self.account_sid,
             phase: match self.phase {
                 JournalPhase::Creating => "creating",
@@ -143,14 +183,17 @@ impl Journal {
                 JournalPhase::Promoted => "promoted",
                 JournalPhase::Done => "done",
             },
-            old_token: self.old_token.as_ref().map(AuthToken::expose_secret),
+            old_fingerprint: self.old_fingerprint,
+            new_fingerprint: self.new_fingerprint,
             new_token: self.new_token.as_ref().map(AuthToken::expose_secret),
             credentials_act_on: self.credentials_act_on,
         };
         Zeroizing::new(serde_json::to_vec_pretty(&file).unwrap_or_default())
     }
 
-    /// Reads a journal written by [`Journal::to_json`].
+    /// Reads a journal written by [`Journal::to_json`], of any version up to
+    /// [`JOURNAL_VERSION`]. The old token of a version 1 or 2 journal is
+    /// kept only as its fingerprint.
     pub fn from_json(bytes: &[u8]) -> Result<Self, JournalError> {
         let file: JournalIn = serde_json::from_slice(bytes).map_err(|e| {
             JournalError::Malformed(format!("line {}, column {}", e.line(), e.column()))
@@ -167,12 +210,38 @@ impl Journal {
             "done" => JournalPhase::Done,
             _ => return Err(JournalError::Malformed("unknown phase".into())),
         };
+        let (old_fingerprint, new_fingerprint) = if file.version < 3 {
+            (
+                file.old_token.as_ref().map(TokenFingerprint::of),
+                file.new_token.as_ref().map(TokenFingerprint::of),
+            )
+        } else {
+            if file.old_token.is_some() {
+                return Err(JournalError::Malformed(
+                    "a version 3 journal never holds the old token".into(),
+                ));
+            }
+            (file.old_fingerprint, file.new_fingerprint)
+        };
         let needs_new = matches!(
             phase,
             JournalPhase::Delivered | JournalPhase::Promoting | JournalPhase::Promoted
         );
-        if needs_new && file.new_token.is_none() {
+        if needs_new && new_fingerprint.is_none() {
             return Err(JournalError::Malformed("the new token is missing".into()));
+        }
+        let before_promote = matches!(phase, JournalPhase::Delivered | JournalPhase::Promoting);
+        if before_promote && file.new_token.is_none() {
+            return Err(JournalError::Malformed(
+                "the new token is missing (it is kept until the promote is decided)".into(),
+            ));
+        }
+        if let (Some(token), Some(fingerprint)) = (&file.new_token, new_fingerprint)
+            && !fingerprint.matches(token)
+        {
+            return Err(JournalError::Malformed(
+                "the new token does not match its fingerprint".into(),
+            ));
         }
         if phase == JournalPhase::WrongAccount && file.credentials_act_on.is_none() {
             return Err(JournalError::Malformed(
@@ -182,7 +251,8 @@ impl Journal {
         Ok(Journal {
             account_sid: file.account_sid,
             phase,
-            old_token: file.old_token,
+            old_fingerprint,
+            new_fingerprint,
             new_token: file.new_token,
             credentials_act_on: file.credentials_act_on,
         })
@@ -194,7 +264,8 @@ impl fmt::Debug for Journal {
         f.debug_struct("Journal")
             .field("account_sid", &self.account_sid)
             .field("phase", &self.phase)
-            .field("old_token", &self.old_token)
+            .field("old_fingerprint", &self.old_fingerprint)
+            .field("new_fingerprint", &self.new_fingerprint)
             .field("new_token", &self.new_token)
             .field("credentials_act_on", &self.credentials_act_on)
             .finish()

@@ -93,8 +93,11 @@
 //!   the promote happened, if it still authenticates it did not;
 //! - whatever happens, the token that ends up primary is one the sink has.
 //!
-//! The journal holds the old and the new token once the sink has the new
-//! one (resuming needs them to probe): drivers must store it owner-only.
+//! What the journal keeps: never the old token, and the new token only from
+//! the sink's confirmation until the promote is decided; otherwise a
+//! [`TokenFingerprint`] of each, so that a resume takes the token the user
+//! gives again (the old one, or the new one from where it went) for the
+//! right one. Drivers still store it owner-only.
 //!
 //! ## Wrong account
 //! An API key acts on the account that owns it, whatever account SID comes
@@ -156,6 +159,7 @@
 
 pub mod config;
 pub mod failure;
+pub mod fingerprint;
 pub mod journal;
 pub mod machine;
 pub mod perform;
@@ -164,6 +168,7 @@ pub mod step;
 
 pub use config::RotationConfig;
 pub use failure::{FailureKind, NextStep, RotationFailure};
+pub use fingerprint::{FingerprintError, TokenFingerprint};
 pub use journal::{JOURNAL_VERSION, Journal, JournalError, JournalPhase};
 pub use machine::{Action, Call, CallKind, CallResult, Input, Rotation};
 pub use perform::{

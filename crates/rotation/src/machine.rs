@@ -6,6 +6,7 @@ use twilio_accounts_core::{AccountSid, AuthToken, Credentials, Error};
 
 use crate::config::RotationConfig;
 use crate::failure::{FailureKind, NextStep, RotationFailure};
+use crate::fingerprint::TokenFingerprint;
 use crate::journal::{Journal, JournalError, JournalPhase};
 use crate::report::RotationReport;
 use crate::step::RotationStep;
@@ -137,6 +138,11 @@ pub struct Rotation {
     account_sid: AccountSid,
     old_token: Option<AuthToken>,
     new_token: Option<AuthToken>,
+    /// The tokens' fingerprints from a resumed journal, for the tokens the
+    /// resume does not have (the journal keeps no old token, and the new
+    /// one only while promoting).
+    old_fingerprint: Option<TokenFingerprint>,
+    new_fingerprint: Option<TokenFingerprint>,
     state: State,
     resumed: bool,
     creates: u32,
@@ -165,6 +171,8 @@ impl Rotation {
             credentials,
             old_token,
             new_token: None,
+            old_fingerprint: None,
+            new_fingerprint: None,
             state: State::Start,
             resumed: false,
             creates: 0,
@@ -178,7 +186,13 @@ impl Rotation {
     }
 
     /// Continues a journalled rotation. `credentials` must be for the same
-    /// account; API calls use the journal's tokens where it has them.
+    /// account. The journal keeps no old token and the new one only while
+    /// promoting, so the tokens come from `credentials`: their Auth Token is
+    /// taken for the old or the new token by the journal's fingerprints,
+    /// and refused ([`JournalError::UnknownToken`]) when it is neither. A
+    /// token the resume does not have is checked where it can be (the new
+    /// one once a promote answers with it) and reported as unchecked where
+    /// it cannot.
     pub fn resume(
         journal: Journal,
         credentials: Credentials,
@@ -192,10 +206,24 @@ impl Rotation {
         }
         let mut rotation = Rotation::new(credentials, config);
         rotation.resumed = true;
-        if journal.old_token.is_some() {
-            rotation.old_token = journal.old_token;
-        }
+        rotation.old_fingerprint = journal.old_fingerprint;
+        rotation.new_fingerprint = journal.new_fingerprint;
         rotation.new_token = journal.new_token;
+        // `new` took the credentials' token for the old one; find out.
+        if let Some(given) = rotation.old_token.take() {
+            let is = |fingerprint: Option<TokenFingerprint>| {
+                fingerprint.is_some_and(|f| f.matches(&given))
+            };
+            if is(journal.new_fingerprint) {
+                rotation.new_token = Some(given);
+            } else if is(journal.old_fingerprint) {
+                rotation.old_token = Some(given);
+            } else if journal.old_fingerprint.is_some() || journal.new_fingerprint.is_some() {
+                return Err(JournalError::UnknownToken);
+            }
+            // Else the journal knows no token (API-key credentials at the
+            // start, or finished): the given one only authenticates calls.
+        }
         rotation.credentials_act_on = journal.credentials_act_on;
         rotation.state = match journal.phase {
             // The create's answer may be lost: start over from a clean slate.
@@ -252,12 +280,28 @@ impl Rotation {
     }
 
     /// The journal for the current state (what a driver would persist now).
+    ///
+    /// It keeps fingerprints, never the old token, and the new token only
+    /// from delivery until the promote is decided (see
+    /// [`journal`](crate::journal)).
     pub fn journal(&self, phase: JournalPhase) -> Journal {
         Journal {
             account_sid: self.account_sid,
             phase,
-            old_token: self.old_token.clone(),
-            new_token: self.new_token.clone(),
+            old_fingerprint: self
+                .old_token
+                .as_ref()
+                .map(TokenFingerprint::of)
+                .or(self.old_fingerprint),
+            new_fingerprint: self
+                .new_token
+                .as_ref()
+                .map(TokenFingerprint::of)
+                .or(self.new_fingerprint),
+            new_token: match phase {
+                JournalPhase::Delivered | JournalPhase::Promoting => self.new_token.clone(),
+                _ => None,
+            },
             credentials_act_on: self.credentials_act_on,
         }
     }
@@ -397,12 +441,13 @@ impl Rotation {
         self.state = State::CheckingPromotedNew;
         match self.with_new() {
             Some(creds) => self.call(CallKind::Verify, creds),
-            None => self.fail(
-                FailureKind::Inconsistent,
-                None,
-                "the new token is unknown",
-                NextStep::ReportBug,
-            ),
+            None => {
+                self.notes.push(
+                    "the new token is not in the journal and was not given, so that it authenticates was not checked; the promote had succeeded".into(),
+                );
+                self.verify_tries = 0;
+                self.check_promoted_old()
+            }
         }
     }
 
@@ -415,7 +460,7 @@ impl Rotation {
             }
             None => {
                 self.notes.push(
-                    "the old token is unknown (API-key credentials), so its refusal was not checked"
+                    "the old token is unknown (API-key credentials, or a resume with the new token), so its refusal was not checked"
                         .into(),
                 );
                 self.settle()
@@ -439,8 +484,9 @@ impl Rotation {
     fn finish(&mut self) -> Action {
         self.state = State::PersistingDone;
         let mut journal = self.journal(JournalPhase::Done);
-        // A finished journal keeps no secrets.
-        journal.old_token = None;
+        // A finished journal keeps nothing about the tokens.
+        journal.old_fingerprint = None;
+        journal.new_fingerprint = None;
         journal.new_token = None;
         Action::Persist(journal)
     }
@@ -774,6 +820,14 @@ impl Rotation {
         self.state = State::ProbingOld;
         match self.with_old() {
             Some(creds) => self.call(CallKind::Verify, creds),
+            // Resumed with the new token: the journal has the old one's
+            // fingerprint only, and a resume given the old one can probe.
+            None if self.old_fingerprint.is_some() => self.fail(
+                FailureKind::Inconsistent,
+                None,
+                "whether the promote happened is probed with the old token, and the credentials given hold the new one: resume with the old token (the state file tells them apart)",
+                NextStep::Resume,
+            ),
             None => self.fail(
                 FailureKind::Inconsistent,
                 None,

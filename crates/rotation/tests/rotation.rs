@@ -301,11 +301,12 @@ fn a_rotation_replaces_the_primary_and_leaves_no_secondary() {
             "GET /v1/Credentials/PublicKeys",
         ]
     );
-    // The finished journal keeps no secrets.
+    // The finished journal keeps nothing about the tokens.
     let journal = Journal::from_json(world.journal.as_ref().unwrap()).unwrap();
     assert_eq!(journal.phase, JournalPhase::Done);
     assert_eq!(journal.new_token, None);
-    assert_eq!(journal.old_token, None);
+    assert_eq!(journal.old_fingerprint, None);
+    assert_eq!(journal.new_fingerprint, None);
 }
 
 #[test]

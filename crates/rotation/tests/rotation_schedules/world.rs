@@ -254,13 +254,29 @@ impl World<'_> {
                 }
                 _ => {}
             }
-            // The process starts again with the same (old) credentials in its
-            // environment, and resumes from the state file when there is one.
+            // The process starts again and resumes from the state file when
+            // there is one, with the old token in its environment; or, every
+            // other time, with the new token from the sink once the journal
+            // knows it (the journal keeps fingerprints, not tokens, and takes
+            // the token given for the right one). Not while promoting: only
+            // the old token can probe a promote, so that resume stops at once
+            // asking for it (tests/journal_at_rest.rs pins that), and here it
+            // would only use up runs.
             rotation = match &self.journal {
                 Some(bytes) => {
                     let journal = Journal::from_json(bytes)
                         .map_err(|e| (runs, format!("the state file does not read back: {e}")))?;
-                    Rotation::resume(journal, credentials(OLD), config.clone())
+                    let given = match (self.sink.last(), journal.new_fingerprint) {
+                        (Some(new), Some(fingerprint))
+                            if runs % 2 == 1
+                                && journal.phase != JournalPhase::Promoting
+                                && fingerprint.matches(&AuthToken::new(new.as_str()).unwrap()) =>
+                        {
+                            new.clone()
+                        }
+                        _ => OLD.to_owned(),
+                    };
+                    Rotation::resume(journal, credentials(&given), config.clone())
                         .map_err(|e| (runs, format!("the state file does not resume: {e}")))?
                 }
                 None => Rotation::new(credentials(OLD), config.clone()),
