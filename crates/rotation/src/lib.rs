@@ -6,7 +6,7 @@
 //! [`Rotation`] does no I/O. Each call to [`Rotation::next`] takes the
 //! outcome of the previous [`Action`] and returns the next one: persist the
 //! journal, make an API call, deliver the token, wait. The driver (the CLI,
-//! or any program) carries the actions out; [`perform`] and [`perform_async`]
+//! or any program) carries the actions out; [`perform()`] and [`perform_async`]
 //! make the API calls through any client that implements [`CallSender`] or
 //! [`AsyncCallSender`] ([`perform_blocking`] through a bare transport and the
 //! core's retry loop).
@@ -152,7 +152,7 @@
 //! ## Modules
 //! One concept each: [`config`], [`step`], [`machine`] (the state machine and
 //! its inputs, actions and calls), [`journal`], [`failure`], [`report`], and
-//! [`perform`] (the send seam).
+//! [`perform`](mod@perform) (the send seam).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

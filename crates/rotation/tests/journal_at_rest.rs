@@ -376,3 +376,38 @@ fn a_version_3_journal_with_an_old_token_or_a_mismatched_new_one_is_refused() {
         Err(JournalError::UnsupportedVersion(4))
     );
 }
+
+#[test]
+fn a_journal_of_api_key_credentials_knows_no_old_token_and_says_so_when_it_needs_one() {
+    let new = token(NEW);
+    let journal = |phase| Journal {
+        account_sid: SID.parse().unwrap(),
+        phase,
+        old_fingerprint: None,
+        new_fingerprint: (phase != JournalPhase::Creating).then(|| TokenFingerprint::of(&new)),
+        new_token: (phase == JournalPhase::Promoting).then(|| new.clone()),
+        credentials_act_on: None,
+    };
+    let api_key = Credentials::api_key(
+        SID.parse().unwrap(),
+        "SKaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
+        "0123456789abcdef0123456789abcdef".parse().unwrap(),
+    );
+    // A lost promote cannot be probed without the old token, and no resume
+    // can supply it: check the new token by hand.
+    let twilio = RefCell::new(twilio_at(JournalPhase::Promoting));
+    let rotation = Rotation::resume(journal(JournalPhase::Promoting), api_key, config()).unwrap();
+    let (end, _, _) = drive(&twilio, rotation);
+    assert_eq!(
+        end,
+        End::Failed(FailureKind::Inconsistent, NextStep::CheckNewToken)
+    );
+    // A journal that knows no token takes an Auth Token given later as the
+    // credentials for its calls, not as a token it can vouch for.
+    let twilio = RefCell::new(twilio_at(JournalPhase::Creating));
+    let rotation =
+        Rotation::resume(journal(JournalPhase::Creating), credentials(OLD), config()).unwrap();
+    let (end, _, _) = drive(&twilio, rotation);
+    assert_eq!(end, End::Finished);
+    assert_eq!(twilio.borrow().primary, NEW);
+}
