@@ -396,8 +396,8 @@ fn an_untrusted_certificate_fails_before_sending<A: Adapter>(wire: Wire) {
     assert_eq!(sim.requests(Route::Any), 0);
 }
 
-fn a_whole_rotation_runs_through_the_core_seam<A: Adapter>(wire: Wire) {
-    use twilio_accounts_core::rotation::{Action, Input, Rotation, RotationConfig};
+fn a_whole_rotation_runs_through_the_rotation_seam<A: Adapter>(wire: Wire) {
+    use twilio_accounts_rotation::{Action, Input, Rotation, RotationConfig};
 
     let sim = simulator(wire);
     let old = sim.primary_token();
@@ -556,7 +556,7 @@ scenarios!(
     a_non_json_200_is_a_decode_error,
     sequential_calls_share_one_connection,
     a_refused_connection_is_not_sent_and_retried,
-    a_whole_rotation_runs_through_the_core_seam,
+    a_whole_rotation_runs_through_the_rotation_seam,
     fetching_an_unknown_public_key_is_a_not_found_with_its_hint,
 );
 

@@ -6,10 +6,10 @@ pub mod adapters {
     use std::time::Duration;
 
     use twilio_accounts_client::{CallOptions, ClientOptions, ConfigError};
-    use twilio_accounts_core::rotation::{Call, CallResult};
     use twilio_accounts_core::{
         AuthToken, Credentials, Error, ListOperation, Operation, Reply, RetryPolicy,
     };
+    use twilio_accounts_rotation::{Call, CallResult};
     use twilio_accounts_sim::{SimConfig, Simulator, TlsConfig};
 
     /// Plain HTTP or HTTPS with the simulator's generated CA.
@@ -105,7 +105,7 @@ pub mod adapters {
             L: ListOperation + Send + Sync + 'static,
             L::Item: Send;
 
-        /// Makes a rotation's call through the core's seam
+        /// Makes a rotation's call through the rotation crate's seam
         /// (`CallSender` / `AsyncCallSender`).
         fn perform(&mut self, call: &Call) -> Result<CallResult, Error>;
 
@@ -145,7 +145,7 @@ pub mod adapters {
             self.0.items(list).limit(limit).collect()
         }
         fn perform(&mut self, call: &Call) -> Result<CallResult, Error> {
-            twilio_accounts_core::rotation::perform(call, &mut self.0)
+            twilio_accounts_rotation::perform(call, &mut self.0)
         }
     }
 
@@ -202,7 +202,7 @@ pub mod adapters {
         }
         fn perform(&mut self, call: &Call) -> Result<CallResult, Error> {
             self.runtime
-                .block_on(twilio_accounts_core::rotation::perform_async(
+                .block_on(twilio_accounts_rotation::perform_async(
                     call,
                     &mut self.client,
                 ))

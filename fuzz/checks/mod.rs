@@ -32,11 +32,13 @@ use std::sync::OnceLock;
 use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
 use sha2::{Digest, Sha256};
 use twilio_accounts_core::operations::{OPERATIONS, OperationVisitor, visit_operations};
-use twilio_accounts_core::rotation::{Input, Journal, Rotation, RotationConfig};
 use twilio_accounts_core::{
     Account, AccountSid, ApiKeySid, AuthToken, AuthTokenPromotion, CredentialSid, Credentials,
     Endpoint, EndpointError, Error, ListOperation, Operation, Page, PlainHttp, Reply,
     RequestContext, SecondaryAuthToken, Service, SidError, Timestamp,
+};
+use twilio_accounts_rotation::{
+    Input, Journal, JournalError, Rotation, RotationConfig, TokenFingerprint,
 };
 use twilio_accounts_webhook::{
     Payload, SignatureAlgorithm, WebhookError, WebhookRequest, WebhookValidator, sign_request,
@@ -1143,7 +1145,6 @@ pub fn check_journal(data: &[u8]) {
             let again = Journal::from_json(&json).expect("a written journal reads back");
             assert_eq!(again, journal, "the journal changed through to_json");
             let blank = Journal {
-                old_token: journal.old_token.as_ref().map(|_| token_x()),
                 new_token: journal.new_token.as_ref().map(|_| token_x()),
                 ..journal.clone()
             };
@@ -1153,13 +1154,24 @@ pub fn check_journal(data: &[u8]) {
                 "tokens in Debug"
             );
 
-            let credentials = Credentials::auth_token(
-                journal.account_sid,
-                AuthToken::new(CURRENT_TOKEN).expect("a valid token"),
-            );
-            let mut rotation = Rotation::resume(journal, credentials, RotationConfig::default())
-                .expect("the journal is for the credentials' account");
-            let _ = render_debug(&rotation.next(Input::Start));
+            let current = AuthToken::new(CURRENT_TOKEN).expect("a valid token");
+            let knows = |f: Option<TokenFingerprint>| f.is_some();
+            let matches = |f: Option<TokenFingerprint>| f.is_some_and(|f| f.matches(&current));
+            let unknown = (knows(journal.old_fingerprint) || knows(journal.new_fingerprint))
+                && !matches(journal.old_fingerprint)
+                && !matches(journal.new_fingerprint);
+            let credentials = Credentials::auth_token(journal.account_sid, current.clone());
+            match Rotation::resume(journal, credentials, RotationConfig::default()) {
+                Ok(mut rotation) => {
+                    assert!(!unknown, "resumed with a token the journal does not know");
+                    let _ = render_debug(&rotation.next(Input::Start));
+                }
+                // A journal that knows its tokens (by fingerprint) takes no other.
+                Err(JournalError::UnknownToken) => {
+                    assert!(unknown, "refused a token the journal knows")
+                }
+                Err(e) => panic!("the journal is for the credentials' account: {e}"),
+            }
         }
         Err(err) => assert_error_hides_tokens(data, JOURNAL_TOKEN_FIELDS, &err, |masked| {
             Journal::from_json(&masked).err()

@@ -730,7 +730,7 @@ fn verify(global: &Global, report: Report, on_command_line: &dyn Fn(&str) -> boo
         Err(f) => return report.fail("verify", &f),
     };
     let account = client.context().credentials().account_sid().to_string();
-    match client.send(&twilio_accounts_core::rotation::verify_operation()) {
+    match client.send(&twilio_accounts_rotation::verify_operation()) {
         Ok(reply) => {
             report.json(&json!({
                 "command": "verify",

@@ -7,11 +7,11 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use twilio_accounts_core::rotation::{
+use twilio_accounts_core::{AccountSid, AuthToken, Credentials, DeleteSecondaryAuthToken, Error};
+use twilio_accounts_rotation::{
     Action, FailureKind, Input, Journal, JournalPhase, NextStep, Rotation, RotationConfig,
     RotationFailure, RotationReport, RotationStep, perform,
 };
-use twilio_accounts_core::{AccountSid, AuthToken, Credentials, DeleteSecondaryAuthToken, Error};
 use twilio_accounts_sim::{SimConfig, Simulator};
 use twilio_accounts_ureq::{Client, ClientOptions};
 
@@ -51,6 +51,15 @@ struct Driver<'a> {
 /// The default journal for an account, in the current directory.
 pub fn default_state_file(account: &AccountSid) -> PathBuf {
     PathBuf::from(format!(".twilio-rotation-{}.json", account.as_str()))
+}
+
+/// The advice when the credentials act on another account than the one
+/// asked for. Twilio acts on the account that owns an API key, whatever
+/// `--account-sid` says, so the only fix is other credentials.
+fn wrong_account_advice(credentials_act_on: &AccountSid, asked: &AccountSid) -> String {
+    format!(
+        "the credentials given act on account {credentials_act_on}, not on {asked}: an API key acts on the account that owns it, whatever --account-sid / TWILIO_ACCOUNT_SID says (a parent account's key used with a subaccount's SID would rotate the parent). Nothing changed in either account. To rotate {asked}, use its own credentials: its Auth Token (--auth-token / TWILIO_AUTH_TOKEN), or an API key created in {asked} (--api-key / --api-secret)"
+    )
 }
 
 /// What `secondary delete` should say about a rotation journal it finds in
@@ -318,7 +327,7 @@ fn execute(
             driver.finished(&result, simulated);
             Ok(())
         }
-        Err(failure) => Err(driver.failed(failure)),
+        Err(failure) => Err(driver.failed(*failure)),
     }
 }
 
@@ -422,7 +431,7 @@ fn abandon(
         },
         journal.account_sid
     ));
-    if journal.new_token.is_some() {
+    if journal.new_fingerprint.is_some() {
         report.say("      the new token that was handed over no longer works: remove it from where it went");
     }
     Exit::Success.code()
@@ -445,7 +454,10 @@ fn read_journal(path: &Path) -> Result<Option<Journal>, Failure> {
 }
 
 impl Driver<'_> {
-    fn drive(&mut self, mut rotation: Rotation) -> Result<RotationReport, RotationFailure> {
+    /// Carries out the rotation's actions until it ends. The failure is
+    /// boxed: it carries an API error and the next step, too large to move
+    /// around in a `Result` unboxed.
+    fn drive(&mut self, mut rotation: Rotation) -> Result<RotationReport, Box<RotationFailure>> {
         let mut input = Input::Start;
         let mut step = None;
         let mut step_started = Instant::now();
@@ -539,7 +551,7 @@ impl Driver<'_> {
                     }
                     return Ok(report);
                 }
-                Action::Failed(failure) => return Err(failure),
+                Action::Failed(failure) => return Err(Box::new(failure)),
                 _ => {
                     return Err(self.local_failure(
                         rotation.step(),
@@ -582,8 +594,8 @@ impl Driver<'_> {
         step: RotationStep,
         message: String,
         next: NextStep,
-    ) -> RotationFailure {
-        RotationFailure::driver(step, message, next)
+    ) -> Box<RotationFailure> {
+        Box::new(RotationFailure::driver(step, message, next))
     }
 
     fn pause(&self, index: usize, action: &Action) {
@@ -794,6 +806,10 @@ impl Driver<'_> {
                 "run `twilio-accounts verify` with the token from where it went; if it is refused, get the current token from the Twilio Console".to_owned(),
                 None,
             ),
+            NextStep::UseTheAccountsOwnCredentials { credentials_act_on } => (
+                wrong_account_advice(&credentials_act_on, &self.rotation_account()),
+                None,
+            ),
             NextStep::ReportBug => (
                 format!(
                     "this is a bug in twilio-accounts (please report it); `{}` continues from the state file",
@@ -873,5 +889,28 @@ impl Driver<'_> {
 
     fn rotation_account(&self) -> AccountSid {
         *self.client.context().credentials().account_sid()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wrong_account_advice_names_both_accounts_and_the_fix() {
+        let acts_on: AccountSid = "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb".parse().unwrap();
+        let asked: AccountSid = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap();
+        let text = wrong_account_advice(&acts_on, &asked);
+        for expected in [
+            "act on account ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb, not on ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "an API key acts on the account that owns it",
+            "Nothing changed in either account",
+            "To rotate ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, use its own credentials",
+        ] {
+            assert!(
+                text.contains(expected),
+                "{expected:?} missing from {text:?}"
+            );
+        }
     }
 }

@@ -54,7 +54,6 @@ pub mod client;
 pub mod options;
 pub mod paging;
 pub mod proxy;
-mod rotation_seam;
 pub mod transport;
 
 pub use twilio_accounts_core as core;

@@ -98,8 +98,8 @@ impl RequestContext {
         self
     }
 
-    /// The same endpoint and user agent with other credentials (a rotation
-    /// checks a new token this way).
+    /// The same endpoint and user agent with other credentials: how a caller
+    /// checks that a new token authenticates.
     pub fn with_credentials(&self, credentials: Credentials) -> Self {
         RequestContext::new(credentials, self.endpoint.clone())
             .with_user_agent(self.user_agent.clone())

@@ -241,12 +241,6 @@ impl Credentials {
         matches!(self, Credentials::ApiKey { .. })
     }
 
-    /// The same account with another Auth Token: how a rotation checks that a
-    /// new token authenticates.
-    pub fn with_auth_token(&self, auth_token: AuthToken) -> Self {
-        Credentials::auth_token(*self.account_sid(), auth_token)
-    }
-
     /// The `Authorization: Basic …` header value, marked sensitive so that
     /// `http`'s `Debug` of the request prints `Sensitive` instead of it.
     ///

@@ -110,7 +110,6 @@ pub mod page;
 pub mod parameter_values;
 pub mod phone_number;
 pub mod retry;
-pub mod rotation;
 pub mod secret;
 pub mod sid;
 pub mod timestamp;

@@ -7,9 +7,9 @@
 //! | [`CreateSecondaryAuthToken`] | `CreateSecondaryAuthToken` |
 //! | [`DeleteSecondaryAuthToken`] | `DeleteSecondaryAuthToken` |
 //!
-//! A safe rotation creates a secondary token (both tokens now authenticate),
-//! deploys it everywhere, then promotes it (the old primary stops working at
-//! once). Deleting the secondary abandons a rotation before promotion.
+//! A token is replaced safely by creating a secondary token (both tokens now
+//! authenticate), deploying it everywhere, then promoting it (the old primary
+//! stops working at once). Deleting the secondary gives up before promotion.
 //!
 //! None of these calls has a request body in the spec. Newer official
 //! libraries send an optional `SuppressEmailNotification` (a form field on

@@ -9,8 +9,7 @@
 //! | [`DeleteCredentialPublicKey`] | `DeleteCredentialPublicKey` | yes |
 //!
 //! The list is the cheapest read-only call that proves a set of credentials
-//! authenticates (a rotation uses it to check a token without changing
-//! anything), and the model for every paged list of Accounts v1 (see
+//! authenticates (it checks a token without changing anything), and the model for every paged list of Accounts v1 (see
 //! [`crate::page`]).
 //!
 //! Every operation, sent through a closure transport that answers as the

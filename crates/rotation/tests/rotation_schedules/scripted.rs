@@ -6,12 +6,12 @@
 use std::time::Duration;
 
 use http::{Method, Request, Response};
-use twilio_accounts_core::rotation::{
-    Action, Input, Journal, JournalPhase, Rotation, RotationConfig, RotationFailure,
-    RotationReport, perform_blocking,
-};
 use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, RetryPolicy};
 use twilio_accounts_core::{Delivery, TransportError, TransportErrorKind};
+use twilio_accounts_rotation::{
+    Action, Input, Journal, JournalPhase, Rotation, RotationConfig, RotationFailure,
+    RotationReport, TokenFingerprint, perform_blocking,
+};
 
 use crate::twilio::{OLD, SID, basic_auth_token, error, json};
 
@@ -75,11 +75,14 @@ pub fn config() -> RotationConfig {
 
 /// A rotation resumed from a journal in `phase`, holding both tokens.
 pub fn resumed(phase: JournalPhase) -> Rotation {
+    let new = AuthToken::new(NEW).unwrap();
     let journal = Journal {
         account_sid: SID.parse().unwrap(),
         phase,
-        old_token: Some(AuthToken::new(OLD).unwrap()),
-        new_token: Some(AuthToken::new(NEW).unwrap()),
+        old_fingerprint: Some(TokenFingerprint::of(&AuthToken::new(OLD).unwrap())),
+        new_fingerprint: Some(TokenFingerprint::of(&new)),
+        new_token: Some(new),
+        credentials_act_on: None,
     };
     Rotation::resume(journal, credentials(), config()).unwrap()
 }

@@ -19,7 +19,7 @@ use std::cell::Cell;
 use std::time::Duration;
 
 use http::Method;
-use twilio_accounts_core::rotation::{FailureKind, JournalPhase, NextStep, Rotation};
+use twilio_accounts_rotation::{FailureKind, JournalPhase, NextStep, Rotation};
 
 use scripted::{Answer, NEW, answer_lost, config, credentials, drive, fine, refused, resumed};
 use twilio::{OLD, error};
@@ -154,7 +154,7 @@ fn a_seeded_sample_of_longer_schedules_keeps_the_invariants() {
             let outcome = run(scenario, &schedule);
             assert!(
                 outcome.violation.is_none(),
-                "seed {seed} (replay: ROTATION_SCHEDULE_SEED={seed} cargo test -p twilio-accounts-core --test rotation_schedules): {}",
+                "seed {seed} (replay: ROTATION_SCHEDULE_SEED={seed} cargo test -p twilio-accounts-rotation --test rotation_schedules): {}",
                 describe(scenario, &outcome)
             );
         }
@@ -211,7 +211,7 @@ fn a_rotation_settles_for_the_configured_time_and_not_at_all_when_it_is_zero() {
 
     let mut journal = resumed(JournalPhase::Promoted).journal(JournalPhase::Promoted);
     journal.new_token = Some(twilio_accounts_core::AuthToken::new(NEW).unwrap());
-    let no_settle = twilio_accounts_core::rotation::RotationConfig {
+    let no_settle = twilio_accounts_rotation::RotationConfig {
         settle: Duration::ZERO,
         ..config()
     };

@@ -8,6 +8,9 @@ use twilio_accounts_core::{Delivery, TransportError, TransportErrorKind};
 pub const SID: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 /// The primary before the rotation.
 pub const OLD: &str = "0000000000000000000000000000000a";
+/// The account a create says it acted on when the credentials act on
+/// another account than [`SID`] (as a parent's API key would).
+pub const OTHER_ACCOUNT: &str = "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 /// How many requests a fresh token is refused for once auth lag sets in.
 const LAG_REQUESTS: u32 = 2;
 
@@ -60,6 +63,9 @@ pub struct Twilio {
     pub created: Vec<String>,
     /// Promotes that changed the primary.
     pub promotes: u32,
+    /// The account a create's answer names; `None` leaves the field out, as
+    /// the spec allows (so the schedules also cover an unchecked answer).
+    pub acts_on: Option<&'static str>,
     /// Requests left during which fresh tokens are refused.
     lag: u32,
 }
@@ -72,6 +78,7 @@ impl Twilio {
             second_create,
             created: Vec::new(),
             promotes: 0,
+            acts_on: None,
             lag: 0,
         }
     }
@@ -137,7 +144,14 @@ impl Twilio {
                 let token = format!("{:032x}", 0xbeef_0000u64 + self.created.len() as u64);
                 self.created.push(token.clone());
                 self.secondary = Some(token.clone());
-                json(201, format!(r#"{{"secondary_auth_token":"{token}"}}"#))
+                let account = self
+                    .acts_on
+                    .map(|sid| format!(r#""account_sid":"{sid}","#))
+                    .unwrap_or_default();
+                json(
+                    201,
+                    format!(r#"{{{account}"secondary_auth_token":"{token}"}}"#),
+                )
             }
             (Method::DELETE, "/v1/AuthTokens/Secondary") => match self.secondary.take() {
                 Some(_) => Response::builder().status(204).body(Vec::new()).unwrap(),

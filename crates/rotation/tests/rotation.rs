@@ -8,17 +8,19 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use http::{Method, Request, Response};
-use twilio_accounts_core::rotation::{
-    Action, CallKind, FailureKind, Input, Journal, JournalPhase, Rotation, RotationConfig,
-    perform_blocking,
-};
 use twilio_accounts_core::{
     AuthToken, Credentials, Delivery, Endpoint, RequestContext, RetryPolicy, TransportError,
     TransportErrorKind,
 };
+use twilio_accounts_rotation::{
+    Action, CallKind, FailureKind, Input, Journal, JournalPhase, Rotation, RotationConfig,
+    perform_blocking,
+};
 
 const SID: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 const OLD: &str = "0000000000000000000000000000000a";
+/// Another account: the one the credentials act on in the wrong-account tests.
+const PARENT: &str = "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 
 /// What the fake does to the next matching request.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -36,6 +38,11 @@ struct FakeTwilio {
     next_token: u32,
     fault: Option<(Method, &'static str, Fault)>,
     requests: Vec<(Method, String)>,
+    /// The account a create's answer names: the rotated one, as Twilio
+    /// answers for its own credentials, unless a test says otherwise (the
+    /// credentials then act on another account, as an API key of that
+    /// account would).
+    acts_on: &'static str,
 }
 
 impl FakeTwilio {
@@ -47,6 +54,7 @@ impl FakeTwilio {
             next_token: 1,
             fault: None,
             requests: Vec::new(),
+            acts_on: SID,
         }
     }
 
@@ -105,7 +113,13 @@ impl FakeTwilio {
                     let token = format!("{:032x}", 0xbeef_0000u64 + u64::from(self.next_token));
                     self.next_token += 1;
                     self.secondary = Some(token.clone());
-                    Self::json(201, format!(r#"{{"secondary_auth_token":"{token}"}}"#))
+                    Self::json(
+                        201,
+                        format!(
+                            r#"{{"account_sid":"{}","secondary_auth_token":"{token}"}}"#,
+                            self.acts_on
+                        ),
+                    )
                 }
             }
             (Method::DELETE, "/v1/AuthTokens/Secondary") => match self.secondary.take() {
@@ -287,11 +301,12 @@ fn a_rotation_replaces_the_primary_and_leaves_no_secondary() {
             "GET /v1/Credentials/PublicKeys",
         ]
     );
-    // The finished journal keeps no secrets.
+    // The finished journal keeps nothing about the tokens.
     let journal = Journal::from_json(world.journal.as_ref().unwrap()).unwrap();
     assert_eq!(journal.phase, JournalPhase::Done);
     assert_eq!(journal.new_token, None);
-    assert_eq!(journal.old_token, None);
+    assert_eq!(journal.old_fingerprint, None);
+    assert_eq!(journal.new_fingerprint, None);
 }
 
 #[test]
@@ -495,4 +510,76 @@ fn journals_round_trip_and_reject_damage() {
     );
     assert!(Journal::from_json(br#"{"version":1,"account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","phase":"promoting"}"#).is_err());
     assert!(!format!("{journal:?}").contains(OLD));
+}
+
+#[test]
+fn credentials_that_act_on_another_account_delete_what_they_made_and_stop() {
+    let mut world = World::new();
+    world.twilio.borrow_mut().acts_on = PARENT;
+    let mut rotation = Rotation::new(credentials(OLD), config());
+    assert!(matches!(
+        world.drive(&mut rotation, None),
+        End::Failed(FailureKind::WrongAccount)
+    ));
+    world.assert_untouched();
+    assert!(world.sink.is_empty(), "nothing was delivered");
+    let calls: Vec<String> = world
+        .twilio
+        .borrow()
+        .requests
+        .iter()
+        .map(|(m, p)| format!("{m} {p}"))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            "GET /v1/Credentials/PublicKeys",
+            "POST /v1/AuthTokens/Secondary",
+            "DELETE /v1/AuthTokens/Secondary",
+        ]
+    );
+}
+
+#[test]
+fn a_crash_anywhere_in_the_wrong_account_guard_resumes_to_the_same_safe_stop() {
+    let run = |crash_after: Option<usize>| {
+        let mut world = World::new();
+        world.twilio.borrow_mut().acts_on = PARENT;
+        let end = world.drive(&mut Rotation::new(credentials(OLD), config()), crash_after);
+        (world, end)
+    };
+    let (clean, _) = run(None);
+    let actions = clean.actions;
+    assert!(actions >= 5, "{actions}");
+    for crash_after in 0..actions {
+        let (mut world, end) = run(Some(crash_after));
+        assert!(
+            matches!(end, End::Crashed | End::Failed(FailureKind::WrongAccount)),
+            "{crash_after}: {end:?}"
+        );
+        let mut second = match &world.journal {
+            Some(bytes) => {
+                let journal = Journal::from_json(bytes).unwrap();
+                Rotation::resume(journal, credentials(OLD), config()).unwrap()
+            }
+            None => Rotation::new(credentials(OLD), config()),
+        };
+        let end = world.drive(&mut second, None);
+        // A journal the guard made obsolete has nothing to resume; the CLI
+        // removes it, and a resume of it stops the same way.
+        assert!(
+            matches!(end, End::Failed(FailureKind::WrongAccount)),
+            "crash after {crash_after}: {end:?}"
+        );
+        world.assert_untouched();
+        assert!(world.sink.is_empty(), "crash after {crash_after}");
+        let promotes = world
+            .twilio
+            .borrow()
+            .requests
+            .iter()
+            .filter(|(_, p)| p == "/v1/AuthTokens/Promote")
+            .count();
+        assert_eq!(promotes, 0, "crash after {crash_after}");
+    }
 }

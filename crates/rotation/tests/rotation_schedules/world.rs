@@ -14,12 +14,13 @@
 use std::cell::RefCell;
 use std::time::Duration;
 
-use twilio_accounts_core::rotation::{
-    Action, Input, Journal, JournalPhase, Rotation, RotationConfig, perform_blocking,
-};
 use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, RetryPolicy};
+use twilio_accounts_rotation::{
+    Action, FailureKind, Input, Journal, JournalPhase, NextStep, Rotation, RotationConfig,
+    perform_blocking,
+};
 
-use crate::twilio::{OLD, RequestFault, SID, SecondCreate, Twilio};
+use crate::twilio::{OLD, OTHER_ACCOUNT, RequestFault, SID, SecondCreate, Twilio};
 
 /// Runs (the first and the resumes) before a schedule must have finished.
 const MAX_RUNS: usize = 12;
@@ -43,6 +44,10 @@ pub struct Scenario {
     pub second_create: SecondCreate,
     pub replace_existing_secondary: bool,
     pub policy: Policy,
+    /// The credentials act on another account than the one rotated: the
+    /// rotation must end withdrawn (nothing delivered, promoted or left),
+    /// not finished.
+    pub wrong_account: bool,
 }
 
 impl Scenario {
@@ -55,8 +60,21 @@ impl Scenario {
                         second_create,
                         replace_existing_secondary,
                         policy,
+                        wrong_account: false,
                     });
                 }
+            }
+        }
+        // The wrong-account guard acts right after the first create, so
+        // what a second create does does not matter to it.
+        for replace_existing_secondary in [false, true] {
+            for policy in [Policy::Never, Policy::Default] {
+                all.push(Scenario {
+                    second_create: SecondCreate::Replaces,
+                    replace_existing_secondary,
+                    policy,
+                    wrong_account: true,
+                });
             }
         }
         all
@@ -149,7 +167,7 @@ pub struct Outcome {
 #[derive(Debug)]
 enum End {
     Finished,
-    Failed,
+    Failed(FailureKind, NextStep),
     Crashed,
 }
 
@@ -169,10 +187,12 @@ struct World<'s> {
 /// Runs `schedule` in `scenario` until the rotation finishes (resuming
 /// after every crash and failure), checking the invariants throughout.
 pub fn run(scenario: Scenario, schedule: &Schedule) -> Outcome {
+    let mut twilio = Twilio::new(scenario.second_create);
+    twilio.acts_on = scenario.wrong_account.then_some(OTHER_ACCOUNT);
     let mut world = World {
         scenario,
         schedule,
-        twilio: RefCell::new(Twilio::new(scenario.second_create)),
+        twilio: RefCell::new(twilio),
         sink: Vec::new(),
         journal: None,
         points: RefCell::new(Vec::new()),
@@ -215,17 +235,48 @@ impl World<'_> {
         for runs in 1..=MAX_RUNS {
             let end = self.drive(&mut rotation).map_err(|v| (runs, v))?;
             self.check_nothing_lost(&end).map_err(|v| (runs, v))?;
-            if let End::Finished = end {
-                self.check_rotated().map_err(|v| (runs, v))?;
-                return Ok(runs);
+            match (&end, self.scenario.wrong_account) {
+                (End::Finished, false) => {
+                    self.check_rotated().map_err(|v| (runs, v))?;
+                    return Ok(runs);
+                }
+                (End::Finished, true) => {
+                    return Err((runs, "finished with credentials of another account".into()));
+                }
+                (End::Failed(FailureKind::WrongAccount, next), true)
+                    if next.journal_is_obsolete() =>
+                {
+                    self.check_withdrawn().map_err(|v| (runs, v))?;
+                    return Ok(runs);
+                }
+                (End::Failed(FailureKind::WrongAccount, _), false) => {
+                    return Err((runs, "a wrong-account stop for the right account".into()));
+                }
+                _ => {}
             }
-            // The process starts again with the same (old) credentials in its
-            // environment, and resumes from the state file when there is one.
+            // The process starts again and resumes from the state file when
+            // there is one, with the old token in its environment; or, every
+            // other time, with the new token from the sink once the journal
+            // knows it (the journal keeps fingerprints, not tokens, and takes
+            // the token given for the right one). Not while promoting: only
+            // the old token can probe a promote, so that resume stops at once
+            // asking for it (tests/journal_at_rest.rs pins that), and here it
+            // would only use up runs.
             rotation = match &self.journal {
                 Some(bytes) => {
                     let journal = Journal::from_json(bytes)
                         .map_err(|e| (runs, format!("the state file does not read back: {e}")))?;
-                    Rotation::resume(journal, credentials(OLD), config.clone())
+                    let given = match (self.sink.last(), journal.new_fingerprint) {
+                        (Some(new), Some(fingerprint))
+                            if runs % 2 == 1
+                                && journal.phase != JournalPhase::Promoting
+                                && fingerprint.matches(&AuthToken::new(new.as_str()).unwrap()) =>
+                        {
+                            new.clone()
+                        }
+                        _ => OLD.to_owned(),
+                    };
+                    Rotation::resume(journal, credentials(&given), config.clone())
                         .map_err(|e| (runs, format!("the state file does not resume: {e}")))?
                 }
                 None => Rotation::new(credentials(OLD), config.clone()),
@@ -286,7 +337,7 @@ impl World<'_> {
                 Action::AwaitGoAhead => (Input::GoAhead, None),
                 Action::Wait(_) | Action::Settle(_) => (Input::Waited, None),
                 Action::Finished(_) => return Ok(End::Finished),
-                Action::Failed(_) => return Ok(End::Failed),
+                Action::Failed(failure) => return Ok(End::Failed(failure.kind, failure.next)),
                 other => return Err(format!("an action the driver does not know: {other:?}")),
             };
             if fault == Some(Fault::Crash) {
@@ -309,6 +360,9 @@ impl World<'_> {
         if twilio.primary != OLD && !self.sink.contains(&twilio.primary) {
             return Err("the primary is a token the sink never received".into());
         }
+        if self.scenario.wrong_account && !self.sink.is_empty() {
+            return Err("a token of another account was delivered".into());
+        }
         Ok(())
     }
 
@@ -327,9 +381,11 @@ impl World<'_> {
         let journal = self.journal.as_deref().map(Journal::from_json);
         let covered = match journal {
             Some(Ok(journal)) => {
-                journal.phase == JournalPhase::Creating
-                    || journal.new_token.as_ref().map(AuthToken::expose_secret)
-                        == Some(secondary.as_str())
+                matches!(
+                    journal.phase,
+                    JournalPhase::Creating | JournalPhase::WrongAccount
+                ) || journal.new_token.as_ref().map(AuthToken::expose_secret)
+                    == Some(secondary.as_str())
             }
             _ => false,
         };
@@ -357,6 +413,22 @@ impl World<'_> {
         }
         if twilio.secondary.is_some() {
             return Err("success reported with a secondary left behind".into());
+        }
+        Ok(())
+    }
+
+    /// After a wrong-account stop: the account is as it was, and nothing of
+    /// the other account's token was delivered, promoted or left behind.
+    fn check_withdrawn(&self) -> Result<(), String> {
+        let twilio = self.twilio.borrow();
+        if twilio.primary != OLD || twilio.promotes != 0 {
+            return Err("a token of another account was promoted".into());
+        }
+        if twilio.secondary.is_some() {
+            return Err("the wrong-account stop left a secondary behind".into());
+        }
+        if !self.sink.is_empty() {
+            return Err("a token of another account was delivered".into());
         }
         Ok(())
     }

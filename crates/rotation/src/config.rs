@@ -1,0 +1,48 @@
+//! The choices a caller makes about a rotation.
+
+use std::time::Duration;
+
+/// Choices the caller makes about a rotation.
+///
+/// ```
+/// use std::time::Duration;
+/// use twilio_accounts_rotation::RotationConfig;
+///
+/// // A script that deploys the token itself and cannot answer a prompt.
+/// let config = RotationConfig {
+///     wait_for_go_ahead: false,
+///     settle: Duration::from_secs(90),
+///     ..RotationConfig::default()
+/// };
+/// assert!(!config.replace_existing_secondary);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RotationConfig {
+    /// Delete any existing secondary before creating ours.
+    pub replace_existing_secondary: bool,
+    /// Stop after step 4 until the caller says go ([`Input::GoAhead`](crate::Input::GoAhead)).
+    pub wait_for_go_ahead: bool,
+    /// How long to wait after promotion (step 8). Zero skips it.
+    pub settle: Duration,
+    /// Sent as `SuppressEmailNotification` on every call that changes tokens.
+    pub suppress_email_notification: Option<bool>,
+    /// Attempts to see the new token accepted and the old one refused after
+    /// promotion.
+    pub verify_attempts: u32,
+    /// The first wait between those attempts; it doubles each time.
+    pub verify_delay: Duration,
+}
+
+impl Default for RotationConfig {
+    /// Waits for the go-ahead, settles 60 s, 6 verification attempts from 500 ms.
+    fn default() -> Self {
+        RotationConfig {
+            replace_existing_secondary: false,
+            wait_for_go_ahead: true,
+            settle: Duration::from_secs(60),
+            suppress_email_notification: None,
+            verify_attempts: 6,
+            verify_delay: Duration::from_millis(500),
+        }
+    }
+}
