@@ -808,3 +808,20 @@ fn both_adapters_refuse_a_bad_pem_root() {
     a_bad_pem_root_is_refused_when_building::<Ureq>();
     a_bad_pem_root_is_refused_when_building::<Hyper>();
 }
+
+/// Both clients can be shared across threads, and every future of the async
+/// one (a call, a page of a stream) can move to another task.
+#[test]
+fn both_clients_are_clone_send_and_sync_and_async_futures_are_send() {
+    fn shareable<T: Clone + Send + Sync + 'static>() {}
+    shareable::<twilio_accounts_ureq::Client>();
+    shareable::<twilio_accounts_hyper::Client>();
+    fn send_future<F: std::future::Future + Send>(_: F) {}
+    let sim = simulator(Wire::Plain);
+    let client = twilio_accounts_hyper::Client::new(credentials_for(&sim), options_for(&sim))
+        .expect("the client builds");
+    send_future(client.promote_auth_token(PromoteAuthToken::new()));
+    send_future(client.send(&ListCredentialPublicKeys::new()));
+    let mut pages = client.pages(ListCredentialPublicKeys::new());
+    send_future(async move { pages.next().await.is_some() });
+}

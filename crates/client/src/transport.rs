@@ -57,10 +57,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
 use twilio_accounts_core::{Delivery, TransportError, TransportErrorKind};
+use zeroize::Zeroize as _;
 
 use crate::options::{ClientSetup, ConfigError};
 
@@ -99,6 +101,117 @@ impl RequestTimeout {
             .extensions()
             .get::<RequestTimeout>()
             .map_or(default, |timeout| timeout.0)
+    }
+}
+
+/// What a transport enforces on every attempt, taken from the options once:
+/// the default timeout (a call's override arrives as the request's
+/// [`RequestTimeout`]) and the body cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttemptLimits {
+    /// The options' per-attempt timeout.
+    pub request_timeout: Duration,
+    /// The largest response body to read.
+    pub max_response_bytes: usize,
+}
+
+impl AttemptLimits {
+    /// The limits the options set.
+    pub fn of(options: &crate::options::ClientOptions) -> Self {
+        AttemptLimits {
+            request_timeout: options.request_timeout(),
+            max_response_bytes: options.max_response_bytes(),
+        }
+    }
+
+    /// The timeout for `request`: its [`RequestTimeout`], else the default.
+    pub fn timeout_for<B>(&self, request: &http::Request<B>) -> Duration {
+        RequestTimeout::of(request, self.request_timeout)
+    }
+}
+
+/// A response body being read under the cap: the bytes so far, wiped on drop
+/// unless [`CappedBody::finish`] hands them on. An answer may carry a token,
+/// so a body given up half-way (too large, a connection reset, a timeout)
+/// never lingers in memory.
+pub struct CappedBody {
+    bytes: Vec<u8>,
+    limit: usize,
+}
+
+impl fmt::Debug for CappedBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "CappedBody({} of at most {} bytes)",
+            self.bytes.len(),
+            self.limit
+        )
+    }
+}
+
+impl CappedBody {
+    /// Starts reading a body with these headers: a declared `Content-Length`
+    /// over the cap is refused before a byte is read; a declared one within
+    /// it is reserved at once.
+    pub fn start(
+        limits: &AttemptLimits,
+        headers: &http::HeaderMap,
+    ) -> Result<Self, TransportError> {
+        let limit = limits.max_response_bytes;
+        if declared_length_exceeds(headers, limit) {
+            return Err(body_too_large(limit));
+        }
+        let declared = headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<usize>().ok());
+        Ok(CappedBody {
+            bytes: Vec::with_capacity(declared.map_or(1024, |n| n.min(limit))),
+            limit,
+        })
+    }
+
+    /// How many more bytes a reader should be allowed, plus one: reading one
+    /// byte past the cap is how a reader without chunks notices an oversized
+    /// body ([`CappedBody::check`] then refuses it).
+    pub fn read_allowance(&self) -> u64 {
+        (self.limit - self.bytes.len().min(self.limit)) as u64 + 1
+    }
+
+    /// Adds a chunk; a chunk that would go over the cap fails the attempt
+    /// before it is kept.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), TransportError> {
+        if self.bytes.len() + chunk.len() > self.limit {
+            return Err(body_too_large(self.limit));
+        }
+        self.bytes.extend_from_slice(chunk);
+        Ok(())
+    }
+
+    /// The buffer, for readers that append to a `Vec` themselves (bounded by
+    /// [`CappedBody::read_allowance`]); call [`CappedBody::check`] after.
+    pub fn buffer(&mut self) -> &mut Vec<u8> {
+        &mut self.bytes
+    }
+
+    /// Refuses a body that went over the cap.
+    pub fn check(&self) -> Result<(), TransportError> {
+        if self.bytes.len() > self.limit {
+            return Err(body_too_large(self.limit));
+        }
+        Ok(())
+    }
+
+    /// The whole body, handed on (no longer wiped here).
+    pub fn finish(mut self) -> Vec<u8> {
+        std::mem::take(&mut self.bytes)
+    }
+}
+
+impl Drop for CappedBody {
+    fn drop(&mut self) {
+        self.bytes.zeroize();
     }
 }
 
@@ -187,6 +300,31 @@ mod tests {
         )
         .unwrap();
         assert!(require_roots(&plain, false).is_ok());
+    }
+
+    #[test]
+    fn a_capped_body_refuses_what_goes_over_the_cap() {
+        let limits = AttemptLimits {
+            request_timeout: Duration::from_secs(1),
+            max_response_bytes: 4,
+        };
+        let mut headers = http::HeaderMap::new();
+        let mut body = CappedBody::start(&limits, &headers).unwrap();
+        assert_eq!(body.read_allowance(), 5);
+        body.push(b"ab").unwrap();
+        assert_eq!(body.read_allowance(), 3);
+        let err = body.push(b"cde").unwrap_err();
+        assert_eq!(err.kind, TransportErrorKind::BodyTooLarge);
+        body.push(b"cd").unwrap();
+        assert_eq!(body.read_allowance(), 1);
+        body.buffer().push(b'e');
+        assert!(body.check().is_err());
+        let mut exact = CappedBody::start(&limits, &headers).unwrap();
+        exact.push(b"abcd").unwrap();
+        assert!(exact.check().is_ok());
+        assert_eq!(exact.finish(), b"abcd");
+        headers.insert(http::header::CONTENT_LENGTH, "5".parse().unwrap());
+        assert!(CappedBody::start(&limits, &headers).is_err());
     }
 
     #[test]

@@ -103,10 +103,7 @@ use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::legacy::connect::{HttpConnector, capture_connection};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use twilio_accounts_client::transport::{
-    body_too_large, declared_length_exceeds, require_roots, timed_out,
-};
-use zeroize::Zeroize as _;
+use twilio_accounts_client::transport::{AttemptLimits, CappedBody, require_roots, timed_out};
 
 pub use twilio_accounts_client::*;
 
@@ -124,17 +121,7 @@ type HyperClient =
 #[derive(Clone)]
 pub struct HyperTransport {
     http: HyperClient,
-    request_timeout: Duration,
-    max_response_bytes: usize,
-}
-
-impl fmt::Debug for HyperTransport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HyperTransport")
-            .field("request_timeout", &self.request_timeout)
-            .field("max_response_bytes", &self.max_response_bytes)
-            .finish_non_exhaustive()
-    }
+    limits: AttemptLimits,
 }
 
 /// Waits between retries on tokio's timer.
@@ -182,8 +169,7 @@ impl FromSetup for HyperTransport {
             .build(https);
         Ok(HyperTransport {
             http,
-            request_timeout: options.request_timeout(),
-            max_response_bytes: options.max_response_bytes(),
+            limits: AttemptLimits::of(options),
         })
     }
 }
@@ -199,12 +185,19 @@ impl AsyncTransport for HyperTransport {
     }
 }
 
+/// The limits only: the connector can hold a proxy's credentials.
+impl fmt::Debug for HyperTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HyperTransport({:?})", self.limits)
+    }
+}
+
 impl HyperTransport {
     async fn attempt(
         &self,
         request: Request<Vec<u8>>,
     ) -> Result<Response<Vec<u8>>, TransportError> {
-        let timeout = RequestTimeout::of(&request, self.request_timeout);
+        let timeout = self.limits.timeout_for(&request);
         let host = request.uri().host().unwrap_or("").to_owned();
         let mut request = request.map(|body| Full::new(Bytes::from(body)));
         let capture = capture_connection(&mut request);
@@ -229,60 +222,24 @@ impl HyperTransport {
         }
     }
 
-    /// Reads the body, keeping at most `max_response_bytes` bytes: a chunk
-    /// that would go over the cap fails the attempt before it is kept.
+    /// Reads the body, keeping at most the cap: a chunk that would go over
+    /// it fails the attempt before it is kept.
     async fn read_capped(
         &self,
         response: Response<hyper::body::Incoming>,
         host: &str,
     ) -> Result<Response<Vec<u8>>, TransportError> {
-        let limit = self.max_response_bytes;
         let (parts, mut body) = response.into_parts();
-        if declared_length_exceeds(&parts.headers, limit) {
-            return Err(body_too_large(limit));
-        }
-        let mut bytes = Vec::new();
+        let mut capped = CappedBody::start(&self.limits, &parts.headers)?;
         // Bounded: every frame either ends the loop or adds data, and the
         // data is capped; the attempt's timeout bounds the time.
         while let Some(frame) = body.frame().await {
-            let frame = match frame {
-                Ok(frame) => frame,
-                Err(err) => {
-                    bytes.zeroize(); // it may hold a token, and will not be parsed
-                    return Err(connector::classify_body(&err, host));
-                }
-            };
+            let frame = frame.map_err(|err| connector::classify_body(&err, host))?;
             if let Ok(data) = frame.into_data() {
-                if bytes.len() + data.len() > limit {
-                    bytes.zeroize(); // it may hold a token, and will not be parsed
-                    return Err(body_too_large(limit));
-                }
-                bytes.extend_from_slice(&data);
+                capped.push(&data)?;
             }
         }
-        Ok(Response::from_parts(parts, bytes))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_client_and_its_futures_are_send_and_sync() {
-        fn check<T: Clone + Send + Sync + 'static>() {}
-        check::<Client>();
-        fn send_future<F: std::future::Future + Send>(_: F) {}
-        let credentials = Credentials::auth_token(
-            "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
-            AuthToken::new("feedfacefeedface5ec12e7feedface2").unwrap(),
-        );
-        let options = ClientOptions::new().with_base_url("http://127.0.0.1:9");
-        let client = Client::new(credentials, options).unwrap();
-        send_future(client.promote_auth_token(PromoteAuthToken::new()));
-        send_future(client.send(&ListCredentialPublicKeys::new()));
-        let mut pages = client.pages(ListCredentialPublicKeys::new());
-        send_future(async move { pages.next().await.is_some() });
+        Ok(Response::from_parts(parts, capped.finish()))
     }
 }
 

@@ -85,9 +85,8 @@ use std::io::Read;
 use std::time::Duration;
 
 use http::{Request, Response};
-use twilio_accounts_client::transport::{body_too_large, declared_length_exceeds, require_roots};
+use twilio_accounts_client::transport::{AttemptLimits, CappedBody, require_roots};
 use ureq::config::AutoHeaderValue;
-use zeroize::Zeroize as _;
 
 pub use twilio_accounts_client::*;
 
@@ -99,24 +98,19 @@ pub type Client = twilio_accounts_client::Client<UreqTransport>;
 /// timeouts and body cap. Built by [`Client::new`] / [`Client::from_env`].
 pub struct UreqTransport {
     agent: ureq::Agent,
-    request_timeout: Duration,
-    max_response_bytes: usize,
+    limits: AttemptLimits,
 }
 
+/// The limits only: the agent's configuration can name a proxy's user.
 impl fmt::Debug for UreqTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UreqTransport")
-            .field("request_timeout", &self.request_timeout)
-            .field("max_response_bytes", &self.max_response_bytes)
-            .finish_non_exhaustive()
+        write!(f, "UreqTransport({:?})", self.limits)
     }
 }
 
 impl FromSetup for UreqTransport {
     fn from_setup(setup: &ClientSetup) -> Result<Self, ConfigError> {
         let options = &setup.options;
-        let (tls_config, has_roots) = tls::tls_config(options.root_certificates_pem())?;
-        require_roots(setup, has_roots)?;
         let proxy =
             match &setup.proxy {
                 None => None,
@@ -135,6 +129,8 @@ impl FromSetup for UreqTransport {
                     })?)
                 }
             };
+        let (tls_config, has_roots) = tls::tls_config(options.root_certificates_pem())?;
+        require_roots(setup, has_roots)?;
         let config = ureq::Agent::config_builder()
             // The core reads 4xx/5xx bodies (Twilio's error codes).
             .http_status_as_error(false)
@@ -158,8 +154,7 @@ impl FromSetup for UreqTransport {
                 connector::MarkingConnector::default(),
                 connector::MarkingResolver::default(),
             ),
-            request_timeout: options.request_timeout(),
-            max_response_bytes: options.max_response_bytes(),
+            limits: AttemptLimits::of(options),
         })
     }
 }
@@ -168,7 +163,7 @@ impl BlockingTransport for UreqTransport {
     /// Sends, reads the head, reads the body up to the cap, all within the
     /// attempt's [`RequestTimeout`].
     fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
-        let timeout = RequestTimeout::of(&request, self.request_timeout);
+        let timeout = self.limits.timeout_for(&request);
         let host = request.uri().host().unwrap_or("").to_owned();
         let (parts, body) = request.into_parts();
         let sent = if body.is_empty() {
@@ -193,7 +188,7 @@ impl UreqTransport {
         timeout: Duration,
     ) -> Result<Response<ureq::Body>, ureq::Error> {
         let agent = &self.agent;
-        if timeout == self.request_timeout {
+        if timeout == self.limits.request_timeout {
             agent.run(request)
         } else {
             agent.run(
@@ -205,48 +200,25 @@ impl UreqTransport {
         }
     }
 
-    /// Reads the body, buffering at most `max_response_bytes + 1` bytes.
+    /// Reads the body, buffering at most the cap plus one byte.
     fn read_capped(
         &self,
         response: Response<ureq::Body>,
         host: &str,
     ) -> Result<Response<Vec<u8>>, TransportError> {
-        let limit = self.max_response_bytes;
         let (parts, mut body) = response.into_parts();
-        if declared_length_exceeds(&parts.headers, limit) {
-            return Err(body_too_large(limit));
-        }
-        let expected = body
-            .content_length()
-            .map_or(1024, |n| n.min(limit as u64 + 1) as usize);
-        let mut bytes = Vec::with_capacity(expected);
-        let read = body
-            .as_reader()
-            .take(limit as u64 + 1)
-            .read_to_end(&mut bytes);
-        if let Err(err) = read {
-            bytes.zeroize(); // it may hold a token, and will not be parsed
-            return Err(connector::classify_body(err, host));
-        }
-        if bytes.len() > limit {
-            bytes.zeroize(); // it may hold a token, and will not be parsed
-            return Err(body_too_large(limit));
-        }
-        Ok(Response::from_parts(parts, bytes))
+        let mut capped = CappedBody::start(&self.limits, &parts.headers)?;
+        body.as_reader()
+            .take(capped.read_allowance())
+            .read_to_end(capped.buffer())
+            .map_err(|err| connector::classify_body(err, host))?;
+        capped.check()?;
+        Ok(Response::from_parts(parts, capped.finish()))
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "suppress-wire-trace"))]
 mod tests {
-    use super::*;
-
-    #[test]
-    fn the_client_is_clone_send_and_sync() {
-        fn check<T: Clone + Send + Sync + 'static>() {}
-        check::<Client>();
-    }
-
-    #[cfg(feature = "suppress-wire-trace")]
     #[test]
     fn wire_trace_records_are_compiled_out() {
         // ureq_proto logs raw request bytes (the Authorization header) at TRACE.
