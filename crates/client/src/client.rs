@@ -8,9 +8,9 @@
 //! a fresh jitter seed per call, the attempt log, and paging
 //! ([`crate::paging`]).
 //!
-//! The adapter crates name the transport: `twilio_accounts_ureq::Client` is
-//! `Client<UreqTransport>` and `twilio_accounts_hyper::Client` is
-//! `Client<HyperTransport, TokioSleep>`.
+//! A transport crate names its own instance, e.g. `pub type Client =
+//! twilio_accounts_client::Client<ItsTransport>` (blocking) or
+//! `Client<ItsTransport, ItsSleep>` (async).
 
 use std::collections::hash_map::RandomState;
 use std::fmt;

@@ -10,9 +10,9 @@
 //! [`Client`] is generic over a transport: the core's
 //! [`BlockingTransport`] (then it blocks) or [`AsyncTransport`] with an
 //! [`AsyncSleep`] (then it returns futures). You
-//! normally use it through an adapter crate, which supplies the transport
-//! and names the type: `twilio_accounts_ureq::Client` (blocking, ureq) or
-//! `twilio_accounts_hyper::Client` (async, hyper and tokio). To carry the
+//! normally use it through a transport crate, which supplies the transport
+//! and names the type (one for a blocking HTTP stack, one for an async one,
+//! each with its own `Client` alias). To carry the
 //! requests yourself, implement [`transport::FromSetup`] for your transport,
 //! or build the client with [`Client::with_transport`].
 //!

@@ -1,6 +1,5 @@
 //! The settings every ready-made client shares, and how a client is set up
-//! from them: one place, so that `twilio-accounts-ureq` and
-//! `twilio-accounts-hyper` behave the same.
+//! from them: one place, so that every transport behaves the same.
 //!
 //! [`ClientOptions`] holds what a client is built with: where to send
 //! (endpoint), how long to wait (connect 10 s, whole request 30 s), how much
