@@ -75,6 +75,8 @@ credential_operations! {
     what: "AWS",
     path: "/v1/Credentials/AWS",
     item_path: "/v1/Credentials/AWS/{Sid}",
+    example_sid: "CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    example: r#"{"account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","date_created":"2015-07-31T04:00:00Z","date_updated":"2015-07-31T04:00:00Z","friendly_name":"friendly_name","sid":"CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","url":"https://accounts.twilio.com/v1/Credentials/AWS/CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}"#,
     list: ListCredentialAws = "ListCredentialAws",
     fetch: FetchCredentialAws = "FetchCredentialAws",
     update: UpdateCredentialAws = "UpdateCredentialAws",

@@ -76,6 +76,8 @@ credential_operations! {
     what: "public-key",
     path: "/v1/Credentials/PublicKeys",
     item_path: "/v1/Credentials/PublicKeys/{Sid}",
+    example_sid: "CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    example: r#"{"account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","date_created":"2015-07-31T04:00:00Z","date_updated":"2015-07-31T04:00:00Z","friendly_name":"friendly_name","sid":"CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","url":"https://accounts.twilio.com/v1/Credentials/PublicKeys/CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}"#,
     list: ListCredentialPublicKeys = "ListCredentialPublicKey",
     fetch: FetchCredentialPublicKey = "FetchCredentialPublicKey",
     update: UpdateCredentialPublicKey = "UpdateCredentialPublicKey",
