@@ -253,10 +253,10 @@ fn token_or_none<'de, D: serde::Deserializer<'de>>(
 /// spec's example (without its `subresource_uris`), the last page:
 ///
 /// ```
-/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, RetryPolicy, TransportError};
+/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
 /// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
 /// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
-/// use twilio_accounts_core::{AccountStatus, FriendlyName, ListAccount, send_blocking};
+/// use twilio_accounts_core::{AccountStatus, FriendlyName, ListAccount, RetryPolicy, send_blocking};
 ///
 /// let transport = |request: http::Request<Vec<u8>>| {
 ///     assert_eq!(request.uri().host(), Some("api.twilio.com"));
@@ -363,10 +363,10 @@ impl ListOperation for ListAccount {
 /// Token, redacted in `Debug`, and RFC 2822 dates:
 ///
 /// ```
-/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, RetryPolicy, TransportError};
+/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
 /// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
 /// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
-/// use twilio_accounts_core::{AccountStatus, FetchAccount, send_blocking};
+/// use twilio_accounts_core::{AccountStatus, FetchAccount, RetryPolicy, send_blocking};
 ///
 /// let transport = |request: http::Request<Vec<u8>>| {
 ///     assert_eq!(request.uri().host(), Some("api.twilio.com"));

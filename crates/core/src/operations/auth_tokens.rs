@@ -72,10 +72,10 @@ const NO_SECONDARY: &str =
 /// `auth_token` (the new primary) is an [`AuthToken`], redacted in `Debug`:
 ///
 /// ```
-/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, RetryPolicy, TransportError};
+/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
 /// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
 /// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
-/// use twilio_accounts_core::{PromoteAuthToken, send_blocking};
+/// use twilio_accounts_core::{PromoteAuthToken, RetryPolicy, send_blocking};
 ///
 /// let transport = |request: http::Request<Vec<u8>>| {
 ///     assert_eq!((request.method().as_str(), request.uri().path()), ("POST", "/v1/AuthTokens/Promote"));
@@ -103,10 +103,10 @@ pub struct PromoteAuthToken {
 /// `secondary_auth_token` is an [`AuthToken`], redacted in `Debug`:
 ///
 /// ```
-/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, RetryPolicy, TransportError};
+/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
 /// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
 /// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
-/// use twilio_accounts_core::{CreateSecondaryAuthToken, send_blocking};
+/// use twilio_accounts_core::{CreateSecondaryAuthToken, RetryPolicy, send_blocking};
 ///
 /// let transport = |request: http::Request<Vec<u8>>| {
 ///     assert_eq!((request.method().as_str(), request.uri().path()), ("POST", "/v1/AuthTokens/Secondary"));
@@ -134,10 +134,10 @@ pub struct CreateSecondaryAuthToken {
 /// answers 204; a 404 means there was no secondary token:
 ///
 /// ```
-/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, RetryPolicy, TransportError};
+/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
 /// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
 /// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
-/// use twilio_accounts_core::{DeleteSecondaryAuthToken, send_blocking};
+/// use twilio_accounts_core::{DeleteSecondaryAuthToken, RetryPolicy, send_blocking};
 ///
 /// let transport = |request: http::Request<Vec<u8>>| {
 ///     assert_eq!((request.method().as_str(), request.uri().path()), ("DELETE", "/v1/AuthTokens/Secondary"));

@@ -176,12 +176,12 @@ impl ConsentItem {
 /// [`ItemError`](crate::ItemError) with Twilio's reasons:
 ///
 /// ```
-/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, RetryPolicy, TransportError};
+/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
 /// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
 /// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
 /// use twilio_accounts_core::{
 ///     ConsentItem, ConsentSource, ConsentStatus, CorrelationId, CreateBulkConsents, ItemErrorReason,
-///     send_blocking,
+///     RetryPolicy, send_blocking,
 /// };
 ///
 /// let transport = |request: http::Request<Vec<u8>>| {

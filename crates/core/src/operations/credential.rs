@@ -198,10 +198,10 @@ macro_rules! credential_operations {
         /// whose `next_page_url` is `None` on the last page:
         ///
         /// ```
-        /// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, RetryPolicy, TransportError};
+        /// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
         /// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
         /// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
-        #[doc = concat!("use twilio_accounts_core::{", stringify!($List), ", send_blocking};")]
+        #[doc = concat!("use twilio_accounts_core::{", stringify!($List), ", RetryPolicy, send_blocking};")]
         ///
         /// let transport = |request: http::Request<Vec<u8>>| {
         #[doc = concat!("    assert_eq!((request.method().as_str(), request.uri().path()), (\"GET\", \"", $path, "\"));")]
@@ -282,10 +282,10 @@ macro_rules! credential_operations {
         /// The SID goes in the path; the answer holds no secret:
         ///
         /// ```
-        /// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, RetryPolicy, TransportError};
+        /// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
         /// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
         /// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
-        #[doc = concat!("use twilio_accounts_core::{", stringify!($Fetch), ", send_blocking};")]
+        #[doc = concat!("use twilio_accounts_core::{", stringify!($Fetch), ", RetryPolicy, send_blocking};")]
         ///
         /// let transport = |request: http::Request<Vec<u8>>| {
         #[doc = concat!("    assert_eq!((request.method().as_str(), request.uri().path()), (\"GET\", \"", $path, "/", $sid, "\"));")]
@@ -351,10 +351,10 @@ macro_rules! credential_operations {
         /// it is sent:
         ///
         /// ```
-        /// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, RetryPolicy, TransportError};
+        /// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
         /// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
         /// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
-        #[doc = concat!("use twilio_accounts_core::{", stringify!($Update), ", FriendlyName, send_blocking};")]
+        #[doc = concat!("use twilio_accounts_core::{", stringify!($Update), ", FriendlyName, RetryPolicy, send_blocking};")]
         ///
         /// let transport = |request: http::Request<Vec<u8>>| {
         #[doc = concat!("    assert_eq!((request.method().as_str(), request.uri().path()), (\"POST\", \"", $path, "/", $sid, "\"));")]
@@ -444,10 +444,10 @@ macro_rules! credential_operations {
         /// there) is an error a caller may treat as done:
         ///
         /// ```
-        /// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, RetryPolicy, TransportError};
+        /// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
         /// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
         /// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
-        #[doc = concat!("use twilio_accounts_core::{", stringify!($Delete), ", send_blocking};")]
+        #[doc = concat!("use twilio_accounts_core::{", stringify!($Delete), ", RetryPolicy, send_blocking};")]
         ///
         /// let transport = |request: http::Request<Vec<u8>>| {
         #[doc = concat!("    assert_eq!((request.method().as_str(), request.uri().path()), (\"DELETE\", \"", $path, "/", $sid, "\"));")]

@@ -223,10 +223,10 @@ impl MessagingGeopermissions {
 /// and Twilio's note:
 ///
 /// ```
-/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, RetryPolicy, TransportError};
+/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
 /// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
 /// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
-/// use twilio_accounts_core::{FetchMessagingGeopermissions, send_blocking};
+/// use twilio_accounts_core::{FetchMessagingGeopermissions, RetryPolicy, send_blocking};
 ///
 /// let transport = |request: http::Request<Vec<u8>>| {
 ///     assert_eq!((request.method().as_str(), request.uri().path()), ("GET", "/v1/Messaging/GeoPermissions"));
@@ -293,10 +293,10 @@ impl Operation for FetchMessagingGeopermissions {
 /// can still refuse entries: each refused one carries an [`ItemError`]:
 ///
 /// ```
-/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, RetryPolicy, TransportError};
+/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
 /// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
 /// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
-/// use twilio_accounts_core::{CountryCode, GeoPermission, UpdateMessagingGeopermissions, send_blocking};
+/// use twilio_accounts_core::{CountryCode, GeoPermission, UpdateMessagingGeopermissions, RetryPolicy, send_blocking};
 ///
 /// let transport = |request: http::Request<Vec<u8>>| {
 ///     assert_eq!((request.method().as_str(), request.uri().path()), ("PATCH", "/v1/Messaging/GeoPermissions"));

@@ -98,10 +98,10 @@ pub struct SafelistEntry {
 /// The number is a form field (`+` encoded as `%2B`):
 ///
 /// ```
-/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, RetryPolicy, TransportError};
+/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
 /// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
 /// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
-/// use twilio_accounts_core::{CreateSafelist, send_blocking};
+/// use twilio_accounts_core::{CreateSafelist, RetryPolicy, send_blocking};
 ///
 /// let transport = |request: http::Request<Vec<u8>>| {
 ///     assert_eq!((request.method().as_str(), request.uri().path()), ("POST", "/v1/SafeList/Numbers"));
@@ -154,10 +154,10 @@ impl Operation for CreateSafelist {
 /// list", an error that says so:
 ///
 /// ```
-/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, RetryPolicy, TransportError};
+/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
 /// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
 /// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
-/// use twilio_accounts_core::{FetchSafelist, send_blocking};
+/// use twilio_accounts_core::{FetchSafelist, RetryPolicy, send_blocking};
 ///
 /// let transport = |request: http::Request<Vec<u8>>| {
 ///     assert_eq!((request.method().as_str(), request.uri().path()), ("GET", "/v1/SafeList/Numbers"));
@@ -215,10 +215,10 @@ impl Operation for FetchSafelist {
 /// like one number; Twilio answers 204:
 ///
 /// ```
-/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, RetryPolicy, TransportError};
+/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
 /// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
 /// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
-/// use twilio_accounts_core::{DeleteSafelist, send_blocking};
+/// use twilio_accounts_core::{DeleteSafelist, RetryPolicy, send_blocking};
 ///
 /// let transport = |request: http::Request<Vec<u8>>| {
 ///     assert_eq!((request.method().as_str(), request.uri().path()), ("DELETE", "/v1/SafeList/Numbers"));
