@@ -248,6 +248,28 @@ fn token_or_none<'de, D: serde::Deserializer<'de>>(
 ///
 /// Idempotent: a read. Filters and paging go in the query, in the spec's
 /// order: `FriendlyName`, `Status`, `PageSize`, `Page`, `PageToken`.
+///
+/// It goes to the 2010 API's host, filters in the query; the answer is the
+/// spec's example (without its `subresource_uris`), the last page:
+///
+/// ```
+/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
+/// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
+/// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
+/// use twilio_accounts_core::{AccountStatus, FriendlyName, ListAccount, RetryPolicy, send_blocking};
+///
+/// let transport = |request: http::Request<Vec<u8>>| {
+///     assert_eq!(request.uri().host(), Some("api.twilio.com"));
+///     assert_eq!((request.method().as_str(), request.uri().path()), ("GET", "/2010-04-01/Accounts.json"));
+///     assert_eq!(request.uri().query(), Some("FriendlyName=friendly_name&Status=active"));
+///     respond(200, r#"{"first_page_uri":"/2010-04-01/Accounts.json?FriendlyName=friendly_name&Status=active&PageSize=50&Page=0","end":0,"previous_page_uri":null,"accounts":[{"auth_token":"auth_token","date_created":"Thu, 30 Jul 2015 20:00:00 +0000","date_updated":"Thu, 30 Jul 2015 20:00:00 +0000","friendly_name":"friendly_name","owner_account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","status":"active","type":"Full","uri":"/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.json"}],"uri":"/2010-04-01/Accounts.json?FriendlyName=friendly_name&Status=active&PageSize=50&Page=0","page_size":50,"start":0,"next_page_uri":null,"page":0}"#)
+/// };
+/// let list = ListAccount::new().friendly_name(FriendlyName::new("friendly_name")?).status(AccountStatus::Active);
+/// let page = send_blocking(&context, &list, &RetryPolicy::default(), 0, &transport, |_| {})?.value;
+/// assert_eq!(page.items[0].owner_account_sid, Some("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?));
+/// assert_eq!(page.next_page_url, None);
+/// # Ok::<(), twilio_accounts_core::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListAccount {
     friendly_name: Option<FriendlyName>,
@@ -336,6 +358,29 @@ impl ListOperation for ListAccount {
 /// its current primary Auth Token.
 ///
 /// Idempotent: a read.
+///
+/// The path ends in `.json`; the answer carries the account's primary Auth
+/// Token, redacted in `Debug`, and RFC 2822 dates:
+///
+/// ```
+/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
+/// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
+/// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
+/// use twilio_accounts_core::{AccountStatus, FetchAccount, RetryPolicy, send_blocking};
+///
+/// let transport = |request: http::Request<Vec<u8>>| {
+///     assert_eq!(request.uri().host(), Some("api.twilio.com"));
+///     assert_eq!((request.method().as_str(), request.uri().path()), ("GET", "/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.json"));
+///     respond(200, r#"{"auth_token":"auth_token","date_created":"Thu, 30 Jul 2015 20:00:00 +0000","date_updated":"Thu, 30 Jul 2015 20:00:00 +0000","friendly_name":"friendly_name","owner_account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","status":"active","type":"Full","uri":"/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.json"}"#)
+/// };
+/// let fetch = FetchAccount::new("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?);
+/// let account = send_blocking(&context, &fetch, &RetryPolicy::default(), 0, &transport, |_| {})?.value;
+/// assert_eq!(account.status, Some(AccountStatus::Active));
+/// assert_eq!(account.auth_token.as_ref().map(|token| token.expose_secret()), Some("auth_token"));
+/// assert_eq!(format!("{:?}", account.auth_token), "Some(AuthToken([redacted]))");
+/// assert_eq!(account.date_created.map(|date| date.to_rfc2822()).as_deref(), Some("Thu, 30 Jul 2015 20:00:00 +0000"));
+/// # Ok::<(), twilio_accounts_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchAccount {
     /// The account to fetch.

@@ -67,6 +67,27 @@ const NO_SECONDARY: &str =
 /// Not idempotent: a second promote fails (no secondary) or, if a new
 /// secondary was created meanwhile, rotates twice. It is never resent once it
 /// may have reached Twilio.
+///
+/// The default request is the spec's: no form fields. The answer's
+/// `auth_token` (the new primary) is an [`AuthToken`], redacted in `Debug`:
+///
+/// ```
+/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
+/// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
+/// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
+/// use twilio_accounts_core::{PromoteAuthToken, RetryPolicy, send_blocking};
+///
+/// let transport = |request: http::Request<Vec<u8>>| {
+///     assert_eq!((request.method().as_str(), request.uri().path()), ("POST", "/v1/AuthTokens/Promote"));
+///     assert!(request.body().is_empty());
+///     respond(200, r#"{"account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","auth_token":"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","date_created":"2015-07-31T04:00:00Z","date_updated":"2015-07-31T04:00:00Z","url":"https://accounts.twilio.com/v1/AuthTokens/Promote"}"#)
+/// };
+/// let promoted = send_blocking(&context, &PromoteAuthToken::new(), &RetryPolicy::default(), 0, &transport, |_| {})?;
+/// assert_eq!(promoted.attempts, 1);
+/// assert_eq!(promoted.value.auth_token.expose_secret(), "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+/// assert!(!format!("{:?}", promoted.value).contains("bbbb"));
+/// # Ok::<(), twilio_accounts_core::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PromoteAuthToken {
     /// `Some(true)` asks Twilio not to e-mail the account's owners.
@@ -77,6 +98,27 @@ pub struct PromoteAuthToken {
 ///
 /// Not idempotent: a second create would replace (or be refused because of)
 /// the first token, and the answer carrying the first token would be lost.
+///
+/// Asking Twilio not to e-mail the owners adds one form field. The answer's
+/// `secondary_auth_token` is an [`AuthToken`], redacted in `Debug`:
+///
+/// ```
+/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
+/// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
+/// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
+/// use twilio_accounts_core::{CreateSecondaryAuthToken, RetryPolicy, send_blocking};
+///
+/// let transport = |request: http::Request<Vec<u8>>| {
+///     assert_eq!((request.method().as_str(), request.uri().path()), ("POST", "/v1/AuthTokens/Secondary"));
+///     assert_eq!(request.body(), b"SuppressEmailNotification=true");
+///     respond(201, r#"{"account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","date_created":"2015-07-31T04:00:00Z","date_updated":"2015-07-31T04:00:00Z","secondary_auth_token":"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","url":"https://accounts.twilio.com/v1/AuthTokens/Secondary"}"#)
+/// };
+/// let create = CreateSecondaryAuthToken::new().suppress_email_notification(true);
+/// let created = send_blocking(&context, &create, &RetryPolicy::default(), 0, &transport, |_| {})?.value;
+/// assert_eq!(created.secondary_auth_token.expose_secret(), "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+/// assert!(!format!("{created:?}").contains("bbbb"));
+/// # Ok::<(), twilio_accounts_core::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CreateSecondaryAuthToken {
     /// `Some(true)` asks Twilio not to e-mail the account's owners.
@@ -87,6 +129,30 @@ pub struct CreateSecondaryAuthToken {
 ///
 /// Idempotent: deleting twice leaves the account in the same state (the
 /// second call answers 404, which a caller may treat as done).
+///
+/// On a `DELETE`, `SuppressEmailNotification` goes in the query. Twilio
+/// answers 204; a 404 means there was no secondary token:
+///
+/// ```
+/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
+/// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
+/// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
+/// use twilio_accounts_core::{DeleteSecondaryAuthToken, RetryPolicy, send_blocking};
+///
+/// let transport = |request: http::Request<Vec<u8>>| {
+///     assert_eq!((request.method().as_str(), request.uri().path()), ("DELETE", "/v1/AuthTokens/Secondary"));
+///     assert_eq!(request.uri().query(), Some("SuppressEmailNotification=true"));
+///     respond(204, "")
+/// };
+/// let delete = DeleteSecondaryAuthToken::new().suppress_email_notification(true);
+/// let deleted = send_blocking(&context, &delete, &RetryPolicy::default(), 0, &transport, |_| {})?;
+/// assert_eq!(deleted.status, 204);
+///
+/// let none = |_: http::Request<Vec<u8>>| respond(404, r#"{"code":20404,"message":"The requested resource was not found","status":404}"#);
+/// let again = send_blocking(&context, &delete, &RetryPolicy::default(), 0, &none, |_| {});
+/// assert!(again.is_err_and(|error| error.is_nothing_to_promote()));
+/// # Ok::<(), twilio_accounts_core::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DeleteSecondaryAuthToken {
     /// `Some(true)` asks Twilio not to e-mail the account's owners.

@@ -170,6 +170,37 @@ impl ConsentItem {
 ///
 /// Not idempotent: a create that records consent events, never resent once
 /// it may have arrived (a resend could record them twice).
+///
+/// Each item is one `Items` form field holding a JSON object. The 201 has a
+/// result per item, found by its correlation id; a refused item carries an
+/// [`ItemError`](crate::ItemError) with Twilio's reasons:
+///
+/// ```
+/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
+/// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
+/// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
+/// use twilio_accounts_core::{
+///     ConsentItem, ConsentSource, ConsentStatus, CorrelationId, CreateBulkConsents, ItemErrorReason,
+///     RetryPolicy, send_blocking,
+/// };
+///
+/// let transport = |request: http::Request<Vec<u8>>| {
+///     assert_eq!((request.method().as_str(), request.uri().path()), ("POST", "/v1/Consents/Bulk"));
+///     assert_eq!(form_urlencoded::parse(request.body()).filter(|(name, _)| name == "Items").count(), 2);
+///     respond(201, r#"{"items":[{"correlation_id":"ad388b5a46b33b874b0d41f7226db2ef","error_code":0,"error_messages":[]},{"correlation_id":"02520cfa6c432f0e3ec3a38c122d428d","error_code":30646,"error_messages":["INVALID_CONTACT_ID","INVALID_DATE_OF_CONSENT"]}]}"#)
+/// };
+/// let (first, second): (CorrelationId, CorrelationId) = ("ad388b5a46b33b874b0d41f7226db2ef".parse()?, "02520cfa6c432f0e3ec3a38c122d428d".parse()?);
+/// let consent = |id: &CorrelationId| -> Result<_, twilio_accounts_core::Error> {
+///     Ok(ConsentItem::new("+18005550100".parse()?, id.clone(), "MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, ConsentStatus::OptIn, ConsentSource::Website))
+/// };
+/// let bulk = CreateBulkConsents::new(vec![consent(&first)?, consent(&second)?])?;
+/// let results = send_blocking(&context, &bulk, &RetryPolicy::default(), 0, &transport, |_| {})?.value;
+/// assert!(results.get(&first).is_some_and(|r| r.error.is_none()));
+/// let refused = results.get(&second).and_then(|r| r.error.as_ref()).expect("refused");
+/// assert_eq!(refused.code, 30646);
+/// assert!(refused.reasons().any(|reason| reason == ItemErrorReason::InvalidContactId));
+/// # Ok::<(), twilio_accounts_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreateBulkConsents {
     items: Vec<ConsentItem>,

@@ -183,6 +183,8 @@ macro_rules! credential_operations {
         what: $what:literal,
         path: $path:literal,
         item_path: $item_path:literal,
+        example_sid: $sid:literal,
+        example: $example:literal,
         list: $List:ident = $list_id:literal,
         fetch: $Fetch:ident = $fetch_id:literal,
         update: $Update:ident = $update_id:literal,
@@ -191,6 +193,27 @@ macro_rules! credential_operations {
         #[doc = concat!("`GET ", $path, "` (`", $list_id, "`): one page of ", $what, " credentials.")]
         ///
         /// Idempotent: a read.
+        ///
+        /// The page size goes in the query; the answer is one [`Page`](crate::Page)
+        /// whose `next_page_url` is `None` on the last page:
+        ///
+        /// ```
+        /// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
+        /// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
+        /// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
+        #[doc = concat!("use twilio_accounts_core::{", stringify!($List), ", RetryPolicy, send_blocking};")]
+        ///
+        /// let transport = |request: http::Request<Vec<u8>>| {
+        #[doc = concat!("    assert_eq!((request.method().as_str(), request.uri().path()), (\"GET\", \"", $path, "\"));")]
+        ///     assert_eq!(request.uri().query(), Some("PageSize=20"));
+        #[doc = concat!("    respond(200, r#\"{\"credentials\":[", $example, "],\"meta\":{\"next_page_url\":null}}\"#)")]
+        /// };
+        #[doc = concat!("let list = ", stringify!($List), "::new().page_size(20)?;")]
+        /// let page = send_blocking(&context, &list, &RetryPolicy::default(), 0, &transport, |_| {})?.value;
+        #[doc = concat!("assert_eq!(page.items[0].sid, Some(\"", $sid, "\".parse()?));")]
+        /// assert_eq!(page.next_page_url, None);
+        /// # Ok::<(), twilio_accounts_core::Error>(())
+        /// ```
         #[derive(Debug, Clone, Default, PartialEq, Eq)]
         pub struct $List {
             paging: $crate::page::PageRequest,
@@ -255,6 +278,25 @@ macro_rules! credential_operations {
         #[doc = concat!("`GET ", $item_path, "` (`", $fetch_id, "`): one ", $what, " credential.")]
         ///
         /// Idempotent: a read.
+        ///
+        /// The SID goes in the path; the answer holds no secret:
+        ///
+        /// ```
+        /// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
+        /// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
+        /// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
+        #[doc = concat!("use twilio_accounts_core::{", stringify!($Fetch), ", RetryPolicy, send_blocking};")]
+        ///
+        /// let transport = |request: http::Request<Vec<u8>>| {
+        #[doc = concat!("    assert_eq!((request.method().as_str(), request.uri().path()), (\"GET\", \"", $path, "/", $sid, "\"));")]
+        #[doc = concat!("    respond(200, r#\"", $example, "\"#)")]
+        /// };
+        #[doc = concat!("let fetch = ", stringify!($Fetch), "::new(\"", $sid, "\".parse()?);")]
+        /// let credential = send_blocking(&context, &fetch, &RetryPolicy::default(), 0, &transport, |_| {})?.value;
+        /// assert_eq!(credential.friendly_name.as_deref(), Some("friendly_name"));
+        /// assert_eq!(credential.account_sid, Some("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?));
+        /// # Ok::<(), twilio_accounts_core::Error>(())
+        /// ```
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub struct $Fetch {
             /// The credential to fetch.
@@ -304,6 +346,26 @@ macro_rules! credential_operations {
         ///
         /// Idempotent: it sets the name to a fixed value, so sending it twice
         /// leaves the credential as sending it once does.
+        ///
+        /// The new name is the only form field, checked for its length before
+        /// it is sent:
+        ///
+        /// ```
+        /// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
+        /// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
+        /// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
+        #[doc = concat!("use twilio_accounts_core::{", stringify!($Update), ", FriendlyName, RetryPolicy, send_blocking};")]
+        ///
+        /// let transport = |request: http::Request<Vec<u8>>| {
+        #[doc = concat!("    assert_eq!((request.method().as_str(), request.uri().path()), (\"POST\", \"", $path, "/", $sid, "\"));")]
+        ///     assert_eq!(request.body(), b"FriendlyName=friendly_name");
+        #[doc = concat!("    respond(200, r#\"", $example, "\"#)")]
+        /// };
+        #[doc = concat!("let rename = ", stringify!($Update), "::new(\"", $sid, "\".parse()?, FriendlyName::new(\"friendly_name\")?);")]
+        /// let renamed = send_blocking(&context, &rename, &RetryPolicy::default(), 0, &transport, |_| {})?.value;
+        /// assert_eq!(renamed.friendly_name.as_deref(), Some("friendly_name"));
+        /// # Ok::<(), twilio_accounts_core::Error>(())
+        /// ```
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub struct $Update {
             /// The credential to rename.
@@ -377,6 +439,29 @@ macro_rules! credential_operations {
         ///
         /// Idempotent: a second delete finds nothing to delete (and answers
         /// 404), the account is the same as after one.
+        ///
+        /// Twilio answers 204 with no body; a 404 (already deleted, or never
+        /// there) is an error a caller may treat as done:
+        ///
+        /// ```
+        /// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
+        /// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
+        /// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
+        #[doc = concat!("use twilio_accounts_core::{", stringify!($Delete), ", RetryPolicy, send_blocking};")]
+        ///
+        /// let transport = |request: http::Request<Vec<u8>>| {
+        #[doc = concat!("    assert_eq!((request.method().as_str(), request.uri().path()), (\"DELETE\", \"", $path, "/", $sid, "\"));")]
+        ///     respond(204, "")
+        /// };
+        #[doc = concat!("let delete = ", stringify!($Delete), "::new(\"", $sid, "\".parse()?);")]
+        /// let deleted = send_blocking(&context, &delete, &RetryPolicy::default(), 0, &transport, |_| {})?;
+        /// assert_eq!(deleted.status, 204);
+        ///
+        /// let gone = |_: http::Request<Vec<u8>>| respond(404, r#"{"code":20404,"message":"The requested resource was not found","status":404}"#);
+        /// let again = send_blocking(&context, &delete, &RetryPolicy::default(), 0, &gone, |_| {});
+        /// assert!(again.is_err_and(|error| error.is_not_found()));
+        /// # Ok::<(), twilio_accounts_core::Error>(())
+        /// ```
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub struct $Delete {
             /// The credential to delete.

@@ -75,6 +75,8 @@ credential_operations! {
     what: "AWS",
     path: "/v1/Credentials/AWS",
     item_path: "/v1/Credentials/AWS/{Sid}",
+    example_sid: "CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    example: r#"{"account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","date_created":"2015-07-31T04:00:00Z","date_updated":"2015-07-31T04:00:00Z","friendly_name":"friendly_name","sid":"CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","url":"https://accounts.twilio.com/v1/Credentials/AWS/CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}"#,
     list: ListCredentialAws = "ListCredentialAws",
     fetch: FetchCredentialAws = "FetchCredentialAws",
     update: UpdateCredentialAws = "UpdateCredentialAws",
@@ -86,6 +88,29 @@ credential_operations! {
 ///
 /// Not idempotent: each create makes a new credential, so it is never resent
 /// once it may have arrived.
+///
+/// The secret travels only in the form the transport sends; `Debug` of the
+/// operation and the answer never show it:
+///
+/// ```
+/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
+/// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
+/// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
+/// use twilio_accounts_core::{AwsCredentials, CreateCredentialAws, RetryPolicy, send_blocking};
+///
+/// let transport = |request: http::Request<Vec<u8>>| {
+///     assert_eq!((request.method().as_str(), request.uri().path()), ("POST", "/v1/Credentials/AWS"));
+///     assert_eq!(request.body(), b"Credentials=AKIAIOSFODNN7EXAMPLE%3AwJalrXUtnFEMI%2FK7MDENG%2FbPxRfiCYEXAMPLEKEY");
+///     respond(201, r#"{"account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","date_created":"2015-07-31T04:00:00Z","date_updated":"2015-07-31T04:00:00Z","friendly_name":"friendly_name","sid":"CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","url":"https://accounts.twilio.com/v1/Credentials/AWS/CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}"#)
+/// };
+/// let aws = AwsCredentials::new("AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")?;
+/// let create = CreateCredentialAws::new(aws);
+/// assert!(!format!("{create:?}").contains("wJalr"));
+/// let created = send_blocking(&context, &create, &RetryPolicy::default(), 0, &transport, |_| {})?;
+/// assert_eq!(created.status, 201);
+/// assert_eq!(created.value.sid, Some("CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?));
+/// # Ok::<(), twilio_accounts_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreateCredentialAws {
     /// `ACCESS_KEY_ID:SECRET_ACCESS_KEY`, a secret.

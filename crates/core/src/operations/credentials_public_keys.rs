@@ -76,6 +76,8 @@ credential_operations! {
     what: "public-key",
     path: "/v1/Credentials/PublicKeys",
     item_path: "/v1/Credentials/PublicKeys/{Sid}",
+    example_sid: "CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    example: r#"{"account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","date_created":"2015-07-31T04:00:00Z","date_updated":"2015-07-31T04:00:00Z","friendly_name":"friendly_name","sid":"CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","url":"https://accounts.twilio.com/v1/Credentials/PublicKeys/CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}"#,
     list: ListCredentialPublicKeys = "ListCredentialPublicKey",
     fetch: FetchCredentialPublicKey = "FetchCredentialPublicKey",
     update: UpdateCredentialPublicKey = "UpdateCredentialPublicKey",
@@ -87,6 +89,29 @@ credential_operations! {
 ///
 /// Not idempotent: each create makes a new credential, so it is never resent
 /// once it may have arrived.
+///
+/// The key goes as PEM text in the form, followed by the subaccount it is
+/// for, if any; an empty key is refused before anything is sent:
+///
+/// ```
+/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
+/// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
+/// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
+/// use twilio_accounts_core::{CreateCredentialPublicKey, RetryPolicy, send_blocking};
+///
+/// let transport = |request: http::Request<Vec<u8>>| {
+///     assert_eq!((request.method().as_str(), request.uri().path()), ("POST", "/v1/Credentials/PublicKeys"));
+///     assert_eq!(request.body(), b"PublicKey=-----BEGIN+PUBLIC+KEY-----MIIBIjANB.pa9xQIDAQAB-----END+PUBLIC+KEY-----&AccountSid=ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+///     respond(201, r#"{"account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","date_created":"2015-07-31T04:00:00Z","date_updated":"2015-07-31T04:00:00Z","friendly_name":"friendly_name","sid":"CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","url":"https://accounts.twilio.com/v1/Credentials/PublicKeys/CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}"#)
+/// };
+/// let create = CreateCredentialPublicKey::new("-----BEGIN PUBLIC KEY-----MIIBIjANB.pa9xQIDAQAB-----END PUBLIC KEY-----")?
+///     .account_sid("ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb".parse()?);
+/// let created = send_blocking(&context, &create, &RetryPolicy::default(), 0, &transport, |_| {})?;
+/// assert_eq!(created.status, 201);
+/// assert_eq!(created.value.sid, Some("CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?));
+/// assert!(CreateCredentialPublicKey::new("  ").is_err());
+/// # Ok::<(), twilio_accounts_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreateCredentialPublicKey {
     /// The public key, PEM text (`-----BEGIN PUBLIC KEY-----…`).

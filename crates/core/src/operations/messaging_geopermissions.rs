@@ -218,6 +218,29 @@ impl MessagingGeopermissions {
 /// permissions of every country, or of one.
 ///
 /// Idempotent: a read.
+///
+/// Without a country, the answer lists every country, with its calling code
+/// and Twilio's note:
+///
+/// ```
+/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
+/// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
+/// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
+/// use twilio_accounts_core::{FetchMessagingGeopermissions, RetryPolicy, send_blocking};
+///
+/// let transport = |request: http::Request<Vec<u8>>| {
+///     assert_eq!((request.method().as_str(), request.uri().path()), ("GET", "/v1/Messaging/GeoPermissions"));
+///     assert_eq!(request.uri().query(), None);
+///     respond(200, r#"{"permissions":[{"country_code":"IN","type":"country","enabled":false,"prefix":"+91","message":""},{"country_code":"PK","type":"country","enabled":true,"prefix":"+92","message":"High Risk Country"}]}"#)
+/// };
+/// let fetch = FetchMessagingGeopermissions::all();
+/// let shown = send_blocking(&context, &fetch, &RetryPolicy::default(), 0, &transport, |_| {})?.value;
+/// let pakistan = &shown.permissions[1];
+/// assert_eq!(pakistan.country_code.as_deref(), Some("PK"));
+/// assert_eq!((pakistan.enabled, pakistan.prefix.as_deref()), (Some(true), Some("+92")));
+/// assert_eq!(pakistan.message.as_deref(), Some("High Risk Country"));
+/// # Ok::<(), twilio_accounts_core::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FetchMessagingGeopermissions {
     /// Only this country; `None` for all.
@@ -265,6 +288,35 @@ impl Operation for FetchMessagingGeopermissions {
 /// Idempotent: it sets each country to a fixed value, so sending it twice
 /// leaves the account as sending it once does. A 200 may still refuse some
 /// entries: see [`MessagingGeopermissions::failures`].
+///
+/// Each entry is one `Permissions` form field holding a JSON object. A 200
+/// can still refuse entries: each refused one carries an [`ItemError`]:
+///
+/// ```
+/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
+/// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
+/// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
+/// use twilio_accounts_core::{CountryCode, GeoPermission, UpdateMessagingGeopermissions, RetryPolicy, send_blocking};
+///
+/// let transport = |request: http::Request<Vec<u8>>| {
+///     assert_eq!((request.method().as_str(), request.uri().path()), ("PATCH", "/v1/Messaging/GeoPermissions"));
+///     let fields: Vec<_> = form_urlencoded::parse(request.body()).map(|(name, value)| format!("{name}={value}")).collect();
+///     assert_eq!(fields, [
+///         r#"Permissions={"country_code":"IN","type":"country","enabled":false}"#,
+///         r#"Permissions={"country_code":"PK","type":"country","enabled":true}"#,
+///     ]);
+///     respond(200, r#"{"permissions":[{"country_code":"IN","type":"country","enabled":false,"error_code":0,"error_messages":[]},{"country_code":"PK","type":"country","enabled":true,"error_code":30649,"error_messages":["High risk country permission cannot be updated"]}]}"#)
+/// };
+/// let update = UpdateMessagingGeopermissions::new(vec![
+///     GeoPermission::new(CountryCode::new("IN")?, false),
+///     GeoPermission::new(CountryCode::new("pk")?, true),
+/// ])?;
+/// let reply = send_blocking(&context, &update, &RetryPolicy::default(), 0, &transport, |_| {})?.value;
+/// assert!(reply.permissions[0].error.is_none());
+/// let refused: Vec<_> = reply.failures().map(|r| (r.country_code.as_deref(), r.error.as_ref().map(|e| e.code))).collect();
+/// assert_eq!(refused, [(Some("PK"), Some(30649))]);
+/// # Ok::<(), twilio_accounts_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpdateMessagingGeopermissions {
     permissions: Vec<GeoPermission>,

@@ -20,9 +20,21 @@
 //! The credential resources share one model, [`credential::Credential`], and
 //! their list, fetch, update and delete are declared once in [`credential`].
 //!
+//! ## The examples
+//! Each operation's type carries an example of its own that sends it with
+//! [`send_blocking`](crate::send_blocking) through a closure transport: the
+//! closure checks the request (method, path, the parameter that matters) and
+//! answers with the spec's example body, and the example reads the typed
+//! result. Their shared set-up is hidden: `context` is a
+//! [`RequestContext`](crate::RequestContext) with an example account SID and
+//! a fake Auth Token, and `respond(status, body)` builds the
+//! `http::Response`. Each resource's module documentation shows that set-up
+//! in full.
+//!
 //! ## Adding an operation
 //! Declare it in its resource's file (a type implementing
-//! [`Operation`], with its constants and its parser) and add one row to
+//! [`Operation`], with its constants, its parser and an example as above;
+//! a test fails for a registered type without one) and add one row to
 //! the registry (`registry!` in this file). Clients send it with their generic `send`;
 //! the fuzz checks, the cross-adapter tests and the spec tests find it here
 //! (each operation is checked against its own service's spec, by

@@ -94,6 +94,26 @@ pub struct SafelistEntry {
 /// Not idempotent: a create, never resent once it may have arrived (a
 /// second one would be answered as a duplicate, hiding that the first
 /// worked).
+///
+/// The number is a form field (`+` encoded as `%2B`):
+///
+/// ```
+/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
+/// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
+/// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
+/// use twilio_accounts_core::{CreateSafelist, RetryPolicy, send_blocking};
+///
+/// let transport = |request: http::Request<Vec<u8>>| {
+///     assert_eq!((request.method().as_str(), request.uri().path()), ("POST", "/v1/SafeList/Numbers"));
+///     assert_eq!(request.body(), b"PhoneNumber=%2B18001234567");
+///     respond(201, r#"{"sid":"GNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","phone_number":"+18001234567"}"#)
+/// };
+/// let add = CreateSafelist::new("+18001234567".parse()?);
+/// let added = send_blocking(&context, &add, &RetryPolicy::default(), 0, &transport, |_| {})?;
+/// assert_eq!(added.status, 201);
+/// assert_eq!(added.value.sid, Some("GNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?));
+/// # Ok::<(), twilio_accounts_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreateSafelist {
     /// The number or range to add.
@@ -129,6 +149,31 @@ impl Operation for CreateSafelist {
 /// number is in the safe list (a 404 says it is not).
 ///
 /// Idempotent: a read.
+///
+/// The number is a query parameter; a 404 is the answer "not in the safe
+/// list", an error that says so:
+///
+/// ```
+/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
+/// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
+/// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
+/// use twilio_accounts_core::{FetchSafelist, RetryPolicy, send_blocking};
+///
+/// let transport = |request: http::Request<Vec<u8>>| {
+///     assert_eq!((request.method().as_str(), request.uri().path()), ("GET", "/v1/SafeList/Numbers"));
+///     assert_eq!(request.uri().query(), Some("PhoneNumber=%2B18001234567"));
+///     respond(200, r#"{"sid":"GNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","phone_number":"+18001234567"}"#)
+/// };
+/// let fetch = FetchSafelist::new("+18001234567".parse()?);
+/// let found = send_blocking(&context, &fetch, &RetryPolicy::default(), 0, &transport, |_| {})?.value;
+/// assert_eq!(found.phone_number.as_deref(), Some("+18001234567"));
+///
+/// let absent = |_: http::Request<Vec<u8>>| respond(404, r#"{"code":20404,"message":"The requested resource was not found","status":404}"#);
+/// let error = send_blocking(&context, &fetch, &RetryPolicy::default(), 0, &absent, |_| {}).unwrap_err();
+/// assert!(error.is_not_found());
+/// assert!(error.to_string().contains("not in the account's safe list"));
+/// # Ok::<(), twilio_accounts_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchSafelist {
     /// The number or range to look up.
@@ -165,6 +210,26 @@ impl Operation for FetchSafelist {
 /// a number or range from the safe list.
 ///
 /// Idempotent: a second delete finds nothing (404), the list is the same.
+///
+/// A range of 1,000 numbers (`xxx` for the last three digits) is removed
+/// like one number; Twilio answers 204:
+///
+/// ```
+/// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
+/// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
+/// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
+/// use twilio_accounts_core::{DeleteSafelist, RetryPolicy, send_blocking};
+///
+/// let transport = |request: http::Request<Vec<u8>>| {
+///     assert_eq!((request.method().as_str(), request.uri().path()), ("DELETE", "/v1/SafeList/Numbers"));
+///     assert_eq!(request.uri().query(), Some("PhoneNumber=%2B18001234xxx"));
+///     respond(204, "")
+/// };
+/// let remove = DeleteSafelist::new("+18001234xxx".parse()?);
+/// let removed = send_blocking(&context, &remove, &RetryPolicy::default(), 0, &transport, |_| {})?;
+/// assert_eq!(removed.status, 204);
+/// # Ok::<(), twilio_accounts_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeleteSafelist {
     /// The number or range to remove.
