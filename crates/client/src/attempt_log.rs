@@ -22,8 +22,13 @@ pub(crate) struct AttemptLog {
 }
 
 impl AttemptLog {
-    /// Records the start of an attempt (a TRACE event).
-    pub(crate) fn start(request: &Request<Vec<u8>>) -> Self {
+    /// Records the start of an attempt (a TRACE event), or nothing at all
+    /// (not even a clock read or a copy of the path) when no subscriber wants
+    /// this crate's DEBUG events: the common case costs no more than a check.
+    pub(crate) fn start(request: &Request<Vec<u8>>) -> Option<Self> {
+        if !tracing::enabled!(tracing::Level::DEBUG) {
+            return None;
+        }
         let extensions = request.extensions();
         let log = AttemptLog {
             operation: extensions.get::<OperationId>().map_or("", |id| id.0),
@@ -39,7 +44,7 @@ impl AttemptLog {
             attempt = log.attempt,
             "sending"
         );
-        log
+        Some(log)
     }
 
     /// Records how the attempt ended (a DEBUG event).

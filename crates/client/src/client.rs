@@ -162,10 +162,13 @@ impl<T, S> Client<T, S> {
         self.shared.proxied
     }
 
-    /// The request with the attempt's timeout in its extensions.
-    fn timed(request: Request<Vec<u8>>, timeout: Duration) -> Request<Vec<u8>> {
+    /// The request with the call's timeout override, if any, in its
+    /// extensions.
+    fn timed(request: Request<Vec<u8>>, timeout: Option<Duration>) -> Request<Vec<u8>> {
         let mut request = request;
-        request.extensions_mut().insert(RequestTimeout(timeout));
+        if let Some(timeout) = timeout {
+            request.extensions_mut().insert(RequestTimeout(timeout));
+        }
         request
     }
 }
@@ -223,11 +226,13 @@ impl<T: BlockingTransport> Client<T, ThreadSleep> {
         call: &CallOptions,
     ) -> Result<Reply<O::Output>, Error> {
         let options = &self.shared.options;
-        let timeout = options.request_timeout_for(call);
+        let timeout = call.request_timeout();
         let transport = |request: Request<Vec<u8>>| -> Result<Response<Vec<u8>>, TransportError> {
             let log = AttemptLog::start(&request);
             let result = self.shared.transport.send(Self::timed(request, timeout));
-            log.finish(&result);
+            if let Some(log) = log {
+                log.finish(&result);
+            }
             result
         };
         send_blocking(
@@ -308,7 +313,7 @@ impl<T: AsyncTransport + Send + Sync, S: AsyncSleep + Send + Sync> Client<T, S> 
         call: &CallOptions,
     ) -> Result<Reply<O::Output>, Error> {
         let options = &self.shared.options;
-        let timeout = options.request_timeout_for(call);
+        let timeout = call.request_timeout();
         let transport = |request: Request<Vec<u8>>| async move {
             let log = AttemptLog::start(&request);
             let result = self
@@ -316,7 +321,9 @@ impl<T: AsyncTransport + Send + Sync, S: AsyncSleep + Send + Sync> Client<T, S> 
                 .transport
                 .send(Self::timed(request, timeout))
                 .await;
-            log.finish(&result);
+            if let Some(log) = log {
+                log.finish(&result);
+            }
             result
         };
         send_async(
@@ -419,7 +426,7 @@ mod tests {
     }
 
     #[test]
-    fn every_attempt_carries_the_timeout_and_a_call_may_override_it() {
+    fn a_call_that_overrides_the_timeout_hands_it_to_the_transport() {
         let seen = Mutex::new(Vec::new());
         let transport = |request: Request<Vec<u8>>| {
             seen.lock()
@@ -435,10 +442,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             *seen.lock().unwrap(),
-            [
-                Some(RequestTimeout(crate::DEFAULT_REQUEST_TIMEOUT)),
-                Some(RequestTimeout(Duration::from_millis(7)))
-            ]
+            [None, Some(RequestTimeout(Duration::from_millis(7)))]
         );
     }
 

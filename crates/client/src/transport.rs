@@ -10,10 +10,9 @@
 //! else (endpoint, credentials, retries, jitter, logging, paging) is the
 //! client's, written once.
 //!
-//! Each request a transport receives carries, in its extensions, the
-//! [`RequestTimeout`] for the attempt (the options' timeout or a call's
-//! override), the core's [`AttemptNumber`](twilio_accounts_core::AttemptNumber)
-//! and [`OperationId`](twilio_accounts_core::OperationId).
+//! Each request a transport receives carries, in its extensions, the core's [`AttemptNumber`](twilio_accounts_core::AttemptNumber)
+//! and [`OperationId`](twilio_accounts_core::OperationId), and a
+//! [`RequestTimeout`] when the call overrides the options' timeout.
 //!
 //! ```
 //! use std::time::Duration;
@@ -40,7 +39,8 @@
 //!         &self,
 //!         request: http::Request<Vec<u8>>,
 //!     ) -> Result<http::Response<Vec<u8>>, TransportError> {
-//!         assert_eq!(request.extensions().get::<RequestTimeout>(), Some(&RequestTimeout(Duration::from_secs(30))));
+//!         // No override: the options' timeout applies.
+//!         assert_eq!(request.extensions().get::<RequestTimeout>(), None);
 //!         Ok(http::Response::builder().status(204).body(Vec::new()).unwrap())
 //!     }
 //! }
@@ -87,9 +87,12 @@ pub trait AsyncSleep {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ThreadSleep;
 
-/// How long one attempt may take, in every request's extensions (the
-/// client's request timeout, or a call's override). A transport applies it to
-/// the whole attempt, from connecting to the last byte of the body.
+/// How long one attempt may take when a call overrides the options' timeout
+/// ([`CallOptions::with_request_timeout`](crate::CallOptions::with_request_timeout)),
+/// in the request's extensions; absent otherwise, and the transport applies
+/// the options' timeout (kept in its [`AttemptLimits`]). Either way the
+/// timeout covers the whole attempt, from connecting to the last byte of the
+/// body. (Absent by default so that the common call inserts nothing.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestTimeout(pub Duration);
 
@@ -159,15 +162,12 @@ impl CappedBody {
         headers: &http::HeaderMap,
     ) -> Result<Self, TransportError> {
         let limit = limits.max_response_bytes;
-        if declared_length_exceeds(headers, limit) {
+        let declared = content_length(headers);
+        if declared.is_some_and(|length| length > limit as u64) {
             return Err(body_too_large(limit));
         }
-        let declared = headers
-            .get(http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<usize>().ok());
         Ok(CappedBody {
-            bytes: Vec::with_capacity(declared.map_or(1024, |n| n.min(limit))),
+            bytes: Vec::with_capacity(declared.map_or(1024, |n| n.min(limit as u64) as usize)),
             limit,
         })
     }
@@ -241,11 +241,15 @@ pub fn body_too_large(limit: usize) -> TransportError {
 /// Whether a declared `Content-Length` already exceeds the cap, so the body
 /// need not be read at all.
 pub fn declared_length_exceeds(headers: &http::HeaderMap, limit: usize) -> bool {
+    content_length(headers).is_some_and(|length| length > limit as u64)
+}
+
+/// The declared `Content-Length`, when there is a readable one.
+fn content_length(headers: &http::HeaderMap) -> Option<u64> {
     headers
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
-        .is_some_and(|length| length > limit as u64)
 }
 
 /// The error for an attempt that did not finish within `timeout`.
