@@ -13,6 +13,7 @@
 mod args;
 mod call;
 mod completions;
+mod drive;
 mod duration;
 mod interrupt;
 mod invocation;
