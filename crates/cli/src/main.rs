@@ -15,6 +15,7 @@ mod call;
 mod completions;
 mod drive;
 mod duration;
+mod fleet;
 mod interrupt;
 mod invocation;
 mod outcome;

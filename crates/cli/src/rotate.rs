@@ -82,6 +82,9 @@ pub fn run(
     report: Report,
     on_command_line: &dyn Fn(&str) -> bool,
 ) -> ExitCode {
+    if args.fleet.subaccounts {
+        return crate::fleet::run(global, args, report, on_command_line);
+    }
     if args.simulate {
         return simulate(global, args, report);
     }

@@ -1,0 +1,461 @@
+//! `rotate --subaccounts`: the real binary against a simulator with a fleet.
+
+use super::*;
+
+/// Five subaccounts, the first suspended (so four are active).
+fn fleet_sim(config: SimConfig) -> Simulator {
+    Simulator::spawn(SimConfig {
+        seed: Some(7),
+        subaccounts: 5,
+        suspended: 1,
+        ..config
+    })
+    .expect("simulator starts")
+}
+
+/// The active subaccounts and their tokens before anything ran.
+fn active(sim: &Simulator) -> Vec<(String, String)> {
+    sim.subaccount_sids()
+        .into_iter()
+        .skip(1)
+        .map(|sid| {
+            let token = sim.primary_token_of(&sid).unwrap();
+            (sid, token)
+        })
+        .collect()
+}
+
+/// A fleet rotation into `tokens/` with no settle.
+fn fleet_cmd(sim: &Simulator, dir: &Path, extra: &[&str]) -> Command {
+    std::fs::create_dir_all(dir.join("tokens")).unwrap();
+    // Kept for tests that rotate the parent too.
+    std::fs::write(dir.join("parent-token"), sim.primary_token()).unwrap();
+    let mut cmd = cli(sim, &sim.primary_token(), dir);
+    cmd.args([
+        "rotate",
+        "--subaccounts",
+        "--settle",
+        "0",
+        "--state-file",
+        "fleet",
+    ])
+    .args(extra);
+    cmd
+}
+
+/// Every account of `rotated` ends with its sink's token as primary, the
+/// old one refused and no secondary.
+fn assert_rotated(sim: &Simulator, dir: &Path, rotated: &[(String, String)]) {
+    for (sid, old) in rotated {
+        let primary = sim.primary_token_of(sid).unwrap();
+        assert_ne!(&primary, old, "{sid} rotated");
+        let file = dir.join("tokens").join(sid);
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            format!("{primary}\n"),
+            "{sid}: the file holds its primary, one line"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{sid}: owner-only");
+        }
+        assert_eq!(
+            sim.secondary_token_of(sid),
+            None,
+            "{sid}: no secondary left"
+        );
+        let refused = run(cli(sim, old, dir)
+            .env("TWILIO_ACCOUNT_SID", sid)
+            .arg("verify"));
+        assert_eq!(code(&refused), 3, "{sid}: the old token is refused");
+    }
+}
+
+fn entries(doc: &Value) -> Vec<(String, String)> {
+    doc["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["account_sid"].as_str().unwrap().to_owned(),
+                e["outcome"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_active_subaccount_is_rotated_as_itself_into_owner_only_files() {
+    let sim = fleet_sim(SimConfig::default());
+    let dir = scratch("fleet-all");
+    let before = active(&sim);
+    let suspended = sim.subaccount_sids()[0].clone();
+    let suspended_token = sim.primary_token_of(&suspended).unwrap();
+    let main_token = sim.primary_token();
+    let out = run(&mut fleet_cmd(
+        &sim,
+        &dir,
+        &["--token-dir", "tokens", "--output", "json"],
+    ));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["ok"], true);
+    assert_eq!(doc["totals"]["accounts"], 4);
+    assert_eq!(doc["totals"]["rotated"], 4);
+    let listed: Vec<String> = entries(&doc).into_iter().map(|(s, _)| s).collect();
+    let expected: Vec<String> = before.iter().map(|(s, _)| s.clone()).collect();
+    assert_eq!(listed, expected, "the active subaccounts, in listing order");
+    assert_rotated(&sim, &dir, &before);
+    assert_eq!(sim.primary_token_of(&suspended), Some(suspended_token));
+    assert!(!dir.join("tokens").join(&suspended).exists());
+    assert_eq!(sim.primary_token(), main_token, "the parent is not rotated");
+    assert_eq!(
+        sim.notification_emails(),
+        0,
+        "e-mails suppressed by default"
+    );
+    assert!(
+        !dir.join("fleet").exists(),
+        "the fleet journal is removed when done"
+    );
+    let secrets: Vec<String> = before
+        .iter()
+        .map(|(s, _)| sim.primary_token_of(s).unwrap())
+        .chain(before.iter().map(|(_, t)| t.clone()))
+        .collect();
+    assert_no_secret(
+        &out,
+        &secrets.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+}
+
+#[test]
+fn the_text_report_is_a_table_per_account_and_never_shows_a_token() {
+    let sim = fleet_sim(SimConfig::default());
+    let dir = scratch("fleet-text");
+    let before = active(&sim);
+    let out = run(&mut fleet_cmd(
+        &sim,
+        &dir,
+        &["--token-dir", "tokens", "-vvv"],
+    ));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    let header = text.lines().next().unwrap();
+    for column in ["SID", "FRIENDLY NAME", "OUTCOME", "STEPS", "ERROR KIND"] {
+        assert_contains(header, column);
+    }
+    for (sid, _) in &before {
+        let row = text.lines().find(|l| l.starts_with(sid.as_str())).unwrap();
+        assert_contains(row, "rotated");
+    }
+    assert_contains(&text, "4 accounts: 4 rotated");
+    let mut secrets: Vec<String> = before.iter().map(|(_, t)| t.clone()).collect();
+    secrets.extend(before.iter().map(|(s, _)| sim.primary_token_of(s).unwrap()));
+    secrets.push(sim.primary_token());
+    assert_no_secret(
+        &out,
+        &secrets.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+}
+
+#[test]
+fn dry_run_lists_what_would_be_rotated_and_changes_nothing() {
+    let sim = fleet_sim(SimConfig::default());
+    let dir = scratch("fleet-dry");
+    let before = active(&sim);
+    let main = sim.account_sid();
+    let cases: [(&[&str], Vec<String>); 3] = [
+        (&[], before.iter().map(|(s, _)| s.clone()).collect()),
+        (
+            &["--include-main"],
+            before
+                .iter()
+                .map(|(s, _)| s.clone())
+                .chain([main.clone()])
+                .collect(),
+        ),
+        (
+            &["--status", "suspended"],
+            vec![sim.subaccount_sids()[0].clone()],
+        ),
+    ];
+    for (extra, expected) in cases {
+        let out = run(fleet_cmd(&sim, &dir, &["--dry-run", "--output", "json"]).args(extra));
+        assert_eq!(code(&out), 0, "{extra:?}: {}", stderr(&out));
+        let doc = json(&out);
+        let listed: Vec<String> = doc["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["account_sid"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(listed, expected, "{extra:?}");
+    }
+    for (sid, token) in &before {
+        assert_eq!(sim.primary_token_of(sid).as_ref(), Some(token));
+        assert_eq!(sim.secondary_token_of(sid), None);
+    }
+    assert!(!dir.join("fleet").exists(), "a dry run writes no journal");
+    assert_eq!(std::fs::read_dir(dir.join("tokens")).unwrap().count(), 0);
+    assert_eq!(
+        sim.primary_token(),
+        std::fs::read_to_string(dir.join("parent-token")).unwrap()
+    );
+}
+
+#[test]
+fn only_rotates_the_listed_sids_and_refuses_unknown_ones_before_any_change() {
+    let sim = fleet_sim(SimConfig::default());
+    let dir = scratch("fleet-only");
+    let before = active(&sim);
+    std::fs::write(
+        dir.join("only.txt"),
+        format!(
+            "# two of them\n{}\n\n{}  # the last\n",
+            before[0].0, before[3].0
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("unknown.txt"),
+        "ACffffffffffffffffffffffffffffffff\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("bad.txt"), "not-a-sid\n").unwrap();
+    for (file, needle) in [
+        ("unknown.txt", "ACffffffffffffffffffffffffffffffff"),
+        ("bad.txt", "line 1"),
+    ] {
+        let out = run(&mut fleet_cmd(
+            &sim,
+            &dir,
+            &["--token-dir", "tokens", "--only", file],
+        ));
+        assert_eq!(code(&out), 2, "{file}");
+        assert_contains(&stderr(&out), needle);
+        assert!(!dir.join("fleet").exists(), "{file}: nothing recorded");
+    }
+    let out = run(&mut fleet_cmd(
+        &sim,
+        &dir,
+        &["--token-dir", "tokens", "--only", "only.txt"],
+    ));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_rotated(&sim, &dir, &[before[0].clone(), before[3].clone()]);
+    for (sid, token) in &before[1..3] {
+        assert_eq!(
+            sim.primary_token_of(sid).as_ref(),
+            Some(token),
+            "{sid} untouched"
+        );
+    }
+}
+
+#[test]
+fn rate_limits_are_waited_out_together_and_every_account_still_rotates() {
+    let sim = fleet_sim(SimConfig {
+        max_concurrent: Some(2),
+        ..SimConfig::default()
+    });
+    // The limit counts one account's requests; armed 429s hit whichever
+    // accounts come first.
+    sim.set_fault(
+        Route::CreateSecondary,
+        Fault::RateLimited { retry_after: None },
+        3,
+    );
+    sim.set_fault(Route::Promote, Fault::RateLimited { retry_after: None }, 2);
+    let dir = scratch("fleet-429");
+    let before = active(&sim);
+    let out = run(&mut fleet_cmd(
+        &sim,
+        &dir,
+        &[
+            "--token-dir",
+            "tokens",
+            "--concurrency",
+            "4",
+            "--output",
+            "json",
+        ],
+    ));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let doc = json(&out);
+    assert!(
+        doc["totals"]["rate_limited_responses"].as_u64().unwrap() >= 5,
+        "{doc}"
+    );
+    assert_rotated(&sim, &dir, &before);
+}
+
+/// A `--token-exec` that writes `tokens/<sid>` and fails for the SIDs that
+/// have a `fail-<sid>` marker.
+const EXEC: &str =
+    r#"umask 077; test ! -e "fail-$TWILIO_ACCOUNT_SID" && cat > "tokens/$TWILIO_ACCOUNT_SID""#;
+
+#[test]
+fn a_failing_account_is_reported_and_the_others_rotate_unless_fail_fast() {
+    let sim = fleet_sim(SimConfig::default());
+    let dir = scratch("fleet-fail");
+    let before = active(&sim);
+    let (bad, bad_token) = before[0].clone();
+    std::fs::write(dir.join(format!("fail-{bad}")), "").unwrap();
+    // --fail-fast with one worker: the first failure stops the rest.
+    let out = run(&mut fleet_cmd(
+        &sim,
+        &dir,
+        &[
+            "--token-exec",
+            EXEC,
+            "--concurrency",
+            "1",
+            "--fail-fast",
+            "--output",
+            "json",
+        ],
+    ));
+    assert_eq!(code(&out), 9, "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["totals"]["failed"], 1);
+    assert_eq!(doc["totals"]["not_started"], 3);
+    let failed = &doc["accounts"][0];
+    assert_eq!(failed["account_sid"], bad.as_str());
+    assert_eq!(failed["error"]["step"], 3, "{failed}");
+    for (sid, token) in &before {
+        assert_eq!(
+            sim.primary_token_of(sid).as_ref(),
+            Some(token),
+            "{sid} untouched"
+        );
+        assert_eq!(
+            sim.secondary_token_of(sid),
+            None,
+            "{sid}: secondary withdrawn"
+        );
+    }
+    // The printed command resumes: without --fail-fast the others rotate
+    // and the failing one is reported again.
+    let next = doc["next_command"].as_str().unwrap().to_owned();
+    assert_contains(&next, "--resume --state-file fleet");
+    let resume = |next: &str| {
+        let bin_dir = Path::new(BIN).parent().unwrap().display().to_string();
+        let mut sh = Command::new("sh");
+        sh.current_dir(&dir)
+            .env_clear()
+            .env(
+                "PATH",
+                format!("{bin_dir}:{}", std::env::var("PATH").unwrap_or_default()),
+            )
+            .env("TWILIO_ACCOUNT_SID", sim.account_sid())
+            .env("TWILIO_AUTH_TOKEN", sim.primary_token())
+            .env("TWILIO_ACCOUNTS_BASE_URL", sim.base_url())
+            .arg("-c")
+            .arg(format!("{next} --output json"))
+            .stdin(Stdio::null());
+        run(&mut sh)
+    };
+    let out = resume(&next.replace(" --fail-fast", ""));
+    assert_eq!(code(&out), 9, "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["totals"]["rotated"], 3, "{doc}");
+    assert_eq!(doc["totals"]["failed"], 1);
+    assert_eq!(doc["accounts"][0]["error"]["kind"], "other");
+    assert_rotated(&sim, &dir, &before[1..]);
+    assert_eq!(sim.primary_token_of(&bad), Some(bad_token.clone()));
+    // Fixed, the same advice finishes the last one and skips the rest.
+    std::fs::remove_file(dir.join(format!("fail-{bad}"))).unwrap();
+    let next = doc["next_command"].as_str().unwrap().to_owned();
+    let out = resume(&next);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["totals"]["rotated"], 1);
+    assert_eq!(doc["totals"]["already_rotated"], 3);
+    assert_rotated(&sim, &dir, &before);
+    assert!(!dir.join("fleet").exists());
+}
+
+#[test]
+fn notify_email_turns_the_owners_emails_back_on() {
+    let sim = fleet_sim(SimConfig::default());
+    let dir = scratch("fleet-email");
+    let before = active(&sim);
+    let out = run(&mut fleet_cmd(
+        &sim,
+        &dir,
+        &["--token-dir", "tokens", "--notify-email"],
+    ));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        sim.notification_emails() >= 4,
+        "create and promote e-mail each owner"
+    );
+    assert_rotated(&sim, &dir, &before);
+}
+
+#[test]
+fn a_fleet_needs_a_per_account_sink_and_refuses_existing_token_files() {
+    let sim = fleet_sim(SimConfig::default());
+    let dir = scratch("fleet-sink");
+    let before = active(&sim);
+    let out = run(&mut fleet_cmd(&sim, &dir, &[]));
+    assert_eq!(code(&out), 2);
+    assert_contains(&stderr(&out), "--token-dir DIR");
+    let out = run(&mut fleet_cmd(&sim, &dir, &["--token-file", "t"]));
+    assert_eq!(code(&out), 2, "one file cannot hold every account's token");
+    std::fs::write(dir.join("tokens").join(&before[2].0), "earlier\n").unwrap();
+    let out = run(&mut fleet_cmd(&sim, &dir, &["--token-dir", "tokens"]));
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert_contains(&stderr(&out), "--force");
+    for (sid, token) in &before {
+        assert_eq!(
+            sim.primary_token_of(sid).as_ref(),
+            Some(token),
+            "nothing changed"
+        );
+    }
+    let out = run(&mut fleet_cmd(
+        &sim,
+        &dir,
+        &["--token-dir", "tokens", "--force"],
+    ));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_rotated(&sim, &dir, &before);
+}
+
+#[test]
+fn include_main_rotates_the_parent_too_after_every_subaccount() {
+    let sim = fleet_sim(SimConfig::default());
+    let dir = scratch("fleet-main");
+    let mut before = active(&sim);
+    let out = run(&mut fleet_cmd(
+        &sim,
+        &dir,
+        &[
+            "--token-dir",
+            "tokens",
+            "--include-main",
+            "--output",
+            "json",
+        ],
+    ));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let doc = json(&out);
+    let last = doc["accounts"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        last["account_sid"],
+        sim.account_sid().as_str(),
+        "the parent goes last"
+    );
+    assert_eq!(last["main"], true);
+    before.push((sim.account_sid(), cli_token_before_main(&dir)));
+    assert_rotated(&sim, &dir, &before);
+}
+
+/// The parent's token the fleet command ran with (what `fleet_cmd` passes).
+fn cli_token_before_main(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("parent-token")).unwrap()
+}
