@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use twilio_accounts_core::{Credentials, DeleteSecondaryAuthToken, FetchAccount};
 use twilio_accounts_rotation::{
-    FailureKind, Input, JournalPhase, NextStep, Rotation, RotationConfig, RotationStep,
+    FailureKind, Input, Journal, JournalPhase, NextStep, Rotation, RotationConfig, RotationStep,
 };
 use twilio_accounts_ureq::Client;
 
@@ -378,15 +378,17 @@ impl FleetRun<'_> {
         };
         let resumed = existing.is_some();
         let rotation = match existing {
-            Some(journal) => match Rotation::resume(journal, creds, self.config.clone()) {
-                Ok(rotation) => rotation,
-                Err(e) => {
-                    return entry(
-                        failed(Exit::Usage, e.to_string(), NextStep::CheckTokensByHand),
-                        Vec::new(),
-                    );
+            Some(journal) => {
+                match Rotation::resume(promote_seen(journal, &creds), creds, self.config.clone()) {
+                    Ok(rotation) => rotation,
+                    Err(e) => {
+                        return entry(
+                            failed(Exit::Usage, e.to_string(), NextStep::CheckTokensByHand),
+                            Vec::new(),
+                        );
+                    }
                 }
-            },
+            }
             None => Rotation::new(creds, self.config.clone()),
         };
         let overwrite = if self.force || resumed {
@@ -479,6 +481,31 @@ impl FleetRun<'_> {
             next: failure.next,
             rescue_file,
         }
+    }
+}
+
+/// A journal written just before a promote, brought up to date with what
+/// the 2010 API says: when the account's current token is the journal's new
+/// token (by its fingerprint), the promote happened, and the rotation goes
+/// on from `promoted` (checking the new token, and the old one where it can).
+/// Otherwise the machine probes, as for any lost promote answer. The machine
+/// itself only ever sees the credentials it is given, so it could not know.
+fn promote_seen(journal: Journal, current: &Credentials) -> Journal {
+    let Credentials::AuthToken { auth_token, .. } = current else {
+        return journal;
+    };
+    let is_new = journal
+        .new_fingerprint
+        .is_some_and(|f| f.matches(auth_token));
+    if journal.phase == JournalPhase::Promoting && is_new {
+        Journal {
+            phase: JournalPhase::Promoted,
+            // A `promoted` journal keeps no token.
+            new_token: None,
+            ..journal
+        }
+    } else {
+        journal
     }
 }
 
@@ -711,4 +738,52 @@ fn abandon_one(
         .journal
         .remove_account(&member.sid)
         .map_err(|e| format!("its secondary is gone, but its journal could not be removed: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use twilio_accounts_core::{AccountSid, AuthToken};
+    use twilio_accounts_rotation::TokenFingerprint;
+
+    use super::*;
+
+    #[test]
+    fn advice_words_are_quoted_for_sh_only_when_needed() {
+        for (word, quoted) in [
+            ("fleet", "fleet"),
+            ("dir/with-dash_1.x", "dir/with-dash_1.x"),
+            ("two words", "'two words'"),
+            (r#"cat > "$X""#, r#"'cat > "$X"'"#),
+            ("it's", r"'it'\''s'"),
+            ("", "''"),
+        ] {
+            assert_eq!(shell_word(word), quoted, "{word:?}");
+        }
+    }
+
+    #[test]
+    fn a_promoting_journal_advances_only_when_the_current_token_is_the_new_one() {
+        let sid: AccountSid = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap();
+        let old = AuthToken::new("0ld70ken0ld70ken0ld70ken0ld70ken").unwrap();
+        let new = AuthToken::new("new70kennew70kennew70kennew70ken").unwrap();
+        let journal = |phase| Journal {
+            account_sid: sid,
+            phase,
+            old_fingerprint: Some(TokenFingerprint::of(&old)),
+            new_fingerprint: Some(TokenFingerprint::of(&new)),
+            new_token: Some(new.clone()),
+            credentials_act_on: None,
+        };
+        let current = |token: &AuthToken| Credentials::auth_token(sid, token.clone());
+        let cases = [
+            (JournalPhase::Promoting, &new, JournalPhase::Promoted, false),
+            (JournalPhase::Promoting, &old, JournalPhase::Promoting, true),
+            (JournalPhase::Delivered, &old, JournalPhase::Delivered, true),
+        ];
+        for (phase, token, expected, keeps_token) in cases {
+            let seen = promote_seen(journal(phase), &current(token));
+            assert_eq!(seen.phase, expected, "{phase:?}");
+            assert_eq!(seen.new_token.is_some(), keeps_token, "{phase:?}");
+        }
+    }
 }

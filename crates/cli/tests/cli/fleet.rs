@@ -459,3 +459,216 @@ fn include_main_rotates_the_parent_too_after_every_subaccount() {
 fn cli_token_before_main(dir: &Path) -> String {
     std::fs::read_to_string(dir.join("parent-token")).unwrap()
 }
+
+/// Starts a fleet rotation that pauses before its `index`-th action (counted
+/// across every account), SIGKILLs it there, and returns the pause line;
+/// `None` when the rotation ended before reaching that action.
+fn fleet_killed_at(sim: &Simulator, dir: &Path, index: usize, concurrency: &str) -> Option<String> {
+    let mut child = fleet_cmd(
+        sim,
+        dir,
+        &["--token-dir", "tokens", "--concurrency", concurrency],
+    )
+    .env(
+        "TWILIO_ACCOUNTS_TEST_PAUSE_BEFORE_ACTION",
+        index.to_string(),
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut paused = None;
+    for line in BufReader::new(stderr).lines() {
+        let line = line.unwrap();
+        if line.starts_with("test hook: paused") {
+            paused = Some(line);
+            break;
+        }
+        assert!(Instant::now() < deadline, "no pause within 30 s");
+    }
+    if paused.is_some() && concurrency != "1" {
+        // Let the other workers run on to wherever they are when killed.
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    // SIGKILL: no destructor, no flush, like a crash or `kill -9`.
+    let _ = child.kill();
+    let _ = child.wait();
+    paused
+}
+
+/// A fleet with a lost promote answer (applied, then the connection closed)
+/// and 429s armed.
+fn faulty_fleet() -> Simulator {
+    let sim = fleet_sim(SimConfig::default());
+    sim.set_fault(Route::Promote, Fault::ApplyThenClose, 1);
+    sim.set_fault(
+        Route::CreateSecondary,
+        Fault::RateLimited { retry_after: None },
+        2,
+    );
+    sim
+}
+
+/// What the fleet journal may hold at rest: never an old token; a new token
+/// only in an account journal of phase `delivered` or `promoting`.
+fn assert_secrets_at_rest(sim: &Simulator, dir: &Path, accounts: &[(String, String)], at: &str) {
+    let plan = std::fs::read_to_string(dir.join("fleet").join("fleet.json")).unwrap();
+    for (sid, old) in accounts {
+        assert!(
+            !plan.contains(old.as_str()),
+            "{at}: the plan holds no token"
+        );
+        let Ok(journal) = std::fs::read_to_string(dir.join("fleet").join(format!("{sid}.json")))
+        else {
+            continue;
+        };
+        assert!(
+            !journal.contains(old.as_str()),
+            "{at}: {sid}'s journal holds its old token"
+        );
+        let phase: Value = serde_json::from_str(&journal).unwrap();
+        let phase = phase["phase"].as_str().unwrap().to_owned();
+        let new_tokens = [sim.primary_token_of(sid), sim.secondary_token_of(sid)];
+        for token in new_tokens.into_iter().flatten().filter(|t| t != old) {
+            if journal.contains(token.as_str()) {
+                assert!(
+                    phase == "delivered" || phase == "promoting",
+                    "{at}: {sid}'s journal holds its new token in phase {phase}"
+                );
+            }
+        }
+    }
+}
+
+fn resume_fleet(sim: &Simulator, dir: &Path) -> Output {
+    run(&mut fleet_cmd(
+        sim,
+        dir,
+        &["--token-dir", "tokens", "--resume", "--output", "json"],
+    ))
+}
+
+#[test]
+fn killed_at_any_action_then_resumed_every_account_rotates_exactly_once() {
+    let mut kill_points = 0;
+    for index in (0..80).step_by(3) {
+        let sim = faulty_fleet();
+        let dir = scratch(&format!("fleet-kill-{index}"));
+        let before = active(&sim);
+        let Some(paused) = fleet_killed_at(&sim, &dir, index, "1") else {
+            break;
+        };
+        kill_points += 1;
+        assert!(dir.join("fleet").join("fleet.json").exists(), "{paused}");
+        assert_secrets_at_rest(&sim, &dir, &before, &paused);
+        if index == 0 {
+            // Starting over is refused while a fleet rotation is recorded.
+            let again = run(&mut fleet_cmd(&sim, &dir, &["--token-dir", "tokens"]));
+            assert_eq!(code(&again), 2);
+            assert_contains(&stderr(&again), "--resume --state-file fleet");
+        }
+        let out = resume_fleet(&sim, &dir);
+        assert_eq!(code(&out), 0, "{paused}: {}", stdout(&out));
+        let doc = json(&out);
+        let finished = doc["totals"]["rotated"].as_u64().unwrap()
+            + doc["totals"]["already_rotated"].as_u64().unwrap();
+        assert_eq!(finished, 4, "{paused}: {doc}");
+        assert_rotated(&sim, &dir, &before);
+        // One worker, killed between actions: each account's promote was
+        // sent once (the lost answer is probed, never sent again).
+        assert_eq!(
+            sim.requests(Route::Promote),
+            4,
+            "{paused}: none promoted twice"
+        );
+        assert!(!dir.join("fleet").exists(), "{paused}: journal removed");
+    }
+    assert!(kill_points >= 15, "only {kill_points} kill points");
+}
+
+#[test]
+fn killed_with_workers_in_flight_then_resumed_every_account_rotates() {
+    for index in [2, 9, 17, 26] {
+        let sim = faulty_fleet();
+        let dir = scratch(&format!("fleet-kill-concurrent-{index}"));
+        let before = active(&sim);
+        let paused = fleet_killed_at(&sim, &dir, index, "3").expect("paused");
+        let out = resume_fleet(&sim, &dir);
+        assert_eq!(code(&out), 0, "{paused}: {}", stdout(&out));
+        assert_rotated(&sim, &dir, &before);
+        assert!(!dir.join("fleet").exists(), "{paused}");
+    }
+}
+
+/// Kills a one-worker fleet rotation at the first pause whose line
+/// contains `at`, and returns that pause line.
+fn kill_where(sim: &Simulator, dir: &Path, at: &str, from: usize) -> String {
+    for index in from..from + 40 {
+        let paused = fleet_killed_at(sim, dir, index, "1").expect("paused");
+        if paused.contains(at) {
+            return paused;
+        }
+        // Not there yet: undo and try one action further.
+        let undo = run(&mut fleet_cmd(sim, dir, &["--abandon"]));
+        assert_eq!(code(&undo), 0, "{}", stderr(&undo));
+        let _ = std::fs::remove_dir_all(dir.join("tokens"));
+    }
+    panic!("never paused at {at}");
+}
+
+#[test]
+fn abandon_deletes_unpromoted_secondaries_and_leaves_promoted_ones_to_resume() {
+    let sim = fleet_sim(SimConfig::default());
+    let dir = scratch("fleet-abandon");
+    let before = active(&sim);
+    // The second account has its token delivered, not yet promoted.
+    let paused = kill_where(&sim, &dir, "persist Promoting", 14);
+    let second = &before[1].0;
+    assert!(sim.secondary_token_of(second).is_some(), "{paused}");
+    let out = run(&mut fleet_cmd(
+        &sim,
+        &dir,
+        &["--abandon", "--output", "json"],
+    ));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["accounts"][0]["outcome"], "kept_rotated");
+    assert_eq!(doc["accounts"][1]["outcome"], "secondary_deleted");
+    assert_rotated(&sim, &dir, &before[..1]);
+    for (sid, token) in &before[1..] {
+        assert_eq!(
+            sim.primary_token_of(sid).as_ref(),
+            Some(token),
+            "{sid} unchanged"
+        );
+        assert_eq!(
+            sim.secondary_token_of(sid),
+            None,
+            "{sid}: no secondary left"
+        );
+    }
+    assert!(!dir.join("fleet").exists());
+
+    // Where a promote may have happened, abandon refuses and says to resume.
+    let sim = fleet_sim(SimConfig::default());
+    let dir = scratch("fleet-abandon-promoting");
+    let before = active(&sim);
+    let paused = kill_where(&sim, &dir, "call Promote", 0);
+    let out = run(&mut fleet_cmd(
+        &sim,
+        &dir,
+        &["--abandon", "--output", "json"],
+    ));
+    assert_eq!(code(&out), 9, "{paused}: {}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["accounts"][0]["outcome"], "needs_resume");
+    assert_contains(
+        doc["next_command"].as_str().unwrap(),
+        "--resume --state-file fleet",
+    );
+    let out = resume_fleet(&sim, &dir);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_rotated(&sim, &dir, &before);
+}
