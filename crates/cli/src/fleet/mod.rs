@@ -18,6 +18,7 @@
 mod backoff;
 mod journal;
 mod listing;
+mod progress;
 mod report;
 
 use std::path::Path;
@@ -44,6 +45,7 @@ use crate::{Report, client, client_options, credentials};
 use backoff::SharedBackoff;
 use journal::FleetJournal;
 use listing::{Member, Selection};
+use progress::Progress;
 use report::{AccountResult, Outcome, Summary};
 
 /// The command name in documents and errors.
@@ -171,8 +173,10 @@ fn start(
         backoff: &backoff,
         fail_fast: fleet.fail_fast,
         stop: AtomicBool::new(false),
+        progress: Progress::new(members.len()),
     };
     let started = Instant::now();
+    let line = fleet_run.progress.show(report);
     let (main, subaccounts): (Vec<Member>, Vec<Member>) =
         members.iter().cloned().partition(|m| m.main);
     let mut results = fleet_run.rotate_all(&subaccounts, usize::from(fleet.concurrency));
@@ -190,6 +194,7 @@ fn start(
         };
         results.push(result);
     }
+    drop(line);
     let all_ok = results.iter().all(|r| r.outcome.succeeded());
     if all_ok && let Err(e) = journal.remove(&members) {
         report.warn(format!(
@@ -291,6 +296,7 @@ struct FleetRun<'a> {
     backoff: &'a Arc<SharedBackoff>,
     fail_fast: bool,
     stop: AtomicBool,
+    progress: Arc<Progress>,
 }
 
 impl FleetRun<'_> {
@@ -348,8 +354,16 @@ impl FleetRun<'_> {
             .collect()
     }
 
-    /// One account's rotation, from its journal when there is one.
+    /// One account's rotation, counted on the progress line.
     fn rotate_one(&self, member: &Member) -> AccountResult {
+        self.progress.started();
+        let result = self.rotate_account(member);
+        self.progress.ended(result.outcome.succeeded());
+        result
+    }
+
+    /// One account's rotation, from its journal when there is one.
+    fn rotate_account(&self, member: &Member) -> AccountResult {
         let entry = |outcome, steps| AccountResult {
             member: member.without_token(),
             outcome,
@@ -657,6 +671,7 @@ fn abandon(
         backoff: &SharedBackoff::new(),
         fail_fast: false,
         stop: AtomicBool::new(false),
+        progress: Progress::new(0),
     };
     let mut entries = Vec::new();
     let mut unfinished = 0;

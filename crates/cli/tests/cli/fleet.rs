@@ -672,3 +672,45 @@ fn abandon_deletes_unpromoted_secondaries_and_leaves_promoted_ones_to_resume() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_rotated(&sim, &dir, &before);
 }
+
+#[test]
+fn the_progress_line_is_drawn_on_a_terminal_only_and_never_with_json() {
+    const LINE: &str = "in flight";
+    let args = "rotate --subaccounts --settle 0 --state-file fleet --token-dir tokens";
+    // On a terminal: the line is drawn (and cleared before the report).
+    let sim = fleet_sim(SimConfig::default());
+    let dir = scratch("fleet-progress-tty");
+    std::fs::create_dir_all(dir.join("tokens")).unwrap();
+    let out = run(&mut cli_on_a_terminal(
+        &sim,
+        &sim.primary_token(),
+        &dir,
+        args,
+    ));
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let screen = stdout(&out);
+    assert_contains(&screen, LINE);
+    assert_contains(&screen, "\r\x1b[K");
+    assert_contains(&screen, "4 accounts: 4 rotated");
+    // JSON on a terminal, and text on a pipe: no line.
+    let sim = fleet_sim(SimConfig::default());
+    let dir = scratch("fleet-progress-json");
+    std::fs::create_dir_all(dir.join("tokens")).unwrap();
+    let json_args = format!("{args} --output json");
+    let out = run(&mut cli_on_a_terminal(
+        &sim,
+        &sim.primary_token(),
+        &dir,
+        &json_args,
+    ));
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert!(!stdout(&out).contains(LINE), "{}", stdout(&out));
+    // (A terminal ends lines with \r\n: the redraw is told by its erase.)
+    assert!(!stdout(&out).contains("\x1b[K"), "no redraw in JSON mode");
+    let sim = fleet_sim(SimConfig::default());
+    let dir = scratch("fleet-progress-pipe");
+    let out = run(&mut fleet_cmd(&sim, &dir, &["--token-dir", "tokens"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!stderr(&out).contains(LINE), "{}", stderr(&out));
+    assert!(!stderr(&out).contains('\r'));
+}
