@@ -45,6 +45,8 @@ pub struct Carrier<'a> {
     /// A token the sink refused, kept until the rotation says whether its
     /// secondary was deleted (else it goes to a rescue file).
     pub undelivered: Option<AuthToken>,
+    /// The API calls made (a retry inside the client is not counted).
+    pub calls: u32,
 }
 
 /// The parts of driving a rotation that differ between drivers.
@@ -75,6 +77,7 @@ impl<'a> Carrier<'a> {
             steps: Vec::new(),
             revealed: None,
             undelivered: None,
+            calls: 0,
         }
     }
 }
@@ -131,6 +134,7 @@ pub fn drive(
             }
             Action::Call(call) => {
                 talk.before_call();
+                carrier.calls += 1;
                 // The client implements the rotation's call seam; a clone shares its pool.
                 Input::Called(perform(&call, &mut carrier.client.clone()))
             }

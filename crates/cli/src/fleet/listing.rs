@@ -80,7 +80,9 @@ pub fn read_only_file(path: &Path) -> Result<BTreeSet<AccountSid>, Failure> {
 /// The accounts to rotate, subaccounts first in the listing's order, the
 /// parent last (rotating it changes the credentials every other step of the
 /// fleet uses).
-pub fn list(parent: &Client, selection: &Selection) -> Result<Vec<Member>, Failure> {
+///
+/// Also returns how many requests the listing took (for the report).
+pub fn list(parent: &Client, selection: &Selection) -> Result<(Vec<Member>, u32), Failure> {
     let parent_sid = *parent.context().credentials().account_sid();
     let list = ListAccount::new()
         .status(selection.status.status())
@@ -88,8 +90,12 @@ pub fn list(parent: &Client, selection: &Selection) -> Result<Vec<Member>, Failu
         .map_err(|e| Failure::from_error("rotate", &e))?;
     let mut members = Vec::new();
     let mut main = None;
-    for item in parent.items(list).limit(MAX_LISTED) {
-        let account = item.map_err(|e| {
+    let mut requests = 0;
+    let mut accounts = Vec::new();
+    // Bounded: at most MAX_LISTED accounts, and the walk ends at the last
+    // page (or at a link that repeats).
+    for page in parent.pages(list) {
+        let page = page.map_err(|e| {
             let mut failure = Failure::from_error("rotate", &e);
             failure.message = format!(
                 "listing the subaccounts failed: {}; nothing was changed",
@@ -97,6 +103,14 @@ pub fn list(parent: &Client, selection: &Selection) -> Result<Vec<Member>, Failu
             );
             failure
         })?;
+        requests += page.attempts;
+        accounts.extend(page.value.items);
+        if accounts.len() >= MAX_LISTED {
+            accounts.truncate(MAX_LISTED);
+            break;
+        }
+    }
+    for account in accounts {
         let Some(sid) = account.sid else { continue };
         let is_main = sid == parent_sid;
         if is_main && !selection.include_main {
@@ -135,5 +149,5 @@ pub fn list(parent: &Client, selection: &Selection) -> Result<Vec<Member>, Failu
         }
     }
     members.extend(main);
-    Ok(members)
+    Ok((members, requests))
 }

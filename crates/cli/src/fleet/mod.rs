@@ -94,7 +94,7 @@ fn start(
             "a fleet rotation makes a new token for every account, and each must go somewhere before it is promoted: choose --token-dir DIR (a file per account) or --token-exec CMD (run once per account, with TWILIO_ACCOUNT_SID set)",
         ));
     }
-    let members = if args.resume {
+    let (members, listing_requests) = if args.resume {
         let (plan_parent, members) = journal.read_plan()?;
         if plan_parent != parent_sid {
             return Err(Failure::usage(format!(
@@ -108,7 +108,7 @@ fn start(
             journal.dir().display(),
             members.len()
         ));
-        members
+        (members, 0)
     } else {
         if journal.exists() {
             let mut failure = Failure::usage(format!(
@@ -188,6 +188,7 @@ fn start(
                 member: member.without_token(),
                 outcome: Outcome::NotStarted,
                 steps: Vec::new(),
+                calls: 0,
             }
         } else {
             fleet_run.rotate_one(member)
@@ -209,6 +210,7 @@ fn start(
         &Summary {
             elapsed: started.elapsed(),
             rate_limited: backoff.rate_limited(),
+            listing_requests,
             state_dir: Some(journal.dir().to_path_buf()),
             next,
         },
@@ -349,6 +351,7 @@ impl FleetRun<'_> {
                     member: member.without_token(),
                     outcome: Outcome::NotStarted,
                     steps: Vec::new(),
+                    calls: 0,
                 })
             })
             .collect()
@@ -364,10 +367,12 @@ impl FleetRun<'_> {
 
     /// One account's rotation, from its journal when there is one.
     fn rotate_account(&self, member: &Member) -> AccountResult {
+        let calls = std::cell::Cell::new(0);
         let entry = |outcome, steps| AccountResult {
             member: member.without_token(),
             outcome,
             steps,
+            calls: calls.get(),
         };
         let failed = |exit, message: String, next| Outcome::Failed {
             exit,
@@ -385,6 +390,10 @@ impl FleetRun<'_> {
             .is_some_and(|j| j.phase == JournalPhase::Done)
         {
             return entry(Outcome::AlreadyRotated, Vec::new());
+        }
+        if member.token.is_none() && !member.main {
+            // The 2010 fetch of its current token.
+            calls.set(1);
         }
         let creds = match self.account_credentials(member) {
             Ok(creds) => creds,
@@ -423,6 +432,7 @@ impl FleetRun<'_> {
             },
             Err(failure) => self.stopped_account(member, *failure, &carrier),
         };
+        calls.set(calls.get() + carrier.calls);
         entry(outcome, std::mem::take(&mut carrier.steps))
     }
 

@@ -56,6 +56,9 @@ pub struct AccountResult {
     pub outcome: Outcome,
     /// The steps it went through in this run, and how long each took.
     pub steps: Vec<(RotationStep, Duration)>,
+    /// The API calls its rotation made in this run (a retry after a 429 is
+    /// not a call of its own).
+    pub calls: u32,
 }
 
 impl AccountResult {
@@ -99,6 +102,7 @@ impl AccountResult {
             "main": self.member.main,
             "outcome": self.outcome.word().replace(' ', "_"),
             "steps": steps,
+            "calls": self.calls,
         });
         match &self.outcome {
             Outcome::Rotated {
@@ -135,6 +139,8 @@ impl AccountResult {
 pub struct Summary {
     pub elapsed: Duration,
     pub rate_limited: u64,
+    /// The requests the listing took.
+    pub listing_requests: u32,
     pub state_dir: Option<PathBuf>,
     /// What to run next when some account did not rotate, and its words.
     pub next: Option<(String, String)>,
@@ -164,6 +170,8 @@ pub fn finish(report: Report, results: &[AccountResult], summary: &Summary) -> E
             "failed": failed,
             "not_started": not_started,
             "rate_limited_responses": summary.rate_limited,
+            "listing_requests": summary.listing_requests,
+            "calls": summary.listing_requests + results.iter().map(|r| r.calls).sum::<u32>(),
             "seconds": (seconds * 1000.0).round() / 1000.0,
         },
         "state_dir": if ok { None } else { summary.state_dir.clone() },
