@@ -241,12 +241,10 @@ pub struct RotateArgs {
     pub sink: SinkArgs,
 
     #[command(flatten)]
-    pub fleet: FleetArgs,
-
-    #[command(flatten)]
     pub email: EmailArgs,
 
-    /// The journal that makes the rotation resumable (default: .twilio-rotation-<ACCOUNT_SID>.json).
+    /// The journal that makes the rotation resumable (default: .twilio-rotation-<ACCOUNT_SID>.json;
+    /// with --subaccounts a directory, default .twilio-fleet-rotation-<PARENT_SID>).
     #[arg(long, value_name = "PATH")]
     pub state_file: Option<PathBuf>,
 
@@ -275,6 +273,10 @@ pub struct RotateArgs {
     /// Run the whole rotation against a fresh in-process simulator (no account, no network).
     #[arg(long, conflicts_with = "subaccounts")]
     pub simulate: bool,
+
+    /// Last: its help heading would otherwise cover the options after it.
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 }
 
 /// `rotate --subaccounts`: every subaccount of the parent whose credentials

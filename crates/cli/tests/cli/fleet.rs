@@ -722,3 +722,22 @@ fn the_progress_line_is_drawn_on_a_terminal_only_and_never_with_json() {
     assert!(!stderr(&out).contains(LINE), "{}", stderr(&out));
     assert!(!stderr(&out).contains('\r'));
 }
+
+#[test]
+fn help_says_emails_are_suppressed_and_lists_the_fleet_exit_codes() {
+    let out = run(Command::new(BIN).args(["rotate", "--help"]));
+    assert_eq!(code(&out), 0);
+    let help = stdout(&out);
+    for needle in [
+        "Every subaccount (--subaccounts):",
+        "SuppressEmailNotification=true",
+        "--notify-email",
+        "0 every account rotated; 9 some were not",
+        "default .twilio-fleet-rotation-<PARENT_SID>",
+    ] {
+        assert_contains(&help, needle);
+    }
+    // The fleet's heading does not swallow the single rotation's options.
+    let heading = help.find("Every subaccount").unwrap();
+    assert!(help.find("--simulate").unwrap() < heading);
+}
