@@ -741,3 +741,39 @@ fn help_says_emails_are_suppressed_and_lists_the_fleet_exit_codes() {
     let heading = help.find("Every subaccount").unwrap();
     assert!(help.find("--simulate").unwrap() < heading);
 }
+
+#[test]
+fn ctrl_c_exits_130_with_advice_that_resumes_the_fleet() {
+    let sim = fleet_sim(SimConfig::default());
+    let dir = scratch("fleet-sigint");
+    let before = active(&sim);
+    let mut child = fleet_cmd(&sim, &dir, &["--token-dir", "tokens", "--concurrency", "1"])
+        .env("TWILIO_ACCOUNTS_TEST_PAUSE_BEFORE_ACTION", "20")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let seen = read_until(&mut err, "test hook: paused");
+    assert!(seen.contains("test hook: paused"), "{seen}");
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(130), "{rest}");
+    assert_contains(
+        &rest,
+        "interrupted: the fleet rotation is recorded in fleet",
+    );
+    let start = rest.find("`twilio-accounts ").expect("a command") + 1;
+    let command = &rest[start..start + rest[start..].find('`').unwrap()];
+    assert_contains(command, "--resume --state-file fleet --token-dir tokens");
+    let secrets: Vec<&str> = before.iter().map(|(_, t)| t.as_str()).collect();
+    assert!(secrets.iter().all(|t| !rest.contains(t)));
+    // The advice, run as printed, finishes every account.
+    let words: Vec<&str> = command.split_whitespace().skip(1).collect();
+    let out = run(cli(&sim, &sim.primary_token(), &dir).args(words));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_rotated(&sim, &dir, &before);
+}
