@@ -46,7 +46,7 @@ use backoff::SharedBackoff;
 use journal::FleetJournal;
 use listing::{Member, Selection};
 use progress::Progress;
-use report::{AccountResult, Outcome, Summary};
+use report::{AccountResult, Outcome, StepTimes, Summary};
 
 /// The command name in documents and errors.
 const COMMAND: &str = "rotate";
@@ -177,21 +177,16 @@ fn start(
     };
     let started = Instant::now();
     let line = fleet_run.progress.show(report);
-    let (main, subaccounts): (Vec<Member>, Vec<Member>) =
-        members.iter().cloned().partition(|m| m.main);
-    let mut results = fleet_run.rotate_all(&subaccounts, usize::from(fleet.concurrency));
-    for member in &main {
+    // The listing and the plan put the parent last.
+    let subaccounts = members.iter().take_while(|m| !m.main).count();
+    let mut results = fleet_run.rotate_all(&members[..subaccounts], usize::from(fleet.concurrency));
+    for (index, member) in members.iter().enumerate().skip(subaccounts) {
         let result = if fleet_run.stopped() || !results.iter().all(|r| r.outcome.succeeded()) {
             // The parent goes last and only after every subaccount: a
             // failed subaccount may need the parent's current credentials.
-            AccountResult {
-                member: member.without_token(),
-                outcome: Outcome::NotStarted,
-                steps: Vec::new(),
-                calls: 0,
-            }
+            AccountResult::not_started(index)
         } else {
-            fleet_run.rotate_one(member)
+            fleet_run.rotate_one(index, member)
         };
         results.push(result);
     }
@@ -206,6 +201,7 @@ fn start(
     let next = (!all_ok).then(|| commands.advice(&results));
     Ok(report::finish(
         report,
+        &members,
         &results,
         &Summary {
             elapsed: started.elapsed(),
@@ -306,7 +302,8 @@ impl FleetRun<'_> {
         self.stop.load(Ordering::SeqCst)
     }
 
-    /// Rotates `members` with `workers` threads fed through a bounded queue.
+    /// Rotates `members` with `workers` threads fed through a bounded queue;
+    /// each result carries its account's index in `members`.
     fn rotate_all(&self, members: &[Member], workers: usize) -> Vec<AccountResult> {
         let mut slots: Vec<Option<AccountResult>> = (0..members.len()).map(|_| None).collect();
         let (queue, work) = sync_channel::<usize>(workers);
@@ -324,7 +321,7 @@ impl FleetRun<'_> {
                         if self.stopped() {
                             continue;
                         }
-                        let result = self.rotate_one(&members[index]);
+                        let result = self.rotate_one(index, &members[index]);
                         if self.fail_fast && !result.outcome.succeeded() {
                             self.stop.store(true, Ordering::SeqCst);
                         }
@@ -345,33 +342,32 @@ impl FleetRun<'_> {
         });
         slots
             .into_iter()
-            .zip(members)
-            .map(|(slot, member)| {
-                slot.unwrap_or_else(|| AccountResult {
-                    member: member.without_token(),
-                    outcome: Outcome::NotStarted,
-                    steps: Vec::new(),
-                    calls: 0,
-                })
-            })
+            .enumerate()
+            .map(|(index, slot)| slot.unwrap_or_else(|| AccountResult::not_started(index)))
             .collect()
     }
 
     /// One account's rotation, counted on the progress line.
-    fn rotate_one(&self, member: &Member) -> AccountResult {
+    fn rotate_one(&self, index: usize, member: &Member) -> AccountResult {
         self.progress.started();
-        let result = self.rotate_account(member);
+        let result = self.rotate_account(index, member);
         self.progress.ended(result.outcome.succeeded());
         result
     }
 
     /// One account's rotation, from its journal when there is one.
-    fn rotate_account(&self, member: &Member) -> AccountResult {
+    ///
+    /// What the result keeps is allocated before the rotation or inline
+    /// (the account by its index, the step times in an array): over a
+    /// thousand accounts, small long-lived allocations made between each
+    /// rotation's short-lived ones would pin heap pages and grow the peak
+    /// RSS with every account.
+    fn rotate_account(&self, index: usize, member: &Member) -> AccountResult {
         let calls = std::cell::Cell::new(0);
-        let entry = |outcome, steps| AccountResult {
-            member: member.without_token(),
+        let entry = |outcome, steps: &[(RotationStep, Duration)]| AccountResult {
+            index,
             outcome,
-            steps,
+            steps: StepTimes::of(steps),
             calls: calls.get(),
         };
         let failed = |exit, message: String, next| Outcome::Failed {
@@ -383,13 +379,13 @@ impl FleetRun<'_> {
         };
         let existing = match self.journal.read_account(&member.sid) {
             Ok(existing) => existing,
-            Err(f) => return entry(failed(f.exit, f.message, NextStep::ReportBug), Vec::new()),
+            Err(f) => return entry(failed(f.exit, f.message, NextStep::ReportBug), &[]),
         };
         if existing
             .as_ref()
             .is_some_and(|j| j.phase == JournalPhase::Done)
         {
-            return entry(Outcome::AlreadyRotated, Vec::new());
+            return entry(Outcome::AlreadyRotated, &[]);
         }
         if member.token.is_none() && !member.main {
             // The 2010 fetch of its current token.
@@ -397,7 +393,7 @@ impl FleetRun<'_> {
         }
         let creds = match self.account_credentials(member) {
             Ok(creds) => creds,
-            Err(f) => return entry(failed(f.exit, f.message, NextStep::Resume), Vec::new()),
+            Err(f) => return entry(failed(f.exit, f.message, NextStep::Resume), &[]),
         };
         let resumed = existing.is_some();
         let rotation = match existing {
@@ -407,7 +403,7 @@ impl FleetRun<'_> {
                     Err(e) => {
                         return entry(
                             failed(Exit::Usage, e.to_string(), NextStep::CheckTokensByHand),
-                            Vec::new(),
+                            &[],
                         );
                     }
                 }
@@ -433,7 +429,7 @@ impl FleetRun<'_> {
             Err(failure) => self.stopped_account(member, *failure, &carrier),
         };
         calls.set(calls.get() + carrier.calls);
-        entry(outcome, std::mem::take(&mut carrier.steps))
+        entry(outcome, &carrier.steps)
     }
 
     /// The account's current credentials: from the listing, or read again
@@ -551,16 +547,6 @@ impl Conversation for Worker<'_> {
 
     fn settle(&mut self, duration: Duration) {
         std::thread::sleep(duration);
-    }
-}
-
-impl Member {
-    /// The member as the report keeps it: no token.
-    fn without_token(&self) -> Member {
-        Member {
-            token: None,
-            ..self.clone()
-        }
     }
 }
 

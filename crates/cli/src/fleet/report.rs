@@ -2,6 +2,7 @@
 //! steps, error kind), the totals, and the exit code. Text and JSON are
 //! written from the same entries.
 
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use serde_json::{Value, json};
 use twilio_accounts_rotation::{NextStep, RotationStep};
 
 use crate::Report;
+use crate::args::OutputFormat;
 use crate::fleet::listing::Member;
 use crate::outcome::Exit;
 
@@ -49,39 +51,89 @@ impl Outcome {
     }
 }
 
+/// The nine steps in order, to index [`StepTimes`].
+const STEPS: [RotationStep; 9] = [
+    RotationStep::CheckCurrent,
+    RotationStep::CreateSecondary,
+    RotationStep::Deliver,
+    RotationStep::CheckNew,
+    RotationStep::GoAhead,
+    RotationStep::Promote,
+    RotationStep::CheckPromoted,
+    RotationStep::Settle,
+    RotationStep::Done,
+];
+
+/// How long each step took in this run (`None`: not gone through), kept
+/// inline so that a fleet's results allocate nothing per account.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StepTimes([Option<Duration>; 9]);
+
+impl StepTimes {
+    /// A step met twice (a resumed rotation repeats one) adds up.
+    pub fn of(steps: &[(RotationStep, Duration)]) -> Self {
+        let mut times = StepTimes::default();
+        for (step, took) in steps {
+            if let Some(slot) = STEPS.iter().position(|s| s == step) {
+                let total = times.0[slot].unwrap_or_default() + *took;
+                times.0[slot] = Some(total);
+            }
+        }
+        times
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (RotationStep, Duration)> + '_ {
+        STEPS
+            .iter()
+            .zip(self.0)
+            .filter_map(|(step, took)| took.map(|t| (*step, t)))
+    }
+}
+
 /// One account's entry.
 #[derive(Debug)]
 pub struct AccountResult {
-    pub member: Member,
+    /// The account's index in the fleet's list of members.
+    pub index: usize,
     pub outcome: Outcome,
     /// The steps it went through in this run, and how long each took.
-    pub steps: Vec<(RotationStep, Duration)>,
+    pub steps: StepTimes,
     /// The API calls its rotation made in this run (a retry after a 429 is
     /// not a call of its own).
     pub calls: u32,
 }
 
 impl AccountResult {
+    /// An account that was never started.
+    pub fn not_started(index: usize) -> Self {
+        AccountResult {
+            index,
+            outcome: Outcome::NotStarted,
+            steps: StepTimes::default(),
+            calls: 0,
+        }
+    }
+
     fn steps_text(&self) -> String {
         match &self.outcome {
             Outcome::Failed { step, .. } => format!("stopped at {}/9", step.number()),
-            Outcome::Rotated { .. } => format!("{} steps", self.steps.len()),
+            Outcome::Rotated { .. } => format!("{} steps", self.steps.iter().count()),
             Outcome::AlreadyRotated | Outcome::NotStarted => "-".into(),
         }
     }
 
     /// The table row (text).
-    fn row(&self) -> Vec<String> {
+    fn row(&self, member: &Member) -> Vec<String> {
         let kind = match &self.outcome {
             Outcome::Failed { exit, .. } => exit.kind(),
             _ => "-",
         };
         vec![
-            self.member.sid.as_str().to_owned(),
-            if self.member.friendly_name.is_empty() {
+            member.sid.as_str().to_owned(),
+            if member.friendly_name.is_empty() {
                 "-".to_owned()
             } else {
-                self.member.friendly_name.clone()
+                member.friendly_name.clone()
             },
             self.outcome.word().to_owned(),
             self.steps_text(),
@@ -90,16 +142,16 @@ impl AccountResult {
     }
 
     /// The JSON entry.
-    fn entry(&self) -> Value {
+    fn entry(&self, member: &Member) -> Value {
         let steps: Vec<Value> = self
             .steps
             .iter()
             .map(|(s, d)| json!({ "step": s.number(), "name": s.describe(), "seconds": (d.as_secs_f64() * 1000.0).round() / 1000.0 }))
             .collect();
         let mut entry = json!({
-            "account_sid": self.member.sid.as_str(),
-            "friendly_name": self.member.friendly_name,
-            "main": self.member.main,
+            "account_sid": member.sid.as_str(),
+            "friendly_name": member.friendly_name,
+            "main": member.main,
             "outcome": self.outcome.word().replace(' ', "_"),
             "steps": steps,
             "calls": self.calls,
@@ -146,9 +198,34 @@ pub struct Summary {
     pub next: Option<(String, String)>,
 }
 
+/// Writes the JSON document: `head`'s fields and `accounts`, an entry per
+/// account, made and written one at a time (a thousand entries built as one
+/// value would be the run's largest allocation).
+fn write_document(head: &Value, members: &[Member], results: &[AccountResult]) -> io::Result<()> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let head = serde_json::to_string(head).map_err(io::Error::other)?;
+    // `head` is an object: reopen it for one more field.
+    let open = head.strip_suffix('}').unwrap_or(&head);
+    write!(out, "{open},\"accounts\":[")?;
+    for (i, result) in results.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut out, &result.entry(&members[result.index]))
+            .map_err(io::Error::other)?;
+    }
+    writeln!(out, "]}}")?;
+    out.flush()
+}
+
 /// Prints the report and returns the exit code: 0 only when every account
 /// succeeded, 9 otherwise.
-pub fn finish(report: Report, results: &[AccountResult], summary: &Summary) -> Exit {
+pub fn finish(
+    report: Report,
+    members: &[Member],
+    results: &[AccountResult],
+    summary: &Summary,
+) -> Exit {
     let count = |f: fn(&Outcome) -> bool| results.iter().filter(|r| f(&r.outcome)).count();
     let rotated = count(|o| matches!(o, Outcome::Rotated { .. }));
     let already = count(|o| matches!(o, Outcome::AlreadyRotated));
@@ -157,12 +234,11 @@ pub fn finish(report: Report, results: &[AccountResult], summary: &Summary) -> E
     let ok = failed == 0 && not_started == 0;
     let exit = if ok { Exit::Success } else { Exit::Incomplete };
     let seconds = summary.elapsed.as_secs_f64();
-    report.json(&json!({
+    let head = json!({
         "command": "rotate",
         "subaccounts": true,
         "ok": ok,
         "exit_code": exit as u8,
-        "accounts": results.iter().map(AccountResult::entry).collect::<Vec<_>>(),
         "totals": {
             "accounts": results.len(),
             "rotated": rotated,
@@ -177,10 +253,14 @@ pub fn finish(report: Report, results: &[AccountResult], summary: &Summary) -> E
         "state_dir": if ok { None } else { summary.state_dir.clone() },
         "next": summary.next.as_ref().map(|(words, _)| words),
         "next_command": summary.next.as_ref().map(|(_, command)| command),
-    }));
+    });
+    if report.format == OutputFormat::Json {
+        let _ = write_document(&head, members, results);
+        return exit;
+    }
     let header = ["SID", "FRIENDLY NAME", "OUTCOME", "STEPS", "ERROR KIND"];
     let mut lines = vec![header.map(str::to_owned).to_vec()];
-    lines.extend(results.iter().map(AccountResult::row));
+    lines.extend(results.iter().map(|r| r.row(&members[r.index])));
     report.result(crate::table::aligned(lines));
     report.result(format!(
         "{} accounts: {rotated} rotated, {already} already rotated, {failed} failed, {not_started} not started, in {seconds:.1}s ({} rate-limited answers).",
@@ -194,7 +274,7 @@ pub fn finish(report: Report, results: &[AccountResult], summary: &Summary) -> E
             ..
         } = &result.outcome
         {
-            report.say(format!("{}: {message}", result.member.sid));
+            report.say(format!("{}: {message}", members[result.index].sid));
             if let Some(path) = rescue_file {
                 report.say(format!(
                     "      its undelivered token was saved owner-only in {}",
