@@ -217,11 +217,11 @@ pub struct SinkArgs {
     pub reveal: bool,
 
     /// Write the token to this file (created owner-only, atomically, fsynced).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", group = "token_destination")]
     pub token_file: Option<PathBuf>,
 
-    /// Overwrite --token-file if it exists.
-    #[arg(long, requires = "token_file")]
+    /// Overwrite --token-file (or a file of --token-dir) if it exists.
+    #[arg(long, requires = "token_destination")]
     pub force: bool,
 
     /// Run this command (with sh -c) with the token on its stdin; success only if it exits 0.
@@ -243,7 +243,8 @@ pub struct RotateArgs {
     #[command(flatten)]
     pub email: EmailArgs,
 
-    /// The journal that makes the rotation resumable (default: .twilio-rotation-<ACCOUNT_SID>.json).
+    /// The journal that makes the rotation resumable (default: .twilio-rotation-<ACCOUNT_SID>.json;
+    /// with --subaccounts a directory, default .twilio-fleet-rotation-<PARENT_SID>).
     #[arg(long, value_name = "PATH")]
     pub state_file: Option<PathBuf>,
 
@@ -270,8 +271,75 @@ pub struct RotateArgs {
     pub replace_existing_secondary: bool,
 
     /// Run the whole rotation against a fresh in-process simulator (no account, no network).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "subaccounts")]
     pub simulate: bool,
+
+    /// Last: its help heading would otherwise cover the options after it.
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+}
+
+/// `rotate --subaccounts`: every subaccount of the parent whose credentials
+/// are given, each rotated as itself.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Every subaccount (--subaccounts)")]
+pub struct FleetArgs {
+    /// Rotate the Auth Token of every subaccount of the account whose credentials are given (the
+    /// parent), each as itself, its token read through the 2010 API; resumable from the state
+    /// directory (--state-file DIR, default .twilio-fleet-rotation-<PARENT_SID>). Asks Twilio not
+    /// to e-mail the owners (SuppressEmailNotification=true) unless --notify-email. Exit codes: 0
+    /// every account rotated; 9 some were not (see the report; --resume retries them); 2 usage,
+    /// before anything changed; 3, 5, 6 the listing failed (nothing changed); 130 interrupted.
+    #[arg(long, conflicts_with_all = ["reveal", "token_file"])]
+    pub subaccounts: bool,
+
+    /// Which subaccounts, by status [default: active].
+    #[arg(long, value_enum, requires = "subaccounts")]
+    pub status: Option<StatusFilter>,
+
+    /// Rotate the parent account too (last, after every subaccount).
+    #[arg(long, requires = "subaccounts")]
+    pub include_main: bool,
+
+    /// Only the subaccounts whose SIDs this file lists (one a line; blank lines and # comments
+    /// are ignored).
+    #[arg(long, value_name = "FILE", requires = "subaccounts")]
+    pub only: Option<PathBuf>,
+
+    /// How many accounts are rotated at once (1 to 64).
+    #[arg(long, value_name = "K", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+
+    /// Stop starting new accounts after the first failure (those in flight finish).
+    #[arg(long, requires = "subaccounts")]
+    pub fail_fast: bool,
+
+    /// List the accounts that would be rotated, and change nothing.
+    #[arg(long, requires = "subaccounts", conflicts_with_all = ["resume", "abandon"])]
+    pub dry_run: bool,
+
+    /// Write each account's new token to DIR/<AccountSid> (owner-only, atomically, fsynced, one
+    /// line; an existing file is kept unless --force).
+    #[arg(
+        long,
+        value_name = "DIR",
+        requires = "subaccounts",
+        group = "token_destination"
+    )]
+    pub token_dir: Option<PathBuf>,
+
+    /// Let Twilio e-mail the account owners about each change (a fleet rotation suppresses them
+    /// by default).
+    #[arg(long, requires = "subaccounts", conflicts_with = "suppress_email")]
+    pub notify_email: bool,
+}
+
+/// The `--status` filter of `rotate --subaccounts`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFilter {
+    Active,
+    Suspended,
+    Closed,
 }
 
 #[derive(Debug, Args)]

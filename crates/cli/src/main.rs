@@ -13,7 +13,9 @@
 mod args;
 mod call;
 mod completions;
+mod drive;
 mod duration;
+mod fleet;
 mod interrupt;
 mod invocation;
 mod outcome;

@@ -12,6 +12,7 @@
 //! | 6 | network failure or timeout |
 //! | 7 | outcome unknown: a change may or may not have happened |
 //! | 8 | a new token could not be handed over nor withdrawn: it was saved to a rescue file |
+//! | 9 | `rotate --subaccounts`: at least one account was not rotated (the report says which and why) |
 //! | 130 | interrupted (Ctrl-C) |
 
 use std::process::ExitCode;
@@ -31,6 +32,7 @@ pub enum Exit {
     Network = 6,
     OutcomeUnknown = 7,
     TokenRescued = 8,
+    Incomplete = 9,
     Interrupted = 130,
 }
 
@@ -50,6 +52,7 @@ impl Exit {
             Exit::Network => "network",
             Exit::OutcomeUnknown => "outcome_unknown",
             Exit::TokenRescued => "token_rescued",
+            Exit::Incomplete => "incomplete",
             Exit::Interrupted => "interrupted",
         }
     }

@@ -9,39 +9,34 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use twilio_accounts_core::{AccountSid, AuthToken, Credentials, DeleteSecondaryAuthToken, Error};
 use twilio_accounts_rotation::{
-    Action, FailureKind, Input, Journal, JournalPhase, NextStep, Rotation, RotationConfig,
-    RotationFailure, RotationReport, RotationStep, perform,
+    FailureKind, Input, Journal, JournalPhase, NextStep, Rotation, RotationConfig, RotationFailure,
+    RotationReport, RotationStep,
 };
 use twilio_accounts_sim::{SimConfig, Simulator};
-use twilio_accounts_ureq::{Client, ClientOptions};
+use twilio_accounts_ureq::ClientOptions;
 
 use crate::args::{Global, OutputFormat, RotateArgs};
+use crate::drive::{Carrier, Conversation, drive};
 use crate::outcome::{Exit, Failure, advice, error_details};
 use crate::sink::{Sink, rescue, writable_directory};
-use crate::state_file::{Overwrite, write_secret_file};
 use crate::{Report, client, client_options, credentials};
 
 /// The default settle with `--simulate`: long enough to show, short enough to wait for.
 const SIMULATED_SETTLE: Duration = Duration::from_secs(2);
 
-/// A test hook: pause before the N-th action so a test can SIGKILL the
-/// process at an exact point of the rotation. Bounded to two minutes.
-const PAUSE_VARIABLE: &str = "TWILIO_ACCOUNTS_TEST_PAUSE_BEFORE_ACTION";
-
-/// Everything the driver needs besides the state machine.
+/// Everything the driver needs besides the state machine: what carries
+/// out the actions, and the terminal side of the conversation.
 struct Driver<'a> {
-    client: &'a Client,
-    sink: Sink,
-    state_file: PathBuf,
+    carrier: Carrier<'a>,
+    talk: Terminal,
+}
+
+/// The single rotation's side of the conversation: progress on stderr, the
+/// go-ahead asked on a terminal (or given with `--yes`).
+struct Terminal {
     report: Report,
     yes: bool,
-    resumed: bool,
-    pause_before: Option<usize>,
-    steps: Vec<(RotationStep, Duration)>,
-    revealed: Option<AuthToken>,
-    /// A token the sink refused, kept until the rotation says whether its
-    /// secondary was deleted (else it goes to a rescue file).
-    undelivered: Option<AuthToken>,
+    state_file: PathBuf,
     settle: Duration,
     /// How to name this rotation's state file in advice (`--state-file X`
     /// when one was given).
@@ -87,6 +82,9 @@ pub fn run(
     report: Report,
     on_command_line: &dyn Fn(&str) -> bool,
 ) -> ExitCode {
+    if args.fleet.subaccounts {
+        return crate::fleet::run(global, args, report, on_command_line);
+    }
     if args.simulate {
         return simulate(global, args, report);
     }
@@ -304,24 +302,17 @@ fn execute(
         sink
     };
     crate::interrupt::install("rotate", report.format);
-    let pause_before = std::env::var(PAUSE_VARIABLE)
-        .ok()
-        .and_then(|v| v.parse().ok());
     let mut driver = Driver {
-        client: &client,
-        sink,
-        state_file: state_file.clone(),
-        report,
-        yes: args.yes || simulated,
-        resumed: args.resume,
-        pause_before,
-        steps: Vec::new(),
-        revealed: None,
-        undelivered: None,
-        settle: config_settle,
-        state_file_arg: state_file_arg(args),
+        carrier: Carrier::new(&client, sink, state_file.clone(), args.resume),
+        talk: Terminal {
+            report,
+            yes: args.yes || simulated,
+            state_file: state_file.clone(),
+            settle: config_settle,
+            state_file_arg: state_file_arg(args),
+        },
     };
-    match driver.drive(rotation) {
+    match drive(&mut driver.carrier, rotation, &mut driver.talk) {
         Ok(result) => {
             let _ = std::fs::remove_file(&state_file);
             driver.finished(&result, simulated);
@@ -453,121 +444,7 @@ fn read_journal(path: &Path) -> Result<Option<Journal>, Failure> {
     }
 }
 
-impl Driver<'_> {
-    /// Carries out the rotation's actions until it ends. The failure is
-    /// boxed: it carries an API error and the next step, too large to move
-    /// around in a `Result` unboxed.
-    fn drive(&mut self, mut rotation: Rotation) -> Result<RotationReport, Box<RotationFailure>> {
-        let mut input = Input::Start;
-        let mut step = None;
-        let mut step_started = Instant::now();
-        // Bounded: a rotation takes a few dozen actions; verification and
-        // create retries are bounded inside the state machine.
-        for index in 0..1000 {
-            let action = rotation.next(input);
-            if step != Some(rotation.step()) {
-                if let Some(previous) = step {
-                    self.steps.push((previous, step_started.elapsed()));
-                }
-                step = Some(rotation.step());
-                step_started = Instant::now();
-                let s = rotation.step();
-                if s != RotationStep::Done {
-                    self.report
-                        .say(format!("[{}/9] {}", s.number(), s.describe()));
-                }
-            }
-            if self.pause_before == Some(index) {
-                self.pause(index, &action);
-            }
-            input = match action {
-                Action::Persist(journal) => {
-                    match write_secret_file(&self.state_file, &journal.to_json(), Overwrite::Allow)
-                    {
-                        Ok(()) => {
-                            self.kept(journal.phase);
-                            Input::Persisted
-                        }
-                        Err(e) => {
-                            // Before the first create nothing changed at Twilio; after it,
-                            // the previous journal still describes the rotation.
-                            let next = if journal.phase == JournalPhase::Creating {
-                                NextStep::StartAgain
-                            } else {
-                                NextStep::Resume
-                            };
-                            return Err(self.local_failure(
-                                rotation.step(),
-                                format!(
-                                    "cannot write the state file {}: {e}; nothing further was changed",
-                                    self.state_file.display()
-                                ),
-                                next,
-                            ));
-                        }
-                    }
-                }
-                // The client implements the core's call seam; a clone shares its pool.
-                Action::Call(call) => Input::Called(perform(&call, &mut self.client.clone())),
-                Action::Deliver(token) => match self.sink.deliver(&token, self.resumed) {
-                    Ok(()) => {
-                        for place in self.sink.describe() {
-                            self.report
-                                .say(format!("      the new token went to {place}"));
-                        }
-                        if self.sink.reveals() {
-                            self.revealed = Some(token);
-                        }
-                        Input::Delivered
-                    }
-                    Err(reason) => {
-                        self.undelivered = Some(token);
-                        Input::DeliveryFailed(reason)
-                    }
-                },
-                Action::AwaitGoAhead => self.go_ahead(),
-                Action::Wait(delay) => {
-                    std::thread::sleep(delay);
-                    Input::Waited
-                }
-                Action::Settle(duration) => {
-                    self.settle(duration);
-                    Input::Waited
-                }
-                Action::Finished(report) => {
-                    if let Some(previous) = step {
-                        self.steps.push((previous, step_started.elapsed()));
-                    }
-                    if !self.steps.iter().any(|(p, _)| *p == RotationStep::Settle) {
-                        let reason = if self.settle.is_zero() {
-                            "skipped (settle period 0)".to_owned()
-                        } else {
-                            "skipped (the resumed rotation had already finished)".to_owned()
-                        };
-                        self.report.say(format!(
-                            "[8/9] {}: {reason}",
-                            RotationStep::Settle.describe()
-                        ));
-                    }
-                    return Ok(report);
-                }
-                Action::Failed(failure) => return Err(Box::new(failure)),
-                _ => {
-                    return Err(self.local_failure(
-                        rotation.step(),
-                        "the rotation asked for something this version cannot do".into(),
-                        NextStep::ReportBug,
-                    ));
-                }
-            };
-        }
-        Err(self.local_failure(
-            rotation.step(),
-            "the rotation did not finish within 1000 actions".into(),
-            NextStep::ReportBug,
-        ))
-    }
-
+impl Terminal {
     /// Tells the Ctrl-C handler what the journal now says.
     fn kept(&self, phase: JournalPhase) {
         let resume = format!("twilio-accounts rotate --resume{}", self.state_file_arg);
@@ -587,31 +464,6 @@ impl Driver<'_> {
             format!("the rotation is recorded in {}", self.state_file.display())
         };
         crate::interrupt::keep(state, next);
-    }
-
-    fn local_failure(
-        &self,
-        step: RotationStep,
-        message: String,
-        next: NextStep,
-    ) -> Box<RotationFailure> {
-        Box::new(RotationFailure::driver(step, message, next))
-    }
-
-    fn pause(&self, index: usize, action: &Action) {
-        let kind = match action {
-            Action::Persist(j) => format!("persist {:?}", j.phase),
-            Action::Call(c) => format!("call {:?}", c.kind),
-            Action::Deliver(_) => "deliver".into(),
-            Action::AwaitGoAhead => "go-ahead".into(),
-            Action::Wait(_) => "wait".into(),
-            Action::Settle(_) => "settle".into(),
-            Action::Finished(_) => "finished".into(),
-            Action::Failed(_) => "failed".into(),
-            _ => "other".into(),
-        };
-        eprintln!("test hook: paused before action {index} ({kind})");
-        std::thread::sleep(Duration::from_secs(120));
     }
 
     fn go_ahead(&self) -> Input {
@@ -650,7 +502,51 @@ impl Driver<'_> {
             std::thread::sleep(tick.min(left));
         }
     }
+}
 
+impl Conversation for Terminal {
+    fn step(&mut self, step: RotationStep) {
+        if step != RotationStep::Done {
+            self.report
+                .say(format!("[{}/9] {}", step.number(), step.describe()));
+        }
+    }
+
+    fn kept(&mut self, phase: JournalPhase) {
+        Terminal::kept(self, phase);
+    }
+
+    fn delivered(&mut self, sink: &Sink) {
+        for place in sink.describe() {
+            self.report
+                .say(format!("      the new token went to {place}"));
+        }
+    }
+
+    fn go_ahead(&mut self) -> Input {
+        Terminal::go_ahead(self)
+    }
+
+    fn settle(&mut self, duration: Duration) {
+        Terminal::settle(self, duration);
+    }
+
+    fn finished(&mut self, steps: &[(RotationStep, Duration)]) {
+        if !steps.iter().any(|(p, _)| *p == RotationStep::Settle) {
+            let reason = if self.settle.is_zero() {
+                "skipped (settle period 0)"
+            } else {
+                "skipped (the resumed rotation had already finished)"
+            };
+            self.report.say(format!(
+                "[8/9] {}: {reason}",
+                RotationStep::Settle.describe()
+            ));
+        }
+    }
+}
+
+impl Driver<'_> {
     fn webhook_advice(&self, settle: Duration) -> String {
         format!(
             "Webhooks: Twilio now signs with the new token. Keep accepting signatures made with the old and the new token until the settle period ({}s) has passed, e.g. `WebhookValidator::new([old, new])` in code or `twilio-accounts webhook verify --token-env OLD_TOKEN --token-env NEW_TOKEN`; after that, only the new token is needed.",
@@ -660,6 +556,7 @@ impl Driver<'_> {
 
     fn finished(&self, result: &RotationReport, simulated: bool) {
         let steps: Vec<Value> = self
+            .carrier
             .steps
             .iter()
             .map(|(s, d)| {
@@ -671,8 +568,8 @@ impl Driver<'_> {
             })
             .collect();
         let webhooks = self.webhook_advice(result.settled);
-        match self.report.format {
-            OutputFormat::Json => self.report.json(&json!({
+        match self.talk.report.format {
+            OutputFormat::Json => self.talk.report.json(&json!({
                 "command": "rotate",
                 "ok": true,
                 "simulated": simulated,
@@ -681,13 +578,13 @@ impl Driver<'_> {
                 "steps": steps,
                 "old_token_refused": result.old_token_refused,
                 "settled_seconds": result.settled.as_secs_f64(),
-                "token_delivered_to": self.sink.describe(),
-                "token": self.revealed.as_ref().map(|t| t.expose_secret()),
+                "token_delivered_to": self.carrier.sink.describe(),
+                "token": self.carrier.revealed.as_ref().map(|t| t.expose_secret()),
                 "notes": result.notes,
                 "webhooks": webhooks,
             })),
             OutputFormat::Text => {
-                let total: Duration = self.steps.iter().map(|(_, d)| *d).sum();
+                let total: Duration = self.carrier.steps.iter().map(|(_, d)| *d).sum();
                 let done = format!(
                     "[9/9] done in {:.1}s: the new token is the primary Auth Token of {}{}.",
                     total.as_secs_f64(),
@@ -699,24 +596,26 @@ impl Driver<'_> {
                     }
                 );
                 // With --reveal the token is the result: alone on stdout, for `$(…)`.
-                if self.revealed.is_some() {
-                    self.report.say(done);
+                if self.carrier.revealed.is_some() {
+                    self.talk.report.say(done);
                 } else {
-                    self.report.result(done);
+                    self.talk.report.result(done);
                 }
                 let times: Vec<String> = self
+                    .carrier
                     .steps
                     .iter()
                     .filter(|(step, _)| *step != RotationStep::Done)
                     .map(|(step, took)| format!("{} {:.3}s", step.number(), took.as_secs_f64()))
                     .collect();
-                self.report
+                self.talk
+                    .report
                     .say(format!("      time per step: {}", times.join(", ")));
                 for note in &result.notes {
-                    self.report.say(format!("      note: {note}"));
+                    self.talk.report.say(format!("      note: {note}"));
                 }
-                self.report.say(format!("      {webhooks}"));
-                if let Some(token) = &self.revealed {
+                self.talk.report.say(format!("      {webhooks}"));
+                if let Some(token) = &self.carrier.revealed {
                     println!("{}", token.expose_secret());
                 }
             }
@@ -726,7 +625,7 @@ impl Driver<'_> {
     /// The advice for a stopped rotation, worded for this command line, and
     /// the command that follows it when there is one.
     fn advise(&self, next: NextStep, exit: Exit) -> (Option<String>, Option<String>) {
-        let state = &self.state_file_arg;
+        let state = &self.talk.state_file_arg;
         let rotate = |extra: &str| format!("twilio-accounts rotate{extra}{state}");
         let network = exit == Exit::Network;
         let (text, command) = match next {
@@ -793,7 +692,7 @@ impl Driver<'_> {
             NextStep::CheckNewToken => (
                 format!(
                     "run `twilio-accounts verify` with the new token (from where it went) as the Auth Token: if it authenticates, the rotation is complete and {} can be removed; if not, run `{}`",
-                    self.state_file.display(),
+                    self.carrier.state_file.display(),
                     rotate(" --resume")
                 ),
                 None,
@@ -843,26 +742,28 @@ impl Driver<'_> {
             next_command,
             details,
         };
-        if failure.next.journal_is_obsolete() && self.state_file.exists() {
-            match std::fs::remove_file(&self.state_file) {
+        if failure.next.journal_is_obsolete() && self.carrier.state_file.exists() {
+            match std::fs::remove_file(&self.carrier.state_file) {
                 Ok(()) => out.message.push_str(&format!(
                     " (the state file {} was removed: there is nothing to resume)",
-                    self.state_file.display()
+                    self.carrier.state_file.display()
                 )),
                 Err(e) => out.message.push_str(&format!(
                     " (the state file {} could not be removed: {e}; remove it by hand)",
-                    self.state_file.display()
+                    self.carrier.state_file.display()
                 )),
             }
-        } else if self.state_file.exists() {
-            out.message
-                .push_str(&format!(" (state kept in {})", self.state_file.display()));
+        } else if self.carrier.state_file.exists() {
+            out.message.push_str(&format!(
+                " (state kept in {})",
+                self.carrier.state_file.display()
+            ));
         }
         if failure.next == NextStep::AbandonThenStartAgain
-            && let Some(token) = &self.undelivered
+            && let Some(token) = &self.carrier.undelivered
         {
             // Nobody has the token and its secondary may still exist: keep it.
-            let directory = match self.state_file.parent() {
+            let directory = match self.carrier.state_file.parent() {
                 Some(p) if !p.as_os_str().is_empty() => p,
                 _ => Path::new("."),
             };
@@ -884,11 +785,11 @@ impl Driver<'_> {
                 )),
             }
         }
-        self.report.fail("rotate", &out)
+        self.talk.report.fail("rotate", &out)
     }
 
     fn rotation_account(&self) -> AccountSid {
-        *self.client.context().credentials().account_sid()
+        *self.carrier.client.context().credentials().account_sid()
     }
 }
 

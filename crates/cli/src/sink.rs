@@ -18,6 +18,9 @@ pub struct Sink {
     reveal: bool,
     file: Option<(PathBuf, Overwrite)>,
     exec: Option<String>,
+    /// The account whose token this is, given to `--token-exec` as
+    /// `TWILIO_ACCOUNT_SID` (a fleet rotation's sinks).
+    account: Option<AccountSid>,
 }
 
 impl Sink {
@@ -35,6 +38,23 @@ impl Sink {
                 )
             }),
             exec: args.token_exec.clone(),
+            account: None,
+        }
+    }
+
+    /// The sink of one account of a fleet rotation: `DIR/<AccountSid>` with
+    /// `--token-dir DIR`, and `--token-exec` with `TWILIO_ACCOUNT_SID` set.
+    pub fn for_account(
+        token_dir: Option<&Path>,
+        overwrite: Overwrite,
+        exec: Option<&str>,
+        account: AccountSid,
+    ) -> Self {
+        Sink {
+            reveal: false,
+            file: token_dir.map(|dir| (dir.join(account.as_str()), overwrite)),
+            exec: exec.map(str::to_owned),
+            account: Some(account),
         }
     }
 
@@ -118,7 +138,7 @@ impl Sink {
             }
         }
         if let Some(cmd) = &self.exec {
-            run_exec(cmd, token)?;
+            run_exec(cmd, token, self.account.as_ref())?;
         }
         Ok(())
     }
@@ -174,8 +194,12 @@ pub fn rescue(
     })
 }
 
-fn run_exec(cmd: &str, token: &AuthToken) -> Result<(), String> {
-    let mut child = Command::new("sh")
+fn run_exec(cmd: &str, token: &AuthToken, account: Option<&AccountSid>) -> Result<(), String> {
+    let mut command = Command::new("sh");
+    if let Some(account) = account {
+        command.env("TWILIO_ACCOUNT_SID", account.as_str());
+    }
+    let mut child = command
         .arg("-c")
         .arg(cmd)
         .stdin(Stdio::piped())

@@ -69,7 +69,7 @@ fn cell(value: &Value) -> String {
 
 /// Columns padded to their widest cell, two spaces apart; the last column
 /// is not padded.
-fn aligned(lines: Vec<Vec<String>>) -> String {
+pub fn aligned(lines: Vec<Vec<String>>) -> String {
     let columns = lines.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
         .map(|i| {

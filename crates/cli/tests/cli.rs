@@ -2058,3 +2058,7 @@ fn personal_data_stays_out_of_the_log_at_every_verbosity() {
         let _ = run(cli(&sim, &sim.primary_token(), &dir).args(["safelist", "remove", number]));
     }
 }
+
+/// `rotate --subaccounts`.
+#[path = "cli/fleet.rs"]
+mod fleet;

@@ -1,0 +1,213 @@
+//! Carrying out a rotation's actions: the one loop that both drivers share
+//! (the single `rotate` and each worker of `rotate --subaccounts`).
+//!
+//! The state machine says what to do; [`drive`] does the parts that are the
+//! same for every driver (store the journal owner-only and atomically, make
+//! the call, hand the token to the sink, wait) and leaves what differs (what
+//! people see, the go-ahead, the settle wait, a shared backoff) to a
+//! [`Conversation`].
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use twilio_accounts_core::AuthToken;
+use twilio_accounts_rotation::{
+    Action, Input, JournalPhase, NextStep, Rotation, RotationFailure, RotationReport, RotationStep,
+    perform,
+};
+use twilio_accounts_ureq::Client;
+
+use crate::sink::Sink;
+use crate::state_file::{Overwrite, write_secret_file};
+
+/// A test hook: pause before the N-th action (counted across the whole
+/// process, every account of a fleet included) so a test can SIGKILL the
+/// process at an exact point. Bounded to two minutes.
+const PAUSE_VARIABLE: &str = "TWILIO_ACCOUNTS_TEST_PAUSE_BEFORE_ACTION";
+
+/// Actions carried out so far by this process, for the pause hook.
+static ACTIONS: AtomicUsize = AtomicUsize::new(0);
+
+/// What one rotation's actions are carried out with, and what they left.
+pub struct Carrier<'a> {
+    /// Any client of the right endpoint: each call carries its own credentials.
+    pub client: &'a Client,
+    pub sink: Sink,
+    pub state_file: PathBuf,
+    /// A resumed rotation may hand the same token to its sink again.
+    pub resumed: bool,
+    /// How long each step took.
+    pub steps: Vec<(RotationStep, Duration)>,
+    /// The token, when the sink prints it (`--reveal`).
+    pub revealed: Option<AuthToken>,
+    /// A token the sink refused, kept until the rotation says whether its
+    /// secondary was deleted (else it goes to a rescue file).
+    pub undelivered: Option<AuthToken>,
+    /// The API calls made (a retry inside the client is not counted).
+    pub calls: u32,
+}
+
+/// The parts of driving a rotation that differ between drivers.
+pub trait Conversation {
+    /// A new step began.
+    fn step(&mut self, _step: RotationStep) {}
+    /// The journal of `phase` is stored durably.
+    fn kept(&mut self, _phase: JournalPhase) {}
+    /// The sink has the token.
+    fn delivered(&mut self, _sink: &Sink) {}
+    /// Before each API call (the fleet waits out a shared backoff here).
+    fn before_call(&mut self) {}
+    /// Whether to promote now.
+    fn go_ahead(&mut self) -> Input;
+    /// Waits out the settle period.
+    fn settle(&mut self, duration: Duration);
+    /// The rotation finished; `steps` says how long each step took.
+    fn finished(&mut self, _steps: &[(RotationStep, Duration)]) {}
+}
+
+impl<'a> Carrier<'a> {
+    pub fn new(client: &'a Client, sink: Sink, state_file: PathBuf, resumed: bool) -> Self {
+        Carrier {
+            client,
+            sink,
+            state_file,
+            resumed,
+            steps: Vec::new(),
+            revealed: None,
+            undelivered: None,
+            calls: 0,
+        }
+    }
+}
+
+/// Carries out the rotation's actions until it ends. The failure is boxed:
+/// it carries an API error and the next step, too large to move around in a
+/// `Result` unboxed.
+pub fn drive(
+    carrier: &mut Carrier<'_>,
+    mut rotation: Rotation,
+    talk: &mut impl Conversation,
+) -> Result<RotationReport, Box<RotationFailure>> {
+    let mut input = Input::Start;
+    let mut step = None;
+    let mut step_started = Instant::now();
+    // Bounded: a rotation takes a few dozen actions; verification and create
+    // retries are bounded inside the state machine.
+    for _ in 0..1000 {
+        let action = rotation.next(input);
+        if step != Some(rotation.step()) {
+            if let Some(previous) = step {
+                carrier.steps.push((previous, step_started.elapsed()));
+            }
+            step = Some(rotation.step());
+            step_started = Instant::now();
+            talk.step(rotation.step());
+        }
+        pause_if_asked(&action);
+        input = match action {
+            Action::Persist(journal) => {
+                match write_secret_file(&carrier.state_file, &journal.to_json(), Overwrite::Allow) {
+                    Ok(()) => {
+                        talk.kept(journal.phase);
+                        Input::Persisted
+                    }
+                    Err(e) => {
+                        // Before the first create nothing changed at Twilio; after it,
+                        // the previous journal still describes the rotation.
+                        let next = if journal.phase == JournalPhase::Creating {
+                            NextStep::StartAgain
+                        } else {
+                            NextStep::Resume
+                        };
+                        return Err(Box::new(RotationFailure::driver(
+                            rotation.step(),
+                            format!(
+                                "cannot write the state file {}: {e}; nothing further was changed",
+                                carrier.state_file.display()
+                            ),
+                            next,
+                        )));
+                    }
+                }
+            }
+            Action::Call(call) => {
+                talk.before_call();
+                carrier.calls += 1;
+                // The client implements the rotation's call seam; a clone shares its pool.
+                Input::Called(perform(&call, &mut carrier.client.clone()))
+            }
+            Action::Deliver(token) => match carrier.sink.deliver(&token, carrier.resumed) {
+                Ok(()) => {
+                    talk.delivered(&carrier.sink);
+                    if carrier.sink.reveals() {
+                        carrier.revealed = Some(token);
+                    }
+                    Input::Delivered
+                }
+                Err(reason) => {
+                    carrier.undelivered = Some(token);
+                    Input::DeliveryFailed(reason)
+                }
+            },
+            Action::AwaitGoAhead => talk.go_ahead(),
+            Action::Wait(delay) => {
+                std::thread::sleep(delay);
+                Input::Waited
+            }
+            Action::Settle(duration) => {
+                talk.settle(duration);
+                Input::Waited
+            }
+            Action::Finished(report) => {
+                if let Some(previous) = step {
+                    carrier.steps.push((previous, step_started.elapsed()));
+                }
+                talk.finished(&carrier.steps);
+                return Ok(report);
+            }
+            Action::Failed(failure) => return Err(Box::new(failure)),
+            _ => {
+                return Err(Box::new(RotationFailure::driver(
+                    rotation.step(),
+                    "the rotation asked for something this version cannot do",
+                    NextStep::ReportBug,
+                )));
+            }
+        };
+    }
+    Err(Box::new(RotationFailure::driver(
+        rotation.step(),
+        "the rotation did not finish within 1000 actions",
+        NextStep::ReportBug,
+    )))
+}
+
+/// The pause hook: before the N-th action of the process when the test
+/// variable asks for it.
+fn pause_if_asked(action: &Action) {
+    static PAUSE_BEFORE: OnceLock<Option<usize>> = OnceLock::new();
+    let pause_before = *PAUSE_BEFORE.get_or_init(|| {
+        std::env::var(PAUSE_VARIABLE)
+            .ok()
+            .and_then(|v| v.parse().ok())
+    });
+    let index = ACTIONS.fetch_add(1, Ordering::SeqCst);
+    if pause_before != Some(index) {
+        return;
+    }
+    let kind = match action {
+        Action::Persist(j) => format!("persist {:?}", j.phase),
+        Action::Call(c) => format!("call {:?}", c.kind),
+        Action::Deliver(_) => "deliver".into(),
+        Action::AwaitGoAhead => "go-ahead".into(),
+        Action::Wait(_) => "wait".into(),
+        Action::Settle(_) => "settle".into(),
+        Action::Finished(_) => "finished".into(),
+        Action::Failed(_) => "failed".into(),
+        _ => "other".into(),
+    };
+    eprintln!("test hook: paused before action {index} ({kind})");
+    std::thread::sleep(Duration::from_secs(120));
+}

@@ -1,0 +1,179 @@
+//! The fleet journal: a directory that makes `rotate --subaccounts`
+//! resumable after a crash or a kill at any moment.
+//!
+//! ```text
+//! DIR/fleet.json          the plan: the parent and every account to rotate
+//!                         (SIDs and names, no token), written before anything
+//!                         changes at Twilio
+//! DIR/<AccountSid>.json   that account's rotation journal (the rotation
+//!                         crate's format 3), written before each of its
+//!                         changes; kept in phase `done` once it finished, so
+//!                         a resume never rotates it twice
+//! DIR/twilio-accounts-rescued-token-<AccountSid>.txt
+//!                         a token no sink took and that could not be
+//!                         withdrawn (owner-only), when that happens
+//! ```
+//!
+//! Every file is written owner-only and atomically (see `state_file`); the
+//! directory is created owner-only. An account without a journal file was
+//! not started, or stopped with nothing left at Twilio: a resume starts it
+//! afresh. Once every account has rotated, the directory is removed.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+use twilio_accounts_core::AccountSid;
+use twilio_accounts_rotation::Journal;
+use zeroize::Zeroizing;
+
+use crate::fleet::listing::Member;
+use crate::outcome::Failure;
+use crate::state_file::{Overwrite, write_secret_file};
+
+/// The plan's format version.
+const FLEET_VERSION: u64 = 1;
+const PLAN: &str = "fleet.json";
+
+/// The fleet journal directory.
+#[derive(Debug, Clone)]
+pub struct FleetJournal {
+    dir: PathBuf,
+}
+
+impl FleetJournal {
+    pub fn at(dir: PathBuf) -> Self {
+        FleetJournal { dir }
+    }
+
+    /// The default: `.twilio-fleet-rotation-<PARENT_SID>` in the current directory.
+    pub fn default_dir(parent: &AccountSid) -> PathBuf {
+        PathBuf::from(format!(".twilio-fleet-rotation-{parent}"))
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn plan_path(&self) -> PathBuf {
+        self.dir.join(PLAN)
+    }
+
+    /// Whether a fleet rotation is recorded here.
+    pub fn exists(&self) -> bool {
+        self.plan_path().exists()
+    }
+
+    /// Where one account's rotation journal lives.
+    pub fn account_journal(&self, sid: &AccountSid) -> PathBuf {
+        self.dir.join(format!("{sid}.json"))
+    }
+
+    /// Creates the directory (owner-only) and writes the plan, before
+    /// anything changes at Twilio.
+    pub fn create(&self, parent: &AccountSid, members: &[Member]) -> io::Result<()> {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        builder.create(&self.dir)?;
+        let accounts: Vec<Value> = members
+            .iter()
+            .map(|m| json!({ "sid": m.sid.as_str(), "friendly_name": m.friendly_name, "main": m.main }))
+            .collect();
+        let plan = json!({
+            "version": FLEET_VERSION,
+            "parent_account_sid": parent.as_str(),
+            "accounts": accounts,
+        });
+        let bytes = serde_json::to_vec_pretty(&plan).unwrap_or_default();
+        write_secret_file(&self.plan_path(), &bytes, Overwrite::Allow)
+    }
+
+    /// The plan: the parent and the accounts, without tokens.
+    pub fn read_plan(&self) -> Result<(AccountSid, Vec<Member>), Failure> {
+        let path = self.plan_path();
+        let bytes = std::fs::read(&path).map_err(|e| {
+            if e.kind() == io::ErrorKind::NotFound {
+                Failure::usage(format!(
+                    "there is no fleet rotation to resume: {} does not exist",
+                    path.display()
+                ))
+            } else {
+                Failure::other(format!("cannot read {}: {e}", path.display()))
+            }
+        })?;
+        let damaged = |what: &str| {
+            Failure::usage(format!(
+                "{} is not a fleet rotation plan ({what}); it was not written by this tool or is damaged",
+                path.display()
+            ))
+        };
+        let plan: Value = serde_json::from_slice(&bytes).map_err(|_| damaged("not JSON"))?;
+        match plan["version"].as_u64() {
+            Some(FLEET_VERSION) => {}
+            Some(v) if v > FLEET_VERSION => {
+                return Err(Failure::usage(format!(
+                    "{} has format version {v}, newer than this tool understands; upgrade twilio-accounts",
+                    path.display()
+                )));
+            }
+            _ => return Err(damaged("no known version")),
+        }
+        let sid = |v: &Value| v.as_str().and_then(|s| AccountSid::parse(s).ok());
+        let parent = sid(&plan["parent_account_sid"]).ok_or_else(|| damaged("no parent"))?;
+        let accounts = plan["accounts"]
+            .as_array()
+            .ok_or_else(|| damaged("no accounts"))?;
+        let mut members = Vec::with_capacity(accounts.len());
+        for account in accounts {
+            members.push(Member {
+                sid: sid(&account["sid"]).ok_or_else(|| damaged("an account without a SID"))?,
+                friendly_name: account["friendly_name"].as_str().unwrap_or("").to_owned(),
+                token: None,
+                main: account["main"].as_bool().unwrap_or(false),
+            });
+        }
+        Ok((parent, members))
+    }
+
+    /// One account's rotation journal, when there is one.
+    pub fn read_account(&self, sid: &AccountSid) -> Result<Option<Journal>, Failure> {
+        let path = self.account_journal(sid);
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                let bytes = Zeroizing::new(bytes);
+                Journal::from_json(&bytes)
+                    .map(Some)
+                    .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Failure::other(format!(
+                "cannot read the state file {}: {e}",
+                path.display()
+            ))),
+        }
+    }
+
+    /// Removes one account's journal (nothing of its rotation is left).
+    pub fn remove_account(&self, sid: &AccountSid) -> io::Result<()> {
+        match std::fs::remove_file(self.account_journal(sid)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Removes the journals of `members`, the plan, and the directory when
+    /// nothing else is left in it (a rescue file, say).
+    pub fn remove(&self, members: &[Member]) -> io::Result<()> {
+        for member in members {
+            self.remove_account(&member.sid)?;
+        }
+        std::fs::remove_file(self.plan_path())?;
+        let _ = std::fs::remove_dir(&self.dir);
+        Ok(())
+    }
+}

@@ -1,0 +1,800 @@
+//! `rotate --subaccounts`: rotates the Auth Token of every subaccount of a
+//! parent, each as itself, with K workers, a shared 429 backoff and a fleet
+//! journal that makes the whole run resumable.
+//!
+//! The parent's credentials reach only the 2010 API of its subaccounts:
+//! the listing (page by page) gives each subaccount's current token, and
+//! every Accounts v1 call of its rotation is authenticated as that
+//! subaccount, through the same rotation machine and action loop
+//! ([`crate::drive`]) as a single `rotate`, with `wait_for_go_ahead: false`.
+//! A resume reads each token again through the 2010 fetch (the journal never
+//! keeps an old token); the machine's fingerprints tell an old token from the
+//! new one, and so whether the promote happened.
+//!
+//! The parent itself (`--include-main`) is rotated last, alone, after every
+//! subaccount: its rotation changes the credentials the listing and the
+//! fetches use.
+
+mod backoff;
+mod journal;
+mod listing;
+mod progress;
+mod report;
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use twilio_accounts_core::{Credentials, DeleteSecondaryAuthToken, FetchAccount};
+use twilio_accounts_rotation::{
+    FailureKind, Input, Journal, JournalPhase, NextStep, Rotation, RotationConfig, RotationStep,
+};
+use twilio_accounts_ureq::Client;
+
+use crate::args::{Global, RotateArgs, StatusFilter};
+use crate::drive::{Carrier, Conversation, drive};
+use crate::outcome::{Exit, Failure};
+use crate::sink::{Sink, rescue, writable_directory};
+use crate::state_file::Overwrite;
+use crate::{Report, client, client_options, credentials};
+
+use backoff::SharedBackoff;
+use journal::FleetJournal;
+use listing::{Member, Selection};
+use progress::Progress;
+use report::{AccountResult, Outcome, StepTimes, Summary};
+
+/// The command name in documents and errors.
+const COMMAND: &str = "rotate";
+
+/// The default settle of each account's rotation.
+const DEFAULT_SETTLE: Duration = Duration::from_secs(60);
+
+pub fn run(
+    global: &Global,
+    args: &RotateArgs,
+    report: Report,
+    on_command_line: &dyn Fn(&str) -> bool,
+) -> ExitCode {
+    match start(global, args, report, on_command_line) {
+        Ok(exit) => exit.code(),
+        Err(failure) => report.fail(COMMAND, &failure),
+    }
+}
+
+fn start(
+    global: &Global,
+    args: &RotateArgs,
+    report: Report,
+    on_command_line: &dyn Fn(&str) -> bool,
+) -> Result<Exit, Failure> {
+    let fleet = &args.fleet;
+    let creds = credentials(global, report, on_command_line)?;
+    let options = client_options(global, report, on_command_line)?;
+    let parent_sid = *creds.account_sid();
+    let journal = FleetJournal::at(
+        args.state_file
+            .clone()
+            .unwrap_or_else(|| FleetJournal::default_dir(&parent_sid)),
+    );
+    let commands = Commands::new(args, journal.dir());
+    let backoff = SharedBackoff::new();
+    let policy = backoff.policy(options.retry_policy().clone());
+    let parent = client(options.with_retry_policy(policy), creds.clone())?;
+    let suppress_email = (!fleet.notify_email).then_some(true);
+    if args.abandon {
+        return abandon(&parent, &creds, &journal, report, &commands, suppress_email);
+    }
+    if !fleet.dry_run && fleet.token_dir.is_none() && args.sink.token_exec.is_none() {
+        return Err(Failure::usage(
+            "a fleet rotation makes a new token for every account, and each must go somewhere before it is promoted: choose --token-dir DIR (a file per account) or --token-exec CMD (run once per account, with TWILIO_ACCOUNT_SID set)",
+        ));
+    }
+    let (members, listing_requests) = if args.resume {
+        let (plan_parent, members) = journal.read_plan()?;
+        if plan_parent != parent_sid {
+            return Err(Failure::usage(format!(
+                "{} records a fleet rotation of the subaccounts of {plan_parent}, but the credentials are for {parent_sid}",
+                journal.dir().display()
+            ))
+            .with_next(format!("give the credentials of {plan_parent}")));
+        }
+        report.say(format!(
+            "Resuming the fleet rotation recorded in {} ({} accounts).",
+            journal.dir().display(),
+            members.len()
+        ));
+        (members, 0)
+    } else {
+        if journal.exists() {
+            let mut failure = Failure::usage(format!(
+                "a fleet rotation is already recorded in {}",
+                journal.dir().display()
+            ))
+            .with_next(format!(
+                "run `{}` to finish it, or `{}` to undo what it has not promoted",
+                commands.resume, commands.abandon
+            ));
+            failure.next_command = Some(commands.resume.clone());
+            return Err(failure);
+        }
+        let only = fleet
+            .only
+            .as_deref()
+            .map(listing::read_only_file)
+            .transpose()?;
+        let selection = Selection {
+            status: fleet.status.unwrap_or(StatusFilter::Active),
+            include_main: fleet.include_main,
+            only,
+        };
+        listing::list(&parent, &selection)?
+    };
+    if fleet.dry_run {
+        return Ok(dry_run(report, &members));
+    }
+    preflight(args, &journal, &members)?;
+    if !args.resume {
+        journal.create(&parent_sid, &members).map_err(|e| {
+            Failure::usage(format!(
+                "the fleet journal cannot be written in {}: {e}; nothing was changed",
+                journal.dir().display()
+            ))
+            .with_next("choose a writable place with --state-file DIR")
+        })?;
+    }
+    crate::interrupt::install(COMMAND, report.format);
+    crate::interrupt::keep(
+        format!(
+            "the fleet rotation is recorded in {}",
+            journal.dir().display()
+        ),
+        Some(format!("run `{}` to finish it", commands.resume)),
+    );
+    let config = RotationConfig {
+        replace_existing_secondary: args.replace_existing_secondary,
+        wait_for_go_ahead: false,
+        settle: args.settle.unwrap_or(DEFAULT_SETTLE),
+        suppress_email_notification: suppress_email,
+        ..RotationConfig::default()
+    };
+    let fleet_run = FleetRun {
+        parent: &parent,
+        creds: &creds,
+        journal: &journal,
+        config,
+        token_dir: fleet.token_dir.as_deref(),
+        token_exec: args.sink.token_exec.as_deref(),
+        force: args.sink.force,
+        backoff: &backoff,
+        fail_fast: fleet.fail_fast,
+        stop: AtomicBool::new(false),
+        progress: Progress::new(members.len()),
+    };
+    let started = Instant::now();
+    let line = fleet_run.progress.show(report);
+    // The listing and the plan put the parent last.
+    let subaccounts = members.iter().take_while(|m| !m.main).count();
+    let mut results = fleet_run.rotate_all(&members[..subaccounts], usize::from(fleet.concurrency));
+    for (index, member) in members.iter().enumerate().skip(subaccounts) {
+        let result = if fleet_run.stopped() || !results.iter().all(|r| r.outcome.succeeded()) {
+            // The parent goes last and only after every subaccount: a
+            // failed subaccount may need the parent's current credentials.
+            AccountResult::not_started(index)
+        } else {
+            fleet_run.rotate_one(index, member)
+        };
+        results.push(result);
+    }
+    drop(line);
+    let all_ok = results.iter().all(|r| r.outcome.succeeded());
+    if all_ok && let Err(e) = journal.remove(&members) {
+        report.warn(format!(
+            "every account rotated, but the fleet journal {} could not be removed: {e}; remove it by hand",
+            journal.dir().display()
+        ));
+    }
+    let next = (!all_ok).then(|| commands.advice(&results));
+    Ok(report::finish(
+        report,
+        &members,
+        &results,
+        &Summary {
+            elapsed: started.elapsed(),
+            rate_limited: backoff.rate_limited(),
+            listing_requests,
+            state_dir: Some(journal.dir().to_path_buf()),
+            next,
+        },
+    ))
+}
+
+/// Checks, before anything changes at Twilio, that every token will have
+/// somewhere to go: the token directory is writable and holds no file of an
+/// account about to start (unless `--force`).
+fn preflight(args: &RotateArgs, journal: &FleetJournal, members: &[Member]) -> Result<(), Failure> {
+    let Some(dir) = &args.fleet.token_dir else {
+        return Ok(());
+    };
+    writable_directory(dir).map_err(|e| {
+        Failure::usage(format!(
+            "--token-dir {}: cannot write in it: {e}",
+            dir.display()
+        ))
+        .with_next("create the directory, or choose another --token-dir")
+    })?;
+    if args.sink.force {
+        return Ok(());
+    }
+    // A journalled account may replace its own, never-deployed token.
+    let taken: Vec<String> = members
+        .iter()
+        .filter(|m| !journal.account_journal(&m.sid).exists())
+        .map(|m| dir.join(m.sid.as_str()))
+        .filter(|p| std::fs::symlink_metadata(p).is_ok())
+        .map(|p| p.display().to_string())
+        .collect();
+    if taken.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::usage(format!(
+        "{} token file(s) exist already: {}; nothing was changed",
+        taken.len(),
+        taken.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
+    ))
+    .with_next("pass --force to replace them, or choose another --token-dir"))
+}
+
+fn dry_run(report: Report, members: &[Member]) -> Exit {
+    report.json(&json!({
+        "command": COMMAND,
+        "subaccounts": true,
+        "dry_run": true,
+        "ok": true,
+        "accounts": members.iter().map(|m| json!({
+            "account_sid": m.sid.as_str(),
+            "friendly_name": m.friendly_name,
+            "main": m.main,
+        })).collect::<Vec<_>>(),
+        "totals": { "accounts": members.len() },
+    }));
+    let mut lines = vec![vec![
+        "SID".to_owned(),
+        "FRIENDLY NAME".to_owned(),
+        "PARENT".to_owned(),
+    ]];
+    lines.extend(members.iter().map(|m| {
+        vec![
+            m.sid.as_str().to_owned(),
+            m.friendly_name.clone(),
+            if m.main { "yes" } else { "no" }.to_owned(),
+        ]
+    }));
+    report.result(crate::table::aligned(lines));
+    report.say(format!(
+        "Dry run: {} accounts would be rotated; nothing was changed.",
+        members.len()
+    ));
+    Exit::Success
+}
+
+/// What every account's rotation shares.
+struct FleetRun<'a> {
+    parent: &'a Client,
+    creds: &'a Credentials,
+    journal: &'a FleetJournal,
+    config: RotationConfig,
+    token_dir: Option<&'a Path>,
+    token_exec: Option<&'a str>,
+    force: bool,
+    backoff: &'a Arc<SharedBackoff>,
+    fail_fast: bool,
+    stop: AtomicBool,
+    progress: Arc<Progress>,
+}
+
+impl FleetRun<'_> {
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
+    /// Rotates `members` with `workers` threads fed through a bounded queue;
+    /// each result carries its account's index in `members`.
+    fn rotate_all(&self, members: &[Member], workers: usize) -> Vec<AccountResult> {
+        let mut slots: Vec<Option<AccountResult>> = (0..members.len()).map(|_| None).collect();
+        let (queue, work) = sync_channel::<usize>(workers);
+        let work = Mutex::new(work);
+        let (done, results) = channel::<(usize, AccountResult)>();
+        std::thread::scope(|scope| {
+            for _ in 0..workers.min(members.len()) {
+                let (work, done) = (&work, done.clone());
+                scope.spawn(move || {
+                    // Bounded: each turn takes one account off the queue,
+                    // which the feeder closes after the last.
+                    loop {
+                        let next = work.lock().ok().and_then(|w| w.recv().ok());
+                        let Some(index) = next else { break };
+                        if self.stopped() {
+                            continue;
+                        }
+                        let result = self.rotate_one(index, &members[index]);
+                        if self.fail_fast && !result.outcome.succeeded() {
+                            self.stop.store(true, Ordering::SeqCst);
+                        }
+                        let _ = done.send((index, result));
+                    }
+                });
+            }
+            drop(done);
+            for index in 0..members.len() {
+                if self.stopped() || queue.send(index).is_err() {
+                    break;
+                }
+            }
+            drop(queue);
+            for (index, result) in results {
+                slots[index] = Some(result);
+            }
+        });
+        slots
+            .into_iter()
+            .enumerate()
+            .map(|(index, slot)| slot.unwrap_or_else(|| AccountResult::not_started(index)))
+            .collect()
+    }
+
+    /// One account's rotation, counted on the progress line.
+    fn rotate_one(&self, index: usize, member: &Member) -> AccountResult {
+        self.progress.started();
+        let result = self.rotate_account(index, member);
+        self.progress.ended(result.outcome.succeeded());
+        result
+    }
+
+    /// One account's rotation, from its journal when there is one.
+    ///
+    /// What the result keeps is allocated before the rotation or inline
+    /// (the account by its index, the step times in an array): over a
+    /// thousand accounts, small long-lived allocations made between each
+    /// rotation's short-lived ones would pin heap pages and grow the peak
+    /// RSS with every account.
+    fn rotate_account(&self, index: usize, member: &Member) -> AccountResult {
+        let calls = std::cell::Cell::new(0);
+        let entry = |outcome, steps: &[(RotationStep, Duration)]| AccountResult {
+            index,
+            outcome,
+            steps: StepTimes::of(steps),
+            calls: calls.get(),
+        };
+        let failed = |exit, message: String, next| Outcome::Failed {
+            exit,
+            step: RotationStep::CheckCurrent,
+            message,
+            next,
+            rescue_file: None,
+        };
+        let existing = match self.journal.read_account(&member.sid) {
+            Ok(existing) => existing,
+            Err(f) => return entry(failed(f.exit, f.message, NextStep::ReportBug), &[]),
+        };
+        if existing
+            .as_ref()
+            .is_some_and(|j| j.phase == JournalPhase::Done)
+        {
+            return entry(Outcome::AlreadyRotated, &[]);
+        }
+        if member.token.is_none() && !member.main {
+            // The 2010 fetch of its current token.
+            calls.set(1);
+        }
+        let creds = match self.account_credentials(member) {
+            Ok(creds) => creds,
+            Err(f) => return entry(failed(f.exit, f.message, NextStep::Resume), &[]),
+        };
+        let resumed = existing.is_some();
+        let rotation = match existing {
+            Some(journal) => {
+                match Rotation::resume(promote_seen(journal, &creds), creds, self.config.clone()) {
+                    Ok(rotation) => rotation,
+                    Err(e) => {
+                        return entry(
+                            failed(Exit::Usage, e.to_string(), NextStep::CheckTokensByHand),
+                            &[],
+                        );
+                    }
+                }
+            }
+            None => Rotation::new(creds, self.config.clone()),
+        };
+        let overwrite = if self.force || resumed {
+            Overwrite::Allow
+        } else {
+            Overwrite::Refuse
+        };
+        let sink = Sink::for_account(self.token_dir, overwrite, self.token_exec, member.sid);
+        let state_file = self.journal.account_journal(&member.sid);
+        let mut carrier = Carrier::new(self.parent, sink, state_file, resumed);
+        let mut worker = Worker {
+            backoff: self.backoff,
+        };
+        let outcome = match drive(&mut carrier, rotation, &mut worker) {
+            Ok(done) => Outcome::Rotated {
+                old_token_refused: done.old_token_refused,
+                resumed: done.resumed,
+            },
+            Err(failure) => self.stopped_account(member, *failure, &carrier),
+        };
+        calls.set(calls.get() + carrier.calls);
+        entry(outcome, &carrier.steps)
+    }
+
+    /// The account's current credentials: from the listing, or read again
+    /// through the 2010 fetch with the parent's credentials (a resume). The
+    /// parent's own are the ones given.
+    fn account_credentials(&self, member: &Member) -> Result<Credentials, Failure> {
+        if let Some(token) = &member.token {
+            return Ok(Credentials::auth_token(member.sid, token.clone()));
+        }
+        if member.main {
+            return Ok(self.creds.clone());
+        }
+        self.backoff.wait();
+        let account = self
+            .parent
+            .send(&FetchAccount::new(member.sid))
+            .map_err(|e| {
+                let mut failure = Failure::from_error(COMMAND, &e);
+                failure.message = format!(
+                    "reading its current token through the 2010 API failed: {}",
+                    failure.message
+                );
+                failure
+            })?
+            .into_value();
+        let token = account.auth_token.ok_or_else(|| {
+            Failure::other("the 2010 API answered without the account's auth_token")
+        })?;
+        Ok(Credentials::auth_token(member.sid, token))
+    }
+
+    /// What a stopped rotation leaves: its journal when it describes
+    /// something at Twilio, a rescue file for a token nobody has.
+    fn stopped_account(
+        &self,
+        member: &Member,
+        failure: twilio_accounts_rotation::RotationFailure,
+        carrier: &Carrier<'_>,
+    ) -> Outcome {
+        let mut exit = match (&failure.error, failure.kind) {
+            (Some(e), FailureKind::Api) => Exit::for_error(e),
+            _ => Exit::Other,
+        };
+        if failure.step == RotationStep::Promote && exit == Exit::Network {
+            exit = Exit::OutcomeUnknown;
+        }
+        let mut message = failure.to_string();
+        if failure.next.journal_is_obsolete()
+            && let Err(e) = self.journal.remove_account(&member.sid)
+        {
+            message.push_str(&format!(" (its journal could not be removed: {e})"));
+        }
+        let mut rescue_file = None;
+        if failure.next == NextStep::AbandonThenStartAgain
+            && let Some(token) = &carrier.undelivered
+        {
+            exit = Exit::TokenRescued;
+            match rescue(self.journal.dir(), &member.sid, token) {
+                Ok(path) => rescue_file = Some(path),
+                Err(e) => message.push_str(&format!(
+                    "; saving the undelivered token to a rescue file failed too ({e})"
+                )),
+            }
+        }
+        Outcome::Failed {
+            exit,
+            step: failure.step,
+            message,
+            next: failure.next,
+            rescue_file,
+        }
+    }
+}
+
+/// A journal written just before a promote, brought up to date with what
+/// the 2010 API says: when the account's current token is the journal's new
+/// token (by its fingerprint), the promote happened, and the rotation goes
+/// on from `promoted` (checking the new token, and the old one where it can).
+/// Otherwise the machine probes, as for any lost promote answer. The machine
+/// itself only ever sees the credentials it is given, so it could not know.
+fn promote_seen(journal: Journal, current: &Credentials) -> Journal {
+    let Credentials::AuthToken { auth_token, .. } = current else {
+        return journal;
+    };
+    let is_new = journal
+        .new_fingerprint
+        .is_some_and(|f| f.matches(auth_token));
+    if journal.phase == JournalPhase::Promoting && is_new {
+        Journal {
+            phase: JournalPhase::Promoted,
+            // A `promoted` journal keeps no token.
+            new_token: None,
+            ..journal
+        }
+    } else {
+        journal
+    }
+}
+
+/// A worker's side of the conversation: nobody to ask, nothing to show per
+/// step; every call waits out the shared backoff first.
+struct Worker<'a> {
+    backoff: &'a SharedBackoff,
+}
+
+impl Conversation for Worker<'_> {
+    fn before_call(&mut self) {
+        self.backoff.wait();
+    }
+
+    fn go_ahead(&mut self) -> Input {
+        // Never asked: a fleet rotation does not wait for a go-ahead.
+        Input::GoAhead
+    }
+
+    fn settle(&mut self, duration: Duration) {
+        std::thread::sleep(duration);
+    }
+}
+
+/// The commands a fleet rotation's advice names, worded for the command
+/// line it was started with, so that they work as printed.
+struct Commands {
+    resume: String,
+    abandon: String,
+}
+
+impl Commands {
+    fn new(args: &RotateArgs, state_dir: &Path) -> Self {
+        let dir = shell_word(&state_dir.display().to_string());
+        let mut resume =
+            format!("twilio-accounts rotate --subaccounts --resume --state-file {dir}");
+        if let Some(token_dir) = &args.fleet.token_dir {
+            resume.push_str(&format!(
+                " --token-dir {}",
+                shell_word(&token_dir.display().to_string())
+            ));
+        }
+        if let Some(exec) = &args.sink.token_exec {
+            resume.push_str(&format!(" --token-exec {}", shell_word(exec)));
+        }
+        if args.sink.force {
+            resume.push_str(" --force");
+        }
+        if args.fleet.concurrency != 4 {
+            resume.push_str(&format!(" --concurrency {}", args.fleet.concurrency));
+        }
+        if let Some(settle) = args.settle {
+            resume.push_str(&format!(" --settle {}s", settle.as_secs()));
+        }
+        if args.fleet.notify_email {
+            resume.push_str(" --notify-email");
+        }
+        if args.replace_existing_secondary {
+            resume.push_str(" --replace-existing-secondary");
+        }
+        let mut abandon =
+            format!("twilio-accounts rotate --subaccounts --abandon --state-file {dir}");
+        if args.fleet.notify_email {
+            abandon.push_str(" --notify-email");
+        }
+        Commands { resume, abandon }
+    }
+
+    /// The advice after some accounts did not rotate, and the command.
+    fn advice(&self, results: &[AccountResult]) -> (String, String) {
+        let secondary_exists = results.iter().any(|r| {
+            matches!(
+                r.outcome,
+                Outcome::Failed {
+                    next: NextStep::StartAgainReplacingSecondary,
+                    ..
+                }
+            )
+        });
+        let mut resume = self.resume.clone();
+        let mut words = String::from("fix the causes shown above, then run `");
+        if secondary_exists && !resume.contains("--replace-existing-secondary") {
+            resume.push_str(" --replace-existing-secondary");
+            words = String::from(
+                "some accounts have a secondary token this rotation did not create; if nobody else is rotating them, run `",
+            );
+        }
+        words.push_str(&format!(
+            "{resume}` (accounts already rotated are skipped, the others continue from where they stopped); or `{}` to delete the secondary tokens not yet promoted",
+            self.abandon
+        ));
+        (words, resume)
+    }
+}
+
+/// `word` quoted for `sh` when it needs it.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+    if plain {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// `rotate --subaccounts --abandon`: deletes the secondary token of every
+/// account whose rotation was not promoted, and removes its journal.
+/// Accounts whose promote may have happened are left for `--resume`.
+fn abandon(
+    parent: &Client,
+    creds: &Credentials,
+    journal: &FleetJournal,
+    report: Report,
+    commands: &Commands,
+    suppress_email: Option<bool>,
+) -> Result<Exit, Failure> {
+    let (plan_parent, members) = journal.read_plan().map_err(|mut f| {
+        f.message = f.message.replace("to resume", "to abandon");
+        f
+    })?;
+    if plan_parent != *creds.account_sid() {
+        return Err(Failure::usage(format!(
+            "{} records a fleet rotation of the subaccounts of {plan_parent}, but the credentials are for {}",
+            journal.dir().display(),
+            creds.account_sid()
+        )));
+    }
+    let runner = FleetRun {
+        parent,
+        creds,
+        journal,
+        config: RotationConfig::default(),
+        token_dir: None,
+        token_exec: None,
+        force: false,
+        backoff: &SharedBackoff::new(),
+        fail_fast: false,
+        stop: AtomicBool::new(false),
+        progress: Progress::new(0),
+    };
+    let mut entries = Vec::new();
+    let mut unfinished = 0;
+    for member in &members {
+        let (outcome, message) = match journal.read_account(&member.sid) {
+            Err(f) => ("failed", f.message),
+            Ok(None) => ("nothing_to_undo", String::new()),
+            Ok(Some(j)) if j.phase == JournalPhase::Done => ("kept_rotated", String::new()),
+            Ok(Some(j)) if j.phase.promote_may_have_happened() => (
+                "needs_resume",
+                "a promote may have happened: its new token may be the primary".to_owned(),
+            ),
+            Ok(Some(_)) => match abandon_one(&runner, member, suppress_email) {
+                Ok(()) => ("secondary_deleted", String::new()),
+                Err(message) => ("failed", message),
+            },
+        };
+        if matches!(outcome, "failed" | "needs_resume") {
+            unfinished += 1;
+            report.say(format!("{}: {outcome}: {message}", member.sid));
+        }
+        entries.push(json!({
+            "account_sid": member.sid.as_str(),
+            "friendly_name": member.friendly_name,
+            "outcome": outcome,
+            "message": (!message.is_empty()).then_some(message),
+        }));
+    }
+    let ok = unfinished == 0;
+    if ok && let Err(e) = journal.remove(&members) {
+        return Err(Failure::other(format!(
+            "the secondary tokens are gone, but the fleet journal {} could not be removed: {e}",
+            journal.dir().display()
+        ))
+        .with_next(format!("remove {} by hand", journal.dir().display())));
+    }
+    let next = (!ok).then(|| {
+        format!(
+            "run `{}` to finish the accounts that may have been promoted, then `{}` again for the rest",
+            commands.resume, commands.abandon
+        )
+    });
+    report.json(&json!({
+        "command": COMMAND,
+        "subaccounts": true,
+        "abandoned": ok,
+        "ok": ok,
+        "exit_code": if ok { 0 } else { Exit::Incomplete as u8 },
+        "accounts": entries,
+        "next": next,
+        "next_command": (!ok).then(|| commands.resume.clone()),
+    }));
+    match &next {
+        None => report.result(format!(
+            "Abandoned the fleet rotation in {}: the secondary tokens it had not promoted are deleted; the accounts it had rotated keep their new token.",
+            journal.dir().display()
+        )),
+        Some(next) => report.say(format!("  what to do: {next}")),
+    }
+    Ok(if ok { Exit::Success } else { Exit::Incomplete })
+}
+
+/// Deletes one account's secondary token as that account, then its journal.
+fn abandon_one(
+    runner: &FleetRun<'_>,
+    member: &Member,
+    suppress_email: Option<bool>,
+) -> Result<(), String> {
+    let creds = runner.account_credentials(member).map_err(|f| f.message)?;
+    let delete = DeleteSecondaryAuthToken {
+        suppress_email_notification: suppress_email,
+    };
+    match runner.parent.send_as(&creds, &delete) {
+        Ok(_) => {}
+        Err(e) if e.is_nothing_to_promote() => {}
+        Err(e) => return Err(format!("could not delete its secondary token: {e}")),
+    }
+    runner
+        .journal
+        .remove_account(&member.sid)
+        .map_err(|e| format!("its secondary is gone, but its journal could not be removed: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use twilio_accounts_core::{AccountSid, AuthToken};
+    use twilio_accounts_rotation::TokenFingerprint;
+
+    use super::*;
+
+    #[test]
+    fn advice_words_are_quoted_for_sh_only_when_needed() {
+        for (word, quoted) in [
+            ("fleet", "fleet"),
+            ("dir/with-dash_1.x", "dir/with-dash_1.x"),
+            ("two words", "'two words'"),
+            (r#"cat > "$X""#, r#"'cat > "$X"'"#),
+            ("it's", r"'it'\''s'"),
+            ("", "''"),
+        ] {
+            assert_eq!(shell_word(word), quoted, "{word:?}");
+        }
+    }
+
+    #[test]
+    fn a_promoting_journal_advances_only_when_the_current_token_is_the_new_one() {
+        let sid: AccountSid = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap();
+        let old = AuthToken::new("0ld70ken0ld70ken0ld70ken0ld70ken").unwrap();
+        let new = AuthToken::new("new70kennew70kennew70kennew70ken").unwrap();
+        let journal = |phase| Journal {
+            account_sid: sid,
+            phase,
+            old_fingerprint: Some(TokenFingerprint::of(&old)),
+            new_fingerprint: Some(TokenFingerprint::of(&new)),
+            new_token: Some(new.clone()),
+            credentials_act_on: None,
+        };
+        let current = |token: &AuthToken| Credentials::auth_token(sid, token.clone());
+        let cases = [
+            (JournalPhase::Promoting, &new, JournalPhase::Promoted, false),
+            (JournalPhase::Promoting, &old, JournalPhase::Promoting, true),
+            (JournalPhase::Delivered, &old, JournalPhase::Delivered, true),
+        ];
+        for (phase, token, expected, keeps_token) in cases {
+            let seen = promote_seen(journal(phase), &current(token));
+            assert_eq!(seen.phase, expected, "{phase:?}");
+            assert_eq!(seen.new_token.is_some(), keeps_token, "{phase:?}");
+        }
+    }
+}
