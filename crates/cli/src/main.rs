@@ -22,6 +22,7 @@ mod outcome;
 mod paging;
 mod resources;
 mod rotate;
+mod shell_word;
 mod sink;
 mod state_file;
 mod table;

@@ -18,6 +18,7 @@ use twilio_accounts_ureq::ClientOptions;
 use crate::args::{Global, OutputFormat, RotateArgs};
 use crate::drive::{Carrier, Conversation, drive};
 use crate::outcome::{Exit, Failure, advice, error_details};
+use crate::shell_word::shell_word;
 use crate::sink::{Sink, rescue, writable_directory};
 use crate::{Report, client, client_options, credentials};
 
@@ -41,6 +42,8 @@ struct Terminal {
     /// How to name this rotation's state file in advice (`--state-file X`
     /// when one was given).
     state_file_arg: String,
+    /// Where the token goes, as given, for advice that runs a rotation again.
+    sink_args: String,
 }
 
 /// The default journal for an account, in the current directory.
@@ -66,7 +69,7 @@ pub fn journal_notice(account: &AccountSid) -> Option<String> {
     Some(match journal.phase {
         JournalPhase::Done => return None,
         phase if phase.promote_may_have_happened() => format!(
-            "{} records a rotation that may have promoted its token: run `twilio-accounts rotate --resume` to finish it",
+            "{} records a rotation that may have promoted its token: run `twilio-accounts rotate --resume` with the --token-file, --token-exec or --reveal it was started with, to finish it",
             path.display()
         ),
         _ => format!(
@@ -253,14 +256,16 @@ fn execute(
                 .map_err(|e| report.fail("rotate", &Failure::usage(e.to_string())))?
         }
         (false, Some(journal)) if journal.phase != JournalPhase::Done => {
+            let resume = format!(
+                "twilio-accounts rotate --resume{}{}",
+                state_file_arg(args),
+                sink_args(args)
+            );
             let next = if journal.phase.promote_may_have_happened() {
-                format!(
-                    "run `twilio-accounts rotate --resume{}` to finish it",
-                    state_file_arg(args)
-                )
+                format!("run `{resume}` to finish it")
             } else {
                 format!(
-                    "run `twilio-accounts rotate --resume{0}` to finish it, or `twilio-accounts rotate --abandon{0}` to drop it (its secondary token is deleted)",
+                    "run `{resume}` to finish it, or `twilio-accounts rotate --abandon{}` to drop it (its secondary token is deleted)",
                     state_file_arg(args)
                 )
             };
@@ -269,10 +274,7 @@ fn execute(
                 state_file.display()
             ))
             .with_next(next);
-            failure.next_command = Some(format!(
-                "twilio-accounts rotate --resume{}",
-                state_file_arg(args)
-            ));
+            failure.next_command = Some(resume);
             return Err(report.fail("rotate", &failure));
         }
         (false, _) => Rotation::new(creds, config),
@@ -310,6 +312,7 @@ fn execute(
             state_file: state_file.clone(),
             settle: config_settle,
             state_file_arg: state_file_arg(args),
+            sink_args: sink_args(args),
         },
     };
     match drive(&mut driver.carrier, rotation, &mut driver.talk) {
@@ -325,9 +328,34 @@ fn execute(
 /// ` --state-file PATH` when one was given, for advice to repeat it.
 fn state_file_arg(args: &RotateArgs) -> String {
     match &args.state_file {
-        Some(path) => format!(" --state-file {}", path.display()),
+        Some(path) => format!(" --state-file {}", shell_word(&path.display().to_string())),
         None => String::new(),
     }
+}
+
+/// Where the token goes, as given (` --token-file PATH`, ` --token-exec CMD`,
+/// ` --reveal`, ` --force`), for advice that runs a rotation again
+/// (`--resume`, or a new start) to repeat: such a run may have to deliver a
+/// token and refuses to start without a sink. Each word quoted for `sh`.
+fn sink_args(args: &RotateArgs) -> String {
+    let sink = &args.sink;
+    let mut flags = String::new();
+    if let Some(path) = &sink.token_file {
+        flags.push_str(&format!(
+            " --token-file {}",
+            shell_word(&path.display().to_string())
+        ));
+    }
+    if let Some(command) = &sink.token_exec {
+        flags.push_str(&format!(" --token-exec {}", shell_word(command)));
+    }
+    if sink.reveal {
+        flags.push_str(" --reveal");
+    }
+    if sink.force {
+        flags.push_str(" --force");
+    }
+    flags
 }
 
 /// `rotate --abandon`: deletes the secondary token of a rotation that was
@@ -371,7 +399,10 @@ fn abandon(
                 "refusing to abandon the rotation in {}: a promote may have happened, so its new token may be the primary Auth Token now",
                 state_file.display()
             ))
-            .with_next("run `twilio-accounts rotate --resume` (with the same --state-file, if any) to finish it"),
+            .with_next(format!(
+                "run `twilio-accounts rotate --resume --state-file {}` with the --token-file, --token-exec or --reveal the rotation was started with, to finish it",
+                shell_word(&state_file.display().to_string())
+            )),
         );
     }
     let client = match client(options, creds) {
@@ -447,7 +478,10 @@ fn read_journal(path: &Path) -> Result<Option<Journal>, Failure> {
 impl Terminal {
     /// Tells the Ctrl-C handler what the journal now says.
     fn kept(&self, phase: JournalPhase) {
-        let resume = format!("twilio-accounts rotate --resume{}", self.state_file_arg);
+        let resume = format!(
+            "twilio-accounts rotate --resume{}{}",
+            self.state_file_arg, self.sink_args
+        );
         let next = match phase {
             JournalPhase::Done => None,
             phase if phase.promote_may_have_happened() => {
@@ -626,7 +660,15 @@ impl Driver<'_> {
     /// the command that follows it when there is one.
     fn advise(&self, next: NextStep, exit: Exit) -> (Option<String>, Option<String>) {
         let state = &self.talk.state_file_arg;
-        let rotate = |extra: &str| format!("twilio-accounts rotate{extra}{state}");
+        // A run that may deliver a token repeats the sink; `--abandon` needs none.
+        let rotate = |extra: &str| {
+            let sink = if extra == " --abandon" {
+                ""
+            } else {
+                self.talk.sink_args.as_str()
+            };
+            format!("twilio-accounts rotate{extra}{state}{sink}")
+        };
         let network = exit == Exit::Network;
         let (text, command) = match next {
             NextStep::StartAgain => (

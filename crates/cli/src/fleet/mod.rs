@@ -38,6 +38,7 @@ use twilio_accounts_ureq::Client;
 use crate::args::{Global, RotateArgs, StatusFilter};
 use crate::drive::{Carrier, Conversation, drive};
 use crate::outcome::{Exit, Failure};
+use crate::shell_word::shell_word;
 use crate::sink::{Sink, rescue, writable_directory};
 use crate::state_file::Overwrite;
 use crate::{Report, client, client_options, credentials};
@@ -174,6 +175,7 @@ fn start(
         fail_fast: fleet.fail_fast,
         stop: AtomicBool::new(false),
         progress: Progress::new(members.len()),
+        settle_until: Mutex::new(None),
     };
     let started = Instant::now();
     let line = fleet_run.progress.show(report);
@@ -191,6 +193,7 @@ fn start(
         results.push(result);
     }
     drop(line);
+    fleet_run.settle_once(report);
     let all_ok = results.iter().all(|r| r.outcome.succeeded());
     if all_ok && let Err(e) = journal.remove(&members) {
         report.warn(format!(
@@ -295,11 +298,34 @@ struct FleetRun<'a> {
     fail_fast: bool,
     stop: AtomicBool,
     progress: Arc<Progress>,
+    /// When the fleet's one settle ends: the latest of every rotated
+    /// account's promote plus the settle time.
+    settle_until: Mutex<Option<Instant>>,
 }
 
 impl FleetRun<'_> {
     fn stopped(&self) -> bool {
         self.stop.load(Ordering::SeqCst)
+    }
+
+    /// The settle, once for the whole fleet: until every promoted account has
+    /// had its settle time since its promote. Accounts settle side by side,
+    /// so a fleet waits one settle period, not one per account (60 s, not
+    /// the hours a thousand accounts × 60 s would take). Before the journal
+    /// is removed: interrupted here, `--resume` finds every account done.
+    fn settle_once(&self, report: Report) {
+        let until = self.settle_until.lock().ok().and_then(|until| *until);
+        let Some(wait) = until.map(|until| until.saturating_duration_since(Instant::now())) else {
+            return;
+        };
+        if wait.is_zero() {
+            return;
+        }
+        report.say(format!(
+            "Settling: waiting {} s, once for the whole fleet, for Twilio's services to catch up with the new tokens.",
+            wait.as_secs_f64().ceil()
+        ));
+        std::thread::sleep(wait);
     }
 
     /// Rotates `members` with `workers` threads fed through a bounded queue;
@@ -420,6 +446,7 @@ impl FleetRun<'_> {
         let mut carrier = Carrier::new(self.parent, sink, state_file, resumed);
         let mut worker = Worker {
             backoff: self.backoff,
+            settle_until: &self.settle_until,
         };
         let outcome = match drive(&mut carrier, rotation, &mut worker) {
             Ok(done) => Outcome::Rotated {
@@ -530,9 +557,11 @@ fn promote_seen(journal: Journal, current: &Credentials) -> Journal {
 }
 
 /// A worker's side of the conversation: nobody to ask, nothing to show per
-/// step; every call waits out the shared backoff first.
+/// step; every call waits out the shared backoff first, and the settle is
+/// recorded for the fleet's one settle instead of waited here.
 struct Worker<'a> {
     backoff: &'a SharedBackoff,
+    settle_until: &'a Mutex<Option<Instant>>,
 }
 
 impl Conversation for Worker<'_> {
@@ -546,7 +575,10 @@ impl Conversation for Worker<'_> {
     }
 
     fn settle(&mut self, duration: Duration) {
-        std::thread::sleep(duration);
+        let ends = Instant::now() + duration;
+        if let Ok(mut until) = self.settle_until.lock() {
+            *until = Some(until.map_or(ends, |u| u.max(ends)));
+        }
     }
 }
 
@@ -621,19 +653,6 @@ impl Commands {
     }
 }
 
-/// `word` quoted for `sh` when it needs it.
-fn shell_word(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
-    if plain {
-        word.to_owned()
-    } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
-    }
-}
-
 /// `rotate --subaccounts --abandon`: deletes the secondary token of every
 /// account whose rotation was not promoted, and removes its journal.
 /// Accounts whose promote may have happened are left for `--resume`.
@@ -668,6 +687,7 @@ fn abandon(
         fail_fast: false,
         stop: AtomicBool::new(false),
         progress: Progress::new(0),
+        settle_until: Mutex::new(None),
     };
     let mut entries = Vec::new();
     let mut unfinished = 0;
@@ -757,20 +777,6 @@ mod tests {
     use twilio_accounts_rotation::TokenFingerprint;
 
     use super::*;
-
-    #[test]
-    fn advice_words_are_quoted_for_sh_only_when_needed() {
-        for (word, quoted) in [
-            ("fleet", "fleet"),
-            ("dir/with-dash_1.x", "dir/with-dash_1.x"),
-            ("two words", "'two words'"),
-            (r#"cat > "$X""#, r#"'cat > "$X"'"#),
-            ("it's", r"'it'\''s'"),
-            ("", "''"),
-        ] {
-            assert_eq!(shell_word(word), quoted, "{word:?}");
-        }
-    }
 
     #[test]
     fn a_promoting_journal_advances_only_when_the_current_token_is_the_new_one() {

@@ -777,3 +777,34 @@ fn ctrl_c_exits_130_with_advice_that_resumes_the_fleet() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_rotated(&sim, &dir, &before);
 }
+
+#[test]
+fn the_fleet_settles_once_after_the_last_promote_not_once_per_account() {
+    let sim = fleet_sim(SimConfig::default());
+    let dir = scratch("fleet-settle");
+    std::fs::create_dir_all(dir.join("tokens")).unwrap();
+    let before = active(&sim);
+    let out = run(cli(&sim, &sim.primary_token(), &dir).args([
+        "rotate",
+        "--subaccounts",
+        "--settle",
+        "1s",
+        "--concurrency",
+        "1",
+        "--state-file",
+        "fleet",
+        "--token-dir",
+        "tokens",
+    ]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(
+        err.matches("once for the whole fleet").count(),
+        1,
+        "one settle for {} accounts: {err}",
+        before.len()
+    );
+    assert_rotated(&sim, &dir, &before);
+    // The journal outlived the settle and is gone once it ended.
+    assert!(!dir.join("fleet").exists());
+}
