@@ -13,7 +13,7 @@ use twilio_accounts_core::{
     ListAccount, ListOperation, PageRequest, PlainHttp,
 };
 use twilio_accounts_sim::{SimConfig, Simulator, TlsConfig};
-use twilio_accounts_tests::adapters::{Adapter, Hyper, Ureq, Wire, options_for};
+use twilio_accounts_tests::adapters::{Adapter, Wire, options_for};
 
 /// Subaccounts of the fleet: 1 suspended, 1 closed, 5 active.
 const SUBACCOUNTS: usize = 7;
@@ -194,23 +194,7 @@ fn a_page_token_the_server_did_not_send_is_21481<A: Adapter>(wire: Wire) {
     assert_eq!(err.operation(), Some("ListAccount"));
 }
 
-macro_rules! scenarios {
-    ($($scenario:ident),+ $(,)?) => {$(
-        mod $scenario {
-            use super::*;
-            #[test]
-            fn ureq_plain() { super::$scenario::<Ureq>(Wire::Plain) }
-            #[test]
-            fn ureq_tls() { super::$scenario::<Ureq>(Wire::Tls) }
-            #[test]
-            fn hyper_plain() { super::$scenario::<Hyper>(Wire::Plain) }
-            #[test]
-            fn hyper_tls() { super::$scenario::<Hyper>(Wire::Tls) }
-        }
-    )+};
-}
-
-scenarios!(
+twilio_accounts_tests::scenarios!(
     the_parent_lists_itself_and_every_subaccount_across_pages,
     filters_narrow_the_list_and_keep_paging,
     the_parent_fetches_a_subaccount_with_its_current_token,

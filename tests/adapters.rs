@@ -520,23 +520,7 @@ fn fetching_an_unknown_public_key_is_a_not_found_with_its_hint<A: Adapter>(wire:
 // Every scenario × both adapters × both wires
 // ---------------------------------------------------------------------------
 
-macro_rules! scenarios {
-    ($($scenario:ident),+ $(,)?) => {$(
-        mod $scenario {
-            use super::*;
-            #[test]
-            fn ureq_plain() { super::$scenario::<Ureq>(Wire::Plain) }
-            #[test]
-            fn ureq_tls() { super::$scenario::<Ureq>(Wire::Tls) }
-            #[test]
-            fn hyper_plain() { super::$scenario::<Hyper>(Wire::Plain) }
-            #[test]
-            fn hyper_tls() { super::$scenario::<Hyper>(Wire::Tls) }
-        }
-    )+};
-}
-
-scenarios!(
+twilio_accounts_tests::scenarios!(
     every_operation_succeeds,
     a_wrong_token_is_20003_and_not_retried,
     promote_without_a_secondary_is_a_typed_20404,

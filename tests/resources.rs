@@ -12,7 +12,7 @@ use twilio_accounts_core::{
     UpdateCredentialPublicKey, UpdateMessagingGeopermissions,
 };
 use twilio_accounts_sim::Route;
-use twilio_accounts_tests::adapters::{Adapter, Hyper, Ureq, Wire, simulator};
+use twilio_accounts_tests::adapters::{Adapter, Wire, simulator};
 
 /// The two credential resources share one shape; each says how to build its
 /// five operations.
@@ -198,23 +198,7 @@ fn bulk_lifecycle<A: Adapter>(wire: Wire) {
     assert_eq!(contacts.status, 201);
 }
 
-macro_rules! scenarios {
-    ($($scenario:ident),+ $(,)?) => {$(
-        mod $scenario {
-            use super::*;
-            #[test]
-            fn ureq_plain() { super::$scenario::<Ureq>(Wire::Plain) }
-            #[test]
-            fn ureq_tls() { super::$scenario::<Ureq>(Wire::Tls) }
-            #[test]
-            fn hyper_plain() { super::$scenario::<Hyper>(Wire::Plain) }
-            #[test]
-            fn hyper_tls() { super::$scenario::<Hyper>(Wire::Tls) }
-        }
-    )+};
-}
-
-scenarios!(
+twilio_accounts_tests::scenarios!(
     aws_credential_lifecycle,
     public_key_lifecycle,
     safelist_lifecycle,

@@ -309,3 +309,22 @@ pub mod connect_proxy {
         }
     }
 }
+
+/// Runs each scenario `fn name<A: Adapter>(wire: Wire)` as four tests: both
+/// adapters over plain HTTP and over TLS (`name::ureq_plain`, …).
+#[macro_export]
+macro_rules! scenarios {
+    ($($scenario:ident),+ $(,)?) => {$(
+        mod $scenario {
+            use $crate::adapters::{Hyper, Ureq, Wire};
+            #[test]
+            fn ureq_plain() { super::$scenario::<Ureq>(Wire::Plain) }
+            #[test]
+            fn ureq_tls() { super::$scenario::<Ureq>(Wire::Tls) }
+            #[test]
+            fn hyper_plain() { super::$scenario::<Hyper>(Wire::Plain) }
+            #[test]
+            fn hyper_tls() { super::$scenario::<Hyper>(Wire::Tls) }
+        }
+    )+};
+}
