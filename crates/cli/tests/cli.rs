@@ -1381,16 +1381,8 @@ fn ctrl_c_during_the_settle_wait_says_what_was_kept_and_exits_130() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let seen = read_until(&mut err, "settling:");
-    assert!(seen.contains("settling:"), "{seen}");
-    let _ = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status();
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130), "{seen}{rest}");
+    let (seen, rest, exit) = interrupt_at(&mut child, "settling:");
+    assert_eq!(exit, Some(130), "{seen}{rest}");
     assert!(rest.contains("interrupted"), "{rest}");
     assert!(rest.contains("rotate --resume"), "{rest}");
     let new = sim.primary_token();
@@ -1436,6 +1428,21 @@ fn ctrl_c_at_the_promote_prompt_says_what_was_kept_and_exits_130() {
 
 /// The lines of `from` up to the first that contains `needle` (or the end),
 /// bounded: what a test waits for comes within the first few dozen lines.
+/// Waits (bounded) for `marker` on the child's stderr, sends it SIGINT as
+/// Ctrl-C would, and returns what it printed before and after, and its exit
+/// code.
+fn interrupt_at(child: &mut std::process::Child, marker: &str) -> (String, String, Option<i32>) {
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let seen = read_until(&mut err, marker);
+    assert!(seen.contains(marker), "{seen}");
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+    (seen, rest, child.wait().unwrap().code())
+}
+
 fn read_until(from: &mut impl BufRead, needle: &str) -> String {
     let mut seen = String::new();
     for _ in 0..200 {

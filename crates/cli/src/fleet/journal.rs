@@ -166,14 +166,49 @@ impl FleetJournal {
         }
     }
 
-    /// Removes the journals of `members`, the plan, and the directory when
-    /// nothing else is left in it (a rescue file, say).
+    /// Removes the journals of `members`, the plan, the temporary files a
+    /// killed run left half-written (`.NAME.tmp-PID`, see `state_file`), and
+    /// the directory when nothing else is left in it (a rescue file, say).
     pub fn remove(&self, members: &[Member]) -> io::Result<()> {
         for member in members {
             self.remove_account(&member.sid)?;
         }
         std::fs::remove_file(self.plan_path())?;
+        for entry in std::fs::read_dir(&self.dir)?.flatten() {
+            if is_stray_temporary(&entry.file_name().to_string_lossy()) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
         let _ = std::fs::remove_dir(&self.dir);
         Ok(())
+    }
+}
+
+/// Whether `name` is a temporary file of an atomic write (`.NAME.tmp-PID`)
+/// that a killed process never renamed into place.
+fn is_stray_temporary(name: &str) -> bool {
+    name.starts_with('.')
+        && name
+            .rsplit_once(".tmp-")
+            .is_some_and(|(_, pid)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_stray_temporary;
+
+    #[test]
+    fn only_temporaries_of_atomic_writes_count_as_stray() {
+        let cases = [
+            (".ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.json.tmp-4242", true),
+            (".plan.json.tmp-1", true),
+            ("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.json", false),
+            (".plan.json.tmp-", false),
+            (".plan.json.tmp-12x", false),
+            ("twilio-accounts-rescued-token-AC.txt", false),
+        ];
+        for (name, stray) in cases {
+            assert_eq!(is_stray_temporary(name), stray, "{name}");
+        }
     }
 }

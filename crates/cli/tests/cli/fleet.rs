@@ -606,7 +606,10 @@ fn killed_with_workers_in_flight_then_resumed_every_account_rotates() {
         let out = resume_fleet(&sim, &dir);
         assert_eq!(code(&out), 0, "{paused}: {}", stdout(&out));
         assert_rotated(&sim, &dir, &before);
-        assert!(!dir.join("fleet").exists(), "{paused}");
+        let left: Vec<_> = std::fs::read_dir(dir.join("fleet"))
+            .map(|d| d.flatten().map(|e| e.file_name()).collect())
+            .unwrap_or_default();
+        assert!(!dir.join("fleet").exists(), "{paused}: left {left:?}");
     }
 }
 
@@ -753,15 +756,8 @@ fn ctrl_c_exits_130_with_advice_that_resumes_the_fleet() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let seen = read_until(&mut err, "test hook: paused");
-    assert!(seen.contains("test hook: paused"), "{seen}");
-    let _ = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status();
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
-    assert_eq!(child.wait().unwrap().code(), Some(130), "{rest}");
+    let (_, rest, exit) = interrupt_at(&mut child, "test hook: paused");
+    assert_eq!(exit, Some(130), "{rest}");
     assert_contains(
         &rest,
         "interrupted: the fleet rotation is recorded in fleet",
