@@ -318,8 +318,8 @@ pub struct FleetArgs {
     #[arg(long, requires = "subaccounts", conflicts_with_all = ["resume", "abandon"])]
     pub dry_run: bool,
 
-    /// Write each account's new token to DIR/<AccountSid> (owner-only, atomically, fsynced, one
-    /// line; an existing file is kept unless --force).
+    /// Write each account's new token to a file of DIR named for its SID (owner-only, atomically,
+    /// fsynced, one line; an existing file is kept unless --force).
     #[arg(
         long,
         value_name = "DIR",
