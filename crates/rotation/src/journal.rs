@@ -169,6 +169,26 @@ struct JournalIn {
 }
 
 impl Journal {
+    /// The journal brought up to date with the account's current primary
+    /// token, read from somewhere the machine cannot see (for a subaccount,
+    /// the 2010 API with the parent's credentials): when a `promoting`
+    /// journal's new token (by its fingerprint) is already the primary, the
+    /// promote happened, and the rotation goes on from `promoted` (which
+    /// keeps no token). Anything else is returned as it is, and a resume
+    /// probes as for any lost promote answer.
+    pub fn with_current_primary(self, current: &AuthToken) -> Journal {
+        let is_new = self.new_fingerprint.is_some_and(|f| f.matches(current));
+        if self.phase == JournalPhase::Promoting && is_new {
+            Journal {
+                phase: JournalPhase::Promoted,
+                new_token: None,
+                ..self
+            }
+        } else {
+            self
+        }
+    }
+
     /// The journal as JSON bytes, wiped when dropped. It can hold the new
     /// token (see [`Journal::new_token`]): store it owner-only.
     pub fn to_json(&self) -> Zeroizing<Vec<u8>> {

@@ -531,28 +531,14 @@ impl FleetRun<'_> {
     }
 }
 
-/// A journal written just before a promote, brought up to date with what
-/// the 2010 API says: when the account's current token is the journal's new
-/// token (by its fingerprint), the promote happened, and the rotation goes
-/// on from `promoted` (checking the new token, and the old one where it can).
-/// Otherwise the machine probes, as for any lost promote answer. The machine
-/// itself only ever sees the credentials it is given, so it could not know.
+/// A journal written just before a promote, brought up to date with the
+/// account's current token as the 2010 API gave it
+/// ([`Journal::with_current_primary`]); API-key credentials carry no token
+/// to compare.
 fn promote_seen(journal: Journal, current: &Credentials) -> Journal {
-    let Credentials::AuthToken { auth_token, .. } = current else {
-        return journal;
-    };
-    let is_new = journal
-        .new_fingerprint
-        .is_some_and(|f| f.matches(auth_token));
-    if journal.phase == JournalPhase::Promoting && is_new {
-        Journal {
-            phase: JournalPhase::Promoted,
-            // A `promoted` journal keeps no token.
-            new_token: None,
-            ..journal
-        }
-    } else {
-        journal
+    match current {
+        Credentials::AuthToken { auth_token, .. } => journal.with_current_primary(auth_token),
+        _ => journal,
     }
 }
 
