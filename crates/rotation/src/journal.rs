@@ -291,3 +291,37 @@ impl fmt::Debug for Journal {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(text: &str) -> AuthToken {
+        AuthToken::new(text).unwrap()
+    }
+
+    fn promoting(new: &AuthToken) -> Journal {
+        Journal {
+            account_sid: "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
+            phase: JournalPhase::Promoting,
+            old_fingerprint: Some(TokenFingerprint::of(&token(
+                "0ld70ken0ld70ken0ld70ken0ld70ken",
+            ))),
+            new_fingerprint: Some(TokenFingerprint::of(new)),
+            new_token: Some(new.clone()),
+            credentials_act_on: None,
+        }
+    }
+
+    #[test]
+    fn a_promoting_journal_whose_new_token_is_primary_is_promoted_and_keeps_no_token() {
+        let new = token("new70kennew70kennew70kennew70ken");
+        let seen = promoting(&new).with_current_primary(&new);
+        assert_eq!(seen.phase, JournalPhase::Promoted);
+        assert!(seen.new_token.is_none());
+        let old = token("0ld70ken0ld70ken0ld70ken0ld70ken");
+        let unseen = promoting(&new).with_current_primary(&old);
+        assert_eq!(unseen.phase, JournalPhase::Promoting);
+        assert!(unseen.new_token.is_some());
+    }
+}
