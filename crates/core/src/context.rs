@@ -36,64 +36,203 @@
 //! # Ok::<(), twilio_accounts_core::Error>(())
 //! ```
 
-use http::header::{self, HeaderValue};
+use std::fmt;
+
+use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, Request, Response};
 use zeroize::Zeroize;
 
 use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
-use crate::endpoint::EndpointError;
 use crate::error::{Error, request_id};
-use crate::operation::{Operation, Reply, render_path};
+use crate::operation::{Operation, PathValue, Reply, render_path_into, rendered_path_len};
 use crate::user_agent::UserAgent;
 
 /// The `Content-Type` of every request body.
 pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
-/// `application/x-www-form-urlencoded` pairs: the query and the body alike.
-fn form_encode(pairs: &[(&'static str, String)]) -> String {
-    form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))
-        .finish()
+/// What each byte becomes in `application/x-www-form-urlencoded` when it
+/// stays one byte: itself for the bytes that travel as themselves (the
+/// WHATWG URL standard's set: ASCII alphanumerics and `*-._`), `+` for a
+/// space; 0 for every other byte, which becomes `%XX`.
+const SINGLE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        if b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_') {
+            table[byte] = b;
+        }
+        byte += 1;
+    }
+    table[b' ' as usize] = b'+';
+    table
+};
+
+/// The encoded length of `text`.
+fn encoded_len(text: &str) -> usize {
+    text.bytes()
+        .map(|b| if SINGLE[usize::from(b)] == 0 { 3 } else { 1 })
+        .sum()
+}
+
+/// Writes `text` encoded into `out` from `at`, and returns where it ended.
+/// `out` was sized with [`encoded_len`], which reads the same table.
+fn encode_at(out: &mut [u8], mut at: usize, text: &str) -> usize {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &byte in text.as_bytes() {
+        let single = SINGLE[usize::from(byte)];
+        if single != 0 {
+            out[at] = single;
+            at += 1;
+        } else {
+            out[at..at + 3].copy_from_slice(&[
+                b'%',
+                HEX[usize::from(byte >> 4)],
+                HEX[usize::from(byte & 0xf)],
+            ]);
+            at += 3;
+        }
+    }
+    at
+}
+
+/// The length of `pairs` once encoded (`k=v&k=v`).
+fn form_len(pairs: &[(&'static str, String)]) -> usize {
+    pairs
+        .iter()
+        .map(|(k, v)| encoded_len(k) + 1 + encoded_len(v))
+        .sum::<usize>()
+        + pairs.len().saturating_sub(1)
+}
+
+/// Appends `pairs` as `application/x-www-form-urlencoded` (the query and
+/// the body alike), in one step to the exact length.
+fn form_encode_into(out: &mut Vec<u8>, pairs: &[(&'static str, String)]) {
+    let mut at = out.len();
+    out.resize(at + form_len(pairs), 0);
+    for (n, (k, v)) in pairs.iter().enumerate() {
+        if n > 0 {
+            out[at] = b'&';
+            at += 1;
+        }
+        at = encode_at(out, at, k);
+        out[at] = b'=';
+        at = encode_at(out, at + 1, v);
+    }
+}
+
+/// The path and query of a request: `prefix`, `template` filled from
+/// `values`, then `?` and the query pairs, in one buffer of the exact size.
+fn target(
+    prefix: &str,
+    template: &str,
+    values: &[PathValue<'_>],
+    query: &[(&'static str, String)],
+) -> Result<Vec<u8>, Error> {
+    let query_len = if query.is_empty() {
+        0
+    } else {
+        1 + form_len(query)
+    };
+    let mut target =
+        Vec::with_capacity(prefix.len() + rendered_path_len(template, values) + query_len);
+    target.extend_from_slice(prefix.as_bytes());
+    render_path_into(&mut target, template, values)?;
+    if !query.is_empty() {
+        target.push(b'?');
+        form_encode_into(&mut target, query);
+    }
+    Ok(target)
+}
+
+/// A `Content-Length` value, written without the formatting machinery.
+fn content_length(len: usize) -> HeaderValue {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = len;
+    loop {
+        at -= 1;
+        // `rest % 10` is a single digit.
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    // Digits are always a valid header value; the fallback is unreachable.
+    HeaderValue::from_bytes(&digits[at..]).unwrap_or_else(|_| HeaderValue::from(len))
 }
 
 /// Credentials, endpoint and user agent: everything a request needs besides
 /// the operation.
-#[derive(Clone, Debug)]
+///
+/// The headers every request carries are built once, when the context is
+/// made (the `Authorization` value is a base64 encoding of the secret), and
+/// cloned into each request.
+#[derive(Clone)]
 pub struct RequestContext {
     credentials: Credentials,
     endpoint: Endpoint,
     user_agent: UserAgent,
-    /// Precomputed `Authorization` value (sensitive); rebuilt only when the
-    /// credentials change.
-    authorization: HeaderValue,
-    /// Precomputed `User-Agent` value.
-    user_agent_header: HeaderValue,
+    /// `Authorization` (sensitive), `Accept`, `Accept-Charset`,
+    /// `User-Agent`: the headers of a request without a body.
+    headers: HeaderMap,
+    /// The same, then `Content-Type` and `Content-Length: 0`: the headers of
+    /// a `POST` (a body replaces the length).
+    form_headers: HeaderMap,
 }
 
-fn user_agent_header(user_agent: &UserAgent) -> HeaderValue {
+/// Credentials (redacted), endpoint and user agent; the headers follow from
+/// them.
+impl fmt::Debug for RequestContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestContext")
+            .field("credentials", &self.credentials)
+            .field("endpoint", &self.endpoint)
+            .field("user_agent", &self.user_agent)
+            .finish()
+    }
+}
+
+/// The two header templates of [`RequestContext`].
+fn header_templates(credentials: &Credentials, user_agent: &UserAgent) -> (HeaderMap, HeaderMap) {
     // Extensions are checked to be visible ASCII, so this cannot fail.
-    HeaderValue::from_str(user_agent.as_str())
-        .unwrap_or_else(|_| HeaderValue::from_static("twilio-accounts-rs"))
+    let user_agent = HeaderValue::from_str(user_agent.as_str())
+        .unwrap_or_else(|_| HeaderValue::from_static("twilio-accounts-rs"));
+    // Room for eight: `HeaderMap` grows before it looks for the key it
+    // inserts, so the `Content-Length` a body replaces must find room.
+    let mut headers = HeaderMap::with_capacity(8);
+    headers.insert(header::AUTHORIZATION, credentials.authorization());
+    headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+    headers.insert(header::ACCEPT_CHARSET, HeaderValue::from_static("utf-8"));
+    headers.insert(header::USER_AGENT, user_agent);
+    let mut form_headers = headers.clone();
+    form_headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(FORM_CONTENT_TYPE),
+    );
+    form_headers.insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
+    (headers, form_headers)
 }
 
 impl RequestContext {
     /// A context with the default user agent.
     pub fn new(credentials: Credentials, endpoint: Endpoint) -> Self {
-        let authorization = credentials.authorization();
         let user_agent = UserAgent::default();
+        let (headers, form_headers) = header_templates(&credentials, &user_agent);
         RequestContext {
             credentials,
             endpoint,
-            user_agent_header: user_agent_header(&user_agent),
             user_agent,
-            authorization,
+            headers,
+            form_headers,
         }
     }
 
     /// Replaces the user agent (e.g. with extensions added).
     pub fn with_user_agent(mut self, user_agent: UserAgent) -> Self {
-        self.user_agent_header = user_agent_header(&user_agent);
+        (self.headers, self.form_headers) = header_templates(&self.credentials, &user_agent);
         self.user_agent = user_agent;
         self
     }
@@ -126,50 +265,60 @@ impl RequestContext {
     /// application/json`, `Accept-Charset: utf-8`, `User-Agent`; on POST
     /// also `Content-Type: application/x-www-form-urlencoded` and
     /// `Content-Length` (0 when there are no form fields).
+    ///
+    /// The path, the query and the body are each written once into a buffer
+    /// of the exact size: a request costs a handful of allocations, whatever
+    /// the operation.
     pub fn build_request<O: Operation + ?Sized>(
         &self,
         operation: &O,
     ) -> Result<Request<Vec<u8>>, Error> {
-        let method = O::METHOD;
-        let path_and_query = match operation.followed_link() {
-            Some(link) => link.to_owned(),
+        let prefix = self.endpoint.path_prefix(O::SERVICE);
+        let uri = match operation.followed_link() {
+            Some(link) => {
+                let mut target = Vec::with_capacity(prefix.len() + link.len());
+                target.extend_from_slice(prefix.as_bytes());
+                target.extend_from_slice(link.as_bytes());
+                self.endpoint.uri_under(O::SERVICE, target)?
+            }
             None => {
-                let mut path = render_path(O::PATH, &operation.path_values())?;
+                let values = operation.path_values();
                 let query = operation.query();
-                if !query.is_empty() {
-                    path.push('?');
-                    path.push_str(&form_encode(&query));
+                if prefix.is_empty()
+                    && query.is_empty()
+                    && values.is_empty()
+                    && !O::PATH.contains('{')
+                {
+                    // A fixed path under a base URL without a path of its
+                    // own: the template itself, not copied.
+                    self.endpoint.static_uri(O::SERVICE, O::PATH)?
+                } else {
+                    self.endpoint
+                        .uri_under(O::SERVICE, target(prefix, O::PATH, &values, &query)?)?
                 }
-                path
             }
         };
-        let uri = self.endpoint.uri_for(O::SERVICE, &path_and_query)?;
         let form = operation.form();
         let body = if form.is_empty() {
             Vec::new()
         } else {
-            form_encode(&form).into_bytes()
+            let mut body = Vec::new();
+            form_encode_into(&mut body, &form);
+            body
         };
-        let mut request = Request::builder()
-            .method(method.clone())
-            .uri(uri)
-            .body(body)
-            .map_err(|_| Error::InvalidEndpoint(EndpointError::InvalidUrl))?;
-        let headers = request.headers_mut();
-        headers.insert(header::AUTHORIZATION, self.authorization.clone());
-        headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
-        headers.insert(header::ACCEPT_CHARSET, HeaderValue::from_static("utf-8"));
-        headers.insert(header::USER_AGENT, self.user_agent_header.clone());
-        let has_body = !request.body().is_empty();
-        if method == Method::POST || method == Method::PUT || has_body {
-            let length = HeaderValue::from(request.body().len());
-            let headers = request.headers_mut();
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(FORM_CONTENT_TYPE),
-            );
-            headers.insert(header::CONTENT_LENGTH, length);
+        let method = O::METHOD;
+        let mut headers = if method == Method::POST || method == Method::PUT || !body.is_empty() {
+            self.form_headers.clone()
+        } else {
+            self.headers.clone()
+        };
+        if !body.is_empty() {
+            headers.insert(header::CONTENT_LENGTH, content_length(body.len()));
         }
+        let mut request = Request::new(body);
+        *request.method_mut() = method;
+        *request.uri_mut() = uri;
+        *request.headers_mut() = headers;
         Ok(request)
     }
 
@@ -200,5 +349,65 @@ impl RequestContext {
         };
         body.zeroize();
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn encoded(pairs: &[(&'static str, String)]) -> String {
+        let mut out = Vec::new();
+        form_encode_into(&mut out, pairs);
+        String::from_utf8(out).expect("the encoding is ASCII")
+    }
+
+    #[test]
+    fn form_encoding_cases() {
+        let cases: &[(&[(&'static str, &str)], &str)] = &[
+            (&[], ""),
+            (
+                &[("PhoneNumber", "+18001234567")],
+                "PhoneNumber=%2B18001234567",
+            ),
+            (&[("FriendlyName", "a b&c=d")], "FriendlyName=a+b%26c%3Dd"),
+            (&[("A", ""), ("B", "*-._~")], "A=&B=*-._%7E"),
+            (
+                &[("Items", r#"{"k":"é"}"#)],
+                "Items=%7B%22k%22%3A%22%C3%A9%22%7D",
+            ),
+        ];
+        for (pairs, expected) in cases {
+            let pairs: Vec<_> = pairs.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+            assert_eq!(encoded(&pairs), *expected, "{pairs:?}");
+            assert_eq!(form_len(&pairs), expected.len(), "{pairs:?}");
+        }
+    }
+
+    #[test]
+    fn content_lengths_are_decimal() {
+        for len in [1, 9, 10, 99, 100, 12_345, usize::MAX] {
+            assert_eq!(content_length(len), len.to_string().as_str());
+        }
+    }
+
+    proptest! {
+        /// The encoder is the WHATWG `application/x-www-form-urlencoded`
+        /// serializer, byte for byte, and `form_len` predicts its length.
+        #[test]
+        fn form_encoding_matches_the_reference(
+            values in proptest::collection::vec(any::<String>(), 0..4),
+        ) {
+            let pairs: Vec<(&'static str, String)> =
+                values.into_iter().map(|v| ("Name", v)).collect();
+            let reference = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))
+                .finish();
+            let ours = encoded(&pairs);
+            prop_assert_eq!(&ours, &reference);
+            prop_assert_eq!(form_len(&pairs), ours.len());
+        }
     }
 }

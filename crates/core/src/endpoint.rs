@@ -344,14 +344,21 @@ impl Origin {
     }
 
     fn uri(&self, path_and_query: &str) -> Result<Uri, EndpointError> {
-        let full = format!("{}{}", self.prefix, path_and_query);
-        let path_and_query = PathAndQuery::try_from(full).map_err(|_| EndpointError::InvalidUrl)?;
-        Uri::builder()
-            .scheme(self.scheme.clone())
-            .authority(self.authority.clone())
-            .path_and_query(path_and_query)
-            .build()
-            .map_err(|_| EndpointError::InvalidUrl)
+        let mut target = Vec::with_capacity(self.prefix.len() + path_and_query.len());
+        target.extend_from_slice(self.prefix.as_bytes());
+        target.extend_from_slice(path_and_query.as_bytes());
+        self.uri_of(target)
+    }
+
+    /// The URI whose path and query is `target`, which starts with the
+    /// prefix already.
+    fn uri_of(&self, target: Vec<u8>) -> Result<Uri, EndpointError> {
+        let mut parts = http::uri::Parts::default();
+        parts.scheme = Some(self.scheme.clone());
+        parts.authority = Some(self.authority.clone());
+        parts.path_and_query =
+            Some(PathAndQuery::try_from(target).map_err(|_| EndpointError::InvalidUrl)?);
+        Uri::from_parts(parts).map_err(|_| EndpointError::InvalidUrl)
     }
 
     fn relative_path(&self, url: &str) -> Result<String, LinkError> {
@@ -494,6 +501,39 @@ impl Endpoint {
     /// the base URL of `service`.
     pub fn uri_for(&self, service: Service, path_and_query: &str) -> Result<Uri, EndpointError> {
         self.origin(service).uri(path_and_query)
+    }
+
+    /// The path of `service`'s base URL (empty, or starting with `/` and
+    /// without a trailing one): what every request path is appended to.
+    pub(crate) fn path_prefix(&self, service: Service) -> &str {
+        &self.origin(service).prefix
+    }
+
+    /// The absolute URI under `service`'s base URL whose path and query is
+    /// `target`, which starts with [`path_prefix`](Self::path_prefix).
+    pub(crate) fn uri_under(
+        &self,
+        service: Service,
+        target: Vec<u8>,
+    ) -> Result<Uri, EndpointError> {
+        self.origin(service).uri_of(target)
+    }
+
+    /// The absolute URI of the fixed `path` under `service`'s base URL,
+    /// which has no path of its own: `path` is used as it is, not copied.
+    pub(crate) fn static_uri(
+        &self,
+        service: Service,
+        path: &'static str,
+    ) -> Result<Uri, EndpointError> {
+        let origin = self.origin(service);
+        let path = PathAndQuery::from_maybe_shared(bytes::Bytes::from_static(path.as_bytes()))
+            .map_err(|_| EndpointError::InvalidUrl)?;
+        let mut parts = http::uri::Parts::default();
+        parts.scheme = Some(origin.scheme.clone());
+        parts.authority = Some(origin.authority.clone());
+        parts.path_and_query = Some(path);
+        Uri::from_parts(parts).map_err(|_| EndpointError::InvalidUrl)
     }
 
     /// Checks that a URL the server sent (such as a paging link) points to

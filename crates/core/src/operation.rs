@@ -213,37 +213,55 @@ pub trait Operation {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OperationId(pub &'static str);
 
-/// Fills a path template's `{Name}` placeholders from `values`.
+/// Appends `template` to `out` with its `{Name}` placeholders filled from
+/// `values`.
 ///
 /// A placeholder without a value is an error, not an empty segment.
-pub(crate) fn render_path(template: &str, values: &[PathValue<'_>]) -> Result<String, Error> {
-    if !template.contains('{') {
-        return Ok(template.to_owned());
-    }
-    let mut path = String::with_capacity(template.len() + 34);
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
+pub(crate) fn render_path_into(
+    out: &mut Vec<u8>,
+    template: &str,
+    values: &[PathValue<'_>],
+) -> Result<(), Error> {
+    let mut rest = template.as_bytes();
+    while let Some(open) = rest.iter().position(|&b| b == b'{') {
         let close = rest[open..]
-            .find('}')
+            .iter()
+            .position(|&b| b == b'}')
             .map(|c| open + c)
             .ok_or(Error::InvalidParameter {
                 name: "path",
                 reason: "has an unclosed placeholder",
             })?;
         let name = &rest[open + 1..close];
-        let value = values
-            .iter()
-            .find(|v| v.name == name)
-            .ok_or(Error::InvalidParameter {
-                name: "path",
-                reason: "has a placeholder without a value",
-            })?;
-        path.push_str(&rest[..open]);
-        path.push_str(value.value);
+        let value =
+            values
+                .iter()
+                .find(|v| v.name.as_bytes() == name)
+                .ok_or(Error::InvalidParameter {
+                    name: "path",
+                    reason: "has a placeholder without a value",
+                })?;
+        out.extend_from_slice(&rest[..open]);
+        out.extend_from_slice(value.value.as_bytes());
         rest = &rest[close + 1..];
     }
-    path.push_str(rest);
-    Ok(path)
+    out.extend_from_slice(rest);
+    Ok(())
+}
+
+/// The length of `template` once filled from `values` (each placeholder
+/// named once, as in every spec path): sizes the buffer, nothing more.
+pub(crate) fn rendered_path_len(template: &str, values: &[PathValue<'_>]) -> usize {
+    values.iter().fold(template.len(), |len, v| {
+        (len + v.value.len()).saturating_sub(v.name.len() + 2)
+    })
+}
+
+#[cfg(test)]
+fn render_path(template: &str, values: &[PathValue<'_>]) -> Result<String, Error> {
+    let mut out = Vec::new();
+    render_path_into(&mut out, template, values)?;
+    Ok(String::from_utf8(out).unwrap_or_default())
 }
 
 /// A typed result with what the response said about itself.
@@ -293,9 +311,12 @@ pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(
     body: &[u8],
     token_field: Option<&'static str>,
 ) -> Result<T, DecodeError> {
-    // The fast path: a plain decode. Only when it fails is the body decoded
-    // again with path tracking, to say where.
-    if let Ok(value) = serde_json::from_slice(body) {
+    // The fast path: a plain decode of a body checked to be UTF-8 once as a
+    // whole (rather than string by string). Only when it fails is the body
+    // decoded again with path tracking, to say where.
+    if let Ok(text) = std::str::from_utf8(body)
+        && let Ok(value) = serde_json::from_str(text)
+    {
         return Ok(value);
     }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
@@ -397,6 +418,30 @@ impl From<DecodeError> for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rendered_lengths_are_exact_for_every_registered_template() {
+        let sid = CredentialSid::EXAMPLE;
+        let account = AccountSid::EXAMPLE;
+        for info in crate::operations::OPERATIONS {
+            let values = [
+                PathValue::new("Sid", &sid),
+                PathValue::new("AccountSid", &account),
+            ];
+            let used: Vec<_> = values
+                .iter()
+                .copied()
+                .filter(|v| info.path.contains(&format!("{{{}}}", v.name)))
+                .collect();
+            let rendered = render_path(info.path, &used).unwrap();
+            assert_eq!(
+                rendered_path_len(info.path, &used),
+                rendered.len(),
+                "{}",
+                info.path
+            );
+        }
+    }
 
     #[test]
     fn path_templates_are_filled_from_typed_values_only() {

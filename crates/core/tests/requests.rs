@@ -721,3 +721,43 @@ fn each_service_goes_to_its_own_host_under_every_endpoint_rule() {
     assert!(ListAccount::new().page_size(1001).is_err());
     assert!(ListAccount::new().page_size(1000).is_ok());
 }
+
+/// A template with a placeholder its operation gives no value for.
+struct MissingSid;
+
+impl twilio_accounts_core::Operation for MissingSid {
+    type Output = ();
+    const ID: &'static str = "MissingSidForTests";
+    const METHOD: Method = Method::GET;
+    const IDEMPOTENCY: twilio_accounts_core::Idempotency =
+        twilio_accounts_core::Idempotency::Idempotent;
+    const PATH: &'static str = "/v1/Credentials/AWS/{Sid}";
+    fn parse_success(
+        &self,
+        _: http::StatusCode,
+        _: &[u8],
+    ) -> Result<(), twilio_accounts_core::DecodeError> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_placeholder_without_a_value_is_an_error_under_every_base_url() {
+    // Under the default base URL a path without values is used as it is,
+    // uncopied; a placeholder must still be refused there.
+    let default = context();
+    let prefixed = RequestContext::new(
+        default.credentials().clone(),
+        Endpoint::custom("http://127.0.0.1:8080/twilio", PlainHttp::LoopbackOnly).unwrap(),
+    );
+    for context in [default, prefixed] {
+        assert!(
+            matches!(
+                context.build_request(&MissingSid),
+                Err(twilio_accounts_core::Error::InvalidParameter { name: "path", .. })
+            ),
+            "{:?}",
+            context.endpoint()
+        );
+    }
+}
