@@ -338,6 +338,10 @@ impl TransportError {
 }
 
 fn cap(text: &str) -> String {
+    // A text of no more bytes than the limit has no more characters.
+    if text.len() <= MAX_MESSAGE_CHARS {
+        return text.to_owned();
+    }
     match text.char_indices().nth(MAX_MESSAGE_CHARS) {
         Some((end, _)) => format!("{}…", &text[..end]),
         None => text.to_owned(),
@@ -346,10 +350,9 @@ fn cap(text: &str) -> String {
 
 /// The `Twilio-Request-Id` header of a response, if it is printable.
 pub fn request_id(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get(REQUEST_ID_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(cap)
+    // A name made once, so that the lookup does not parse it again.
+    const NAME: http::HeaderName = http::HeaderName::from_static(REQUEST_ID_HEADER);
+    headers.get(&NAME).and_then(|v| v.to_str().ok()).map(cap)
 }
 
 /// The error body shapes Twilio uses, read leniently: every field optional.

@@ -59,7 +59,7 @@ use serde_json::{Value, json};
 use crate::error::{DecodeError, Error};
 use crate::json_output::{Secrets, ToJson};
 use crate::operation::{Operation, Parameter, ParameterLocation, decode_json};
-use crate::operations::item_result::{ItemError, RawItemError, json_items, required_items};
+use crate::operations::item_result::{ItemError, item_error, json_items, required_items};
 use crate::parameter_values::{FromParameters, JsonObject, ParameterError, ParameterValues};
 use crate::retry::Idempotency;
 
@@ -178,8 +178,10 @@ struct RawResult {
     prefix: Option<String>,
     #[serde(default)]
     message: Option<String>,
-    #[serde(flatten)]
-    error: RawItemError,
+    #[serde(default)]
+    error_code: Option<u32>,
+    #[serde(default)]
+    error_messages: Option<Vec<String>>,
 }
 
 impl From<RawResult> for GeoPermissionResult {
@@ -190,7 +192,7 @@ impl From<RawResult> for GeoPermissionResult {
             enabled: raw.enabled,
             prefix: raw.prefix,
             message: raw.message,
-            error: raw.error.into_error(),
+            error: item_error(raw.error_code, raw.error_messages),
         }
     }
 }
