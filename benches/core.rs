@@ -13,37 +13,16 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use http::Response;
+use twilio_accounts_benches::{SID, context, response, spec_success_example};
 use twilio_accounts_core::operations::{OperationVisitor, visit_operations};
 use twilio_accounts_core::{
-    AccountSid, AuthToken, CreateSecondaryAuthToken, Credentials, DeleteSecondaryAuthToken,
-    Endpoint, Error, FromParameters, ListCredentialAws, Operation, PromoteAuthToken,
-    RequestContext, Service, Timestamp, ToJson,
+    AccountSid, CreateSecondaryAuthToken, DeleteSecondaryAuthToken, Error, FromParameters,
+    ListCredentialAws, Operation, PromoteAuthToken, RequestContext, Timestamp, ToJson,
 };
 
-const SID: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 const PROMOTE_BODY: &[u8] = br#"{"account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","auth_token":"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","date_created":"2015-07-31T04:00:00Z","date_updated":"2015-07-31T04:00:00Z","url":"https://accounts.twilio.com/v1/AuthTokens/Promote"}"#;
 const SECONDARY_BODY: &[u8] = br#"{"account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","date_created":"2015-07-31T04:00:00Z","date_updated":"2015-07-31T04:00:00Z","secondary_auth_token":"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","url":"https://accounts.twilio.com/v1/AuthTokens/Secondary"}"#;
 const ERROR_BODY: &[u8] = br#"{"code":20003,"message":"Authenticate","more_info":"https://www.twilio.com/docs/errors/20003","status":401}"#;
-
-fn context() -> RequestContext {
-    RequestContext::new(
-        Credentials::auth_token(
-            SID.parse().unwrap(),
-            AuthToken::new("0123456789abcdef0123456789abcdef").unwrap(),
-        ),
-        Endpoint::default(),
-    )
-}
-
-fn response(status: u16, body: &[u8]) -> Response<Vec<u8>> {
-    Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .header("twilio-request-id", "RQ0123456789abcdef0123456789abcdef")
-        .body(body.to_vec())
-        .unwrap()
-}
 
 fn parsing(c: &mut Criterion) {
     c.bench_function("sid_parse", |b| {
@@ -132,35 +111,6 @@ fn responses(c: &mut Criterion) {
                 criterion::BatchSize::SmallInput,
             )
         });
-}
-
-/// The first success example of `id` in its service's spec, as (status, body).
-fn spec_success_example(service: Service, id: &str) -> Option<(u16, Vec<u8>)> {
-    let text = match service {
-        Service::Api => include_str!("../crates/core/spec/twilio_api_v2010_accounts.json"),
-        _ => include_str!("../crates/core/spec/twilio_accounts_v1.json"),
-    };
-    let spec: serde_json::Value = serde_json::from_str(text).ok()?;
-    for methods in spec["paths"].as_object()?.values() {
-        for operation in methods.as_object()?.values() {
-            if operation["operationId"] != id {
-                continue;
-            }
-            for (status, answer) in operation["responses"].as_object()? {
-                let status: u16 = status.parse().ok()?;
-                if !(200..300).contains(&status) {
-                    continue;
-                }
-                if status == 204 {
-                    return Some((204, Vec::new()));
-                }
-                let examples = answer["content"]["application/json"]["examples"].as_object()?;
-                let example = examples.values().next()?;
-                return Some((status, serde_json::to_vec(&example["value"]).ok()?));
-            }
-        }
-    }
-    None
 }
 
 /// Builds every registered operation's request and parses its spec example.
