@@ -275,12 +275,7 @@ impl RequestContext {
     ) -> Result<Request<Vec<u8>>, Error> {
         let prefix = self.endpoint.path_prefix(O::SERVICE);
         let uri = match operation.followed_link() {
-            Some(link) => {
-                let mut target = Vec::with_capacity(prefix.len() + link.len());
-                target.extend_from_slice(prefix.as_bytes());
-                target.extend_from_slice(link.as_bytes());
-                self.endpoint.uri_under(O::SERVICE, target)?
-            }
+            Some(link) => self.endpoint.uri_for(O::SERVICE, link)?,
             None => {
                 let values = operation.path_values();
                 let query = operation.query();

@@ -353,11 +353,15 @@ impl Origin {
     /// The URI whose path and query is `target`, which starts with the
     /// prefix already.
     fn uri_of(&self, target: Vec<u8>) -> Result<Uri, EndpointError> {
+        self.with_path(PathAndQuery::try_from(target).map_err(|_| EndpointError::InvalidUrl)?)
+    }
+
+    /// The URI of `path` (with the prefix already) at this origin.
+    fn with_path(&self, path: PathAndQuery) -> Result<Uri, EndpointError> {
         let mut parts = http::uri::Parts::default();
         parts.scheme = Some(self.scheme.clone());
         parts.authority = Some(self.authority.clone());
-        parts.path_and_query =
-            Some(PathAndQuery::try_from(target).map_err(|_| EndpointError::InvalidUrl)?);
+        parts.path_and_query = Some(path);
         Uri::from_parts(parts).map_err(|_| EndpointError::InvalidUrl)
     }
 
@@ -526,14 +530,9 @@ impl Endpoint {
         service: Service,
         path: &'static str,
     ) -> Result<Uri, EndpointError> {
-        let origin = self.origin(service);
         let path = PathAndQuery::from_maybe_shared(bytes::Bytes::from_static(path.as_bytes()))
             .map_err(|_| EndpointError::InvalidUrl)?;
-        let mut parts = http::uri::Parts::default();
-        parts.scheme = Some(origin.scheme.clone());
-        parts.authority = Some(origin.authority.clone());
-        parts.path_and_query = Some(path);
-        Uri::from_parts(parts).map_err(|_| EndpointError::InvalidUrl)
+        self.origin(service).with_path(path)
     }
 
     /// Checks that a URL the server sent (such as a paging link) points to
