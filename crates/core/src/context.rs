@@ -107,10 +107,11 @@ fn form_len(pairs: &[(&'static str, String)]) -> usize {
 }
 
 /// Appends `pairs` as `application/x-www-form-urlencoded` (the query and
-/// the body alike), in one step to the exact length.
-fn form_encode_into(out: &mut Vec<u8>, pairs: &[(&'static str, String)]) {
+/// the body alike), in one step to the exact length: `len`, their
+/// [`form_len`], which the caller has already sized its buffer with.
+fn form_encode_into(out: &mut Vec<u8>, pairs: &[(&'static str, String)], len: usize) {
     let mut at = out.len();
-    out.resize(at + form_len(pairs), 0);
+    out.resize(at + len, 0);
     for (n, (k, v)) in pairs.iter().enumerate() {
         if n > 0 {
             out[at] = b'&';
@@ -130,18 +131,18 @@ fn target(
     values: &[PathValue<'_>],
     query: &[(&'static str, String)],
 ) -> Result<Vec<u8>, Error> {
-    let query_len = if query.is_empty() {
-        0
-    } else {
-        1 + form_len(query)
-    };
-    let mut target =
-        Vec::with_capacity(prefix.len() + rendered_path_len(template, values) + query_len);
+    let query_len = form_len(query);
+    let mut target = Vec::with_capacity(
+        prefix.len()
+            + rendered_path_len(template, values)
+            + usize::from(!query.is_empty())
+            + query_len,
+    );
     target.extend_from_slice(prefix.as_bytes());
     render_path_into(&mut target, template, values)?;
     if !query.is_empty() {
         target.push(b'?');
-        form_encode_into(&mut target, query);
+        form_encode_into(&mut target, query, query_len);
     }
     Ok(target)
 }
@@ -298,7 +299,7 @@ impl RequestContext {
             Vec::new()
         } else {
             let mut body = Vec::new();
-            form_encode_into(&mut body, &form);
+            form_encode_into(&mut body, &form, form_len(&form));
             body
         };
         let method = O::METHOD;
@@ -355,7 +356,7 @@ mod tests {
 
     fn encoded(pairs: &[(&'static str, String)]) -> String {
         let mut out = Vec::new();
-        form_encode_into(&mut out, pairs);
+        form_encode_into(&mut out, pairs, form_len(pairs));
         String::from_utf8(out).expect("the encoding is ASCII")
     }
 
