@@ -1,5 +1,6 @@
 //! Several accounts on one simulator: each authenticates with its own tokens and acts on its own state;
-//! subaccounts that are not active are refused; a per-account concurrency limit refuses extra requests.
+//! subaccounts that are not active are refused; a per-account concurrency limit refuses extra requests;
+//! what one account makes (credentials, safe-list numbers, geo permissions) another cannot see or change.
 
 mod common;
 
@@ -7,6 +8,7 @@ use std::thread;
 use std::time::Duration;
 
 use common::*;
+use serde_json::json;
 use twilio_accounts_sim::{Fault, Route, SimConfig};
 
 fn fleet_config(subaccounts: usize) -> SimConfig {
@@ -49,6 +51,84 @@ fn a_subaccount_rotates_its_own_token_and_no_other() {
         Req::new("GET", PUBLIC_KEYS).auth(&sim.account_sid(), &secondary),
     );
     assert_twilio_error(&crossed, 401, 20003);
+}
+
+/// What one account makes (credentials, safe-list numbers, geo permissions) is its own: another
+/// account neither sees it nor changes it, even when it names the same SID or number.
+#[test]
+fn every_resource_belongs_to_the_account_that_made_it() {
+    let sim = sim(fleet_config(1));
+    let sub = sim.subaccount_sids().remove(0);
+    let sub_token = sim.primary_token_of(&sub).expect("a subaccount");
+    let as_main = |method, target: &str| as_primary(&sim, method, target);
+    let as_sub = |method, target: &str| Req::new(method, target).auth(&sub, &sub_token);
+
+    let number = "PhoneNumber=%2B18001234567";
+    let safelisted = format!("{SAFELIST}?{number}");
+    assert_eq!(
+        call(&sim, as_main("POST", SAFELIST).form(number)).status,
+        201
+    );
+    let germany = format!("{GEO_PERMISSIONS}?CountryCode=DE");
+    let enabled = |req: Req| call(&sim, req).json()["permissions"][0]["enabled"].clone();
+    let before = enabled(as_sub("GET", &germany));
+    let flipped = format!(
+        "Permissions={}",
+        form_urlencoded::byte_serialize(
+            format!(
+                r#"{{"country_code":"DE","type":"country","enabled":{}}}"#,
+                before != json!(true)
+            )
+            .as_bytes()
+        )
+        .collect::<String>()
+    );
+    assert_eq!(
+        call(&sim, as_main("PATCH", GEO_PERMISSIONS).form(&flipped)).status,
+        200
+    );
+    assert_ne!(
+        enabled(as_main("GET", &germany)),
+        before,
+        "the main account's change took"
+    );
+
+    for path in [PUBLIC_KEYS, AWS] {
+        let form = if path == AWS {
+            "Credentials=AKIA:secret"
+        } else {
+            "PublicKey=key"
+        };
+        let created = call(&sim, as_main("POST", path).form(form));
+        assert_eq!(created.status, 201, "{path}");
+        let instance = format!("{path}/{}", created.json()["sid"].as_str().expect("a sid"));
+        for (method, form) in [("GET", ""), ("POST", "FriendlyName=taken"), ("DELETE", "")] {
+            let mut req = as_sub(method, &instance);
+            if !form.is_empty() {
+                req = req.form(form);
+            }
+            assert_twilio_error(&call(&sim, req), 404, 20404);
+        }
+        let listed = call(&sim, as_sub("GET", path)).json();
+        assert_eq!(listed["credentials"], json!([]), "{path}: {listed}");
+        let kept = call(&sim, as_main("GET", &instance));
+        assert_eq!(kept.status, 200, "{path}: the owner still has it");
+        assert_ne!(kept.json()["friendly_name"], json!("taken"), "{path}");
+    }
+
+    for method in ["GET", "DELETE"] {
+        assert_twilio_error(&call(&sim, as_sub(method, &safelisted)), 404, 20404);
+    }
+    assert_eq!(
+        call(&sim, as_main("GET", &safelisted)).status,
+        200,
+        "the owner still has it"
+    );
+    assert_eq!(
+        enabled(as_sub("GET", &germany)),
+        before,
+        "the subaccount's permission is its own"
+    );
 }
 
 #[test]
