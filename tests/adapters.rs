@@ -44,11 +44,7 @@ fn every_operation_succeeds<A: Adapter>(wire: Wire) {
     let page = client.send(&ListCredentialPublicKeys::new()).unwrap();
     assert_eq!(page.status, 200);
     assert_eq!(page.attempts, 1);
-    assert!(
-        page.request_id
-            .as_deref()
-            .is_some_and(|id| id.starts_with("RQ"))
-    );
+    assert!(page.request_id().is_some_and(|id| id.starts_with("RQ")));
 
     let created = client.send(&CreateSecondaryAuthToken::new()).unwrap();
     assert_eq!(created.status, 201);

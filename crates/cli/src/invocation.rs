@@ -68,7 +68,7 @@ impl Invocation<'_> {
             Ok(reply) => self.answer(
                 O::ID,
                 reply.status.as_u16(),
-                reply.request_id.as_deref(),
+                reply.request_id(),
                 &reply.value.to_json(self.secrets),
                 refused(&reply.value),
             ),
@@ -105,7 +105,7 @@ impl Invocation<'_> {
             Ok(reply) => self.answer(
                 L::ID,
                 reply.status.as_u16(),
-                reply.request_id.as_deref(),
+                reply.request_id(),
                 &reply.value.to_json(self.secrets),
                 0,
             ),

@@ -547,7 +547,7 @@ fn with_reply_meta<T>(
     reply: Reply<T>,
     take: impl FnOnce(T) -> (Option<twilio_accounts_core::AuthToken>, Option<String>),
 ) -> CallSummary {
-    let request_id = reply.request_id.clone();
+    let request_id = reply.request_id().map(str::to_owned);
     let status = reply.status.as_u16();
     let attempts = reply.attempts;
     let (token, date) = take(reply.value);
@@ -740,7 +740,7 @@ fn verify(global: &Global, report: Report, on_command_line: &dyn Fn(&str) -> boo
                 "ok": true,
                 "authenticated": true,
                 "account_sid": account,
-                "request_id": reply.request_id,
+                "request_id": reply.request_id(),
             }));
             report.result(format!("The credentials authenticate (account {account})."));
             Exit::Success.code()

@@ -62,7 +62,6 @@ use std::future::Future;
 use std::time::Duration;
 
 use twilio_accounts_core::{Delivery, TransportError, TransportErrorKind};
-use zeroize::Zeroize as _;
 
 use crate::options::{ClientSetup, ConfigError};
 
@@ -211,7 +210,7 @@ impl CappedBody {
 
 impl Drop for CappedBody {
     fn drop(&mut self) {
-        self.bytes.zeroize();
+        twilio_accounts_core::secret::wipe(&mut self.bytes);
     }
 }
 

@@ -40,7 +40,6 @@ use std::fmt;
 
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, Request, Response};
-use zeroize::Zeroize;
 
 use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
@@ -279,6 +278,7 @@ impl RequestContext {
             Some(link) => self.endpoint.uri_for(O::SERVICE, link)?,
             None => {
                 let values = operation.path_values();
+                let values = values.as_slice();
                 let query = operation.query();
                 if prefix.is_empty()
                     && query.is_empty()
@@ -290,7 +290,7 @@ impl RequestContext {
                     self.endpoint.static_uri(O::SERVICE, O::PATH)?
                 } else {
                     self.endpoint
-                        .uri_under(O::SERVICE, target(prefix, O::PATH, &values, &query)?)?
+                        .uri_under(O::SERVICE, target(prefix, O::PATH, values, &query)?)?
                 }
             }
         };
@@ -343,7 +343,7 @@ impl RequestContext {
             body = response.into_body();
             Err(err)
         };
-        body.zeroize();
+        crate::secret::wipe(&mut body);
         result
     }
 }

@@ -348,11 +348,23 @@ fn cap(text: &str) -> String {
     }
 }
 
-/// The `Twilio-Request-Id` header of a response, if it is printable.
+/// The `Twilio-Request-Id` header of a response, if it is printable, as
+/// an error keeps it (cut at 512 characters, with an ellipsis).
 pub fn request_id(headers: &HeaderMap) -> Option<String> {
+    request_id_header(headers).map(cap)
+}
+
+/// The `Twilio-Request-Id` header of a response, if it is printable, cut at
+/// 512 characters; borrowed from the headers.
+pub fn request_id_text(headers: &HeaderMap) -> Option<&str> {
+    // A printable header value is visible ASCII: any byte is a boundary.
+    request_id_header(headers).map(|text| &text[..text.len().min(MAX_MESSAGE_CHARS)])
+}
+
+fn request_id_header(headers: &HeaderMap) -> Option<&str> {
     // A name made once, so that the lookup does not parse it again.
     const NAME: http::HeaderName = http::HeaderName::from_static(REQUEST_ID_HEADER);
-    headers.get(&NAME).and_then(|v| v.to_str().ok()).map(cap)
+    headers.get(&NAME).and_then(|v| v.to_str().ok())
 }
 
 /// The error body shapes Twilio uses, read leniently: every field optional.

@@ -62,7 +62,7 @@
 //!     |_delay| {},    // how to wait between retries (never called here)
 //! )?;
 //! assert_eq!(reply.value.auth_token.expose_secret(), "fedcba9876543210fedcba9876543210");
-//! assert_eq!(reply.request_id.as_deref(), Some("RQaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+//! assert_eq!(reply.request_id(), Some("RQaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
 //! # Ok::<(), twilio_accounts_core::Error>(())
 //! ```
 //!
@@ -127,7 +127,8 @@ pub use error::{
 };
 pub use json_output::{Secrets, ToJson};
 pub use operation::{
-    Operation, OperationId, Parameter, ParameterLocation, ParameterSource, PathValue, Reply,
+    Operation, OperationId, Parameter, ParameterLocation, ParameterSource, PathValue, PathValues,
+    Reply,
 };
 pub use operations::accounts_2010::{
     Account, AccountStatus, AccountType, FetchAccount, ListAccount,

@@ -119,6 +119,71 @@ impl<'a> PathValue<'a> {
     }
 }
 
+/// The values of a path template's placeholders, held inline so that
+/// building a request does not allocate for them.
+///
+/// Up to two: every path of both specs has at most one placeholder, and
+/// the deepest paths of Twilio's 2010 API (`…/Accounts/{AccountSid}/…/{Sid}`)
+/// have two.
+///
+/// ```
+/// use twilio_accounts_core::{AccountSid, PathValue, PathValues};
+///
+/// let account = AccountSid::EXAMPLE;
+/// let one = PathValues::from(PathValue::new("Sid", &account));
+/// assert_eq!(one.as_slice(), [PathValue::new("Sid", &account)]);
+///
+/// let two = PathValues::from([
+///     PathValue::new("AccountSid", &account),
+///     PathValue::new("Sid", &account),
+/// ]);
+/// let names: Vec<_> = two.as_slice().iter().map(|v| v.name()).collect();
+/// assert_eq!(names, ["AccountSid", "Sid"]);
+/// assert!(PathValues::NONE.as_slice().is_empty());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PathValues<'a> {
+    values: [PathValue<'a>; 2],
+    len: usize,
+}
+
+impl<'a> PathValues<'a> {
+    /// No placeholder (a fixed path).
+    pub const NONE: PathValues<'static> = PathValues {
+        values: [PathValue {
+            name: "",
+            value: "",
+        }; 2],
+        len: 0,
+    };
+
+    /// The values, in the order given.
+    pub fn as_slice(&self) -> &[PathValue<'a>] {
+        &self.values[..self.len]
+    }
+}
+
+impl<'a> From<PathValue<'a>> for PathValues<'a> {
+    fn from(value: PathValue<'a>) -> Self {
+        PathValues {
+            values: [
+                value,
+                PathValue {
+                    name: "",
+                    value: "",
+                },
+            ],
+            len: 1,
+        }
+    }
+}
+
+impl<'a> From<[PathValue<'a>; 2]> for PathValues<'a> {
+    fn from(values: [PathValue<'a>; 2]) -> Self {
+        PathValues { values, len: 2 }
+    }
+}
+
 /// Text that is safe as one path segment: made only from typed identifiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PathSegment<'a>(&'a str);
@@ -181,8 +246,8 @@ pub trait Operation {
     const NOT_FOUND_HINT: Option<&'static str> = None;
 
     /// The values of the path template's placeholders.
-    fn path_values(&self) -> Vec<PathValue<'_>> {
-        Vec::new()
+    fn path_values(&self) -> PathValues<'_> {
+        PathValues::NONE
     }
 
     /// Query pairs, in order; the context encodes them.
@@ -274,8 +339,6 @@ pub struct Reply<T> {
     pub status: StatusCode,
     /// The response's headers.
     pub headers: HeaderMap,
-    /// The `Twilio-Request-Id` header.
-    pub request_id: Option<String>,
     /// How many attempts it took (1 when the first one succeeded).
     pub attempts: u32,
 }
@@ -283,14 +346,21 @@ pub struct Reply<T> {
 impl<T> Reply<T> {
     /// Builds a reply (used by [`RequestContext::parse_response`](crate::context::RequestContext::parse_response)).
     pub fn new(value: T, status: StatusCode, headers: HeaderMap) -> Self {
-        let request_id = crate::error::request_id(&headers);
         Reply {
             value,
             status,
             headers,
-            request_id,
             attempts: 1,
         }
+    }
+
+    /// The `Twilio-Request-Id` header, if it is printable, cut at 512
+    /// characters (Twilio's are 34).
+    ///
+    /// Read from [`headers`](Reply::headers) when asked rather than copied
+    /// into every reply: most callers never look at it.
+    pub fn request_id(&self) -> Option<&str> {
+        crate::error::request_id_text(&self.headers)
     }
 
     /// The typed result alone.
@@ -418,6 +488,32 @@ impl From<DecodeError> for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reply_reads_its_request_id_from_its_headers() {
+        let long = "RQ".to_owned() + &"a".repeat(600);
+        let cases: &[(&[u8], Option<&str>)] = &[
+            (
+                b"RQaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                Some("RQaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+            ),
+            (b"", Some("")),
+            // Not visible ASCII: not shown at all.
+            ("RQ\u{e9}".as_bytes(), None),
+            (long.as_bytes(), Some(&long[..512])),
+        ];
+        for (value, expected) in cases {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                crate::error::REQUEST_ID_HEADER,
+                http::HeaderValue::from_bytes(value).unwrap(),
+            );
+            let reply = Reply::new((), StatusCode::OK, headers);
+            assert_eq!(reply.request_id(), *expected, "{value:?}");
+        }
+        let bare = Reply::new((), StatusCode::OK, HeaderMap::new());
+        assert_eq!(bare.request_id(), None);
+    }
 
     #[test]
     fn rendered_lengths_are_exact_for_every_registered_template() {

@@ -64,7 +64,7 @@ fn promote_200_gives_the_new_primary() {
         Some("https://accounts.twilio.com/v1/AuthTokens/Promote")
     );
     assert_eq!(reply.status, StatusCode::OK);
-    assert_eq!(reply.request_id.as_deref(), Some(REQUEST_ID));
+    assert_eq!(reply.request_id(), Some(REQUEST_ID));
 }
 
 #[test]

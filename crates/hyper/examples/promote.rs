@@ -60,10 +60,7 @@ async fn main() -> ExitCode {
             if let Some(updated) = &promotion.date_updated {
                 println!("  date_updated: {updated}");
             }
-            println!(
-                "  request id:   {}",
-                reply.request_id.as_deref().unwrap_or("-")
-            );
+            println!("  request id:   {}", reply.request_id().unwrap_or("-"));
             println!("  attempts:     {}", reply.attempts);
             if reveal {
                 println!("  auth_token:   {}", promotion.auth_token.expose_secret());

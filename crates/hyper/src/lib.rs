@@ -72,7 +72,7 @@
 //! let promoted = client
 //!     .promote_auth_token(PromoteAuthToken::new().suppress_email_notification(true))
 //!     .await?;
-//! println!("promoted (request {:?}, {} attempt(s))", promoted.request_id, promoted.attempts);
+//! println!("promoted (request {:?}, {} attempt(s))", promoted.request_id(), promoted.attempts);
 //!
 //! let mut credentials = client.items(ListCredentialAws::new().page_size(100)?).limit(500);
 //! while let Some(credential) = credentials.next().await {

@@ -61,7 +61,7 @@ fn list(client: &Client, page_size: u32, limit: usize) -> Result<(), Error> {
         println!(
             "  page {n}: {} key(s) (request {})",
             page.value.items.len(),
-            page.request_id.as_deref().unwrap_or("-")
+            page.request_id().unwrap_or("-")
         );
     }
     Ok(())

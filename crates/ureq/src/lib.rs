@@ -61,7 +61,7 @@
 //! let secondary = client.create_secondary_auth_token(CreateSecondaryAuthToken::new())?;
 //! // … deploy `secondary.value.secondary_auth_token` everywhere, then:
 //! let promoted = client.promote_auth_token(PromoteAuthToken::new().suppress_email_notification(true))?;
-//! println!("promoted (request {:?}, {} attempt(s))", promoted.request_id, promoted.attempts);
+//! println!("promoted (request {:?}, {} attempt(s))", promoted.request_id(), promoted.attempts);
 //!
 //! for credential in client.items(ListCredentialAws::new().page_size(100)?).limit(500) {
 //!     println!("{:?}", credential?.sid);

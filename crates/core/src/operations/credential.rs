@@ -322,8 +322,8 @@ macro_rules! credential_operations {
             const NOT_FOUND_HINT: Option<&'static str> =
                 Some(concat!("the account has no ", $what, " credential with this SID"));
 
-            fn path_values(&self) -> Vec<$crate::operation::PathValue<'_>> {
-                vec![$crate::operation::PathValue::new("Sid", &self.sid)]
+            fn path_values(&self) -> $crate::operation::PathValues<'_> {
+                $crate::operation::PathValue::new("Sid", &self.sid).into()
             }
             fn parse_success(
                 &self,
@@ -404,8 +404,8 @@ macro_rules! credential_operations {
             const NOT_FOUND_HINT: Option<&'static str> =
                 Some(concat!("the account has no ", $what, " credential with this SID"));
 
-            fn path_values(&self) -> Vec<$crate::operation::PathValue<'_>> {
-                vec![$crate::operation::PathValue::new("Sid", &self.sid)]
+            fn path_values(&self) -> $crate::operation::PathValues<'_> {
+                $crate::operation::PathValue::new("Sid", &self.sid).into()
             }
             fn form(&self) -> Vec<(&'static str, String)> {
                 self.friendly_name
@@ -487,8 +487,8 @@ macro_rules! credential_operations {
             const NOT_FOUND_HINT: Option<&'static str> =
                 Some(concat!("the account has no ", $what, " credential with this SID"));
 
-            fn path_values(&self) -> Vec<$crate::operation::PathValue<'_>> {
-                vec![$crate::operation::PathValue::new("Sid", &self.sid)]
+            fn path_values(&self) -> $crate::operation::PathValues<'_> {
+                $crate::operation::PathValue::new("Sid", &self.sid).into()
             }
             /// A 204 has no body; any body is ignored.
             fn parse_success(
