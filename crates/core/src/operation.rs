@@ -287,30 +287,27 @@ pub(crate) fn render_path_into(
     template: &str,
     values: &[PathValue<'_>],
 ) -> Result<(), Error> {
-    let mut rest = template.as_bytes();
-    while let Some(open) = rest.iter().position(|&b| b == b'{') {
-        let close = rest[open..]
+    let mut rest = template;
+    // `str::find` of an ASCII byte is a `memchr`: word at a time.
+    while let Some(open) = rest.find('{') {
+        let (before, placeholder) = rest.split_at(open);
+        let close = placeholder.find('}').ok_or(Error::InvalidParameter {
+            name: "path",
+            reason: "has an unclosed placeholder",
+        })?;
+        let name = &placeholder[1..close];
+        let value = values
             .iter()
-            .position(|&b| b == b'}')
-            .map(|c| open + c)
+            .find(|v| v.name == name)
             .ok_or(Error::InvalidParameter {
                 name: "path",
-                reason: "has an unclosed placeholder",
+                reason: "has a placeholder without a value",
             })?;
-        let name = &rest[open + 1..close];
-        let value =
-            values
-                .iter()
-                .find(|v| v.name.as_bytes() == name)
-                .ok_or(Error::InvalidParameter {
-                    name: "path",
-                    reason: "has a placeholder without a value",
-                })?;
-        out.extend_from_slice(&rest[..open]);
+        out.extend_from_slice(before.as_bytes());
         out.extend_from_slice(value.value.as_bytes());
-        rest = &rest[close + 1..];
+        rest = &placeholder[close + 1..];
     }
-    out.extend_from_slice(rest);
+    out.extend_from_slice(rest.as_bytes());
     Ok(())
 }
 
