@@ -26,14 +26,12 @@ impl Operation for CreatePublicKey {
         Parameter::spec("PublicKey", ParameterLocation::Form),
         Parameter::spec("FriendlyName", ParameterLocation::Form),
     ];
-    fn form(&self) -> Vec<(&'static str, String)> {
-        vec![
-            (
-                "PublicKey",
-                "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----".into(),
-            ),
-            ("FriendlyName", "fetch me + find me".into()),
-        ]
+    fn form(&self, form: &mut twilio_accounts_core::form::Form) {
+        form.text(
+            "PublicKey",
+            "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----",
+        );
+        form.text("FriendlyName", "fetch me + find me");
     }
     fn parse_success(
         &self,

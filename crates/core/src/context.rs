@@ -44,57 +44,12 @@ use http::{Method, Request, Response};
 use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
 use crate::error::{Error, request_id};
+use crate::form::{Form, encode_at, encoded_len};
 use crate::operation::{Operation, PathValue, Reply, render_path_into, rendered_path_len};
 use crate::user_agent::UserAgent;
 
 /// The `Content-Type` of every request body.
 pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
-
-/// What each byte becomes in `application/x-www-form-urlencoded` when it
-/// stays one byte: itself for the bytes that travel as themselves (the
-/// WHATWG URL standard's set: ASCII alphanumerics and `*-._`), `+` for a
-/// space; 0 for every other byte, which becomes `%XX`.
-const SINGLE: [u8; 256] = {
-    let mut table = [0u8; 256];
-    let mut byte = 0;
-    while byte < 256 {
-        let b = byte as u8;
-        if b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_') {
-            table[byte] = b;
-        }
-        byte += 1;
-    }
-    table[b' ' as usize] = b'+';
-    table
-};
-
-/// The encoded length of `text`.
-fn encoded_len(text: &str) -> usize {
-    text.bytes()
-        .map(|b| if SINGLE[usize::from(b)] == 0 { 3 } else { 1 })
-        .sum()
-}
-
-/// Writes `text` encoded into `out` from `at`, and returns where it ended.
-/// `out` was sized with [`encoded_len`], which reads the same table.
-fn encode_at(out: &mut [u8], mut at: usize, text: &str) -> usize {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &byte in text.as_bytes() {
-        let single = SINGLE[usize::from(byte)];
-        if single != 0 {
-            out[at] = single;
-            at += 1;
-        } else {
-            out[at..at + 3].copy_from_slice(&[
-                b'%',
-                HEX[usize::from(byte >> 4)],
-                HEX[usize::from(byte & 0xf)],
-            ]);
-            at += 3;
-        }
-    }
-    at
-}
 
 /// The length of `pairs` once encoded (`k=v&k=v`).
 fn form_len(pairs: &[(&'static str, String)]) -> usize {
@@ -105,9 +60,11 @@ fn form_len(pairs: &[(&'static str, String)]) -> usize {
         + pairs.len().saturating_sub(1)
 }
 
-/// Appends `pairs` as `application/x-www-form-urlencoded` (the query and
-/// the body alike), in one step to the exact length: `len`, their
-/// [`form_len`], which the caller has already sized its buffer with.
+/// Appends the query `pairs` as `application/x-www-form-urlencoded`, in one
+/// step to the exact length: `len`, their [`form_len`], which the caller has
+/// already sized its buffer with (a target whose length is its capacity
+/// becomes `Bytes` without another allocation). A body is written into a
+/// [`Form`] instead, which has no exact size to keep.
 fn form_encode_into(out: &mut Vec<u8>, pairs: &[(&'static str, String)], len: usize) {
     let mut at = out.len();
     out.resize(at + len, 0);
@@ -294,14 +251,9 @@ impl RequestContext {
                 }
             }
         };
-        let form = operation.form();
-        let body = if form.is_empty() {
-            Vec::new()
-        } else {
-            let mut body = Vec::new();
-            form_encode_into(&mut body, &form, form_len(&form));
-            body
-        };
+        let mut form = Form::new();
+        operation.form(&mut form);
+        let body = form.into_body();
         let method = O::METHOD;
         let mut headers = if method == Method::POST || method == Method::PUT || !body.is_empty() {
             self.form_headers.clone()

@@ -103,6 +103,7 @@ pub mod context;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+pub mod form;
 pub mod json_output;
 pub mod operation;
 pub mod operations;

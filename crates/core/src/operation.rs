@@ -255,10 +255,11 @@ pub trait Operation {
         Vec::new()
     }
 
-    /// Form pairs for the body, in order; the context encodes them. Empty
-    /// means no body (and, on POST, `Content-Length: 0`).
-    fn form(&self) -> Vec<(&'static str, String)> {
-        Vec::new()
+    /// Writes the body's fields, in order, into `form`, which encodes them
+    /// as they come (see [`Form`](crate::form::Form)). Writing nothing means
+    /// no body (and, on POST, `Content-Length: 0`).
+    fn form(&self, form: &mut crate::form::Form) {
+        let _ = form;
     }
 
     /// A path and query the server sent, followed instead of the template
@@ -471,9 +472,9 @@ pub(crate) fn missing_field(
     }
 }
 
-/// Turns an `Option<bool>` into a form value (`true` / `false`).
-pub(crate) fn bool_field(value: bool) -> String {
-    if value { "true" } else { "false" }.to_owned()
+/// A boolean as a form or query value (`true` / `false`).
+pub(crate) fn bool_field(value: bool) -> &'static str {
+    if value { "true" } else { "false" }
 }
 
 impl From<DecodeError> for Error {

@@ -217,11 +217,8 @@ impl twilio_accounts_core::Operation for FreeText {
             ("Other", "1".into()),
         ]
     }
-    fn form(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("PhoneNumber", self.value.to_owned()),
-            ("Other", "1".into()),
-        ]
+    fn form(&self, form: &mut twilio_accounts_core::form::Form) {
+        form.text("PhoneNumber", self.value).text("Other", "1");
     }
     fn parse_success(
         &self,

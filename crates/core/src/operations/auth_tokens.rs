@@ -40,6 +40,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::DecodeError;
+use crate::form::Form;
 use crate::json_output::{self, Secrets, ToJson};
 use crate::operation::{
     Operation, Parameter, ParameterLocation, bool_field, decode_json, missing_field,
@@ -180,13 +181,19 @@ suppress_email_builder!(PromoteAuthToken);
 suppress_email_builder!(CreateSecondaryAuthToken);
 suppress_email_builder!(DeleteSecondaryAuthToken);
 
-/// `SuppressEmailNotification`, as a pair of the form (POSTs) or the query
-/// (DELETE).
+/// `SuppressEmailNotification` as a pair of the query (DELETE).
 fn suppress_email_pair(value: Option<bool>) -> Vec<(&'static str, String)> {
     value
-        .map(|v| (SUPPRESS_EMAIL_PARAMETER, bool_field(v)))
+        .map(|v| (SUPPRESS_EMAIL_PARAMETER, bool_field(v).to_owned()))
         .into_iter()
         .collect()
+}
+
+/// `SuppressEmailNotification` as a field of the form (POSTs).
+fn suppress_email_field(form: &mut Form, value: Option<bool>) {
+    if let Some(value) = value {
+        form.text(SUPPRESS_EMAIL_PARAMETER, bool_field(value));
+    }
 }
 
 /// The answer to a promote: the token that is now primary.
@@ -252,8 +259,8 @@ impl Operation for PromoteAuthToken {
     const SECRET_FIELD: Option<&'static str> = Some("auth_token");
     const NOT_FOUND_HINT: Option<&'static str> = Some(NO_SECONDARY);
 
-    fn form(&self) -> Vec<(&'static str, String)> {
-        suppress_email_pair(self.suppress_email_notification)
+    fn form(&self, form: &mut Form) {
+        suppress_email_field(form, self.suppress_email_notification);
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
         let raw: TokenBody = decode_json(Self::ID, status, body, Self::SECRET_FIELD)?;
@@ -283,8 +290,8 @@ impl Operation for CreateSecondaryAuthToken {
     )];
     const SECRET_FIELD: Option<&'static str> = Some("secondary_auth_token");
 
-    fn form(&self) -> Vec<(&'static str, String)> {
-        suppress_email_pair(self.suppress_email_notification)
+    fn form(&self, form: &mut Form) {
+        suppress_email_field(form, self.suppress_email_notification);
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
         let raw: TokenBody = decode_json(Self::ID, status, body, Self::SECRET_FIELD)?;

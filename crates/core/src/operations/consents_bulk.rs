@@ -49,8 +49,9 @@ use http::{Method, StatusCode};
 use serde::Serialize;
 
 use crate::error::{DecodeError, Error};
+use crate::form::Form;
 use crate::operation::{Operation, Parameter, ParameterLocation, decode_json};
-use crate::operations::item_result::{BulkResults, CorrelationId, json_items, required_items};
+use crate::operations::item_result::{BulkResults, CorrelationId, required_items};
 use crate::parameter_values::{FromParameters, JsonObject, ParameterError, ParameterValues};
 use crate::phone_number::E164;
 use crate::retry::Idempotency;
@@ -242,8 +243,10 @@ impl Operation for CreateBulkConsents {
     const PATH: &'static str = "/v1/Consents/Bulk";
     const PARAMETERS: &'static [Parameter] = &[Parameter::spec("Items", ParameterLocation::Form)];
 
-    fn form(&self) -> Vec<(&'static str, String)> {
-        json_items("Items", &self.items)
+    fn form(&self, form: &mut Form) {
+        for item in &self.items {
+            form.json("Items", item);
+        }
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
         decode_json(Self::ID, status, body, None)

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::Error;
+use crate::form::Form;
 use crate::json_output::{self, Secrets, ToJson};
 use crate::page::PageRequest;
 use crate::parameter_values::{ParameterError, ParameterValues};
@@ -160,21 +161,19 @@ impl FriendlyName {
     }
 }
 
-/// The optional `FriendlyName` and `AccountSid` of both creates, in the
-/// spec's order, after the key material.
+/// Appends the optional `FriendlyName` and `AccountSid` of both creates, in
+/// the spec's order; the caller writes its key material into `form` first.
 pub(crate) fn create_form(
-    first: (&'static str, String),
+    form: &mut Form,
     friendly_name: Option<&FriendlyName>,
     account_sid: Option<&AccountSid>,
-) -> Vec<(&'static str, String)> {
-    let mut form = vec![first];
-    if let Some(name) = friendly_name {
-        form.push(("FriendlyName", name.0.clone()));
+) {
+    if let Some(friendly_name) = friendly_name {
+        form.text("FriendlyName", &friendly_name.0);
     }
     if let Some(sid) = account_sid {
-        form.push(("AccountSid", sid.as_str().to_owned()));
+        form.text("AccountSid", sid.as_str());
     }
-    form
 }
 
 /// The list, fetch, update and delete of one credential resource.
@@ -407,11 +406,10 @@ macro_rules! credential_operations {
             fn path_values(&self) -> $crate::operation::PathValues<'_> {
                 $crate::operation::PathValue::new("Sid", &self.sid).into()
             }
-            fn form(&self) -> Vec<(&'static str, String)> {
-                self.friendly_name
-                    .iter()
-                    .map(|name| ("FriendlyName", name.as_str().to_owned()))
-                    .collect()
+            fn form(&self, form: &mut $crate::form::Form) {
+                if let Some(name) = &self.friendly_name {
+                    form.text("FriendlyName", name.as_str());
+                }
             }
             fn parse_success(
                 &self,

@@ -61,6 +61,7 @@
 use http::{Method, StatusCode};
 
 use crate::error::DecodeError;
+use crate::form::Form;
 use crate::operation::{Operation, Parameter, ParameterLocation, decode_json};
 use crate::operations::credential::{
     Credential, FriendlyName, account_sid_parameter, create_form, credential_operations,
@@ -163,14 +164,12 @@ impl Operation for CreateCredentialAws {
     ];
     const SECRET_PARAMETERS: &'static [&'static str] = &["Credentials"];
 
-    /// The secret is copied into the form here, as a token is into the
-    /// `Authorization` header: the request body is the transport's to send.
-    fn form(&self) -> Vec<(&'static str, String)> {
-        create_form(
-            ("Credentials", self.credentials.expose_secret().to_owned()),
-            self.friendly_name.as_ref(),
-            self.account_sid.as_ref(),
-        )
+    /// The secret is encoded into the body here, its one copy, as a token
+    /// is into the `Authorization` header: the request body is the
+    /// transport's to send.
+    fn form(&self, form: &mut Form) {
+        form.secret("Credentials", self.credentials.expose_secret());
+        create_form(form, self.friendly_name.as_ref(), self.account_sid.as_ref());
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
         decode_json(Self::ID, status, body, None)

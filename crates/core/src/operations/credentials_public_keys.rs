@@ -60,6 +60,7 @@
 use http::{Method, StatusCode};
 
 use crate::error::{DecodeError, Error};
+use crate::form::Form;
 use crate::operation::{Operation, Parameter, ParameterLocation, decode_json};
 use crate::operations::credential::{
     Credential, FriendlyName, account_sid_parameter, create_form, credential_operations,
@@ -170,12 +171,9 @@ impl Operation for CreateCredentialPublicKey {
         Parameter::spec("AccountSid", ParameterLocation::Form),
     ];
 
-    fn form(&self) -> Vec<(&'static str, String)> {
-        create_form(
-            ("PublicKey", self.public_key.clone()),
-            self.friendly_name.as_ref(),
-            self.account_sid.as_ref(),
-        )
+    fn form(&self, form: &mut Form) {
+        form.text("PublicKey", &self.public_key);
+        create_form(form, self.friendly_name.as_ref(), self.account_sid.as_ref());
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
         decode_json(Self::ID, status, body, None)

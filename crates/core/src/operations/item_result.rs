@@ -239,29 +239,6 @@ where
     Ok(Option::<Vec<T>>::deserialize(deserializer)?.unwrap_or_default())
 }
 
-/// The form pairs of an array parameter: the field `name` once per item,
-/// each value the item as one JSON object (how Twilio's official libraries
-/// send `Items` and `Permissions`).
-pub(crate) fn json_items<T: serde::Serialize>(
-    name: &'static str,
-    items: &[T],
-) -> Vec<(&'static str, String)> {
-    items
-        .iter()
-        // The items are plain structs of strings, enums and booleans:
-        // serialising them cannot fail, and an item that somehow did would
-        // be sent as `null` for the server to refuse, not dropped.
-        .map(|item| {
-            // Room for a typical item, so the buffer is not regrown.
-            let mut json = Vec::with_capacity(256);
-            let text = serde_json::to_writer(&mut json, item)
-                .ok()
-                .and_then(|()| String::from_utf8(json).ok());
-            (name, text.unwrap_or_else(|| "null".to_owned()))
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -57,9 +57,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::error::{DecodeError, Error};
+use crate::form::Form;
 use crate::json_output::{Secrets, ToJson};
 use crate::operation::{Operation, Parameter, ParameterLocation, decode_json};
-use crate::operations::item_result::{ItemError, item_error, json_items, required_items};
+use crate::operations::item_result::{ItemError, item_error, required_items};
 use crate::parameter_values::{FromParameters, JsonObject, ParameterError, ParameterValues};
 use crate::retry::Idempotency;
 
@@ -358,8 +359,10 @@ impl Operation for UpdateMessagingGeopermissions {
     const PARAMETERS: &'static [Parameter] =
         &[Parameter::spec("Permissions", ParameterLocation::Form)];
 
-    fn form(&self) -> Vec<(&'static str, String)> {
-        json_items("Permissions", &self.permissions)
+    fn form(&self, form: &mut Form) {
+        for permission in &self.permissions {
+            form.json("Permissions", permission);
+        }
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
         decode_json(Self::ID, status, body, None)

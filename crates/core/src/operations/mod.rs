@@ -298,15 +298,23 @@ mod tests {
                         .iter()
                         .map(|v| (v.name().to_owned(), v.value().to_owned()))
                         .collect();
-                    (path, o.query(), o.form())
+                    let mut form = crate::form::Form::new();
+                    o.form(&mut form);
+                    let form: Vec<(String, String)> = form_urlencoded::parse(form.as_bytes())
+                        .into_owned()
+                        .collect();
+                    (path, o.query(), form)
                 };
                 let (path, query, form) = wire(&example);
                 let mut values = crate::ParameterValues::new();
                 for (name, value) in path.iter().cloned() {
                     values.push(name, value);
                 }
-                for (name, value) in query.iter().chain(&form) {
+                for (name, value) in &query {
                     values.push(*name, value.clone());
+                }
+                for (name, value) in &form {
+                    values.push(name.clone(), value.clone());
                 }
                 let read =
                     O::from_parameter_values(&values).unwrap_or_else(|e| panic!("{}: {e}", O::ID));

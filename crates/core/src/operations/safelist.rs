@@ -59,6 +59,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::DecodeError;
+use crate::form::Form;
 use crate::json_output::{self, Secrets, ToJson};
 use crate::operation::{Operation, Parameter, ParameterLocation, decode_json};
 use crate::parameter_values::{FromParameters, ParameterError, ParameterValues};
@@ -137,8 +138,8 @@ impl Operation for CreateSafelist {
     const PARAMETERS: &'static [Parameter] =
         &[Parameter::spec("PhoneNumber", ParameterLocation::Form)];
 
-    fn form(&self) -> Vec<(&'static str, String)> {
-        vec![("PhoneNumber", self.phone_number.as_str().to_owned())]
+    fn form(&self, form: &mut Form) {
+        form.text("PhoneNumber", self.phone_number.as_str());
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
         decode_json(Self::ID, status, body, None)
