@@ -55,13 +55,21 @@ const fn form_byte(b: u8) -> ([u8; 8], u8) {
     }
 }
 
-/// Each byte of a form value: the bytes to write (the first `count` of 8
-/// count), and at index 8, `count`. The encoder copies whole entries, so it
-/// writes a byte without a branch on what it is.
-type Table = [[u8; 9]; 256];
+/// How each byte of a form value is written.
+struct Table {
+    /// The bytes to write (the first `count` of 8 count), and at index 8,
+    /// `count`. The encoder copies whole entries, so it writes a byte that
+    /// needs escaping without a branch on what it is.
+    entries: [[u8; 9]; 256],
+    /// Whether the byte stands for itself: runs of those are copied whole.
+    verbatim: [bool; 256],
+}
 
 const fn table(json_string: bool) -> Table {
-    let mut table = [[0u8; 9]; 256];
+    let mut table = Table {
+        entries: [[0u8; 9]; 256],
+        verbatim: [false; 256],
+    };
     let mut byte = 0;
     while byte < 256 {
         let b = byte as u8;
@@ -111,7 +119,8 @@ const fn table(json_string: bool) -> Table {
             i += 1;
         }
         entry[8] = count;
-        table[byte] = entry;
+        table.entries[byte] = entry;
+        table.verbatim[byte] = count == 1 && bytes[0] == b;
         byte += 1;
     }
     table
@@ -125,7 +134,7 @@ static JSON_STRING: Table = table(true);
 /// The length of `text` once form-encoded.
 pub(crate) fn encoded_len(text: &str) -> usize {
     text.bytes()
-        .map(|b| usize::from(FORM[usize::from(b)][8]))
+        .map(|b| usize::from(FORM.entries[usize::from(b)][8]))
         .sum()
 }
 
@@ -135,7 +144,7 @@ pub(crate) fn encoded_len(text: &str) -> usize {
 /// capacity becomes `Bytes` without another allocation).
 pub(crate) fn encode_at(out: &mut [u8], mut at: usize, text: &str) -> usize {
     for &byte in text.as_bytes() {
-        let entry = &FORM[usize::from(byte)];
+        let entry = &FORM.entries[usize::from(byte)];
         if entry[8] == 1 {
             out[at] = entry[0];
             at += 1;
@@ -257,17 +266,24 @@ impl Form {
     }
 
     /// Makes `buffer` at least `end` long. Growing means a new buffer,
-    /// twice as long or more: the old one is copied, then, if the form holds
-    /// a secret, wiped before it is freed.
+    /// twice as long or more: the old one is copied whole (with what an
+    /// unfinished [`encode`](Form::encode) wrote past `len`), then, if the
+    /// form holds a secret, wiped before it is freed.
+    #[inline]
     fn room(&mut self, end: usize) {
         if end > self.buffer.len() {
-            let mut grown = vec![0; end.max(2 * self.buffer.len()).max(256)];
-            grown[..self.len].copy_from_slice(&self.buffer[..self.len]);
-            let old = std::mem::replace(&mut self.buffer, grown);
-            if self.secret {
-                let mut old = old;
-                crate::secret::wipe(&mut old);
-            }
+            self.grow(end);
+        }
+    }
+
+    #[cold]
+    fn grow(&mut self, end: usize) {
+        let mut grown = vec![0; end.max(2 * self.buffer.len()).max(256)];
+        grown[..self.buffer.len()].copy_from_slice(&self.buffer);
+        let old = std::mem::replace(&mut self.buffer, grown);
+        if self.secret {
+            let mut old = old;
+            crate::secret::wipe(&mut old);
         }
     }
 
@@ -280,23 +296,33 @@ impl Form {
     }
 
     /// Appends `prefix` and `suffix`, already encoded, around `text`
-    /// encoded through `table`. Room is made for 3 bytes per byte of text
-    /// (the most but for JSON escapes) and three whole entries or pieces; a
-    /// longer JSON escape that does not fit makes more.
+    /// encoded through `table`. Runs of bytes that stand for themselves
+    /// (letters, digits, `*-._`: most of a SID, a key or a number) are
+    /// copied whole; each other byte copies its whole table entry. Before
+    /// each run, room is made for it and the 8 bytes of the entry or the
+    /// suffix that follow it.
     fn encode(&mut self, prefix: Piece, text: &[u8], table: &Table, suffix: Piece) {
         let mut at = self.len;
-        self.room(at + 3 * text.len() + 24);
+        self.room(at + 8);
         self.buffer[at..at + 8].copy_from_slice(&prefix.bytes);
         at += prefix.len;
         let mut rest = text;
         loop {
-            let done;
-            (at, done) = encode_some(&mut self.buffer, at, rest, table);
-            rest = &rest[done..];
-            if rest.is_empty() {
+            let run = rest
+                .iter()
+                .position(|&byte| !table.verbatim[usize::from(byte)])
+                .unwrap_or(rest.len());
+            let (verbatim, escaped) = rest.split_at(run);
+            self.room(at + run + 8);
+            self.buffer[at..at + run].copy_from_slice(verbatim);
+            at += run;
+            let Some((&byte, after)) = escaped.split_first() else {
                 break;
-            }
-            self.room(at + 8 * rest.len() + 16);
+            };
+            let entry = &table.entries[usize::from(byte)];
+            self.buffer[at..at + 8].copy_from_slice(&entry[..8]);
+            at += usize::from(entry[8]);
+            rest = after;
         }
         self.buffer[at..at + 8].copy_from_slice(&suffix.bytes);
         self.len = at + suffix.len;
@@ -326,20 +352,6 @@ impl Form {
         }
         self.raw(&digits[at..]);
     }
-}
-
-/// Encodes `text` through `table` into `out` from `at` while whole entries
-/// fit, and returns where it ended and how many bytes of `text` it took.
-fn encode_some(out: &mut [u8], mut at: usize, text: &[u8], table: &Table) -> (usize, usize) {
-    for (done, &byte) in text.iter().enumerate() {
-        let Some(room) = out.get_mut(at..at + 8) else {
-            return (at, done);
-        };
-        let entry = &table[usize::from(byte)];
-        room.copy_from_slice(&entry[..8]);
-        at += usize::from(entry[8]);
-    }
-    (at, text.len())
 }
 
 impl Drop for Form {
@@ -685,6 +697,8 @@ mod tests {
             assert_eq!(written(&pairs), *expected);
             assert_eq!(reference(&pairs), *expected);
         }
+        let controls = "\u{1f}".repeat(300) + "x";
+        let quotes = "ab\"".repeat(200);
         let json_cases: &[(&str, &str)] = &[
             (
                 "plain",
@@ -692,6 +706,9 @@ mod tests {
             ),
             ("a\"b\\c\n\u{1}", ""),
             ("", ""),
+            // Escapes of 8 bytes each, past the room made for 3 per byte.
+            (&controls, ""),
+            (&quotes, ""),
         ];
         for (text, expected) in json_cases {
             let value = item(text);
