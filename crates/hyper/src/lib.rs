@@ -104,6 +104,7 @@ use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::legacy::connect::{HttpConnector, capture_connection};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use twilio_accounts_client::transport::{AttemptLimits, CappedBody, require_roots, timed_out};
+use zeroize::Zeroizing;
 
 pub use twilio_accounts_client::*;
 
@@ -199,7 +200,15 @@ impl HyperTransport {
     ) -> Result<Response<Vec<u8>>, TransportError> {
         let timeout = self.limits.timeout_for(&request);
         let host = request.uri().host().unwrap_or("").to_owned();
-        let mut request = request.map(|body| Full::new(Bytes::from(body)));
+        // A body can hold a secret (the AWS `Credentials`): hyper reads it
+        // from this buffer, which is wiped when hyper lets go of it.
+        let mut request = request.map(|body| {
+            Full::new(if body.is_empty() {
+                Bytes::new()
+            } else {
+                Bytes::from_owner(Zeroizing::new(body))
+            })
+        });
         let capture = capture_connection(&mut request);
         let exchange = async {
             let response = self.http.request(request).await.map_err(|err| {

@@ -87,6 +87,7 @@ use std::time::Duration;
 use http::{Request, Response};
 use twilio_accounts_client::transport::{AttemptLimits, CappedBody, require_roots};
 use ureq::config::AutoHeaderValue;
+use zeroize::Zeroizing;
 
 pub use twilio_accounts_client::*;
 
@@ -166,12 +167,15 @@ impl BlockingTransport for UreqTransport {
         let timeout = self.limits.timeout_for(&request);
         let host = request.uri().host().unwrap_or("").to_owned();
         let (parts, body) = request.into_parts();
+        // A body can hold a secret (the AWS `Credentials`): ureq writes it
+        // from this buffer, which is wiped when the attempt is over.
+        let body = Zeroizing::new(body);
         let sent = if body.is_empty() {
             // No body at all: ureq then adds no framing header of its own
             // (the core already set `Content-Length: 0` where it belongs).
             self.run(Request::from_parts(parts, ()), timeout)
         } else {
-            self.run(Request::from_parts(parts, body), timeout)
+            self.run(Request::from_parts(parts, &*body), timeout)
         };
         sent.map_err(|err| connector::classify(err, &host))
             .and_then(|response| self.read_capped(response, &host))
