@@ -24,6 +24,7 @@
 //!   closed, never handed to the next call, so the pool stays healthy.
 //! - **No secret in logs.** Events go through `tracing` (method, path,
 //!   status, attempt, request id, duration), never a header value or a body.
+//!   A request body (some hold the AWS secret) is wiped when hyper drops it.
 //! - **Bounded.** Connect timeout (10 s), per-attempt timeout (30 s), body
 //!   cap (1 MiB, checked before each chunk is kept), bounded retries.
 //! - **No surprises**: redirects are never followed, no proxy is used unless

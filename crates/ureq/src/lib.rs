@@ -19,6 +19,7 @@
 //! - **No secret in logs.** Events go through `tracing` (method, path,
 //!   status, attempt, request id, duration), never a header value or a body;
 //!   ureq's own wire trace is compiled out (feature `suppress-wire-trace`).
+//!   A request body (some hold the AWS secret) is wiped after each attempt.
 //! - **Bounded.** Connect timeout (10 s), per-attempt timeout (30 s), body
 //!   cap (1 MiB, never more than cap + 1 bytes buffered), bounded retries.
 //! - **No surprises from ureq's defaults**: 4xx/5xx reach the core with their
