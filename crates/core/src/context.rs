@@ -105,20 +105,9 @@ fn target(
 
 /// A `Content-Length` value, written without the formatting machinery.
 fn content_length(len: usize) -> HeaderValue {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut rest = len;
-    loop {
-        at -= 1;
-        // `rest % 10` is a single digit.
-        digits[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
     // Digits are always a valid header value; the fallback is unreachable.
-    HeaderValue::from_bytes(&digits[at..]).unwrap_or_else(|_| HeaderValue::from(len))
+    HeaderValue::from_str(itoa::Buffer::new().format(len))
+        .unwrap_or_else(|_| HeaderValue::from(len))
 }
 
 /// Credentials, endpoint and user agent: everything a request needs besides

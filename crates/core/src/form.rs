@@ -332,26 +332,6 @@ impl Form {
     fn json_string(&mut self, prefix: Piece, text: &str, suffix: Piece) {
         self.encode(prefix, text.as_bytes(), &JSON_STRING, suffix);
     }
-
-    /// An integer in decimal (digits and `-` need no encoding).
-    fn json_integer(&mut self, negative: bool, mut value: u64) {
-        let mut digits = [0u8; 21];
-        let mut at = digits.len();
-        loop {
-            at -= 1;
-            // `value % 10` is a single digit.
-            digits[at] = b'0' + (value % 10) as u8;
-            value /= 10;
-            if value == 0 {
-                break;
-            }
-        }
-        if negative {
-            at -= 1;
-            digits[at] = b'-';
-        }
-        self.raw(&digits[at..]);
-    }
 }
 
 impl Drop for Form {
@@ -446,7 +426,8 @@ impl<'a, 'f> ser::Serializer for &'a mut JsonValue<'f> {
         self.serialize_i64(v.into())
     }
     fn serialize_i64(self, v: i64) -> Written {
-        self.form.json_integer(v < 0, v.unsigned_abs());
+        // Digits and `-` need no encoding.
+        self.form.raw(itoa::Buffer::new().format(v).as_bytes());
         Ok(())
     }
     fn serialize_u8(self, v: u8) -> Written {
@@ -459,7 +440,7 @@ impl<'a, 'f> ser::Serializer for &'a mut JsonValue<'f> {
         self.serialize_u64(v.into())
     }
     fn serialize_u64(self, v: u64) -> Written {
-        self.form.json_integer(false, v);
+        self.form.raw(itoa::Buffer::new().format(v).as_bytes());
         Ok(())
     }
     fn serialize_f32(self, _: f32) -> Written {
