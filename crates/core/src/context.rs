@@ -3,9 +3,9 @@
 //! `http::Response` into a typed [`Reply`] or an [`Error`].
 //!
 //! The path comes from the operation's template and typed path values; the
-//! query pairs and the form pairs are both encoded here, as
-//! `application/x-www-form-urlencoded` (so an E.164 `+1800…` arrives as a
-//! `+`, not a space).
+//! query pairs are encoded here and the body's fields by the operation into
+//! a [`Form`], both as `application/x-www-form-urlencoded` with one table (so
+//! an E.164 `+1800…` arrives as a `+`, not a space).
 //!
 //! The whole exchange without any I/O, with a closure standing in for the
 //! network:
