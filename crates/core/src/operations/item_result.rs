@@ -19,10 +19,14 @@
 //! # }
 //! ```
 
+use http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::error::DecodeError;
 use crate::json_output::{Secrets, ToJson};
+use crate::operation::decode_json;
+use crate::plain_json::{PlainJson, once};
 
 /// Why the server refused one item of a list call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,6 +165,24 @@ struct RawBulkItem {
     error_messages: Option<Vec<String>>,
 }
 
+impl BulkItemResult {
+    /// One item through [`PlainJson`], with `RawBulkItem`'s fields.
+    fn read_plain(json: &mut PlainJson<'_>) -> Option<Self> {
+        let (mut id, mut code, mut messages) = (None, None, None);
+        json.object(|json, key| match key {
+            "correlation_id" => once(&mut id, json.or_null(PlainJson::owned_string)?),
+            "error_code" => once(&mut code, json.or_null(PlainJson::u32)?),
+            "error_messages" => once(&mut messages, json.or_null(PlainJson::strings)?),
+            _ => json.skip(),
+        })?;
+        Some(BulkItemResult::from(RawBulkItem {
+            correlation_id: id.flatten(),
+            error_code: code.flatten(),
+            error_messages: messages.flatten(),
+        }))
+    }
+}
+
 impl From<RawBulkItem> for BulkItemResult {
     fn from(raw: RawBulkItem) -> Self {
         BulkItemResult {
@@ -182,6 +204,28 @@ pub struct BulkResults {
 }
 
 impl BulkResults {
+    /// Reads a bulk answer: through [`PlainJson`] when the body is plain
+    /// JSON, as Twilio writes it, and otherwise through serde_json, which
+    /// reads anything valid and says where a body is not.
+    pub(crate) fn decode(
+        operation: &'static str,
+        status: StatusCode,
+        body: &[u8],
+    ) -> Result<Self, DecodeError> {
+        match BulkResults::read_plain(body) {
+            Some(results) => Ok(results),
+            None => decode_json(operation, status, body, None),
+        }
+    }
+
+    /// The fast path: what serde_json would read, or `None` (see
+    /// [`crate::plain_json`]).
+    fn read_plain(body: &[u8]) -> Option<Self> {
+        Some(BulkResults {
+            items: PlainJson::list_body(body, "items", BulkItemResult::read_plain)?,
+        })
+    }
+
     /// The items the server refused.
     pub fn failures(&self) -> impl Iterator<Item = &BulkItemResult> {
         self.items.iter().filter(|i| i.error.is_some())
@@ -241,7 +285,185 @@ where
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// What the plain reader reads of a bulk body, checked against
+    /// serde_json with the whole decode.
+    fn read(body: &str) -> Option<BulkResults> {
+        crate::plain_json::checked_against_serde_json(
+            body,
+            BulkResults::read_plain(body.as_bytes()),
+            BulkResults::decode("CreateBulkConsents", StatusCode::CREATED, body.as_bytes()),
+        )
+    }
+
+    fn item(id: &str, code: u32, messages: &[&str]) -> BulkItemResult {
+        BulkItemResult {
+            correlation_id: Some(id.to_owned()),
+            error: item_error(
+                Some(code),
+                Some(messages.iter().map(|m| m.to_string()).collect()),
+            ),
+        }
+    }
+
+    #[test]
+    fn bulk_answers_are_read_plainly_or_by_serde_json() {
+        let two = Some(BulkResults {
+            items: vec![
+                item("a1", 0, &[]),
+                item("b2", 30646, &["INVALID_STATUS", "INVALID_SOURCE"]),
+            ],
+        });
+        let empty = Some(BulkResults { items: vec![] });
+        // (body, what the plain reader reads; `None`: it steps aside)
+        let cases: &[(&str, Option<BulkResults>)] = &[
+            (
+                r#"{"items":[{"correlation_id":"a1","error_code":0,"error_messages":[]},{"correlation_id":"b2","error_code":30646,"error_messages":["INVALID_STATUS","INVALID_SOURCE"]}]}"#,
+                two.clone(),
+            ),
+            (
+                "\n { \"items\" : [ { \"error_messages\" : [ ] , \"error_code\" : 0 , \"correlation_id\" : \"a1\" } ,\n\t{\"error_messages\":[\"INVALID_STATUS\",\"INVALID_SOURCE\"],\"correlation_id\":\"b2\",\"error_code\":30646} ] } \r\n",
+                two.clone(),
+            ),
+            (
+                r#"{"next":{"a":[1,2.5e3,null,true]},"items":[{"correlation_id":"a1","error_code":0,"error_messages":[],"extra":"x"},{"correlation_id":"b2","error_code":30646,"error_messages":["INVALID_STATUS","INVALID_SOURCE"]}],"url":null}"#,
+                two,
+            ),
+            (r#"{}"#, empty.clone()),
+            (r#"{"items":null}"#, empty.clone()),
+            (r#"{"items":[]}"#, empty),
+            (
+                r#"{"items":[{}]}"#,
+                Some(BulkResults {
+                    items: vec![BulkItemResult {
+                        correlation_id: None,
+                        error: None,
+                    }],
+                }),
+            ),
+            (
+                r#"{"items":[{"correlation_id":null,"error_code":null,"error_messages":null}]}"#,
+                Some(BulkResults {
+                    items: vec![BulkItemResult {
+                        correlation_id: None,
+                        error: None,
+                    }],
+                }),
+            ),
+            (
+                r#"{"items":[{"correlation_id":"ü","error_code":4294967295,"error_messages":["é"]}]}"#,
+                Some(BulkResults {
+                    items: vec![item("ü", u32::MAX, &["é"])],
+                }),
+            ),
+            // Escapes: serde_json reads them.
+            (r#"{"items":[{"correlation_id":"a\u0031"}]}"#, None),
+            (r#"{"items":[{"error_messages":["A\"B"]}]}"#, None),
+            (r#"{"it\u0065ms":[]}"#, None),
+            // Not what serde_json reads: the decode refuses them too.
+            (r#"{"items":[{"error_code":4294967296}]}"#, None),
+            (r#"{"items":[{"error_code":-1}]}"#, None),
+            (r#"{"items":[{"error_code":1.0}]}"#, None),
+            (r#"{"items":[{"error_code":01}]}"#, None),
+            (r#"{"items":[{"error_code":"7"}]}"#, None),
+            (r#"{"items":[{"correlation_id":7}]}"#, None),
+            (r#"{"items":[{"error_messages":[1]}]}"#, None),
+            (r#"{"items":[{"error_code":0,"error_code":0}]}"#, None),
+            (r#"{"items":[],"items":[]}"#, None),
+            (r#"{"items":[{"correlation_id":"a"},]}"#, None),
+            (r#"{"items":[{"correlation_id":"a"}]}x"#, None),
+            (r#"{"items":[{"correlation_id":"a"}]"#, None),
+            (r#"[[["a",0,[]]]]"#, None),
+            ("{\"items\":[{\"correlation_id\":\"\u{1}\"}]}", None),
+            ("", None),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(&read(body), expected, "{body:?}");
+        }
+        // Not UTF-8: the reader steps aside and serde_json refuses it.
+        assert_eq!(
+            BulkResults::read_plain(b"{\"items\":[{\"correlation_id\":\"\xff\"}]}"),
+            None
+        );
+    }
+
+    /// A field of a bulk item as the server might write it, plain or not.
+    fn field() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-zA-Z0-9]{0,33}".prop_map(|id| format!(r#""correlation_id":"{id}""#)),
+            Just(r#""correlation_id":null"#.to_owned()),
+            Just(r#""correlation_id":"a\"b""#.to_owned()),
+            Just(r#""correlation_id":5"#.to_owned()),
+            prop_oneof![
+                Just("0"),
+                Just("30646"),
+                Just("null"),
+                Just("-1"),
+                Just("1.5"),
+                Just("01"),
+                Just("4294967295"),
+                Just("4294967296"),
+                Just("\"7\""),
+                Just("1e2"),
+            ]
+            .prop_map(|code| format!(r#""error_code":{code}"#)),
+            proptest::collection::vec("[A-Z_]{0,8}", 0..3).prop_map(|m| format!(
+                r#""error_messages":{}"#,
+                serde_json::to_string(&m).unwrap()
+            )),
+            Just(r#""error_messages":null"#.to_owned()),
+            Just(r#""error_messages":["\u0041"]"#.to_owned()),
+            Just(r#""error_messages":[null]"#.to_owned()),
+            Just(r#""url":{"a":[1,{"b":false}]}"#.to_owned()),
+        ]
+    }
+
+    /// A bulk answer: items of any fields (repeated or not), whitespace
+    /// or none, then perhaps cut short or with one byte changed.
+    fn bulk_body() -> impl Strategy<Value = String> {
+        let item =
+            proptest::collection::vec(field(), 0..5).prop_map(|f| format!("{{{}}}", f.join(",")));
+        (
+            proptest::collection::vec(item, 0..4),
+            prop_oneof![Just(""), Just(" "), Just("\n\t")],
+            any::<prop::sample::Index>(),
+            0..3u8,
+            any::<u8>(),
+        )
+            .prop_map(|(items, space, at, mutation, byte)| {
+                let separator = format!(",{space}");
+                let mut body = format!(
+                    r#"{space}{{"items":{space}[{}]{space}}}{space}"#,
+                    items.join(&separator)
+                )
+                .into_bytes();
+                let at = at.index(body.len());
+                match mutation {
+                    1 => body.truncate(at),
+                    2 => body[at] = byte,
+                    _ => {}
+                }
+                String::from_utf8_lossy(&body).into_owned()
+            })
+    }
+
+    proptest! {
+        /// On any bulk body the plain reader reads what serde_json reads
+        /// or steps aside, and the decode says what serde_json says; a
+        /// body without escapes, repeats or changes is read plainly.
+        #[test]
+        fn bulk_decode_agrees_with_serde_json(body in bulk_body()) {
+            let plain = read(&body);
+            let escapes = body.contains('\\');
+            let serde = serde_json::from_str::<BulkResults>(&body).is_ok();
+            if serde && !escapes {
+                prop_assert!(plain.is_some(), "{} read by serde_json only", body);
+            }
+        }
+    }
 
     #[test]
     fn code_zero_without_messages_is_a_success_and_anything_else_an_error() {

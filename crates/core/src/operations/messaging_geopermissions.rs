@@ -62,6 +62,7 @@ use crate::json_output::{Secrets, ToJson};
 use crate::operation::{Operation, Parameter, ParameterLocation, decode_json};
 use crate::operations::item_result::{ItemError, item_error, required_items};
 use crate::parameter_values::{FromParameters, JsonObject, ParameterError, ParameterValues};
+use crate::plain_json::{PlainJson, once};
 use crate::retry::Idempotency;
 
 /// The one path of geo permissions.
@@ -185,6 +186,32 @@ struct RawResult {
     error_messages: Option<Vec<String>>,
 }
 
+impl GeoPermissionResult {
+    /// One entry through [`PlainJson`], with `RawResult`'s fields.
+    fn read_plain(json: &mut PlainJson<'_>) -> Option<Self> {
+        let mut raw = (None, None, None, None, None, None, None);
+        json.object(|json, key| match key {
+            "country_code" => once(&mut raw.0, json.or_null(PlainJson::owned_string)?),
+            "type" => once(&mut raw.1, json.or_null(PlainJson::owned_string)?),
+            "enabled" => once(&mut raw.2, json.or_null(PlainJson::boolean)?),
+            "prefix" => once(&mut raw.3, json.or_null(PlainJson::owned_string)?),
+            "message" => once(&mut raw.4, json.or_null(PlainJson::owned_string)?),
+            "error_code" => once(&mut raw.5, json.or_null(PlainJson::u32)?),
+            "error_messages" => once(&mut raw.6, json.or_null(PlainJson::strings)?),
+            _ => json.skip(),
+        })?;
+        Some(GeoPermissionResult::from(RawResult {
+            country_code: raw.0.flatten(),
+            kind: raw.1.flatten(),
+            enabled: raw.2.flatten(),
+            prefix: raw.3.flatten(),
+            message: raw.4.flatten(),
+            error_code: raw.5.flatten(),
+            error_messages: raw.6.flatten(),
+        }))
+    }
+}
+
 impl From<RawResult> for GeoPermissionResult {
     fn from(raw: RawResult) -> Self {
         GeoPermissionResult {
@@ -211,6 +238,20 @@ pub struct MessagingGeopermissions {
 }
 
 impl MessagingGeopermissions {
+    /// Reads the answer: through [`PlainJson`] when the body is plain JSON,
+    /// as Twilio writes it, and otherwise through serde_json, which reads
+    /// anything valid and says where a body is not.
+    fn decode(
+        operation: &'static str,
+        status: StatusCode,
+        body: &[u8],
+    ) -> Result<Self, DecodeError> {
+        match PlainJson::list_body(body, "permissions", GeoPermissionResult::read_plain) {
+            Some(permissions) => Ok(MessagingGeopermissions { permissions }),
+            None => decode_json(operation, status, body, None),
+        }
+    }
+
     /// The entries Twilio refused.
     pub fn failures(&self) -> impl Iterator<Item = &GeoPermissionResult> {
         self.permissions.iter().filter(|p| p.error.is_some())
@@ -281,7 +322,7 @@ impl Operation for FetchMessagingGeopermissions {
             .collect()
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
-        decode_json(Self::ID, status, body, None)
+        MessagingGeopermissions::decode(Self::ID, status, body)
     }
 }
 
@@ -365,7 +406,7 @@ impl Operation for UpdateMessagingGeopermissions {
         }
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
-        decode_json(Self::ID, status, body, None)
+        MessagingGeopermissions::decode(Self::ID, status, body)
     }
 }
 
@@ -423,5 +464,119 @@ impl FromParameters for UpdateMessagingGeopermissions {
         Ok(UpdateMessagingGeopermissions {
             permissions: values.json_objects(Self::ID, "Permissions", GeoPermission::from_json)?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// What the plain reader reads of a geo-permissions body, checked
+    /// against serde_json with the whole decode.
+    fn read(body: &str) -> Option<Vec<GeoPermissionResult>> {
+        crate::plain_json::checked_against_serde_json(
+            body,
+            PlainJson::list_body(
+                body.as_bytes(),
+                "permissions",
+                GeoPermissionResult::read_plain,
+            )
+            .map(|permissions| MessagingGeopermissions { permissions }),
+            MessagingGeopermissions::decode(
+                "FetchMessagingGeopermissions",
+                StatusCode::OK,
+                body.as_bytes(),
+            ),
+        )
+        .map(|answer| answer.permissions)
+    }
+
+    #[test]
+    fn geo_answers_are_read_plainly_or_by_serde_json() {
+        let india = GeoPermissionResult {
+            country_code: Some("IN".to_owned()),
+            kind: Some("country".to_owned()),
+            enabled: Some(false),
+            prefix: Some("+91".to_owned()),
+            message: Some(String::new()),
+            error: None,
+        };
+        let refused = GeoPermissionResult {
+            country_code: Some("PK".to_owned()),
+            kind: None,
+            enabled: Some(true),
+            prefix: None,
+            message: None,
+            error: Some(ItemError {
+                code: 30649,
+                messages: vec!["Not here".to_owned()],
+            }),
+        };
+        let cases: &[(&str, Option<Vec<GeoPermissionResult>>)] = &[
+            (
+                r#"{"permissions":[{"country_code":"IN","type":"country","enabled":false,"prefix":"+91","message":""},{"country_code":"PK","enabled":true,"error_code":30649,"error_messages":["Not here"]}]}"#,
+                Some(vec![india.clone(), refused]),
+            ),
+            (
+                " {\"permissions\" : [ {\"message\":\"\",\"prefix\":\"+91\",\"enabled\":false,\"type\":\"country\",\"country_code\":\"IN\",\"url\":{}} ] ,\"meta\":[1]}\n",
+                Some(vec![india]),
+            ),
+            (r#"{"permissions":null}"#, Some(vec![])),
+            (
+                r#"{"permissions":[{"enabled":null,"prefix":null}]}"#,
+                Some(vec![GeoPermissionResult {
+                    country_code: None,
+                    kind: None,
+                    enabled: None,
+                    prefix: None,
+                    message: None,
+                    error: None,
+                }]),
+            ),
+            (r#"{"permissions":[{"message":"High \"Risk\""}]}"#, None),
+            (r#"{"permissions":[{"enabled":"true"}]}"#, None),
+            (r#"{"permissions":[{"enabled":true,"enabled":true}]}"#, None),
+            (r#"{"permissions":[{"enabled":tru}]}"#, None),
+            (r#"{"permissions":[],"permissions":[]}"#, None),
+            (r#"{"permissions":[{"error_code":30649.5}]}"#, None),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(&read(body), expected, "{body:?}");
+        }
+    }
+
+    proptest! {
+        /// On any entry of known and unknown fields, plain or not, the
+        /// plain reader reads what serde_json reads or steps aside; what has
+        /// no escape, repeat or change is read plainly.
+        #[test]
+        fn geo_decode_agrees_with_serde_json(
+            fields in proptest::collection::vec(
+                (
+                    prop_oneof![
+                        Just("country_code"), Just("type"), Just("enabled"), Just("prefix"),
+                        Just("message"), Just("error_code"), Just("error_messages"), Just("url"),
+                    ],
+                    prop_oneof![
+                        Just("\"US\""), Just("\"High Risk\""), Just("\"a\\\"b\""), Just("\"\""),
+                        Just("true"), Just("false"), Just("null"), Just("0"), Just("30649"), Just("-1"),
+                        Just("[]"), Just("[\"A\"]"), Just("{\"k\":[1.5]}"),
+                    ],
+                ),
+                0..6,
+            ),
+            cut in any::<prop::sample::Index>(),
+            whole: bool,
+        ) {
+            let entry: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+            let body = format!(r#"{{"permissions":[{{{}}}]}}"#, entry.join(","));
+            let body = if whole { body.clone() } else { body[..cut.index(body.len())].to_owned() };
+            let plain = read(&body);
+            if !body.contains('\\') && serde_json::from_str::<MessagingGeopermissions>(&body).is_ok() {
+                prop_assert!(plain.is_some(), "{} read by serde_json only", body);
+            }
+        }
     }
 }
