@@ -32,6 +32,7 @@ use http::{HeaderMap, Method, StatusCode};
 
 use crate::endpoint::Service;
 use crate::error::{DecodeError, DecodeErrorKind, Error};
+use crate::plain_json::PlainJson;
 use crate::retry::Idempotency;
 use crate::secret::AuthToken;
 use crate::sid::{AccountSid, ApiKeySid, CredentialSid};
@@ -364,6 +365,22 @@ impl<T> Reply<T> {
     /// The typed result alone.
     pub fn into_value(self) -> T {
         self.value
+    }
+}
+
+/// Decodes a JSON success body into `T` through `plain`, a reader of the
+/// plain JSON Twilio writes (see [`PlainJson`]), and through
+/// [`decode_json`] whenever `plain` steps aside: the result or the error is
+/// the one serde_json gives, only sooner.
+pub(crate) fn decode_plain_json<T: serde::de::DeserializeOwned>(
+    operation: &'static str,
+    status: StatusCode,
+    body: &[u8],
+    plain: impl FnOnce(&mut PlainJson<'_>) -> Option<T>,
+) -> Result<T, DecodeError> {
+    match PlainJson::whole(body, plain) {
+        Some(value) => Ok(value),
+        None => decode_json(operation, status, body, None),
     }
 }
 

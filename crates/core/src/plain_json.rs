@@ -36,13 +36,9 @@ pub(crate) const MAX_DEPTH: usize = 16;
 fn string_len(bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let stops = |byte: &u8| matches!(byte, b'"' | b'\\' | 0..=0x1f);
-    let mut words = bytes.chunks_exact(8);
-    let mut offset = 0;
-    for word in &mut words {
-        let mut eight = [0; 8];
-        eight.copy_from_slice(word);
-        let word = u64::from_le_bytes(eight);
+    let mut at = 0;
+    while let Some(word) = bytes.get(at..at + 8) {
+        let word = u64::from_le_bytes(word.try_into().ok()?);
         let quote = word ^ (ONES * u64::from(b'"'));
         let backslash = word ^ (ONES * u64::from(b'\\'));
         let flags = (quote.wrapping_sub(ONES) & !quote)
@@ -50,15 +46,12 @@ fn string_len(bytes: &[u8]) -> Option<usize> {
             | (word.wrapping_sub(ONES * 0x20) & !word);
         let flags = flags & HIGH;
         if flags != 0 {
-            return Some(offset + (flags.trailing_zeros() / 8) as usize);
+            return Some(at + (flags.trailing_zeros() / 8) as usize);
         }
-        offset += 8;
+        at += 8;
     }
-    words
-        .remainder()
-        .iter()
-        .position(stops)
-        .map(|at| offset + at)
+    let stops = |byte: &u8| matches!(byte, b'"' | b'\\' | 0..=0x1f);
+    Some(at + bytes.get(at..)?.iter().position(stops)?)
 }
 
 /// Puts a field's `value` into its `slot`, once: a field that comes twice
@@ -280,52 +273,61 @@ impl<'a> PlainJson<'a> {
         Some(())
     }
 
-    /// A whole body: an object whose field `name` is `null` or an array of
-    /// items read by `item`, and whose other fields are skipped. A missing
-    /// field reads as empty, as serde's `default` does.
-    pub(crate) fn list_body<T>(
-        body: &'a [u8],
+    /// A whole body, read by `read`, with nothing but whitespace after it.
+    pub(crate) fn whole<T>(body: &'a [u8], read: impl FnOnce(&mut Self) -> Option<T>) -> Option<T> {
+        let mut json = PlainJson::new(body)?;
+        let value = read(&mut json)?;
+        json.end()?;
+        Some(value)
+    }
+
+    /// An object whose field `name` is `null` or an array of items read by
+    /// `item`, and whose other fields are skipped. A missing or `null`
+    /// field reads as empty, as serde's `default` and the core's
+    /// `null_as_empty` do.
+    pub(crate) fn list_field<T>(
+        &mut self,
         name: &str,
         mut item: impl FnMut(&mut Self) -> Option<T>,
     ) -> Option<Vec<T>> {
-        let mut json = PlainJson::new(body)?;
         let mut items = None;
-        json.object(|json, key| {
+        self.object(|json, key| {
             if key != name {
                 return json.skip();
             }
             let list = json.or_null(|json| json.list(&mut item))?;
             once(&mut items, list.unwrap_or_default())
         })?;
-        json.end()?;
         Some(items.unwrap_or_default())
     }
 
     /// Checks that nothing but whitespace is left.
-    pub(crate) fn end(mut self) -> Option<()> {
+    fn end(&mut self) -> Option<()> {
         self.peek().is_none().then_some(())
     }
 }
 
-/// For the readers' tests: checks a plain reading of `body` and its whole
-/// decode against serde_json, the reference (where the reader reads a body,
-/// serde_json reads the same; the decode says what serde_json says), and
-/// returns the plain reading.
+/// For the readers' tests: reads `body` with `plain` and checks it, and
+/// the whole decode, against serde_json, the reference: where the reader
+/// reads a body, serde_json reads the same; the decode says what serde_json
+/// says. Returns the plain reading.
 #[cfg(test)]
 pub(crate) fn checked_against_serde_json<T>(
     body: &str,
-    plain: Option<T>,
-    decoded: Result<T, crate::error::DecodeError>,
+    plain: fn(&mut PlainJson<'_>) -> Option<T>,
 ) -> Option<T>
 where
     T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
 {
     let reference = serde_json::from_slice::<T>(body.as_bytes());
-    if let Some(value) = &plain {
+    let read = PlainJson::whole(body.as_bytes(), plain);
+    if let Some(value) = &read {
         assert_eq!(reference.as_ref().ok(), Some(value), "{body:?}");
     }
+    let decoded =
+        crate::operation::decode_plain_json("Test", http::StatusCode::OK, body.as_bytes(), plain);
     assert_eq!(decoded.as_ref().ok(), reference.as_ref().ok(), "{body:?}");
-    plain
+    read
 }
 
 #[cfg(test)]

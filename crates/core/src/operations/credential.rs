@@ -18,6 +18,7 @@ use crate::form::Form;
 use crate::json_output::{self, Secrets, ToJson};
 use crate::page::PageRequest;
 use crate::parameter_values::{ParameterError, ParameterValues};
+use crate::plain_json::{PlainJson, once};
 use crate::sid::{AccountSid, CredentialSid};
 use crate::timestamp::Timestamp;
 
@@ -47,6 +48,49 @@ pub struct Credential {
     /// Its absolute URL.
     #[serde(default)]
     pub url: Option<String>,
+}
+
+impl Credential {
+    /// The answer through [`PlainJson`] (see
+    /// [`decode_plain_json`](crate::operation::decode_plain_json)): the
+    /// fields of the derive, each value read by the function its type's
+    /// `Deserialize` uses, so a malformed one steps aside to serde_json.
+    pub(crate) fn read_plain(json: &mut PlainJson<'_>) -> Option<Self> {
+        let text = |json: &mut PlainJson<'_>| json.or_null(PlainJson::owned_string);
+        let parsed = |json: &mut PlainJson<'_>, parse: fn(&str) -> Option<_>| {
+            json.or_null(|json| parse(json.string()?))
+        };
+        let mut fields = (None, None, None, None, None, None);
+        json.object(|json, key| match key {
+            "sid" => once(
+                &mut fields.0,
+                json.or_null(|json| CredentialSid::parse(json.string()?).ok())?,
+            ),
+            "account_sid" => once(
+                &mut fields.1,
+                json.or_null(|json| AccountSid::parse(json.string()?).ok())?,
+            ),
+            "friendly_name" => once(&mut fields.2, text(json)?),
+            "date_created" => once(
+                &mut fields.3,
+                parsed(json, |t| Timestamp::parse_rfc3339(t).ok())?,
+            ),
+            "date_updated" => once(
+                &mut fields.4,
+                parsed(json, |t| Timestamp::parse_rfc3339(t).ok())?,
+            ),
+            "url" => once(&mut fields.5, text(json)?),
+            _ => json.skip(),
+        })?;
+        Some(Credential {
+            sid: fields.0.flatten(),
+            account_sid: fields.1.flatten(),
+            friendly_name: fields.2.flatten(),
+            date_created: fields.3.flatten(),
+            date_updated: fields.4.flatten(),
+            url: fields.5.flatten(),
+        })
+    }
 }
 
 /// Every field as Twilio named it; a credential holds no secret.
@@ -329,7 +373,12 @@ macro_rules! credential_operations {
                 status: http::StatusCode,
                 body: &[u8],
             ) -> Result<Self::Output, $crate::error::DecodeError> {
-                $crate::operation::decode_json(Self::ID, status, body, None)
+                $crate::operation::decode_plain_json(
+                    Self::ID,
+                    status,
+                    body,
+                    $crate::operations::credential::Credential::read_plain,
+                )
             }
         }
 
@@ -416,7 +465,12 @@ macro_rules! credential_operations {
                 status: http::StatusCode,
                 body: &[u8],
             ) -> Result<Self::Output, $crate::error::DecodeError> {
-                $crate::operation::decode_json(Self::ID, status, body, None)
+                $crate::operation::decode_plain_json(
+                    Self::ID,
+                    status,
+                    body,
+                    $crate::operations::credential::Credential::read_plain,
+                )
             }
         }
 
@@ -509,3 +563,108 @@ macro_rules! credential_operations {
 }
 
 pub(crate) use credential_operations;
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const CR: &str = "CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    const AC: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+    /// What the plain reader reads of a credential body, checked against
+    /// serde_json with the whole decode.
+    fn read(body: &str) -> Option<Credential> {
+        crate::plain_json::checked_against_serde_json(body, Credential::read_plain)
+    }
+
+    #[test]
+    fn credentials_are_read_plainly_or_by_serde_json() {
+        let full = Credential {
+            sid: Some(CR.parse().unwrap()),
+            account_sid: Some(AC.parse().unwrap()),
+            friendly_name: Some("deploy key".to_owned()),
+            date_created: Some(Timestamp::parse_rfc3339("2015-07-31T04:00:00Z").unwrap()),
+            date_updated: Some(Timestamp::parse_rfc3339("2015-07-31T06:00:00.5+02:00").unwrap()),
+            url: Some(format!(
+                "https://accounts.twilio.com/v1/Credentials/AWS/{CR}"
+            )),
+        };
+        let none = Credential {
+            sid: None,
+            account_sid: None,
+            friendly_name: None,
+            date_created: None,
+            date_updated: None,
+            url: None,
+        };
+        let cases: &[(String, Option<Credential>)] = &[
+            (
+                format!(
+                    r#"{{"sid":"{CR}","account_sid":"{AC}","friendly_name":"deploy key","date_created":"2015-07-31T04:00:00Z","date_updated":"2015-07-31T06:00:00.5+02:00","url":"https://accounts.twilio.com/v1/Credentials/AWS/{CR}"}}"#
+                ),
+                Some(full.clone()),
+            ),
+            (
+                format!(
+                    " {{ \"url\" : \"https://accounts.twilio.com/v1/Credentials/AWS/{CR}\", \"new\": [{{}}],\n\"date_updated\":\"2015-07-31T06:00:00.5+02:00\",\"date_created\":\"2015-07-31T04:00:00Z\",\"friendly_name\":\"deploy key\",\"account_sid\":\"{AC}\",\"sid\":\"{CR}\"}}\n"
+                ),
+                Some(full),
+            ),
+            ("{}".to_owned(), Some(none.clone())),
+            (
+                r#"{"sid":null,"account_sid":null,"friendly_name":null,"date_created":null,"date_updated":null,"url":null}"#.to_owned(),
+                Some(none),
+            ),
+            // Malformed values: serde_json says which field.
+            (r#"{"sid":"CRnothex"}"#.to_owned(), None),
+            (format!(r#"{{"sid":"{AC}"}}"#), None),
+            (r#"{"date_created":"Fri, 31 Jul 2015 04:00:00 +0000"}"#.to_owned(), None),
+            (r#"{"date_created":"2015-02-30T04:00:00Z"}"#.to_owned(), None),
+            (r#"{"friendly_name":7}"#.to_owned(), None),
+            (format!(r#"{{"sid":"{CR}","sid":"{CR}"}}"#), None),
+            // Escapes: serde_json reads them.
+            (r#"{"friendly_name":"deploy \"key\""}"#.to_owned(), None),
+            (r#"{"url":"https:\/\/accounts.twilio.com"}"#.to_owned(), None),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(&read(body), expected, "{body:?}");
+        }
+    }
+
+    proptest! {
+        /// On any credential of known and unknown fields, plain or not,
+        /// whole or cut short, the plain reader reads what serde_json reads
+        /// or steps aside; what has no escape, repeat or cut is read
+        /// plainly.
+        #[test]
+        fn credential_decode_agrees_with_serde_json(
+            fields in proptest::collection::vec(
+                (
+                    prop_oneof![
+                        Just("sid"), Just("account_sid"), Just("friendly_name"), Just("date_created"),
+                        Just("date_updated"), Just("url"), Just("extra"),
+                    ],
+                    prop_oneof![
+                        Just(format!("\"{CR}\"")), Just(format!("\"{AC}\"")), Just("\"CR12\"".to_owned()),
+                        Just("\"2015-07-31T04:00:00Z\"".to_owned()), Just("\"2015-07-31 04:00:00\"".to_owned()),
+                        Just("\"a\\\"b\"".to_owned()), Just("\"plain text\"".to_owned()), Just("null".to_owned()),
+                        Just("12".to_owned()), Just("[true]".to_owned()),
+                    ],
+                ),
+                0..7,
+            ),
+            cut in any::<prop::sample::Index>(),
+            whole: bool,
+        ) {
+            let fields: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+            let body = format!("{{{}}}", fields.join(","));
+            let body = if whole { body.clone() } else { body[..cut.index(body.len())].to_owned() };
+            let plain = read(&body);
+            if !body.contains('\\') && serde_json::from_str::<Credential>(&body).is_ok() {
+                prop_assert!(plain.is_some(), "{} read by serde_json only", body);
+            }
+        }
+    }
+}

@@ -19,13 +19,10 @@
 //! # }
 //! ```
 
-use http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::error::DecodeError;
 use crate::json_output::{Secrets, ToJson};
-use crate::operation::decode_json;
 use crate::plain_json::{PlainJson, once};
 
 /// Why the server refused one item of a list call.
@@ -204,25 +201,11 @@ pub struct BulkResults {
 }
 
 impl BulkResults {
-    /// Reads a bulk answer: through [`PlainJson`] when the body is plain
-    /// JSON, as Twilio writes it, and otherwise through serde_json, which
-    /// reads anything valid and says where a body is not.
-    pub(crate) fn decode(
-        operation: &'static str,
-        status: StatusCode,
-        body: &[u8],
-    ) -> Result<Self, DecodeError> {
-        match BulkResults::read_plain(body) {
-            Some(results) => Ok(results),
-            None => decode_json(operation, status, body, None),
-        }
-    }
-
-    /// The fast path: what serde_json would read, or `None` (see
-    /// [`crate::plain_json`]).
-    fn read_plain(body: &[u8]) -> Option<Self> {
+    /// The answer through [`PlainJson`] (see
+    /// [`decode_plain_json`](crate::operation::decode_plain_json)).
+    pub(crate) fn read_plain(json: &mut PlainJson<'_>) -> Option<Self> {
         Some(BulkResults {
-            items: PlainJson::list_body(body, "items", BulkItemResult::read_plain)?,
+            items: json.list_field("items", BulkItemResult::read_plain)?,
         })
     }
 
@@ -292,11 +275,7 @@ mod tests {
     /// What the plain reader reads of a bulk body, checked against
     /// serde_json with the whole decode.
     fn read(body: &str) -> Option<BulkResults> {
-        crate::plain_json::checked_against_serde_json(
-            body,
-            BulkResults::read_plain(body.as_bytes()),
-            BulkResults::decode("CreateBulkConsents", StatusCode::CREATED, body.as_bytes()),
-        )
+        crate::plain_json::checked_against_serde_json(body, BulkResults::read_plain)
     }
 
     fn item(id: &str, code: u32, messages: &[&str]) -> BulkItemResult {
@@ -384,10 +363,9 @@ mod tests {
             assert_eq!(&read(body), expected, "{body:?}");
         }
         // Not UTF-8: the reader steps aside and serde_json refuses it.
-        assert_eq!(
-            BulkResults::read_plain(b"{\"items\":[{\"correlation_id\":\"\xff\"}]}"),
-            None
-        );
+        let body = b"{\"items\":[{\"correlation_id\":\"\xff\"}]}";
+        assert_eq!(PlainJson::whole(body, BulkResults::read_plain), None);
+        assert!(serde_json::from_slice::<BulkResults>(body).is_err());
     }
 
     /// A field of a bulk item as the server might write it, plain or not.

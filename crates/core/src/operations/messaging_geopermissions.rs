@@ -59,7 +59,7 @@ use serde_json::{Value, json};
 use crate::error::{DecodeError, Error};
 use crate::form::Form;
 use crate::json_output::{Secrets, ToJson};
-use crate::operation::{Operation, Parameter, ParameterLocation, decode_json};
+use crate::operation::{Operation, Parameter, ParameterLocation, decode_plain_json};
 use crate::operations::item_result::{ItemError, item_error, required_items};
 use crate::parameter_values::{FromParameters, JsonObject, ParameterError, ParameterValues};
 use crate::plain_json::{PlainJson, once};
@@ -238,18 +238,12 @@ pub struct MessagingGeopermissions {
 }
 
 impl MessagingGeopermissions {
-    /// Reads the answer: through [`PlainJson`] when the body is plain JSON,
-    /// as Twilio writes it, and otherwise through serde_json, which reads
-    /// anything valid and says where a body is not.
-    fn decode(
-        operation: &'static str,
-        status: StatusCode,
-        body: &[u8],
-    ) -> Result<Self, DecodeError> {
-        match PlainJson::list_body(body, "permissions", GeoPermissionResult::read_plain) {
-            Some(permissions) => Ok(MessagingGeopermissions { permissions }),
-            None => decode_json(operation, status, body, None),
-        }
+    /// The answer through [`PlainJson`] (see
+    /// [`decode_plain_json`](crate::operation::decode_plain_json)).
+    fn read_plain(json: &mut PlainJson<'_>) -> Option<Self> {
+        Some(MessagingGeopermissions {
+            permissions: json.list_field("permissions", GeoPermissionResult::read_plain)?,
+        })
     }
 
     /// The entries Twilio refused.
@@ -322,7 +316,7 @@ impl Operation for FetchMessagingGeopermissions {
             .collect()
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
-        MessagingGeopermissions::decode(Self::ID, status, body)
+        decode_plain_json(Self::ID, status, body, MessagingGeopermissions::read_plain)
     }
 }
 
@@ -406,7 +400,7 @@ impl Operation for UpdateMessagingGeopermissions {
         }
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
-        MessagingGeopermissions::decode(Self::ID, status, body)
+        decode_plain_json(Self::ID, status, body, MessagingGeopermissions::read_plain)
     }
 }
 
@@ -476,21 +470,8 @@ mod tests {
     /// What the plain reader reads of a geo-permissions body, checked
     /// against serde_json with the whole decode.
     fn read(body: &str) -> Option<Vec<GeoPermissionResult>> {
-        crate::plain_json::checked_against_serde_json(
-            body,
-            PlainJson::list_body(
-                body.as_bytes(),
-                "permissions",
-                GeoPermissionResult::read_plain,
-            )
-            .map(|permissions| MessagingGeopermissions { permissions }),
-            MessagingGeopermissions::decode(
-                "FetchMessagingGeopermissions",
-                StatusCode::OK,
-                body.as_bytes(),
-            ),
-        )
-        .map(|answer| answer.permissions)
+        crate::plain_json::checked_against_serde_json(body, MessagingGeopermissions::read_plain)
+            .map(|answer| answer.permissions)
     }
 
     #[test]
