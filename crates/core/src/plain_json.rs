@@ -1,11 +1,12 @@
 //! [`PlainJson`]: a reader for JSON as Twilio writes it, the fast path in
-//! front of serde_json for the answers that are lists of small items.
+//! front of serde_json for the answers read most: bulk results, geo
+//! permissions and credentials.
 //!
 //! serde_json reads anything, and pays for it: a bulk answer of two items
-//! costs it about 5,700 instructions and one visitor call per token. The
-//! answers Twilio writes are plainer than JSON allows: no escapes in the
-//! strings that matter, no deep nesting. A reader for only that is a few
-//! comparisons per byte.
+//! cost it about 5,700 instructions, a visitor call per token and a field
+//! match per key. The answers Twilio writes are plainer than JSON allows: no
+//! escapes in the strings that matter, no deep nesting. A reader for only
+//! that scans strings eight bytes at a time and matches keys once.
 //!
 //! It is only ever a fast path. Every method returns `None` at the first
 //! thing outside that plain subset (an escape, a control character, a
@@ -24,7 +25,7 @@
 
 /// How deep a value skipped as unknown may nest (objects in arrays in
 /// objects…) before the reader steps aside.
-pub(crate) const MAX_DEPTH: usize = 16;
+const MAX_DEPTH: usize = 16;
 
 /// Where the first `"`, `\\` or control character of `bytes` is: the end
 /// of a plain string, or where it stops being plain.
@@ -432,6 +433,10 @@ mod tests {
             }
         }
         assert!(PlainJson::new(b"\"\xff\"").is_none());
+        // Objects nest to the same depth as arrays.
+        let objects = |depth: usize| format!("{}1{}", "{\"a\":".repeat(depth), "}".repeat(depth));
+        assert_eq!(skipped(&objects(MAX_DEPTH)), (Some(()), true));
+        assert_eq!(skipped(&objects(MAX_DEPTH + 1)), (None, true));
     }
 
     /// Any JSON value without escapes nor deep nesting.

@@ -239,7 +239,7 @@ pub struct MessagingGeopermissions {
 
 impl MessagingGeopermissions {
     /// The answer through [`PlainJson`] (see
-    /// [`decode_plain_json`](crate::operation::decode_plain_json)).
+    /// [`decode_plain_json`]).
     fn read_plain(json: &mut PlainJson<'_>) -> Option<Self> {
         Some(MessagingGeopermissions {
             permissions: json.list_field("permissions", GeoPermissionResult::read_plain)?,
