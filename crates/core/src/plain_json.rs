@@ -170,6 +170,13 @@ impl<'a> PlainJson<'a> {
         read(self).map(Some)
     }
 
+    /// A plain string read by `parse`, the function its type's
+    /// `Deserialize` uses: a value `parse` refuses steps aside, so that
+    /// serde_json names the field.
+    pub(crate) fn parsed<T, E>(&mut self, parse: impl FnOnce(&str) -> Result<T, E>) -> Option<T> {
+        parse(self.string()?).ok()
+    }
+
     /// A plain string, owned.
     pub(crate) fn owned_string(&mut self) -> Option<String> {
         self.string().map(str::to_owned)

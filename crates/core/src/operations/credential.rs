@@ -56,30 +56,26 @@ impl Credential {
     /// fields of the derive, each value read by the function its type's
     /// `Deserialize` uses, so a malformed one steps aside to serde_json.
     pub(crate) fn read_plain(json: &mut PlainJson<'_>) -> Option<Self> {
-        let text = |json: &mut PlainJson<'_>| json.or_null(PlainJson::owned_string);
-        let parsed = |json: &mut PlainJson<'_>, parse: fn(&str) -> Option<_>| {
-            json.or_null(|json| parse(json.string()?))
-        };
         let mut fields = (None, None, None, None, None, None);
         json.object(|json, key| match key {
             "sid" => once(
                 &mut fields.0,
-                json.or_null(|json| CredentialSid::parse(json.string()?).ok())?,
+                json.or_null(|j| j.parsed(CredentialSid::parse))?,
             ),
             "account_sid" => once(
                 &mut fields.1,
-                json.or_null(|json| AccountSid::parse(json.string()?).ok())?,
+                json.or_null(|j| j.parsed(AccountSid::parse))?,
             ),
-            "friendly_name" => once(&mut fields.2, text(json)?),
+            "friendly_name" => once(&mut fields.2, json.or_null(PlainJson::owned_string)?),
             "date_created" => once(
                 &mut fields.3,
-                parsed(json, |t| Timestamp::parse_rfc3339(t).ok())?,
+                json.or_null(|j| j.parsed(Timestamp::parse_rfc3339))?,
             ),
             "date_updated" => once(
                 &mut fields.4,
-                parsed(json, |t| Timestamp::parse_rfc3339(t).ok())?,
+                json.or_null(|j| j.parsed(Timestamp::parse_rfc3339))?,
             ),
-            "url" => once(&mut fields.5, text(json)?),
+            "url" => once(&mut fields.5, json.or_null(PlainJson::owned_string)?),
             _ => json.skip(),
         })?;
         Some(Credential {
