@@ -201,7 +201,7 @@ impl<'a> PlainJson<'a> {
     }
 
     /// An array, each element read by `element`.
-    pub(crate) fn array(&mut self, mut element: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+    fn array(&mut self, mut element: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
         self.expect(b'[')?;
         if self.eat(b']') {
             return Some(());
