@@ -182,11 +182,6 @@ impl<'a> PlainJson<'a> {
         self.string().map(str::to_owned)
     }
 
-    /// An array of plain strings, each owned.
-    pub(crate) fn strings(&mut self) -> Option<Vec<String>> {
-        self.list(Self::owned_string)
-    }
-
     /// An array, each element read by `item`.
     pub(crate) fn list<T>(
         &mut self,

@@ -19,6 +19,8 @@
 //! # }
 //! ```
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -34,8 +36,43 @@ pub struct ItemError {
     pub code: u32,
     /// What was wrong, as Twilio wrote it: reason codes for bulk items
     /// (`INVALID_CONTACT_ID`, see [`ItemError::reasons`]), sentences for geo
-    /// permissions.
-    pub messages: Vec<String>,
+    /// permissions. A documented reason code is borrowed from a static
+    /// table rather than copied (a refused item's messages are those codes,
+    /// so reading them takes no allocation each); any other message is
+    /// owned. Either way it reads and compares as a `str`.
+    pub messages: Vec<Cow<'static, str>>,
+}
+
+/// Twilio's documented reason codes of a refused bulk item, as written and
+/// as read.
+const REASONS: [(&str, ItemErrorReason); 6] = [
+    (
+        "INVALID_CORRELATION_ID",
+        ItemErrorReason::InvalidCorrelationId,
+    ),
+    ("INVALID_SENDER_ID", ItemErrorReason::InvalidSenderId),
+    ("INVALID_CONTACT_ID", ItemErrorReason::InvalidContactId),
+    ("INVALID_STATUS", ItemErrorReason::InvalidStatus),
+    ("INVALID_SOURCE", ItemErrorReason::InvalidSource),
+    (
+        "INVALID_DATE_OF_CONSENT",
+        ItemErrorReason::InvalidDateOfConsent,
+    ),
+];
+
+/// A message of a refused item as it is kept: a documented reason code
+/// borrowed from [`REASONS`], anything else copied.
+pub(crate) fn message(text: &str) -> Cow<'static, str> {
+    match REASONS.iter().find(|(code, _)| *code == text) {
+        Some((code, _)) => Cow::Borrowed(code),
+        None => Cow::Owned(text.to_owned()),
+    }
+}
+
+/// `error_messages` through [`PlainJson`]: an array of plain strings, each
+/// kept by [`message`].
+pub(crate) fn read_messages(json: &mut PlainJson<'_>) -> Option<Vec<Cow<'static, str>>> {
+    json.list(|json| json.string().map(message))
 }
 
 /// A reason code of a refused bulk item (Twilio's documented ones; any other
@@ -61,14 +98,9 @@ pub enum ItemErrorReason {
 
 impl ItemErrorReason {
     fn of(message: &str) -> Self {
-        match message {
-            "INVALID_CORRELATION_ID" => ItemErrorReason::InvalidCorrelationId,
-            "INVALID_SENDER_ID" => ItemErrorReason::InvalidSenderId,
-            "INVALID_CONTACT_ID" => ItemErrorReason::InvalidContactId,
-            "INVALID_STATUS" => ItemErrorReason::InvalidStatus,
-            "INVALID_SOURCE" => ItemErrorReason::InvalidSource,
-            "INVALID_DATE_OF_CONSENT" => ItemErrorReason::InvalidDateOfConsent,
-            other => ItemErrorReason::Other(other.to_owned()),
+        match REASONS.iter().find(|(code, _)| *code == message) {
+            Some((_, reason)) => reason.clone(),
+            None => ItemErrorReason::Other(message.to_owned()),
         }
     }
 }
@@ -90,7 +122,7 @@ impl ItemError {
 /// item, which made reading a bulk answer several times slower.
 pub(crate) fn item_error(
     error_code: Option<u32>,
-    error_messages: Option<Vec<String>>,
+    error_messages: Option<Vec<Cow<'static, str>>>,
 ) -> Option<ItemError> {
     let messages = error_messages.unwrap_or_default();
     match error_code.unwrap_or(0) {
@@ -159,7 +191,7 @@ struct RawBulkItem {
     #[serde(default)]
     error_code: Option<u32>,
     #[serde(default)]
-    error_messages: Option<Vec<String>>,
+    error_messages: Option<Vec<Cow<'static, str>>>,
 }
 
 impl BulkItemResult {
@@ -169,7 +201,7 @@ impl BulkItemResult {
         json.object(|json, key| match key {
             "correlation_id" => once(&mut id, json.or_null(PlainJson::owned_string)?),
             "error_code" => once(&mut code, json.or_null(PlainJson::u32)?),
-            "error_messages" => once(&mut messages, json.or_null(PlainJson::strings)?),
+            "error_messages" => once(&mut messages, json.or_null(read_messages)?),
             _ => json.skip(),
         })?;
         Some(BulkItemResult::from(RawBulkItem {
@@ -283,7 +315,7 @@ mod tests {
             correlation_id: Some(id.to_owned()),
             error: item_error(
                 Some(code),
-                Some(messages.iter().map(|m| m.to_string()).collect()),
+                Some(messages.iter().map(|m| m.to_string().into()).collect()),
             ),
         }
     }
@@ -438,10 +470,35 @@ mod tests {
         }
     }
 
+    /// A documented reason code is read without a copy of its own, any
+    /// other message as written; both read as what the server sent.
+    #[test]
+    fn documented_reason_codes_are_borrowed_and_other_messages_owned() {
+        let body = br#"{"items":[{"error_code":30646,"error_messages":["INVALID_SENDER_ID","INVALID_DATE_OF_CONSENT","NEW_ONE","invalid_status"]}]}"#;
+        let results = PlainJson::whole(body, BulkResults::read_plain).expect("a plain body");
+        let messages = &results.items[0].error.as_ref().expect("refused").messages;
+        let kept: Vec<(&str, bool)> = messages
+            .iter()
+            .map(|m| (m.as_ref(), matches!(m, Cow::Borrowed(_))))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                ("INVALID_SENDER_ID", true),
+                ("INVALID_DATE_OF_CONSENT", true),
+                ("NEW_ONE", false),
+                ("invalid_status", false),
+            ]
+        );
+    }
+
     #[test]
     fn code_zero_without_messages_is_a_success_and_anything_else_an_error() {
         let raw = |code, messages: &[&str]| {
-            item_error(code, Some(messages.iter().map(|m| m.to_string()).collect()))
+            item_error(
+                code,
+                Some(messages.iter().map(|m| m.to_string().into()).collect()),
+            )
         };
         assert_eq!(raw(Some(0), &[]), None);
         assert_eq!(raw(None, &[]), None);
@@ -450,7 +507,7 @@ mod tests {
             raw(Some(30646), &["INVALID_STATUS"]),
             Some(ItemError {
                 code: 30646,
-                messages: vec!["INVALID_STATUS".to_owned()]
+                messages: vec!["INVALID_STATUS".into()]
             })
         );
         assert_eq!(raw(Some(0), &["odd"]).unwrap().code, 0);

@@ -51,6 +51,8 @@
 //! # Ok::<(), twilio_accounts_core::Error>(())
 //! ```
 
+use std::borrow::Cow;
+
 use http::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 
@@ -60,7 +62,7 @@ use crate::error::{DecodeError, Error};
 use crate::form::Form;
 use crate::json_output::{Secrets, ToJson};
 use crate::operation::{Operation, Parameter, ParameterLocation, decode_plain_json};
-use crate::operations::item_result::{ItemError, item_error, required_items};
+use crate::operations::item_result::{ItemError, item_error, read_messages, required_items};
 use crate::parameter_values::{FromParameters, JsonObject, ParameterError, ParameterValues};
 use crate::plain_json::{PlainJson, once};
 use crate::retry::Idempotency;
@@ -183,7 +185,7 @@ struct RawResult {
     #[serde(default)]
     error_code: Option<u32>,
     #[serde(default)]
-    error_messages: Option<Vec<String>>,
+    error_messages: Option<Vec<Cow<'static, str>>>,
 }
 
 impl GeoPermissionResult {
@@ -197,7 +199,7 @@ impl GeoPermissionResult {
             "prefix" => once(&mut raw.3, json.or_null(PlainJson::owned_string)?),
             "message" => once(&mut raw.4, json.or_null(PlainJson::owned_string)?),
             "error_code" => once(&mut raw.5, json.or_null(PlainJson::u32)?),
-            "error_messages" => once(&mut raw.6, json.or_null(PlainJson::strings)?),
+            "error_messages" => once(&mut raw.6, json.or_null(read_messages)?),
             _ => json.skip(),
         })?;
         Some(GeoPermissionResult::from(RawResult {
@@ -493,7 +495,7 @@ mod tests {
             message: None,
             error: Some(ItemError {
                 code: 30649,
-                messages: vec!["Not here".to_owned()],
+                messages: vec!["Not here".into()],
             }),
         };
         let cases: &[(&str, Option<Vec<GeoPermissionResult>>)] = &[
