@@ -30,21 +30,23 @@ const MAX_DEPTH: usize = 16;
 /// Where the first `"`, `\\` or control character of `bytes` is: the end
 /// of a plain string, or where it stops being plain.
 ///
-/// Eight bytes at a time: a byte of a word is flagged when it equals `"`
-/// or `\\` (it becomes zero once XORed with it) or is below 0x20, by the
-/// borrow of subtracting 0x01 or 0x20 from every byte. A borrow can flag
-/// bytes above a true match, never below one, so the lowest flag is exact.
+/// Eight bytes at a time, with two tests per word rather than three: XORed
+/// with 0x02, a byte is below 0x21 exactly when it was a control character
+/// or `"` (0x22 becomes 0x20, and 0x00..=0x1f map onto themselves), which
+/// the borrow of subtracting 0x21 from every byte flags; XORed with `\\`, a
+/// backslash becomes zero, which the borrow of subtracting 0x01 flags. A
+/// borrow can flag bytes above a true match, never below one, so the
+/// lowest flag is exact.
 fn string_len(bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut at = 0;
     while let Some(word) = bytes.get(at..at + 8) {
         let word = u64::from_le_bytes(word.try_into().ok()?);
-        let quote = word ^ (ONES * u64::from(b'"'));
+        let quote_or_control = word ^ (ONES * 0x02);
         let backslash = word ^ (ONES * u64::from(b'\\'));
-        let flags = (quote.wrapping_sub(ONES) & !quote)
-            | (backslash.wrapping_sub(ONES) & !backslash)
-            | (word.wrapping_sub(ONES * 0x20) & !word);
+        let flags = (quote_or_control.wrapping_sub(ONES * 0x21) & !quote_or_control)
+            | (backslash.wrapping_sub(ONES) & !backslash);
         let flags = flags & HIGH;
         if flags != 0 {
             return Some(at + (flags.trailing_zeros() / 8) as usize);
