@@ -296,11 +296,11 @@ impl Form {
     }
 
     /// Appends `prefix` and `suffix`, already encoded, around `text`
-    /// encoded through `table`. Runs of bytes that stand for themselves
-    /// (letters, digits, `*-._`: most of a SID, a key or a number) are
-    /// copied whole; each other byte copies its whole table entry. Before
-    /// each run, room is made for it and the 8 bytes of the entry or the
-    /// suffix that follow it.
+    /// encoded through `table`. Bytes that stand for themselves (letters,
+    /// digits, `*-._`: most of a SID, a key or a number) are copied as they
+    /// are scanned, without a call to copy each run; each other byte copies
+    /// its whole table entry. Before each run, room is made for the rest of
+    /// the text and the 8 bytes of the entry or the suffix that follow it.
     fn encode(&mut self, prefix: Piece, text: &[u8], table: &Table, suffix: Piece) {
         let mut at = self.len;
         self.room(at + 8);
@@ -308,15 +308,17 @@ impl Form {
         at += prefix.len;
         let mut rest = text;
         loop {
-            let run = rest
-                .iter()
-                .position(|&byte| !table.verbatim[usize::from(byte)])
-                .unwrap_or(rest.len());
-            let (verbatim, escaped) = rest.split_at(run);
-            self.room(at + run + 8);
-            self.buffer[at..at + run].copy_from_slice(verbatim);
+            self.room(at + rest.len() + 8);
+            let mut run = 0;
+            for (slot, &byte) in self.buffer[at..].iter_mut().zip(rest) {
+                if !table.verbatim[usize::from(byte)] {
+                    break;
+                }
+                *slot = byte;
+                run += 1;
+            }
             at += run;
-            let Some((&byte, after)) = escaped.split_first() else {
+            let Some((&byte, after)) = rest[run..].split_first() else {
                 break;
             };
             let entry = &table.entries[usize::from(byte)];
