@@ -57,7 +57,16 @@ impl Credential {
     /// `Deserialize` uses, so a malformed one steps aside to serde_json.
     pub(crate) fn read_plain(json: &mut PlainJson<'_>) -> Option<Self> {
         let mut fields = (None, None, None, None, None, None);
-        json.object(|json, key| match key {
+        // As Twilio writes them (alphabetically).
+        const KEYS: &[&str] = &[
+            "account_sid",
+            "date_created",
+            "date_updated",
+            "friendly_name",
+            "sid",
+            "url",
+        ];
+        json.object(KEYS, |json, key| match key {
             "sid" => once(
                 &mut fields.0,
                 json.or_null(|j| j.parsed(CredentialSid::parse))?,

@@ -198,7 +198,8 @@ impl BulkItemResult {
     /// One item through [`PlainJson`], with `RawBulkItem`'s fields.
     fn read_plain(json: &mut PlainJson<'_>) -> Option<Self> {
         let (mut id, mut code, mut messages) = (None, None, None);
-        json.object(|json, key| match key {
+        const KEYS: &[&str] = &["correlation_id", "error_code", "error_messages"];
+        json.object(KEYS, |json, key| match key {
             "correlation_id" => once(&mut id, json.or_null(PlainJson::owned_string)?),
             "error_code" => once(&mut code, json.or_null(PlainJson::u32)?),
             "error_messages" => once(&mut messages, json.or_null(read_messages)?),

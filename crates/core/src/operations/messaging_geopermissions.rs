@@ -192,7 +192,19 @@ impl GeoPermissionResult {
     /// One entry through [`PlainJson`], with `RawResult`'s fields.
     fn read_plain(json: &mut PlainJson<'_>) -> Option<Self> {
         let mut raw = (None, None, None, None, None, None, None);
-        json.object(|json, key| match key {
+        // Alphabetically, as Twilio writes its answers (the spec's examples
+        // of credentials, tokens and bulk results); a fetch's entries have
+        // no `error_…`, an update's no `message` or `prefix`.
+        const KEYS: &[&str] = &[
+            "country_code",
+            "enabled",
+            "error_code",
+            "error_messages",
+            "message",
+            "prefix",
+            "type",
+        ];
+        json.object(KEYS, |json, key| match key {
             "country_code" => once(&mut raw.0, json.or_null(PlainJson::owned_string)?),
             "type" => once(&mut raw.1, json.or_null(PlainJson::owned_string)?),
             "enabled" => once(&mut raw.2, json.or_null(PlainJson::boolean)?),
