@@ -120,6 +120,20 @@ fn content_length(len: usize) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from(len))
 }
 
+/// Whether `path` has a `{placeholder}`; evaluated when an operation's
+/// request builder is compiled, not each time it runs.
+const fn has_placeholder(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        if bytes[at] == b'{' {
+            return true;
+        }
+        at += 1;
+    }
+    false
+}
+
 /// 000 to 999, three digits each.
 static SMALL_LENGTHS: [u8; 3000] = {
     let mut digits = [0; 3000];
@@ -252,7 +266,7 @@ impl RequestContext {
                 if prefix.is_empty()
                     && query.is_empty()
                     && values.is_empty()
-                    && !O::PATH.contains('{')
+                    && const { !has_placeholder(O::PATH) }
                 {
                     // A fixed path under a base URL without a path of its
                     // own: the template itself, not copied.
@@ -317,6 +331,20 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn a_path_has_a_placeholder_where_it_has_a_brace() {
+        let cases = [
+            ("/v1/Consents/Bulk", false),
+            ("/v1/Credentials/AWS/{Sid}", true),
+            ("/2010-04-01/Accounts/{Sid}.json", true),
+            ("{", true),
+            ("", false),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(has_placeholder(path), expected, "{path}");
+        }
+    }
 
     fn encoded(pairs: &[(&'static str, String)]) -> String {
         let mut out = Vec::new();
