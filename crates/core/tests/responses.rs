@@ -830,7 +830,10 @@ fn bulk_answers_surface_each_refused_item_by_correlation_id() {
     let refused: Vec<_> = reply.value.failures().collect();
     assert_eq!(refused.len(), 1);
     assert_eq!(
-        refused[0].correlation_id.as_deref(),
+        refused[0]
+            .correlation_id
+            .as_ref()
+            .map(CorrelationId::as_str),
         Some("02520cfa6c432f0e3ec3a38c122d428d")
     );
     let error = refused[0].error.as_ref().unwrap();

@@ -102,7 +102,7 @@ impl ContactItem {
 /// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
 /// # let context = RequestContext::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, AuthToken::new("0123456789abcdef0123456789abcdef")?), Endpoint::default());
 /// # let respond = |status: u16, body: &str| -> Result<_, TransportError> { Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()) };
-/// use twilio_accounts_core::{ContactItem, CountryCode, CreateBulkContacts, RetryPolicy, send_blocking};
+/// use twilio_accounts_core::{ContactItem, CorrelationId, CountryCode, CreateBulkContacts, RetryPolicy, send_blocking};
 ///
 /// let transport = |request: http::Request<Vec<u8>>| {
 ///     assert_eq!((request.method().as_str(), request.uri().path()), ("POST", "/v1/Contacts/Bulk"));
@@ -111,13 +111,14 @@ impl ContactItem {
 ///     respond(201, r#"{"items":[{"correlation_id":"ad388b5a46b33b874b0d41f7226db2eh","error_code":0,"error_messages":[]},{"correlation_id":"02520cfa6c432f0e3ec3a38c122d428a","error_code":30647,"error_messages":["INVALID_CONTACT_ID"]}]}"#)
 /// };
 /// let us = CountryCode::new("US")?;
+/// let (first, second): (CorrelationId, CorrelationId) = ("ad388b5a46b33b874b0d41f7226db2eh".parse()?, "02520cfa6c432f0e3ec3a38c122d428a".parse()?);
 /// let bulk = CreateBulkContacts::new(vec![
-///     ContactItem::new("+18005550100".parse()?, "ad388b5a46b33b874b0d41f7226db2eh".parse()?, us),
-///     ContactItem::new("+18005550101".parse()?, "02520cfa6c432f0e3ec3a38c122d428a".parse()?, us).zip_code("94105"),
+///     ContactItem::new("+18005550100".parse()?, first, us),
+///     ContactItem::new("+18005550101".parse()?, second, us).zip_code("94105"),
 /// ])?;
 /// let results = send_blocking(&context, &bulk, &RetryPolicy::default(), 0, &transport, |_| {})?.value;
-/// let refused: Vec<_> = results.failures().map(|r| (r.correlation_id.as_deref(), r.error.as_ref().map(|e| e.code))).collect();
-/// assert_eq!(refused, [(Some("02520cfa6c432f0e3ec3a38c122d428a"), Some(30647))]);
+/// let refused: Vec<_> = results.failures().map(|r| (r.correlation_id, r.error.as_ref().map(|e| e.code))).collect();
+/// assert_eq!(refused, [(Some(second), Some(30647))]);
 /// # Ok::<(), twilio_accounts_core::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]

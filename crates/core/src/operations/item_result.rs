@@ -136,32 +136,77 @@ pub(crate) fn item_error(
 ///
 /// The spec calls it a UUID but its own examples are not all hex, so any 32
 /// ASCII letters and digits are accepted; anything else is refused before it
-/// is sent, without repeating it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-pub struct CorrelationId(String);
+/// is sent, without repeating it. The id is held inline (it is `Copy`): a
+/// bulk answer's results carry one each without an allocation.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CorrelationId([u8; CorrelationId::LEN]);
 
 impl CorrelationId {
+    /// How long every id is.
+    pub const LEN: usize = 32;
+
     /// Checks that `id` is 32 ASCII letters or digits.
     pub fn new(id: &str) -> Result<Self, crate::error::Error> {
-        if id.len() == 32 && id.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            Ok(CorrelationId(id.to_owned()))
-        } else {
-            Err(crate::error::Error::InvalidParameter {
+        match <[u8; CorrelationId::LEN]>::try_from(id.as_bytes()) {
+            Ok(bytes) if all_alphanumeric(&bytes) => Ok(CorrelationId(bytes)),
+            _ => Err(crate::error::Error::InvalidParameter {
                 name: "correlation_id",
                 reason: "must be 32 ASCII letters or digits",
-            })
+            }),
         }
     }
 
     /// The spec's example id, `ad388b5a46b33b874b0d41f7226db2ef`, for
     /// examples and tests.
     pub fn spec_example() -> Self {
-        CorrelationId("ad388b5a46b33b874b0d41f7226db2ef".to_owned())
+        CorrelationId(*b"ad388b5a46b33b874b0d41f7226db2ef")
     }
 
     /// The id as it is sent.
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Every byte was checked to be ASCII when the id was made, so this
+        // conversion cannot fail; the fallback is unreachable.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+/// Whether every byte is an ASCII letter or digit, eight at a time (every
+/// answer's ids are checked). With no byte's high bit set, adding
+/// `0x80 - m` to every byte sets a byte's high bit exactly when it is at
+/// least `m`, without a carry into the next byte; a byte is in `m..=n` when
+/// it is at least `m` and not at least `n + 1`; letters are one range once
+/// `0x20` is set (`A-Z` becomes `a-z`, and no other byte lands there).
+fn all_alphanumeric(bytes: &[u8; CorrelationId::LEN]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    const LOWER_CASE: u64 = ONES * 0x20;
+    let at_least = |word: u64, m: u8| word.wrapping_add(ONES * u64::from(0x80 - m));
+    let within = |word: u64, m: u8, n: u8| at_least(word, m) & !at_least(word, n + 1);
+    let (words, _) = bytes.as_chunks::<8>();
+    words.iter().all(|word| {
+        let word = u64::from_le_bytes(*word);
+        let alphanumeric = || within(word, b'0', b'9') | within(word | LOWER_CASE, b'a', b'z');
+        word & HIGH == 0 && alphanumeric() & HIGH == HIGH
+    })
+}
+
+impl std::fmt::Debug for CorrelationId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("CorrelationId")
+            .field(&self.as_str())
+            .finish()
+    }
+}
+
+impl std::fmt::Display for CorrelationId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for CorrelationId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
@@ -172,13 +217,23 @@ impl std::str::FromStr for CorrelationId {
     }
 }
 
+/// A `correlation_id` as the server sent it: an id, or `None` for `null`,
+/// a missing field, or a value that is not an id. This library sends only
+/// ids, so a result whose id is not one answers none of the request's
+/// items; its error is kept all the same.
+fn echoed_id(id: Option<&str>) -> Option<CorrelationId> {
+    id.and_then(|id| CorrelationId::new(id).ok())
+}
+
 /// The result of one item of a bulk request.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(from = "RawBulkItem")]
 #[non_exhaustive]
 pub struct BulkItemResult {
-    /// The `correlation_id` of the request item it answers.
-    pub correlation_id: Option<String>,
+    /// The `correlation_id` of the request item it answers; `None` when
+    /// the server sent none, or a value that is not an id (this library
+    /// sends only ids, so such a result answers none of the items).
+    pub correlation_id: Option<CorrelationId>,
     /// Why the item was refused; `None` when it was accepted.
     pub error: Option<ItemError>,
 }
@@ -195,28 +250,28 @@ struct RawBulkItem {
 }
 
 impl BulkItemResult {
-    /// One item through [`PlainJson`], with `RawBulkItem`'s fields.
+    /// One item through [`PlainJson`], with `RawBulkItem`'s fields (the id
+    /// read without a copy of its own).
     fn read_plain(json: &mut PlainJson<'_>) -> Option<Self> {
         let (mut id, mut code, mut messages) = (None, None, None);
         const KEYS: &[&str] = &["correlation_id", "error_code", "error_messages"];
         json.object(KEYS, |json, key| match key {
-            "correlation_id" => once(&mut id, json.or_null(PlainJson::owned_string)?),
+            "correlation_id" => once(&mut id, json.or_null(PlainJson::string)?),
             "error_code" => once(&mut code, json.or_null(PlainJson::u32)?),
             "error_messages" => once(&mut messages, json.or_null(read_messages)?),
             _ => json.skip(),
         })?;
-        Some(BulkItemResult::from(RawBulkItem {
-            correlation_id: id.flatten(),
-            error_code: code.flatten(),
-            error_messages: messages.flatten(),
-        }))
+        Some(BulkItemResult {
+            correlation_id: echoed_id(id.flatten()),
+            error: item_error(code.flatten(), messages.flatten()),
+        })
     }
 }
 
 impl From<RawBulkItem> for BulkItemResult {
     fn from(raw: RawBulkItem) -> Self {
         BulkItemResult {
-            correlation_id: raw.correlation_id,
+            correlation_id: echoed_id(raw.correlation_id.as_deref()),
             error: item_error(raw.error_code, raw.error_messages),
         }
     }
@@ -251,7 +306,7 @@ impl BulkResults {
     pub fn get(&self, id: &CorrelationId) -> Option<&BulkItemResult> {
         self.items
             .iter()
-            .find(|i| i.correlation_id.as_deref() == Some(id.as_str()))
+            .find(|i| i.correlation_id.as_ref() == Some(id))
     }
 }
 
@@ -311,9 +366,13 @@ mod tests {
         crate::plain_json::checked_against_serde_json(body, BulkResults::read_plain)
     }
 
-    fn item(id: &str, code: u32, messages: &[&str]) -> BulkItemResult {
+    /// Two ids as Twilio's examples write them.
+    const A: &str = "ad388b5a46b33b874b0d41f7226db2ef";
+    const B: &str = "02520cfa6c432f0e3ec3a38c122d428d";
+
+    fn item(id: Option<&str>, code: u32, messages: &[&str]) -> BulkItemResult {
         BulkItemResult {
-            correlation_id: Some(id.to_owned()),
+            correlation_id: id.map(|id| CorrelationId::new(id).expect("a valid id")),
             error: item_error(
                 Some(code),
                 Some(messages.iter().map(|m| m.to_string().into()).collect()),
@@ -325,23 +384,23 @@ mod tests {
     fn bulk_answers_are_read_plainly_or_by_serde_json() {
         let two = Some(BulkResults {
             items: vec![
-                item("a1", 0, &[]),
-                item("b2", 30646, &["INVALID_STATUS", "INVALID_SOURCE"]),
+                item(Some(A), 0, &[]),
+                item(Some(B), 30646, &["INVALID_STATUS", "INVALID_SOURCE"]),
             ],
         });
         let empty = Some(BulkResults { items: vec![] });
         // (body, what the plain reader reads; `None`: it steps aside)
         let cases: &[(&str, Option<BulkResults>)] = &[
             (
-                r#"{"items":[{"correlation_id":"a1","error_code":0,"error_messages":[]},{"correlation_id":"b2","error_code":30646,"error_messages":["INVALID_STATUS","INVALID_SOURCE"]}]}"#,
+                r#"{"items":[{"correlation_id":"ad388b5a46b33b874b0d41f7226db2ef","error_code":0,"error_messages":[]},{"correlation_id":"02520cfa6c432f0e3ec3a38c122d428d","error_code":30646,"error_messages":["INVALID_STATUS","INVALID_SOURCE"]}]}"#,
                 two.clone(),
             ),
             (
-                "\n { \"items\" : [ { \"error_messages\" : [ ] , \"error_code\" : 0 , \"correlation_id\" : \"a1\" } ,\n\t{\"error_messages\":[\"INVALID_STATUS\",\"INVALID_SOURCE\"],\"correlation_id\":\"b2\",\"error_code\":30646} ] } \r\n",
+                "\n { \"items\" : [ { \"error_messages\" : [ ] , \"error_code\" : 0 , \"correlation_id\" : \"ad388b5a46b33b874b0d41f7226db2ef\" } ,\n\t{\"error_messages\":[\"INVALID_STATUS\",\"INVALID_SOURCE\"],\"correlation_id\":\"02520cfa6c432f0e3ec3a38c122d428d\",\"error_code\":30646} ] } \r\n",
                 two.clone(),
             ),
             (
-                r#"{"next":{"a":[1,2.5e3,null,true]},"items":[{"correlation_id":"a1","error_code":0,"error_messages":[],"extra":"x"},{"correlation_id":"b2","error_code":30646,"error_messages":["INVALID_STATUS","INVALID_SOURCE"]}],"url":null}"#,
+                r#"{"next":{"a":[1,2.5e3,null,true]},"items":[{"correlation_id":"ad388b5a46b33b874b0d41f7226db2ef","error_code":0,"error_messages":[],"extra":"x"},{"correlation_id":"02520cfa6c432f0e3ec3a38c122d428d","error_code":30646,"error_messages":["INVALID_STATUS","INVALID_SOURCE"]}],"url":null}"#,
                 two,
             ),
             (r#"{}"#, empty.clone()),
@@ -365,10 +424,23 @@ mod tests {
                     }],
                 }),
             ),
+            // An id that is not one (none this library sends) answers no
+            // item: `None`, with the error kept.
             (
                 r#"{"items":[{"correlation_id":"ü","error_code":4294967295,"error_messages":["é"]}]}"#,
                 Some(BulkResults {
-                    items: vec![item("ü", u32::MAX, &["é"])],
+                    items: vec![item(None, u32::MAX, &["é"])],
+                }),
+            ),
+            (
+                r#"{"items":[{"correlation_id":"ad388b5a46b33b874b0d41f7226db2e","error_code":30646,"error_messages":["INVALID_CORRELATION_ID"]},{"correlation_id":"ad388b5a46b33b874b0d41f7226db2eff","error_code":0},{"correlation_id":"ad388b5a-46b3-3b87-4b0d-41f7226db2ef"},{"correlation_id":""}]}"#,
+                Some(BulkResults {
+                    items: vec![
+                        item(None, 30646, &["INVALID_CORRELATION_ID"]),
+                        item(None, 0, &[]),
+                        item(None, 0, &[]),
+                        item(None, 0, &[]),
+                    ],
                 }),
             ),
             // Escapes: serde_json reads them.
@@ -405,6 +477,7 @@ mod tests {
     fn field() -> impl Strategy<Value = String> {
         prop_oneof![
             "[a-zA-Z0-9]{0,33}".prop_map(|id| format!(r#""correlation_id":"{id}""#)),
+            "[a-zA-Z0-9]{32}".prop_map(|id| format!(r#""correlation_id":"{id}""#)),
             Just(r#""correlation_id":null"#.to_owned()),
             Just(r#""correlation_id":"a\"b""#.to_owned()),
             Just(r#""correlation_id":5"#.to_owned()),
@@ -469,6 +542,50 @@ mod tests {
         fn bulk_decode_agrees_with_serde_json(body in bulk_body()) {
             crate::plain_json::read_plainly_where_it_can(&body, BulkResults::read_plain)?;
         }
+    }
+
+    #[test]
+    fn a_correlation_id_is_32_ascii_letters_or_digits() {
+        // Every byte at every position, against the byte-at-a-time rule.
+        for at in 0..CorrelationId::LEN {
+            for byte in 0..=255u8 {
+                let mut id = *b"ad388b5a46b33b874b0d41f7226db2ef";
+                id[at] = byte;
+                let id = String::from_utf8_lossy(&id).into_owned();
+                let expected = id.len() == 32 && id.bytes().all(|b| b.is_ascii_alphanumeric());
+                assert_eq!(
+                    CorrelationId::new(&id).is_ok(),
+                    expected,
+                    "{byte:#x} at {at}"
+                );
+            }
+        }
+        // 32 bytes, not all ASCII: a character of two, three or four bytes
+        // at every position.
+        for wide in ["é", "€", "𝄞", "\u{80}", "\u{7ff}"] {
+            for at in 0..=(32 - wide.len()) {
+                let id = format!(
+                    "{}{wide}{}",
+                    "a".repeat(at),
+                    "b".repeat(32 - wide.len() - at)
+                );
+                assert_eq!(id.len(), 32);
+                assert!(CorrelationId::new(&id).is_err(), "{id:?}");
+            }
+        }
+        for id in [
+            "",
+            "ad388b5a46b33b874b0d41f7226db2e",
+            "ad388b5a46b33b874b0d41f7226db2eff",
+        ] {
+            assert!(CorrelationId::new(id).is_err(), "{id:?}");
+        }
+        let id = CorrelationId::new("AD388B5A46B33B874B0D41F7226DB2zZ").expect("a valid id");
+        assert_eq!(id.as_str(), "AD388B5A46B33B874B0D41F7226DB2zZ");
+        assert_eq!(
+            format!("{id:?}"),
+            r#"CorrelationId("AD388B5A46B33B874B0D41F7226DB2zZ")"#
+        );
     }
 
     /// A documented reason code is read without a copy of its own, any
