@@ -105,54 +105,20 @@ fn target(
 
 /// A `Content-Length` value, written without the formatting machinery.
 fn content_length(len: usize) -> HeaderValue {
-    // A body under 1000 bytes (every form but a large bulk request) clones
-    // a value built at compile time: no allocation, no check of its digits.
-    if let Some(value) = SMALL_LENGTHS.get(len) {
-        return value.clone();
+    // A body under 1000 bytes (every form but a large bulk request) takes
+    // its digits from a static table, without an allocation.
+    if len < 1000 {
+        let leading_zeros = usize::from(len < 100) + usize::from(len < 10);
+        if let Some(digits) = SMALL_LENGTHS.get(3 * len + leading_zeros..3 * len + 3)
+            && let Ok(value) = HeaderValue::from_maybe_shared(bytes::Bytes::from_static(digits))
+        {
+            return value;
+        }
     }
     // Digits are always a valid header value; the fallback is unreachable.
     HeaderValue::from_str(itoa::Buffer::new().format(len))
         .unwrap_or_else(|_| HeaderValue::from(len))
 }
-
-/// `0` to `999` as header values, each borrowing its digits from
-/// [`DIGITS`].
-static SMALL_LENGTHS: [HeaderValue; 1000] = {
-    let mut values = [const { HeaderValue::from_static("0") }; 1000];
-    let mut n = 0;
-    while n < 1000 {
-        let leading_zeros = (n < 100) as usize + (n < 10) as usize;
-        let (_, digits) = DIGITS.split_at(3 * n + leading_zeros);
-        let (digits, _) = digits.split_at(3 - leading_zeros);
-        // The value replaced is a static one: forgetting it frees nothing
-        // (and a constant cannot be dropped).
-        std::mem::forget(std::mem::replace(
-            &mut values[n],
-            HeaderValue::from_static(digits),
-        ));
-        n += 1;
-    }
-    values
-};
-
-/// `000` to `999`, three digits each.
-const DIGITS: &str = {
-    const BYTES: [u8; 3000] = {
-        let mut digits = [0; 3000];
-        let mut n = 0;
-        while n < 1000 {
-            digits[3 * n] = b'0' + (n / 100) as u8;
-            digits[3 * n + 1] = b'0' + (n / 10 % 10) as u8;
-            digits[3 * n + 2] = b'0' + (n % 10) as u8;
-            n += 1;
-        }
-        digits
-    };
-    match std::str::from_utf8(&BYTES) {
-        Ok(digits) => digits,
-        Err(_) => panic!("digits are ASCII"),
-    }
-};
 
 /// Whether `path` has a `{placeholder}`; evaluated when an operation's
 /// request builder is compiled, not each time it runs.
@@ -167,6 +133,19 @@ const fn has_placeholder(path: &str) -> bool {
     }
     false
 }
+
+/// 000 to 999, three digits each.
+static SMALL_LENGTHS: [u8; 3000] = {
+    let mut digits = [0; 3000];
+    let mut n = 0;
+    while n < 1000 {
+        digits[3 * n] = b'0' + (n / 100) as u8;
+        digits[3 * n + 1] = b'0' + (n / 10 % 10) as u8;
+        digits[3 * n + 2] = b'0' + (n % 10) as u8;
+        n += 1;
+    }
+    digits
+};
 
 /// Credentials, endpoint and user agent: everything a request needs besides
 /// the operation.
