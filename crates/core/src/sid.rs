@@ -112,32 +112,17 @@ fn parse_sid(
     Ok(array)
 }
 
-/// Whether every byte is an ASCII hex digit, eight bytes at a time: each
-/// byte of a `u64` is compared with the ranges `0-9` and (lowercased) `a-f`
-/// by adding offsets that carry into its top bit, with no branch per byte.
-/// A SID is parsed in every request and response, so this is on the hot
-/// path; a test checks it against `u8::is_ascii_hexdigit` for every byte at
-/// every position.
+/// Whether every byte is an ASCII hex digit, eight bytes at a time (see
+/// [`ascii_words`](crate::ascii_words)). A SID is parsed in every request
+/// and response, so this is on the hot path; a test checks it against
+/// `u8::is_ascii_hexdigit` for every byte at every position.
 fn all_hex(bytes: &[u8]) -> bool {
-    const LANES: u64 = 0x0101_0101_0101_0101;
-    const TOP: u64 = 0x8080_8080_8080_8080;
-    /// The top bit of each byte that lies in `lo..=hi` (for bytes below
-    /// 0x80, where no addition carries into the next byte).
-    const fn within(word: u64, lo: u8, hi: u8) -> u64 {
-        let at_least_lo = word.wrapping_add(LANES * (0x80 - lo as u64));
-        let above_hi = word.wrapping_add(LANES * (0x7f - hi as u64));
-        at_least_lo & !above_hi & TOP
-    }
-    let mut chunks = bytes.chunks_exact(8);
-    let words_ok = chunks.by_ref().fold(true, |all, chunk| {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let word = u64::from_le_bytes(word);
-        let ascii = word & TOP == 0;
-        let hex = within(word, b'0', b'9') | within(word | (LANES * 0x20), b'a', b'f');
-        all & ascii & (hex == TOP)
-    });
-    words_ok && chunks.remainder().iter().all(u8::is_ascii_hexdigit)
+    use crate::ascii_words::{all, lowercased, within};
+    all(
+        bytes,
+        |word| within(word, b'0', b'9') | within(lowercased(word), b'a', b'f'),
+        u8::is_ascii_hexdigit,
+    )
 }
 
 /// The prefix followed by 32 `a`: the spec's example SIDs.

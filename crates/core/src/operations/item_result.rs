@@ -170,24 +170,15 @@ impl CorrelationId {
     }
 }
 
-/// Whether every byte is an ASCII letter or digit, eight at a time (every
-/// answer's ids are checked). With no byte's high bit set, adding
-/// `0x80 - m` to every byte sets a byte's high bit exactly when it is at
-/// least `m`, without a carry into the next byte; a byte is in `m..=n` when
-/// it is at least `m` and not at least `n + 1`; letters are one range once
-/// `0x20` is set (`A-Z` becomes `a-z`, and no other byte lands there).
+/// Whether every byte is an ASCII letter or digit, eight at a time (see
+/// [`ascii_words`](crate::ascii_words)): every answer's ids are checked.
 fn all_alphanumeric(bytes: &[u8; CorrelationId::LEN]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = ONES * 0x80;
-    const LOWER_CASE: u64 = ONES * 0x20;
-    let at_least = |word: u64, m: u8| word.wrapping_add(ONES * u64::from(0x80 - m));
-    let within = |word: u64, m: u8, n: u8| at_least(word, m) & !at_least(word, n + 1);
-    let (words, _) = bytes.as_chunks::<8>();
-    words.iter().all(|word| {
-        let word = u64::from_le_bytes(*word);
-        let alphanumeric = || within(word, b'0', b'9') | within(word | LOWER_CASE, b'a', b'z');
-        word & HIGH == 0 && alphanumeric() & HIGH == HIGH
-    })
+    use crate::ascii_words::{all, lowercased, within};
+    all(
+        bytes,
+        |word| within(word, b'0', b'9') | within(lowercased(word), b'a', b'z'),
+        u8::is_ascii_alphanumeric,
+    )
 }
 
 impl std::fmt::Debug for CorrelationId {
