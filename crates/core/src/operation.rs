@@ -293,10 +293,10 @@ pub(crate) fn render_path_into(
     // A template is a few dozen bytes: a plain scan for each brace costs
     // less than setting up a `memchr` (and does not depend on whether the
     // compiler inlines `str::find` into this function).
-    let brace = |text: &str, brace: u8| text.bytes().position(|b| b == brace);
-    while let Some(open) = brace(rest, b'{') {
+    let find = |text: &str, brace: u8| text.bytes().position(|b| b == brace);
+    while let Some(open) = find(rest, b'{') {
         let (before, placeholder) = rest.split_at(open);
-        let close = brace(placeholder, b'}').ok_or(Error::InvalidParameter {
+        let close = find(placeholder, b'}').ok_or(Error::InvalidParameter {
             name: "path",
             reason: "has an unclosed placeholder",
         })?;
