@@ -31,10 +31,20 @@ pub struct RotationConfig {
     pub verify_attempts: u32,
     /// The first wait between those attempts; it doubles each time.
     pub verify_delay: Duration,
+    /// Attempts at a create or a promote that Twilio fails to answer (a
+    /// server error or a lost answer) before the rotation stops, saying
+    /// what is at Twilio. Each ambiguous answer is first cleared up (a
+    /// create's secondary deleted, a promote probed), never resent blind.
+    pub retry_attempts: u32,
+    /// The first wait between those attempts; it doubles each time (at most
+    /// 30 s). A driver waits a random part of it (see
+    /// [`Action::Wait`](crate::Action::Wait)).
+    pub retry_delay: Duration,
 }
 
 impl Default for RotationConfig {
-    /// Waits for the go-ahead, settles 60 s, 6 verification attempts from 500 ms.
+    /// Waits for the go-ahead, settles 60 s, 6 verification attempts from
+    /// 500 ms, 4 attempts at an unanswered create or promote from 1 s.
     fn default() -> Self {
         RotationConfig {
             replace_existing_secondary: false,
@@ -43,6 +53,8 @@ impl Default for RotationConfig {
             suppress_email_notification: None,
             verify_attempts: 6,
             verify_delay: Duration::from_millis(500),
+            retry_attempts: 4,
+            retry_delay: Duration::from_secs(1),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use twilio_accounts_core::{AccountSid, Error};
+use twilio_accounts_core::{AccountSid, AuthToken, Error};
 
 use crate::step::RotationStep;
 
@@ -21,6 +21,11 @@ pub struct RotationFailure {
     /// What the caller can do next, as data: a driver turns it into advice
     /// that fits its own commands (this crate names none).
     pub next: NextStep,
+    /// A token that exists nowhere else and must be kept, owner-only and
+    /// never printed (with [`NextStep::KeepTheRescuedToken`]: the primary
+    /// Auth Token a promote made of a secondary this rotation did not
+    /// create). Redacted in `Debug`, like every token.
+    pub rescued_token: Option<AuthToken>,
 }
 
 /// What can be done after a rotation stopped, from the state it stopped in.
@@ -76,6 +81,11 @@ pub enum NextStep {
         /// The account the credentials act on.
         credentials_act_on: AccountSid,
     },
+    /// A promote made a secondary this rotation did not create the
+    /// primary: its token is in [`RotationFailure::rescued_token`], the only
+    /// copy. Keep it where the Auth Token is kept and deploy it; nothing of
+    /// this rotation is left to resume (its own token was replaced).
+    KeepTheRescuedToken,
     /// The driver or the state machine misbehaved: a bug to report.
     ReportBug,
 }
@@ -89,6 +99,7 @@ impl NextStep {
             NextStep::StartAgain
                 | NextStep::StartAgainReplacingSecondary
                 | NextStep::UseTheAccountsOwnCredentials { .. }
+                | NextStep::KeepTheRescuedToken
         )
     }
 }
@@ -113,6 +124,13 @@ pub enum FailureKind {
     WrongAccount,
     /// The driver could not do its part (write the journal, …).
     Driver,
+    /// Twilio failed to answer a create or promote again and again (server
+    /// errors, lost answers), with backoff between the attempts; what is
+    /// at Twilio was found out and nothing was lost (see `next`).
+    Unavailable,
+    /// A promote made a token this rotation did not create the primary
+    /// (see [`NextStep::KeepTheRescuedToken`]).
+    ForeignToken,
 }
 
 impl RotationFailure {
@@ -125,6 +143,7 @@ impl RotationFailure {
             error: None,
             message: message.into(),
             next,
+            rescued_token: None,
         }
     }
 }

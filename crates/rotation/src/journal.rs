@@ -18,7 +18,9 @@
 //!   whose answer was lost is probed with it. The journal written as soon
 //!   as the promote is decided (`promoted`) drops it, and a resume from
 //!   there checks the new token only when the user gives it.
-//! - **Nothing about either token once finished** (`done`).
+//! - **Only the fingerprints once finished** (`done`): a resume of a
+//!   finished journal checks what it says (the new token authenticates, or
+//!   the old one is refused) rather than reporting success unseen.
 //!
 //! A journal written by version 1 or 2 of the format, which kept both
 //! tokens from delivery on, is still read (the old token only as its
@@ -129,6 +131,13 @@ pub enum JournalError {
         "the Auth Token given is neither the one this rotation replaces nor its new token (the state file keeps a fingerprint of each): give one of those two"
     )]
     UnknownToken,
+    /// The rotation stopped before its new token was recorded as delivered,
+    /// and the credentials hold that new token: only the token it replaces
+    /// can continue it (the new one is deleted and made again).
+    #[error(
+        "this rotation stopped before its new token was recorded as delivered, so it goes on by deleting that token and creating another: give the current primary token (the one being replaced), not the new one"
+    )]
+    ResumeWithOldToken,
 }
 
 /// The journal as written. The one token it may hold is written through

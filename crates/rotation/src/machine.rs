@@ -11,9 +11,6 @@ use crate::journal::{Journal, JournalError, JournalPhase};
 use crate::report::RotationReport;
 use crate::step::RotationStep;
 
-/// How many times a lost create is retried (delete, then create again).
-const MAX_CREATE_RETRIES: u32 = 3;
-
 /// An API call the driver must make, and with which credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Call {
@@ -90,7 +87,17 @@ pub enum Action {
     Deliver(AuthToken),
     /// Ask the user, then [`Input::GoAhead`] or [`Input::Declined`].
     AwaitGoAhead,
-    /// Wait (backoff while verifying), then [`Input::Waited`].
+    /// Check, right before the promote, that the sink still holds this
+    /// token (a file's content may have been replaced since it was
+    /// written), then [`Input::Delivered`] when it does or
+    /// [`Input::DeliveryFailed`] when it does not. A sink that cannot be
+    /// read back (a command) answers [`Input::Delivered`].
+    ConfirmDelivery(AuthToken),
+    /// Wait, then [`Input::Waited`]: a backoff while verifying, or between
+    /// attempts of a create or promote that Twilio failed to answer. A
+    /// driver should wait a random part of it, between half and all (the
+    /// jitter that keeps many rotations from retrying in step); the machine
+    /// draws no randomness.
     Wait(Duration),
     /// Wait out the settle period, showing progress, then [`Input::Waited`].
     Settle(Duration),
@@ -108,6 +115,8 @@ enum State {
     DeletingBeforeCreate,
     PersistingCreating,
     Creating,
+    WaitingToCreateAgain,
+    PersistingCreated,
     PersistingWrongAccount,
     DeletingWrongAccount,
     Delivering,
@@ -115,8 +124,11 @@ enum State {
     PersistingDelivered,
     CheckingNew,
     AwaitingGoAhead,
+    ConfirmingDelivery,
+    RecheckingNew,
     PersistingPromoting,
     Promoting,
+    WaitingToProbe,
     ProbingOld,
     ProbingNew,
     PersistingPromoted,
@@ -126,6 +138,7 @@ enum State {
     WaitingPromotedOld,
     Settling,
     PersistingDone,
+    CheckingFinished,
     Finished,
 }
 
@@ -146,6 +159,7 @@ pub struct Rotation {
     state: State,
     resumed: bool,
     creates: u32,
+    promotes: u32,
     verify_tries: u32,
     old_refused: Option<bool>,
     /// A promote found no secondary (404): if the new token authenticates,
@@ -176,6 +190,7 @@ impl Rotation {
             state: State::Start,
             resumed: false,
             creates: 0,
+            promotes: 0,
             verify_tries: 0,
             old_refused: None,
             nothing_to_promote: false,
@@ -224,6 +239,13 @@ impl Rotation {
             // Else the journal knows no token (API-key credentials at the
             // start, or finished): the given one only authenticates calls.
         }
+        // Its fingerprint only says which token the sink may hold: a resume
+        // before delivery was recorded deletes that secondary (an earlier
+        // resume may have done so already) and makes another, which needs
+        // the token it replaces.
+        if journal.phase == JournalPhase::Creating && rotation.new_token.is_some() {
+            return Err(JournalError::ResumeWithOldToken);
+        }
         rotation.credentials_act_on = journal.credentials_act_on;
         rotation.state = match journal.phase {
             // The create's answer may be lost: start over from a clean slate.
@@ -233,7 +255,10 @@ impl Rotation {
             JournalPhase::Delivered => State::CheckingNew,
             JournalPhase::Promoting => State::ProbingOld,
             JournalPhase::Promoted => State::CheckingPromotedNew,
-            JournalPhase::Done => State::Finished,
+            // Normally removed once finished; one that is still there
+            // (or was edited to say so) is not taken on trust: the token
+            // given is checked before anything is reported.
+            JournalPhase::Done => State::CheckingFinished,
         };
         rotation.notes.push(format!(
             "resumed a rotation that stopped while {}",
@@ -258,6 +283,8 @@ impl Rotation {
             State::DeletingBeforeCreate
             | State::PersistingCreating
             | State::Creating
+            | State::WaitingToCreateAgain
+            | State::PersistingCreated
             | State::PersistingWrongAccount
             | State::DeletingWrongAccount => RotationStep::CreateSecondary,
             State::Delivering | State::DeletingUndelivered | State::PersistingDelivered => {
@@ -265,8 +292,11 @@ impl Rotation {
             }
             State::CheckingNew => RotationStep::CheckNew,
             State::AwaitingGoAhead => RotationStep::GoAhead,
-            State::PersistingPromoting
+            State::ConfirmingDelivery
+            | State::RecheckingNew
+            | State::PersistingPromoting
             | State::Promoting
+            | State::WaitingToProbe
             | State::ProbingOld
             | State::ProbingNew => RotationStep::Promote,
             State::PersistingPromoted
@@ -275,7 +305,7 @@ impl Rotation {
             | State::CheckingPromotedOld
             | State::WaitingPromotedOld => RotationStep::CheckPromoted,
             State::Settling => RotationStep::Settle,
-            State::PersistingDone | State::Finished => RotationStep::Done,
+            State::PersistingDone | State::CheckingFinished | State::Finished => RotationStep::Done,
         }
     }
 
@@ -334,6 +364,24 @@ impl Rotation {
             .map(|t| Credentials::auth_token(self.account_sid, t.clone()))
     }
 
+    /// Adds a note once: a retried event is told once, not per attempt.
+    fn note(&mut self, note: impl Into<String>) {
+        let note = note.into();
+        if !self.notes.contains(&note) {
+            self.notes.push(note);
+        }
+    }
+
+    /// The wait before attempt `attempts + 1` of a create or promote that
+    /// Twilio failed to answer: `retry_delay`, doubling, at most 30 s.
+    fn retry_backoff(&self, attempts: u32) -> Duration {
+        let exponent = attempts.saturating_sub(1).min(16);
+        self.config
+            .retry_delay
+            .saturating_mul(1 << exponent)
+            .min(Duration::from_secs(30))
+    }
+
     fn fail(
         &mut self,
         kind: FailureKind,
@@ -347,6 +395,7 @@ impl Rotation {
             error,
             message: message.into(),
             next,
+            rescued_token: None,
         };
         self.state = State::Finished;
         Action::Failed(failure)
@@ -370,12 +419,18 @@ impl Rotation {
     }
 
     fn start_create(&mut self) -> Action {
-        if self.creates > MAX_CREATE_RETRIES {
+        if self.creates >= self.config.retry_attempts.max(1) {
+            // Reached only after the delete that follows the last failed
+            // create: nothing of this rotation is left at Twilio.
+            let message = format!(
+                "Twilio failed to answer {} attempts to create the secondary token (server errors or lost answers, with a growing wait between them); each secondary it may have made was deleted again, so nothing was changed and nothing was lost",
+                self.creates
+            );
             return self.fail(
-                FailureKind::Api,
+                FailureKind::Unavailable,
                 None,
-                "creating the secondary token kept failing without an answer",
-                NextStep::Resume,
+                message,
+                NextStep::StartAgain,
             );
         }
         self.state = State::PersistingCreating;
@@ -483,12 +538,9 @@ impl Rotation {
 
     fn finish(&mut self) -> Action {
         self.state = State::PersistingDone;
-        let mut journal = self.journal(JournalPhase::Done);
-        // A finished journal keeps nothing about the tokens.
-        journal.old_fingerprint = None;
-        journal.new_fingerprint = None;
-        journal.new_token = None;
-        Action::Persist(journal)
+        // A finished journal keeps the fingerprints (no token), so that a
+        // resume of it can check what it says with the token it is given.
+        Action::Persist(self.journal(JournalPhase::Done))
     }
 
     fn report(&self) -> RotationReport {
@@ -551,10 +603,20 @@ impl Rotation {
                         self.account_sid
                     )),
                 }
-                self.new_token = Some(token.clone());
-                self.state = S::Delivering;
-                Action::Deliver(token)
+                // The journal records the new token's fingerprint before the
+                // sink is written: a resume after a crash in between may then
+                // replace a file holding this token, and no other.
+                self.new_token = Some(token);
+                self.state = S::PersistingCreated;
+                Action::Persist(self.journal(JournalPhase::Creating))
             }
+            (S::PersistingCreated, Input::Persisted) => match self.new_token.clone() {
+                Some(token) => {
+                    self.state = S::Delivering;
+                    Action::Deliver(token)
+                }
+                None => self.unexpected(&Input::Persisted),
+            },
             // The wrong-account guard (also where a resume from
             // "wrong_account" starts).
             (S::PersistingWrongAccount, Input::Persisted) | (S::DeletingWrongAccount, Input::Start) => {
@@ -563,14 +625,26 @@ impl Rotation {
             }
             (S::DeletingWrongAccount, Input::Called(result)) => self.wrong_account_deleted(result),
             (S::Creating, Input::Called(Err(e))) => {
-                if e.is_outcome_unknown() || e.status().is_some_and(|s| s.is_server_error()) {
-                    // Created or not, its token is lost: start over.
-                    self.notes.push(
-                        "the answer to a create was lost; that secondary was deleted and another created"
-                            .into(),
-                    );
-                    self.state = S::DeletingBeforeCreate;
-                    self.call(CallKind::DeleteSecondary, self.current())
+                let unreadable_success = e.status().is_some_and(|s| s.is_success());
+                if e.is_outcome_unknown()
+                    || unreadable_success
+                    || e.status().is_some_and(|s| s.is_server_error())
+                {
+                    // Created or not, its token is not ours to deliver (a 2xx
+                    // whose body could not be read did create one): delete
+                    // whatever was made, wait, and create again.
+                    self.note(if unreadable_success {
+                        "a create answered with a body that could not be read; the secondary it made was deleted and another created"
+                    } else {
+                        "the answer to a create was lost or a server error; that secondary was deleted and another created"
+                    });
+                    if self.creates >= self.config.retry_attempts.max(1) {
+                        self.state = S::DeletingBeforeCreate;
+                        self.call(CallKind::DeleteSecondary, self.current())
+                    } else {
+                        self.state = S::WaitingToCreateAgain;
+                        Action::Wait(self.retry_backoff(self.creates))
+                    }
                 } else if e.status().is_some_and(|s| {
                     s.is_client_error() && s.as_u16() != 401 && s.as_u16() != 429
                 }) {
@@ -590,6 +664,10 @@ impl Rotation {
                     )
                 }
             }
+            (S::WaitingToCreateAgain, Input::Waited) => {
+                self.state = S::DeletingBeforeCreate;
+                self.call(CallKind::DeleteSecondary, self.current())
+            }
             // Step 3.
             (S::Delivering, Input::Delivered) => {
                 self.state = S::PersistingDelivered;
@@ -602,6 +680,7 @@ impl Rotation {
                     error: None,
                     message: format!("the new token could not be handed over: {reason}"),
                     next: NextStep::StartAgain,
+                    rescued_token: None,
                 });
                 self.new_token = None;
                 self.state = S::DeletingUndelivered;
@@ -614,6 +693,7 @@ impl Rotation {
                     error: None,
                     message: "the new token could not be handed over".into(),
                     next: NextStep::StartAgain,
+                    rescued_token: None,
                 });
                 if let Err(e) = result {
                     failure.message.push_str(&format!(
@@ -654,10 +734,46 @@ impl Rotation {
                 e,
                 NextStep::ResumeOrAbandon,
             ),
-            // Step 5.
-            (S::AwaitingGoAhead, Input::GoAhead) => {
+            // Step 5. The go-ahead may come long after the checks of steps 3
+            // and 4 (the whole deployment): check again, right before the
+            // promote, that the sink still holds the token and that it is
+            // still the secondary (one created meanwhile, from the Console
+            // or by a colleague, replaces it, and promoting would make a
+            // token nobody has the primary).
+            (S::AwaitingGoAhead, Input::GoAhead) => match self.new_token.clone() {
+                Some(token) => {
+                    self.state = S::ConfirmingDelivery;
+                    Action::ConfirmDelivery(token)
+                }
+                None => self.unexpected(&Input::GoAhead),
+            },
+            (S::ConfirmingDelivery, Input::Delivered) => {
+                self.state = S::RecheckingNew;
+                match self.with_new() {
+                    Some(creds) => self.call(CallKind::Verify, creds),
+                    None => self.unexpected(&Input::Delivered),
+                }
+            }
+            (S::ConfirmingDelivery, Input::DeliveryFailed(reason)) => self.fail(
+                FailureKind::DeliveryFailed,
+                None,
+                format!(
+                    "not promoted: the sink no longer holds the new token ({reason}); the current token still works"
+                ),
+                NextStep::AbandonThenStartAgain,
+            ),
+            (S::RecheckingNew, Input::Called(Ok(R::Verified))) => {
                 self.state = S::PersistingPromoting;
                 Action::Persist(self.journal(JournalPhase::Promoting))
+            }
+            (S::RecheckingNew, Input::Called(Err(e))) if e.is_authentication_failed() => self.fail(
+                FailureKind::Inconsistent,
+                Some(e),
+                "not promoted: the new token is refused now, although it authenticated after it was delivered, so its secondary was deleted or replaced since (from the Console, by a colleague or another rotation?); the current token still works",
+                NextStep::ResumeOrAbandon,
+            ),
+            (S::RecheckingNew, Input::Called(Err(e))) => {
+                self.api_failure(e, NextStep::ResumeOrAbandon)
             }
             (S::AwaitingGoAhead, Input::Declined) => self.fail(
                 FailureKind::Declined,
@@ -667,29 +783,42 @@ impl Rotation {
             ),
             // Step 6.
             (S::PersistingPromoting, Input::Persisted) => {
+                self.promotes += 1;
                 self.state = S::Promoting;
                 self.call(CallKind::Promote, self.current())
             }
             (S::Promoting, Input::Called(Ok(R::Promoted(token)))) => {
                 if self.new_token.as_ref() != Some(&token) {
-                    self.notes.push(
-                        "Twilio promoted a token other than the one created by this rotation".into(),
-                    );
-                    return self.fail(
-                        FailureKind::Inconsistent,
+                    // A secondary made between the last check and the promote
+                    // is the primary now, and this answer is the only place
+                    // its token exists: hand it to the driver to keep.
+                    let action = self.fail(
+                        FailureKind::ForeignToken,
                         None,
-                        "the promoted token is not the one handed to the sink (another rotation ran at the same time?)",
-                        NextStep::CheckTokensByHand,
+                        "Twilio promoted a secondary token that this rotation did not create (one was made after the last check, from the Console, by a colleague or another rotation); it is the primary Auth Token now, and both the old token and the one handed to the sink are refused",
+                        NextStep::KeepTheRescuedToken,
                     );
+                    return match action {
+                        Action::Failed(mut failure) => {
+                            failure.rescued_token = Some(token);
+                            Action::Failed(failure)
+                        }
+                        other => other,
+                    };
                 }
                 self.start_promoted_checks()
             }
             (S::Promoting, Input::Called(Err(e))) => {
                 if e.is_outcome_unknown() || e.status().is_some_and(|s| s.is_server_error()) {
-                    self.notes.push(
-                        "the answer to the promote was lost; whether it happened was probed".into(),
+                    self.note(
+                        "a promote went unanswered (a lost answer or a server error); whether it happened was probed before anything else",
                     );
-                    self.probe_old()
+                    if self.promotes < self.config.retry_attempts.max(1) {
+                        self.state = S::WaitingToProbe;
+                        Action::Wait(self.retry_backoff(self.promotes))
+                    } else {
+                        self.probe_old()
+                    }
                 } else if e.is_nothing_to_promote() {
                     // Our secondary is gone: either promoted already (an
                     // earlier attempt) or deleted by someone else. Probe.
@@ -702,6 +831,7 @@ impl Rotation {
                     )
                 }
             }
+            (S::WaitingToProbe, Input::Waited) => self.probe_old(),
             // Probing whether a promote happened (also where a resume from
             // "promoting" starts).
             (S::ProbingOld, Input::Start) => self.probe_old(),
@@ -728,6 +858,12 @@ impl Rotation {
                     // primary, and the old one is still being accepted for
                     // a while. Promoting again would find nothing forever.
                     self.start_promoted_checks()
+                } else if self.promotes >= self.config.retry_attempts.max(1) {
+                    let message = format!(
+                        "Twilio failed to answer {} attempts to promote (server errors or lost answers, with a growing wait between them); the probes show that none took effect: the old token still works, and the new one is still the secondary and is where it was delivered, so nothing was lost",
+                        self.promotes
+                    );
+                    self.fail(FailureKind::Unavailable, None, message, NextStep::Resume)
                 } else {
                     self.state = S::PersistingPromoting;
                     Action::Persist(self.journal(JournalPhase::Promoting))
@@ -802,9 +938,41 @@ impl Rotation {
                 self.state = S::Finished;
                 Action::Finished(self.report())
             }
-            (S::Finished, Input::Start) => {
-                // Resumed a finished journal.
-                Action::Finished(self.report())
+            // A finished journal (normally removed) is checked, not taken on
+            // trust: the new token must authenticate, the old one must be
+            // refused, whichever of them the resume is given.
+            (S::CheckingFinished, Input::Start) => {
+                let creds = self
+                    .with_new()
+                    .or_else(|| self.with_old())
+                    .unwrap_or_else(|| self.current());
+                self.call(CallKind::Verify, creds)
+            }
+            (S::CheckingFinished, Input::Called(result)) => {
+                let given_old = self.new_token.is_none() && self.old_token.is_some();
+                match (given_old, result) {
+                    (false, Ok(_)) => {
+                        self.note("the state file recorded a finished rotation, and the token given authenticates");
+                        self.state = S::Finished;
+                        Action::Finished(self.report())
+                    }
+                    (true, Err(e)) if e.is_authentication_failed() => {
+                        self.old_refused = Some(true);
+                        self.note("the state file recorded a finished rotation, and the token given (the one it replaced) is refused");
+                        self.state = S::Finished;
+                        Action::Finished(self.report())
+                    }
+                    (true, Ok(_)) => self.fail(
+                        FailureKind::Inconsistent,
+                        None,
+                        "the state file says the rotation finished, but the token it replaced still authenticates: it was not promoted (or the state file was changed)",
+                        NextStep::CheckTokensByHand,
+                    ),
+                    (_, Err(e)) if e.is_authentication_failed() => {
+                        self.api_failure(e, NextStep::CheckTokensByHand)
+                    }
+                    (_, Err(e)) => self.api_failure(e, NextStep::Resume),
+                }
             }
             (S::Finished, _) => self.fail(
                 FailureKind::Inconsistent,

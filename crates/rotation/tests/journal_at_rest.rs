@@ -134,6 +134,10 @@ fn drive(twilio: &RefCell<Twilio>, mut rotation: Rotation) -> (End, Vec<Vec<u8>>
                 sink.push(t.expose_secret().to_owned());
                 Input::Delivered
             }
+            Action::ConfirmDelivery(t) => {
+                assert_eq!(sink.last().map(String::as_str), Some(t.expose_secret()));
+                Input::Delivered
+            }
             Action::AwaitGoAhead => Input::GoAhead,
             Action::Wait(_) | Action::Settle(_) => Input::Waited,
             Action::Finished(_) => return (End::Finished, journals, sink),
@@ -163,7 +167,7 @@ fn no_journal_holds_the_old_token_and_the_new_one_only_until_the_promote_is_deci
     let old_fingerprint = TokenFingerprint::of(&token(OLD)).to_string();
     let new_fingerprint = TokenFingerprint::of(&token(NEW)).to_string();
     let mut phases = Vec::new();
-    for bytes in &journals {
+    for (index, bytes) in journals.iter().enumerate() {
         let journal = Journal::from_json(bytes).unwrap();
         phases.push(journal.phase);
         assert!(
@@ -180,14 +184,13 @@ fn no_journal_holds_the_old_token_and_the_new_one_only_until_the_promote_is_deci
             "{:?}: the new token is kept from delivery until the promote is decided",
             journal.phase
         );
-        let fingerprints = journal.phase != JournalPhase::Done;
-        assert_eq!(
-            contains(bytes, &old_fingerprint),
-            fingerprints,
-            "{:?}",
-            journal.phase
-        );
-        let new_known = !matches!(journal.phase, JournalPhase::Creating | JournalPhase::Done);
+        // Every journal tells the old token apart, the finished one too (a
+        // resume of it checks what it says).
+        assert!(contains(bytes, &old_fingerprint), "{:?}", journal.phase);
+        // The new token's fingerprint from the create's answer on: recorded
+        // before the sink is written, so that a resume may replace a token
+        // file holding it, and no other.
+        let new_known = index > 0;
         assert_eq!(
             contains(bytes, &new_fingerprint),
             new_known,
@@ -199,6 +202,7 @@ fn no_journal_holds_the_old_token_and_the_new_one_only_until_the_promote_is_deci
     assert_eq!(
         phases,
         [
+            JournalPhase::Creating,
             JournalPhase::Creating,
             JournalPhase::Delivered,
             JournalPhase::Promoting,
@@ -260,7 +264,7 @@ fn every_phase_resumes_with_the_old_or_the_new_token_and_refuses_any_other() {
         (Promoted, STRANGER, Err(JournalError::UnknownToken)),
         (Done, OLD, Ok(End::Finished)),
         (Done, NEW, Ok(End::Finished)),
-        (Done, STRANGER, Ok(End::Finished)),
+        (Done, STRANGER, Err(JournalError::UnknownToken)),
     ];
     for (phase, given, expected) in cases {
         let journal = Journal::from_json(&journal_of(phase)).unwrap();
@@ -290,6 +294,35 @@ fn every_phase_resumes_with_the_old_or_the_new_token_and_refuses_any_other() {
             ),
         }
     }
+}
+
+#[test]
+fn a_resume_after_the_create_answered_takes_only_the_old_token() {
+    let twilio = RefCell::new(Twilio {
+        primary: OLD.into(),
+        secondary: None,
+    });
+    let (_, journals, _) = drive(&twilio, Rotation::new(credentials(OLD), config()));
+    // The second `creating` journal: the create answered, the sink may or
+    // may not have the token.
+    let created = Journal::from_json(&journals[1]).unwrap();
+    assert_eq!(created.phase, JournalPhase::Creating);
+    assert!(created.new_fingerprint.is_some());
+    // The new token may be in the sink, but an earlier resume may have
+    // deleted its secondary already: only the old token goes on.
+    let refused = Rotation::resume(created.clone(), credentials(NEW), config()).unwrap_err();
+    assert_eq!(refused, JournalError::ResumeWithOldToken);
+    // Given the old one, the secondary is deleted and another made.
+    let twilio = RefCell::new(twilio_at(JournalPhase::Delivered));
+    let (end, _, sink) = drive(
+        &twilio,
+        Rotation::resume(created, credentials(OLD), config()).unwrap(),
+    );
+    assert_eq!(end, End::Finished);
+    // That secondary was deleted and another one made, delivered and promoted.
+    let primary = twilio.borrow().primary.clone();
+    assert_eq!(sink.last(), Some(&primary));
+    assert!(!twilio.borrow().authenticates(OLD));
 }
 
 #[test]

@@ -14,7 +14,7 @@ use twilio_accounts_core::{
 };
 use twilio_accounts_rotation::{
     Action, CallKind, FailureKind, Input, Journal, JournalPhase, Rotation, RotationConfig,
-    perform_blocking,
+    TokenFingerprint, perform_blocking,
 };
 
 const SID: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -230,6 +230,13 @@ impl World {
                         Input::Delivered
                     }
                 }
+                Action::ConfirmDelivery(token) => {
+                    if self.sink.last().map(String::as_str) == Some(token.expose_secret()) {
+                        Input::Delivered
+                    } else {
+                        Input::DeliveryFailed("the sink holds another token".into())
+                    }
+                }
                 Action::AwaitGoAhead => {
                     if self.declines {
                         Input::Declined
@@ -296,17 +303,28 @@ fn a_rotation_replaces_the_primary_and_leaves_no_secondary() {
             "GET /v1/Credentials/PublicKeys",
             "POST /v1/AuthTokens/Secondary",
             "GET /v1/Credentials/PublicKeys",
+            // Checked again after the go-ahead, right before the promote.
+            "GET /v1/Credentials/PublicKeys",
             "POST /v1/AuthTokens/Promote",
             "GET /v1/Credentials/PublicKeys",
             "GET /v1/Credentials/PublicKeys",
         ]
     );
-    // The finished journal keeps nothing about the tokens.
+    // The finished journal keeps no token, only the fingerprints a resume
+    // of it checks.
     let journal = Journal::from_json(world.journal.as_ref().unwrap()).unwrap();
     assert_eq!(journal.phase, JournalPhase::Done);
     assert_eq!(journal.new_token, None);
-    assert_eq!(journal.old_fingerprint, None);
-    assert_eq!(journal.new_fingerprint, None);
+    assert_eq!(
+        journal.old_fingerprint,
+        Some(TokenFingerprint::of(&AuthToken::new(OLD).unwrap()))
+    );
+    assert_eq!(
+        journal.new_fingerprint,
+        Some(TokenFingerprint::of(
+            &AuthToken::new(&world.sink[0]).unwrap()
+        ))
+    );
 }
 
 #[test]

@@ -80,6 +80,7 @@ fn drive(
                 run.delivered += 1;
                 Input::Delivered
             }
+            Action::ConfirmDelivery(_) => Input::Delivered,
             Action::AwaitGoAhead => Input::GoAhead,
             Action::Wait(_) | Action::Settle(_) => Input::Waited,
             Action::Finished(report) => {

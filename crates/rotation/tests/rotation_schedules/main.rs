@@ -19,14 +19,16 @@ use std::cell::Cell;
 use std::time::Duration;
 
 use http::Method;
-use twilio_accounts_rotation::{FailureKind, JournalPhase, NextStep, Rotation};
+use twilio_accounts_core::{AuthToken, Credentials};
+use twilio_accounts_rotation::{FailureKind, JournalPhase, NextStep, Rotation, RotationConfig};
 
 use scripted::{Answer, NEW, answer_lost, config, credentials, drive, fine, refused, resumed};
-use twilio::{OLD, error};
+use twilio::{OLD, SID, error, json};
 use world::{Outcome, Scenario, run};
 
 const VERIFY: &str = "/v1/Credentials/PublicKeys";
 const SECONDARY: &str = "/v1/AuthTokens/Secondary";
+const PROMOTE: &str = "/v1/AuthTokens/Promote";
 
 /// Every schedule with at most this many faults is explored in a debug
 /// `cargo test`, unless `ROTATION_SCHEDULE_FAULTS` says.
@@ -258,7 +260,7 @@ fn a_failed_check_of_the_old_token_is_not_taken_for_a_refusal() {
             fine(method, path)
         }
     });
-    let failure = trace.end.unwrap_err();
+    let failure = trace.end.as_ref().unwrap_err();
     assert_eq!(failure.kind, FailureKind::Api);
 }
 
@@ -289,7 +291,7 @@ fn probing_a_lost_promote_tells_a_refused_new_token_from_a_failed_probe() {
             },
         );
         assert_eq!(trace.count(Method::POST, "/v1/AuthTokens/Promote", OLD), 0);
-        let failure = trace.end.unwrap_err();
+        let failure = trace.end.as_ref().unwrap_err();
         assert_eq!(failure.kind, kind, "{status}");
         assert_eq!(failure.next, next, "{status}");
     }
@@ -307,10 +309,185 @@ fn a_create_that_keeps_losing_its_answer_is_sent_four_times_then_stops() {
             }
         },
     );
-    assert!(trace.end.is_err());
+    let failure = trace.end.as_ref().unwrap_err();
+    assert_eq!(failure.kind, FailureKind::Unavailable);
+    // Each one whose answer was lost was deleted: nothing is left to resume.
+    assert_eq!(failure.next, NextStep::StartAgain);
     assert_eq!(trace.count(Method::POST, SECONDARY, OLD), 4);
     // Each lost one is deleted before the next.
     assert_eq!(trace.count(Method::DELETE, SECONDARY, OLD), 4);
+    // With a doubling wait between the attempts, from `retry_delay`.
+    assert_eq!(
+        trace.waits,
+        [
+            Duration::from_secs(1),
+            Duration::from_secs(2),
+            Duration::from_secs(4)
+        ]
+    );
+    // Told once, not once per attempt.
+    assert_eq!(failure.message.matches("4 attempts").count(), 1);
+}
+
+#[test]
+fn ambiguous_creates_and_promotes_back_off_and_stop_honestly() {
+    // (what every create or promote meets, the call, how the run ends)
+    type Case = (
+        &'static str,
+        fn() -> Answer,
+        &'static str,
+        FailureKind,
+        NextStep,
+    );
+    let cases: [Case; 5] = [
+        (
+            "create 500",
+            || Ok(error(500, 20500)),
+            SECONDARY,
+            FailureKind::Unavailable,
+            NextStep::StartAgain,
+        ),
+        // A 2xx whose body cannot be read made a secondary nobody has: it
+        // is deleted and made again, never taken for "nothing happened".
+        (
+            "create 201 unreadable",
+            || {
+                Ok(json(
+                    201,
+                    r#"{"secondary_auth_token":"x","date_created":7}"#.into(),
+                ))
+            },
+            SECONDARY,
+            FailureKind::Unavailable,
+            NextStep::StartAgain,
+        ),
+        (
+            "promote 500",
+            || Ok(error(500, 20500)),
+            PROMOTE,
+            FailureKind::Unavailable,
+            NextStep::Resume,
+        ),
+        (
+            "promote lost",
+            answer_lost,
+            PROMOTE,
+            FailureKind::Unavailable,
+            NextStep::Resume,
+        ),
+        (
+            "promote 502",
+            || Ok(error(502, 20502)),
+            PROMOTE,
+            FailureKind::Unavailable,
+            NextStep::Resume,
+        ),
+    ];
+    for (name, failing, path, kind, next) in cases {
+        let trace = drive(Rotation::new(credentials(), config()), |method, p, _, _| {
+            if *method == Method::POST && p == path {
+                failing()
+            } else {
+                fine(method, p)
+            }
+        });
+        let failure = trace.end.as_ref().unwrap_err();
+        assert_eq!(
+            (failure.kind, failure.next),
+            (kind, next),
+            "{name}: {failure}"
+        );
+        assert_eq!(trace.count(Method::POST, path, OLD), 4, "{name}: bounded");
+        // A wait before every attempt after the first, growing.
+        assert_eq!(trace.waits.len(), 3, "{name}");
+        assert!(trace.waits.windows(2).all(|w| w[0] < w[1]), "{name}");
+        if path == PROMOTE {
+            // Each unanswered promote was probed, never resent blind, and
+            // the probes found it had not happened.
+            assert!(trace.count(Method::GET, VERIFY, OLD) >= 4, "{name}");
+            assert!(failure.message.contains("none took effect"), "{name}");
+        } else {
+            // Every secondary that may have been made was deleted again.
+            assert_eq!(trace.count(Method::DELETE, SECONDARY, OLD), 4, "{name}");
+        }
+    }
+}
+
+#[test]
+fn a_secondary_replaced_during_the_go_ahead_is_not_promoted() {
+    // After the go-ahead the new token is checked again: someone created
+    // another secondary meanwhile, so it is refused, and nothing is promoted.
+    let go_ahead = RotationConfig {
+        wait_for_go_ahead: true,
+        ..config()
+    };
+    let checks = Cell::new(0);
+    let trace = drive(
+        Rotation::new(credentials(), go_ahead),
+        |method, path, token, _| {
+            if token == NEW && path == VERIFY && checks.replace(checks.get() + 1) >= 1 {
+                refused()
+            } else {
+                fine(method, path)
+            }
+        },
+    );
+    let failure = trace.end.as_ref().unwrap_err();
+    assert_eq!(failure.next, NextStep::ResumeOrAbandon);
+    assert_eq!(trace.count(Method::POST, PROMOTE, OLD), 0);
+    assert_eq!(trace.count(Method::GET, VERIFY, NEW), 2);
+}
+
+#[test]
+fn a_promote_that_answers_with_a_token_not_ours_hands_it_over_to_keep() {
+    let foreign = "cafecafecafecafecafecafecafecafe";
+    let trace = drive(
+        Rotation::new(credentials(), config()),
+        |method, path, _, _| {
+            if *method == Method::POST && path == PROMOTE {
+                Ok(json(200, format!(r#"{{"auth_token":"{foreign}"}}"#)))
+            } else {
+                fine(method, path)
+            }
+        },
+    );
+    let failure = trace.end.as_ref().unwrap_err();
+    assert_eq!(failure.kind, FailureKind::ForeignToken);
+    assert_eq!(failure.next, NextStep::KeepTheRescuedToken);
+    assert!(failure.next.journal_is_obsolete());
+    assert_eq!(
+        failure.rescued_token.as_ref().map(|t| t.expose_secret()),
+        Some(foreign)
+    );
+    assert!(
+        !format!("{failure:?} {failure}").contains(foreign),
+        "never shown"
+    );
+}
+
+#[test]
+fn a_finished_journal_is_checked_not_trusted() {
+    let done = |given: &str| {
+        let mut journal = resumed(JournalPhase::Promoted).journal(JournalPhase::Done);
+        journal.new_token = None;
+        let creds = Credentials::auth_token(SID.parse().unwrap(), AuthToken::new(given).unwrap());
+        Rotation::resume(journal, creds, config()).unwrap()
+    };
+    // Really finished: the old token is refused, the new one works.
+    let finished = |method: &Method, path: &str, token: &str, _| {
+        if token == OLD {
+            refused()
+        } else {
+            fine(method, path)
+        }
+    };
+    assert!(drive(done(OLD), finished).end.is_ok());
+    assert!(drive(done(NEW), finished).end.is_ok());
+    // Edited to say "done" before any promote: the old token still works.
+    let trace = drive(done(OLD), |method, path, _, _| fine(method, path));
+    let failure = trace.end.as_ref().unwrap_err();
+    assert_eq!(failure.next, NextStep::CheckTokensByHand);
+    assert_eq!(trace.requests.len(), 1, "one check, and nothing changed");
 }
 
 #[test]

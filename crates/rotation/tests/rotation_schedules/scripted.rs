@@ -151,7 +151,7 @@ pub fn drive(
                     |_| {},
                 ))
             }
-            Action::Deliver(_) => Input::Delivered,
+            Action::Deliver(_) | Action::ConfirmDelivery(_) => Input::Delivered,
             Action::AwaitGoAhead => Input::GoAhead,
             Action::Wait(delay) => {
                 waits.push(delay);

@@ -88,6 +88,8 @@ impl Scenario {
             suppress_email_notification: None,
             verify_attempts: 3,
             verify_delay: Duration::from_millis(500),
+            retry_attempts: 3,
+            retry_delay: Duration::from_secs(1),
         }
     }
 
@@ -269,7 +271,10 @@ impl World<'_> {
                     let given = match (self.sink.last(), journal.new_fingerprint) {
                         (Some(new), Some(fingerprint))
                             if runs % 2 == 1
-                                && journal.phase != JournalPhase::Promoting
+                                && !matches!(
+                                    journal.phase,
+                                    JournalPhase::Promoting | JournalPhase::Creating
+                                )
                                 && fingerprint.matches(&AuthToken::new(new.as_str()).unwrap()) =>
                         {
                             new.clone()
@@ -334,6 +339,17 @@ impl World<'_> {
                         (Input::Delivered, fault)
                     }
                 },
+                // The sink is read back: does it still hold this token?
+                Action::ConfirmDelivery(token) => {
+                    if self.sink.last().map(String::as_str) == Some(token.expose_secret()) {
+                        (Input::Delivered, None)
+                    } else {
+                        (
+                            Input::DeliveryFailed("the sink holds another token".into()),
+                            None,
+                        )
+                    }
+                }
                 Action::AwaitGoAhead => (Input::GoAhead, None),
                 Action::Wait(_) | Action::Settle(_) => (Input::Waited, None),
                 Action::Finished(_) => return Ok(End::Finished),
