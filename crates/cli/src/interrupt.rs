@@ -11,19 +11,23 @@ use crate::Report;
 use crate::args::OutputFormat;
 use crate::outcome::{Exit, Failure};
 
-/// What is kept if the process stops now, and what to do about it.
-static KEPT: Mutex<Option<(String, Option<String>)>> = Mutex::new(None);
+/// What is kept if the process stops now: a message, the advice, and the
+/// command line that follows it.
+type Kept = (String, Option<String>, Option<String>);
 
-/// Records what an interruption leaves behind: a message and the advice.
-pub fn keep(state: impl Into<String>, next: Option<String>) {
+static KEPT: Mutex<Option<Kept>> = Mutex::new(None);
+
+/// Records what an interruption leaves behind: a message, the advice, and
+/// the command that follows it (`next_command` in JSON).
+pub fn keep(state: impl Into<String>, next: Option<String>, command: Option<String>) {
     if let Ok(mut kept) = KEPT.lock() {
-        *kept = Some((state.into(), next));
+        *kept = Some((state.into(), next, command));
     }
 }
 
 /// Installs the handler for `command`. Best effort: where no handler can be
 /// installed, Ctrl-C keeps its default effect.
-pub fn install(command: &'static str, format: OutputFormat) {
+pub fn install(name: &'static str, format: OutputFormat) {
     let _ = std::thread::Builder::new()
         .name("ctrl-c".into())
         .spawn(move || {
@@ -36,22 +40,23 @@ pub fn install(command: &'static str, format: OutputFormat) {
             if runtime.block_on(tokio::signal::ctrl_c()).is_err() {
                 return;
             }
-            let (state, next) = KEPT
+            let (state, next, command) = KEPT
                 .lock()
                 .ok()
                 .and_then(|k| k.clone())
-                .unwrap_or_else(|| ("nothing was changed".into(), None));
+                .unwrap_or_else(|| ("nothing was changed".into(), None, None));
             let mut failure = Failure::new(Exit::Interrupted, format!("interrupted: {state}"));
             failure.next = next;
+            failure.next_command = command;
             if format == OutputFormat::Text {
                 // End the line the prompt or a progress line left open.
-                eprintln!();
+                crate::output::err("");
             }
             let _ = Report {
                 format,
                 quiet: false,
             }
-            .fail(command, &failure);
+            .fail(name, &failure);
             std::process::exit(i32::from(Exit::Interrupted as u8));
         });
 }

@@ -174,9 +174,9 @@ impl Invocation<'_> {
         }
         if refused > 0 {
             if report.format == crate::args::OutputFormat::Text {
-                eprintln!(
+                crate::output::err(&format!(
                     "error: Twilio refused {refused} of the entries (see their error_code and error_messages); the others were applied"
-                );
+                ));
             }
             return Exit::Other.code();
         }

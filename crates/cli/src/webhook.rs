@@ -20,11 +20,11 @@ pub fn verify(token_env: &[String], report: Report) -> ExitCode {
             match report.format {
                 OutputFormat::Json => report.json(&json!({ "valid": valid, "matched": matched })),
                 OutputFormat::Text => match matched {
-                    Some(i) => println!(
+                    Some(i) => report.result(format!(
                         "valid: signed with token {i} ({})",
                         variable_name(token_env, i)
-                    ),
-                    None => println!("invalid: no token matches the signature"),
+                    )),
+                    None => report.result("invalid: no token matches the signature"),
                 },
             }
             if valid {
