@@ -225,8 +225,13 @@ pub struct SinkArgs {
     pub force: bool,
 
     /// Run this command (with sh -c) with the token on its stdin; success only if it exits 0.
+    /// It gets the environment without any TWILIO_* variable, plus TWILIO_ACCOUNT_SID.
     #[arg(long, value_name = "CMD")]
     pub token_exec: Option<String>,
+
+    /// Stop --token-exec's command after this long (it then counts as failed) [default: 60s].
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION", requires = "token_exec")]
+    pub token_exec_timeout: Option<Duration>,
 }
 
 impl SinkArgs {
@@ -243,8 +248,9 @@ pub struct RotateArgs {
     #[command(flatten)]
     pub email: EmailArgs,
 
-    /// The journal that makes the rotation resumable (default: .twilio-rotation-<ACCOUNT_SID>.json;
-    /// with --subaccounts a directory, default .twilio-fleet-rotation-<PARENT_SID>).
+    /// The journal that makes the rotation resumable (default: rotation-<ACCOUNT_SID>.json in
+    /// $XDG_STATE_HOME/twilio-accounts or ~/.local/state/twilio-accounts; with --subaccounts a
+    /// directory, default fleet-<PARENT_SID> there).
     #[arg(long, value_name = "PATH")]
     pub state_file: Option<PathBuf>,
 
@@ -257,9 +263,15 @@ pub struct RotateArgs {
     #[arg(long)]
     pub abandon: bool,
 
-    /// Promote without asking (the new token is deployed, or nothing uses the old one).
+    /// Promote without asking, once --deploy-wait has passed after the token was delivered.
     #[arg(short, long)]
     pub yes: bool,
+
+    /// With --yes: how long the applications take to pick up a new token (re-read a file,
+    /// restart); the old token is kept working that long after delivery: seconds, or 90s, 2m;
+    /// 0 promotes at once; at most 15m [default: 60s; 1s with --simulate].
+    #[arg(long, value_parser = parse_settle, value_name = "DURATION")]
+    pub deploy_wait: Option<Duration>,
 
     /// Wait after promotion for Twilio's services to catch up: seconds, or 90s, 2m; 0 skips;
     /// at most 15m [default: 60s; 2s with --simulate].
@@ -286,7 +298,8 @@ pub struct RotateArgs {
 pub struct FleetArgs {
     /// Rotate the Auth Token of every subaccount of the account whose credentials are given (the
     /// parent), each as itself, its token read through the 2010 API; resumable from the state
-    /// directory (--state-file DIR, default .twilio-fleet-rotation-<PARENT_SID>). Asks Twilio not
+    /// directory (--state-file DIR, default fleet-<PARENT_SID> in the state directory, see
+    /// --state-file). Asks Twilio not
     /// to e-mail the owners (SuppressEmailNotification=true) unless --notify-email. Exit codes: 0
     /// every account rotated; 9 some were not (see the report; --resume retries them); 2 usage,
     /// before anything changed; 3, 5, 6 the listing failed (nothing changed); 130 interrupted.

@@ -36,12 +36,8 @@ pub struct Carrier<'a> {
     pub client: &'a Client,
     pub sink: Sink,
     pub state_file: PathBuf,
-    /// A resumed rotation may hand the same token to its sink again.
-    pub resumed: bool,
     /// How long each step took.
     pub steps: Vec<(RotationStep, Duration)>,
-    /// The token, when the sink prints it (`--reveal`).
-    pub revealed: Option<AuthToken>,
     /// A token the sink refused, kept until the rotation says whether its
     /// secondary was deleted (else it goes to a rescue file).
     pub undelivered: Option<AuthToken>,
@@ -68,14 +64,12 @@ pub trait Conversation {
 }
 
 impl<'a> Carrier<'a> {
-    pub fn new(client: &'a Client, sink: Sink, state_file: PathBuf, resumed: bool) -> Self {
+    pub fn new(client: &'a Client, sink: Sink, state_file: PathBuf) -> Self {
         Carrier {
             client,
             sink,
             state_file,
-            resumed,
             steps: Vec::new(),
-            revealed: None,
             undelivered: None,
             calls: 0,
         }
@@ -114,9 +108,13 @@ pub fn drive(
                         Input::Persisted
                     }
                     Err(e) => {
-                        // Before the first create nothing changed at Twilio; after it,
-                        // the previous journal still describes the rotation.
-                        let next = if journal.phase == JournalPhase::Creating {
+                        // Before a create nothing changed at Twilio (a resumed one
+                        // deleted its secondary first); once a create answered, its
+                        // journal carries the new fingerprint and the previous
+                        // journal on disk still describes the rotation.
+                        let next = if journal.phase == JournalPhase::Creating
+                            && journal.new_fingerprint.is_none()
+                        {
                             NextStep::StartAgain
                         } else {
                             NextStep::Resume
@@ -138,12 +136,9 @@ pub fn drive(
                 // The client implements the rotation's call seam; a clone shares its pool.
                 Input::Called(perform(&call, &mut carrier.client.clone()))
             }
-            Action::Deliver(token) => match carrier.sink.deliver(&token, carrier.resumed) {
+            Action::Deliver(token) => match carrier.sink.deliver(&token) {
                 Ok(()) => {
                     talk.delivered(&carrier.sink);
-                    if carrier.sink.reveals() {
-                        carrier.revealed = Some(token);
-                    }
                     Input::Delivered
                 }
                 Err(reason) => {
@@ -151,9 +146,13 @@ pub fn drive(
                     Input::DeliveryFailed(reason)
                 }
             },
+            Action::ConfirmDelivery(token) => match carrier.sink.confirm(&token) {
+                Ok(()) => Input::Delivered,
+                Err(reason) => Input::DeliveryFailed(reason),
+            },
             Action::AwaitGoAhead => talk.go_ahead(),
             Action::Wait(delay) => {
-                std::thread::sleep(delay);
+                std::thread::sleep(jittered(delay));
                 Input::Waited
             }
             Action::Settle(duration) => {
@@ -184,6 +183,18 @@ pub fn drive(
     )))
 }
 
+/// A random part of `delay`, between half and all of it, so that rotations
+/// that failed together do not retry together.
+fn jittered(delay: Duration) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    // 53 random bits as a fraction in [0, 1).
+    let unit = (random >> 11) as f64 / (1u64 << 53) as f64;
+    delay.mul_f64(0.5 + unit / 2.0)
+}
+
 /// The pause hook: before the N-th action of the process when the test
 /// variable asks for it.
 fn pause_if_asked(action: &Action) {
@@ -202,12 +213,13 @@ fn pause_if_asked(action: &Action) {
         Action::Call(c) => format!("call {:?}", c.kind),
         Action::Deliver(_) => "deliver".into(),
         Action::AwaitGoAhead => "go-ahead".into(),
+        Action::ConfirmDelivery(_) => "confirm delivery".into(),
         Action::Wait(_) => "wait".into(),
         Action::Settle(_) => "settle".into(),
         Action::Finished(_) => "finished".into(),
         Action::Failed(_) => "failed".into(),
         _ => "other".into(),
     };
-    eprintln!("test hook: paused before action {index} ({kind})");
+    crate::output::err(&format!("test hook: paused before action {index} ({kind})"));
     std::thread::sleep(Duration::from_secs(120));
 }

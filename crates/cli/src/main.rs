@@ -19,17 +19,18 @@ mod fleet;
 mod interrupt;
 mod invocation;
 mod outcome;
+mod output;
 mod paging;
 mod resources;
 mod rotate;
 mod shell_word;
 mod sink;
+mod state_dir;
 mod state_file;
 mod table;
 mod webhook;
 
 use std::ffi::OsString;
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::parser::ValueSource;
@@ -58,7 +59,7 @@ impl Report {
     /// Progress for people, on stderr (suppressed by -q and in JSON mode).
     pub fn say(&self, line: impl AsRef<str>) {
         if !self.quiet && self.format == OutputFormat::Text {
-            eprintln!("{}", line.as_ref());
+            output::err(line.as_ref());
         }
     }
 
@@ -66,23 +67,21 @@ impl Report {
     /// document carries it).
     pub fn result(&self, line: impl AsRef<str>) {
         if self.format == OutputFormat::Text {
-            println!("{}", line.as_ref());
+            output::out(line.as_ref());
         }
     }
 
     /// A warning, on stderr, unless -q.
     pub fn warn(&self, line: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("warning: {}", line.as_ref());
+            output::err(&format!("warning: {}", line.as_ref()));
         }
     }
 
     /// The command's JSON document, on stdout.
     pub fn json(&self, document: &Value) {
         if self.format == OutputFormat::Json {
-            let mut out = std::io::stdout().lock();
-            let _ = serde_json::to_writer(&mut out, document);
-            let _ = writeln!(out);
+            output::out(&document.to_string());
         }
     }
 
@@ -91,9 +90,9 @@ impl Report {
         match self.format {
             OutputFormat::Json => self.json(&failure.to_json(command)),
             OutputFormat::Text => {
-                eprintln!("error: {}", failure.message);
+                output::err(&format!("error: {}", failure.message));
                 if let Some(next) = &failure.next {
-                    eprintln!("  what to do: {next}");
+                    output::err(&format!("  what to do: {next}"));
                 }
             }
         }
@@ -205,6 +204,10 @@ fn sim_main(args: &[OsString]) -> ExitCode {
 }
 
 fn main() -> ExitCode {
+    output::exit_code(run())
+}
+
+fn run() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
     if args.get(1).is_some_and(|a| a == "sim") {
         return sim_main(&args[1..]);
@@ -321,7 +324,7 @@ fn main() -> ExitCode {
         Command::Contacts { action } => resources::contacts(&resource_context(), action),
         Command::Completions { shell } => {
             let script = completions::script(*shell);
-            let _ = std::io::stdout().lock().write_all(script.as_bytes());
+            output::out_raw(script.as_bytes());
             Exit::Success.code()
         }
     }
@@ -656,6 +659,22 @@ fn single_call(
         .flatten();
     let summary = match call(&client) {
         Ok(s) => s,
+        // A 2xx whose body had a malformed field still made (or promoted) a
+        // token, and the one in the answer is its only copy: deliver it.
+        Err(twilio_accounts_core::Error::Decode(e)) if e.salvaged_token().is_some() => {
+            report.warn(format!(
+                "Twilio's answer could not be read in full ({e}); the token in it is handed over as usual"
+            ));
+            let token = e.salvaged_token().cloned();
+            let salvaged = twilio_accounts_core::Error::Decode(e);
+            CallSummary {
+                token,
+                date: None,
+                request_id: salvaged.request_id().map(str::to_owned),
+                status: salvaged.status().map_or(200, |s| s.as_u16()),
+                attempts: 1,
+            }
+        }
         Err(e) => {
             let mut failure = Failure::from_error(command, &e);
             if let Some(notice) = &journal_notice {
@@ -666,7 +685,7 @@ fn single_call(
     };
     let mut delivered_to = Vec::new();
     if let Some(token) = &summary.token {
-        if let Err(reason) = sink.deliver(token, false) {
+        if let Err(reason) = sink.deliver(token) {
             let failure = undeliverable(
                 &client,
                 command,
@@ -720,7 +739,7 @@ fn single_call(
                 report.warn(notice);
             }
             if let Some(token) = reveal {
-                println!("{}", token.expose_secret());
+                output::out(token.expose_secret());
             }
         }
     }

@@ -13,6 +13,10 @@
 //! | 7 | outcome unknown: a change may or may not have happened |
 //! | 8 | a new token could not be handed over nor withdrawn: it was saved to a rescue file |
 //! | 9 | `rotate --subaccounts`: at least one account was not rotated (the report says which and why) |
+//! | 10 | Twilio failed to answer a create or promote again and again (backoff between attempts); what is at Twilio was found out and nothing was lost: run the advised command later |
+//! | 11 | another `rotate` of the same account is running (its process id is named); nothing was changed |
+//! | 12 | the result could not be written to stdout (a closed pipe, a full disk); what the command did is done |
+//! | 13 | a promote made a token this rotation did not create the primary (someone created a secondary meanwhile): that token was saved owner-only to a rescue file, the only copy |
 //! | 130 | interrupted (Ctrl-C) |
 
 use std::process::ExitCode;
@@ -33,6 +37,10 @@ pub enum Exit {
     OutcomeUnknown = 7,
     TokenRescued = 8,
     Incomplete = 9,
+    Unavailable = 10,
+    Busy = 11,
+    OutputFailed = 12,
+    ForeignToken = 13,
     Interrupted = 130,
 }
 
@@ -53,6 +61,10 @@ impl Exit {
             Exit::OutcomeUnknown => "outcome_unknown",
             Exit::TokenRescued => "token_rescued",
             Exit::Incomplete => "incomplete",
+            Exit::Unavailable => "twilio_unavailable",
+            Exit::Busy => "busy",
+            Exit::OutputFailed => "output_failed",
+            Exit::ForeignToken => "foreign_token_rescued",
             Exit::Interrupted => "interrupted",
         }
     }
@@ -86,7 +98,7 @@ pub fn advice(command: &str, exit: Exit) -> Option<String> {
             "check the account SID and the Auth Token or API key (a replaced token, stray whitespace, another region's credentials, or a Standard API key)"
         }
         ("promote", Exit::NotFound) => {
-            "there is no secondary Auth Token to promote: create one first (`twilio-accounts secondary create --token-file PATH`)"
+            "there is no secondary Auth Token to promote: create one first (`twilio-accounts secondary create --token-file twilio-secondary-token.txt`, or another file of yours)"
         }
         ("secondary delete", Exit::NotFound) => {
             "there is no secondary Auth Token, so there is nothing to delete"
@@ -138,7 +150,7 @@ fn missing_resource_advice(command: &str) -> Option<&'static str> {
 /// runs next (it adds its own sink and credentials).
 pub fn next_command(command: &str, exit: Exit) -> Option<String> {
     let next = match (command, exit) {
-        ("promote", Exit::NotFound) => "secondary create",
+        ("promote", Exit::NotFound) => "secondary create --token-file twilio-secondary-token.txt",
         ("promote", Exit::OutcomeUnknown) => "verify",
         ("secondary create", Exit::OutcomeUnknown) => "secondary delete",
         (_, Exit::NotFound | Exit::AuthenticationFailed) => return None,
@@ -183,6 +195,24 @@ impl Failure {
 
     pub fn with_next(mut self, next: impl Into<String>) -> Self {
         self.next = Some(next.into());
+        self
+    }
+
+    /// Advice to finish a rotation with `rotate --resume` and the options
+    /// `rerun` (see `rotate::rerun_flags`). A resume needs the sink the
+    /// rotation was started with: when `rerun` has one, the command runs as
+    /// printed; when it has none, the advice says which option to add and
+    /// gives no command line to run blindly.
+    pub fn with_resume_advice(mut self, rerun: &str, sink_given: bool) -> Self {
+        let resume = format!("twilio-accounts rotate --resume{rerun}");
+        if sink_given {
+            self.next = Some(format!("run `{resume}` to finish it"));
+            self.next_command = Some(resume);
+        } else {
+            self.next = Some(format!(
+                "run `{resume}` with the --token-file or --token-exec the rotation was started with, to finish it"
+            ));
+        }
         self
     }
 

@@ -1,5 +1,22 @@
 //! `rotate`: drives the core's rotation state machine with the blocking
 //! client, a token sink and a journal file.
+//!
+//! What a user can count on, whatever stops a rotation:
+//! - **One rotation of an account at a time.** Each run holds the account's
+//!   lock ([`crate::state_dir`]) from start to end; a second run says which
+//!   process holds it and changes nothing.
+//! - **The token is delivered only when it is durably where it was asked**
+//!   (a file fsynced with its directory; a command that exited 0). `rotate`
+//!   takes no `--reveal`: stdout cannot confirm that anybody kept what was
+//!   printed, and once the promote happens the old token is refused, so a
+//!   token printed to a closed pipe, a full disk or a scrolled-away terminal
+//!   would be lost with the account's only working credential.
+//! - **Nothing irreversible before the sink has the token**, and right
+//!   before the promote the sink's copy is read back and the token checked
+//!   again; with `--yes` the promote also waits `--deploy-wait` after the
+//!   delivery, the time the applications take to pick the token up.
+//! - **Advice runs as printed**: every `next_command` repeats what the state
+//!   needs (the sink, `--yes`, the waits, `--state-file`).
 
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
@@ -20,10 +37,16 @@ use crate::drive::{Carrier, Conversation, drive};
 use crate::outcome::{Exit, Failure, advice, error_details};
 use crate::shell_word::shell_word;
 use crate::sink::{Sink, rescue, writable_directory};
+use crate::state_dir::StateDir;
 use crate::{Report, client, client_options, credentials};
 
 /// The default settle with `--simulate`: long enough to show, short enough to wait for.
 const SIMULATED_SETTLE: Duration = Duration::from_secs(2);
+/// The default deploy wait with `--simulate`.
+const SIMULATED_DEPLOY_WAIT: Duration = Duration::from_secs(1);
+/// The default deploy wait with `--yes`: as long as the settle, about what an
+/// application that re-reads its credentials every minute needs.
+const DEFAULT_DEPLOY_WAIT: Duration = Duration::from_secs(60);
 
 /// Everything the driver needs besides the state machine: what carries
 /// out the actions, and the terminal side of the conversation.
@@ -33,22 +56,40 @@ struct Driver<'a> {
 }
 
 /// The single rotation's side of the conversation: progress on stderr, the
-/// go-ahead asked on a terminal (or given with `--yes`).
+/// go-ahead asked on a terminal (or given with `--yes` after the deploy
+/// wait).
 struct Terminal {
     report: Report,
     yes: bool,
+    deploy_wait: Duration,
     state_file: PathBuf,
     settle: Duration,
-    /// How to name this rotation's state file in advice (`--state-file X`
-    /// when one was given).
+    /// The options a later run of this rotation repeats (see [`rerun_flags`]).
+    rerun: String,
+    /// ` --state-file X` when one was given.
     state_file_arg: String,
-    /// Where the token goes, as given, for advice that runs a rotation again.
-    sink_args: String,
 }
 
-/// The default journal for an account, in the current directory.
-pub fn default_state_file(account: &AccountSid) -> PathBuf {
+/// The journal of a rotation started by an earlier version, in the working
+/// directory; still resumed and abandoned from there.
+fn legacy_state_file(account: &AccountSid) -> PathBuf {
     PathBuf::from(format!(".twilio-rotation-{}.json", account.as_str()))
+}
+
+/// Where the journal of `account` is: `--state-file`, else an earlier
+/// version's journal in the working directory if there is one and none in
+/// the state directory, else the state directory's.
+fn state_file_for(given: Option<&Path>, dir: &StateDir, account: &AccountSid) -> PathBuf {
+    if let Some(path) = given {
+        return path.to_path_buf();
+    }
+    let current = dir.journal(account);
+    let legacy = legacy_state_file(account);
+    if !current.exists() && legacy.exists() {
+        legacy
+    } else {
+        current
+    }
 }
 
 /// The advice when the credentials act on another account than the one
@@ -60,16 +101,17 @@ fn wrong_account_advice(credentials_act_on: &AccountSid, asked: &AccountSid) -> 
     )
 }
 
-/// What `secondary delete` should say about a rotation journal it finds in
-/// the current directory: deleting the secondary under a rotation changes
-/// what that rotation can do.
+/// What `secondary delete` should say about a rotation journal it finds:
+/// deleting the secondary under a rotation changes what that rotation can
+/// do.
 pub fn journal_notice(account: &AccountSid) -> Option<String> {
-    let path = default_state_file(account);
+    let dir = StateDir::open().ok()?;
+    let path = state_file_for(None, &dir, account);
     let journal = read_journal(&path).ok().flatten()?;
     Some(match journal.phase {
         JournalPhase::Done => return None,
         phase if phase.promote_may_have_happened() => format!(
-            "{} records a rotation that may have promoted its token: run `twilio-accounts rotate --resume` with the --token-file, --token-exec or --reveal it was started with, to finish it",
+            "{} records a rotation that may have promoted its token: run `twilio-accounts rotate --resume` with the --token-file or --token-exec it was started with, to finish it",
             path.display()
         ),
         _ => format!(
@@ -79,12 +121,23 @@ pub fn journal_notice(account: &AccountSid) -> Option<String> {
     })
 }
 
+/// Why `rotate` takes no `--reveal`.
+const NO_REVEAL: &str = "`rotate` does not print the new token: stdout cannot confirm that anybody kept it (a closed pipe, a full disk, a terminal that scrolled), and after the promote the old token is refused, so a printed token that was lost would lose the account's only working credential";
+
 pub fn run(
     global: &Global,
     args: &RotateArgs,
     report: Report,
     on_command_line: &dyn Fn(&str) -> bool,
 ) -> ExitCode {
+    if args.sink.reveal {
+        return report.fail(
+            "rotate",
+            &Failure::usage(NO_REVEAL).with_next(
+                "give --token-file PATH (owner-only, fsynced; read it with `cat PATH`) or --token-exec CMD (the token on the command's stdin) instead of --reveal",
+            ),
+        );
+    }
     if args.fleet.subaccounts {
         return crate::fleet::run(global, args, report, on_command_line);
     }
@@ -92,24 +145,34 @@ pub fn run(
         return simulate(global, args, report);
     }
     let setup = credentials(global, report, on_command_line)
-        .and_then(|c| Ok((client_options(global, report, on_command_line)?, c)));
-    let (options, creds) = match setup {
+        .and_then(|c| Ok((client_options(global, report, on_command_line)?, c)))
+        .and_then(|(options, creds)| Ok((options, creds, StateDir::open()?)));
+    let (options, creds, dir) = match setup {
         Ok(s) => s,
         Err(f) => return report.fail("rotate", &f),
     };
-    let state_file = args
-        .state_file
-        .clone()
-        .unwrap_or_else(|| default_state_file(creds.account_sid()));
+    let _lock = match dir.lock(creds.account_sid()) {
+        Ok(lock) => lock,
+        Err(f) => return report.fail("rotate", &f),
+    };
+    let state_file = state_file_for(args.state_file.as_deref(), &dir, creds.account_sid());
     if args.abandon {
-        return abandon(options, creds, &state_file, report);
+        let rerun = rerun_flags(global, args, on_command_line);
+        return abandon(
+            options,
+            creds,
+            &state_file,
+            &rerun,
+            args.sink.is_set(),
+            report,
+        );
     }
-    let sink = Sink::from_args(&args.sink);
+    let sink = Sink::from_args(&args.sink).for_account_sid(*creds.account_sid());
     if sink.is_empty() {
         return report.fail(
             "rotate",
             &Failure::usage(
-                "a rotation makes a new token that must go somewhere before it is promoted: choose --token-file PATH, --token-exec CMD or --reveal",
+                "a rotation makes a new token that must go somewhere before it is promoted: choose --token-file PATH or --token-exec CMD",
             ),
         );
     }
@@ -120,15 +183,45 @@ pub fn run(
         suppress_email_notification: args.email.value(),
         ..RotationConfig::default()
     };
+    let rerun = rerun_flags(global, args, on_command_line);
+    let deploy_wait = args.deploy_wait.unwrap_or(DEFAULT_DEPLOY_WAIT);
     match execute(
-        options, creds, config, sink, state_file, args, report, false,
+        options,
+        creds,
+        config,
+        sink,
+        state_file,
+        args,
+        Setting {
+            report,
+            rerun,
+            deploy_wait,
+            simulated: false,
+        },
     ) {
         Ok(()) => Exit::Success.code(),
         Err(code) => code,
     }
 }
 
+/// How a rotation is run, besides what the state machine is told.
+struct Setting {
+    report: Report,
+    rerun: String,
+    deploy_wait: Duration,
+    simulated: bool,
+}
+
 fn simulate(global: &Global, args: &RotateArgs, report: Report) -> ExitCode {
+    if args.sink.is_set() || args.state_file.is_some() || args.resume || args.abandon {
+        return report.fail(
+            "rotate",
+            &Failure::usage(
+                "--simulate keeps its token and journal in a scratch directory of its own and removes it at the end, so that a simulated token can never replace a real one: drop --token-file, --token-exec, --state-file, --resume and --abandon",
+            )
+            .with_next("run `twilio-accounts rotate --simulate`"),
+        );
+    }
     let sim = match Simulator::spawn(SimConfig::default()) {
         Ok(sim) => sim,
         Err(e) => {
@@ -161,30 +254,20 @@ fn simulate(global: &Global, args: &RotateArgs, report: Report) -> ExitCode {
     if let Some(timeout) = global.timeout {
         options = options.with_request_timeout(timeout);
     }
-    let scratch = std::env::temp_dir().join(format!(
-        "twilio-accounts-simulate-{}-{}",
-        std::process::id(),
-        sim.local_addr().port()
-    ));
-    if let Err(e) = std::fs::create_dir_all(&scratch) {
-        return report.fail(
-            "rotate",
-            &Failure::other(format!("cannot create {}: {e}", scratch.display())),
-        );
-    }
-    let state_file = args
-        .state_file
-        .clone()
-        .unwrap_or_else(|| scratch.join("rotation.json"));
-    let sink = if args.sink.is_set() {
-        Sink::from_args(&args.sink)
-    } else {
-        // Nothing real is at stake: keep the simulated token in a scratch file.
-        let mut sink_args = args.sink.clone();
-        sink_args.token_file = Some(scratch.join("new-token"));
-        sink_args.force = true;
-        Sink::from_args(&sink_args)
+    // Owner-only, and removed when this function returns (however it returns).
+    let scratch = match Scratch::create(sim.local_addr().port()) {
+        Ok(s) => s,
+        Err(e) => {
+            return report.fail(
+                "rotate",
+                &Failure::other(format!("cannot create a scratch directory: {e}")),
+            );
+        }
     };
+    let state_file = scratch.0.join("rotation.json");
+    let mut sink_args = args.sink.clone();
+    sink_args.token_file = Some(scratch.0.join("new-token"));
+    let sink = Sink::from_args(&sink_args);
     let config = RotationConfig {
         replace_existing_secondary: args.replace_existing_secondary,
         wait_for_go_ahead: true,
@@ -193,7 +276,20 @@ fn simulate(global: &Global, args: &RotateArgs, report: Report) -> ExitCode {
         verify_delay: Duration::from_millis(100),
         ..RotationConfig::default()
     };
-    let result = execute(options, creds, config, sink, state_file, args, report, true);
+    let result = execute(
+        options,
+        creds,
+        config,
+        sink,
+        state_file,
+        args,
+        Setting {
+            report,
+            rerun: String::new(),
+            deploy_wait: args.deploy_wait.unwrap_or(SIMULATED_DEPLOY_WAIT),
+            simulated: true,
+        },
+    );
     // Check the outcome against the simulator's own state.
     if result.is_ok() {
         let primary = sim.primary_token();
@@ -204,14 +300,12 @@ fn simulate(global: &Global, args: &RotateArgs, report: Report) -> ExitCode {
             yes_no(sim.secondary_token().is_none())
         ));
         if !consistent {
-            let _ = std::fs::remove_dir_all(&scratch);
             return report.fail(
                 "rotate",
                 &Failure::other("the simulator's state does not match a finished rotation"),
             );
         }
     }
-    let _ = std::fs::remove_dir_all(&scratch);
     sim.shutdown();
     match result {
         Ok(()) => Exit::Success.code(),
@@ -219,11 +313,33 @@ fn simulate(global: &Global, args: &RotateArgs, report: Report) -> ExitCode {
     }
 }
 
+/// `--simulate`'s scratch directory: owner-only, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn create(port: u16) -> std::io::Result<Scratch> {
+        let path = std::env::temp_dir().join(format!(
+            "twilio-accounts-simulate-{}-{port}",
+            std::process::id()
+        ));
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(&path)?;
+        Ok(Scratch(path))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 fn yes_no(value: bool) -> &'static str {
     if value { "yes" } else { "NO" }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn execute(
     options: ClientOptions,
     creds: Credentials,
@@ -231,20 +347,27 @@ fn execute(
     sink: Sink,
     state_file: PathBuf,
     args: &RotateArgs,
-    report: Report,
-    simulated: bool,
+    setting: Setting,
 ) -> Result<(), ExitCode> {
+    let Setting {
+        report,
+        rerun,
+        deploy_wait,
+        simulated,
+    } = setting;
     let config_settle = config.settle;
     let client = client(options, creds.clone()).map_err(|f| report.fail("rotate", &f))?;
     let existing = read_journal(&state_file).map_err(|f| report.fail("rotate", &f))?;
-    let rotation = match (args.resume, existing) {
+    let resume_command = format!("twilio-accounts rotate --resume{rerun}");
+    let (rotation, sink) = match (args.resume, existing) {
         (true, None) => {
             return Err(report.fail(
                 "rotate",
                 &Failure::usage(format!(
                     "there is no rotation to resume: {} does not exist",
                     state_file.display()
-                )),
+                ))
+                .with_next(format!("start one with `twilio-accounts rotate{rerun}`")),
             ));
         }
         (true, Some(journal)) => {
@@ -252,21 +375,20 @@ fn execute(
                 "Resuming the rotation recorded in {}.",
                 state_file.display()
             ));
-            Rotation::resume(journal, creds, config)
-                .map_err(|e| report.fail("rotate", &Failure::usage(e.to_string())))?
+            let own = journal.new_fingerprint;
+            let rotation = Rotation::resume(journal, creds, config)
+                .map_err(|e| report.fail("rotate", &Failure::usage(e.to_string())))?;
+            // A resumed rotation may replace a file holding its own earlier
+            // token (a crash after writing it), and no other file.
+            (rotation, sink.replacing(own))
         }
         (false, Some(journal)) if journal.phase != JournalPhase::Done => {
-            let resume = format!(
-                "twilio-accounts rotate --resume{}{}",
-                state_file_arg(args),
-                sink_args(args)
-            );
+            let abandon = format!("twilio-accounts rotate --abandon{}", state_file_arg(args));
             let next = if journal.phase.promote_may_have_happened() {
-                format!("run `{resume}` to finish it")
+                format!("run `{resume_command}` to finish it")
             } else {
                 format!(
-                    "run `{resume}` to finish it, or `twilio-accounts rotate --abandon{}` to drop it (its secondary token is deleted)",
-                    state_file_arg(args)
+                    "run `{resume_command}` to finish it, or `{abandon}` to drop it (its secondary token is deleted)"
                 )
             };
             let mut failure = Failure::usage(format!(
@@ -274,51 +396,51 @@ fn execute(
                 state_file.display()
             ))
             .with_next(next);
-            failure.next_command = Some(resume);
+            failure.next_command = Some(resume_command);
             return Err(report.fail("rotate", &failure));
         }
-        (false, _) => Rotation::new(creds, config),
-    };
-    let sink = if args.resume {
-        // The file can only hold a token of this rotation that was never
-        // deployed (deployment starts after the journal records delivery).
-        sink.allowing_overwrite()
-    } else {
-        sink.preflight()
-            .map_err(|reason| report.fail("rotate", &Failure::usage(reason)))?;
-        let directory = match state_file.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        writable_directory(directory).map_err(|e| {
-            report.fail(
-                "rotate",
-                &Failure::usage(format!(
-                    "the state file {} cannot be written in {}: {e}",
-                    state_file.display(),
-                    directory.display()
-                ))
-                .with_next("choose a writable place with --state-file PATH"),
-            )
-        })?;
-        sink
+        (false, _) => {
+            sink.preflight()
+                .map_err(|reason| report.fail("rotate", &Failure::usage(reason)))?;
+            let directory = match state_file.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            writable_directory(directory).map_err(|e| {
+                report.fail(
+                    "rotate",
+                    &Failure::usage(format!(
+                        "the state file {} cannot be written in {}: {e}",
+                        state_file.display(),
+                        directory.display()
+                    ))
+                    .with_next("choose a writable place with --state-file PATH"),
+                )
+            })?;
+            (Rotation::new(creds, config), sink)
+        }
     };
     crate::interrupt::install("rotate", report.format);
     let mut driver = Driver {
-        carrier: Carrier::new(&client, sink, state_file.clone(), args.resume),
+        carrier: Carrier::new(&client, sink, state_file.clone()),
         talk: Terminal {
             report,
             yes: args.yes || simulated,
+            deploy_wait,
             state_file: state_file.clone(),
             settle: config_settle,
+            rerun,
             state_file_arg: state_file_arg(args),
-            sink_args: sink_args(args),
         },
     };
     match drive(&mut driver.carrier, rotation, &mut driver.talk) {
         Ok(result) => {
-            let _ = std::fs::remove_file(&state_file);
             driver.finished(&result, simulated);
+            // The journal goes only once the report was written: a report
+            // lost to a closed pipe is given again by `--resume`.
+            if !crate::output::stdout_failed() {
+                let _ = std::fs::remove_file(&state_file);
+            }
             Ok(())
         }
         Err(failure) => Err(driver.failed(*failure)),
@@ -333,29 +455,92 @@ fn state_file_arg(args: &RotateArgs) -> String {
     }
 }
 
-/// Where the token goes, as given (` --token-file PATH`, ` --token-exec CMD`,
-/// ` --reveal`, ` --force`), for advice that runs a rotation again
-/// (`--resume`, or a new start) to repeat: such a run may have to deliver a
-/// token and refuses to start without a sink. Each word quoted for `sh`.
-fn sink_args(args: &RotateArgs) -> String {
+/// A duration as `rotate` reads it back: whole seconds, else milliseconds.
+fn duration_word(duration: Duration) -> String {
+    if duration.subsec_millis() == 0 {
+        format!("{}s", duration.as_secs())
+    } else {
+        format!("{}ms", duration.as_millis())
+    }
+}
+
+/// Everything a later run of this rotation must repeat, each word quoted for
+/// `sh`: the journal (`--state-file`), the sink (`--token-file`,
+/// `--token-exec` and its time limit, `--force`), how the go-ahead is given
+/// (`--yes`, `--deploy-wait`), `--settle`, the e-mail choice, and the global
+/// options that were typed on the command line and say where Twilio is
+/// (never a secret: credentials come from where they came the first time).
+fn rerun_flags(
+    global: &Global,
+    args: &RotateArgs,
+    on_command_line: &dyn Fn(&str) -> bool,
+) -> String {
+    let mut words: Vec<String> = Vec::new();
+    let mut flag = |name: &str, value: Option<String>| {
+        words.push(name.to_owned());
+        if let Some(value) = value {
+            words.push(shell_word(&value));
+        }
+    };
+    if let Some(path) = &args.state_file {
+        flag("--state-file", Some(path.display().to_string()));
+    }
     let sink = &args.sink;
-    let mut flags = String::new();
     if let Some(path) = &sink.token_file {
-        flags.push_str(&format!(
-            " --token-file {}",
-            shell_word(&path.display().to_string())
-        ));
+        flag("--token-file", Some(path.display().to_string()));
     }
     if let Some(command) = &sink.token_exec {
-        flags.push_str(&format!(" --token-exec {}", shell_word(command)));
+        flag("--token-exec", Some(command.clone()));
     }
-    if sink.reveal {
-        flags.push_str(" --reveal");
+    if let Some(timeout) = sink.token_exec_timeout {
+        flag("--token-exec-timeout", Some(duration_word(timeout)));
     }
     if sink.force {
-        flags.push_str(" --force");
+        flag("--force", None);
     }
-    flags
+    if args.yes {
+        flag("--yes", None);
+    }
+    if let Some(wait) = args.deploy_wait {
+        flag("--deploy-wait", Some(duration_word(wait)));
+    }
+    if let Some(settle) = args.settle {
+        flag("--settle", Some(duration_word(settle)));
+    }
+    if args.email.suppress_email {
+        flag("--suppress-email", None);
+    }
+    if on_command_line("account_sid")
+        && let Some(sid) = &global.account_sid
+    {
+        flag("--account-sid", Some(sid.clone()));
+    }
+    if on_command_line("api_key")
+        && let Some(key) = &global.api_key
+    {
+        flag("--api-key", Some(key.clone()));
+    }
+    for (id, name, value) in [
+        ("base_url", "--base-url", &global.base_url),
+        ("region", "--region", &global.region),
+        ("edge", "--edge", &global.edge),
+    ] {
+        if on_command_line(id)
+            && let Some(value) = value
+        {
+            flag(name, Some(value.clone()));
+        }
+    }
+    if let Some(path) = &global.ca_cert {
+        flag("--ca-cert", Some(path.display().to_string()));
+    }
+    if global.allow_plain_http {
+        flag("--allow-plain-http", None);
+    }
+    if let Some(timeout) = global.timeout {
+        flag("--timeout", Some(duration_word(timeout)));
+    }
+    words.iter().map(|w| format!(" {w}")).collect()
 }
 
 /// `rotate --abandon`: deletes the secondary token of a rotation that was
@@ -365,6 +550,8 @@ fn abandon(
     options: ClientOptions,
     creds: Credentials,
     state_file: &Path,
+    rerun: &str,
+    sink_given: bool,
     report: Report,
 ) -> ExitCode {
     let command = "rotate";
@@ -399,10 +586,7 @@ fn abandon(
                 "refusing to abandon the rotation in {}: a promote may have happened, so its new token may be the primary Auth Token now",
                 state_file.display()
             ))
-            .with_next(format!(
-                "run `twilio-accounts rotate --resume --state-file {}` with the --token-file, --token-exec or --reveal the rotation was started with, to finish it",
-                shell_word(&state_file.display().to_string())
-            )),
+            .with_resume_advice(rerun, sink_given),
         );
     }
     let client = match client(options, creds) {
@@ -420,7 +604,9 @@ fn abandon(
                 state_file.display()
             );
             if failure.exit != Exit::AuthenticationFailed {
-                failure.next = Some("run `twilio-accounts rotate --abandon` again (with the same --state-file, if any)".into());
+                let again = format!("twilio-accounts rotate --abandon{rerun}");
+                failure.next = Some(format!("run `{again}` again"));
+                failure.next_command = Some(again);
             }
             return report.fail(command, &failure);
         }
@@ -463,9 +649,23 @@ fn read_journal(path: &Path) -> Result<Option<Journal>, Failure> {
     match std::fs::read(path) {
         Ok(bytes) => {
             let bytes = zeroize::Zeroizing::new(bytes);
-            Journal::from_json(&bytes)
-                .map(Some)
-                .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
+            Journal::from_json(&bytes).map(Some).map_err(|e| {
+                // Kept, not removed: it may hold a token. Moved aside, it
+                // no longer blocks a new rotation.
+                let aside = format!("{}.damaged", path.display());
+                let mv = format!(
+                    "mv {} {}",
+                    shell_word(&path.display().to_string()),
+                    shell_word(&aside)
+                );
+                let mut failure = Failure::usage(format!("{}: {e}", path.display())).with_next(
+                    format!(
+                        "move it aside with `{mv}` (it may hold a token: keep it until the account's tokens are known to work), then run the same command again; if a rotation was in progress, its secondary token may still exist, and the next rotation says so"
+                    ),
+                );
+                failure.next_command = Some(mv);
+                failure
+            })
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Failure::other(format!(
@@ -476,45 +676,59 @@ fn read_journal(path: &Path) -> Result<Option<Journal>, Failure> {
 }
 
 impl Terminal {
+    /// `rotate --resume` with everything this rotation was started with.
+    fn resume(&self) -> String {
+        format!("twilio-accounts rotate --resume{}", self.rerun)
+    }
+
+    /// `rotate --abandon` for this rotation's journal.
+    fn abandon(&self) -> String {
+        format!("twilio-accounts rotate --abandon{}", self.state_file_arg)
+    }
+
     /// Tells the Ctrl-C handler what the journal now says.
     fn kept(&self, phase: JournalPhase) {
-        let resume = format!(
-            "twilio-accounts rotate --resume{}{}",
-            self.state_file_arg, self.sink_args
-        );
-        let next = match phase {
-            JournalPhase::Done => None,
-            phase if phase.promote_may_have_happened() => {
-                Some(format!("run `{resume}` to finish the rotation"))
-            }
-            _ => Some(format!(
-                "run `{resume}` to continue, or `twilio-accounts rotate --abandon{}` to delete the new secondary token and stop",
-                self.state_file_arg
-            )),
+        let resume = self.resume();
+        let (next, command) = match phase {
+            JournalPhase::Done => (None, None),
+            phase if phase.promote_may_have_happened() => (
+                Some(format!("run `{resume}` to finish the rotation")),
+                Some(resume),
+            ),
+            _ => (
+                Some(format!(
+                    "run `{resume}` to continue, or `{}` to delete the new secondary token and stop",
+                    self.abandon()
+                )),
+                Some(resume),
+            ),
         };
         let state = if phase == JournalPhase::Done {
             "the rotation had finished".to_owned()
         } else {
             format!("the rotation is recorded in {}", self.state_file.display())
         };
-        crate::interrupt::keep(state, next);
+        crate::interrupt::keep(state, next, command);
     }
 
     fn go_ahead(&self) -> Input {
         if self.yes {
-            self.report
-                .say("      go-ahead given in advance (--yes, or a simulation)");
+            self.report.say(format!(
+                "      go-ahead given in advance (--yes): promoting once the applications had {}s to pick up the new token (--deploy-wait)",
+                self.deploy_wait.as_secs_f64()
+            ));
+            self.wait("deploying", self.deploy_wait);
             return Input::GoAhead;
         }
         let stdin = std::io::stdin();
         if !stdin.is_terminal() {
             self.report.warn(
-                "not promoting: standard input is not a terminal to confirm on; pass --yes once the new token is deployed",
+                "not promoting: standard input is not a terminal to confirm on; pass --yes to promote once --deploy-wait has passed",
             );
             return Input::Declined;
         }
-        eprintln!(
-            "Deploy the new token everywhere that uses the current one. Both work until you promote.\nType `promote` and press Enter to promote now (anything else stops here; `rotate --resume` continues later): "
+        crate::output::err(
+            "Deploy the new token everywhere that uses the current one, and give the applications time to pick it up (re-read a file, restart). Both tokens work until you promote; after that the old one is refused at once.\nType `promote` and press Enter to promote now (anything else stops here; `rotate --resume` continues later): ",
         );
         let mut line = String::new();
         match stdin.lock().read_line(&mut line) {
@@ -523,14 +737,15 @@ impl Terminal {
         }
     }
 
-    fn settle(&self, duration: Duration) {
+    /// Waits `duration`, saying how long is left every 10 s.
+    fn wait(&self, what: &str, duration: Duration) {
         let start = Instant::now();
         let tick = Duration::from_secs(10).min(duration);
         // Bounded by the duration.
         while start.elapsed() < duration {
             let left = duration.saturating_sub(start.elapsed());
             self.report.say(format!(
-                "      settling: {}s left",
+                "      {what}: {}s left",
                 left.as_secs_f64().ceil() as u64
             ));
             std::thread::sleep(tick.min(left));
@@ -562,7 +777,7 @@ impl Conversation for Terminal {
     }
 
     fn settle(&mut self, duration: Duration) {
-        Terminal::settle(self, duration);
+        self.wait("settling", duration);
     }
 
     fn finished(&mut self, steps: &[(RotationStep, Duration)]) {
@@ -613,13 +828,12 @@ impl Driver<'_> {
                 "old_token_refused": result.old_token_refused,
                 "settled_seconds": result.settled.as_secs_f64(),
                 "token_delivered_to": self.carrier.sink.describe(),
-                "token": self.carrier.revealed.as_ref().map(|t| t.expose_secret()),
                 "notes": result.notes,
                 "webhooks": webhooks,
             })),
             OutputFormat::Text => {
                 let total: Duration = self.carrier.steps.iter().map(|(_, d)| *d).sum();
-                let done = format!(
+                self.talk.report.result(format!(
                     "[9/9] done in {:.1}s: the new token is the primary Auth Token of {}{}.",
                     total.as_secs_f64(),
                     result.account_sid,
@@ -628,13 +842,7 @@ impl Driver<'_> {
                         Some(false) => ", but the old token still authenticated (see notes)",
                         None => "",
                     }
-                );
-                // With --reveal the token is the result: alone on stdout, for `$(…)`.
-                if self.carrier.revealed.is_some() {
-                    self.talk.report.say(done);
-                } else {
-                    self.talk.report.result(done);
-                }
+                ));
                 let times: Vec<String> = self
                     .carrier
                     .steps
@@ -649,102 +857,125 @@ impl Driver<'_> {
                     self.talk.report.say(format!("      note: {note}"));
                 }
                 self.talk.report.say(format!("      {webhooks}"));
-                if let Some(token) = &self.carrier.revealed {
-                    println!("{}", token.expose_secret());
-                }
             }
         }
     }
 
+    /// `rotate` again from scratch, with this rotation's options; `--force`
+    /// added when its own (dead) token is in the token file it would
+    /// otherwise refuse to replace.
+    fn start_again(&self, extra: &str) -> String {
+        let force = self
+            .carrier
+            .sink
+            .file()
+            .is_some_and(|path| path.exists() && !self.talk.rerun.contains(" --force"));
+        format!(
+            "twilio-accounts rotate{extra}{}{}",
+            self.talk.rerun,
+            if force { " --force" } else { "" }
+        )
+    }
+
     /// The advice for a stopped rotation, worded for this command line, and
     /// the command that follows it when there is one.
-    fn advise(&self, next: NextStep, exit: Exit) -> (Option<String>, Option<String>) {
-        let state = &self.talk.state_file_arg;
-        // A run that may deliver a token repeats the sink; `--abandon` needs none.
-        let rotate = |extra: &str| {
-            let sink = if extra == " --abandon" {
-                ""
-            } else {
-                self.talk.sink_args.as_str()
-            };
-            format!("twilio-accounts rotate{extra}{state}{sink}")
-        };
-        let network = exit == Exit::Network;
+    fn advise(
+        &self,
+        next: NextStep,
+        exit: Exit,
+        declined_without_terminal: bool,
+    ) -> (Option<String>, Option<String>) {
+        let resume = self.talk.resume();
+        let abandon = self.talk.abandon();
         let (text, command) = match next {
-            NextStep::StartAgain => (
-                format!(
-                    "nothing of this rotation is left at Twilio: {}, then run `{}` again",
-                    if network {
-                        "check the network, the base URL and --timeout"
-                    } else {
-                        "fix the cause above"
-                    },
-                    rotate("")
-                ),
-                Some(rotate("")),
-            ),
-            NextStep::StartAgainReplacingSecondary => (
-                format!(
-                    "a secondary token exists that this rotation did not create; if nobody else is rotating this account, run `{}` (it deletes that token first)",
-                    rotate(" --replace-existing-secondary")
-                ),
-                Some(rotate(" --replace-existing-secondary")),
-            ),
+            NextStep::StartAgain => {
+                let again = self.start_again("");
+                (
+                    format!(
+                        "nothing of this rotation is left at Twilio: {}, then run `{again}` again",
+                        match exit {
+                            Exit::Network => "check the network, the base URL and --timeout",
+                            Exit::Unavailable => "wait until Twilio answers again (its status page tells)",
+                            _ => "fix the cause above",
+                        }
+                    ),
+                    Some(again),
+                )
+            }
+            NextStep::StartAgainReplacingSecondary => {
+                let again = self.start_again(" --replace-existing-secondary");
+                (
+                    format!(
+                        "a secondary token exists that this rotation did not create; if nobody else is rotating this account, run `{again}` (it deletes that token first)"
+                    ),
+                    Some(again),
+                )
+            }
             NextStep::Resume => (
                 format!(
-                    "{}run `{}` to continue",
-                    if network { "check the network, then " } else { "" },
-                    rotate(" --resume")
+                    "{}run `{resume}` to continue",
+                    match exit {
+                        Exit::Network => "check the network, then ",
+                        Exit::Unavailable => "wait until Twilio answers again (its status page tells), then ",
+                        _ => "",
+                    }
                 ),
-                Some(rotate(" --resume")),
+                Some(resume),
             ),
-            // Refused, the new secondary is most likely gone (deleted by
-            // hand): resuming would be refused again.
+            // Refused, the new secondary is most likely gone (deleted or
+            // replaced): resuming would be refused again.
             NextStep::ResumeOrAbandon if exit == Exit::AuthenticationFailed => (
                 format!(
-                    "the new token is refused, so its secondary was probably deleted: run `{}` to drop this rotation (the current token stays), then `{}` again",
-                    rotate(" --abandon"),
-                    rotate("")
+                    "the new token is refused, so its secondary was deleted or replaced: run `{abandon}` to drop this rotation (the current token stays; it deletes whatever secondary is there now), then `{}` again",
+                    self.start_again("")
                 ),
-                Some(rotate(" --abandon")),
+                Some(abandon),
             ),
-            NextStep::ResumeOrAbandon => (
-                format!(
-                    "deploy the new token where the current one is used, then run `{}` to promote it; or run `{}` to delete it and keep the current token",
-                    rotate(" --resume"),
-                    rotate(" --abandon")
-                ),
-                Some(rotate(" --resume")),
-            ),
+            NextStep::ResumeOrAbandon => {
+                // Without a terminal to confirm on, the resume must carry
+                // the go-ahead itself.
+                let resume = if declined_without_terminal && !self.talk.rerun.contains(" --yes") {
+                    format!("{resume} --yes")
+                } else {
+                    resume
+                };
+                (
+                    format!(
+                        "deploy the new token where the current one is used, then run `{resume}` to promote it; or run `{abandon}` to delete it and keep the current token"
+                    ),
+                    Some(resume),
+                )
+            }
             NextStep::AbandonThenStartAgain => (
                 format!(
-                    "run `{}` to delete the unused secondary token, then `{}` again",
-                    rotate(" --abandon"),
-                    rotate("")
+                    "run `{abandon}` to delete the unused secondary token, then `{}` again",
+                    self.start_again("")
                 ),
-                Some(rotate(" --abandon")),
+                Some(abandon),
             ),
             NextStep::WaitThenResume => (
                 format!(
-                    "wait a minute (Twilio can lag after a promote), then run `{}` to check again",
-                    rotate(" --resume")
+                    "wait a minute (Twilio can lag after a promote), then run `{resume}` to check again"
                 ),
-                Some(rotate(" --resume")),
+                Some(resume),
             ),
             NextStep::CheckNewToken => (
                 format!(
-                    "run `twilio-accounts verify` with the new token (from where it went) as the Auth Token: if it authenticates, the rotation is complete and {} can be removed; if not, run `{}`",
+                    "check the new token (from where it went): `TWILIO_AUTH_TOKEN=<new token> twilio-accounts verify`; if it authenticates, the rotation is complete and {} can be removed; if not, run `{resume}`",
                     self.carrier.state_file.display(),
-                    rotate(" --resume")
                 ),
-                None,
+                Some(resume),
             ),
             NextStep::CheckOldTokenLater => (
-                "the new token is the primary and works; later, run `twilio-accounts verify` with the old token as the Auth Token: it should be refused (exit 3)".to_owned(),
+                "the new token is the primary and works; later, check that the old one is refused: `TWILIO_AUTH_TOKEN=<old token> twilio-accounts verify` should exit 3".to_owned(),
                 None,
             ),
             NextStep::CheckTokensByHand => (
-                "run `twilio-accounts verify` with the token from where it went; if it is refused, get the current token from the Twilio Console".to_owned(),
+                "check the token from where it went: `TWILIO_AUTH_TOKEN=<that token> twilio-accounts verify`; if it is refused, get the current token from the Twilio Console".to_owned(),
+                None,
+            ),
+            NextStep::KeepTheRescuedToken => (
+                "deploy the rescued token wherever the Auth Token is used (it is the primary now, and that file is its only copy); then rotate again from it if you want a token of your own".to_owned(),
                 None,
             ),
             NextStep::UseTheAccountsOwnCredentials { credentials_act_on } => (
@@ -753,10 +984,9 @@ impl Driver<'_> {
             ),
             NextStep::ReportBug => (
                 format!(
-                    "this is a bug in twilio-accounts (please report it); `{}` continues from the state file",
-                    rotate(" --resume")
+                    "this is a bug in twilio-accounts (please report it); `{resume}` continues from the state file"
                 ),
-                Some(rotate(" --resume")),
+                Some(resume),
             ),
             _ => return (advice("rotate", exit), None),
         };
@@ -765,14 +995,22 @@ impl Driver<'_> {
 
     fn failed(&self, failure: RotationFailure) -> ExitCode {
         let mut exit = match (&failure.error, failure.kind) {
+            (_, FailureKind::Unavailable) => Exit::Unavailable,
+            (_, FailureKind::ForeignToken) => Exit::ForeignToken,
             (Some(e), FailureKind::Api) => Exit::for_error(e),
+            (Some(e), FailureKind::Inconsistent) if e.is_authentication_failed() => {
+                Exit::AuthenticationFailed
+            }
             _ => Exit::Other,
         };
         // A network failure while probing a promote leaves its outcome unknown.
         if failure.step == RotationStep::Promote && exit == Exit::Network {
             exit = Exit::OutcomeUnknown;
         }
-        let (next, next_command) = self.advise(failure.next, exit);
+        let declined_without_terminal = failure.kind == FailureKind::Declined
+            && !self.talk.yes
+            && !std::io::stdin().is_terminal();
+        let (next, next_command) = self.advise(failure.next, exit, declined_without_terminal);
         let details = match &failure.error {
             Some(e) => error_details(e),
             None => Value::Null,
@@ -801,19 +1039,31 @@ impl Driver<'_> {
                 self.carrier.state_file.display()
             ));
         }
-        if failure.next == NextStep::AbandonThenStartAgain
-            && let Some(token) = &self.carrier.undelivered
-        {
-            // Nobody has the token and its secondary may still exist: keep it.
+        // A token nobody else has: the sink's refusal left one behind
+        // whose secondary may exist, or a promote made a foreign one the
+        // primary. Keep it owner-only, never printed.
+        let keep = match (&failure.rescued_token, failure.next) {
+            (Some(token), _) => Some(token),
+            (None, NextStep::AbandonThenStartAgain) => self.carrier.undelivered.as_ref(),
+            _ => None,
+        };
+        if let Some(token) = keep {
             let directory = match self.carrier.state_file.parent() {
                 Some(p) if !p.as_os_str().is_empty() => p,
                 _ => Path::new("."),
             };
-            out.exit = Exit::TokenRescued;
+            if failure.rescued_token.is_none() {
+                out.exit = Exit::TokenRescued;
+            }
             match rescue(directory, &self.rotation_account(), token) {
                 Ok(path) => {
                     out.message.push_str(&format!(
-                        "; the undelivered token was saved owner-only in {}",
+                        "; {} token was saved owner-only in {}",
+                        if failure.rescued_token.is_some() {
+                            "the new primary"
+                        } else {
+                            "the undelivered"
+                        },
                         path.display()
                     ));
                     if let Value::Object(map) = &mut out.details {
@@ -823,7 +1073,7 @@ impl Driver<'_> {
                     }
                 }
                 Err(e) => out.message.push_str(&format!(
-                    "; saving the undelivered token to a rescue file failed too ({e})"
+                    "; saving that token to a rescue file failed too ({e})"
                 )),
             }
         }

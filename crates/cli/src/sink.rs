@@ -1,12 +1,24 @@
 //! Where a new token goes: stdout (`--reveal`), a file (`--token-file`) or a
 //! command's stdin (`--token-exec`). A rotation goes on only once every
-//! chosen sink has the token durably.
+//! chosen sink has the token durably: the file written, fsynced and renamed
+//! with its directory fsynced; the command exited 0 within its time limit.
+//!
+//! `rotate` takes no `--reveal` (see [`crate::rotate`]); the single-call
+//! commands print the token last, on stdout.
+//!
+//! A `--token-exec` command runs under `sh -c` with this process's
+//! environment **less every `TWILIO_*` variable** (the Auth Token and API
+//! secret included: in a fleet they are the parent's), plus
+//! `TWILIO_ACCOUNT_SID` set to the account whose token it receives. It is
+//! killed after `--token-exec-timeout` (60 s by default).
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use twilio_accounts_core::{AccountSid, AuthToken};
+use twilio_accounts_rotation::TokenFingerprint;
 use zeroize::Zeroizing;
 
 use crate::args::SinkArgs;
@@ -18,10 +30,19 @@ pub struct Sink {
     reveal: bool,
     file: Option<(PathBuf, Overwrite)>,
     exec: Option<String>,
+    /// How long a `--token-exec` command may take.
+    exec_timeout: Duration,
     /// The account whose token this is, given to `--token-exec` as
-    /// `TWILIO_ACCOUNT_SID` (a fleet rotation's sinks).
+    /// `TWILIO_ACCOUNT_SID`.
     account: Option<AccountSid>,
+    /// A resumed rotation may replace a `--token-file` that holds its own
+    /// earlier token (by the journal's fingerprint), and no other file
+    /// without `--force`.
+    replaceable: Option<TokenFingerprint>,
 }
+
+/// The default time limit of a `--token-exec` command.
+pub const DEFAULT_EXEC_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl Sink {
     pub fn from_args(args: &SinkArgs) -> Self {
@@ -38,8 +59,17 @@ impl Sink {
                 )
             }),
             exec: args.token_exec.clone(),
+            exec_timeout: args.token_exec_timeout.unwrap_or(DEFAULT_EXEC_TIMEOUT),
             account: None,
+            replaceable: None,
         }
+    }
+
+    /// The account whose token goes to this sink (`TWILIO_ACCOUNT_SID` of a
+    /// `--token-exec` command).
+    pub fn for_account_sid(mut self, account: AccountSid) -> Self {
+        self.account = Some(account);
+        self
     }
 
     /// The sink of one account of a fleet rotation: `DIR/<AccountSid>` with
@@ -48,13 +78,16 @@ impl Sink {
         token_dir: Option<&Path>,
         overwrite: Overwrite,
         exec: Option<&str>,
+        exec_timeout: Duration,
         account: AccountSid,
     ) -> Self {
         Sink {
             reveal: false,
             file: token_dir.map(|dir| (dir.join(account.as_str()), overwrite)),
             exec: exec.map(str::to_owned),
+            exec_timeout,
             account: Some(account),
+            replaceable: None,
         }
     }
 
@@ -85,12 +118,17 @@ impl Sink {
         })
     }
 
-    /// A resumed rotation may replace its own earlier, never-deployed token.
-    pub fn allowing_overwrite(mut self) -> Self {
-        if let Some((_, overwrite)) = &mut self.file {
-            *overwrite = Overwrite::Allow;
-        }
+    /// A resumed rotation may replace a file that holds its own earlier
+    /// token (the journal's fingerprint of it), and no other file unless
+    /// `--force` was given.
+    pub fn replacing(mut self, own: Option<TokenFingerprint>) -> Self {
+        self.replaceable = own;
         self
+    }
+
+    /// The file, when there is one.
+    pub fn file(&self) -> Option<&Path> {
+        self.file.as_ref().map(|(path, _)| path.as_path())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -119,29 +157,81 @@ impl Sink {
 
     /// Hands the token to the file and the command (stdout is written by the
     /// caller's report). The error says what failed, never the token.
-    pub fn deliver(&self, token: &AuthToken, allow_existing_same: bool) -> Result<(), String> {
+    pub fn deliver(&self, token: &AuthToken) -> Result<(), String> {
         if let Some((path, overwrite)) = &self.file {
-            let mut line = Zeroizing::new(String::with_capacity(token.expose_secret().len() + 1));
-            line.push_str(token.expose_secret());
-            line.push('\n');
-            // A resumed rotation may hand over the same token again.
-            let same = allow_existing_same
-                && std::fs::read(path)
-                    .map(|existing| {
-                        let existing = Zeroizing::new(existing);
-                        existing.as_slice() == line.as_bytes()
-                    })
-                    .unwrap_or(false);
-            if !same {
-                write_secret_file(path, line.as_bytes(), *overwrite)
-                    .map_err(|e| format!("could not write {}: {e}", path.display()))?;
+            let overwrite = match held_token(path) {
+                // Handed over already (a resumed rotation).
+                Held::Token(held) if held == *token => None,
+                Held::Token(held) if self.replaceable.is_some_and(|own| own.matches(&held)) => {
+                    Some(Overwrite::Allow)
+                }
+                Held::Absent | Held::Token(_) | Held::Other => Some(*overwrite),
+            };
+            if let Some(overwrite) = overwrite {
+                write_secret_file(path, token_line(token).as_bytes(), overwrite).map_err(|e| {
+                    if e.kind() == io::ErrorKind::AlreadyExists {
+                        format!(
+                            "{} exists and holds no token of this rotation; it was left as it is (pass --force to replace it)",
+                            path.display()
+                        )
+                    } else {
+                        format!("could not write {}: {e}", path.display())
+                    }
+                })?;
             }
         }
         if let Some(cmd) = &self.exec {
-            run_exec(cmd, token, self.account.as_ref())?;
+            run_exec(cmd, token, self.account.as_ref(), self.exec_timeout)?;
         }
         Ok(())
     }
+
+    /// Checks, right before a promote, that the sink still holds `token`:
+    /// a `--token-file` is read back (a command cannot be asked again).
+    pub fn confirm(&self, token: &AuthToken) -> Result<(), String> {
+        let Some((path, _)) = &self.file else {
+            return Ok(());
+        };
+        match held_token(path) {
+            Held::Token(held) if held == *token => Ok(()),
+            Held::Absent => Err(format!("{} is gone", path.display())),
+            Held::Token(_) | Held::Other => {
+                Err(format!("{} holds something else now", path.display()))
+            }
+        }
+    }
+}
+
+/// What a token file holds.
+enum Held {
+    Absent,
+    Token(AuthToken),
+    /// Not a token, or unreadable.
+    Other,
+}
+
+fn held_token(path: &Path) -> Held {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let bytes = Zeroizing::new(bytes);
+            match std::str::from_utf8(&bytes)
+                .ok()
+                .and_then(|text| AuthToken::new(text.trim_end_matches(['\n', '\r'])).ok())
+            {
+                Some(token) => Held::Token(token),
+                None => Held::Other,
+            }
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Held::Absent,
+        Err(_) => Held::Other,
+    }
+}
+
+fn token_line(token: &AuthToken) -> Zeroizing<String> {
+    let mut line = Zeroizing::new(String::with_capacity(token.expose_secret().len() + 1));
+    line.push_str(token.expose_secret());
+    line.push('\n');
+    line
 }
 
 /// Proves that files can be created in `directory` by creating (and
@@ -168,9 +258,7 @@ pub fn rescue(
     account: &AccountSid,
     token: &AuthToken,
 ) -> Result<PathBuf, String> {
-    let mut line = Zeroizing::new(String::with_capacity(token.expose_secret().len() + 1));
-    line.push_str(token.expose_secret());
-    line.push('\n');
+    let line = token_line(token);
     // Bounded: a free name is found within a few tries unless the directory
     // is full of earlier rescues.
     let mut last_error = String::new();
@@ -194,8 +282,20 @@ pub fn rescue(
     })
 }
 
-fn run_exec(cmd: &str, token: &AuthToken, account: Option<&AccountSid>) -> Result<(), String> {
+/// Runs `cmd` with the token on its stdin, without this process's Twilio
+/// variables, killed after `timeout`.
+fn run_exec(
+    cmd: &str,
+    token: &AuthToken,
+    account: Option<&AccountSid>,
+    timeout: Duration,
+) -> Result<(), String> {
     let mut command = Command::new("sh");
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("TWILIO_") {
+            command.env_remove(&name);
+        }
+    }
     if let Some(account) = account {
         command.env("TWILIO_ACCOUNT_SID", account.as_str());
     }
@@ -220,9 +320,23 @@ fn run_exec(cmd: &str, token: &AuthToken, account: Option<&AccountSid>) -> Resul
             return Err(format!("could not write to `{cmd}`: {e}"));
         }
     }
-    let status = child
-        .wait()
-        .map_err(|e| format!("`{cmd}` did not finish: {e}"))?;
+    let started = Instant::now();
+    // Bounded by the time limit.
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() >= timeout => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "`{cmd}` did not finish within {}s (--token-exec-timeout) and was stopped",
+                    timeout.as_secs_f64()
+                ));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => return Err(format!("`{cmd}` did not finish: {e}")),
+        }
+    };
     if status.success() {
         Ok(())
     } else {

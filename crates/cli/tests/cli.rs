@@ -14,12 +14,23 @@ use twilio_accounts_sim::{ExistingSecondary, Fault, Route, SimConfig, Simulator}
 const BIN: &str = env!("CARGO_BIN_EXE_twilio-accounts");
 
 /// A rotation that promotes without asking and does not settle, into file `t`.
-const ROTATE_YES: &[&str] = &["rotate", "--yes", "--settle", "0", "--token-file", "t"];
+const ROTATE_YES: &[&str] = &[
+    "rotate",
+    "--yes",
+    "--deploy-wait",
+    "0",
+    "--settle",
+    "0",
+    "--token-file",
+    "t",
+];
 /// Its resumption.
 const RESUME: &[&str] = &[
     "rotate",
     "--resume",
     "--yes",
+    "--deploy-wait",
+    "0",
     "--token-file",
     "t",
     "--settle",
@@ -46,6 +57,8 @@ fn cli(sim: &Simulator, token: &str, dir: &Path) -> Command {
     cmd.current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
+        // Journals and locks in the test's own directory, not the user's.
+        .env("XDG_STATE_HOME", dir.join(".state"))
         .env("TWILIO_ACCOUNT_SID", sim.account_sid())
         .env("TWILIO_AUTH_TOKEN", token)
         .env("TWILIO_ACCOUNTS_BASE_URL", sim.base_url())
@@ -368,6 +381,8 @@ fn a_failing_sink_during_rotation_deletes_the_secondary() {
     let out = run(cli(&sim, &token, &dir).args([
         "rotate",
         "--yes",
+        "--deploy-wait",
+        "0",
         "--settle",
         "0",
         "--token-exec",
@@ -418,6 +433,8 @@ fn an_existing_secondary_stops_rotation_unless_replacing() {
     let out = run(cli(&sim, &token, &dir).args([
         "rotate",
         "--yes",
+        "--deploy-wait",
+        "0",
         "--settle",
         "0",
         "--token-file",
@@ -542,6 +559,8 @@ fn kill_at(sim: &Simulator, old: &str, dir: &Path, index: usize) -> bool {
         .args([
             "rotate",
             "--yes",
+            "--deploy-wait",
+            "0",
             "--settle",
             "0",
             "--token-file",
@@ -594,6 +613,8 @@ fn crash_matrix(existing_secondary: ExistingSecondary) {
         cmd.args([
             "rotate",
             "--yes",
+            "--deploy-wait",
+            "0",
             "--settle",
             "0",
             "--token-file",
@@ -799,6 +820,8 @@ fn a_failed_sink_during_rotation_rescues_the_token_when_the_delete_fails_too() {
     let out = run(cli(&sim, &token, &dir).args([
         "rotate",
         "--yes",
+        "--deploy-wait",
+        "0",
         "--settle",
         "0",
         "--token-exec",
@@ -844,6 +867,8 @@ fn rotate_abandon_deletes_an_unpromoted_secondary_and_refuses_after_a_promote() 
     let out = run(cli(&sim, &token, &dir).args([
         "rotate",
         "--yes",
+        "--deploy-wait",
+        "0",
         "--settle",
         "0",
         "--token-file",
@@ -899,7 +924,7 @@ fn sink_and_state_file_are_checked_before_twilio_is_asked() {
         ][..],
     ] {
         let out = run(cli(&sim, &token, &dir)
-            .args(["rotate", "--yes", "--settle", "0"])
+            .args(["rotate", "--yes", "--deploy-wait", "0", "--settle", "0"])
             .args(args));
         assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
         assert_contains(&stderr(&out), "/nonexistent-dir");
@@ -963,7 +988,8 @@ fn advice_is_split_into_words_as_sh_would() {
     }
 }
 
-/// A failure whose JSON `next_command` is run, and what must hold after.
+/// A failure whose JSON `next_command` is run exactly as printed, and what
+/// must hold after.
 struct AdviceCase {
     name: &'static str,
     config: SimConfig,
@@ -973,34 +999,68 @@ struct AdviceCase {
     exit: i32,
     /// What the advice must not send people to.
     not_in_next: &'static [&'static str],
-    /// The flags a script adds to the advised command (sink, settle).
-    extra: &'static [&'static str],
-    /// The advised command's exit code, and a check of what it did.
+    /// What the advised command exits with.
     then_exit: i32,
-    check: fn(&Simulator, &str),
+    check: fn(&Simulator, &str, &Path),
 }
 
 fn nothing(_: &Simulator, _: &str, _: &Path) {}
 
-fn rotated(sim: &Simulator, old: &str) {
+/// Rotated, and the token file `t` holds the new primary.
+fn rotated(sim: &Simulator, old: &str, dir: &Path) {
     assert_ne!(sim.primary_token(), old, "rotated");
     assert_eq!(sim.secondary_token(), None);
+    let file = std::fs::read_to_string(dir.join("t")).unwrap_or_default();
+    assert_eq!(
+        file.trim_end(),
+        sim.primary_token(),
+        "the sink holds the primary"
+    );
 }
 
+/// Runs `command` (a line of advice) as `sh` would, in `dir`, with the
+/// environment the failing command had.
+fn run_advice(sim: &Simulator, token: &str, dir: &Path, command: &str) -> Output {
+    let words = sh_words(command);
+    match words[0].as_str() {
+        "twilio-accounts" => run(cli(sim, token, dir).args(&words[1..])),
+        // Moving a damaged state file aside.
+        "mv" => run(Command::new("mv").current_dir(dir).args(&words[1..])),
+        other => panic!("advice runs {other:?}: {command}"),
+    }
+}
+
+/// A rotation that promotes after the go-ahead given in advance, with no
+/// waits, into file `t`.
+const ROTATE: &[&str] = &[
+    "rotate",
+    "--yes",
+    "--deploy-wait",
+    "0",
+    "--settle",
+    "0",
+    "--token-file",
+    "t",
+];
+
 #[test]
-fn every_failure_gives_advice_that_works_from_where_it_stopped() {
-    // What a script adds to the advised command; the sink comes with the
-    // advice (a run that may deliver a token repeats the sink it was given).
-    const SINK: &[&str] = &["--yes", "--settle", "0", "--force"];
+fn every_failure_gives_advice_that_works_when_run_exactly_as_printed() {
     let cases = [
         AdviceCase {
-            name: "declined at the go-ahead",
+            name: "declined at the go-ahead without a terminal",
             config: SimConfig::default(),
             prepare: nothing,
-            failing: &["rotate", "--settle", "0", "--token-file", "t"],
+            failing: &[
+                "rotate",
+                "--settle",
+                "0",
+                "--deploy-wait",
+                "0",
+                "--token-file",
+                "t",
+            ],
             exit: 1,
             not_in_next: &["secondary delete"],
-            extra: SINK,
             then_exit: 0,
             check: rotated,
         },
@@ -1014,9 +1074,8 @@ fn every_failure_gives_advice_that_works_from_where_it_stopped() {
             failing: RESUME,
             exit: 3,
             not_in_next: &["--resume"],
-            extra: &[],
             then_exit: 0,
-            check: |sim, old| {
+            check: |sim, old, _| {
                 assert_eq!(sim.primary_token(), old);
                 assert_eq!(sim.secondary_token(), None);
             },
@@ -1030,10 +1089,9 @@ fn every_failure_gives_advice_that_works_from_where_it_stopped() {
             prepare: |sim, token, dir| {
                 run(cli(sim, token, dir).args(["secondary", "create", "--token-file", "other"]));
             },
-            failing: ROTATE_YES,
+            failing: ROTATE,
             exit: 1,
             not_in_next: &["--resume"],
-            extra: SINK,
             then_exit: 0,
             check: rotated,
         },
@@ -1046,6 +1104,8 @@ fn every_failure_gives_advice_that_works_from_where_it_stopped() {
             failing: &[
                 "rotate",
                 "--yes",
+                "--deploy-wait",
+                "0",
                 "--settle",
                 "0",
                 "--token-exec",
@@ -1053,7 +1113,6 @@ fn every_failure_gives_advice_that_works_from_where_it_stopped() {
             ],
             exit: 1,
             not_in_next: &["--resume"],
-            extra: &["--yes", "--settle", "0"],
             then_exit: 0,
             check: rotated,
         },
@@ -1068,12 +1127,20 @@ fn every_failure_gives_advice_that_works_from_where_it_stopped() {
                     4,
                 )
             },
-            failing: &["rotate", "--yes", "--settle", "0", "--token-exec", "exit 1"],
+            failing: &[
+                "rotate",
+                "--yes",
+                "--deploy-wait",
+                "0",
+                "--settle",
+                "0",
+                "--token-exec",
+                "exit 1",
+            ],
             exit: 8,
             not_in_next: &["--resume"],
-            extra: &[],
             then_exit: 0,
-            check: |sim, old| {
+            check: |sim, old, _| {
                 assert_eq!(sim.secondary_token(), None, "abandoned");
                 assert_eq!(sim.primary_token(), old);
             },
@@ -1084,12 +1151,66 @@ fn every_failure_gives_advice_that_works_from_where_it_stopped() {
             prepare: |sim, _, _| {
                 sim.set_fault(Route::Promote, Fault::RateLimited { retry_after: None }, 4)
             },
-            failing: ROTATE_YES,
+            failing: ROTATE,
             exit: 5,
             not_in_next: &["secondary delete"],
-            extra: SINK,
             then_exit: 0,
             check: rotated,
+        },
+        AdviceCase {
+            name: "promote answered 500 again and again",
+            config: SimConfig::default(),
+            prepare: |sim, _, _| {
+                sim.set_fault(Route::Promote, Fault::ServerError { status: 500 }, 4)
+            },
+            failing: ROTATE,
+            exit: 10,
+            not_in_next: &["bug", "secondary delete"],
+            then_exit: 0,
+            check: rotated,
+        },
+        AdviceCase {
+            name: "create answered 503 again and again",
+            config: SimConfig::default(),
+            prepare: |sim, _, _| {
+                sim.set_fault(
+                    Route::CreateSecondary,
+                    Fault::ServerError { status: 503 },
+                    4,
+                )
+            },
+            failing: ROTATE,
+            exit: 10,
+            not_in_next: &["bug", "--resume"],
+            then_exit: 0,
+            check: rotated,
+        },
+        AdviceCase {
+            name: "a damaged state file",
+            config: SimConfig::default(),
+            prepare: |_, _, dir| {
+                std::fs::write(dir.join("s.json"), b"{\"version\": 3, \"phase\": ").unwrap();
+            },
+            failing: &[
+                "rotate",
+                "--yes",
+                "--deploy-wait",
+                "0",
+                "--settle",
+                "0",
+                "--token-file",
+                "t",
+                "--state-file",
+                "s.json",
+            ],
+            exit: 2,
+            not_in_next: &["rm "],
+            // Moved aside, kept.
+            then_exit: 0,
+            check: |_, _, dir| {
+                assert!(dir.join("s.json.damaged").exists(), "kept");
+                assert!(!dir.join("s.json").exists());
+            },
         },
         AdviceCase {
             name: "promote with nothing to promote",
@@ -1098,10 +1219,11 @@ fn every_failure_gives_advice_that_works_from_where_it_stopped() {
             failing: &["promote"],
             exit: 4,
             not_in_next: &["--resume"],
-            extra: &["--token-file", "s"],
             then_exit: 0,
-            check: |sim, old| {
-                assert!(sim.secondary_token().is_some(), "created");
+            check: |sim, old, dir| {
+                let created =
+                    std::fs::read_to_string(dir.join("twilio-secondary-token.txt")).unwrap();
+                assert_eq!(sim.secondary_token().as_deref(), Some(created.trim_end()));
                 assert_eq!(sim.primary_token(), old);
             },
         },
@@ -1115,10 +1237,9 @@ fn every_failure_gives_advice_that_works_from_where_it_stopped() {
             failing: &["promote"],
             exit: 7,
             not_in_next: &["--resume"],
-            extra: &[],
             // The old credentials are refused: the promote happened, as the advice says.
             then_exit: 3,
-            check: |sim, old| assert_ne!(sim.primary_token(), old),
+            check: |sim, old, _| assert_ne!(sim.primary_token(), old),
         },
     ];
     for case in cases {
@@ -1130,6 +1251,7 @@ fn every_failure_gives_advice_that_works_from_where_it_stopped() {
             .args(case.failing)
             .args(["--output", "json"]));
         assert_eq!(code(&out), case.exit, "{}: {}", case.name, stdout(&out));
+        assert_no_secret(&out, &[&token]);
         let doc = json(&out);
         let next = doc["error"]["next"].as_str().unwrap_or_default();
         for wrong in case.not_in_next {
@@ -1139,17 +1261,21 @@ fn every_failure_gives_advice_that_works_from_where_it_stopped() {
             .as_str()
             .unwrap_or_else(|| panic!("{}: no next command in {doc}", case.name));
         assert!(next.contains(command), "{}: {next} / {command}", case.name);
-        let words = sh_words(command);
-        assert_eq!(words[0], "twilio-accounts", "{}", case.name);
-        let out = run(cli(&sim, &token, &dir).args(&words[1..]).args(case.extra));
+        let out = run_advice(&sim, &token, &dir, command);
+        let mut exit = code(&out);
+        if sh_words(command)[0] == "mv" {
+            assert_eq!(exit, 0, "{}: {}", case.name, stderr(&out));
+            // Then the same command again, as the advice says.
+            exit = code(&run(cli(&sim, &token, &dir).args(case.failing)));
+        }
         assert_eq!(
-            code(&out),
+            exit,
             case.then_exit,
-            "{}: {}",
+            "{}: {command}: {}",
             case.name,
             stderr(&out)
         );
-        (case.check)(&sim, &token);
+        (case.check)(&sim, &token, &dir);
     }
 }
 
@@ -1371,6 +1497,8 @@ fn ctrl_c_during_the_settle_wait_says_what_was_kept_and_exits_130() {
         .args([
             "rotate",
             "--yes",
+            "--deploy-wait",
+            "0",
             "--token-file",
             "t",
             "--settle",
@@ -1465,6 +1593,7 @@ fn cli_on_a_terminal(sim: &Simulator, token: &str, dir: &Path, args: &str) -> Co
         .current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("XDG_STATE_HOME", dir.join(".state"))
         .env("TWILIO_ACCOUNT_SID", sim.account_sid())
         .env("TWILIO_AUTH_TOKEN", token)
         .env("TWILIO_ACCOUNTS_BASE_URL", sim.base_url());

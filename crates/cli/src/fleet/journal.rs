@@ -46,8 +46,10 @@ impl FleetJournal {
         FleetJournal { dir }
     }
 
-    /// The default: `.twilio-fleet-rotation-<PARENT_SID>` in the current directory.
-    pub fn default_dir(parent: &AccountSid) -> PathBuf {
+    /// Where earlier versions kept it: `.twilio-fleet-rotation-<PARENT_SID>`
+    /// in the current directory (now `fleet-<PARENT_SID>` in the state
+    /// directory).
+    pub fn legacy_dir(parent: &AccountSid) -> PathBuf {
         PathBuf::from(format!(".twilio-fleet-rotation-{parent}"))
     }
 

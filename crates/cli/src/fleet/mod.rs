@@ -40,6 +40,7 @@ use crate::drive::{Carrier, Conversation, drive};
 use crate::outcome::{Exit, Failure};
 use crate::shell_word::shell_word;
 use crate::sink::{Sink, rescue, writable_directory};
+use crate::state_dir::StateDir;
 use crate::state_file::Overwrite;
 use crate::{Report, client, client_options, credentials};
 
@@ -77,18 +78,33 @@ fn start(
     let creds = credentials(global, report, on_command_line)?;
     let options = client_options(global, report, on_command_line)?;
     let parent_sid = *creds.account_sid();
-    let journal = FleetJournal::at(
-        args.state_file
-            .clone()
-            .unwrap_or_else(|| FleetJournal::default_dir(&parent_sid)),
-    );
+    let state_dir = StateDir::open()?;
+    let journal = FleetJournal::at(args.state_file.clone().unwrap_or_else(|| {
+        // An earlier version's journal in the working directory is still
+        // resumed from there.
+        let legacy = FleetJournal::legacy_dir(&parent_sid);
+        let current = state_dir.path().join(format!("fleet-{parent_sid}"));
+        if !current.exists() && legacy.exists() {
+            legacy
+        } else {
+            current
+        }
+    }));
     let commands = Commands::new(args, journal.dir());
     let backoff = SharedBackoff::new();
     let policy = backoff.policy(options.retry_policy().clone());
     let parent = client(options.with_retry_policy(policy), creds.clone())?;
     let suppress_email = (!fleet.notify_email).then_some(true);
     if args.abandon {
-        return abandon(&parent, &creds, &journal, report, &commands, suppress_email);
+        return abandon(
+            &parent,
+            &creds,
+            &journal,
+            &state_dir,
+            report,
+            &commands,
+            suppress_email,
+        );
     }
     if !fleet.dry_run && fleet.token_dir.is_none() && args.sink.token_exec.is_none() {
         return Err(Failure::usage(
@@ -133,8 +149,23 @@ fn start(
             include_main: fleet.include_main,
             only,
         };
-        listing::list(&parent, &selection)?
+        listing::list(&parent, &selection).map_err(|mut failure| {
+            // The advice is this same fleet run, never a single rotation.
+            if failure.next_command.is_some() {
+                failure.next_command = Some(commands.start.clone());
+                failure.next = Some(format!(
+                    "{}; then run `{}` again",
+                    failure.next.as_deref().unwrap_or("fix the cause above"),
+                    commands.start
+                ));
+            }
+            failure
+        })?
     };
+    // A listing that names an account twice rotates it once (a second
+    // rotation of it would race the first).
+    let mut seen = std::collections::HashSet::new();
+    let members: Vec<Member> = members.into_iter().filter(|m| seen.insert(m.sid)).collect();
     if fleet.dry_run {
         return Ok(dry_run(report, &members));
     }
@@ -155,6 +186,7 @@ fn start(
             journal.dir().display()
         ),
         Some(format!("run `{}` to finish it", commands.resume)),
+        Some(commands.resume.clone()),
     );
     let config = RotationConfig {
         replace_existing_secondary: args.replace_existing_secondary,
@@ -167,9 +199,14 @@ fn start(
         parent: &parent,
         creds: &creds,
         journal: &journal,
+        state_dir: &state_dir,
         config,
         token_dir: fleet.token_dir.as_deref(),
         token_exec: args.sink.token_exec.as_deref(),
+        token_exec_timeout: args
+            .sink
+            .token_exec_timeout
+            .unwrap_or(crate::sink::DEFAULT_EXEC_TIMEOUT),
         force: args.sink.force,
         backoff: &backoff,
         fail_fast: fleet.fail_fast,
@@ -290,9 +327,12 @@ struct FleetRun<'a> {
     parent: &'a Client,
     creds: &'a Credentials,
     journal: &'a FleetJournal,
+    /// Where each account's lock is taken.
+    state_dir: &'a StateDir,
     config: RotationConfig,
     token_dir: Option<&'a Path>,
     token_exec: Option<&'a str>,
+    token_exec_timeout: Duration,
     force: bool,
     backoff: &'a Arc<SharedBackoff>,
     fail_fast: bool,
@@ -403,6 +443,12 @@ impl FleetRun<'_> {
             next,
             rescue_file: None,
         };
+        // Held until this account's rotation ends: a single `rotate` of
+        // the same account, or another fleet run, waits its turn.
+        let _lock = match self.state_dir.lock(&member.sid) {
+            Ok(lock) => lock,
+            Err(f) => return entry(failed(f.exit, f.message, NextStep::Resume), &[]),
+        };
         let existing = match self.journal.read_account(&member.sid) {
             Ok(existing) => existing,
             Err(f) => return entry(failed(f.exit, f.message, NextStep::ReportBug), &[]),
@@ -421,7 +467,9 @@ impl FleetRun<'_> {
             Ok(creds) => creds,
             Err(f) => return entry(failed(f.exit, f.message, NextStep::Resume), &[]),
         };
-        let resumed = existing.is_some();
+        // A resumed account may replace a token file holding its own
+        // earlier token (by its journal's fingerprint), and no other.
+        let own = existing.as_ref().and_then(|j| j.new_fingerprint);
         let rotation = match existing {
             Some(journal) => {
                 match Rotation::resume(promote_seen(journal, &creds), creds, self.config.clone()) {
@@ -436,14 +484,21 @@ impl FleetRun<'_> {
             }
             None => Rotation::new(creds, self.config.clone()),
         };
-        let overwrite = if self.force || resumed {
+        let overwrite = if self.force {
             Overwrite::Allow
         } else {
             Overwrite::Refuse
         };
-        let sink = Sink::for_account(self.token_dir, overwrite, self.token_exec, member.sid);
+        let sink = Sink::for_account(
+            self.token_dir,
+            overwrite,
+            self.token_exec,
+            self.token_exec_timeout,
+            member.sid,
+        )
+        .replacing(own);
         let state_file = self.journal.account_journal(&member.sid);
-        let mut carrier = Carrier::new(self.parent, sink, state_file, resumed);
+        let mut carrier = Carrier::new(self.parent, sink, state_file);
         let mut worker = Worker {
             backoff: self.backoff,
             settle_until: &self.settle_until,
@@ -571,6 +626,8 @@ impl Conversation for Worker<'_> {
 /// The commands a fleet rotation's advice names, worded for the command
 /// line it was started with, so that they work as printed.
 struct Commands {
+    /// This fleet run again from the start, with its options.
+    start: String,
     resume: String,
     abandon: String,
 }
@@ -609,7 +666,12 @@ impl Commands {
         if args.fleet.notify_email {
             abandon.push_str(" --notify-email");
         }
-        Commands { resume, abandon }
+        let start = resume.replacen(" --resume", "", 1);
+        Commands {
+            start,
+            resume,
+            abandon,
+        }
     }
 
     /// The advice after some accounts did not rotate, and the command.
@@ -646,6 +708,7 @@ fn abandon(
     parent: &Client,
     creds: &Credentials,
     journal: &FleetJournal,
+    state_dir: &StateDir,
     report: Report,
     commands: &Commands,
     suppress_email: Option<bool>,
@@ -665,9 +728,11 @@ fn abandon(
         parent,
         creds,
         journal,
+        state_dir,
         config: RotationConfig::default(),
         token_dir: None,
         token_exec: None,
+        token_exec_timeout: crate::sink::DEFAULT_EXEC_TIMEOUT,
         force: false,
         backoff: &SharedBackoff::new(),
         fail_fast: false,
@@ -742,6 +807,7 @@ fn abandon_one(
     member: &Member,
     suppress_email: Option<bool>,
 ) -> Result<(), String> {
+    let _lock = runner.state_dir.lock(&member.sid).map_err(|f| f.message)?;
     let creds = runner.account_credentials(member).map_err(|f| f.message)?;
     let delete = DeleteSecondaryAuthToken {
         suppress_email_notification: suppress_email,

@@ -358,6 +358,7 @@ fn a_failing_account_is_reported_and_the_others_rotate_unless_fail_fast() {
                 "PATH",
                 format!("{bin_dir}:{}", std::env::var("PATH").unwrap_or_default()),
             )
+            .env("XDG_STATE_HOME", dir.join(".state"))
             .env("TWILIO_ACCOUNT_SID", sim.account_sid())
             .env("TWILIO_AUTH_TOKEN", sim.primary_token())
             .env("TWILIO_ACCOUNTS_BASE_URL", sim.base_url())
@@ -736,7 +737,7 @@ fn help_says_emails_are_suppressed_and_lists_the_fleet_exit_codes() {
         "SuppressEmailNotification=true",
         "--notify-email",
         "0 every account rotated; 9 some were not",
-        "default .twilio-fleet-rotation-<PARENT_SID>",
+        "default fleet-<PARENT_SID> in the state directory",
     ] {
         assert_contains(&help, needle);
     }
