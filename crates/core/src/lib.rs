@@ -111,7 +111,6 @@ pub mod operations;
 pub mod page;
 pub mod parameter_values;
 pub mod phone_number;
-mod plain_json;
 pub mod retry;
 pub mod secret;
 pub mod sid;

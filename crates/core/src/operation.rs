@@ -32,7 +32,6 @@ use http::{HeaderMap, Method, StatusCode};
 
 use crate::endpoint::Service;
 use crate::error::{DecodeError, DecodeErrorKind, Error};
-use crate::plain_json::PlainJson;
 use crate::retry::Idempotency;
 use crate::secret::AuthToken;
 use crate::sid::{AccountSid, ApiKeySid, CredentialSid};
@@ -371,22 +370,6 @@ impl<T> Reply<T> {
     }
 }
 
-/// Decodes a JSON success body into `T` through `plain`, a reader of the
-/// plain JSON Twilio writes (see [`PlainJson`]), and through
-/// [`decode_json`] whenever `plain` steps aside: the result or the error is
-/// the one serde_json gives, only sooner.
-pub(crate) fn decode_plain_json<T: serde::de::DeserializeOwned>(
-    operation: &'static str,
-    status: StatusCode,
-    body: &[u8],
-    plain: impl FnOnce(&mut PlainJson<'_>) -> Option<T>,
-) -> Result<T, DecodeError> {
-    match PlainJson::whole(body, plain) {
-        Some(value) => Ok(value),
-        None => decode_json(operation, status, body, None),
-    }
-}
-
 /// Decodes a JSON success body into `T`, reporting failures by path and
 /// position without the body's text.
 ///
@@ -399,14 +382,6 @@ pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(
     body: &[u8],
     token_field: Option<&'static str>,
 ) -> Result<T, DecodeError> {
-    // The fast path: a plain decode of a body checked to be UTF-8 once as a
-    // whole (rather than string by string). Only when it fails is the body
-    // decoded again with path tracking, to say where.
-    if let Ok(text) = std::str::from_utf8(body)
-        && let Ok(value) = serde_json::from_str(text)
-    {
-        return Ok(value);
-    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let (path, inner) = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
         Ok(value) => match deserializer.end() {
