@@ -99,7 +99,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod ascii_words;
 pub mod context;
 pub mod credentials;
 pub mod endpoint;
