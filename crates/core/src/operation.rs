@@ -279,23 +279,16 @@ pub trait Operation {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OperationId(pub &'static str);
 
-/// Appends `template` to `out` with its `{Name}` placeholders filled from
-/// `values`.
+/// `template` with its `{Name}` placeholders filled from `values`.
 ///
-/// A placeholder without a value is an error, not an empty segment.
-pub(crate) fn render_path_into(
-    out: &mut Vec<u8>,
-    template: &str,
-    values: &[PathValue<'_>],
-) -> Result<(), Error> {
+/// A placeholder without a value is an error, not an empty segment. The
+/// values are SIDs (see [`PathValue`]), which need no percent-encoding.
+pub(crate) fn render_path(template: &str, values: &[PathValue<'_>]) -> Result<String, Error> {
+    let mut out = String::with_capacity(template.len());
     let mut rest = template;
-    // A template is a few dozen bytes: a plain scan for each brace costs
-    // less than setting up a `memchr` (and does not depend on whether the
-    // compiler inlines `str::find` into this function).
-    let find = |text: &str, brace: u8| text.bytes().position(|b| b == brace);
-    while let Some(open) = find(rest, b'{') {
+    while let Some(open) = rest.find('{') {
         let (before, placeholder) = rest.split_at(open);
-        let close = find(placeholder, b'}').ok_or(Error::InvalidParameter {
+        let close = placeholder.find('}').ok_or(Error::InvalidParameter {
             name: "path",
             reason: "has an unclosed placeholder",
         })?;
@@ -307,27 +300,12 @@ pub(crate) fn render_path_into(
                 name: "path",
                 reason: "has a placeholder without a value",
             })?;
-        out.extend_from_slice(before.as_bytes());
-        out.extend_from_slice(value.value.as_bytes());
+        out.push_str(before);
+        out.push_str(value.value);
         rest = &placeholder[close + 1..];
     }
-    out.extend_from_slice(rest.as_bytes());
-    Ok(())
-}
-
-/// The length of `template` once filled from `values` (each placeholder
-/// named once, as in every spec path): sizes the buffer, nothing more.
-pub(crate) fn rendered_path_len(template: &str, values: &[PathValue<'_>]) -> usize {
-    values.iter().fold(template.len(), |len, v| {
-        (len + v.value.len()).saturating_sub(v.name.len() + 2)
-    })
-}
-
-#[cfg(test)]
-fn render_path(template: &str, values: &[PathValue<'_>]) -> Result<String, Error> {
-    let mut out = Vec::new();
-    render_path_into(&mut out, template, values)?;
-    Ok(String::from_utf8(out).unwrap_or_default())
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// A typed result with what the response said about itself.
@@ -506,30 +484,6 @@ mod tests {
         }
         let bare = Reply::new((), StatusCode::OK, HeaderMap::new());
         assert_eq!(bare.request_id(), None);
-    }
-
-    #[test]
-    fn rendered_lengths_are_exact_for_every_registered_template() {
-        let sid = CredentialSid::EXAMPLE;
-        let account = AccountSid::EXAMPLE;
-        for info in crate::operations::OPERATIONS {
-            let values = [
-                PathValue::new("Sid", &sid),
-                PathValue::new("AccountSid", &account),
-            ];
-            let used: Vec<_> = values
-                .iter()
-                .copied()
-                .filter(|v| info.path.contains(&format!("{{{}}}", v.name)))
-                .collect();
-            let rendered = render_path(info.path, &used).unwrap();
-            assert_eq!(
-                rendered_path_len(info.path, &used),
-                rendered.len(),
-                "{}",
-                info.path
-            );
-        }
     }
 
     #[test]

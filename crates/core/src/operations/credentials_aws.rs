@@ -164,11 +164,11 @@ impl Operation for CreateCredentialAws {
     ];
     const SECRET_PARAMETERS: &'static [&'static str] = &["Credentials"];
 
-    /// The secret is encoded into the body here, its one copy, as a token
-    /// is into the `Authorization` header: the request body is the
-    /// transport's to send.
+    /// The secret is encoded into the body here, which leaves no copy of
+    /// it behind (see [`Form`]), as a token is into the `Authorization`
+    /// header: the request body is the transport's to send.
     fn form(&self, form: &mut Form) {
-        form.secret("Credentials", self.credentials.expose_secret());
+        form.text("Credentials", self.credentials.expose_secret());
         create_form(form, self.friendly_name.as_ref(), self.account_sid.as_ref());
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
