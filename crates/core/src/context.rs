@@ -160,7 +160,7 @@ impl RequestContext {
         let uri = match operation.followed_link() {
             Some(link) => self.endpoint.uri_for(O::SERVICE, link)?,
             None => {
-                let mut target = render_path(O::PATH, operation.path_values().as_slice())?;
+                let mut target = render_path(O::PATH, &operation.path_values())?;
                 let query = operation.query();
                 if !query.is_empty() {
                     target.push('?');

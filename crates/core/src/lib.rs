@@ -134,8 +134,7 @@ pub use error::{
 };
 pub use json_output::{Secrets, ToJson};
 pub use operation::{
-    Operation, OperationId, Parameter, ParameterLocation, ParameterSource, PathValue, PathValues,
-    Reply,
+    Operation, OperationId, Parameter, ParameterLocation, ParameterSource, PathValue, Reply,
 };
 pub use operations::accounts_2010::{
     Account, AccountStatus, AccountType, FetchAccount, ListAccount,

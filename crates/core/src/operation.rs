@@ -119,71 +119,6 @@ impl<'a> PathValue<'a> {
     }
 }
 
-/// The values of a path template's placeholders, held inline so that
-/// building a request does not allocate for them.
-///
-/// Up to two: every path of both specs has at most one placeholder, and
-/// the deepest paths of Twilio's 2010 API (`…/Accounts/{AccountSid}/…/{Sid}`)
-/// have two.
-///
-/// ```
-/// use twilio_accounts_core::{AccountSid, PathValue, PathValues};
-///
-/// let account = AccountSid::EXAMPLE;
-/// let one = PathValues::from(PathValue::new("Sid", &account));
-/// assert_eq!(one.as_slice(), [PathValue::new("Sid", &account)]);
-///
-/// let two = PathValues::from([
-///     PathValue::new("AccountSid", &account),
-///     PathValue::new("Sid", &account),
-/// ]);
-/// let names: Vec<_> = two.as_slice().iter().map(|v| v.name()).collect();
-/// assert_eq!(names, ["AccountSid", "Sid"]);
-/// assert!(PathValues::NONE.as_slice().is_empty());
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PathValues<'a> {
-    values: [PathValue<'a>; 2],
-    len: usize,
-}
-
-impl<'a> PathValues<'a> {
-    /// No placeholder (a fixed path).
-    pub const NONE: PathValues<'static> = PathValues {
-        values: [PathValue {
-            name: "",
-            value: "",
-        }; 2],
-        len: 0,
-    };
-
-    /// The values, in the order given.
-    pub fn as_slice(&self) -> &[PathValue<'a>] {
-        &self.values[..self.len]
-    }
-}
-
-impl<'a> From<PathValue<'a>> for PathValues<'a> {
-    fn from(value: PathValue<'a>) -> Self {
-        PathValues {
-            values: [
-                value,
-                PathValue {
-                    name: "",
-                    value: "",
-                },
-            ],
-            len: 1,
-        }
-    }
-}
-
-impl<'a> From<[PathValue<'a>; 2]> for PathValues<'a> {
-    fn from(values: [PathValue<'a>; 2]) -> Self {
-        PathValues { values, len: 2 }
-    }
-}
-
 /// Text that is safe as one path segment: made only from typed identifiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PathSegment<'a>(&'a str);
@@ -246,8 +181,8 @@ pub trait Operation {
     const NOT_FOUND_HINT: Option<&'static str> = None;
 
     /// The values of the path template's placeholders.
-    fn path_values(&self) -> PathValues<'_> {
-        PathValues::NONE
+    fn path_values(&self) -> Vec<PathValue<'_>> {
+        Vec::new()
     }
 
     /// Query pairs, in order; the context encodes them.

@@ -321,8 +321,8 @@ macro_rules! credential_operations {
             const NOT_FOUND_HINT: Option<&'static str> =
                 Some(concat!("the account has no ", $what, " credential with this SID"));
 
-            fn path_values(&self) -> $crate::operation::PathValues<'_> {
-                $crate::operation::PathValue::new("Sid", &self.sid).into()
+            fn path_values(&self) -> Vec<$crate::operation::PathValue<'_>> {
+                vec![$crate::operation::PathValue::new("Sid", &self.sid)]
             }
             fn parse_success(
                 &self,
@@ -403,8 +403,8 @@ macro_rules! credential_operations {
             const NOT_FOUND_HINT: Option<&'static str> =
                 Some(concat!("the account has no ", $what, " credential with this SID"));
 
-            fn path_values(&self) -> $crate::operation::PathValues<'_> {
-                $crate::operation::PathValue::new("Sid", &self.sid).into()
+            fn path_values(&self) -> Vec<$crate::operation::PathValue<'_>> {
+                vec![$crate::operation::PathValue::new("Sid", &self.sid)]
             }
             fn form(&self, form: &mut $crate::form::Form) {
                 if let Some(name) = &self.friendly_name {
@@ -485,8 +485,8 @@ macro_rules! credential_operations {
             const NOT_FOUND_HINT: Option<&'static str> =
                 Some(concat!("the account has no ", $what, " credential with this SID"));
 
-            fn path_values(&self) -> $crate::operation::PathValues<'_> {
-                $crate::operation::PathValue::new("Sid", &self.sid).into()
+            fn path_values(&self) -> Vec<$crate::operation::PathValue<'_>> {
+                vec![$crate::operation::PathValue::new("Sid", &self.sid)]
             }
             /// A 204 has no body; any body is ignored.
             fn parse_success(
