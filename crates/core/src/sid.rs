@@ -70,7 +70,6 @@ pub enum SidError {
 /// Checks `input` against `^{prefix}[0-9a-fA-F]{32}$` and returns its bytes.
 ///
 /// Checks run in the order a person would fix them: length, prefix, digits.
-#[inline]
 fn parse_sid(
     input: &str,
     kind: &'static str,
