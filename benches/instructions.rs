@@ -3,8 +3,8 @@
 //!
 //! Wall time on a shared virtual machine moves with the host (the same
 //! binary gave 1.2 to 2.3 µs for one promote from run to run); the number of
-//! instructions does not. This is what each optimisation of the core is
-//! judged by, next to criterion's times.
+//! instructions does not. The counts are information, next to criterion's
+//! times, with no goal.
 //!
 //! ```text
 //! valgrind --tool=callgrind --toggle-collect='instructions::measured*' \

@@ -4,8 +4,8 @@
 //!
 //! The path comes from the operation's template and typed path values; the
 //! query pairs are encoded here and the body's fields by the operation into
-//! a [`Form`], both as `application/x-www-form-urlencoded` with one table (so
-//! an E.164 `+1800…` arrives as a `+`, not a space).
+//! a [`Form`], both as `application/x-www-form-urlencoded` by
+//! `form_urlencoded` (so an E.164 `+1800…` arrives as a `+`, not a space).
 //!
 //! The whole exchange without any I/O, with a closure standing in for the
 //! network:
@@ -44,108 +44,12 @@ use http::{Method, Request, Response};
 use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
 use crate::error::{Error, request_id};
-use crate::form::{Form, encode_at, encoded_len};
-use crate::operation::{Operation, PathValue, Reply, render_path_into, rendered_path_len};
+use crate::form::Form;
+use crate::operation::{Operation, Reply, render_path};
 use crate::user_agent::UserAgent;
 
 /// The `Content-Type` of every request body.
 pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
-
-/// The length of `pairs` once encoded (`k=v&k=v`).
-fn form_len(pairs: &[(&'static str, String)]) -> usize {
-    pairs
-        .iter()
-        .map(|(k, v)| encoded_len(k) + 1 + encoded_len(v))
-        .sum::<usize>()
-        + pairs.len().saturating_sub(1)
-}
-
-/// Appends the query `pairs` as `application/x-www-form-urlencoded`, in one
-/// step to the exact length: `len`, their [`form_len`], which the caller has
-/// already sized its buffer with (a target whose length is its capacity
-/// becomes `Bytes` without another allocation). A body is written into a
-/// [`Form`] instead, which has no exact size to keep.
-fn form_encode_into(out: &mut Vec<u8>, pairs: &[(&'static str, String)], len: usize) {
-    let mut at = out.len();
-    out.resize(at + len, 0);
-    for (n, (k, v)) in pairs.iter().enumerate() {
-        if n > 0 {
-            out[at] = b'&';
-            at += 1;
-        }
-        at = encode_at(out, at, k);
-        out[at] = b'=';
-        at = encode_at(out, at + 1, v);
-    }
-}
-
-/// The path and query of a request: `prefix`, `template` filled from
-/// `values`, then `?` and the query pairs, in one buffer of the exact size.
-fn target(
-    prefix: &str,
-    template: &str,
-    values: &[PathValue<'_>],
-    query: &[(&'static str, String)],
-) -> Result<Vec<u8>, Error> {
-    let query_len = form_len(query);
-    let mut target = Vec::with_capacity(
-        prefix.len()
-            + rendered_path_len(template, values)
-            + usize::from(!query.is_empty())
-            + query_len,
-    );
-    target.extend_from_slice(prefix.as_bytes());
-    render_path_into(&mut target, template, values)?;
-    if !query.is_empty() {
-        target.push(b'?');
-        form_encode_into(&mut target, query, query_len);
-    }
-    Ok(target)
-}
-
-/// A `Content-Length` value, written without the formatting machinery.
-fn content_length(len: usize) -> HeaderValue {
-    // A body under 1000 bytes (every form but a large bulk request) takes
-    // its digits from a static table, without an allocation.
-    if len < 1000 {
-        let leading_zeros = usize::from(len < 100) + usize::from(len < 10);
-        if let Some(digits) = SMALL_LENGTHS.get(3 * len + leading_zeros..3 * len + 3)
-            && let Ok(value) = HeaderValue::from_maybe_shared(bytes::Bytes::from_static(digits))
-        {
-            return value;
-        }
-    }
-    // Digits are always a valid header value; the fallback is unreachable.
-    HeaderValue::from_str(itoa::Buffer::new().format(len))
-        .unwrap_or_else(|_| HeaderValue::from(len))
-}
-
-/// Whether `path` has a `{placeholder}`; evaluated when an operation's
-/// request builder is compiled, not each time it runs.
-const fn has_placeholder(path: &str) -> bool {
-    let bytes = path.as_bytes();
-    let mut at = 0;
-    while at < bytes.len() {
-        if bytes[at] == b'{' {
-            return true;
-        }
-        at += 1;
-    }
-    false
-}
-
-/// 000 to 999, three digits each.
-static SMALL_LENGTHS: [u8; 3000] = {
-    let mut digits = [0; 3000];
-    let mut n = 0;
-    while n < 1000 {
-        digits[3 * n] = b'0' + (n / 100) as u8;
-        digits[3 * n + 1] = b'0' + (n / 10 % 10) as u8;
-        digits[3 * n + 2] = b'0' + (n % 10) as u8;
-        n += 1;
-    }
-    digits
-};
 
 /// Credentials, endpoint and user agent: everything a request needs besides
 /// the operation.
@@ -249,32 +153,21 @@ impl RequestContext {
     /// also `Content-Type: application/x-www-form-urlencoded` and
     /// `Content-Length` (0 when there are no form fields).
     ///
-    /// The path, the query and the body are each written once into a buffer
-    /// of the exact size: a request costs a handful of allocations, whatever
-    /// the operation.
     pub fn build_request<O: Operation + ?Sized>(
         &self,
         operation: &O,
     ) -> Result<Request<Vec<u8>>, Error> {
-        let prefix = self.endpoint.path_prefix(O::SERVICE);
         let uri = match operation.followed_link() {
             Some(link) => self.endpoint.uri_for(O::SERVICE, link)?,
             None => {
-                let values = operation.path_values();
-                let values = values.as_slice();
+                let mut target = render_path(O::PATH, &operation.path_values())?;
                 let query = operation.query();
-                if prefix.is_empty()
-                    && query.is_empty()
-                    && values.is_empty()
-                    && const { !has_placeholder(O::PATH) }
-                {
-                    // A fixed path under a base URL without a path of its
-                    // own: the template itself, not copied.
-                    self.endpoint.static_uri(O::SERVICE, O::PATH)?
-                } else {
-                    self.endpoint
-                        .uri_under(O::SERVICE, target(prefix, O::PATH, values, &query)?)?
+                if !query.is_empty() {
+                    target.push('?');
+                    let start = target.len();
+                    form_urlencoded::Serializer::for_suffix(&mut target, start).extend_pairs(query);
                 }
+                self.endpoint.uri_for(O::SERVICE, &target)?
             }
         };
         let mut form = Form::new();
@@ -287,7 +180,7 @@ impl RequestContext {
             self.headers.clone()
         };
         if !body.is_empty() {
-            headers.insert(header::CONTENT_LENGTH, content_length(body.len()));
+            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
         }
         let mut request = Request::new(body);
         *request.method_mut() = method;
@@ -323,79 +216,5 @@ impl RequestContext {
         };
         crate::secret::wipe(&mut body);
         result
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use proptest::prelude::*;
-
-    use super::*;
-
-    #[test]
-    fn a_path_has_a_placeholder_where_it_has_a_brace() {
-        let cases = [
-            ("/v1/Consents/Bulk", false),
-            ("/v1/Credentials/AWS/{Sid}", true),
-            ("/2010-04-01/Accounts/{Sid}.json", true),
-            ("{", true),
-            ("", false),
-        ];
-        for (path, expected) in cases {
-            assert_eq!(has_placeholder(path), expected, "{path}");
-        }
-    }
-
-    fn encoded(pairs: &[(&'static str, String)]) -> String {
-        let mut out = Vec::new();
-        form_encode_into(&mut out, pairs, form_len(pairs));
-        String::from_utf8(out).expect("the encoding is ASCII")
-    }
-
-    #[test]
-    fn form_encoding_cases() {
-        let cases: &[(&[(&'static str, &str)], &str)] = &[
-            (&[], ""),
-            (
-                &[("PhoneNumber", "+18001234567")],
-                "PhoneNumber=%2B18001234567",
-            ),
-            (&[("FriendlyName", "a b&c=d")], "FriendlyName=a+b%26c%3Dd"),
-            (&[("A", ""), ("B", "*-._~")], "A=&B=*-._%7E"),
-            (
-                &[("Items", r#"{"k":"é"}"#)],
-                "Items=%7B%22k%22%3A%22%C3%A9%22%7D",
-            ),
-        ];
-        for (pairs, expected) in cases {
-            let pairs: Vec<_> = pairs.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
-            assert_eq!(encoded(&pairs), *expected, "{pairs:?}");
-            assert_eq!(form_len(&pairs), expected.len(), "{pairs:?}");
-        }
-    }
-
-    #[test]
-    fn content_lengths_are_decimal() {
-        for len in (0..=1000).chain([12_345, usize::MAX]) {
-            assert_eq!(content_length(len), len.to_string().as_str());
-        }
-    }
-
-    proptest! {
-        /// The encoder is the WHATWG `application/x-www-form-urlencoded`
-        /// serializer, byte for byte, and `form_len` predicts its length.
-        #[test]
-        fn form_encoding_matches_the_reference(
-            values in proptest::collection::vec(any::<String>(), 0..4),
-        ) {
-            let pairs: Vec<(&'static str, String)> =
-                values.into_iter().map(|v| ("Name", v)).collect();
-            let reference = form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))
-                .finish();
-            let ours = encoded(&pairs);
-            prop_assert_eq!(&ours, &reference);
-            prop_assert_eq!(form_len(&pairs), ours.len());
-        }
     }
 }

@@ -344,24 +344,12 @@ impl Origin {
     }
 
     fn uri(&self, path_and_query: &str) -> Result<Uri, EndpointError> {
-        let mut target = Vec::with_capacity(self.prefix.len() + path_and_query.len());
-        target.extend_from_slice(self.prefix.as_bytes());
-        target.extend_from_slice(path_and_query.as_bytes());
-        self.uri_of(target)
-    }
-
-    /// The URI whose path and query is `target`, which starts with the
-    /// prefix already.
-    fn uri_of(&self, target: Vec<u8>) -> Result<Uri, EndpointError> {
-        self.with_path(PathAndQuery::try_from(target).map_err(|_| EndpointError::InvalidUrl)?)
-    }
-
-    /// The URI of `path` (with the prefix already) at this origin.
-    fn with_path(&self, path: PathAndQuery) -> Result<Uri, EndpointError> {
+        let path = format!("{}{path_and_query}", self.prefix);
         let mut parts = http::uri::Parts::default();
         parts.scheme = Some(self.scheme.clone());
         parts.authority = Some(self.authority.clone());
-        parts.path_and_query = Some(path);
+        parts.path_and_query =
+            Some(PathAndQuery::try_from(path).map_err(|_| EndpointError::InvalidUrl)?);
         Uri::from_parts(parts).map_err(|_| EndpointError::InvalidUrl)
     }
 
@@ -505,34 +493,6 @@ impl Endpoint {
     /// the base URL of `service`.
     pub fn uri_for(&self, service: Service, path_and_query: &str) -> Result<Uri, EndpointError> {
         self.origin(service).uri(path_and_query)
-    }
-
-    /// The path of `service`'s base URL (empty, or starting with `/` and
-    /// without a trailing one): what every request path is appended to.
-    pub(crate) fn path_prefix(&self, service: Service) -> &str {
-        &self.origin(service).prefix
-    }
-
-    /// The absolute URI under `service`'s base URL whose path and query is
-    /// `target`, which starts with [`path_prefix`](Self::path_prefix).
-    pub(crate) fn uri_under(
-        &self,
-        service: Service,
-        target: Vec<u8>,
-    ) -> Result<Uri, EndpointError> {
-        self.origin(service).uri_of(target)
-    }
-
-    /// The absolute URI of the fixed `path` under `service`'s base URL,
-    /// which has no path of its own: `path` is used as it is, not copied.
-    pub(crate) fn static_uri(
-        &self,
-        service: Service,
-        path: &'static str,
-    ) -> Result<Uri, EndpointError> {
-        let path = PathAndQuery::from_maybe_shared(bytes::Bytes::from_static(path.as_bytes()))
-            .map_err(|_| EndpointError::InvalidUrl)?;
-        self.origin(service).with_path(path)
     }
 
     /// Checks that a URL the server sent (such as a paging link) points to

@@ -66,13 +66,19 @@
 //! # Ok::<(), twilio_accounts_core::Error>(())
 //! ```
 //!
+//! ## Reading and writing
+//! Every answer is read by `serde_json` (the models derive `Deserialize`);
+//! every query string and form body is written by `form_urlencoded`, with
+//! the JSON items of array parameters written by `serde_json` first (see
+//! [`form`]).
+//!
 //! ## Modules
 //! One concept each: [`sid`], [`secret`], [`credentials`], [`timestamp`],
 //! [`endpoint`] (hosts, by [`Service`]), [`user_agent`], [`operation`] (what an operation declares),
 //! [`operations`] (every operation, by spec resource, and their registry),
 //! [`page`] (the one list mechanism), [`parameter_values`] (operations
 //! from `Name=Value` text), [`json_output`] (answers as JSON, secrets
-//! redacted), [`phone_number`] (E.164 numbers), [`context`], [`error`],
+//! redacted), [`phone_number`] (E.164 numbers), [`context`], [`form`] (request bodies), [`error`],
 //! [`retry`],
 //! [`transport`] (the seam, and the retry loop as the [`Exchange`] state
 //! machine).
@@ -99,7 +105,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod ascii_words;
 pub mod context;
 pub mod credentials;
 pub mod endpoint;
@@ -111,7 +116,6 @@ pub mod operations;
 pub mod page;
 pub mod parameter_values;
 pub mod phone_number;
-mod plain_json;
 pub mod retry;
 pub mod secret;
 pub mod sid;
@@ -130,8 +134,7 @@ pub use error::{
 };
 pub use json_output::{Secrets, ToJson};
 pub use operation::{
-    Operation, OperationId, Parameter, ParameterLocation, ParameterSource, PathValue, PathValues,
-    Reply,
+    Operation, OperationId, Parameter, ParameterLocation, ParameterSource, PathValue, Reply,
 };
 pub use operations::accounts_2010::{
     Account, AccountStatus, AccountType, FetchAccount, ListAccount,

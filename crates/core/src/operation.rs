@@ -32,7 +32,6 @@ use http::{HeaderMap, Method, StatusCode};
 
 use crate::endpoint::Service;
 use crate::error::{DecodeError, DecodeErrorKind, Error};
-use crate::plain_json::PlainJson;
 use crate::retry::Idempotency;
 use crate::secret::AuthToken;
 use crate::sid::{AccountSid, ApiKeySid, CredentialSid};
@@ -120,71 +119,6 @@ impl<'a> PathValue<'a> {
     }
 }
 
-/// The values of a path template's placeholders, held inline so that
-/// building a request does not allocate for them.
-///
-/// Up to two: every path of both specs has at most one placeholder, and
-/// the deepest paths of Twilio's 2010 API (`…/Accounts/{AccountSid}/…/{Sid}`)
-/// have two.
-///
-/// ```
-/// use twilio_accounts_core::{AccountSid, PathValue, PathValues};
-///
-/// let account = AccountSid::EXAMPLE;
-/// let one = PathValues::from(PathValue::new("Sid", &account));
-/// assert_eq!(one.as_slice(), [PathValue::new("Sid", &account)]);
-///
-/// let two = PathValues::from([
-///     PathValue::new("AccountSid", &account),
-///     PathValue::new("Sid", &account),
-/// ]);
-/// let names: Vec<_> = two.as_slice().iter().map(|v| v.name()).collect();
-/// assert_eq!(names, ["AccountSid", "Sid"]);
-/// assert!(PathValues::NONE.as_slice().is_empty());
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PathValues<'a> {
-    values: [PathValue<'a>; 2],
-    len: usize,
-}
-
-impl<'a> PathValues<'a> {
-    /// No placeholder (a fixed path).
-    pub const NONE: PathValues<'static> = PathValues {
-        values: [PathValue {
-            name: "",
-            value: "",
-        }; 2],
-        len: 0,
-    };
-
-    /// The values, in the order given.
-    pub fn as_slice(&self) -> &[PathValue<'a>] {
-        &self.values[..self.len]
-    }
-}
-
-impl<'a> From<PathValue<'a>> for PathValues<'a> {
-    fn from(value: PathValue<'a>) -> Self {
-        PathValues {
-            values: [
-                value,
-                PathValue {
-                    name: "",
-                    value: "",
-                },
-            ],
-            len: 1,
-        }
-    }
-}
-
-impl<'a> From<[PathValue<'a>; 2]> for PathValues<'a> {
-    fn from(values: [PathValue<'a>; 2]) -> Self {
-        PathValues { values, len: 2 }
-    }
-}
-
 /// Text that is safe as one path segment: made only from typed identifiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PathSegment<'a>(&'a str);
@@ -247,8 +181,8 @@ pub trait Operation {
     const NOT_FOUND_HINT: Option<&'static str> = None;
 
     /// The values of the path template's placeholders.
-    fn path_values(&self) -> PathValues<'_> {
-        PathValues::NONE
+    fn path_values(&self) -> Vec<PathValue<'_>> {
+        Vec::new()
     }
 
     /// Query pairs, in order; the context encodes them.
@@ -280,23 +214,16 @@ pub trait Operation {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OperationId(pub &'static str);
 
-/// Appends `template` to `out` with its `{Name}` placeholders filled from
-/// `values`.
+/// `template` with its `{Name}` placeholders filled from `values`.
 ///
-/// A placeholder without a value is an error, not an empty segment.
-pub(crate) fn render_path_into(
-    out: &mut Vec<u8>,
-    template: &str,
-    values: &[PathValue<'_>],
-) -> Result<(), Error> {
+/// A placeholder without a value is an error, not an empty segment. The
+/// values are SIDs (see [`PathValue`]), which need no percent-encoding.
+pub(crate) fn render_path(template: &str, values: &[PathValue<'_>]) -> Result<String, Error> {
+    let mut out = String::with_capacity(template.len());
     let mut rest = template;
-    // A template is a few dozen bytes: a plain scan for each brace costs
-    // less than setting up a `memchr` (and does not depend on whether the
-    // compiler inlines `str::find` into this function).
-    let find = |text: &str, brace: u8| text.bytes().position(|b| b == brace);
-    while let Some(open) = find(rest, b'{') {
+    while let Some(open) = rest.find('{') {
         let (before, placeholder) = rest.split_at(open);
-        let close = find(placeholder, b'}').ok_or(Error::InvalidParameter {
+        let close = placeholder.find('}').ok_or(Error::InvalidParameter {
             name: "path",
             reason: "has an unclosed placeholder",
         })?;
@@ -308,27 +235,12 @@ pub(crate) fn render_path_into(
                 name: "path",
                 reason: "has a placeholder without a value",
             })?;
-        out.extend_from_slice(before.as_bytes());
-        out.extend_from_slice(value.value.as_bytes());
+        out.push_str(before);
+        out.push_str(value.value);
         rest = &placeholder[close + 1..];
     }
-    out.extend_from_slice(rest.as_bytes());
-    Ok(())
-}
-
-/// The length of `template` once filled from `values` (each placeholder
-/// named once, as in every spec path): sizes the buffer, nothing more.
-pub(crate) fn rendered_path_len(template: &str, values: &[PathValue<'_>]) -> usize {
-    values.iter().fold(template.len(), |len, v| {
-        (len + v.value.len()).saturating_sub(v.name.len() + 2)
-    })
-}
-
-#[cfg(test)]
-fn render_path(template: &str, values: &[PathValue<'_>]) -> Result<String, Error> {
-    let mut out = Vec::new();
-    render_path_into(&mut out, template, values)?;
-    Ok(String::from_utf8(out).unwrap_or_default())
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// A typed result with what the response said about itself.
@@ -371,22 +283,6 @@ impl<T> Reply<T> {
     }
 }
 
-/// Decodes a JSON success body into `T` through `plain`, a reader of the
-/// plain JSON Twilio writes (see [`PlainJson`]), and through
-/// [`decode_json`] whenever `plain` steps aside: the result or the error is
-/// the one serde_json gives, only sooner.
-pub(crate) fn decode_plain_json<T: serde::de::DeserializeOwned>(
-    operation: &'static str,
-    status: StatusCode,
-    body: &[u8],
-    plain: impl FnOnce(&mut PlainJson<'_>) -> Option<T>,
-) -> Result<T, DecodeError> {
-    match PlainJson::whole(body, plain) {
-        Some(value) => Ok(value),
-        None => decode_json(operation, status, body, None),
-    }
-}
-
 /// Decodes a JSON success body into `T`, reporting failures by path and
 /// position without the body's text.
 ///
@@ -399,14 +295,6 @@ pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(
     body: &[u8],
     token_field: Option<&'static str>,
 ) -> Result<T, DecodeError> {
-    // The fast path: a plain decode of a body checked to be UTF-8 once as a
-    // whole (rather than string by string). Only when it fails is the body
-    // decoded again with path tracking, to say where.
-    if let Ok(text) = std::str::from_utf8(body)
-        && let Ok(value) = serde_json::from_str(text)
-    {
-        return Ok(value);
-    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let (path, inner) = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
         Ok(value) => match deserializer.end() {
@@ -531,30 +419,6 @@ mod tests {
         }
         let bare = Reply::new((), StatusCode::OK, HeaderMap::new());
         assert_eq!(bare.request_id(), None);
-    }
-
-    #[test]
-    fn rendered_lengths_are_exact_for_every_registered_template() {
-        let sid = CredentialSid::EXAMPLE;
-        let account = AccountSid::EXAMPLE;
-        for info in crate::operations::OPERATIONS {
-            let values = [
-                PathValue::new("Sid", &sid),
-                PathValue::new("AccountSid", &account),
-            ];
-            let used: Vec<_> = values
-                .iter()
-                .copied()
-                .filter(|v| info.path.contains(&format!("{{{}}}", v.name)))
-                .collect();
-            let rendered = render_path(info.path, &used).unwrap();
-            assert_eq!(
-                rendered_path_len(info.path, &used),
-                rendered.len(),
-                "{}",
-                info.path
-            );
-        }
     }
 
     #[test]

@@ -70,7 +70,6 @@ pub enum SidError {
 /// Checks `input` against `^{prefix}[0-9a-fA-F]{32}$` and returns its bytes.
 ///
 /// Checks run in the order a person would fix them: length, prefix, digits.
-#[inline]
 fn parse_sid(
     input: &str,
     kind: &'static str,
@@ -90,17 +89,7 @@ fn parse_sid(
             expected: prefix,
         });
     }
-    // Checked in the input, and copied only once it passed: loading words
-    // from bytes that were only just stored (a copy made first) stalls the
-    // processor, as the stores cannot be forwarded to the wider loads, and
-    // that stall cost more than the whole check.
-    let digits = &bytes[2..];
-    if !all_hex(digits) {
-        // Only a SID that fails is read again, byte by byte, to say where.
-        let offset = digits
-            .iter()
-            .position(|b| !b.is_ascii_hexdigit())
-            .unwrap_or_default();
+    if let Some(offset) = bytes[2..].iter().position(|b| !b.is_ascii_hexdigit()) {
         return Err(SidError::NotHex {
             kind,
             expected: prefix,
@@ -110,19 +99,6 @@ fn parse_sid(
     let mut array = [0u8; SID_LEN];
     array.copy_from_slice(bytes);
     Ok(array)
-}
-
-/// Whether every byte is an ASCII hex digit, eight bytes at a time (see
-/// [`ascii_words`](crate::ascii_words)). A SID is parsed in every request
-/// and response, so this is on the hot path; a test checks it against
-/// `u8::is_ascii_hexdigit` for every byte at every position.
-fn all_hex(bytes: &[u8]) -> bool {
-    use crate::ascii_words::{all, lowercased, within};
-    all(
-        bytes,
-        |word| within(word, b'0', b'9') | within(lowercased(word), b'a', b'f'),
-        u8::is_ascii_hexdigit,
-    )
 }
 
 /// The prefix followed by 32 `a`: the spec's example SIDs.
@@ -279,20 +255,15 @@ mod tests {
     }
 
     /// Every byte at every digit position, one at a time among valid
-    /// digits: the word-at-a-time check must agree with the byte-wise
-    /// definition, and the error must name that position.
+    /// digits: a SID is accepted exactly when each is a hex digit, and the
+    /// error names that position.
     #[test]
     fn every_byte_at_every_position_is_judged_as_a_hex_digit() {
         for position in 2..SID_LEN {
             for byte in 0..=u8::MAX {
                 let mut bytes = *b"AC0123456789abcdefABCDEF0123456789";
                 bytes[position] = byte;
-                assert_eq!(
-                    all_hex(&bytes[2..]),
-                    byte.is_ascii_hexdigit(),
-                    "{byte:#04x} at {position}"
-                );
-                // Only ASCII makes a `&str` here; the rest is judged above.
+                // Only ASCII makes a `&str` here; the rest is no `&str`.
                 if let Ok(input) = std::str::from_utf8(&bytes) {
                     let parsed = AccountSid::parse(input);
                     if byte.is_ascii_hexdigit() {
@@ -312,14 +283,6 @@ mod tests {
                     }
                 }
             }
-        }
-        for short in 0..8 {
-            let digits = &b"0123456789abcdef"[..short];
-            assert!(all_hex(digits), "a remainder of {short}");
-            assert!(
-                !all_hex(&[digits, b"g"].concat()),
-                "a bad remainder after {short}"
-            );
         }
     }
 

@@ -88,9 +88,7 @@ use serde::Deserialize;
 use crate::endpoint::Service;
 use crate::error::{DecodeError, Error};
 use crate::json_output::{self, Secrets, ToJson};
-use crate::operation::{
-    Operation, Parameter, ParameterLocation, PathValue, PathValues, decode_json,
-};
+use crate::operation::{Operation, Parameter, ParameterLocation, PathValue, decode_json};
 use crate::operations::credential::{self, FriendlyName};
 use crate::page::{ListOperation, PAGE_PARAMETERS, Page, PageRequest};
 use crate::parameter_values::{FromParameters, ParameterError, ParameterValues};
@@ -410,8 +408,8 @@ impl Operation for FetchAccount {
         "the credentials reach no account with this SID: a main account reaches itself and its subaccounts, a subaccount only itself",
     );
 
-    fn path_values(&self) -> PathValues<'_> {
-        PathValue::new("Sid", &self.sid).into()
+    fn path_values(&self) -> Vec<PathValue<'_>> {
+        vec![PathValue::new("Sid", &self.sid)]
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
         decode_json(Self::ID, status, body, Self::SECRET_FIELD)

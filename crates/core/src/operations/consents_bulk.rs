@@ -50,7 +50,7 @@ use serde::Serialize;
 
 use crate::error::{DecodeError, Error};
 use crate::form::Form;
-use crate::operation::{Operation, Parameter, ParameterLocation, decode_plain_json};
+use crate::operation::{Operation, Parameter, ParameterLocation, decode_json};
 use crate::operations::item_result::{BulkResults, CorrelationId, required_items};
 use crate::parameter_values::{FromParameters, JsonObject, ParameterError, ParameterValues};
 use crate::phone_number::E164;
@@ -249,7 +249,7 @@ impl Operation for CreateBulkConsents {
         }
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
-        decode_plain_json(Self::ID, status, body, BulkResults::read_plain)
+        decode_json(Self::ID, status, body, None)
     }
 }
 

@@ -18,7 +18,6 @@ use crate::form::Form;
 use crate::json_output::{self, Secrets, ToJson};
 use crate::page::PageRequest;
 use crate::parameter_values::{ParameterError, ParameterValues};
-use crate::plain_json::{PlainJson, once};
 use crate::sid::{AccountSid, CredentialSid};
 use crate::timestamp::Timestamp;
 
@@ -48,54 +47,6 @@ pub struct Credential {
     /// Its absolute URL.
     #[serde(default)]
     pub url: Option<String>,
-}
-
-impl Credential {
-    /// The answer through [`PlainJson`] (see
-    /// [`decode_plain_json`](crate::operation::decode_plain_json)): the
-    /// fields of the derive, each value read by the function its type's
-    /// `Deserialize` uses, so a malformed one steps aside to serde_json.
-    pub(crate) fn read_plain(json: &mut PlainJson<'_>) -> Option<Self> {
-        let mut fields = (None, None, None, None, None, None);
-        // As Twilio writes them (alphabetically).
-        const KEYS: &[&str] = &[
-            "account_sid",
-            "date_created",
-            "date_updated",
-            "friendly_name",
-            "sid",
-            "url",
-        ];
-        json.object(KEYS, |json, key| match key {
-            "sid" => once(
-                &mut fields.0,
-                json.or_null(|j| j.parsed(CredentialSid::parse))?,
-            ),
-            "account_sid" => once(
-                &mut fields.1,
-                json.or_null(|j| j.parsed(AccountSid::parse))?,
-            ),
-            "friendly_name" => once(&mut fields.2, json.or_null(PlainJson::owned_string)?),
-            "date_created" => once(
-                &mut fields.3,
-                json.or_null(|j| j.parsed(Timestamp::parse_rfc3339))?,
-            ),
-            "date_updated" => once(
-                &mut fields.4,
-                json.or_null(|j| j.parsed(Timestamp::parse_rfc3339))?,
-            ),
-            "url" => once(&mut fields.5, json.or_null(PlainJson::owned_string)?),
-            _ => json.skip(),
-        })?;
-        Some(Credential {
-            sid: fields.0.flatten(),
-            account_sid: fields.1.flatten(),
-            friendly_name: fields.2.flatten(),
-            date_created: fields.3.flatten(),
-            date_updated: fields.4.flatten(),
-            url: fields.5.flatten(),
-        })
-    }
 }
 
 /// Every field as Twilio named it; a credential holds no secret.
@@ -370,20 +321,15 @@ macro_rules! credential_operations {
             const NOT_FOUND_HINT: Option<&'static str> =
                 Some(concat!("the account has no ", $what, " credential with this SID"));
 
-            fn path_values(&self) -> $crate::operation::PathValues<'_> {
-                $crate::operation::PathValue::new("Sid", &self.sid).into()
+            fn path_values(&self) -> Vec<$crate::operation::PathValue<'_>> {
+                vec![$crate::operation::PathValue::new("Sid", &self.sid)]
             }
             fn parse_success(
                 &self,
                 status: http::StatusCode,
                 body: &[u8],
             ) -> Result<Self::Output, $crate::error::DecodeError> {
-                $crate::operation::decode_plain_json(
-                    Self::ID,
-                    status,
-                    body,
-                    $crate::operations::credential::Credential::read_plain,
-                )
+                $crate::operation::decode_json(Self::ID, status, body, None)
             }
         }
 
@@ -457,8 +403,8 @@ macro_rules! credential_operations {
             const NOT_FOUND_HINT: Option<&'static str> =
                 Some(concat!("the account has no ", $what, " credential with this SID"));
 
-            fn path_values(&self) -> $crate::operation::PathValues<'_> {
-                $crate::operation::PathValue::new("Sid", &self.sid).into()
+            fn path_values(&self) -> Vec<$crate::operation::PathValue<'_>> {
+                vec![$crate::operation::PathValue::new("Sid", &self.sid)]
             }
             fn form(&self, form: &mut $crate::form::Form) {
                 if let Some(name) = &self.friendly_name {
@@ -470,12 +416,7 @@ macro_rules! credential_operations {
                 status: http::StatusCode,
                 body: &[u8],
             ) -> Result<Self::Output, $crate::error::DecodeError> {
-                $crate::operation::decode_plain_json(
-                    Self::ID,
-                    status,
-                    body,
-                    $crate::operations::credential::Credential::read_plain,
-                )
+                $crate::operation::decode_json(Self::ID, status, body, None)
             }
         }
 
@@ -544,8 +485,8 @@ macro_rules! credential_operations {
             const NOT_FOUND_HINT: Option<&'static str> =
                 Some(concat!("the account has no ", $what, " credential with this SID"));
 
-            fn path_values(&self) -> $crate::operation::PathValues<'_> {
-                $crate::operation::PathValue::new("Sid", &self.sid).into()
+            fn path_values(&self) -> Vec<$crate::operation::PathValue<'_>> {
+                vec![$crate::operation::PathValue::new("Sid", &self.sid)]
             }
             /// A 204 has no body; any body is ignored.
             fn parse_success(
@@ -571,22 +512,19 @@ pub(crate) use credential_operations;
 
 #[cfg(test)]
 mod tests {
-    use proptest::prelude::*;
-
     use super::*;
-    use crate::plain_json::{cut_short, read_plainly_where_it_can};
 
     const CR: &str = "CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     const AC: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 
-    /// What the plain reader reads of a credential body, checked against
-    /// serde_json with the whole decode.
+    /// What the decode reads of a credential body; `None`: refused.
     fn read(body: &str) -> Option<Credential> {
-        crate::plain_json::checked_against_serde_json(body, Credential::read_plain)
+        let status = http::StatusCode::OK;
+        crate::operation::decode_json("test", status, body.as_bytes(), None).ok()
     }
 
     #[test]
-    fn credentials_are_read_plainly_or_by_serde_json() {
+    fn credentials_are_read_field_by_field_and_malformed_ones_refused() {
         let full = Credential {
             sid: Some(CR.parse().unwrap()),
             account_sid: Some(AC.parse().unwrap()),
@@ -621,7 +559,7 @@ mod tests {
             ("{}".to_owned(), Some(none.clone())),
             (
                 r#"{"sid":null,"account_sid":null,"friendly_name":null,"date_created":null,"date_updated":null,"url":null}"#.to_owned(),
-                Some(none),
+                Some(none.clone()),
             ),
             // Malformed values: serde_json says which field.
             (r#"{"sid":"CRnothex"}"#.to_owned(), None),
@@ -630,42 +568,18 @@ mod tests {
             (r#"{"date_created":"2015-02-30T04:00:00Z"}"#.to_owned(), None),
             (r#"{"friendly_name":7}"#.to_owned(), None),
             (format!(r#"{{"sid":"{CR}","sid":"{CR}"}}"#), None),
-            // Escapes: serde_json reads them.
-            (r#"{"friendly_name":"deploy \"key\""}"#.to_owned(), None),
-            (r#"{"url":"https:\/\/accounts.twilio.com"}"#.to_owned(), None),
+            // Escapes are read.
+            (
+                r#"{"friendly_name":"deploy \"key\"","url":"https:\/\/accounts.twilio.com"}"#.to_owned(),
+                Some(Credential {
+                    friendly_name: Some("deploy \"key\"".to_owned()),
+                    url: Some("https://accounts.twilio.com".to_owned()),
+                    ..none.clone()
+                }),
+            ),
         ];
         for (body, expected) in cases {
             assert_eq!(&read(body), expected, "{body:?}");
-        }
-    }
-
-    proptest! {
-        /// On any credential of known and unknown fields, plain or not,
-        /// whole or cut short, the plain reader reads what serde_json reads
-        /// or steps aside; what has no escape, repeat or cut is read
-        /// plainly.
-        #[test]
-        fn credential_decode_agrees_with_serde_json(
-            fields in proptest::collection::vec(
-                (
-                    prop_oneof![
-                        Just("sid"), Just("account_sid"), Just("friendly_name"), Just("date_created"),
-                        Just("date_updated"), Just("url"), Just("extra"),
-                    ],
-                    prop_oneof![
-                        Just(format!("\"{CR}\"")), Just(format!("\"{AC}\"")), Just("\"CR12\"".to_owned()),
-                        Just("\"2015-07-31T04:00:00Z\"".to_owned()), Just("\"2015-07-31 04:00:00\"".to_owned()),
-                        Just("\"a\\\"b\"".to_owned()), Just("\"plain text\"".to_owned()), Just("null".to_owned()),
-                        Just("12".to_owned()), Just("[true]".to_owned()),
-                    ],
-                ),
-                0..7,
-            ),
-            cut in any::<Option<prop::sample::Index>>(),
-        ) {
-            let fields: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
-            let body = format!("{{{}}}", fields.join(","));
-            read_plainly_where_it_can(cut_short(&body, cut), Credential::read_plain)?;
         }
     }
 }

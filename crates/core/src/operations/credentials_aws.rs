@@ -62,7 +62,7 @@ use http::{Method, StatusCode};
 
 use crate::error::DecodeError;
 use crate::form::Form;
-use crate::operation::{Operation, Parameter, ParameterLocation, decode_plain_json};
+use crate::operation::{Operation, Parameter, ParameterLocation, decode_json};
 use crate::operations::credential::{
     Credential, FriendlyName, account_sid_parameter, create_form, credential_operations,
     friendly_name_parameter,
@@ -164,15 +164,15 @@ impl Operation for CreateCredentialAws {
     ];
     const SECRET_PARAMETERS: &'static [&'static str] = &["Credentials"];
 
-    /// The secret is encoded into the body here, its one copy, as a token
-    /// is into the `Authorization` header: the request body is the
-    /// transport's to send.
+    /// The secret is encoded into the body here, which leaves no copy of
+    /// it behind (see [`Form`]), as a token is into the `Authorization`
+    /// header: the request body is the transport's to send.
     fn form(&self, form: &mut Form) {
-        form.secret("Credentials", self.credentials.expose_secret());
+        form.text("Credentials", self.credentials.expose_secret());
         create_form(form, self.friendly_name.as_ref(), self.account_sid.as_ref());
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
-        decode_plain_json(Self::ID, status, body, Credential::read_plain)
+        decode_json(Self::ID, status, body, None)
     }
 }
 

@@ -61,7 +61,7 @@ use http::{Method, StatusCode};
 
 use crate::error::{DecodeError, Error};
 use crate::form::Form;
-use crate::operation::{Operation, Parameter, ParameterLocation, decode_plain_json};
+use crate::operation::{Operation, Parameter, ParameterLocation, decode_json};
 use crate::operations::credential::{
     Credential, FriendlyName, account_sid_parameter, create_form, credential_operations,
     friendly_name_parameter,
@@ -176,7 +176,7 @@ impl Operation for CreateCredentialPublicKey {
         create_form(form, self.friendly_name.as_ref(), self.account_sid.as_ref());
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
-        decode_plain_json(Self::ID, status, body, Credential::read_plain)
+        decode_json(Self::ID, status, body, None)
     }
 }
 

@@ -19,13 +19,10 @@
 //! # }
 //! ```
 
-use std::borrow::Cow;
-
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::json_output::{Secrets, ToJson};
-use crate::plain_json::{PlainJson, once};
 
 /// Why the server refused one item of a list call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,43 +33,8 @@ pub struct ItemError {
     pub code: u32,
     /// What was wrong, as Twilio wrote it: reason codes for bulk items
     /// (`INVALID_CONTACT_ID`, see [`ItemError::reasons`]), sentences for geo
-    /// permissions. A documented reason code is borrowed from a static
-    /// table rather than copied (a refused item's messages are those codes,
-    /// so reading them takes no allocation each); any other message is
-    /// owned. Either way it reads and compares as a `str`.
-    pub messages: Vec<Cow<'static, str>>,
-}
-
-/// Twilio's documented reason codes of a refused bulk item, as written and
-/// as read.
-const REASONS: [(&str, ItemErrorReason); 6] = [
-    (
-        "INVALID_CORRELATION_ID",
-        ItemErrorReason::InvalidCorrelationId,
-    ),
-    ("INVALID_SENDER_ID", ItemErrorReason::InvalidSenderId),
-    ("INVALID_CONTACT_ID", ItemErrorReason::InvalidContactId),
-    ("INVALID_STATUS", ItemErrorReason::InvalidStatus),
-    ("INVALID_SOURCE", ItemErrorReason::InvalidSource),
-    (
-        "INVALID_DATE_OF_CONSENT",
-        ItemErrorReason::InvalidDateOfConsent,
-    ),
-];
-
-/// A message of a refused item as it is kept: a documented reason code
-/// borrowed from [`REASONS`], anything else copied.
-pub(crate) fn message(text: &str) -> Cow<'static, str> {
-    match REASONS.iter().find(|(code, _)| *code == text) {
-        Some((code, _)) => Cow::Borrowed(code),
-        None => Cow::Owned(text.to_owned()),
-    }
-}
-
-/// `error_messages` through [`PlainJson`]: an array of plain strings, each
-/// kept by [`message`].
-pub(crate) fn read_messages(json: &mut PlainJson<'_>) -> Option<Vec<Cow<'static, str>>> {
-    json.list(|json| json.string().map(message))
+    /// permissions.
+    pub messages: Vec<String>,
 }
 
 /// A reason code of a refused bulk item (Twilio's documented ones; any other
@@ -98,9 +60,14 @@ pub enum ItemErrorReason {
 
 impl ItemErrorReason {
     fn of(message: &str) -> Self {
-        match REASONS.iter().find(|(code, _)| *code == message) {
-            Some((_, reason)) => reason.clone(),
-            None => ItemErrorReason::Other(message.to_owned()),
+        match message {
+            "INVALID_CORRELATION_ID" => ItemErrorReason::InvalidCorrelationId,
+            "INVALID_SENDER_ID" => ItemErrorReason::InvalidSenderId,
+            "INVALID_CONTACT_ID" => ItemErrorReason::InvalidContactId,
+            "INVALID_STATUS" => ItemErrorReason::InvalidStatus,
+            "INVALID_SOURCE" => ItemErrorReason::InvalidSource,
+            "INVALID_DATE_OF_CONSENT" => ItemErrorReason::InvalidDateOfConsent,
+            other => ItemErrorReason::Other(other.to_owned()),
         }
     }
 }
@@ -116,13 +83,9 @@ impl ItemError {
 /// sends them, describe: `None` for a success, a code of 0 (or none) and no
 /// messages. Messages without a code still make an error (code 0), so they
 /// are not lost.
-///
-/// The answers spell the two fields out in their wire structs rather than
-/// `#[serde(flatten)]` a shared one: flattening buffers every field of every
-/// item, which made reading a bulk answer several times slower.
 pub(crate) fn item_error(
     error_code: Option<u32>,
-    error_messages: Option<Vec<Cow<'static, str>>>,
+    error_messages: Option<Vec<String>>,
 ) -> Option<ItemError> {
     let messages = error_messages.unwrap_or_default();
     match error_code.unwrap_or(0) {
@@ -148,7 +111,7 @@ impl CorrelationId {
     /// Checks that `id` is 32 ASCII letters or digits.
     pub fn new(id: &str) -> Result<Self, crate::error::Error> {
         match <[u8; CorrelationId::LEN]>::try_from(id.as_bytes()) {
-            Ok(bytes) if all_alphanumeric(&bytes) => Ok(CorrelationId(bytes)),
+            Ok(bytes) if bytes.iter().all(u8::is_ascii_alphanumeric) => Ok(CorrelationId(bytes)),
             _ => Err(crate::error::Error::InvalidParameter {
                 name: "correlation_id",
                 reason: "must be 32 ASCII letters or digits",
@@ -168,17 +131,6 @@ impl CorrelationId {
         // conversion cannot fail; the fallback is unreachable.
         std::str::from_utf8(&self.0).unwrap_or_default()
     }
-}
-
-/// Whether every byte is an ASCII letter or digit, eight at a time (see
-/// [`ascii_words`](crate::ascii_words)): every answer's ids are checked.
-fn all_alphanumeric(bytes: &[u8; CorrelationId::LEN]) -> bool {
-    use crate::ascii_words::{all, lowercased, within};
-    all(
-        bytes,
-        |word| within(word, b'0', b'9') | within(lowercased(word), b'a', b'z'),
-        u8::is_ascii_alphanumeric,
-    )
 }
 
 impl std::fmt::Debug for CorrelationId {
@@ -237,26 +189,7 @@ struct RawBulkItem {
     #[serde(default)]
     error_code: Option<u32>,
     #[serde(default)]
-    error_messages: Option<Vec<Cow<'static, str>>>,
-}
-
-impl BulkItemResult {
-    /// One item through [`PlainJson`], with `RawBulkItem`'s fields (the id
-    /// read without a copy of its own).
-    fn read_plain(json: &mut PlainJson<'_>) -> Option<Self> {
-        let (mut id, mut code, mut messages) = (None, None, None);
-        const KEYS: &[&str] = &["correlation_id", "error_code", "error_messages"];
-        json.object(KEYS, |json, key| match key {
-            "correlation_id" => once(&mut id, json.or_null(PlainJson::string)?),
-            "error_code" => once(&mut code, json.or_null(PlainJson::u32)?),
-            "error_messages" => once(&mut messages, json.or_null(read_messages)?),
-            _ => json.skip(),
-        })?;
-        Some(BulkItemResult {
-            correlation_id: echoed_id(id.flatten()),
-            error: item_error(code.flatten(), messages.flatten()),
-        })
-    }
+    error_messages: Option<Vec<String>>,
 }
 
 impl From<RawBulkItem> for BulkItemResult {
@@ -280,14 +213,6 @@ pub struct BulkResults {
 }
 
 impl BulkResults {
-    /// The answer through [`PlainJson`] (see
-    /// [`decode_plain_json`](crate::operation::decode_plain_json)).
-    pub(crate) fn read_plain(json: &mut PlainJson<'_>) -> Option<Self> {
-        Some(BulkResults {
-            items: json.list_field("items", BulkItemResult::read_plain)?,
-        })
-    }
-
     /// The items the server refused.
     pub fn failures(&self) -> impl Iterator<Item = &BulkItemResult> {
         self.items.iter().filter(|i| i.error.is_some())
@@ -347,14 +272,12 @@ where
 
 #[cfg(test)]
 mod tests {
-    use proptest::prelude::*;
-
     use super::*;
 
-    /// What the plain reader reads of a bulk body, checked against
-    /// serde_json with the whole decode.
-    fn read(body: &str) -> Option<BulkResults> {
-        crate::plain_json::checked_against_serde_json(body, BulkResults::read_plain)
+    /// What the decode reads of a bulk body; `None`: refused.
+    fn read(body: impl AsRef<[u8]>) -> Option<BulkResults> {
+        let status = http::StatusCode::OK;
+        crate::operation::decode_json("test", status, body.as_ref(), None).ok()
     }
 
     /// Two ids as Twilio's examples write them.
@@ -366,13 +289,13 @@ mod tests {
             correlation_id: id.map(|id| CorrelationId::new(id).expect("a valid id")),
             error: item_error(
                 Some(code),
-                Some(messages.iter().map(|m| m.to_string().into()).collect()),
+                Some(messages.iter().map(|m| m.to_string()).collect()),
             ),
         }
     }
 
     #[test]
-    fn bulk_answers_are_read_plainly_or_by_serde_json() {
+    fn bulk_answers_are_read_item_by_item_and_malformed_ones_refused() {
         let two = Some(BulkResults {
             items: vec![
                 item(Some(A), 0, &[]),
@@ -380,7 +303,7 @@ mod tests {
             ],
         });
         let empty = Some(BulkResults { items: vec![] });
-        // (body, what the plain reader reads; `None`: it steps aside)
+        // (body, what is read; `None`: refused)
         let cases: &[(&str, Option<BulkResults>)] = &[
             (
                 r#"{"items":[{"correlation_id":"ad388b5a46b33b874b0d41f7226db2ef","error_code":0,"error_messages":[]},{"correlation_id":"02520cfa6c432f0e3ec3a38c122d428d","error_code":30646,"error_messages":["INVALID_STATUS","INVALID_SOURCE"]}]}"#,
@@ -434,11 +357,14 @@ mod tests {
                     ],
                 }),
             ),
-            // Escapes: serde_json reads them.
-            (r#"{"items":[{"correlation_id":"a\u0031"}]}"#, None),
-            (r#"{"items":[{"error_messages":["A\"B"]}]}"#, None),
-            (r#"{"it\u0065ms":[]}"#, None),
-            // Not what serde_json reads: the decode refuses them too.
+            // Escapes are read.
+            (
+                r#"{"it\u0065ms":[{"correlation_id":"ad388b5a46b33b874b0d41f7226db2e\u0066","error_code":1,"error_messages":["A\"B"]}]}"#,
+                Some(BulkResults {
+                    items: vec![item(Some(A), 1, &["A\"B"])],
+                }),
+            ),
+            // Not JSON, or not the answer's shape.
             (r#"{"items":[{"error_code":4294967296}]}"#, None),
             (r#"{"items":[{"error_code":-1}]}"#, None),
             (r#"{"items":[{"error_code":1.0}]}"#, None),
@@ -451,93 +377,19 @@ mod tests {
             (r#"{"items":[{"correlation_id":"a"},]}"#, None),
             (r#"{"items":[{"correlation_id":"a"}]}x"#, None),
             (r#"{"items":[{"correlation_id":"a"}]"#, None),
-            (r#"[[["a",0,[]]]]"#, None),
             ("{\"items\":[{\"correlation_id\":\"\u{1}\"}]}", None),
             ("", None),
         ];
         for (body, expected) in cases {
             assert_eq!(&read(body), expected, "{body:?}");
         }
-        // Not UTF-8: the reader steps aside and serde_json refuses it.
-        let body = b"{\"items\":[{\"correlation_id\":\"\xff\"}]}";
-        assert_eq!(PlainJson::whole(body, BulkResults::read_plain), None);
-        assert!(serde_json::from_slice::<BulkResults>(body).is_err());
-    }
-
-    /// A field of a bulk item as the server might write it, plain or not.
-    fn field() -> impl Strategy<Value = String> {
-        prop_oneof![
-            "[a-zA-Z0-9]{0,33}".prop_map(|id| format!(r#""correlation_id":"{id}""#)),
-            "[a-zA-Z0-9]{32}".prop_map(|id| format!(r#""correlation_id":"{id}""#)),
-            Just(r#""correlation_id":null"#.to_owned()),
-            Just(r#""correlation_id":"a\"b""#.to_owned()),
-            Just(r#""correlation_id":5"#.to_owned()),
-            prop_oneof![
-                Just("0"),
-                Just("30646"),
-                Just("null"),
-                Just("-1"),
-                Just("1.5"),
-                Just("01"),
-                Just("4294967295"),
-                Just("4294967296"),
-                Just("\"7\""),
-                Just("1e2"),
-            ]
-            .prop_map(|code| format!(r#""error_code":{code}"#)),
-            proptest::collection::vec("[A-Z_]{0,8}", 0..3).prop_map(|m| format!(
-                r#""error_messages":{}"#,
-                serde_json::to_string(&m).unwrap()
-            )),
-            Just(r#""error_messages":null"#.to_owned()),
-            Just(r#""error_messages":["\u0041"]"#.to_owned()),
-            Just(r#""error_messages":[null]"#.to_owned()),
-            Just(r#""url":{"a":[1,{"b":false}]}"#.to_owned()),
-        ]
-    }
-
-    /// A bulk answer: items of any fields (repeated or not), whitespace
-    /// or none, then perhaps cut short or with one byte changed.
-    fn bulk_body() -> impl Strategy<Value = String> {
-        let item =
-            proptest::collection::vec(field(), 0..5).prop_map(|f| format!("{{{}}}", f.join(",")));
-        (
-            proptest::collection::vec(item, 0..4),
-            prop_oneof![Just(""), Just(" "), Just("\n\t")],
-            any::<prop::sample::Index>(),
-            0..3u8,
-            any::<u8>(),
-        )
-            .prop_map(|(items, space, at, mutation, byte)| {
-                let separator = format!(",{space}");
-                let mut body = format!(
-                    r#"{space}{{"items":{space}[{}]{space}}}{space}"#,
-                    items.join(&separator)
-                )
-                .into_bytes();
-                let at = at.index(body.len());
-                match mutation {
-                    1 => body.truncate(at),
-                    2 => body[at] = byte,
-                    _ => {}
-                }
-                String::from_utf8_lossy(&body).into_owned()
-            })
-    }
-
-    proptest! {
-        /// On any bulk body the plain reader reads what serde_json reads
-        /// or steps aside, and the decode says what serde_json says; a
-        /// body without escapes, repeats or changes is read plainly.
-        #[test]
-        fn bulk_decode_agrees_with_serde_json(body in bulk_body()) {
-            crate::plain_json::read_plainly_where_it_can(&body, BulkResults::read_plain)?;
-        }
+        // Not UTF-8.
+        assert_eq!(read(b"{\"items\":[{\"correlation_id\":\"\xff\"}]}"), None);
     }
 
     #[test]
     fn a_correlation_id_is_32_ascii_letters_or_digits() {
-        // Every byte at every position, against the byte-at-a-time rule.
+        // Every byte at every position.
         for at in 0..CorrelationId::LEN {
             for byte in 0..=255u8 {
                 let mut id = *b"ad388b5a46b33b874b0d41f7226db2ef";
@@ -579,35 +431,10 @@ mod tests {
         );
     }
 
-    /// A documented reason code is read without a copy of its own, any
-    /// other message as written; both read as what the server sent.
-    #[test]
-    fn documented_reason_codes_are_borrowed_and_other_messages_owned() {
-        let body = br#"{"items":[{"error_code":30646,"error_messages":["INVALID_SENDER_ID","INVALID_DATE_OF_CONSENT","NEW_ONE","invalid_status"]}]}"#;
-        let results = PlainJson::whole(body, BulkResults::read_plain).expect("a plain body");
-        let messages = &results.items[0].error.as_ref().expect("refused").messages;
-        let kept: Vec<(&str, bool)> = messages
-            .iter()
-            .map(|m| (m.as_ref(), matches!(m, Cow::Borrowed(_))))
-            .collect();
-        assert_eq!(
-            kept,
-            [
-                ("INVALID_SENDER_ID", true),
-                ("INVALID_DATE_OF_CONSENT", true),
-                ("NEW_ONE", false),
-                ("invalid_status", false),
-            ]
-        );
-    }
-
     #[test]
     fn code_zero_without_messages_is_a_success_and_anything_else_an_error() {
         let raw = |code, messages: &[&str]| {
-            item_error(
-                code,
-                Some(messages.iter().map(|m| m.to_string().into()).collect()),
-            )
+            item_error(code, Some(messages.iter().map(|m| m.to_string()).collect()))
         };
         assert_eq!(raw(Some(0), &[]), None);
         assert_eq!(raw(None, &[]), None);
@@ -616,7 +443,7 @@ mod tests {
             raw(Some(30646), &["INVALID_STATUS"]),
             Some(ItemError {
                 code: 30646,
-                messages: vec!["INVALID_STATUS".into()]
+                messages: vec!["INVALID_STATUS".to_owned()]
             })
         );
         assert_eq!(raw(Some(0), &["odd"]).unwrap().code, 0);

@@ -51,8 +51,6 @@
 //! # Ok::<(), twilio_accounts_core::Error>(())
 //! ```
 
-use std::borrow::Cow;
-
 use http::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 
@@ -61,10 +59,9 @@ use serde_json::{Value, json};
 use crate::error::{DecodeError, Error};
 use crate::form::Form;
 use crate::json_output::{Secrets, ToJson};
-use crate::operation::{Operation, Parameter, ParameterLocation, decode_plain_json};
-use crate::operations::item_result::{ItemError, item_error, read_messages, required_items};
+use crate::operation::{Operation, Parameter, ParameterLocation, decode_json};
+use crate::operations::item_result::{ItemError, item_error, required_items};
 use crate::parameter_values::{FromParameters, JsonObject, ParameterError, ParameterValues};
-use crate::plain_json::{PlainJson, once};
 use crate::retry::Idempotency;
 
 /// The one path of geo permissions.
@@ -185,45 +182,7 @@ struct RawResult {
     #[serde(default)]
     error_code: Option<u32>,
     #[serde(default)]
-    error_messages: Option<Vec<Cow<'static, str>>>,
-}
-
-impl GeoPermissionResult {
-    /// One entry through [`PlainJson`], with `RawResult`'s fields.
-    fn read_plain(json: &mut PlainJson<'_>) -> Option<Self> {
-        let mut raw = (None, None, None, None, None, None, None);
-        // Alphabetically, as Twilio writes its answers (the spec's examples
-        // of credentials, tokens and bulk results); a fetch's entries have
-        // no `error_…`, an update's no `message` or `prefix`.
-        const KEYS: &[&str] = &[
-            "country_code",
-            "enabled",
-            "error_code",
-            "error_messages",
-            "message",
-            "prefix",
-            "type",
-        ];
-        json.object(KEYS, |json, key| match key {
-            "country_code" => once(&mut raw.0, json.or_null(PlainJson::owned_string)?),
-            "type" => once(&mut raw.1, json.or_null(PlainJson::owned_string)?),
-            "enabled" => once(&mut raw.2, json.or_null(PlainJson::boolean)?),
-            "prefix" => once(&mut raw.3, json.or_null(PlainJson::owned_string)?),
-            "message" => once(&mut raw.4, json.or_null(PlainJson::owned_string)?),
-            "error_code" => once(&mut raw.5, json.or_null(PlainJson::u32)?),
-            "error_messages" => once(&mut raw.6, json.or_null(read_messages)?),
-            _ => json.skip(),
-        })?;
-        Some(GeoPermissionResult::from(RawResult {
-            country_code: raw.0.flatten(),
-            kind: raw.1.flatten(),
-            enabled: raw.2.flatten(),
-            prefix: raw.3.flatten(),
-            message: raw.4.flatten(),
-            error_code: raw.5.flatten(),
-            error_messages: raw.6.flatten(),
-        }))
-    }
+    error_messages: Option<Vec<String>>,
 }
 
 impl From<RawResult> for GeoPermissionResult {
@@ -252,14 +211,6 @@ pub struct MessagingGeopermissions {
 }
 
 impl MessagingGeopermissions {
-    /// The answer through [`PlainJson`] (see
-    /// [`decode_plain_json`]).
-    fn read_plain(json: &mut PlainJson<'_>) -> Option<Self> {
-        Some(MessagingGeopermissions {
-            permissions: json.list_field("permissions", GeoPermissionResult::read_plain)?,
-        })
-    }
-
     /// The entries Twilio refused.
     pub fn failures(&self) -> impl Iterator<Item = &GeoPermissionResult> {
         self.permissions.iter().filter(|p| p.error.is_some())
@@ -330,7 +281,7 @@ impl Operation for FetchMessagingGeopermissions {
             .collect()
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
-        decode_plain_json(Self::ID, status, body, MessagingGeopermissions::read_plain)
+        decode_json(Self::ID, status, body, None)
     }
 }
 
@@ -414,7 +365,7 @@ impl Operation for UpdateMessagingGeopermissions {
         }
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
-        decode_plain_json(Self::ID, status, body, MessagingGeopermissions::read_plain)
+        decode_json(Self::ID, status, body, None)
     }
 }
 
@@ -477,20 +428,18 @@ impl FromParameters for UpdateMessagingGeopermissions {
 
 #[cfg(test)]
 mod tests {
-    use proptest::prelude::*;
-
     use super::*;
-    use crate::plain_json::{cut_short, read_plainly_where_it_can};
 
-    /// What the plain reader reads of a geo-permissions body, checked
-    /// against serde_json with the whole decode.
+    /// What the decode reads of a geo-permissions body; `None`: refused.
     fn read(body: &str) -> Option<Vec<GeoPermissionResult>> {
-        crate::plain_json::checked_against_serde_json(body, MessagingGeopermissions::read_plain)
+        let status = StatusCode::OK;
+        decode_json::<MessagingGeopermissions>("test", status, body.as_bytes(), None)
+            .ok()
             .map(|answer| answer.permissions)
     }
 
     #[test]
-    fn geo_answers_are_read_plainly_or_by_serde_json() {
+    fn geo_answers_are_read_with_each_entrys_error() {
         let india = GeoPermissionResult {
             country_code: Some("IN".to_owned()),
             kind: Some("country".to_owned()),
@@ -531,7 +480,17 @@ mod tests {
                     error: None,
                 }]),
             ),
-            (r#"{"permissions":[{"message":"High \"Risk\""}]}"#, None),
+            (
+                r#"{"permissions":[{"message":"High \"Risk\""}]}"#,
+                Some(vec![GeoPermissionResult {
+                    country_code: None,
+                    kind: None,
+                    enabled: None,
+                    prefix: None,
+                    message: Some("High \"Risk\"".to_owned()),
+                    error: None,
+                }]),
+            ),
             (r#"{"permissions":[{"enabled":"true"}]}"#, None),
             (r#"{"permissions":[{"enabled":true,"enabled":true}]}"#, None),
             (r#"{"permissions":[{"enabled":tru}]}"#, None),
@@ -540,34 +499,6 @@ mod tests {
         ];
         for (body, expected) in cases {
             assert_eq!(&read(body), expected, "{body:?}");
-        }
-    }
-
-    proptest! {
-        /// On any entry of known and unknown fields, plain or not, the
-        /// plain reader reads what serde_json reads or steps aside; what has
-        /// no escape, repeat or change is read plainly.
-        #[test]
-        fn geo_decode_agrees_with_serde_json(
-            fields in proptest::collection::vec(
-                (
-                    prop_oneof![
-                        Just("country_code"), Just("type"), Just("enabled"), Just("prefix"),
-                        Just("message"), Just("error_code"), Just("error_messages"), Just("url"),
-                    ],
-                    prop_oneof![
-                        Just("\"US\""), Just("\"High Risk\""), Just("\"a\\\"b\""), Just("\"\""),
-                        Just("true"), Just("false"), Just("null"), Just("0"), Just("30649"), Just("-1"),
-                        Just("[]"), Just("[\"A\"]"), Just("{\"k\":[1.5]}"),
-                    ],
-                ),
-                0..6,
-            ),
-            cut in any::<Option<prop::sample::Index>>(),
-        ) {
-            let entry: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
-            let body = format!(r#"{{"permissions":[{{{}}}]}}"#, entry.join(","));
-            read_plainly_where_it_can(cut_short(&body, cut), MessagingGeopermissions::read_plain)?;
         }
     }
 }

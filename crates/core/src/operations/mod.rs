@@ -294,7 +294,6 @@ mod tests {
                 let wire = |o: &O| {
                     let path: Vec<(String, String)> = o
                         .path_values()
-                        .as_slice()
                         .iter()
                         .map(|v| (v.name().to_owned(), v.value().to_owned()))
                         .collect();
