@@ -53,9 +53,11 @@
 //! proxy or load balancer does not see. By default the layer uses the
 //! request's own scheme and `Host` header and never trusts forwarded headers,
 //! since any client can send them. `PublicUrl` (feature `tower`) chooses
-//! otherwise: a fixed public base URL, or forwarded headers
-//! (`X-Forwarded-Proto`, `X-Forwarded-Host`, RFC 7239 `Forwarded`) when a
-//! proxy you control sets them. Its documentation has a proxy example.
+//! otherwise: a fixed public base URL (recommended: it trusts nothing the
+//! client sends), or the forwarded headers of **one** family, named
+//! explicitly (`X-Forwarded-Proto` and `X-Forwarded-Host`, or RFC 7239
+//! `Forwarded`), when a proxy you control overwrites them on every request;
+//! the other family is ignored. Its documentation has a proxy example.
 //!
 //! ## Guarantees
 //! - Signatures are compared in constant time; tokens are never printed
@@ -87,7 +89,7 @@ pub use token_set::{TokenLookup, TokenSet};
 #[cfg(feature = "tower")]
 pub use layer::{MatchedToken, Rejection, WebhookLayer, WebhookService};
 #[cfg(feature = "tower")]
-pub use public_url::{PublicUrl, PublicUrlError};
+pub use public_url::{ForwardedHeaders, PublicUrl, PublicUrlError};
 
 // The README's examples are compiled and run as doctests.
 #[cfg(doctest)]

@@ -23,8 +23,8 @@ use support::{Answer, post as send, send_raw};
 use tower::ServiceExt;
 use twilio_accounts_core::{AccountSid, AuthToken};
 use twilio_accounts_webhook::{
-    MatchedToken, PublicUrl, SignatureAlgorithm, TokenSet, TwilioForm, TwilioJson, WebhookLayer,
-    sign_request,
+    ForwardedHeaders, MatchedToken, PublicUrl, SignatureAlgorithm, TokenSet, TwilioForm,
+    TwilioJson, WebhookLayer, sign_request,
 };
 
 const OLD: &str = "0ld0ld0ld0ld0ld0ld0ld0ld0ld0ld00";
@@ -139,21 +139,27 @@ async fn every_vector_over_http_with_the_request_host() {
 async fn every_vector_over_http_behind_a_proxy() {
     let vectors = support::vectors();
     let tokens = TokenSet::without_fallback();
-    let layer = WebhookLayer::new(tokens.clone()).public_url(PublicUrl::trust_forwarded());
-    let addr = support::serve(app(layer)).await;
-    let own_host = addr.to_string();
+    let mut servers = Vec::new();
+    for family in [ForwardedHeaders::Rfc7239, ForwardedHeaders::XForwarded] {
+        let layer =
+            WebhookLayer::new(tokens.clone()).public_url(PublicUrl::trust_forwarded(family));
+        servers.push(support::serve(app(layer)).await);
+    }
     for (i, v) in vectors.iter().enumerate() {
         tokens.replace(v.auth_tokens()).unwrap();
         let (scheme, authority, target) = v.target();
         let (body, content_type) = v.body();
         let forwarded = format!("for=192.0.2.1;proto={scheme};host=\"{authority}\"");
+        // Half of them through RFC 7239, half through X-Forwarded-*, each
+        // to the server that trusts that family.
+        let addr = servers[i % 2];
+        let own_host = addr.to_string();
         let mut headers = vec![
             ("Host", own_host.as_str()),
             ("X-Twilio-Signature", v.signature.as_str()),
             ("X-Twilio-Webhooks-Signature-Settings", v.algorithm.as_str()),
             ("Content-Type", content_type),
         ];
-        // Half of them through RFC 7239, half through X-Forwarded-*.
         if i % 2 == 0 {
             headers.push(("Forwarded", forwarded.as_str()));
         } else {
@@ -208,6 +214,64 @@ async fn forwarded_headers_are_not_trusted_by_default() {
         .headers_mut()
         .insert("Host", "10.0.0.7:8080".parse().unwrap());
     assert_eq!(answer(&router, request).await.status, 403);
+}
+
+/// The proxy in front overwrites one family of forwarded headers with the
+/// public address and passes the other through as the client sent it.
+/// Signed for another endpoint of the same account (`other.example.com`),
+/// a webhook whose spoofed header of the untrusted family names that
+/// endpoint must still be checked against the public address, and refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_supplied_header_of_the_untrusted_family_does_not_choose_the_url() {
+    let tokens = TokenSet::new([token(OLD)]).unwrap();
+    let (genuine, body) = signed_form(OLD, &[("Body", "hi")]);
+    let spoofed = sign_request(
+        &token(OLD),
+        SignatureAlgorithm::HmacSha1,
+        "https://other.example.com/sms",
+        &[("Body", "hi")],
+    )
+    .unwrap();
+    let proxy_forwarded = format!("for=192.0.2.1;proto=https;host={HOST}");
+    // (trusted family, what the proxy set, what the client slipped in)
+    let cases: [(ForwardedHeaders, Vec<(&str, &str)>, Vec<(&str, &str)>); 2] = [
+        (
+            ForwardedHeaders::XForwarded,
+            vec![("X-Forwarded-Proto", "https"), ("X-Forwarded-Host", HOST)],
+            vec![("Forwarded", "proto=https;host=other.example.com")],
+        ),
+        (
+            ForwardedHeaders::Rfc7239,
+            vec![("Forwarded", proxy_forwarded.as_str())],
+            vec![
+                ("X-Forwarded-Proto", "https"),
+                ("X-Forwarded-Host", "other.example.com"),
+            ],
+        ),
+    ];
+    for (family, proxy, client) in cases {
+        let layer =
+            WebhookLayer::new(tokens.clone()).public_url(PublicUrl::trust_forwarded(family));
+        let addr = support::serve(app(layer)).await;
+        let own_host = addr.to_string();
+        for (signature, status) in [(&genuine, 200), (&spoofed, 403)] {
+            let mut headers = vec![
+                ("Host", own_host.as_str()),
+                ("X-Twilio-Signature", signature.as_str()),
+                ("Content-Type", FORM),
+            ];
+            // The client's header first, as a proxy passing it through
+            // would leave it, and also after the proxy's.
+            headers.extend(client.iter().copied());
+            headers.extend(proxy.iter().copied());
+            headers.extend(client.iter().copied());
+            let got = send(addr, "/sms", &headers, &body).await;
+            assert_eq!(
+                got.status, status,
+                "{family:?}, signed {signature}: {got:?}"
+            );
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
