@@ -6,8 +6,9 @@
 //!    names it, else HMAC-SHA1);
 //! 2. rebuilds the public URL Twilio signed ([`PublicUrl`]; no usable host:
 //!    **400**);
-//! 3. buffers the body up to the limit (default 1 MiB; over it: **413**; a
-//!    body that fails or ends early: **400**);
+//! 3. buffers the body up to the limit (default 64 KiB; over it: **413**;
+//!    a body that fails or ends early: **400**) within a deadline for the
+//!    whole body (default 10 s; a body still incomplete then: **408**);
 //! 4. picks the tokens ([`TokenSet::lookup`]) by the form's `AccountSid`,
 //!    and checks the signature: a form body's fields are signed, or, when
 //!    the URL carries `bodySHA256`, a (JSON) body must match it. A URL whose
@@ -44,7 +45,8 @@
 //!     .header("X-Twilio-Signature", signature)
 //!     .header("Content-Type", "application/x-www-form-urlencoded")
 //!     .body(Full::from("Body=hi"))?;
-//! let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+//! // The layer needs tokio's timer (axum's `serve` runs in such a runtime).
+//! let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
 //! let response = runtime.block_on(service.oneshot(request))?;
 //! assert_eq!(response.status(), 200);
 //! let seen = runtime.block_on(response.into_body().collect())?.to_bytes();
@@ -57,6 +59,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
@@ -73,8 +76,16 @@ use crate::signature::{
 };
 use crate::token_set::TokenSet;
 
-/// The default body limit: 1 MiB, far above any webhook Twilio sends.
-pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+/// The default body limit: 64 KiB, above the form webhooks Twilio sends (an
+/// SMS body is at most 1,600 characters), small enough that unauthenticated
+/// clients cannot make the service buffer much. Raise it with
+/// [`WebhookLayer::body_limit`] for larger JSON event webhooks.
+pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+
+/// The default deadline for reading a whole body: 10 s. Twilio sends a
+/// webhook in one go; a client that trickles one byte at a time must not
+/// hold a connection and a buffer for as long as it likes.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Which token a request was signed with, in the request's extensions.
 ///
@@ -102,6 +113,8 @@ pub enum Rejection {
     Url(PublicUrlError),
     /// The body is over the limit: 413.
     BodyTooLarge,
+    /// The whole body did not arrive within the deadline: 408.
+    BodyTimeout,
     /// The body failed or ended before its announced length: 400.
     BodyUnreadable,
     /// No token matched, the body does not match `bodySHA256`, or there are
@@ -114,6 +127,7 @@ impl Rejection {
     pub fn status(&self) -> StatusCode {
         match self {
             Rejection::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Rejection::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Rejection::InvalidSignature => StatusCode::FORBIDDEN,
             Rejection::MissingSignature
             | Rejection::MalformedSignature
@@ -130,6 +144,7 @@ impl Rejection {
             Rejection::Url(PublicUrlError::MissingHost) => "missing Host",
             Rejection::Url(_) => "cannot rebuild the request URL",
             Rejection::BodyTooLarge => "body too large",
+            Rejection::BodyTimeout => "body too slow",
             Rejection::BodyUnreadable => "body unreadable",
             Rejection::InvalidSignature => "invalid signature",
         }
@@ -153,6 +168,7 @@ struct Config {
     tokens: TokenSet,
     url: PublicUrl,
     body_limit: usize,
+    body_timeout: Duration,
     on_match: Option<MatchHook>,
 }
 
@@ -168,6 +184,7 @@ impl fmt::Debug for WebhookLayer {
             .field("tokens", &self.config.tokens)
             .field("url", &self.config.url)
             .field("body_limit", &self.config.body_limit)
+            .field("body_timeout", &self.config.body_timeout)
             .field("on_match", &self.config.on_match.is_some())
             .finish()
     }
@@ -175,13 +192,15 @@ impl fmt::Debug for WebhookLayer {
 
 impl WebhookLayer {
     /// A layer checking against `tokens` (keep a clone to update them), with
-    /// the default URL ([`PublicUrl::from_request`]) and body limit.
+    /// the default URL ([`PublicUrl::from_request`]), body limit
+    /// ([`DEFAULT_BODY_LIMIT`]) and body deadline ([`DEFAULT_BODY_TIMEOUT`]).
     pub fn new(tokens: TokenSet) -> Self {
         WebhookLayer {
             config: Arc::new(Config {
                 tokens,
                 url: PublicUrl::default(),
                 body_limit: DEFAULT_BODY_LIMIT,
+                body_timeout: DEFAULT_BODY_TIMEOUT,
                 on_match: None,
             }),
         }
@@ -200,6 +219,12 @@ impl WebhookLayer {
     /// The largest body buffered, in bytes; a larger one gets 413.
     pub fn body_limit(self, bytes: usize) -> Self {
         self.with(|c| c.body_limit = bytes)
+    }
+
+    /// How long the whole body may take to arrive, counted from when the
+    /// layer starts reading it; a body still incomplete then gets 408.
+    pub fn body_timeout(self, deadline: Duration) -> Self {
+        self.with(|c| c.body_timeout = deadline)
     }
 
     /// Called once for every accepted request, for example to count matches
@@ -304,9 +329,13 @@ where
     if announced.is_some_and(|n| n > config.body_limit as u64) {
         return Err(Rejection::BodyTooLarge);
     }
-    let bytes = Limited::new(body, config.body_limit)
-        .collect()
+    let collected = tokio::time::timeout(
+        config.body_timeout,
+        Limited::new(body, config.body_limit).collect(),
+    );
+    let bytes = collected
         .await
+        .map_err(|_| Rejection::BodyTimeout)?
         .map_err(|error| {
             if error.downcast_ref::<LengthLimitError>().is_some() {
                 Rejection::BodyTooLarge

@@ -506,6 +506,66 @@ async fn slow_cut_short_and_hostless_bodies_over_http() {
     assert_eq!(got.status, 200, "{got:?}");
 }
 
+/// A client that trickles its body (one byte every 200 ms, 50 bytes: 10 s
+/// in all) gets 408 once the layer's 1 s deadline has passed, not when it
+/// is done sending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_trickles_in_gets_408_at_the_deadline() {
+    let layer =
+        https_layer(TokenSet::new([token(OLD)]).unwrap()).body_timeout(Duration::from_secs(1));
+    let addr = support::serve(app(layer)).await;
+    let body = format!("Body={}", "a".repeat(45));
+    let (signature, _) = signed_form(OLD, &[("Body", &body[5..])]);
+    let head = format!(
+        "POST /sms HTTP/1.1\r\nHost: {HOST}\r\nX-Twilio-Signature: {signature}\r\nContent-Type: {FORM}\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    let (got, took) =
+        support::send_trickle(addr, &head, body.as_bytes(), Duration::from_millis(200)).await;
+    assert_eq!(
+        (got.status, got.body.as_str()),
+        (408, "body too slow"),
+        "after {took:?}"
+    );
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(4),
+        "answered after {took:?}, the deadline is 1 s"
+    );
+
+    // The same body at full speed is accepted: the deadline is not too early.
+    let got = send(
+        addr,
+        "/sms",
+        &[
+            ("Host", HOST),
+            ("X-Twilio-Signature", &signature),
+            ("Content-Type", FORM),
+        ],
+        body.as_bytes(),
+    )
+    .await;
+    assert_eq!(got.status, 200, "{got:?}");
+}
+
+#[tokio::test]
+async fn the_default_body_limit_is_64_kib() {
+    assert_eq!(
+        twilio_accounts_webhook::layer::DEFAULT_BODY_LIMIT,
+        64 * 1024
+    );
+    let router = app(https_layer(TokenSet::new([token(OLD)]).unwrap()));
+    // At the limit the body is read (and its signature refused); one byte
+    // more is not read at all.
+    for (size, status) in [(64 * 1024, 403), (64 * 1024 + 1, 413)] {
+        let got = answer(
+            &router,
+            request(&[("X-Twilio-Signature", "AAAA")], vec![b'a'; size]),
+        )
+        .await;
+        assert_eq!(got.status, status, "{size} bytes: {got:?}");
+    }
+}
+
 #[derive(Deserialize)]
 struct Sms {
     #[serde(rename = "From")]
