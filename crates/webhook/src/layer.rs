@@ -70,6 +70,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 use twilio_accounts_core::AccountSid;
 
+use crate::fingerprint::TokenFingerprint;
 use crate::public_url::{PublicUrl, PublicUrlError};
 use crate::signature::{
     Payload, SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER, SignatureAlgorithm, WebhookRequest,
@@ -89,13 +90,18 @@ pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Which token a request was signed with, in the request's extensions.
 ///
-/// `index` is the token's position in the list given to the [`TokenSet`]
-/// (the account's own list when `account` is set). When the old token's
-/// index stops appearing, the old token can be retired.
+/// `fingerprint` names the token for good: when the old token's fingerprint
+/// stops appearing, it can be [retired](TokenSet::retire). `index` is only
+/// its position in the [`TokenSet`]'s current list (the account's own list
+/// when `account` is set), which shifts whenever the list changes: the new
+/// token is 1 during a rotation and 0 after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MatchedToken {
-    /// Position of the matching token.
+    /// The matching token's fingerprint: stable across changes of the set.
+    pub fingerprint: TokenFingerprint,
+    /// Position of the matching token in the list it was matched in, at
+    /// the time: not stable across changes of the set.
     pub index: usize,
     /// The account whose own tokens matched; `None` for the fallback tokens.
     pub account: Option<AccountSid>,
@@ -383,8 +389,13 @@ where
         },
     }
     .map_err(|_| Rejection::InvalidSignature)?;
+    let fingerprint = lookup
+        .validator
+        .fingerprint(index)
+        .ok_or(Rejection::InvalidSignature)?;
     Ok((
         MatchedToken {
+            fingerprint,
             index,
             account: lookup.account,
         },

@@ -69,6 +69,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod fingerprint;
 pub mod signature;
 pub mod token_set;
 
@@ -80,6 +81,7 @@ pub mod public_url;
 #[cfg(feature = "axum")]
 pub mod extract;
 
+pub use fingerprint::TokenFingerprint;
 pub use signature::{
     Payload, SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER, SignatureAlgorithm, WebhookError,
     WebhookRequest, WebhookValidator, sign_request,

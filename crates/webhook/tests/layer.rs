@@ -23,8 +23,8 @@ use support::{Answer, post as send, send_raw};
 use tower::ServiceExt;
 use twilio_accounts_core::{AccountSid, AuthToken};
 use twilio_accounts_webhook::{
-    ForwardedHeaders, MatchedToken, PublicUrl, SignatureAlgorithm, TokenSet, TwilioForm,
-    TwilioJson, WebhookLayer, sign_request,
+    ForwardedHeaders, MatchedToken, PublicUrl, SignatureAlgorithm, TokenFingerprint, TokenSet,
+    TwilioForm, TwilioJson, WebhookLayer, sign_request,
 };
 
 const OLD: &str = "0ld0ld0ld0ld0ld0ld0ld0ld0ld0ld00";
@@ -322,6 +322,48 @@ async fn a_rotation_while_the_service_runs_rejects_nothing_signed_with_a_current
     // The hook counted every accepted request once, per index.
     assert_eq!(counts[0].load(Ordering::Relaxed), 30);
     assert_eq!(counts[1].load(Ordering::Relaxed), 10);
+}
+
+/// The rotation done one token at a time: the new token is added, Twilio
+/// switches to it, the old one is retired. Each request reports the
+/// fingerprint of the token it matched, which stays the token's own while
+/// its index moves from 1 to 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn adding_and_retiring_one_token_keeps_each_matched_tokens_fingerprint() {
+    let tokens = TokenSet::new([token(OLD)]).unwrap();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = Arc::clone(&seen);
+    let layer = https_layer(tokens.clone()).on_match(move |m| record.lock().unwrap().push(*m));
+    let addr = support::serve(app(layer)).await;
+    let (old, new) = (
+        TokenFingerprint::of(&token(OLD)),
+        TokenFingerprint::of(&token(NEW)),
+    );
+    let post_signed = |signer: &'static str| async move {
+        let (signature, body) = signed_form(signer, &[("Body", "hi")]);
+        let headers = [
+            ("Host", HOST),
+            ("X-Twilio-Signature", signature.as_str()),
+            ("Content-Type", FORM),
+        ];
+        send(addr, "/sms", &headers, &body).await.status
+    };
+
+    assert_eq!(post_signed(OLD).await, 200);
+    assert_eq!(tokens.add(token(NEW)).unwrap(), new);
+    assert_eq!(post_signed(OLD).await, 200);
+    assert_eq!(post_signed(NEW).await, 200); // promoted: Twilio signs with the new one
+    tokens.retire(old).unwrap();
+    assert_eq!(post_signed(NEW).await, 200);
+    assert_eq!(post_signed(OLD).await, 403); // retired
+
+    let seen: Vec<(TokenFingerprint, usize)> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|m| (m.fingerprint, m.index))
+        .collect();
+    assert_eq!(seen, [(old, 0), (old, 0), (new, 1), (new, 0)]);
 }
 
 #[tokio::test]
