@@ -57,7 +57,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -72,6 +72,7 @@ use twilio_accounts_core::AccountSid;
 
 use crate::fingerprint::TokenFingerprint;
 use crate::public_url::{PublicUrl, PublicUrlError};
+use crate::replay::{IDEMPOTENCY_HEADER, SeenTokens};
 use crate::signature::{
     Payload, SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER, SignatureAlgorithm, WebhookRequest,
 };
@@ -126,6 +127,9 @@ pub enum Rejection {
     /// No token matched, the body does not match `bodySHA256`, or there are
     /// no tokens for the request: 403.
     InvalidSignature,
+    /// A validly signed webhook whose `I-Twilio-Idempotency-Token` was seen
+    /// within the window ([`WebhookLayer::deduplicate`]): 409.
+    Replayed,
 }
 
 impl Rejection {
@@ -135,6 +139,7 @@ impl Rejection {
             Rejection::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Rejection::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Rejection::InvalidSignature => StatusCode::FORBIDDEN,
+            Rejection::Replayed => StatusCode::CONFLICT,
             Rejection::MissingSignature
             | Rejection::MalformedSignature
             | Rejection::Url(_)
@@ -153,6 +158,7 @@ impl Rejection {
             Rejection::BodyTimeout => "body too slow",
             Rejection::BodyUnreadable => "body unreadable",
             Rejection::InvalidSignature => "invalid signature",
+            Rejection::Replayed => "webhook already received",
         }
     }
 
@@ -175,6 +181,7 @@ struct Config {
     url: PublicUrl,
     body_limit: usize,
     body_timeout: Duration,
+    replays: Option<Arc<Mutex<SeenTokens>>>,
     on_match: Option<MatchHook>,
 }
 
@@ -191,6 +198,7 @@ impl fmt::Debug for WebhookLayer {
             .field("url", &self.config.url)
             .field("body_limit", &self.config.body_limit)
             .field("body_timeout", &self.config.body_timeout)
+            .field("deduplicate", &self.config.replays.is_some())
             .field("on_match", &self.config.on_match.is_some())
             .finish()
     }
@@ -207,6 +215,7 @@ impl WebhookLayer {
                 url: PublicUrl::default(),
                 body_limit: DEFAULT_BODY_LIMIT,
                 body_timeout: DEFAULT_BODY_TIMEOUT,
+                replays: None,
                 on_match: None,
             }),
         }
@@ -231,6 +240,20 @@ impl WebhookLayer {
     /// layer starts reading it; a body still incomplete then gets 408.
     pub fn body_timeout(self, deadline: Duration) -> Self {
         self.with(|c| c.body_timeout = deadline)
+    }
+
+    /// Refuses (409) a validly signed webhook whose
+    /// `I-Twilio-Idempotency-Token` was already seen within `window`,
+    /// remembering at most `max_entries` tokens (the oldest is forgotten
+    /// first). Off by default. A request without the header passes; a token
+    /// is remembered once its signature is valid, before the inner service
+    /// runs (a delivery the service then failed is refused when Twilio
+    /// retries it). The header is not signed: see [`crate::replay`] for what
+    /// this stops and what it cannot. Services cloned from this layer share
+    /// one memory.
+    pub fn deduplicate(self, window: Duration, max_entries: usize) -> Self {
+        let seen = SeenTokens::new(window, max_entries);
+        self.with(|c| c.replays = Some(Arc::new(Mutex::new(seen))))
     }
 
     /// Called once for every accepted request, for example to count matches
@@ -393,6 +416,13 @@ where
         .validator
         .fingerprint(index)
         .ok_or(Rejection::InvalidSignature)?;
+    if let (Some(replays), Some(token)) = (&config.replays, parts.headers.get(IDEMPOTENCY_HEADER)) {
+        let now = tokio::time::Instant::now().into_std();
+        let mut seen = replays.lock().unwrap_or_else(PoisonError::into_inner);
+        if !seen.first_sighting(token.as_bytes(), now) {
+            return Err(Rejection::Replayed);
+        }
+    }
     Ok((
         MatchedToken {
             fingerprint,

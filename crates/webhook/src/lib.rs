@@ -77,6 +77,8 @@ pub mod token_set;
 pub mod layer;
 #[cfg(feature = "tower")]
 pub mod public_url;
+#[cfg(feature = "tower")]
+pub mod replay;
 
 #[cfg(feature = "axum")]
 pub mod extract;
@@ -92,6 +94,8 @@ pub use token_set::{TokenLookup, TokenSet};
 pub use layer::{MatchedToken, Rejection, WebhookLayer, WebhookService};
 #[cfg(feature = "tower")]
 pub use public_url::{ForwardedHeaders, PublicUrl, PublicUrlError};
+#[cfg(feature = "tower")]
+pub use replay::IDEMPOTENCY_HEADER;
 
 // The README's examples are compiled and run as doctests.
 #[cfg(doctest)]

@@ -405,6 +405,103 @@ async fn each_account_is_checked_with_its_own_tokens_and_the_rest_with_the_fallb
     assert!(seen.iter().all(|m| m.index == 0));
 }
 
+/// A router behind a layer that de-duplicates (window 60 s, at most 2
+/// tokens), and how many requests its inner service saw.
+fn deduplicating() -> (Router, Arc<AtomicUsize>) {
+    let reached = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&reached);
+    let layer =
+        https_layer(TokenSet::new([token(OLD)]).unwrap()).deduplicate(Duration::from_secs(60), 2);
+    let router = Router::new()
+        .fallback(post(move |matched: MatchedToken, body: Bytes| {
+            count.fetch_add(1, Ordering::Relaxed);
+            echo(matched, body)
+        }))
+        .layer(layer);
+    (router, reached)
+}
+
+/// A signed form webhook carrying `idempotency` (or no such header).
+fn delivery(idempotency: Option<&str>) -> Request<Body> {
+    let (signature, body) = signed_form(OLD, &[("Body", "hi")]);
+    let mut headers = vec![
+        ("X-Twilio-Signature", signature.as_str()),
+        ("Content-Type", FORM),
+    ];
+    headers.extend(idempotency.map(|t| ("I-Twilio-Idempotency-Token", t)));
+    request(&headers, body)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_replayed_webhook_is_refused_with_409_before_the_service() {
+    let (router, reached) = deduplicating();
+    let statuses = |tokens: &'static [Option<&'static str>]| {
+        let router = router.clone();
+        async move {
+            let mut got = Vec::new();
+            for t in tokens {
+                got.push(answer(&router, delivery(*t)).await.status);
+            }
+            got
+        }
+    };
+    assert_eq!(
+        statuses(&[Some("event-1"), Some("event-1")]).await,
+        [200, 409]
+    );
+    let refused = answer(&router, delivery(Some("event-1"))).await;
+    assert_eq!(
+        (refused.status, refused.body.as_str()),
+        (409, "webhook already received")
+    );
+    assert_eq!(
+        reached.load(Ordering::Relaxed),
+        1,
+        "replays never reach the service"
+    );
+    // Another event, and requests without the header, pass.
+    assert_eq!(
+        statuses(&[Some("event-2"), None, None]).await,
+        [200, 200, 200]
+    );
+    // A request whose signature is invalid is not remembered.
+    let mut forged = delivery(Some("event-3"));
+    forged
+        .headers_mut()
+        .insert("X-Twilio-Signature", "AAAA".parse().unwrap());
+    assert_eq!(answer(&router, forged).await.status, 403);
+    assert_eq!(statuses(&[Some("event-3")]).await, [200]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_the_window_a_token_is_accepted_again() {
+    let (router, _) = deduplicating();
+    assert_eq!(answer(&router, delivery(Some("event-1"))).await.status, 200);
+    tokio::time::advance(Duration::from_secs(59)).await;
+    assert_eq!(answer(&router, delivery(Some("event-1"))).await.status, 409);
+    tokio::time::advance(Duration::from_secs(1)).await;
+    assert_eq!(answer(&router, delivery(Some("event-1"))).await.status, 200);
+}
+
+#[tokio::test(start_paused = true)]
+async fn beyond_capacity_the_oldest_token_is_forgotten_first() {
+    let (router, _) = deduplicating(); // remembers 2
+    for t in ["event-1", "event-2", "event-3"] {
+        assert_eq!(answer(&router, delivery(Some(t))).await.status, 200, "{t}");
+    }
+    // event-1 was evicted by event-3: its replay passes; event-3 is refused.
+    assert_eq!(answer(&router, delivery(Some("event-1"))).await.status, 200);
+    assert_eq!(answer(&router, delivery(Some("event-3"))).await.status, 409);
+}
+
+#[tokio::test]
+async fn without_deduplicate_a_repeated_token_passes() {
+    let router = app(https_layer(TokenSet::new([token(OLD)]).unwrap()));
+    for _ in 0..2 {
+        assert_eq!(answer(&router, delivery(Some("event-1"))).await.status, 200);
+    }
+}
+
 /// A body that comes in pieces, with no announced length, and can fail.
 struct Pieces(VecDeque<Result<Bytes, &'static str>>);
 
