@@ -15,8 +15,14 @@
 //!    path had to be percent-encoded for the request line (a space,
 //!    non-ASCII letters) is also tried as it was configured. No match:
 //!    **403**;
-//! 5. calls the inner service with the same body bytes, and a
+//! 5. with [`deduplicate`](WebhookLayer::deduplicate) set (off by
+//!    default), refuses a webhook whose `I-Twilio-Idempotency-Token` was
+//!    seen within the window: **409** (see [`crate::replay`]);
+//! 6. calls the inner service with the same body bytes, and a
 //!    [`MatchedToken`] in the request's extensions.
+//!
+//! The body deadline runs on tokio's timer: the service must run inside a
+//! tokio runtime with time enabled (axum's `serve` and `#[tokio::main]` are).
 //!
 //! Rejections carry a short `text/plain` body such as `invalid signature`,
 //! never a token or anything from the request.
