@@ -233,8 +233,9 @@ async fn a_client_supplied_header_of_the_untrusted_family_does_not_choose_the_ur
     )
     .unwrap();
     let proxy_forwarded = format!("for=192.0.2.1;proto=https;host={HOST}");
+    type Headers<'a> = Vec<(&'a str, &'a str)>;
     // (trusted family, what the proxy set, what the client slipped in)
-    let cases: [(ForwardedHeaders, Vec<(&str, &str)>, Vec<(&str, &str)>); 2] = [
+    let cases: [(ForwardedHeaders, Headers<'_>, Headers<'_>); 2] = [
         (
             ForwardedHeaders::XForwarded,
             vec![("X-Forwarded-Proto", "https"), ("X-Forwarded-Host", HOST)],
