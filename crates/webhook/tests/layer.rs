@@ -61,6 +61,16 @@ fn signed_form(with: &str, fields: &[(&str, &str)]) -> (String, Vec<u8>) {
     (signature, form.finish().into_bytes())
 }
 
+/// A signed form webhook to `/sms` over HTTP, as Twilio sends it.
+async fn post_form(addr: std::net::SocketAddr, signature: &str, body: &[u8]) -> Answer {
+    let headers = [
+        ("Host", HOST),
+        ("X-Twilio-Signature", signature),
+        ("Content-Type", FORM),
+    ];
+    send(addr, "/sms", &headers, body).await
+}
+
 /// An in-process request to `/sms` with `Host: hooks.example.com`.
 fn request(headers: &[(&str, &str)], body: impl Into<Body>) -> Request<Body> {
     let mut request = Request::post("/sms").header("Host", HOST);
@@ -298,17 +308,7 @@ async fn a_rotation_while_the_service_runs_rejects_nothing_signed_with_a_current
         for n in 0..10 {
             let value = format!("message {n}");
             let (signature, body) = signed_form(signer, &[("Body", &value)]);
-            let got = send(
-                addr,
-                "/sms",
-                &[
-                    ("Host", HOST),
-                    ("X-Twilio-Signature", &signature),
-                    ("Content-Type", FORM),
-                ],
-                &body,
-            )
-            .await;
+            let got = post_form(addr, &signature, &body).await;
             match expected {
                 Some(index) => {
                     assert_eq!(got.status, 200, "{held:?} signed by {signer}: {got:?}");
@@ -342,12 +342,7 @@ async fn adding_and_retiring_one_token_keeps_each_matched_tokens_fingerprint() {
     );
     let post_signed = |signer: &'static str| async move {
         let (signature, body) = signed_form(signer, &[("Body", "hi")]);
-        let headers = [
-            ("Host", HOST),
-            ("X-Twilio-Signature", signature.as_str()),
-            ("Content-Type", FORM),
-        ];
-        send(addr, "/sms", &headers, &body).await.status
+        post_form(addr, &signature, &body).await.status
     };
 
     assert_eq!(post_signed(OLD).await, 200);
@@ -673,17 +668,7 @@ async fn a_body_that_trickles_in_gets_408_at_the_deadline() {
     );
 
     // The same body at full speed is accepted: the deadline is not too early.
-    let got = send(
-        addr,
-        "/sms",
-        &[
-            ("Host", HOST),
-            ("X-Twilio-Signature", &signature),
-            ("Content-Type", FORM),
-        ],
-        body.as_bytes(),
-    )
-    .await;
+    let got = post_form(addr, &signature, body.as_bytes()).await;
     assert_eq!(got.status, 200, "{got:?}");
 }
 
