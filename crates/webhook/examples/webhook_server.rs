@@ -2,16 +2,19 @@
 //!
 //! ```text
 //! cargo run -p twilio-accounts-webhook --example webhook_server -- \
-//!     --port 0 --token-env OLD_TOKEN --token-env NEW_TOKEN [--trust-forwarded]
+//!     --port 0 --token-env OLD_TOKEN --token-env NEW_TOKEN \\
+//!     [--trust-forwarded x-forwarded|forwarded]
 //! ```
 //!
 //! It binds 127.0.0.1, prints `listening on http://127.0.0.1:PORT` as its
 //! first line, and answers every POST with 200 and `{"matched": INDEX}` when
 //! the signature is valid (INDEX: the position of the matching token in the
 //! order the `--token-env` options were given), 403 when it is not, and 400
-//! when the `X-Twilio-Signature` header is missing. With `--trust-forwarded`
-//! the public URL comes from `Forwarded` / `X-Forwarded-*` headers (only
-//! behind a proxy that sets them); without it, from the request's `Host`.
+//! when the `X-Twilio-Signature` header is missing. With `--trust-forwarded
+//! x-forwarded` the public URL comes from `X-Forwarded-Proto` and
+//! `X-Forwarded-Host`, with `--trust-forwarded forwarded` from RFC 7239
+//! `Forwarded` (only behind a proxy that overwrites that header); without
+//! it, from the request's `Host`.
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -20,22 +23,21 @@ use axum::Router;
 use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
 use twilio_accounts_core::AuthToken;
-use twilio_accounts_webhook::{MatchedToken, PublicUrl, TokenSet, WebhookLayer};
+use twilio_accounts_webhook::{ForwardedHeaders, MatchedToken, PublicUrl, TokenSet, WebhookLayer};
 
 struct Options {
     port: u16,
     token_env: Vec<String>,
-    trust_forwarded: bool,
+    trust_forwarded: Option<ForwardedHeaders>,
 }
 
-const USAGE: &str =
-    "usage: webhook_server --port PORT --token-env NAME [--token-env NAME ...] [--trust-forwarded]";
+const USAGE: &str = "usage: webhook_server --port PORT --token-env NAME [--token-env NAME ...] [--trust-forwarded x-forwarded|forwarded]";
 
 fn options(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut options = Options {
         port: 0,
         token_env: Vec::new(),
-        trust_forwarded: false,
+        trust_forwarded: None,
     };
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -48,7 +50,13 @@ fn options(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--token-env" => options
                 .token_env
                 .push(args.next().ok_or("--token-env needs a variable name")?),
-            "--trust-forwarded" => options.trust_forwarded = true,
+            "--trust-forwarded" => {
+                options.trust_forwarded = match args.next().as_deref() {
+                    Some("x-forwarded") => Some(ForwardedHeaders::XForwarded),
+                    Some("forwarded") => Some(ForwardedHeaders::Rfc7239),
+                    _ => return Err("--trust-forwarded needs x-forwarded or forwarded".into()),
+                }
+            }
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -80,11 +88,9 @@ async fn answer(method: Method, matched: MatchedToken) -> impl IntoResponse {
 }
 
 async fn run(options: Options) -> Result<(), String> {
-    let url = if options.trust_forwarded {
-        PublicUrl::trust_forwarded()
-    } else {
-        PublicUrl::from_request()
-    };
+    let url = options
+        .trust_forwarded
+        .map_or_else(PublicUrl::from_request, PublicUrl::trust_forwarded);
     let layer = WebhookLayer::new(tokens(&options.token_env)?).public_url(url);
     let app = Router::new().fallback(answer).layer(layer);
 

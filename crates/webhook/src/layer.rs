@@ -6,16 +6,23 @@
 //!    names it, else HMAC-SHA1);
 //! 2. rebuilds the public URL Twilio signed ([`PublicUrl`]; no usable host:
 //!    **400**);
-//! 3. buffers the body up to the limit (default 1 MiB; over it: **413**; a
-//!    body that fails or ends early: **400**);
+//! 3. buffers the body up to the limit (default 64 KiB; over it: **413**;
+//!    a body that fails or ends early: **400**) within a deadline for the
+//!    whole body (default 10 s; a body still incomplete then: **408**);
 //! 4. picks the tokens ([`TokenSet::lookup`]) by the form's `AccountSid`,
 //!    and checks the signature: a form body's fields are signed, or, when
 //!    the URL carries `bodySHA256`, a (JSON) body must match it. A URL whose
 //!    path had to be percent-encoded for the request line (a space,
 //!    non-ASCII letters) is also tried as it was configured. No match:
 //!    **403**;
-//! 5. calls the inner service with the same body bytes, and a
+//! 5. with [`deduplicate`](WebhookLayer::deduplicate) set (off by
+//!    default), refuses a webhook whose `I-Twilio-Idempotency-Token` was
+//!    seen within the window: **409** (see [`crate::replay`]);
+//! 6. calls the inner service with the same body bytes, and a
 //!    [`MatchedToken`] in the request's extensions.
+//!
+//! The body deadline runs on tokio's timer: the service must run inside a
+//! tokio runtime with time enabled (axum's `serve` and `#[tokio::main]` are).
 //!
 //! Rejections carry a short `text/plain` body such as `invalid signature`,
 //! never a token or anything from the request.
@@ -44,7 +51,8 @@
 //!     .header("X-Twilio-Signature", signature)
 //!     .header("Content-Type", "application/x-www-form-urlencoded")
 //!     .body(Full::from("Body=hi"))?;
-//! let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+//! // The layer needs tokio's timer (axum's `serve` runs in such a runtime).
+//! let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
 //! let response = runtime.block_on(service.oneshot(request))?;
 //! assert_eq!(response.status(), 200);
 //! let seen = runtime.block_on(response.into_body().collect())?.to_bytes();
@@ -55,8 +63,9 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
@@ -67,24 +76,39 @@ use tower_layer::Layer;
 use tower_service::Service;
 use twilio_accounts_core::AccountSid;
 
+use crate::fingerprint::TokenFingerprint;
 use crate::public_url::{PublicUrl, PublicUrlError};
+use crate::replay::{IDEMPOTENCY_HEADER, SeenTokens};
 use crate::signature::{
     Payload, SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER, SignatureAlgorithm, WebhookRequest,
 };
 use crate::token_set::TokenSet;
 
-/// The default body limit: 1 MiB, far above any webhook Twilio sends.
-pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+/// The default body limit: 64 KiB, above the form webhooks Twilio sends (an
+/// SMS body is at most 1,600 characters), small enough that unauthenticated
+/// clients cannot make the service buffer much. Raise it with
+/// [`WebhookLayer::body_limit`] for larger JSON event webhooks.
+pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+
+/// The default deadline for reading a whole body: 10 s. Twilio sends a
+/// webhook in one go; a client that trickles one byte at a time must not
+/// hold a connection and a buffer for as long as it likes.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Which token a request was signed with, in the request's extensions.
 ///
-/// `index` is the token's position in the list given to the [`TokenSet`]
-/// (the account's own list when `account` is set). When the old token's
-/// index stops appearing, the old token can be retired.
+/// `fingerprint` names the token for good: when the old token's fingerprint
+/// stops appearing, it can be [retired](TokenSet::retire). `index` is only
+/// its position in the [`TokenSet`]'s current list (the account's own list
+/// when `account` is set), which shifts whenever the list changes: the new
+/// token is 1 during a rotation and 0 after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MatchedToken {
-    /// Position of the matching token.
+    /// The matching token's fingerprint: stable across changes of the set.
+    pub fingerprint: TokenFingerprint,
+    /// Position of the matching token in the list it was matched in, at
+    /// the time: not stable across changes of the set.
     pub index: usize,
     /// The account whose own tokens matched; `None` for the fallback tokens.
     pub account: Option<AccountSid>,
@@ -102,11 +126,16 @@ pub enum Rejection {
     Url(PublicUrlError),
     /// The body is over the limit: 413.
     BodyTooLarge,
+    /// The whole body did not arrive within the deadline: 408.
+    BodyTimeout,
     /// The body failed or ended before its announced length: 400.
     BodyUnreadable,
     /// No token matched, the body does not match `bodySHA256`, or there are
     /// no tokens for the request: 403.
     InvalidSignature,
+    /// A validly signed webhook whose `I-Twilio-Idempotency-Token` was seen
+    /// within the window ([`WebhookLayer::deduplicate`]): 409.
+    Replayed,
 }
 
 impl Rejection {
@@ -114,7 +143,9 @@ impl Rejection {
     pub fn status(&self) -> StatusCode {
         match self {
             Rejection::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Rejection::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Rejection::InvalidSignature => StatusCode::FORBIDDEN,
+            Rejection::Replayed => StatusCode::CONFLICT,
             Rejection::MissingSignature
             | Rejection::MalformedSignature
             | Rejection::Url(_)
@@ -130,8 +161,10 @@ impl Rejection {
             Rejection::Url(PublicUrlError::MissingHost) => "missing Host",
             Rejection::Url(_) => "cannot rebuild the request URL",
             Rejection::BodyTooLarge => "body too large",
+            Rejection::BodyTimeout => "body too slow",
             Rejection::BodyUnreadable => "body unreadable",
             Rejection::InvalidSignature => "invalid signature",
+            Rejection::Replayed => "webhook already received",
         }
     }
 
@@ -153,6 +186,8 @@ struct Config {
     tokens: TokenSet,
     url: PublicUrl,
     body_limit: usize,
+    body_timeout: Duration,
+    replays: Option<Arc<Mutex<SeenTokens>>>,
     on_match: Option<MatchHook>,
 }
 
@@ -168,6 +203,8 @@ impl fmt::Debug for WebhookLayer {
             .field("tokens", &self.config.tokens)
             .field("url", &self.config.url)
             .field("body_limit", &self.config.body_limit)
+            .field("body_timeout", &self.config.body_timeout)
+            .field("deduplicate", &self.config.replays.is_some())
             .field("on_match", &self.config.on_match.is_some())
             .finish()
     }
@@ -175,13 +212,16 @@ impl fmt::Debug for WebhookLayer {
 
 impl WebhookLayer {
     /// A layer checking against `tokens` (keep a clone to update them), with
-    /// the default URL ([`PublicUrl::from_request`]) and body limit.
+    /// the default URL ([`PublicUrl::from_request`]), body limit
+    /// ([`DEFAULT_BODY_LIMIT`]) and body deadline ([`DEFAULT_BODY_TIMEOUT`]).
     pub fn new(tokens: TokenSet) -> Self {
         WebhookLayer {
             config: Arc::new(Config {
                 tokens,
                 url: PublicUrl::default(),
                 body_limit: DEFAULT_BODY_LIMIT,
+                body_timeout: DEFAULT_BODY_TIMEOUT,
+                replays: None,
                 on_match: None,
             }),
         }
@@ -200,6 +240,26 @@ impl WebhookLayer {
     /// The largest body buffered, in bytes; a larger one gets 413.
     pub fn body_limit(self, bytes: usize) -> Self {
         self.with(|c| c.body_limit = bytes)
+    }
+
+    /// How long the whole body may take to arrive, counted from when the
+    /// layer starts reading it; a body still incomplete then gets 408.
+    pub fn body_timeout(self, deadline: Duration) -> Self {
+        self.with(|c| c.body_timeout = deadline)
+    }
+
+    /// Refuses (409) a validly signed webhook whose
+    /// `I-Twilio-Idempotency-Token` was already seen within `window`,
+    /// remembering at most `max_entries` tokens (the oldest is forgotten
+    /// first). Off by default. A request without the header passes; a token
+    /// is remembered once its signature is valid, before the inner service
+    /// runs (a delivery the service then failed is refused when Twilio
+    /// retries it). The header is not signed: see [`crate::replay`] for what
+    /// this stops and what it cannot. Services cloned from this layer share
+    /// one memory.
+    pub fn deduplicate(self, window: Duration, max_entries: usize) -> Self {
+        let seen = SeenTokens::new(window, max_entries);
+        self.with(|c| c.replays = Some(Arc::new(Mutex::new(seen))))
     }
 
     /// Called once for every accepted request, for example to count matches
@@ -304,9 +364,13 @@ where
     if announced.is_some_and(|n| n > config.body_limit as u64) {
         return Err(Rejection::BodyTooLarge);
     }
-    let bytes = Limited::new(body, config.body_limit)
-        .collect()
+    let collected = tokio::time::timeout(
+        config.body_timeout,
+        Limited::new(body, config.body_limit).collect(),
+    );
+    let bytes = collected
         .await
+        .map_err(|_| Rejection::BodyTimeout)?
         .map_err(|error| {
             if error.downcast_ref::<LengthLimitError>().is_some() {
                 Rejection::BodyTooLarge
@@ -354,8 +418,20 @@ where
         },
     }
     .map_err(|_| Rejection::InvalidSignature)?;
+    let fingerprint = lookup
+        .validator
+        .fingerprint(index)
+        .ok_or(Rejection::InvalidSignature)?;
+    if let (Some(replays), Some(token)) = (&config.replays, parts.headers.get(IDEMPOTENCY_HEADER)) {
+        let now = tokio::time::Instant::now().into_std();
+        let mut seen = replays.lock().unwrap_or_else(PoisonError::into_inner);
+        if !seen.first_sighting(token.as_bytes(), now) {
+            return Err(Rejection::Replayed);
+        }
+    }
     Ok((
         MatchedToken {
+            fingerprint,
             index,
             account: lookup.account,
         },

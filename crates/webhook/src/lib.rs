@@ -37,12 +37,15 @@
 //!
 //! Off by default, so the plain validator stays small. With `tower`,
 //! `WebhookLayer` validates every request before the inner service sees it:
-//! it buffers the body up to a limit (413 over it), answers 400 when the
+//! it buffers the body up to a limit (413 over it) within a deadline (408
+//! after it; the layer runs on tokio's timer), answers 400 when the
 //! signature header is missing and 403 when it does not match (short bodies
 //! that name no token), and hands the unchanged body on, with a
-//! `MatchedToken` in the request's extensions. Its tokens come from a
+//! `MatchedToken` (the matching token's [`TokenFingerprint`]) in the
+//! request's extensions. Its tokens come from a
 //! [`TokenSet`], a cheap cloneable handle that the application updates while
-//! it runs (after a rotation, from its secret store), with per-account tokens
+//! it runs (after a rotation, from its secret store; one token added or
+//! retired at a time, by fingerprint), with per-account tokens
 //! for services that receive the webhooks of many subaccounts. With `axum`,
 //! the `TwilioForm` and `TwilioJson` extractors give handlers the validated
 //! fields, and `MatchedToken` is an extractor too.
@@ -53,9 +56,31 @@
 //! proxy or load balancer does not see. By default the layer uses the
 //! request's own scheme and `Host` header and never trusts forwarded headers,
 //! since any client can send them. `PublicUrl` (feature `tower`) chooses
-//! otherwise: a fixed public base URL, or forwarded headers
-//! (`X-Forwarded-Proto`, `X-Forwarded-Host`, RFC 7239 `Forwarded`) when a
-//! proxy you control sets them. Its documentation has a proxy example.
+//! otherwise: a fixed public base URL (recommended: it trusts nothing the
+//! client sends), or the forwarded headers of **one** family, named
+//! explicitly (`X-Forwarded-Proto` and `X-Forwarded-Host`, or RFC 7239
+//! `Forwarded`), when a proxy you control overwrites them on every request;
+//! the other family is ignored. Its documentation has a proxy example.
+//!
+//! ## What the layer protects against, and what it cannot
+//!
+//! - **Forged webhooks** are refused (403): only a token you hold makes a
+//!   valid signature.
+//! - **A forged URL**: the signature covers the URL, so which URL is
+//!   checked matters (above). Forwarded headers are trusted only when named,
+//!   one family at a time, and only safely behind a proxy that overwrites
+//!   them; `PublicUrl::fixed` trusts nothing the client sends.
+//! - **Slow and large bodies** from clients that have not proved anything
+//!   yet: a deadline for the whole body (default 10 s, 408) and a limit
+//!   (default 64 KiB, 413).
+//! - **Replay is not stopped by the signature**: Twilio's scheme has no
+//!   timestamp or nonce, so a captured webhook stays valid for ever. The
+//!   layer's optional de-duplication on `I-Twilio-Idempotency-Token`
+//!   (`WebhookLayer::deduplicate`, 409) refuses a second delivery within a
+//!   window, with bounded memory; that header is not signed, so it stops
+//!   re-deliveries and unchanged resends, not an attacker who edits headers
+//!   (the `replay` module says more). Keep webhooks on HTTPS and handlers
+//!   idempotent.
 //!
 //! ## Guarantees
 //! - Signatures are compared in constant time; tokens are never printed
@@ -67,6 +92,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod fingerprint;
 pub mod signature;
 pub mod token_set;
 
@@ -74,10 +100,13 @@ pub mod token_set;
 pub mod layer;
 #[cfg(feature = "tower")]
 pub mod public_url;
+#[cfg(feature = "tower")]
+pub mod replay;
 
 #[cfg(feature = "axum")]
 pub mod extract;
 
+pub use fingerprint::TokenFingerprint;
 pub use signature::{
     Payload, SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER, SignatureAlgorithm, WebhookError,
     WebhookRequest, WebhookValidator, sign_request,
@@ -87,7 +116,9 @@ pub use token_set::{TokenLookup, TokenSet};
 #[cfg(feature = "tower")]
 pub use layer::{MatchedToken, Rejection, WebhookLayer, WebhookService};
 #[cfg(feature = "tower")]
-pub use public_url::{PublicUrl, PublicUrlError};
+pub use public_url::{ForwardedHeaders, PublicUrl, PublicUrlError};
+#[cfg(feature = "tower")]
+pub use replay::IDEMPOTENCY_HEADER;
 
 // The README's examples are compiled and run as doctests.
 #[cfg(doctest)]

@@ -13,33 +13,49 @@
 //!   and query are appended. Right when the service has one public address;
 //!   it trusts nothing the client sends.
 //! - [`PublicUrl::trust_forwarded`]: the scheme and host a proxy reports in
-//!   RFC 7239 `Forwarded` (`proto=`, `host=`), else in `X-Forwarded-Proto`
-//!   and `X-Forwarded-Host`, else the request's own. **Only behind a proxy
-//!   you control that sets these headers**, replacing what clients send:
-//!   anyone can send them, which is why they are never trusted by default.
-//!   Of a list (`a, b`), the last entry counts: the one the proxy nearest to
-//!   the service wrote.
+//!   **one** header family you name: RFC 7239 `Forwarded` (`proto=`,
+//!   `host=`; [`ForwardedHeaders::Rfc7239`]) or `X-Forwarded-Proto` and
+//!   `X-Forwarded-Host` ([`ForwardedHeaders::XForwarded`]). The other family
+//!   is ignored entirely, whatever a client puts in it. When the named
+//!   headers are absent, the request's own scheme and `Host` count.
 //!
-//! For example, with nginx in front (`proxy_set_header X-Forwarded-Proto
-//! $scheme; proxy_set_header X-Forwarded-Host $host;`):
+//! **Prefer [`PublicUrl::fixed`]** whenever the service has one public
+//! address: it trusts nothing the client sends. Forwarded headers are only
+//! as good as the proxy in front: anyone can send them, so
+//! [`trust_forwarded`](PublicUrl::trust_forwarded) is right only when every
+//! request passes a proxy you control that **overwrites** the chosen
+//! headers (sets them, replacing whatever the client sent; never appends to
+//! them or passes them through). Otherwise a client chooses the URL that is
+//! checked, and a webhook Twilio signed for another endpoint of the same
+//! account (another path, another host) can be replayed here. That is also
+//! why exactly one family is trusted: a proxy that sets `X-Forwarded-*`
+//! usually passes a client's own `Forwarded` through untouched, and the
+//! other way round. Of a list (`a, b`), the last entry counts: the one the
+//! proxy nearest to the service wrote.
+//!
+//! For example, with nginx in front, which overwrites both headers
+//! (`proxy_set_header X-Forwarded-Proto $scheme; proxy_set_header
+//! X-Forwarded-Host $host;`) and passes `Forwarded` through:
 //!
 //! ```
-//! use twilio_accounts_webhook::PublicUrl;
+//! use twilio_accounts_webhook::{ForwardedHeaders, PublicUrl};
 //!
 //! let request = http::Request::post("/sms?x=1")
 //!     .header("Host", "127.0.0.1:8080")
 //!     .header("X-Forwarded-Proto", "https")
 //!     .header("X-Forwarded-Host", "hooks.example.com")
+//!     // Sent by the client and passed through by nginx: ignored.
+//!     .header("Forwarded", "host=other.example.com")
 //!     .body(())?;
 //! let (parts, ()) = request.into_parts();
 //!
-//! let behind_proxy = PublicUrl::trust_forwarded();
+//! let behind_proxy = PublicUrl::trust_forwarded(ForwardedHeaders::XForwarded);
 //! assert_eq!(behind_proxy.resolve(&parts)?, "https://hooks.example.com/sms?x=1");
 //!
 //! // The same request, when forwarded headers are not trusted (the default).
 //! assert_eq!(PublicUrl::default().resolve(&parts)?, "http://127.0.0.1:8080/sms?x=1");
 //!
-//! // Or, with one public address, trusting no header at all.
+//! // Or, with one public address, trusting no header at all (recommended).
 //! let fixed = PublicUrl::fixed("https://hooks.example.com")?;
 //! assert_eq!(fixed.resolve(&parts)?, "https://hooks.example.com/sms?x=1");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -61,9 +77,27 @@ pub struct PublicUrl {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Source {
-    Request { scheme: Scheme },
-    Forwarded { scheme: Scheme },
-    Fixed { base: String },
+    Request {
+        scheme: Scheme,
+    },
+    Forwarded {
+        scheme: Scheme,
+        headers: ForwardedHeaders,
+    },
+    Fixed {
+        base: String,
+    },
+}
+
+/// The one family of forwarded headers [`PublicUrl::trust_forwarded`]
+/// reads; the other is ignored. Name the family your proxy **overwrites**.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ForwardedHeaders {
+    /// RFC 7239 `Forwarded`: `proto=` and `host=` of its last element.
+    Rfc7239,
+    /// `X-Forwarded-Proto` and `X-Forwarded-Host`: the last value of each.
+    XForwarded,
 }
 
 /// Why no public URL could be rebuilt. Never contains a header's value.
@@ -101,12 +135,15 @@ impl PublicUrl {
         }
     }
 
-    /// Forwarded headers first (see the [module docs](self)), then the
-    /// request's own scheme and `Host`.
-    pub fn trust_forwarded() -> Self {
+    /// The scheme and host from the forwarded headers of one family, then
+    /// the request's own scheme and `Host`. Only behind a proxy you control
+    /// that overwrites those headers on every request: see the
+    /// [module docs](self), and prefer [`fixed`](Self::fixed).
+    pub fn trust_forwarded(headers: ForwardedHeaders) -> Self {
         PublicUrl {
             source: Source::Forwarded {
                 scheme: Scheme::HTTP,
+                headers,
             },
         }
     }
@@ -136,7 +173,7 @@ impl PublicUrl {
     /// itself. No effect on a [fixed](Self::fixed) base.
     pub fn scheme(mut self, assumed: Scheme) -> Self {
         match &mut self.source {
-            Source::Request { scheme } | Source::Forwarded { scheme } => *scheme = assumed,
+            Source::Request { scheme } | Source::Forwarded { scheme, .. } => *scheme = assumed,
             Source::Fixed { .. } => {}
         }
         self
@@ -148,21 +185,21 @@ impl PublicUrl {
         let (scheme, host) = match &self.source {
             Source::Fixed { base } => return Ok(format!("{base}{path}")),
             Source::Request { scheme } => (own_scheme(request, scheme), own_host(request)?),
-            Source::Forwarded { scheme } => {
-                let forwarded = last_forwarded(&request.headers)?;
-                let proto = match forwarded
-                    .proto
-                    .or(last_value(&request.headers, &X_FORWARDED_PROTO)?)
-                {
+            Source::Forwarded { scheme, headers } => {
+                let forwarded = match headers {
+                    ForwardedHeaders::Rfc7239 => last_forwarded(&request.headers)?,
+                    ForwardedHeaders::XForwarded => Forwarded {
+                        proto: last_value(&request.headers, &X_FORWARDED_PROTO)?,
+                        host: last_value(&request.headers, &X_FORWARDED_HOST)?,
+                    },
+                };
+                let proto = match forwarded.proto {
                     Some(proto) if proto.eq_ignore_ascii_case("https") => "https",
                     Some(proto) if proto.eq_ignore_ascii_case("http") => "http",
                     Some(_) => return Err(PublicUrlError::InvalidScheme),
                     None => own_scheme(request, scheme),
                 };
-                let host = match forwarded
-                    .host
-                    .or(last_value(&request.headers, &X_FORWARDED_HOST)?)
-                {
+                let host = match forwarded.host {
                     Some(host) if plain_host(&host) => host,
                     Some(_) => return Err(PublicUrlError::InvalidHost),
                     None => own_host(request)?,
@@ -267,7 +304,8 @@ mod tests {
         use PublicUrlError::*;
         let own = PublicUrl::from_request();
         let https = PublicUrl::from_request().scheme(Scheme::HTTPS);
-        let forwarded = PublicUrl::trust_forwarded();
+        let forwarded = PublicUrl::trust_forwarded(ForwardedHeaders::XForwarded);
+        let rfc7239 = PublicUrl::trust_forwarded(ForwardedHeaders::Rfc7239);
         let fixed = PublicUrl::fixed("https://public.example/app/").unwrap();
         let host = ("Host", "internal:8080");
         // (source, headers, request URI, expected)
@@ -322,7 +360,7 @@ mod tests {
                 Ok("http://proxy.example/a"),
             ),
             (
-                &forwarded,
+                &rfc7239,
                 &[
                     host,
                     (
@@ -335,10 +373,43 @@ mod tests {
                 Ok("https://[::1]:443/a"),
             ),
             (
-                &forwarded,
+                &rfc7239,
                 &[host, ("Forwarded", "proto=https")],
                 "/a",
                 Ok("https://internal:8080/a"),
+            ),
+            // Each family ignores the other entirely.
+            (
+                &rfc7239,
+                &[
+                    host,
+                    ("X-Forwarded-Proto", "https"),
+                    ("X-Forwarded-Host", "client-sent.example"),
+                ],
+                "/a",
+                Ok("http://internal:8080/a"),
+            ),
+            (
+                &rfc7239,
+                &[host, ("X-Forwarded-Proto", "ftp")],
+                "/a",
+                Ok("http://internal:8080/a"),
+            ),
+            (
+                &forwarded,
+                &[
+                    host,
+                    ("X-Forwarded-Host", "pub.example"),
+                    ("Forwarded", "proto=https;host=client-sent.example"),
+                ],
+                "/a",
+                Ok("http://pub.example/a"),
+            ),
+            (
+                &forwarded,
+                &[host, ("Forwarded", "host=\"a b\"")],
+                "/a",
+                Ok("http://internal:8080/a"),
             ),
             (
                 &forwarded,

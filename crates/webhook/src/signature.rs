@@ -54,6 +54,8 @@ use subtle::ConstantTimeEq;
 
 use twilio_accounts_core::AuthToken;
 
+use crate::fingerprint::TokenFingerprint;
+
 /// The header that carries the signature.
 pub const SIGNATURE_HEADER: &str = "X-Twilio-Signature";
 /// The header that names the signing algorithm.
@@ -126,21 +128,39 @@ pub enum WebhookError {
     /// The URL could not be parsed.
     #[error("the webhook URL is not a valid absolute URL")]
     InvalidUrl,
-    /// The validator was built without tokens.
+    /// The validator was built without tokens, or the change would leave
+    /// it without any.
     #[error("a webhook validator needs at least one Auth Token")]
     NoTokens,
+    /// No token held has this fingerprint (nothing was retired).
+    #[error("no token with fingerprint {0} is held")]
+    UnknownToken(TokenFingerprint),
 }
 
-/// The HMACs of one token, keyed once.
+/// The HMACs of one token, keyed once, and its fingerprint.
 #[derive(Clone)]
 struct Keys {
+    fingerprint: TokenFingerprint,
     sha1: Hmac<Sha1>,
     sha256: Hmac<Sha256>,
 }
 
+impl Keys {
+    fn new(token: &AuthToken) -> Option<Self> {
+        let secret = token.expose_secret().as_bytes();
+        Some(Keys {
+            fingerprint: TokenFingerprint::of(token),
+            sha1: Hmac::<Sha1>::new_from_slice(secret).ok()?,
+            sha256: Hmac::<Sha256>::new_from_slice(secret).ok()?,
+        })
+    }
+}
+
 /// Checks webhook signatures against one or more Auth Tokens.
 ///
-/// Keys are prepared once, so a validation costs two HMACs per token.
+/// Keys are prepared once, so a validation costs two HMACs per token. Each
+/// token is known by its [`TokenFingerprint`], which, unlike its position,
+/// does not change when tokens are added or retired.
 #[derive(Clone)]
 pub struct WebhookValidator {
     keys: Vec<Keys>,
@@ -160,16 +180,7 @@ impl WebhookValidator {
     /// A validator for `tokens`, in order: [`validate`](Self::validate)
     /// answers the index of the token that matched.
     pub fn new(tokens: impl IntoIterator<Item = AuthToken>) -> Result<Self, WebhookError> {
-        let keys: Vec<Keys> = tokens
-            .into_iter()
-            .filter_map(|t| {
-                let secret = t.expose_secret().as_bytes();
-                Some(Keys {
-                    sha1: Hmac::<Sha1>::new_from_slice(secret).ok()?,
-                    sha256: Hmac::<Sha256>::new_from_slice(secret).ok()?,
-                })
-            })
-            .collect();
+        let keys: Vec<Keys> = tokens.into_iter().filter_map(|t| Keys::new(&t)).collect();
         if keys.is_empty() {
             return Err(WebhookError::NoTokens);
         }
@@ -184,6 +195,42 @@ impl WebhookValidator {
     /// Always false: a validator has at least one token.
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
+    }
+
+    /// The fingerprint of each token, in order: `fingerprints()[i]` names
+    /// the token [`validate`](Self::validate) answers as `Ok(i)`.
+    pub fn fingerprints(&self) -> impl ExactSizeIterator<Item = TokenFingerprint> + '_ {
+        self.keys.iter().map(|k| k.fingerprint)
+    }
+
+    /// The fingerprint of the token at `index`.
+    pub fn fingerprint(&self, index: usize) -> Option<TokenFingerprint> {
+        self.keys.get(index).map(|k| k.fingerprint)
+    }
+
+    /// This validator with `token` added last; unchanged when it already
+    /// holds it.
+    pub fn with_token(&self, token: &AuthToken) -> Result<Self, WebhookError> {
+        let mut next = self.clone();
+        let fingerprint = TokenFingerprint::of(token);
+        if next.keys.iter().all(|k| k.fingerprint != fingerprint) {
+            next.keys
+                .push(Keys::new(token).ok_or(WebhookError::NoTokens)?);
+        }
+        Ok(next)
+    }
+
+    /// This validator without the token of `fingerprint`. Refused when no
+    /// token has it ([`WebhookError::UnknownToken`]) or when it is the last
+    /// one ([`WebhookError::NoTokens`]).
+    pub fn without_token(&self, fingerprint: TokenFingerprint) -> Result<Self, WebhookError> {
+        let mut next = self.clone();
+        next.keys.retain(|k| k.fingerprint != fingerprint);
+        match next.keys.len() {
+            n if n == self.keys.len() => Err(WebhookError::UnknownToken(fingerprint)),
+            0 => Err(WebhookError::NoTokens),
+            _ => Ok(next),
+        }
     }
 
     /// Checks a request; `Ok(index)` names the first token that matched.
@@ -298,7 +345,7 @@ fn sign(keys: &Keys, algorithm: SignatureAlgorithm, data: &[u8]) -> String {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {
@@ -369,6 +416,32 @@ mod tests {
     fn no_tokens_is_an_error() {
         assert_eq!(
             WebhookValidator::new(Vec::new()).unwrap_err(),
+            WebhookError::NoTokens
+        );
+    }
+
+    #[test]
+    fn tokens_keep_their_fingerprint_when_others_come_and_go() {
+        let (old, new) = (
+            AuthToken::new("old").unwrap(),
+            AuthToken::new("new").unwrap(),
+        );
+        let one = WebhookValidator::new([old.clone()]).unwrap();
+        let both = one.with_token(&new).unwrap();
+        assert_eq!(both.with_token(&new).unwrap().len(), 2, "added once");
+        let after = both.without_token(TokenFingerprint::of(&old)).unwrap();
+        let of = |v: &WebhookValidator| v.fingerprints().collect::<Vec<_>>();
+        assert_eq!(
+            of(&both),
+            [TokenFingerprint::of(&old), TokenFingerprint::of(&new)]
+        );
+        assert_eq!(of(&after), [TokenFingerprint::of(&new)]);
+        assert_eq!(
+            after.without_token(TokenFingerprint::of(&old)).unwrap_err(),
+            WebhookError::UnknownToken(TokenFingerprint::of(&old))
+        );
+        assert_eq!(
+            after.without_token(TokenFingerprint::of(&new)).unwrap_err(),
             WebhookError::NoTokens
         );
     }

@@ -23,8 +23,8 @@ use support::{Answer, post as send, send_raw};
 use tower::ServiceExt;
 use twilio_accounts_core::{AccountSid, AuthToken};
 use twilio_accounts_webhook::{
-    MatchedToken, PublicUrl, SignatureAlgorithm, TokenSet, TwilioForm, TwilioJson, WebhookLayer,
-    sign_request,
+    ForwardedHeaders, MatchedToken, PublicUrl, SignatureAlgorithm, TokenFingerprint, TokenSet,
+    TwilioForm, TwilioJson, WebhookLayer, sign_request,
 };
 
 const OLD: &str = "0ld0ld0ld0ld0ld0ld0ld0ld0ld0ld00";
@@ -59,6 +59,16 @@ fn signed_form(with: &str, fields: &[(&str, &str)]) -> (String, Vec<u8>) {
         form.append_pair(name, value);
     }
     (signature, form.finish().into_bytes())
+}
+
+/// A signed form webhook to `/sms` over HTTP, as Twilio sends it.
+async fn post_form(addr: std::net::SocketAddr, signature: &str, body: &[u8]) -> Answer {
+    let headers = [
+        ("Host", HOST),
+        ("X-Twilio-Signature", signature),
+        ("Content-Type", FORM),
+    ];
+    send(addr, "/sms", &headers, body).await
 }
 
 /// An in-process request to `/sms` with `Host: hooks.example.com`.
@@ -139,21 +149,27 @@ async fn every_vector_over_http_with_the_request_host() {
 async fn every_vector_over_http_behind_a_proxy() {
     let vectors = support::vectors();
     let tokens = TokenSet::without_fallback();
-    let layer = WebhookLayer::new(tokens.clone()).public_url(PublicUrl::trust_forwarded());
-    let addr = support::serve(app(layer)).await;
-    let own_host = addr.to_string();
+    let mut servers = Vec::new();
+    for family in [ForwardedHeaders::Rfc7239, ForwardedHeaders::XForwarded] {
+        let layer =
+            WebhookLayer::new(tokens.clone()).public_url(PublicUrl::trust_forwarded(family));
+        servers.push(support::serve(app(layer)).await);
+    }
     for (i, v) in vectors.iter().enumerate() {
         tokens.replace(v.auth_tokens()).unwrap();
         let (scheme, authority, target) = v.target();
         let (body, content_type) = v.body();
         let forwarded = format!("for=192.0.2.1;proto={scheme};host=\"{authority}\"");
+        // Half of them through RFC 7239, half through X-Forwarded-*, each
+        // to the server that trusts that family.
+        let addr = servers[i % 2];
+        let own_host = addr.to_string();
         let mut headers = vec![
             ("Host", own_host.as_str()),
             ("X-Twilio-Signature", v.signature.as_str()),
             ("X-Twilio-Webhooks-Signature-Settings", v.algorithm.as_str()),
             ("Content-Type", content_type),
         ];
-        // Half of them through RFC 7239, half through X-Forwarded-*.
         if i % 2 == 0 {
             headers.push(("Forwarded", forwarded.as_str()));
         } else {
@@ -210,6 +226,65 @@ async fn forwarded_headers_are_not_trusted_by_default() {
     assert_eq!(answer(&router, request).await.status, 403);
 }
 
+/// The proxy in front overwrites one family of forwarded headers with the
+/// public address and passes the other through as the client sent it.
+/// Signed for another endpoint of the same account (`other.example.com`),
+/// a webhook whose spoofed header of the untrusted family names that
+/// endpoint must still be checked against the public address, and refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_supplied_header_of_the_untrusted_family_does_not_choose_the_url() {
+    let tokens = TokenSet::new([token(OLD)]).unwrap();
+    let (genuine, body) = signed_form(OLD, &[("Body", "hi")]);
+    let spoofed = sign_request(
+        &token(OLD),
+        SignatureAlgorithm::HmacSha1,
+        "https://other.example.com/sms",
+        &[("Body", "hi")],
+    )
+    .unwrap();
+    let proxy_forwarded = format!("for=192.0.2.1;proto=https;host={HOST}");
+    type Headers<'a> = Vec<(&'a str, &'a str)>;
+    // (trusted family, what the proxy set, what the client slipped in)
+    let cases: [(ForwardedHeaders, Headers<'_>, Headers<'_>); 2] = [
+        (
+            ForwardedHeaders::XForwarded,
+            vec![("X-Forwarded-Proto", "https"), ("X-Forwarded-Host", HOST)],
+            vec![("Forwarded", "proto=https;host=other.example.com")],
+        ),
+        (
+            ForwardedHeaders::Rfc7239,
+            vec![("Forwarded", proxy_forwarded.as_str())],
+            vec![
+                ("X-Forwarded-Proto", "https"),
+                ("X-Forwarded-Host", "other.example.com"),
+            ],
+        ),
+    ];
+    for (family, proxy, client) in cases {
+        let layer =
+            WebhookLayer::new(tokens.clone()).public_url(PublicUrl::trust_forwarded(family));
+        let addr = support::serve(app(layer)).await;
+        let own_host = addr.to_string();
+        for (signature, status) in [(&genuine, 200), (&spoofed, 403)] {
+            let mut headers = vec![
+                ("Host", own_host.as_str()),
+                ("X-Twilio-Signature", signature.as_str()),
+                ("Content-Type", FORM),
+            ];
+            // The client's header first, as a proxy passing it through
+            // would leave it, and also after the proxy's.
+            headers.extend(client.iter().copied());
+            headers.extend(proxy.iter().copied());
+            headers.extend(client.iter().copied());
+            let got = send(addr, "/sms", &headers, &body).await;
+            assert_eq!(
+                got.status, status,
+                "{family:?}, signed {signature}: {got:?}"
+            );
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rotation_while_the_service_runs_rejects_nothing_signed_with_a_current_token() {
     let tokens = TokenSet::new([token(OLD)]).unwrap();
@@ -233,17 +308,7 @@ async fn a_rotation_while_the_service_runs_rejects_nothing_signed_with_a_current
         for n in 0..10 {
             let value = format!("message {n}");
             let (signature, body) = signed_form(signer, &[("Body", &value)]);
-            let got = send(
-                addr,
-                "/sms",
-                &[
-                    ("Host", HOST),
-                    ("X-Twilio-Signature", &signature),
-                    ("Content-Type", FORM),
-                ],
-                &body,
-            )
-            .await;
+            let got = post_form(addr, &signature, &body).await;
             match expected {
                 Some(index) => {
                     assert_eq!(got.status, 200, "{held:?} signed by {signer}: {got:?}");
@@ -258,6 +323,43 @@ async fn a_rotation_while_the_service_runs_rejects_nothing_signed_with_a_current
     // The hook counted every accepted request once, per index.
     assert_eq!(counts[0].load(Ordering::Relaxed), 30);
     assert_eq!(counts[1].load(Ordering::Relaxed), 10);
+}
+
+/// The rotation done one token at a time: the new token is added, Twilio
+/// switches to it, the old one is retired. Each request reports the
+/// fingerprint of the token it matched, which stays the token's own while
+/// its index moves from 1 to 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn adding_and_retiring_one_token_keeps_each_matched_tokens_fingerprint() {
+    let tokens = TokenSet::new([token(OLD)]).unwrap();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = Arc::clone(&seen);
+    let layer = https_layer(tokens.clone()).on_match(move |m| record.lock().unwrap().push(*m));
+    let addr = support::serve(app(layer)).await;
+    let (old, new) = (
+        TokenFingerprint::of(&token(OLD)),
+        TokenFingerprint::of(&token(NEW)),
+    );
+    let post_signed = |signer: &'static str| async move {
+        let (signature, body) = signed_form(signer, &[("Body", "hi")]);
+        post_form(addr, &signature, &body).await.status
+    };
+
+    assert_eq!(post_signed(OLD).await, 200);
+    assert_eq!(tokens.add(token(NEW)).unwrap(), new);
+    assert_eq!(post_signed(OLD).await, 200);
+    assert_eq!(post_signed(NEW).await, 200); // promoted: Twilio signs with the new one
+    tokens.retire(old).unwrap();
+    assert_eq!(post_signed(NEW).await, 200);
+    assert_eq!(post_signed(OLD).await, 403); // retired
+
+    let seen: Vec<(TokenFingerprint, usize)> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|m| (m.fingerprint, m.index))
+        .collect();
+    assert_eq!(seen, [(old, 0), (old, 0), (new, 1), (new, 0)]);
 }
 
 #[tokio::test]
@@ -297,6 +399,103 @@ async fn each_account_is_checked_with_its_own_tokens_and_the_rest_with_the_fallb
     let accounts: Vec<Option<AccountSid>> = seen.iter().map(|m| m.account).collect();
     assert_eq!(accounts, [Some(sub), None, None, None]);
     assert!(seen.iter().all(|m| m.index == 0));
+}
+
+/// A router behind a layer that de-duplicates (window 60 s, at most 2
+/// tokens), and how many requests its inner service saw.
+fn deduplicating() -> (Router, Arc<AtomicUsize>) {
+    let reached = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&reached);
+    let layer =
+        https_layer(TokenSet::new([token(OLD)]).unwrap()).deduplicate(Duration::from_secs(60), 2);
+    let router = Router::new()
+        .fallback(post(move |matched: MatchedToken, body: Bytes| {
+            count.fetch_add(1, Ordering::Relaxed);
+            echo(matched, body)
+        }))
+        .layer(layer);
+    (router, reached)
+}
+
+/// A signed form webhook carrying `idempotency` (or no such header).
+fn delivery(idempotency: Option<&str>) -> Request<Body> {
+    let (signature, body) = signed_form(OLD, &[("Body", "hi")]);
+    let mut headers = vec![
+        ("X-Twilio-Signature", signature.as_str()),
+        ("Content-Type", FORM),
+    ];
+    headers.extend(idempotency.map(|t| ("I-Twilio-Idempotency-Token", t)));
+    request(&headers, body)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_replayed_webhook_is_refused_with_409_before_the_service() {
+    let (router, reached) = deduplicating();
+    let statuses = |tokens: &'static [Option<&'static str>]| {
+        let router = router.clone();
+        async move {
+            let mut got = Vec::new();
+            for t in tokens {
+                got.push(answer(&router, delivery(*t)).await.status);
+            }
+            got
+        }
+    };
+    assert_eq!(
+        statuses(&[Some("event-1"), Some("event-1")]).await,
+        [200, 409]
+    );
+    let refused = answer(&router, delivery(Some("event-1"))).await;
+    assert_eq!(
+        (refused.status, refused.body.as_str()),
+        (409, "webhook already received")
+    );
+    assert_eq!(
+        reached.load(Ordering::Relaxed),
+        1,
+        "replays never reach the service"
+    );
+    // Another event, and requests without the header, pass.
+    assert_eq!(
+        statuses(&[Some("event-2"), None, None]).await,
+        [200, 200, 200]
+    );
+    // A request whose signature is invalid is not remembered.
+    let mut forged = delivery(Some("event-3"));
+    forged
+        .headers_mut()
+        .insert("X-Twilio-Signature", "AAAA".parse().unwrap());
+    assert_eq!(answer(&router, forged).await.status, 403);
+    assert_eq!(statuses(&[Some("event-3")]).await, [200]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_the_window_a_token_is_accepted_again() {
+    let (router, _) = deduplicating();
+    assert_eq!(answer(&router, delivery(Some("event-1"))).await.status, 200);
+    tokio::time::advance(Duration::from_secs(59)).await;
+    assert_eq!(answer(&router, delivery(Some("event-1"))).await.status, 409);
+    tokio::time::advance(Duration::from_secs(1)).await;
+    assert_eq!(answer(&router, delivery(Some("event-1"))).await.status, 200);
+}
+
+#[tokio::test(start_paused = true)]
+async fn beyond_capacity_the_oldest_token_is_forgotten_first() {
+    let (router, _) = deduplicating(); // remembers 2
+    for t in ["event-1", "event-2", "event-3"] {
+        assert_eq!(answer(&router, delivery(Some(t))).await.status, 200, "{t}");
+    }
+    // event-1 was evicted by event-3: its replay passes; event-3 is refused.
+    assert_eq!(answer(&router, delivery(Some("event-1"))).await.status, 200);
+    assert_eq!(answer(&router, delivery(Some("event-3"))).await.status, 409);
+}
+
+#[tokio::test]
+async fn without_deduplicate_a_repeated_token_passes() {
+    let router = app(https_layer(TokenSet::new([token(OLD)]).unwrap()));
+    for _ in 0..2 {
+        assert_eq!(answer(&router, delivery(Some("event-1"))).await.status, 200);
+    }
 }
 
 /// A body that comes in pieces, with no announced length, and can fail.
@@ -440,6 +639,56 @@ async fn slow_cut_short_and_hostless_bodies_over_http() {
     )
     .await;
     assert_eq!(got.status, 200, "{got:?}");
+}
+
+/// A client that trickles its body (one byte every 200 ms, 50 bytes: 10 s
+/// in all) gets 408 once the layer's 1 s deadline has passed, not when it
+/// is done sending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_trickles_in_gets_408_at_the_deadline() {
+    let layer =
+        https_layer(TokenSet::new([token(OLD)]).unwrap()).body_timeout(Duration::from_secs(1));
+    let addr = support::serve(app(layer)).await;
+    let body = format!("Body={}", "a".repeat(45));
+    let (signature, _) = signed_form(OLD, &[("Body", &body[5..])]);
+    let head = format!(
+        "POST /sms HTTP/1.1\r\nHost: {HOST}\r\nX-Twilio-Signature: {signature}\r\nContent-Type: {FORM}\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    let (got, took) =
+        support::send_trickle(addr, &head, body.as_bytes(), Duration::from_millis(200)).await;
+    assert_eq!(
+        (got.status, got.body.as_str()),
+        (408, "body too slow"),
+        "after {took:?}"
+    );
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(4),
+        "answered after {took:?}, the deadline is 1 s"
+    );
+
+    // The same body at full speed is accepted: the deadline is not too early.
+    let got = post_form(addr, &signature, body.as_bytes()).await;
+    assert_eq!(got.status, 200, "{got:?}");
+}
+
+#[tokio::test]
+async fn the_default_body_limit_is_64_kib() {
+    assert_eq!(
+        twilio_accounts_webhook::layer::DEFAULT_BODY_LIMIT,
+        64 * 1024
+    );
+    let router = app(https_layer(TokenSet::new([token(OLD)]).unwrap()));
+    // At the limit the body is read (and its signature refused); one byte
+    // more is not read at all.
+    for (size, status) in [(64 * 1024, 403), (64 * 1024 + 1, 413)] {
+        let got = answer(
+            &router,
+            request(&[("X-Twilio-Signature", "AAAA")], vec![b'a'; size]),
+        )
+        .await;
+        assert_eq!(got.status, status, "{size} bytes: {got:?}");
+    }
 }
 
 #[derive(Deserialize)]

@@ -123,7 +123,12 @@ async fn the_example_answers_with_the_matched_token_index() {
 async fn the_example_trusts_forwarded_headers_only_when_told() {
     let public = "https://hooks.example.com/sms";
     let signed = signature(NEW, public, &[]);
-    for (extra, status) in [(&["--trust-forwarded"][..], 200), (&[][..], 403)] {
+    let cases = [
+        (&["--trust-forwarded", "x-forwarded"][..], 200),
+        (&["--trust-forwarded", "forwarded"][..], 403),
+        (&[][..], 403),
+    ];
+    for (extra, status) in cases {
         let server = start(extra);
         let addr = ([127, 0, 0, 1], server.port).into();
         let host = format!("127.0.0.1:{}", server.port);

@@ -212,3 +212,69 @@ pub async fn serve(router: axum::Router) -> SocketAddr {
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     addr
 }
+
+/// Sends `head` (request line and headers, with the `Content-Length` of the
+/// whole body) and then `body` one byte every `pause`, while reading the
+/// answer: returns it as soon as it is complete (or the server closes), and
+/// how long that took from the end of the head. The sending stops then.
+pub async fn send_trickle(
+    addr: SocketAddr,
+    head: &str,
+    body: &[u8],
+    pause: Duration,
+) -> (Answer, Duration) {
+    let stream = tokio::time::timeout(STEP, TcpStream::connect(addr))
+        .await
+        .expect("connect in time")
+        .expect("connect");
+    let (mut reader, mut writer) = stream.into_split();
+    writer
+        .write_all(format!("{head}\r\n").as_bytes())
+        .await
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    let body = body.to_vec();
+    let trickle = tokio::spawn(async move {
+        for byte in body {
+            tokio::time::sleep(pause).await;
+            // The server may have answered and closed: stop quietly.
+            if writer.write_all(&[byte]).await.is_err() {
+                return;
+            }
+        }
+    });
+    let mut raw = Vec::new();
+    let read = async {
+        let mut chunk = [0; 1024];
+        loop {
+            match reader.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => raw.extend_from_slice(&chunk[..n]),
+            }
+            if answer_complete(&raw) {
+                break;
+            }
+        }
+    };
+    tokio::time::timeout(STEP, read)
+        .await
+        .expect("an answer or a close in time");
+    let took = started.elapsed();
+    trickle.abort();
+    (parse_answer(&raw), took)
+}
+
+/// Whether `raw` holds a whole answer: a head and the body its
+/// `Content-Length` announces.
+fn answer_complete(raw: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(raw);
+    let Some((head, body)) = text.split_once("\r\n\r\n") else {
+        return false;
+    };
+    let length = head
+        .lines()
+        .filter_map(|line| line.split_once(':'))
+        .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| value.trim().parse::<usize>().ok());
+    length.is_some_and(|n| body.len() >= n)
+}
