@@ -170,7 +170,7 @@ pub use parameter_values::{FromParameters, JsonObject, ParameterError, Parameter
 pub use phone_number::{E164, PhoneNumberError, SafelistNumber};
 pub use retry::{
     Attempt, AttemptOutcome, Idempotency, Jitter, PlannedRetry, RetryDecision, RetryHook,
-    RetryPolicy, RetryVerdict, StopReason,
+    RetryPolicy, RetryVerdict, StopReason, twilio_code,
 };
 pub use secret::{ApiKeySecret, AuthToken, AwsCredentials, REDACTED, SecretError};
 pub use sid::{AccountSid, ApiKeySid, CredentialSid, MessagingServiceSid, SafelistSid, SidError};

@@ -6,8 +6,11 @@
 //! exhaustively and behaves identically in every adapter.
 //!
 //! The rules, and why:
-//! - **429 is always retried.** Twilio documents that a 20429 was never
-//!   processed, so even a promote may be resent. A `Retry-After` header (in
+//! - **429 is retried**, a promote or a create only when the body is
+//!   Twilio's own error 20429: Twilio documents that such a request was never
+//!   processed, so even a promote may be resent. A 429 without that code may
+//!   come from a gateway in front of Twilio that had already forwarded the
+//!   request, so a non-idempotent operation is not resent then. A `Retry-After` header (in
 //!   seconds) is honoured up to [`RetryPolicy::max_retry_after`]; a longer
 //!   one stops, rather than retrying earlier than the server asked. An
 //!   HTTP-date `Retry-After` is ignored (the core has no clock), which falls
@@ -44,6 +47,7 @@
 //!     outcome: AttemptOutcome::Response {
 //!         status: http::StatusCode::TOO_MANY_REQUESTS,
 //!         retry_after: Some(Duration::from_secs(2)),
+//!         code: Some(20429),
 //!     },
 //!     ..lost_promote
 //! };
@@ -76,6 +80,9 @@ pub enum AttemptOutcome {
         status: StatusCode,
         /// The `Retry-After` delay, when the header held a number of seconds.
         retry_after: Option<Duration>,
+        /// Twilio's error code from the body (`{"code": 20429, …}`), when it
+        /// had one ([`twilio_code`]).
+        code: Option<u32>,
     },
     /// No answer: the transport failed.
     TransportFailure {
@@ -220,8 +227,11 @@ impl RetryPolicy {
             AttemptOutcome::Response {
                 status,
                 retry_after,
+                code,
             } => {
-                let retryable = status == StatusCode::TOO_MANY_REQUESTS
+                let not_processed = code == Some(crate::error::CODE_TOO_MANY_REQUESTS);
+                let retryable = (status == StatusCode::TOO_MANY_REQUESTS
+                    && (idempotent || not_processed))
                     || (idempotent
                         && (status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT));
                 if !retryable {
@@ -281,6 +291,17 @@ impl RetryPolicy {
     }
 }
 
+/// Twilio's error code in an error body (`{"code": 20429, …}`), when the body
+/// is a JSON object with a whole-number `code`. Anything else (an HTML page
+/// from a gateway, no code) reads as `None`.
+pub fn twilio_code(body: &[u8]) -> Option<u32> {
+    #[derive(serde::Deserialize)]
+    struct Code {
+        code: Option<u32>,
+    }
+    serde_json::from_slice::<Code>(body).ok()?.code
+}
+
 /// The `Retry-After` header as a delay, when it holds a number of seconds.
 ///
 /// The HTTP-date form needs a clock to interpret, and the core has none: it
@@ -338,6 +359,7 @@ mod tests {
         AttemptOutcome::Response {
             status: StatusCode::from_u16(code).unwrap(),
             retry_after: None,
+            code: (code == 429).then_some(20429),
         }
     }
 
@@ -356,11 +378,65 @@ mod tests {
     }
 
     #[test]
+    fn a_429_that_is_not_twilios_20429_is_not_resent_for_promote() {
+        let p = RetryPolicy::default();
+        // (Twilio's code in the body, idempotent, retried)
+        let cases = [
+            (Some(20429), false, true),
+            (None, false, false),
+            (Some(20003), false, false),
+            (None, true, true),
+            (Some(20429), true, true),
+        ];
+        for (code, idempotent, retried) in cases {
+            let outcome = AttemptOutcome::Response {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                retry_after: None,
+                code,
+            };
+            let idempotency = if idempotent {
+                Idempotency::Idempotent
+            } else {
+                Idempotency::NotIdempotent
+            };
+            let d = p.decide(&attempt(idempotency, 1, outcome), 0.5);
+            assert_eq!(
+                matches!(d, RetryDecision::RetryAfter(_)),
+                retried,
+                "{code:?} {idempotent}: {d:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn twilios_code_is_read_from_a_json_error_body_only() {
+        let cases: [(&[u8], Option<u32>); 5] = [
+            (
+                br#"{"code": 20429, "message": "Too Many Requests", "status": 429}"#,
+                Some(20429),
+            ),
+            (br#"{"message": "no code"}"#, None),
+            (b"<html>429 Too Many Requests</html>", None),
+            (br#"{"code": "20429"}"#, None),
+            (b"", None),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(
+                twilio_code(body),
+                expected,
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+
+    #[test]
     fn retry_after_is_honoured_up_to_the_cap() {
         let p = RetryPolicy::default();
         let with = |secs| AttemptOutcome::Response {
             status: StatusCode::TOO_MANY_REQUESTS,
             retry_after: Some(Duration::from_secs(secs)),
+            code: Some(20429),
         };
         assert_eq!(
             p.decide(&attempt(Idempotency::NotIdempotent, 1, with(3)), 0.9),
@@ -457,6 +533,7 @@ mod tests {
             AttemptOutcome::Response {
                 status: StatusCode::TOO_MANY_REQUESTS,
                 retry_after: Some(Duration::from_secs(10)),
+                code: Some(20429),
             },
         );
         a.delayed_so_far = Duration::from_secs(25);

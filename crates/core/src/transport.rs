@@ -56,6 +56,7 @@ use crate::error::{Delivery, Error, TransportError};
 use crate::operation::{Operation, OperationId, Reply};
 use crate::retry::{
     Attempt, AttemptOutcome, Idempotency, Jitter, RetryDecision, RetryPolicy, retry_after,
+    twilio_code,
 };
 
 /// A blocking transport. Implemented for every
@@ -166,6 +167,7 @@ impl<'a, O: Operation + ?Sized> Exchange<'a, O> {
                 let outcome = AttemptOutcome::Response {
                     status: response.status(),
                     retry_after: retry_after(response.headers()),
+                    code: twilio_code(response.body()),
                 };
                 (outcome, Ok(response))
             }

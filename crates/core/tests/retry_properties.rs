@@ -10,12 +10,16 @@ use twilio_accounts_core::{
 
 fn outcome() -> impl Strategy<Value = AttemptOutcome> {
     prop_oneof![
-        (100u16..=599, proptest::option::of(0u64..120)).prop_map(|(code, after)| {
-            AttemptOutcome::Response {
-                status: StatusCode::from_u16(code).unwrap(),
+        (
+            100u16..=599,
+            proptest::option::of(0u64..120),
+            proptest::option::of(prop_oneof![Just(20429u32), 20000u32..30000]),
+        )
+            .prop_map(|(status, after, code)| AttemptOutcome::Response {
+                status: StatusCode::from_u16(status).unwrap(),
                 retry_after: after.map(Duration::from_secs),
-            }
-        }),
+                code,
+            }),
         prop_oneof![Just(Delivery::NotSent), Just(Delivery::MaybeSent)]
             .prop_map(|delivery| AttemptOutcome::TransportFailure { delivery }),
     ]
@@ -52,10 +56,13 @@ proptest! {
         };
         if let RetryDecision::RetryAfter(_) = policy.decide(&attempt, random) {
             // Only two things allow resending a promote or a create: the
-            // request certainly never left, or Twilio said 429 (not processed).
+            // request certainly never left, or Twilio itself said 429 with
+            // its code 20429 (not processed).
             let allowed = match outcome {
                 AttemptOutcome::TransportFailure { delivery } => delivery == Delivery::NotSent,
-                AttemptOutcome::Response { status, .. } => status == StatusCode::TOO_MANY_REQUESTS,
+                AttemptOutcome::Response { status, code, .. } => {
+                    status == StatusCode::TOO_MANY_REQUESTS && code == Some(20429)
+                }
             };
             prop_assert!(allowed, "{:?}", outcome);
         }
