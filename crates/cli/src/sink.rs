@@ -282,6 +282,19 @@ pub fn rescue(
     })
 }
 
+/// Kills `child` and its process group (with the system's `kill`: this
+/// crate uses no unsafe code to call the system directly).
+fn stop_group(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{}", child.id())])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 /// Runs `cmd` with the token on its stdin, without this process's Twilio
 /// variables, killed after `timeout`.
 fn run_exec(
@@ -299,6 +312,10 @@ fn run_exec(
     if let Some(account) = account {
         command.env("TWILIO_ACCOUNT_SID", account.as_str());
     }
+    // Its own process group, so that the time limit stops whatever it
+    // started too (a `sleep` holding our stderr open, say).
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
     let mut child = command
         .arg("-c")
         .arg(cmd)
@@ -315,8 +332,7 @@ fn run_exec(
         if let Err(e) = written
             && e.kind() != io::ErrorKind::BrokenPipe
         {
-            let _ = child.kill();
-            let _ = child.wait();
+            stop_group(&mut child);
             return Err(format!("could not write to `{cmd}`: {e}"));
         }
     }
@@ -326,8 +342,7 @@ fn run_exec(
         match child.try_wait() {
             Ok(Some(status)) => break status,
             Ok(None) if started.elapsed() >= timeout => {
-                let _ = child.kill();
-                let _ = child.wait();
+                stop_group(&mut child);
                 return Err(format!(
                     "`{cmd}` did not finish within {}s (--token-exec-timeout) and was stopped",
                     timeout.as_secs_f64()

@@ -1554,6 +1554,255 @@ fn ctrl_c_at_the_promote_prompt_says_what_was_kept_and_exits_130() {
     assert_eq!(sim.primary_token(), new.trim());
 }
 
+#[test]
+fn rotate_refuses_reveal_and_changes_nothing() {
+    let sim = sim();
+    let dir = scratch("no-reveal");
+    let token = sim.primary_token();
+    for args in [
+        &["rotate", "--yes", "--reveal"][..],
+        &["rotate", "--resume", "--reveal"],
+        &["rotate", "--simulate", "--reveal"],
+    ] {
+        let out = run(cli(&sim, &token, &dir).args(args));
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
+        assert_contains(&stderr(&out), "does not print the new token");
+        assert_contains(&stderr(&out), "--token-file PATH");
+        assert!(stdout(&out).is_empty());
+    }
+    assert_eq!(sim.primary_token(), token);
+    assert_eq!(sim.secondary_token(), None, "nothing was created");
+}
+
+#[test]
+fn a_second_rotation_of_the_same_account_is_refused_from_any_directory() {
+    let sim = sim();
+    let first = scratch("lock-first");
+    let second = scratch("lock-second");
+    let token = sim.primary_token();
+    let state_home = first.join(".state");
+    // The first run holds the lock, paused before its first action.
+    let mut child = cli(&sim, &token, &first)
+        .env("TWILIO_ACCOUNTS_TEST_PAUSE_BEFORE_ACTION", "0")
+        .args(ROTATE)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let seen = read_until(&mut err, "test hook: paused");
+    assert!(seen.contains("test hook: paused"), "{seen}");
+    // The second, from another directory with another journal, same user.
+    let out = run(cli(&sim, &token, &second)
+        .env("XDG_STATE_HOME", &state_home)
+        .args(ROTATE)
+        .args(["--state-file", "elsewhere.json", "--output", "json"]));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(code(&out), 11, "{}", stdout(&out));
+    let doc = json(&out);
+    assert_eq!(doc["error"]["kind"], "busy");
+    let message = doc["error"]["message"].as_str().unwrap();
+    assert_contains(message, &format!("process {}", child.id()));
+    assert_eq!(
+        sim.secondary_token(),
+        None,
+        "the second run changed nothing"
+    );
+    assert!(!second.join("t").exists() && !second.join("elsewhere.json").exists());
+    // Once the first is gone, the lock is free again.
+    let out = run(cli(&sim, &token, &second)
+        .env("XDG_STATE_HOME", &state_home)
+        .args(ROTATE)
+        .args(["--state-file", "elsewhere.json"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
+fn the_state_directory_is_owner_only_and_refused_when_others_may_write() {
+    use std::os::unix::fs::PermissionsExt;
+    let sim = sim();
+    let dir = scratch("state-dir");
+    let token = sim.primary_token();
+    let out = run(cli(&sim, &token, &dir).args(ROTATE));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let state = dir.join(".state/twilio-accounts");
+    let mode = std::fs::metadata(&state).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+    assert!(
+        !state
+            .join(format!("rotation-{}.json", sim.account_sid()))
+            .exists(),
+        "removed when done"
+    );
+    std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let token = sim.primary_token();
+    let out = run(cli(&sim, &token, &dir)
+        .args(ROTATE)
+        .arg("--force")
+        .args(["--output", "json"]));
+    assert_eq!(code(&out), 2);
+    let doc = json(&out);
+    assert_contains(
+        doc["error"]["message"].as_str().unwrap(),
+        "may be written by other users",
+    );
+    // The advice runs as printed, and then the rotation does.
+    let command = doc["error"]["next"].as_str().unwrap();
+    assert_contains(command, "chmod 700");
+    std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let out = run(cli(&sim, &token, &dir).args(ROTATE).arg("--force"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
+fn a_token_file_changed_before_the_promote_stops_it() {
+    let sim = sim();
+    let dir = scratch("file-changed");
+    let token = sim.primary_token();
+    // Declined (no terminal): the new token is in `t`, a secondary.
+    let out = run(cli(&sim, &token, &dir).args(["rotate", "--settle", "0", "--token-file", "t"]));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    // Someone puts another token in the file meanwhile.
+    let other = "0123456789abcdef0123456789abcdef";
+    std::fs::write(dir.join("t"), format!("{other}\n")).unwrap();
+    let out = run(cli(&sim, &token, &dir).args(RESUME));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_contains(&stderr(&out), "no longer holds the new token");
+    assert_eq!(sim.primary_token(), token, "not promoted");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("t")).unwrap(),
+        format!("{other}\n"),
+        "the file was left alone"
+    );
+}
+
+#[test]
+fn a_secondary_created_during_the_go_ahead_is_not_promoted() {
+    let sim = sim();
+    let dir = scratch("outside-secondary");
+    let token = sim.primary_token();
+    let mut child = cli_on_a_terminal(&sim, &token, &dir, "rotate --token-file t --settle 0")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("util-linux `script` runs");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let seen = read_until(&mut out, "Type `promote`");
+    assert!(seen.contains("Type `promote`"), "no prompt: {seen}");
+    // A colleague (or the Console) creates a secondary: it replaces ours.
+    let made = run(cli(&sim, &token, &dir).args(["secondary", "create", "--token-file", "theirs"]));
+    assert_eq!(code(&made), 0, "{}", stderr(&made));
+    let theirs = std::fs::read_to_string(dir.join("theirs")).unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"promote\n").unwrap();
+    stdin.flush().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(3), "{seen}{rest}");
+    assert!(rest.contains("not promoted"), "{rest}");
+    assert_eq!(
+        sim.primary_token(),
+        token,
+        "the old token is still the primary"
+    );
+    assert_eq!(
+        sim.secondary_token().as_deref(),
+        Some(theirs.trim()),
+        "theirs is untouched"
+    );
+}
+
+#[test]
+fn token_exec_gets_no_twilio_secret_and_a_time_limit() {
+    let sim = sim();
+    let dir = scratch("exec-env");
+    let token = sim.primary_token();
+    let out = run(cli(&sim, &token, &dir)
+        .env("TWILIO_API_SECRET", "not-for-the-child")
+        .args(["rotate", "--yes", "--deploy-wait", "0", "--settle", "0"])
+        .args(["--token-exec", "env > env.txt; cat > t"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let env = std::fs::read_to_string(dir.join("env.txt")).unwrap();
+    assert!(!env.contains(&token), "the old token reached the child");
+    assert!(!env.contains("not-for-the-child"));
+    assert!(!env.contains("TWILIO_AUTH_TOKEN") && !env.contains("TWILIO_ACCOUNTS_BASE_URL"));
+    assert_contains(&env, &format!("TWILIO_ACCOUNT_SID={}", sim.account_sid()));
+    // A command that hangs is stopped, and the secondary withdrawn.
+    let token = sim.primary_token();
+    let started = Instant::now();
+    let out = run(cli(&sim, &token, &dir)
+        .args(["rotate", "--yes", "--deploy-wait", "0", "--settle", "0"])
+        .args(["--token-exec", "sleep 30", "--token-exec-timeout", "500ms"]));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert_contains(&stderr(&out), "did not finish within 0.5s");
+    assert_eq!(sim.secondary_token(), None, "withdrawn");
+    assert_eq!(sim.primary_token(), token);
+}
+
+#[test]
+fn simulate_keeps_to_its_own_scratch_directory() {
+    let sim = sim();
+    let dir = scratch("simulate-sinks");
+    std::fs::write(dir.join("real-token"), "real\n").unwrap();
+    for extra in [
+        &["--token-file", "real-token", "--force"][..],
+        &["--token-exec", "cat > real-token"],
+        &["--state-file", "real.json"],
+    ] {
+        let out = run(cli(&sim, "unused", &dir)
+            .args(["rotate", "--simulate"])
+            .args(extra));
+        assert_eq!(code(&out), 2, "{extra:?}");
+        assert_contains(&stderr(&out), "scratch directory of its own");
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.join("real-token")).unwrap(),
+        "real\n"
+    );
+}
+
+#[test]
+fn a_closed_pipe_or_a_full_disk_on_stdout_is_an_exit_code_not_a_panic() {
+    let dir = scratch("closed-stdout");
+    // A full disk: every write fails with ENOSPC.
+    let out = run(Command::new(BIN)
+        .current_dir(&dir)
+        .env("XDG_STATE_HOME", dir.join(".state"))
+        .args([
+            "rotate",
+            "--simulate",
+            "--settle",
+            "0",
+            "--deploy-wait",
+            "0",
+        ])
+        .stdout(std::fs::File::create("/dev/full").unwrap()));
+    assert_eq!(code(&out), 12, "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    assert_contains(&stderr(&out), "could not be written to standard output");
+    // A pipe whose reader is gone before anything is written: EPIPE.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = run(Command::new(BIN)
+        .current_dir(&dir)
+        .env("XDG_STATE_HOME", dir.join(".state"))
+        .args([
+            "rotate",
+            "--simulate",
+            "--settle",
+            "0",
+            "--deploy-wait",
+            "0",
+        ])
+        .stdout(writer));
+    assert_eq!(code(&out), 12, "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+}
+
 /// The lines of `from` up to the first that contains `needle` (or the end),
 /// bounded: what a test waits for comes within the first few dozen lines.
 /// Waits (bounded) for `marker` on the child's stderr, sends it SIGINT as

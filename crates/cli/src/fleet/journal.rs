@@ -72,8 +72,17 @@ impl FleetJournal {
     }
 
     /// Creates the directory (owner-only) and writes the plan, before
-    /// anything changes at Twilio.
-    pub fn create(&self, parent: &AccountSid, members: &[Member]) -> io::Result<()> {
+    /// anything changes at Twilio; also rewrites it (`--abandon` drops the
+    /// accounts it abandoned, so that a resume leaves them alone).
+    /// `resume_command` is the command line that continues this fleet
+    /// rotation with its sink and options, for advice given by a later run
+    /// that was not told them (`--abandon`).
+    pub fn create(
+        &self,
+        parent: &AccountSid,
+        members: &[Member],
+        resume_command: Option<&str>,
+    ) -> io::Result<()> {
         let mut builder = std::fs::DirBuilder::new();
         builder.recursive(true);
         #[cfg(unix)]
@@ -90,13 +99,15 @@ impl FleetJournal {
             "version": FLEET_VERSION,
             "parent_account_sid": parent.as_str(),
             "accounts": accounts,
+            "resume_command": resume_command,
         });
         let bytes = serde_json::to_vec_pretty(&plan).unwrap_or_default();
         write_secret_file(&self.plan_path(), &bytes, Overwrite::Allow)
     }
 
-    /// The plan: the parent and the accounts, without tokens.
-    pub fn read_plan(&self) -> Result<(AccountSid, Vec<Member>), Failure> {
+    /// The plan: the parent and the accounts, without tokens, and the
+    /// command that resumes it (absent from plans of earlier versions).
+    pub fn read_plan(&self) -> Result<(AccountSid, Vec<Member>, Option<String>), Failure> {
         let path = self.plan_path();
         let bytes = std::fs::read(&path).map_err(|e| {
             if e.kind() == io::ErrorKind::NotFound {
@@ -139,7 +150,8 @@ impl FleetJournal {
                 main: account["main"].as_bool().unwrap_or(false),
             });
         }
-        Ok((parent, members))
+        let resume_command = plan["resume_command"].as_str().map(str::to_owned);
+        Ok((parent, members, resume_command))
     }
 
     /// One account's rotation journal, when there is one.
@@ -186,13 +198,19 @@ impl FleetJournal {
     }
 }
 
-/// Whether `name` is a temporary file of an atomic write (`.NAME.tmp-PID`)
-/// that a killed process never renamed into place.
+/// Whether `name` is a temporary file of an atomic write
+/// (`.NAME.tmp-PID-RANDOM`, or `.NAME.tmp-PID` from earlier versions) that a
+/// killed process never renamed into place.
 fn is_stray_temporary(name: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let hex = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());
     name.starts_with('.')
         && name
             .rsplit_once(".tmp-")
-            .is_some_and(|(_, pid)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+            .is_some_and(|(_, rest)| match rest.split_once('-') {
+                Some((pid, random)) => digits(pid) && hex(random),
+                None => digits(rest),
+            })
 }
 
 #[cfg(test)]
@@ -204,6 +222,9 @@ mod tests {
         let cases = [
             (".ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.json.tmp-4242", true),
             (".plan.json.tmp-1", true),
+            (".fleet.json.tmp-4242-00ff12ab34cd56ef", true),
+            (".fleet.json.tmp-4242-", false),
+            (".fleet.json.tmp-4242-xyz", false),
             ("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.json", false),
             (".plan.json.tmp-", false),
             (".plan.json.tmp-12x", false),

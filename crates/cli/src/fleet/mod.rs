@@ -112,7 +112,7 @@ fn start(
         ));
     }
     let (members, listing_requests) = if args.resume {
-        let (plan_parent, members) = journal.read_plan()?;
+        let (plan_parent, members, _) = journal.read_plan()?;
         if plan_parent != parent_sid {
             return Err(Failure::usage(format!(
                 "{} records a fleet rotation of the subaccounts of {plan_parent}, but the credentials are for {parent_sid}",
@@ -171,13 +171,15 @@ fn start(
     }
     preflight(args, &journal, &members)?;
     if !args.resume {
-        journal.create(&parent_sid, &members).map_err(|e| {
-            Failure::usage(format!(
-                "the fleet journal cannot be written in {}: {e}; nothing was changed",
-                journal.dir().display()
-            ))
-            .with_next("choose a writable place with --state-file DIR")
-        })?;
+        journal
+            .create(&parent_sid, &members, Some(&commands.resume))
+            .map_err(|e| {
+                Failure::usage(format!(
+                    "the fleet journal cannot be written in {}: {e}; nothing was changed",
+                    journal.dir().display()
+                ))
+                .with_next("choose a writable place with --state-file DIR")
+            })?;
     }
     crate::interrupt::install(COMMAND, report.format);
     crate::interrupt::keep(
@@ -713,7 +715,7 @@ fn abandon(
     commands: &Commands,
     suppress_email: Option<bool>,
 ) -> Result<Exit, Failure> {
-    let (plan_parent, members) = journal.read_plan().map_err(|mut f| {
+    let (plan_parent, members, resume_command) = journal.read_plan().map_err(|mut f| {
         f.message = f.message.replace("to resume", "to abandon");
         f
     })?;
@@ -742,6 +744,11 @@ fn abandon(
     };
     let mut entries = Vec::new();
     let mut unfinished = 0;
+    let mut failed = 0;
+    // The accounts a resume may still have to finish: those that may have
+    // been promoted (and the rotated ones, which it skips). Abandoned ones
+    // leave the plan, so that the advised resume never rotates them.
+    let mut kept = Vec::new();
     for member in &members {
         let (outcome, message) = match journal.read_account(&member.sid) {
             Err(f) => ("failed", f.message),
@@ -760,6 +767,12 @@ fn abandon(
             unfinished += 1;
             report.say(format!("{}: {outcome}: {message}", member.sid));
         }
+        if outcome == "failed" {
+            failed += 1;
+        }
+        if matches!(outcome, "failed" | "needs_resume" | "kept_rotated") {
+            kept.push(member.clone());
+        }
         entries.push(json!({
             "account_sid": member.sid.as_str(),
             "friendly_name": member.friendly_name,
@@ -775,12 +788,33 @@ fn abandon(
         ))
         .with_next(format!("remove {} by hand", journal.dir().display())));
     }
-    let next = (!ok).then(|| {
-        format!(
-            "run `{}` to finish the accounts that may have been promoted, then `{}` again for the rest",
-            commands.resume, commands.abandon
+    if !ok && let Err(e) = journal.create(&plan_parent, &kept, resume_command.as_deref()) {
+        return Err(Failure::other(format!(
+            "could not record in {} which accounts were abandoned: {e}; run the same command again",
+            journal.dir().display()
+        )));
+    }
+    // The resume needs the sink the fleet was started with: the plan keeps
+    // the command line that has it.
+    let resume = resume_command.unwrap_or_else(|| commands.resume.clone());
+    let (next, next_command) = if ok {
+        (None, None)
+    } else if failed > 0 {
+        (
+            Some(format!(
+                "fix the causes shown above, then run `{}` again (the accounts already abandoned are not touched again)",
+                commands.abandon
+            )),
+            Some(commands.abandon.clone()),
         )
-    });
+    } else {
+        (
+            Some(format!(
+                "run `{resume}` to finish the accounts that may have been promoted (the abandoned ones are out of the fleet rotation and stay as they are)"
+            )),
+            Some(resume),
+        )
+    };
     report.json(&json!({
         "command": COMMAND,
         "subaccounts": true,
@@ -789,7 +823,7 @@ fn abandon(
         "exit_code": if ok { 0 } else { Exit::Incomplete as u8 },
         "accounts": entries,
         "next": next,
-        "next_command": (!ok).then(|| commands.resume.clone()),
+        "next_command": next_command,
     }));
     match &next {
         None => report.result(format!(

@@ -676,13 +676,25 @@ fn abandon_deletes_unpromoted_secondaries_and_leaves_promoted_ones_to_resume() {
     assert_eq!(code(&out), 9, "{paused}: {}", stderr(&out));
     let doc = json(&out);
     assert_eq!(doc["accounts"][0]["outcome"], "needs_resume");
-    assert_contains(
-        doc["next_command"].as_str().unwrap(),
-        "--resume --state-file fleet",
-    );
-    let out = resume_fleet(&sim, &dir);
+    // The advice runs as printed: it carries the sink the fleet was started
+    // with (the abandon was not given it), and finishes only the account
+    // that may have been promoted; the abandoned ones stay as they are.
+    let next = doc["next_command"].as_str().unwrap();
+    assert_contains(next, "--resume --state-file fleet --token-dir tokens");
+    assert_contains(doc["next"].as_str().unwrap(), next);
+    let words = sh_words(next);
+    assert_eq!(words[0], "twilio-accounts");
+    let out = run(cli(&sim, &sim.primary_token(), &dir).args(&words[1..]));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert_rotated(&sim, &dir, &before);
+    assert_rotated(&sim, &dir, &before[..1]);
+    for (sid, token) in &before[1..] {
+        assert_eq!(
+            sim.primary_token_of(sid).as_ref(),
+            Some(token),
+            "{sid} abandoned, not rotated"
+        );
+        assert_eq!(sim.secondary_token_of(sid), None, "{sid}");
+    }
 }
 
 #[test]
