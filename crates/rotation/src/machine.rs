@@ -131,6 +131,7 @@ enum State {
     WaitingToProbe,
     ProbingOld,
     ProbingNew,
+    PersistingNotPromoted,
     PersistingPromoted,
     CheckingPromotedNew,
     WaitingPromotedNew,
@@ -298,7 +299,8 @@ impl Rotation {
             | State::Promoting
             | State::WaitingToProbe
             | State::ProbingOld
-            | State::ProbingNew => RotationStep::Promote,
+            | State::ProbingNew
+            | State::PersistingNotPromoted => RotationStep::Promote,
             State::PersistingPromoted
             | State::CheckingPromotedNew
             | State::WaitingPromotedNew
@@ -809,7 +811,12 @@ impl Rotation {
                 self.start_promoted_checks()
             }
             (S::Promoting, Input::Called(Err(e))) => {
-                if e.is_outcome_unknown() || e.status().is_some_and(|s| s.is_server_error()) {
+                // A 2xx whose body could not be read did promote, but its
+                // token cannot be compared with ours: probe, as for a lost one.
+                if e.is_outcome_unknown()
+                    || e.status()
+                        .is_some_and(|s| s.is_server_error() || s.is_success())
+                {
                     self.note(
                         "a promote went unanswered (a lost answer or a server error); whether it happened was probed before anything else",
                     );
@@ -869,15 +876,31 @@ impl Rotation {
                     Action::Persist(self.journal(JournalPhase::Promoting))
                 }
             }
-            (S::ProbingNew, Input::Called(Err(e))) if e.is_authentication_failed() => self.fail(
-                FailureKind::Inconsistent,
-                Some(e),
-                "the old token still works and the new one is refused: the secondary was deleted before it was promoted (or Twilio does not accept it yet)",
-                // Abandon, not a plain start again: if Twilio only lagged,
-                // the secondary still exists, and abandoning deletes it (a
-                // 404 when it is really gone is fine) before a new rotation.
-                NextStep::AbandonThenStartAgain,
-            ),
+            // The old token still works, so no promote happened (Twilio
+            // refuses the old token at once after one), and the new one is
+            // refused: deleted or replaced, or not accepted yet. The journal
+            // goes back to `delivered` first, so that the advice can be
+            // either: resume (it checks the new token again) or abandon
+            // (which a `promoting` journal would forbid).
+            (S::ProbingNew, Input::Called(Err(e))) if e.is_authentication_failed() => {
+                self.pending_failure = Some(RotationFailure {
+                    step: RotationStep::Promote,
+                    kind: FailureKind::Inconsistent,
+                    error: Some(e),
+                    message: "not promoted: the old token still works and the new one is refused, so its secondary was deleted or replaced (or Twilio does not accept it yet)".into(),
+                    next: NextStep::ResumeOrAbandon,
+                    rescued_token: None,
+                });
+                self.state = S::PersistingNotPromoted;
+                Action::Persist(self.journal(JournalPhase::Delivered))
+            }
+            (S::PersistingNotPromoted, Input::Persisted) => {
+                self.state = S::Finished;
+                match self.pending_failure.take() {
+                    Some(failure) => Action::Failed(failure),
+                    None => self.unexpected(&Input::Persisted),
+                }
+            }
             (S::ProbingNew, Input::Called(Err(e))) => self.api_failure(
                 e,
                 NextStep::Resume,

@@ -268,14 +268,17 @@ fn a_failed_check_of_the_old_token_is_not_taken_for_a_refusal() {
 fn probing_a_lost_promote_tells_a_refused_new_token_from_a_failed_probe() {
     // The old token works (not promoted); then the new one is probed.
     // A refused new token may be a deleted secondary or Twilio lagging: the
-    // advice must hold for both, so it abandons (deletes) before starting
-    // again rather than leaving a secondary behind.
+    // advice must hold for both, so the journal goes back to `delivered`
+    // (no promote happened), from where a resume checks the new token again
+    // and an abandon is allowed (it deletes the secondary). Advising an
+    // abandon of a `promoting` journal would be refused when run: the
+    // schedules found that.
     let cases = [
         (
             401,
             20003,
             FailureKind::Inconsistent,
-            NextStep::AbandonThenStartAgain,
+            NextStep::ResumeOrAbandon,
         ),
         (503, 20503, FailureKind::Api, NextStep::Resume),
     ];

@@ -40,16 +40,19 @@ pub enum RequestFault {
     /// From this request on, tokens other than the old one are refused for
     /// [`LAG_REQUESTS`] requests (a new token propagating).
     AuthLag,
+    /// Applied, and answered 2xx with a body that has a malformed field.
+    MalformedApplied,
 }
 
 impl RequestFault {
-    pub const ALL: [RequestFault; 6] = [
+    pub const ALL: [RequestFault; 7] = [
         RequestFault::FailBeforeSend,
         RequestFault::AnswerLost,
         RequestFault::RateLimited,
         RequestFault::ServerError,
         RequestFault::ServerErrorApplied,
         RequestFault::AuthLag,
+        RequestFault::MalformedApplied,
     ];
 }
 
@@ -66,6 +69,8 @@ pub struct Twilio {
     /// The account a create's answer names; `None` leaves the field out, as
     /// the spec allows (so the schedules also cover an unchecked answer).
     pub acts_on: Option<&'static str>,
+    /// Secondaries created by someone else (the Console, a colleague).
+    pub outside: Vec<String>,
     /// Requests left during which fresh tokens are refused.
     lag: u32,
 }
@@ -79,8 +84,17 @@ impl Twilio {
             created: Vec::new(),
             promotes: 0,
             acts_on: None,
+            outside: Vec::new(),
             lag: 0,
         }
+    }
+
+    /// Someone else creates a secondary (from the Console, say): it
+    /// replaces any secondary there was, whatever an API create would do.
+    pub fn outside_create(&mut self) {
+        let token = format!("{:032x}", 0xcafe_0000u64 + self.outside.len() as u64);
+        self.outside.push(token.clone());
+        self.secondary = Some(token);
     }
 
     pub fn authenticates(&self, token: &str) -> bool {
@@ -120,6 +134,16 @@ impl Twilio {
                 "connection reset before the response",
             )),
             Some(RequestFault::ServerErrorApplied) => Ok(server_error(500)),
+            Some(RequestFault::MalformedApplied) if response.status().is_success() => {
+                let (parts, body) = response.into_parts();
+                let text = String::from_utf8(body).unwrap_or_default();
+                // A date the parser refuses, first in the object.
+                let body = match text.strip_prefix('{') {
+                    Some(rest) => format!(r#"{{"date_created":7,"date_updated":7,{rest}"#),
+                    None => text,
+                };
+                Ok(Response::from_parts(parts, body.into_bytes()))
+            }
             _ => Ok(response),
         }
     }

@@ -22,6 +22,9 @@ use twilio_accounts_rotation::{
 
 use crate::twilio::{OLD, OTHER_ACCOUNT, RequestFault, SID, SecondCreate, Twilio};
 
+/// A token someone else puts in the sink.
+const SOMEONE_ELSES: &str = "0123456789abcdef0123456789abcdef";
+
 /// Runs (the first and the resumes) before a schedule must have finished.
 const MAX_RUNS: usize = 12;
 /// Actions one run may take before it counts as looping.
@@ -115,6 +118,11 @@ pub enum Point {
     Read,
     /// A POST or DELETE.
     Write,
+    /// The go-ahead: meanwhile, someone else may create a secondary.
+    GoAhead,
+    /// The sink read back before the promote: meanwhile, someone may have
+    /// put another token there.
+    Confirm,
 }
 
 /// What can go wrong at a point.
@@ -126,6 +134,10 @@ pub enum Fault {
     SinkFails,
     /// The request meets this fault.
     Request(RequestFault),
+    /// Someone else creates a secondary (from the Console, a colleague).
+    OutsideSecondary,
+    /// Someone replaces the token in the sink.
+    SinkReplaced,
 }
 
 impl Point {
@@ -143,6 +155,8 @@ impl Point {
             .map(Fault::Request)
             .to_vec(),
             Point::Write => RequestFault::ALL.map(Fault::Request).to_vec(),
+            Point::GoAhead => vec![Fault::OutsideSecondary],
+            Point::Confirm => vec![Fault::SinkReplaced],
         }
     }
 }
@@ -234,9 +248,29 @@ impl World<'_> {
     fn run_to_the_end(&mut self) -> Result<usize, (usize, String)> {
         let config = self.scenario.config();
         let mut rotation = Rotation::new(credentials(OLD), config.clone());
+        let mut previous = None;
         for runs in 1..=MAX_RUNS {
             let end = self.drive(&mut rotation).map_err(|v| (runs, v))?;
             self.check_nothing_lost(&end).map_err(|v| (runs, v))?;
+            // The operator follows the advice: abandon when told to, or when
+            // resuming was advised twice in a row (its new token is refused:
+            // the CLI then advises `--abandon` too), and start again.
+            let next = match &end {
+                End::Failed(_, next) => Some(*next),
+                _ => None,
+            };
+            let abandon = match next {
+                Some(NextStep::AbandonThenStartAgain) => true,
+                Some(NextStep::ResumeOrAbandon) => previous == Some(NextStep::ResumeOrAbandon),
+                _ => false,
+            };
+            previous = next;
+            if abandon {
+                self.abandon().map_err(|v| (runs, v))?;
+                rotation = Rotation::new(credentials(OLD), config.clone());
+                previous = None;
+                continue;
+            }
             match (&end, self.scenario.wrong_account) {
                 (End::Finished, false) => {
                     self.check_rotated().map_err(|v| (runs, v))?;
@@ -341,6 +375,9 @@ impl World<'_> {
                 },
                 // The sink is read back: does it still hold this token?
                 Action::ConfirmDelivery(token) => {
+                    if self.point(Point::Confirm) == Some(Fault::SinkReplaced) {
+                        self.sink.push(SOMEONE_ELSES.to_owned());
+                    }
                     if self.sink.last().map(String::as_str) == Some(token.expose_secret()) {
                         (Input::Delivered, None)
                     } else {
@@ -350,7 +387,12 @@ impl World<'_> {
                         )
                     }
                 }
-                Action::AwaitGoAhead => (Input::GoAhead, None),
+                Action::AwaitGoAhead => {
+                    if self.point(Point::GoAhead) == Some(Fault::OutsideSecondary) {
+                        self.twilio.borrow_mut().outside_create();
+                    }
+                    (Input::GoAhead, None)
+                }
                 Action::Wait(_) | Action::Settle(_) => (Input::Waited, None),
                 Action::Finished(_) => return Ok(End::Finished),
                 Action::Failed(failure) => return Ok(End::Failed(failure.kind, failure.next)),
@@ -364,6 +406,29 @@ impl World<'_> {
         Err(format!(
             "a run took more than {MAX_ACTIONS_PER_RUN} actions"
         ))
+    }
+
+    /// What `rotate --abandon` does: refused once a promote may have
+    /// happened; otherwise it deletes the secondary (whoever made it) with
+    /// the old token and removes the journal.
+    fn abandon(&mut self) -> Result<(), String> {
+        if let Some(bytes) = &self.journal {
+            let journal = Journal::from_json(bytes)
+                .map_err(|e| format!("the state file does not read back: {e}"))?;
+            if journal.phase.promote_may_have_happened() {
+                return Err(format!(
+                    "advised to abandon a rotation in phase {:?}",
+                    journal.phase
+                ));
+            }
+        }
+        let mut twilio = self.twilio.borrow_mut();
+        if twilio.primary != OLD {
+            return Err("advised to abandon after the primary changed".into());
+        }
+        twilio.secondary = None;
+        self.journal = None;
+        Ok(())
     }
 
     /// After every call: at most one promote, and the primary is a token
@@ -391,7 +456,8 @@ impl World<'_> {
         let Some(secondary) = &twilio.secondary else {
             return Ok(());
         };
-        if self.sink.contains(secondary) {
+        // Someone else's secondary is theirs to keep.
+        if self.sink.contains(secondary) || twilio.outside.contains(secondary) {
             return Ok(());
         }
         let journal = self.journal.as_deref().map(Journal::from_json);
