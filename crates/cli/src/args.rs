@@ -127,6 +127,7 @@ pub enum Command {
     /// Rotate the Auth Token: create, hand over, verify, promote, verify, settle.
     Rotate(RotateArgs),
     /// Run the Accounts API simulator in the foreground (same flags as twilio-accounts-sim).
+    #[cfg(feature = "simulator")]
     Sim(twilio_accounts_sim::SimArgs),
     /// Webhook signatures.
     Webhook {

@@ -24,10 +24,13 @@ use crate::state_file::{Overwrite, write_secret_file};
 
 /// A test hook: pause before the N-th action (counted across the whole
 /// process, every account of a fleet included) so a test can SIGKILL the
-/// process at an exact point. Bounded to two minutes.
+/// process at an exact point. Bounded to two minutes. Only in debug builds
+/// (what `cargo test` runs): a release binary has no such hook.
+#[cfg(debug_assertions)]
 const PAUSE_VARIABLE: &str = "TWILIO_ACCOUNTS_TEST_PAUSE_BEFORE_ACTION";
 
 /// Actions carried out so far by this process, for the pause hook.
+#[cfg(debug_assertions)]
 static ACTIONS: AtomicUsize = AtomicUsize::new(0);
 
 /// What one rotation's actions are carried out with, and what they left.
@@ -195,8 +198,13 @@ fn jittered(delay: Duration) -> Duration {
     delay.mul_f64(0.5 + unit / 2.0)
 }
 
+/// The pause hook in a release build: none.
+#[cfg(not(debug_assertions))]
+fn pause_if_asked(_: &Action) {}
+
 /// The pause hook: before the N-th action of the process when the test
 /// variable asks for it.
+#[cfg(debug_assertions)]
 fn pause_if_asked(action: &Action) {
     static PAUSE_BEFORE: OnceLock<Option<usize>> = OnceLock::new();
     let pause_before = *PAUSE_BEFORE.get_or_init(|| {

@@ -24,6 +24,8 @@ mod paging;
 mod resources;
 mod rotate;
 mod shell_word;
+#[cfg(feature = "simulator")]
+mod simulate;
 mod sink;
 mod state_dir;
 mod state_file;
@@ -34,7 +36,7 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 use clap::parser::ValueSource;
-use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
+use clap::{ArgMatches, CommandFactory, FromArgMatches};
 use serde_json::{Value, json};
 use twilio_accounts_core::{
     AccountSid, ApiKeySecret, ApiKeySid, AuthToken, CreateSecondaryAuthToken, Credentials,
@@ -185,7 +187,9 @@ fn usage_error(error: &clap::Error, args: &[OsString], command: Option<String>) 
 /// The simulator never takes credentials from the environment, and none of
 /// the global options (credentials, `--output`, …) apply to it, so `sim` is
 /// parsed without them (`sim --help` lists only what it takes).
+#[cfg(feature = "simulator")]
 fn sim_main(args: &[OsString]) -> ExitCode {
+    use clap::Parser;
     #[derive(Debug, Parser)]
     #[command(
         name = "twilio-accounts sim",
@@ -202,6 +206,24 @@ fn sim_main(args: &[OsString]) -> ExitCode {
         Err(e) => usage_error(&e, args, Some("sim".into())),
     }
 }
+
+/// A binary built without the simulator (`--no-default-features`).
+#[cfg(not(feature = "simulator"))]
+fn sim_main(args: &[OsString]) -> ExitCode {
+    Report {
+        format: if wants_json(args) {
+            OutputFormat::Json
+        } else {
+            OutputFormat::Text
+        },
+        quiet: false,
+    }
+    .fail("sim", &Failure::usage(NO_SIMULATOR))
+}
+
+/// What a binary built without the simulator says when asked for it.
+#[cfg(not(feature = "simulator"))]
+pub const NO_SIMULATOR: &str = "this twilio-accounts was built without the simulator (cargo's --no-default-features): install it with the default features (`cargo install twilio-accounts-cli`) to use `sim` and `rotate --simulate`";
 
 fn main() -> ExitCode {
     output::exit_code(run())
@@ -305,6 +327,7 @@ fn run() -> ExitCode {
         Command::Rotate(args) => rotate::run(&cli.global, args, report, &on_command_line),
         // Reached only when options came before `sim` (`sim` first is
         // dispatched above): those are the tool's, not the simulator's.
+        #[cfg(feature = "simulator")]
         Command::Sim(_) => report.fail(
             "sim",
             &Failure::usage(

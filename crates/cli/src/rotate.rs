@@ -24,12 +24,11 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use twilio_accounts_core::{AccountSid, AuthToken, Credentials, DeleteSecondaryAuthToken, Error};
+use twilio_accounts_core::{AccountSid, Credentials, DeleteSecondaryAuthToken};
 use twilio_accounts_rotation::{
     FailureKind, Input, Journal, JournalPhase, NextStep, Rotation, RotationConfig, RotationFailure,
     RotationReport, RotationStep,
 };
-use twilio_accounts_sim::{SimConfig, Simulator};
 use twilio_accounts_ureq::ClientOptions;
 
 use crate::args::{Global, OutputFormat, RotateArgs};
@@ -40,10 +39,6 @@ use crate::sink::{Sink, rescue, writable_directory};
 use crate::state_dir::StateDir;
 use crate::{Report, client, client_options, credentials};
 
-/// The default settle with `--simulate`: long enough to show, short enough to wait for.
-const SIMULATED_SETTLE: Duration = Duration::from_secs(2);
-/// The default deploy wait with `--simulate`.
-const SIMULATED_DEPLOY_WAIT: Duration = Duration::from_secs(1);
 /// The default deploy wait with `--yes`: as long as the settle, about what an
 /// application that re-reads its credentials every minute needs.
 const DEFAULT_DEPLOY_WAIT: Duration = Duration::from_secs(60);
@@ -142,7 +137,10 @@ pub fn run(
         return crate::fleet::run(global, args, report, on_command_line);
     }
     if args.simulate {
-        return simulate(global, args, report);
+        #[cfg(feature = "simulator")]
+        return crate::simulate::run(global, args, report);
+        #[cfg(not(feature = "simulator"))]
+        return report.fail("rotate", &Failure::usage(crate::NO_SIMULATOR));
     }
     let setup = credentials(global, report, on_command_line)
         .and_then(|c| Ok((client_options(global, report, on_command_line)?, c)))
@@ -205,142 +203,16 @@ pub fn run(
 }
 
 /// How a rotation is run, besides what the state machine is told.
-struct Setting {
-    report: Report,
-    rerun: String,
-    deploy_wait: Duration,
-    simulated: bool,
+pub(crate) struct Setting {
+    pub report: Report,
+    /// The options a later run repeats (see [`rerun_flags`]).
+    pub rerun: String,
+    pub deploy_wait: Duration,
+    pub simulated: bool,
 }
 
-fn simulate(global: &Global, args: &RotateArgs, report: Report) -> ExitCode {
-    if args.sink.is_set() || args.state_file.is_some() || args.resume || args.abandon {
-        return report.fail(
-            "rotate",
-            &Failure::usage(
-                "--simulate keeps its token and journal in a scratch directory of its own and removes it at the end, so that a simulated token can never replace a real one: drop --token-file, --token-exec, --state-file, --resume and --abandon",
-            )
-            .with_next("run `twilio-accounts rotate --simulate`"),
-        );
-    }
-    let sim = match Simulator::spawn(SimConfig::default()) {
-        Ok(sim) => sim,
-        Err(e) => {
-            return report.fail(
-                "rotate",
-                &Failure::other(format!("cannot start the simulator: {e}")),
-            );
-        }
-    };
-    report.say(format!(
-        "Simulation: a local Twilio Accounts API at {} with a fresh account {}; nothing leaves this machine.",
-        sim.base_url(),
-        sim.account_sid()
-    ));
-    let creds = match sim
-        .account_sid()
-        .parse()
-        .map_err(Error::from)
-        .and_then(|sid| {
-            Ok(Credentials::auth_token(
-                sid,
-                AuthToken::new(sim.primary_token())?,
-            ))
-        }) {
-        Ok(c) => c,
-        Err(e) => return report.fail("rotate", &Failure::from_error("rotate", &e)),
-    };
-    let old_token = sim.primary_token();
-    let mut options = ClientOptions::new().with_base_url(sim.base_url());
-    if let Some(timeout) = global.timeout {
-        options = options.with_request_timeout(timeout);
-    }
-    // Owner-only, and removed when this function returns (however it returns).
-    let scratch = match Scratch::create(sim.local_addr().port()) {
-        Ok(s) => s,
-        Err(e) => {
-            return report.fail(
-                "rotate",
-                &Failure::other(format!("cannot create a scratch directory: {e}")),
-            );
-        }
-    };
-    let state_file = scratch.0.join("rotation.json");
-    let mut sink_args = args.sink.clone();
-    sink_args.token_file = Some(scratch.0.join("new-token"));
-    let sink = Sink::from_args(&sink_args);
-    let config = RotationConfig {
-        replace_existing_secondary: args.replace_existing_secondary,
-        wait_for_go_ahead: true,
-        settle: args.settle.unwrap_or(SIMULATED_SETTLE),
-        suppress_email_notification: args.email.value(),
-        verify_delay: Duration::from_millis(100),
-        ..RotationConfig::default()
-    };
-    let result = execute(
-        options,
-        creds,
-        config,
-        sink,
-        state_file,
-        args,
-        Setting {
-            report,
-            rerun: String::new(),
-            deploy_wait: args.deploy_wait.unwrap_or(SIMULATED_DEPLOY_WAIT),
-            simulated: true,
-        },
-    );
-    // Check the outcome against the simulator's own state.
-    if result.is_ok() {
-        let primary = sim.primary_token();
-        let consistent = primary != old_token && sim.secondary_token().is_none();
-        report.result(format!(
-            "Simulator check: the primary token changed: {}; no secondary token left: {}.",
-            yes_no(primary != old_token),
-            yes_no(sim.secondary_token().is_none())
-        ));
-        if !consistent {
-            return report.fail(
-                "rotate",
-                &Failure::other("the simulator's state does not match a finished rotation"),
-            );
-        }
-    }
-    sim.shutdown();
-    match result {
-        Ok(()) => Exit::Success.code(),
-        Err(code) => code,
-    }
-}
-
-/// `--simulate`'s scratch directory: owner-only, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn create(port: u16) -> std::io::Result<Scratch> {
-        let path = std::env::temp_dir().join(format!(
-            "twilio-accounts-simulate-{}-{port}",
-            std::process::id()
-        ));
-        let mut builder = std::fs::DirBuilder::new();
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder.create(&path)?;
-        Ok(Scratch(path))
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn yes_no(value: bool) -> &'static str {
-    if value { "yes" } else { "NO" }
-}
-
-fn execute(
+/// Runs a single rotation, new or resumed, to its end.
+pub(crate) fn execute(
     options: ClientOptions,
     creds: Credentials,
     config: RotationConfig,
