@@ -39,9 +39,10 @@ pub struct Global {
         env = "TWILIO_AUTH_TOKEN",
         global = true,
         hide_env_values = true,
-        value_name = "TOKEN"
+        value_name = "TOKEN",
+        value_parser = SecretArg::parse
     )]
-    pub auth_token: Option<String>,
+    pub auth_token: Option<SecretArg>,
 
     /// API key SID (SK…); only Main keys may manage Auth Tokens.
     #[arg(long, env = "TWILIO_API_KEY", global = true, value_name = "SID")]
@@ -53,9 +54,10 @@ pub struct Global {
         env = "TWILIO_API_SECRET",
         global = true,
         hide_env_values = true,
-        value_name = "SECRET"
+        value_name = "SECRET",
+        value_parser = SecretArg::parse
     )]
-    pub api_secret: Option<String>,
+    pub api_secret: Option<SecretArg>,
 
     /// Twilio region (e.g. au1); needs --edge.
     #[arg(long, env = "TWILIO_REGION", global = true)]
@@ -100,6 +102,34 @@ pub struct Global {
     /// Only errors on stderr.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+}
+
+/// A secret given as an option or its variable (`--auth-token`,
+/// `--api-secret`): `[redacted]` in `Debug` (the parsed command line derives
+/// it), wiped from memory when dropped, both in [`Global`] and in clap's
+/// matches (which hold this type). What cannot be wiped: clap's raw copy of
+/// a value typed on the command line (also in `/proc/PID/cmdline` for as
+/// long as the process runs, which is why the tool warns about it), the
+/// process environment, and the `Authorization` header values the
+/// transport builds from the credentials.
+#[derive(Clone)]
+pub struct SecretArg(zeroize::Zeroizing<String>);
+
+impl SecretArg {
+    pub fn parse(value: &str) -> Result<Self, String> {
+        Ok(SecretArg(zeroize::Zeroizing::new(value.to_owned())))
+    }
+
+    /// A copy to hand on, wiped when dropped.
+    pub fn to_zeroizing(&self) -> zeroize::Zeroizing<String> {
+        self.0.clone()
+    }
+}
+
+impl std::fmt::Debug for SecretArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -13,7 +13,8 @@ use std::process::ExitCode;
 
 use serde_json::{Value, json};
 use twilio_accounts_core::{
-    FromParameters, ListOperation, Operation, ParameterError, ParameterValues, Secrets, ToJson,
+    FromParameters, Idempotency, ListOperation, Operation, ParameterError, ParameterValues,
+    Secrets, ToJson,
 };
 
 use crate::Report;
@@ -56,6 +57,30 @@ impl Invocation<'_> {
         O: FromParameters,
         O::Output: ToJson,
     {
+        self.single_or_absent::<O>(values, refused, None)
+    }
+
+    /// A look-up whose "not found" is an answer, not a failure (`safelist
+    /// check`): a 404 prints `absent` as the result (stdout, no `error:`;
+    /// JSON `"found": false`) and exits 4, as documented.
+    pub fn lookup<O>(&self, values: &ParameterValues, absent: &str) -> ExitCode
+    where
+        O: FromParameters,
+        O::Output: ToJson,
+    {
+        self.single_or_absent::<O>(values, |_| 0, Some(absent))
+    }
+
+    fn single_or_absent<O>(
+        &self,
+        values: &ParameterValues,
+        refused: Refused<O::Output>,
+        absent: Option<&str>,
+    ) -> ExitCode
+    where
+        O: FromParameters,
+        O::Output: ToJson,
+    {
         let operation = match self.build::<O>(values) {
             Ok(o) => o,
             Err(f) => return self.fail(&f),
@@ -72,6 +97,19 @@ impl Invocation<'_> {
                 &reply.value.to_json(self.secrets),
                 refused(&reply.value),
             ),
+            Err(e) if absent.is_some() && e.status().is_some_and(|s| s.as_u16() == 404) => {
+                let text = absent.unwrap_or_default();
+                self.report.json(&json!({
+                    "command": self.command,
+                    "ok": true,
+                    "operation": O::ID,
+                    "status": 404,
+                    "request_id": e.request_id(),
+                    "found": false,
+                }));
+                self.report.result(text);
+                Exit::NotFound.code()
+            }
             Err(e) => self.fail(&Failure::from_error(&self.command, &e)),
         }
     }
@@ -132,8 +170,13 @@ impl Invocation<'_> {
                 _ => failure,
             }
         })?;
+        // A call that makes a new token (create, promote) is refused
+        // without --reveal: redacted, the token would exist nowhere. A read
+        // (FetchAccount, ListAccount) is never refused: its token is the
+        // current one, shown redacted unless --reveal.
         if let Some(field) = O::SECRET_FIELD
             && self.secrets == Secrets::Redact
+            && O::IDEMPOTENCY == Idempotency::NotIdempotent
         {
             return Err(Failure::usage(format!(
                 "{} answers with a new Auth Token (`{field}`), which is printed only with --reveal: redacted, it would be lost",

@@ -61,7 +61,7 @@ impl Report {
     /// Progress for people, on stderr (suppressed by -q and in JSON mode).
     pub fn say(&self, line: impl AsRef<str>) {
         if !self.quiet && self.format == OutputFormat::Text {
-            output::err(line.as_ref());
+            output::err(&output::printable(line.as_ref()));
         }
     }
 
@@ -69,14 +69,14 @@ impl Report {
     /// document carries it).
     pub fn result(&self, line: impl AsRef<str>) {
         if self.format == OutputFormat::Text {
-            output::out(line.as_ref());
+            output::out(&output::printable(line.as_ref()));
         }
     }
 
     /// A warning, on stderr, unless -q.
     pub fn warn(&self, line: impl AsRef<str>) {
         if !self.quiet {
-            output::err(&format!("warning: {}", line.as_ref()));
+            output::err(&format!("warning: {}", output::printable(line.as_ref())));
         }
     }
 
@@ -92,9 +92,9 @@ impl Report {
         match self.format {
             OutputFormat::Json => self.json(&failure.to_json(command)),
             OutputFormat::Text => {
-                output::err(&format!("error: {}", failure.message));
+                output::err(&format!("error: {}", output::printable(&failure.message)));
                 if let Some(next) = &failure.next {
-                    output::err(&format!("  what to do: {next}"));
+                    output::err(&format!("  what to do: {}", output::printable(next)));
                 }
             }
         }
@@ -159,11 +159,11 @@ fn usage_error(error: &clap::Error, args: &[OsString], command: Option<String>) 
         let _ = error.print();
         return Exit::Success.code();
     }
+    let rendered = without_environment_options(&error.render().to_string());
     if !wants_json(args) {
-        let _ = error.print();
+        output::err(rendered.trim_end());
         return Exit::Usage.code();
     }
-    let rendered = error.render().to_string();
     let message = rendered
         .lines()
         .find(|l| !l.trim().is_empty())
@@ -180,6 +180,36 @@ fn usage_error(error: &clap::Error, args: &[OsString], command: Option<String>) 
     }
     .json(&document);
     Exit::Usage.code()
+}
+
+/// clap's usage line names every option that had a value, the ones taken
+/// from the environment too (`--auth-token <TOKEN>` when `TWILIO_AUTH_TOKEN`
+/// is set), as if they had to be typed: a nudge to put a token on the
+/// command line. None of them is ever required, so they are left out.
+fn without_environment_options(rendered: &str) -> String {
+    const FROM_ENVIRONMENT: [&str; 8] = [
+        " --account-sid <SID>",
+        " --auth-token <TOKEN>",
+        " --api-key <SID>",
+        " --api-secret <SECRET>",
+        " --base-url <URL>",
+        " --region <REGION>",
+        " --edge <EDGE>",
+        " --output <OUTPUT>",
+    ];
+    rendered
+        .lines()
+        .map(|line| {
+            if line.trim_start().starts_with("Usage:") {
+                FROM_ENVIRONMENT
+                    .iter()
+                    .fold(line.to_owned(), |line, option| line.replace(option, ""))
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `twilio-accounts sim …`: the simulator's own command line, parsed alone.
@@ -416,6 +446,11 @@ pub fn credentials(
             .then(|| value.clone())
             .flatten()
     };
+    let pick_secret = |id: &str, value: &Option<args::SecretArg>, explicit: bool| {
+        (on_command_line(id) == explicit)
+            .then(|| value.as_ref().map(args::SecretArg::to_zeroizing))
+            .flatten()
+    };
     for (id, flag, variable) in [
         ("auth_token", "--auth-token", "TWILIO_AUTH_TOKEN"),
         ("api_secret", "--api-secret", "TWILIO_API_SECRET"),
@@ -428,9 +463,9 @@ pub fn credentials(
     }
     let explicit = CredentialsInput {
         account_sid: pick("account_sid", &global.account_sid, true),
-        auth_token: pick("auth_token", &global.auth_token, true).map(Zeroizing::new),
+        auth_token: pick_secret("auth_token", &global.auth_token, true),
         api_key: pick("api_key", &global.api_key, true),
-        api_secret: pick("api_secret", &global.api_secret, true).map(Zeroizing::new),
+        api_secret: pick_secret("api_secret", &global.api_secret, true),
     };
     check_explicit("--account-sid", explicit.account_sid.as_deref(), |v| {
         AccountSid::parse(v).map(drop).map_err(|e| e.to_string())
@@ -451,25 +486,51 @@ pub fn credentials(
     let from_env = [
         (
             "TWILIO_ACCOUNT_SID",
-            pick("account_sid", &global.account_sid, false),
+            pick("account_sid", &global.account_sid, false).map(Zeroizing::new),
         ),
         (
             "TWILIO_AUTH_TOKEN",
-            pick("auth_token", &global.auth_token, false),
+            pick_secret("auth_token", &global.auth_token, false),
         ),
-        ("TWILIO_API_KEY", pick("api_key", &global.api_key, false)),
+        (
+            "TWILIO_API_KEY",
+            pick("api_key", &global.api_key, false).map(Zeroizing::new),
+        ),
         (
             "TWILIO_API_SECRET",
-            pick("api_secret", &global.api_secret, false),
+            pick_secret("api_secret", &global.api_secret, false),
         ),
     ];
-    Credentials::from_env(explicit, |name| {
+    // Every copy here is wiped when dropped; the one handed to the core is
+    // wrapped by it in turn.
+    let lookup = |name: &str| {
         from_env
             .iter()
             .find(|(n, _)| *n == name)
-            .and_then(|(_, v)| v.clone())
-    })
-    .map_err(|e| Failure::usage(e.to_string()))
+            .and_then(|(_, v)| v.as_ref())
+            .filter(|v| !v.is_empty())
+            .map(|v| String::clone(v))
+    };
+    let has = |name: &str| {
+        from_env
+            .iter()
+            .any(|(n, v)| *n == name && v.as_ref().is_some_and(|v| !v.is_empty()))
+    };
+    let nothing_explicit = explicit.auth_token.is_none()
+        && explicit.api_key.is_none()
+        && explicit.api_secret.is_none();
+    let both = has("TWILIO_AUTH_TOKEN") && has("TWILIO_API_KEY");
+    let credentials =
+        Credentials::from_env(explicit, lookup).map_err(|e| Failure::usage(e.to_string()))?;
+    // The core's rule, said out loud: with both in the environment, the
+    // Auth Token is used (it can always manage Auth Tokens; a Standard API
+    // key never can).
+    if nothing_explicit && both {
+        report.warn(
+            "TWILIO_AUTH_TOKEN and TWILIO_API_KEY are both set: using the Auth Token (it can manage Auth Tokens, a Standard API key cannot); unset TWILIO_AUTH_TOKEN, or give --api-key and --api-secret, to use the API key",
+        );
+    }
+    Ok(credentials)
 }
 
 /// Client options from the global flags. An address given on the command
@@ -508,7 +569,10 @@ pub fn client_options(
     };
     let endpoint = match use_base_url {
         Some(url) => Endpoint::custom(url, plain_http).map_err(|e| {
-            let failure = Failure::usage(format!("base URL {url}: {e}"));
+            let failure = Failure::usage(format!(
+                "base URL {}: {e}",
+                output::without_userinfo(url)
+            ));
             if matches!(e, EndpointError::PlainHttpNotAllowed { .. }) {
                 failure.with_next(
                     "use https, or pass --allow-plain-http if the credentials may cross that network unencrypted",

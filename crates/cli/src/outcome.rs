@@ -127,6 +127,29 @@ pub fn advice(command: &str, exit: Exit) -> Option<String> {
     Some(text.to_owned())
 }
 
+/// The advice after a create whose answer was lost or a server error: it may
+/// have been created, so look before creating again; and the command that
+/// looks, when there is one to run as it is.
+fn may_have_been_created(command: &str) -> Option<(String, Option<String>)> {
+    let list = match command {
+        "credentials aws create" => "twilio-accounts credentials aws list",
+        "credentials public-keys create" => "twilio-accounts credentials public-keys list",
+        "safelist add" => {
+            return Some((
+                "the number may have been added although the answer was an error: look with `twilio-accounts safelist check NUMBER` before adding it again".to_owned(),
+                None,
+            ));
+        }
+        _ => return None,
+    };
+    Some((
+        format!(
+            "it may have been created although the answer was an error: look with `{list}` before creating it again (a second create would make a duplicate)"
+        ),
+        Some(list.to_owned()),
+    ))
+}
+
 /// What to do when a resource command's SID or number does not exist
 /// (the message already says what the 404 means for the operation).
 fn missing_resource_advice(command: &str) -> Option<&'static str> {
@@ -219,6 +242,19 @@ impl Failure {
     /// An API error of `command`, with that command's advice.
     pub fn from_error(command: &str, error: &Error) -> Self {
         let exit = Exit::for_error(error);
+        // A create whose answer was a server error or lost may have
+        // created the resource: "try again" could make a duplicate.
+        let ambiguous =
+            error.is_outcome_unknown() || error.status().is_some_and(|s| s.is_server_error());
+        if ambiguous && let Some((next, command_line)) = may_have_been_created(command) {
+            return Failure {
+                exit,
+                message: error.to_string(),
+                next: Some(next),
+                next_command: command_line,
+                details: error_details(error),
+            };
+        }
         // Twilio's own "not found" (20404) from a resource command is about
         // the thing asked for, not the address.
         let next = match missing_resource_advice(command) {

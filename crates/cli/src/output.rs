@@ -61,6 +61,50 @@ fn write_line(to: &mut impl Write, text: &str, failed: &AtomicBool) -> bool {
     ok
 }
 
+/// `text` with every character that a terminal would act on made visible:
+/// control characters other than a newline or a tab (an escape sequence can
+/// move the cursor, rewrite earlier lines, set the window title, or worse),
+/// and the Unicode bidirectional overrides (which reorder what is shown).
+/// Server text reaches the text output (friendly names, which a subaccount
+/// chooses itself; Twilio's error messages), so every text line goes
+/// through this. JSON needs none: serde_json escapes control characters.
+///
+/// ```text
+/// "evil\x1b[2Jname"  →  "evil\u{1b}[2Jname"
+/// ```
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let acts = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(acts) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if acts(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// `url` with any user name and password in it replaced by `***`, for
+/// messages: `https://user:secret@host/` becomes `https://***@host/`.
+pub fn without_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    match authority.rsplit_once('@') {
+        Some((_, host)) => format!("{scheme}://***@{host}{path}"),
+        None => url.to_owned(),
+    }
+}
+
 /// Whether a write to stdout has failed so far.
 pub fn stdout_failed() -> bool {
     STDOUT_FAILED.load(Ordering::SeqCst)
@@ -93,6 +137,40 @@ mod tests {
         }
         fn flush(&mut self) -> io::Result<()> {
             Err(io::Error::from(self.0))
+        }
+    }
+
+    #[test]
+    fn what_a_terminal_would_act_on_is_made_visible() {
+        let cases = [
+            ("plain name", "plain name"),
+            ("two\nlines\tand a tab", "two\nlines\tand a tab"),
+            ("evil\x1b[2Jname", "evil\\u{1b}[2Jname"),
+            ("bell\x07", "bell\\u{7}"),
+            ("carriage\rreturn", "carriage\\u{d}return"),
+            ("c1\u{9b}31m", "c1\\u{9b}31m"),
+            ("bidi\u{202e}txt.exe", "bidi\\u{202e}txt.exe"),
+            ("déjà vu ✓", "déjà vu ✓"),
+        ];
+        for (input, shown) in cases {
+            assert_eq!(printable(input), shown, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn a_user_and_password_in_a_url_are_never_shown() {
+        let cases = [
+            (
+                "https://user:hunter2@example.com/x",
+                "https://***@example.com/x",
+            ),
+            ("http://u:p@w@127.0.0.1:9", "http://***@127.0.0.1:9"),
+            ("https://example.com/a@b", "https://example.com/a@b"),
+            ("https://example.com", "https://example.com"),
+            ("not a url", "not a url"),
+        ];
+        for (url, shown) in cases {
+            assert_eq!(without_userinfo(url), shown, "{url}");
         }
     }
 

@@ -149,6 +149,13 @@ fn public_keys(context: &Context<'_>, action: &PublicKeyCommand) -> ExitCode {
                 Ok(k) => k,
                 Err(f) => return context.report.fail(command, &f),
             };
+            // A private key (or garbage) is refused before anything is sent.
+            if let Err(e) = twilio_accounts_core::check_rsa_public_key_pem(&key) {
+                return context.report.fail(
+                    command,
+                    &Failure::usage(format!("{}: {e}", public_key_file.display())),
+                );
+            }
             let mut values = ParameterValues::new();
             values.push("PublicKey", key.trim().to_owned());
             push_new(&mut values, new);
@@ -182,7 +189,10 @@ pub fn safelist(context: &Context<'_>, action: &SafelistCommand) -> ExitCode {
             .single::<CreateSafelist>(&values([("PhoneNumber", number)]), none_refused),
         SafelistCommand::Check { number } => context
             .invocation("safelist check")
-            .single::<FetchSafelist>(&values([("PhoneNumber", number)]), none_refused),
+            .lookup::<FetchSafelist>(
+                &values([("PhoneNumber", number)]),
+                &format!("{number} is not in the safe list."),
+            ),
         SafelistCommand::Remove { number } => context
             .invocation("safelist remove")
             .single::<DeleteSafelist>(&values([("PhoneNumber", number)]), none_refused),

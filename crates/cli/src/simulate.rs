@@ -151,4 +151,3 @@ impl Drop for Scratch {
 fn yes_no(value: bool) -> &'static str {
     if value { "yes" } else { "NO" }
 }
-

@@ -146,8 +146,13 @@ impl Sink {
         if let Some((path, _)) = &self.file {
             out.push(format!("file {}", path.display()));
         }
+        // Only the program's name: its arguments may hold a secret (a
+        // store's password), and this goes to progress lines and JSON.
         if let Some(cmd) = &self.exec {
-            out.push(format!("command `{cmd}`"));
+            let program = cmd.split_whitespace().next().unwrap_or("");
+            out.push(format!(
+                "command `{program}` (--token-exec; its arguments not shown)"
+            ));
         }
         if self.reveal {
             out.push("stdout".into());
@@ -303,6 +308,11 @@ fn run_exec(
     account: Option<&AccountSid>,
     timeout: Duration,
 ) -> Result<(), String> {
+    // Messages name the program only: its arguments may hold a secret.
+    let shown = format!(
+        "the --token-exec command `{}`",
+        cmd.split_whitespace().next().unwrap_or("")
+    );
     let mut command = Command::new("sh");
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("TWILIO_") {
@@ -322,7 +332,7 @@ fn run_exec(
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
-        .map_err(|e| format!("could not start `{cmd}`: {e}"))?;
+        .map_err(|e| format!("could not start {shown}: {e}"))?;
     if let Some(mut stdin) = child.stdin.take() {
         let written = stdin
             .write_all(token.expose_secret().as_bytes())
@@ -333,7 +343,7 @@ fn run_exec(
             && e.kind() != io::ErrorKind::BrokenPipe
         {
             stop_group(&mut child);
-            return Err(format!("could not write to `{cmd}`: {e}"));
+            return Err(format!("could not write to {shown}: {e}"));
         }
     }
     let started = Instant::now();
@@ -344,17 +354,17 @@ fn run_exec(
             Ok(None) if started.elapsed() >= timeout => {
                 stop_group(&mut child);
                 return Err(format!(
-                    "`{cmd}` did not finish within {}s (--token-exec-timeout) and was stopped",
+                    "{shown} did not finish within {}s (--token-exec-timeout) and was stopped",
                     timeout.as_secs_f64()
                 ));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-            Err(e) => return Err(format!("`{cmd}` did not finish: {e}")),
+            Err(e) => return Err(format!("{shown} did not finish: {e}")),
         }
     };
     if status.success() {
         Ok(())
     } else {
-        Err(format!("`{cmd}` failed ({status})"))
+        Err(format!("{shown} failed ({status})"))
     }
 }

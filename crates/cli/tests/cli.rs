@@ -1856,7 +1856,9 @@ fn cli_on_a_terminal(sim: &Simulator, token: &str, dir: &Path, args: &str) -> Co
 /// AWS's documented example key: the secret that must never be printed.
 const AWS_CREDENTIALS: &str = "AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 const AWS_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
-const PUBLIC_KEY: &str = "-----BEGIN PUBLIC KEY-----MIIBIjANB.pa9xQIDAQAB-----END PUBLIC KEY-----";
+/// An RSA 2048 public key (Twilio's published example, from its Public Key
+/// Client Validation guide): what `credentials public-keys create` takes.
+const PUBLIC_KEY: &str = include_str!("data/public_key_2048.pem");
 const CONSENT: &str = r#"{"contact_id":"+18005550100","correlation_id":"ad388b5a46b33b874b0d41f7226db2ef","sender_id":"MGaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","status":"opt-in","source":"website"}"#;
 const CONTACT: &str = r#"{"contact_id":"+18005550100","correlation_id":"ad388b5a46b33b874b0d41f7226db2ef","country_iso_code":"US","zip_code":"94105"}"#;
 
@@ -2075,6 +2077,187 @@ fn call_reads_one_page_unless_all_and_stops_at_the_limit() {
 }
 
 #[test]
+fn a_private_key_or_garbage_is_never_uploaded_as_a_public_key() {
+    let sim = sim();
+    let dir = scratch("public-key-refused");
+    let private = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n";
+    // (the file, what the error must say)
+    let cases = [
+        (private, "PRIVATE key"),
+        ("ssh-rsa AAAAB3NzaC1yc2E me@host\n", "not a PEM public key"),
+    ];
+    for (content, says) in cases {
+        std::fs::write(dir.join("key.pem"), content).unwrap();
+        let (exit, doc, out) = json_run(
+            &sim,
+            &dir,
+            &[
+                "credentials",
+                "public-keys",
+                "create",
+                "--public-key-file",
+                "key.pem",
+            ],
+        );
+        assert_eq!(exit, 2, "{doc}");
+        let message = doc["error"]["message"].as_str().unwrap();
+        assert_contains(message, says);
+        assert_contains(message, "openssl pkey");
+        assert!(!stdout(&out).contains("MIIEvQ"), "the key is not echoed");
+    }
+    assert_eq!(sim.requests(Route::CreatePublicKey), 0, "nothing was sent");
+}
+
+#[test]
+fn a_read_that_answers_with_the_token_is_redacted_not_refused() {
+    let sim = sim();
+    let dir = scratch("read-redacted");
+    let token = sim.primary_token();
+    let sid = sim.account_sid();
+    let (exit, doc, out) = json_run(
+        &sim,
+        &dir,
+        &["call", "FetchAccount", "--param", &format!("Sid={sid}")],
+    );
+    assert_eq!(exit, 0, "{}", stderr(&out));
+    assert_eq!(doc["value"]["sid"], sid.as_str());
+    assert_no_secret(&out, &[&token]);
+    let (exit, doc, _) = json_run(
+        &sim,
+        &dir,
+        &[
+            "call",
+            "FetchAccount",
+            "--param",
+            &format!("Sid={sid}"),
+            "--reveal",
+        ],
+    );
+    assert_eq!(exit, 0);
+    assert_eq!(doc["value"]["auth_token"], token.as_str());
+}
+
+#[test]
+fn server_text_cannot_drive_the_terminal() {
+    let sim = sim();
+    let dir = scratch("terminal-escapes");
+    let name = "evil\x1b]0;pwned\x07\x1b[2Jname";
+    let (exit, _, out) = json_run(
+        &sim,
+        &dir,
+        &[
+            "credentials",
+            "aws",
+            "create",
+            "--credentials-env",
+            "AWS_CREDENTIALS",
+            "--friendly-name",
+            name,
+        ],
+    );
+    assert_eq!(exit, 0, "{}", stderr(&out));
+    let out = run(cli(&sim, &sim.primary_token(), &dir).args(["credentials", "aws", "list"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let shown = stdout(&out);
+    assert!(
+        !shown.contains('\x1b') && !shown.contains('\x07'),
+        "{shown:?}"
+    );
+    assert_contains(&shown, r"evil\u{1b}]0;pwned\u{7}\u{1b}[2Jname");
+}
+
+#[test]
+fn secrets_in_a_base_url_or_an_exec_command_are_not_echoed() {
+    let sim = sim();
+    let dir = scratch("secrets-in-messages");
+    let token = sim.primary_token();
+    let out = run(cli(&sim, &token, &dir).args([
+        "verify",
+        "--base-url",
+        "https://user:hunter2@example.com",
+    ]));
+    assert_eq!(code(&out), 2);
+    assert!(!stderr(&out).contains("hunter2"), "{}", stderr(&out));
+    assert_contains(&stderr(&out), "https://***@example.com");
+    let out = run(cli(&sim, &token, &dir)
+        .args([
+            "rotate",
+            "--yes",
+            "--deploy-wait",
+            "0",
+            "--settle",
+            "0",
+            "-vv",
+        ])
+        .args([
+            "--token-exec",
+            "cat > t; : --password=hunter2",
+            "--output",
+            "json",
+        ]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!stdout(&out).contains("hunter2") && !stderr(&out).contains("hunter2"));
+    assert_eq!(
+        json(&out)["token_delivered_to"][0],
+        "command `cat` (--token-exec; its arguments not shown)"
+    );
+}
+
+#[test]
+fn usage_errors_do_not_list_options_taken_from_the_environment() {
+    let sim = sim();
+    let dir = scratch("usage-env");
+    let out = run(cli(&sim, &sim.primary_token(), &dir).args(["rotate", "--resume", "--abandon"]));
+    assert_eq!(code(&out), 2);
+    let usage = stderr(&out);
+    assert_contains(&usage, "Usage: twilio-accounts rotate");
+    for option in ["--auth-token", "--account-sid", "--base-url"] {
+        assert!(!usage.contains(option), "{option} in {usage}");
+    }
+}
+
+#[test]
+fn with_both_credentials_in_the_environment_it_says_which_it_uses() {
+    let sim = sim();
+    let dir = scratch("both-credentials");
+    let out = run(cli(&sim, &sim.primary_token(), &dir)
+        .env("TWILIO_API_KEY", "SKaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+        .env("TWILIO_API_SECRET", "a-secret-of-the-key")
+        .arg("verify"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_contains(&stderr(&out), "using the Auth Token");
+    assert!(!stderr(&out).contains("a-secret-of-the-key"));
+}
+
+#[test]
+fn a_create_answered_with_a_server_error_says_to_look_before_creating_again() {
+    let sim = sim();
+    let dir = scratch("ambiguous-create");
+    sim.set_fault(Route::CreateAws, Fault::ServerError { status: 500 }, 1);
+    let (exit, doc, _) = json_run(
+        &sim,
+        &dir,
+        &[
+            "credentials",
+            "aws",
+            "create",
+            "--credentials-env",
+            "AWS_CREDENTIALS",
+            "--friendly-name",
+            "x",
+        ],
+    );
+    assert_ne!(exit, 0);
+    let next = doc["error"]["next"].as_str().unwrap();
+    assert_contains(next, "may have been created");
+    let command = doc["error"]["next_command"].as_str().unwrap();
+    assert_eq!(command, "twilio-accounts credentials aws list");
+    // It runs as printed.
+    let out = run(cli(&sim, &sim.primary_token(), &dir).args(&sh_words(command)[1..]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
 fn call_prints_a_new_token_only_with_reveal() {
     let sim = sim();
     let dir = scratch("call-reveal");
@@ -2160,7 +2343,7 @@ fn credential_resources_live_through_create_fetch_update_list_delete() {
     let sim = sim();
     let dir = scratch("credential-lifecycle");
     let key_file = dir.join("key.pem");
-    std::fs::write(&key_file, format!("{PUBLIC_KEY}\n")).unwrap();
+    std::fs::write(&key_file, PUBLIC_KEY).unwrap();
     let key_file = key_file.display().to_string();
     #[rustfmt::skip]
     let table: [(&str, [&str; 2], Route, &str); 2] = [
@@ -2325,10 +2508,16 @@ fn safelist_adds_checks_and_removes_a_number() {
         ("remove", 4, "DeleteSafelist"),
     ];
     for (action, exit, operation) in steps {
-        let (got, doc, _) = json_run(&sim, &dir, &["safelist", action, "+18001234567"]);
+        let (got, doc, out) = json_run(&sim, &dir, &["safelist", action, "+18001234567"]);
         assert_eq!(got, exit, "{action}: {doc}");
         if exit == 0 {
             assert_eq!(doc["operation"], operation);
+        } else if action == "check" {
+            // "Not in the list" is the answer, not an error.
+            assert_eq!(doc["operation"], operation);
+            assert_eq!(doc["found"], false);
+            assert!(doc["error"].is_null(), "{doc}");
+            assert!(!stderr(&out).contains("error"));
         } else {
             assert_eq!(doc["error"]["details"]["operation"], operation);
         }

@@ -117,6 +117,7 @@ pub mod page;
 pub mod parameter_values;
 pub mod phone_number;
 pub mod retry;
+pub mod rsa_public_key;
 pub mod secret;
 pub mod sid;
 pub mod timestamp;
@@ -172,6 +173,7 @@ pub use retry::{
     Attempt, AttemptOutcome, Idempotency, Jitter, PlannedRetry, RetryDecision, RetryHook,
     RetryPolicy, RetryVerdict, StopReason, twilio_code,
 };
+pub use rsa_public_key::{RSA_KEY_BITS, RsaPublicKeyError, check_rsa_public_key_pem};
 pub use secret::{ApiKeySecret, AuthToken, AwsCredentials, REDACTED, SecretError};
 pub use sid::{AccountSid, ApiKeySid, CredentialSid, MessagingServiceSid, SafelistSid, SidError};
 pub use timestamp::{Timestamp, TimestampError};
