@@ -300,7 +300,8 @@ pub struct RotateArgs {
 
     /// With --yes: how long the applications take to pick up a new token (re-read a file,
     /// restart); the old token is kept working that long after delivery: seconds, or 90s, 2m;
-    /// 0 promotes at once; at most 15m [default: 60s; 1s with --simulate].
+    /// 0 promotes at once; at most 15m [default: 60s; 1s with --simulate; with --subaccounts,
+    /// each account after its own delivery, default 0].
     #[arg(long, value_parser = parse_settle, value_name = "DURATION")]
     pub deploy_wait: Option<Duration>,
 

@@ -5,7 +5,7 @@
 //! with exit 101 between two steps. Every line this tool prints goes through
 //! [`out`] or [`err`] instead: a failed write is remembered, the command
 //! goes on to a consistent stop, and [`exit_code`] turns its exit into
-//! [`Exit::OutputFailed`](crate::outcome::Exit::OutputFailed) (12) when it
+//! [`Exit::OutputFailed`] (12) when it
 //! would otherwise have said success. A rotation keeps its journal when its
 //! final report could not be written, so `rotate --resume` reports again.
 

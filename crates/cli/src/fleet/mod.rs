@@ -6,7 +6,10 @@
 //! the listing (page by page) gives each subaccount's current token, and
 //! every Accounts v1 call of its rotation is authenticated as that
 //! subaccount, through the same rotation machine and action loop
-//! ([`crate::drive`]) as a single `rotate`, with `wait_for_go_ahead: false`.
+//! ([`crate::drive`]) as a single `rotate`. Nobody is asked for a go-ahead:
+//! each account waits `--deploy-wait` after its own delivery (default 0: a
+//! fleet's sink is usually a store its applications read on every request),
+//! then its sink and new token are checked again and it is promoted.
 //! A resume reads each token again through the 2010 fetch (the journal never
 //! keeps an old token); the machine's fingerprints tell an old token from the
 //! new one, and so whether the promote happened.
@@ -192,7 +195,9 @@ fn start(
     );
     let config = RotationConfig {
         replace_existing_secondary: args.replace_existing_secondary,
-        wait_for_go_ahead: false,
+        // Asked of the worker, which waits --deploy-wait; the machine then
+        // checks the sink and the new token again right before the promote.
+        wait_for_go_ahead: true,
         settle: args.settle.unwrap_or(DEFAULT_SETTLE),
         suppress_email_notification: suppress_email,
         ..RotationConfig::default()
@@ -209,6 +214,7 @@ fn start(
             .sink
             .token_exec_timeout
             .unwrap_or(crate::sink::DEFAULT_EXEC_TIMEOUT),
+        deploy_wait: args.deploy_wait.unwrap_or(Duration::ZERO),
         force: args.sink.force,
         backoff: &backoff,
         fail_fast: fleet.fail_fast,
@@ -335,6 +341,8 @@ struct FleetRun<'a> {
     token_dir: Option<&'a Path>,
     token_exec: Option<&'a str>,
     token_exec_timeout: Duration,
+    /// How long each account waits between its delivery and its promote.
+    deploy_wait: Duration,
     force: bool,
     backoff: &'a Arc<SharedBackoff>,
     fail_fast: bool,
@@ -504,6 +512,7 @@ impl FleetRun<'_> {
         let mut worker = Worker {
             backoff: self.backoff,
             settle_until: &self.settle_until,
+            deploy_wait: self.deploy_wait,
         };
         let outcome = match drive(&mut carrier, rotation, &mut worker) {
             Ok(done) => Outcome::Rotated {
@@ -605,6 +614,7 @@ fn promote_seen(journal: Journal, current: &Credentials) -> Journal {
 struct Worker<'a> {
     backoff: &'a SharedBackoff,
     settle_until: &'a Mutex<Option<Instant>>,
+    deploy_wait: Duration,
 }
 
 impl Conversation for Worker<'_> {
@@ -613,7 +623,8 @@ impl Conversation for Worker<'_> {
     }
 
     fn go_ahead(&mut self) -> Input {
-        // Never asked: a fleet rotation does not wait for a go-ahead.
+        // Never asked: the applications get --deploy-wait to pick the token up.
+        std::thread::sleep(self.deploy_wait);
         Input::GoAhead
     }
 
@@ -656,6 +667,12 @@ impl Commands {
         }
         if let Some(settle) = args.settle {
             resume.push_str(&format!(" --settle {}s", settle.as_secs()));
+        }
+        if let Some(wait) = args.deploy_wait {
+            resume.push_str(&format!(" --deploy-wait {}ms", wait.as_millis()));
+        }
+        if let Some(timeout) = args.sink.token_exec_timeout {
+            resume.push_str(&format!(" --token-exec-timeout {}ms", timeout.as_millis()));
         }
         if args.fleet.notify_email {
             resume.push_str(" --notify-email");
@@ -735,6 +752,7 @@ fn abandon(
         token_dir: None,
         token_exec: None,
         token_exec_timeout: crate::sink::DEFAULT_EXEC_TIMEOUT,
+        deploy_wait: Duration::ZERO,
         force: false,
         backoff: &SharedBackoff::new(),
         fail_fast: false,

@@ -108,13 +108,14 @@ fn every_active_subaccount_is_rotated_as_itself_into_owner_only_files() {
     let listed: Vec<String> = entries(&doc).into_iter().map(|(s, _)| s).collect();
     let expected: Vec<String> = before.iter().map(|(s, _)| s.clone()).collect();
     assert_eq!(listed, expected, "the active subaccounts, in listing order");
-    // The single rotation's six calls each (check, create, check new,
-    // promote, check new and old), and one listing page for the fleet.
+    // The single rotation's seven calls each (check, create, check new,
+    // check it again right before the promote, promote, check new and
+    // old), and one listing page for the fleet.
     for entry in doc["accounts"].as_array().unwrap() {
-        assert_eq!(entry["calls"], 6, "{entry}");
+        assert_eq!(entry["calls"], 7, "{entry}");
     }
     assert_eq!(doc["totals"]["listing_requests"], 1);
-    assert_eq!(doc["totals"]["calls"], 25);
+    assert_eq!(doc["totals"]["calls"], 29);
     assert_eq!(sim.requests(Route::Promote), 4);
     assert_rotated(&sim, &dir, &before);
     assert_eq!(sim.primary_token_of(&suspended), Some(suspended_token));
@@ -636,7 +637,8 @@ fn abandon_deletes_unpromoted_secondaries_and_leaves_promoted_ones_to_resume() {
     let dir = scratch("fleet-abandon");
     let before = active(&sim);
     // The second account has its token delivered, not yet promoted.
-    let paused = kill_where(&sim, &dir, "persist Promoting", 14);
+    // (From an action after the first account's rotation ended.)
+    let paused = kill_where(&sim, &dir, "persist Promoting", 18);
     let second = &before[1].0;
     assert!(sim.secondary_token_of(second).is_some(), "{paused}");
     let out = run(&mut fleet_cmd(
