@@ -27,7 +27,7 @@ async fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let journal_file = format!("{token_file}.journal");
-    let mut client = match Client::from_env() {
+    let client = match Client::from_env() {
         Ok(client) => client,
         Err(err) => {
             eprintln!("configuration: {err}");
@@ -54,7 +54,7 @@ async fn main() -> ExitCode {
             },
             Action::Call(call) => {
                 println!("{} ...", rotation.step().describe());
-                Input::Called(perform_async(&call, &mut client).await)
+                Input::Called(perform_async(&call, &client).await)
             }
             Action::Deliver(token) => {
                 match write_private(

@@ -26,7 +26,7 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let journal_file = format!("{token_file}.journal");
-    let mut client = match Client::from_env() {
+    let client = match Client::from_env() {
         Ok(client) => client,
         Err(err) => {
             eprintln!("configuration: {err}");
@@ -53,7 +53,7 @@ fn main() -> ExitCode {
             },
             Action::Call(call) => {
                 println!("{} ...", rotation.step().describe());
-                Input::Called(perform(&call, &mut client))
+                Input::Called(perform(&call, &client))
             }
             Action::Deliver(token) => {
                 match write_private(
