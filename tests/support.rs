@@ -145,7 +145,7 @@ pub mod adapters {
             self.0.items(list).limit(limit).collect()
         }
         fn perform(&mut self, call: &Call) -> Result<CallResult, Error> {
-            twilio_accounts_rotation::perform(call, &mut self.0)
+            twilio_accounts_rotation::perform(call, &self.0)
         }
     }
 
@@ -202,10 +202,7 @@ pub mod adapters {
         }
         fn perform(&mut self, call: &Call) -> Result<CallResult, Error> {
             self.runtime
-                .block_on(twilio_accounts_rotation::perform_async(
-                    call,
-                    &mut self.client,
-                ))
+                .block_on(twilio_accounts_rotation::perform_async(call, &self.client))
         }
     }
 }

@@ -536,7 +536,10 @@ fn check_parse_error(
 ) {
     assert_eq!(err.status(), Some(raw.status), "{err:?}");
     if !raw.status.is_success() {
-        let direct = Error::from_error_response(operation, &raw.response(), false);
+        // The context adds what the operation declares a 404 to mean.
+        let hint = twilio_accounts_core::operations::find(operation).and_then(|o| o.not_found_hint);
+        let direct =
+            Error::from_error_response(operation, &raw.response(), false).with_not_found_hint(hint);
         assert_eq!(
             render(err),
             render(&direct),

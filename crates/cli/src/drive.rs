@@ -137,7 +137,7 @@ pub fn drive(
                 talk.before_call();
                 carrier.calls += 1;
                 // The client implements the rotation's call seam; a clone shares its pool.
-                Input::Called(perform(&call, &mut carrier.client.clone()))
+                Input::Called(perform(&call, carrier.client))
             }
             Action::Deliver(token) => match carrier.sink.deliver(&token) {
                 Ok(()) => {

@@ -161,10 +161,8 @@ fn missing_resource_advice(command: &str) -> Option<&'static str> {
         c if c.starts_with("credentials public-keys ") => {
             "`twilio-accounts credentials public-keys list` shows the SIDs of the account's public keys"
         }
-        "safelist check" => {
-            "the number is not in the safe list (that is the answer; nothing failed)"
-        }
-        "safelist remove" => "the number is not in the safe list, so there is nothing to remove",
+        "safelist check" => "that is the answer (the message says it); nothing failed",
+        "safelist remove" => "there is nothing to remove (the message says why)",
         _ => return None,
     })
 }

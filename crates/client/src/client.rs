@@ -44,9 +44,15 @@ pub struct Client<T, S = ThreadSleep> {
 struct Shared<T, S> {
     transport: T,
     sleep: S,
+    /// A blocking client's wait between retries, when not the thread's
+    /// sleep ([`Client::with_blocking_wait`]).
+    wait: Option<Wait>,
     options: ClientOptions,
     proxied: bool,
 }
+
+/// How a blocking client built by [`Client::with_blocking_wait`] waits.
+type Wait = Box<dyn Fn(Duration) + Send + Sync>;
 
 impl<T, S> Clone for Client<T, S> {
     fn clone(&self) -> Self {
@@ -115,11 +121,16 @@ impl<T, S> Client<T, S> {
     /// A client over a transport you built yourself (see
     /// [`crate::transport`]), waiting between retries with `sleep`.
     pub fn with_transport(setup: ClientSetup, transport: T, sleep: S) -> Self {
+        Self::build(setup, transport, sleep, None)
+    }
+
+    fn build(setup: ClientSetup, transport: T, sleep: S, wait: Option<Wait>) -> Self {
         let proxied = setup.proxy.is_some();
         Client {
             shared: Arc::new(Shared {
                 transport,
                 sleep,
+                wait,
                 options: setup.options,
                 proxied,
             }),
@@ -180,6 +191,38 @@ fn log_wait(operation: &'static str, delay: Duration) {
         delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
         "waiting before retrying"
     );
+}
+
+impl<T> Client<T, ThreadSleep> {
+    /// A blocking client over a transport you built yourself that waits
+    /// between retries by calling `wait` instead of sleeping: a test over a
+    /// closure transport that must not wait (`|_| {}`), or a simulated clock.
+    ///
+    /// ```
+    /// use twilio_accounts_client::{Client, ClientOptions, ClientSetup, Credentials, DeleteSecondaryAuthToken, TransportError};
+    ///
+    /// let busy_once = std::sync::atomic::AtomicBool::new(true);
+    /// let transport = |_: http::Request<Vec<u8>>| -> Result<_, TransportError> {
+    ///     let status = if busy_once.swap(false, std::sync::atomic::Ordering::SeqCst) { 429 } else { 204 };
+    ///     Ok(http::Response::builder().status(status).header("retry-after", "30").body(Vec::new()).unwrap())
+    /// };
+    /// let setup = ClientSetup::new(
+    ///     Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, "0123456789abcdef0123456789abcdef".parse()?),
+    ///     ClientOptions::new(),
+    ///     |_| None,
+    /// )?;
+    /// let waited = std::sync::Mutex::new(Vec::new());
+    /// let client = Client::with_blocking_wait(setup, &transport, move |delay| waited.lock().unwrap().push(delay));
+    /// assert_eq!(client.send(&DeleteSecondaryAuthToken::new())?.attempts, 2); // at once, not after 30 s
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_blocking_wait(
+        setup: ClientSetup,
+        transport: T,
+        wait: impl Fn(Duration) + Send + Sync + 'static,
+    ) -> Self {
+        Self::build(setup, transport, ThreadSleep, Some(Box::new(wait)))
+    }
 }
 
 impl<T: BlockingTransport> Client<T, ThreadSleep> {
@@ -243,7 +286,10 @@ impl<T: BlockingTransport> Client<T, ThreadSleep> {
             &transport,
             |delay| {
                 log_wait(O::ID, delay);
-                std::thread::sleep(delay);
+                match &self.shared.wait {
+                    Some(wait) => wait(delay),
+                    None => std::thread::sleep(delay),
+                }
             },
         )
     }

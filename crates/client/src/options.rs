@@ -65,7 +65,7 @@ pub const ENV_BASE_URL: &str = "TWILIO_ACCOUNTS_BASE_URL";
 ///
 /// The default is [`ProxyMode::Direct`]: a client never picks up
 /// `HTTPS_PROXY` by surprise (credentials would cross a machine nobody
-/// chose). [`ProxyMode::FromEnv`] honours `HTTPS_PROXY`, `HTTP_PROXY`,
+/// chose). [`ProxyMode::FromEnv`] honours `HTTPS_PROXY`, `http_proxy` (never `HTTP_PROXY`),
 /// `ALL_PROXY` and `NO_PROXY` as [`crate::proxy`] describes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -494,64 +494,6 @@ impl ClientSetup {
     }
 }
 
-/// The DER certificates in PEM texts (the `with_root_certificate_pem`
-/// values), in order. Each text must hold at least one `CERTIFICATE` block;
-/// other blocks are skipped. Errors name the text by its position and never
-/// repeat its content.
-///
-/// Pure parsing, shared by both adapters so that they accept and refuse
-/// exactly the same inputs.
-///
-/// ```
-/// use twilio_accounts_client::options::parse_pem_certificates;
-///
-/// let pem = b"-----BEGIN CERTIFICATE-----\nAQID\n-----END CERTIFICATE-----\n".to_vec();
-/// assert_eq!(parse_pem_certificates(&[pem])?, vec![vec![1, 2, 3]]);
-/// assert!(parse_pem_certificates(&[b"hello".to_vec()]).is_err());
-/// # Ok::<(), twilio_accounts_client::ConfigError>(())
-/// ```
-pub fn parse_pem_certificates(pems: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, ConfigError> {
-    use base64::Engine as _;
-    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
-    const END: &str = "-----END CERTIFICATE-----";
-    let mut certificates = Vec::new();
-    for (index, pem) in pems.iter().enumerate() {
-        let refuse = |reason: &str| ConfigError::RootCertificate {
-            index,
-            reason: reason.to_owned(),
-        };
-        let text = std::str::from_utf8(pem).map_err(|_| refuse("not valid PEM: not UTF-8 text"))?;
-        let before = certificates.len();
-        let mut block: Option<String> = None;
-        for line in text.lines().map(str::trim) {
-            match (&mut block, line) {
-                (None, BEGIN) => block = Some(String::new()),
-                (None, _) => {}
-                (Some(body), END) => {
-                    let der = base64::engine::general_purpose::STANDARD
-                        .decode(body.as_bytes())
-                        .map_err(|_| refuse("not valid PEM: the base64 does not decode"))?;
-                    if der.is_empty() {
-                        return Err(refuse("not valid PEM: an empty CERTIFICATE block"));
-                    }
-                    certificates.push(der);
-                    block = None;
-                }
-                (Some(body), line) => body.push_str(line),
-            }
-        }
-        if block.is_some() {
-            return Err(refuse(
-                "not valid PEM: a CERTIFICATE block is not terminated",
-            ));
-        }
-        if certificates.len() == before {
-            return Err(refuse("no CERTIFICATE block found"));
-        }
-    }
-    Ok(certificates)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -727,35 +669,5 @@ mod tests {
         )
         .unwrap_err();
         assert!(!format!("{err} {err:?}").contains(TOKEN));
-    }
-
-    #[test]
-    fn pem_roots_are_parsed_in_order_and_refused_by_position() {
-        let one = b"-----BEGIN CERTIFICATE-----\nAQ\nID\n-----END CERTIFICATE-----\n".to_vec();
-        let two = b"junk\n-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\nBAU=\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nBg==\n-----END CERTIFICATE-----".to_vec();
-        assert_eq!(
-            parse_pem_certificates(&[one.clone(), two]).unwrap(),
-            vec![vec![1, 2, 3], vec![4, 5], vec![6]]
-        );
-        assert!(parse_pem_certificates(&[]).unwrap().is_empty());
-        for (bad, why) in [
-            (b"hello".to_vec(), "no CERTIFICATE"),
-            (
-                b"-----BEGIN CERTIFICATE-----\nMIIB\n".to_vec(),
-                "not terminated",
-            ),
-            (
-                b"-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----".to_vec(),
-                "base64",
-            ),
-            (vec![0xff, 0xfe], "UTF-8"),
-        ] {
-            let err = parse_pem_certificates(&[one.clone(), bad]).unwrap_err();
-            assert!(
-                matches!(err, ConfigError::RootCertificate { index: 1, .. }),
-                "{err}"
-            );
-            assert!(err.to_string().contains(why), "{err}");
-        }
     }
 }

@@ -1,15 +1,20 @@
-//! HTTP proxies: `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`,
+//! HTTP proxies: `HTTPS_PROXY`, `http_proxy`, `ALL_PROXY` and `NO_PROXY`,
 //! parsed and matched without any I/O.
 //!
 //! Both adapters use a proxy only when the application asks for one
 //! ([`ProxyMode`](crate::ProxyMode)); then this module decides which proxy,
 //! if any, carries the requests to an [`Endpoint`]. The environment comes in
-//! as a lookup function, like everywhere in the core.
+//! as a lookup function, as everywhere in the client crate: this module
+//! reads no variable itself.
 //!
 //! The rules, close to curl's:
-//! - `https_proxy` / `HTTPS_PROXY` for `https` endpoints, `http_proxy` /
-//!   `HTTP_PROXY` for `http` ones, `all_proxy` / `ALL_PROXY` as the fallback
-//!   for both; the lowercase name is read first. Empty values count as unset.
+//! - `https_proxy` / `HTTPS_PROXY` for `https` endpoints, `http_proxy` for
+//!   `http` ones, `all_proxy` / `ALL_PROXY` as the fallback for both; the
+//!   lowercase name is read first. Empty values count as unset.
+//! - `HTTP_PROXY` in upper case is ignored, as curl ignores it ("httpoxy"):
+//!   a CGI server puts a request's `Proxy:` header in `HTTP_PROXY`, so a
+//!   client that read it would send its credentials wherever a caller's
+//!   header said.
 //! - Only `http://` proxies are supported (the adapters tunnel with
 //!   `CONNECT`); a URL without a scheme means `http://`; the default port
 //!   is 80. Other schemes (`https://`, `socks5://`) are refused with an error
@@ -55,8 +60,9 @@ use twilio_accounts_core::Endpoint;
 
 /// The proxy for `https` endpoints (also read in lowercase, first).
 pub const ENV_HTTPS_PROXY: &str = "HTTPS_PROXY";
-/// The proxy for `http` endpoints (also read in lowercase, first).
-pub const ENV_HTTP_PROXY: &str = "HTTP_PROXY";
+/// The proxy for `http` endpoints, read in lowercase only: `HTTP_PROXY` is
+/// what a CGI server makes of a request's `Proxy:` header (httpoxy).
+pub const ENV_HTTP_PROXY: &str = "http_proxy";
 /// The proxy for both when the specific one is unset (also read in lowercase, first).
 pub const ENV_ALL_PROXY: &str = "ALL_PROXY";
 /// Hosts that bypass the proxy (also read in lowercase, first).
@@ -461,11 +467,10 @@ impl ProxyConfig {
     /// Reads the proxy variables through `lookup` (see the module docs for
     /// which and in what order).
     pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ProxyError> {
+        let set = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let read = |upper: &'static str| -> Option<(String, &'static str)> {
-            let lower = upper.to_ascii_lowercase();
-            lookup(&lower)
-                .filter(|v| !v.trim().is_empty())
-                .or_else(|| lookup(upper).filter(|v| !v.trim().is_empty()))
+            set(&upper.to_ascii_lowercase())
+                .or_else(|| set(upper))
                 .map(|v| (v, upper))
         };
         let parse =
@@ -477,7 +482,7 @@ impl ProxyConfig {
             };
         let all = read(ENV_ALL_PROXY);
         let https = parse(read(ENV_HTTPS_PROXY).or_else(|| all.clone()))?;
-        let http = parse(read(ENV_HTTP_PROXY).or(all))?;
+        let http = parse(set(ENV_HTTP_PROXY).map(|v| (v, ENV_HTTP_PROXY)).or(all))?;
         let no_proxy = read(ENV_NO_PROXY)
             .map(|(list, _)| NoProxy::parse(&list))
             .unwrap_or_default();
@@ -530,6 +535,22 @@ mod tests {
 
     fn endpoint(url: &str) -> Endpoint {
         Endpoint::custom(url, PlainHttp::Allow).unwrap()
+    }
+
+    /// httpoxy: CGI puts a request's `Proxy:` header in `HTTP_PROXY`, so
+    /// only `http_proxy` chooses the proxy of `http` endpoints (as in curl).
+    #[test]
+    fn upper_case_http_proxy_is_ignored_and_lower_case_read() {
+        let plain = endpoint("http://api.example:8080");
+        let upper = ProxyConfig::from_env(env(&[("HTTP_PROXY", "http://attacker:3128")])).unwrap();
+        assert_eq!(upper.for_endpoint(&plain), None);
+        let lower = ProxyConfig::from_env(env(&[
+            ("HTTP_PROXY", "http://attacker:3128"),
+            ("http_proxy", "http://proxy.internal:3128"),
+        ]))
+        .unwrap();
+        let chosen = lower.for_endpoint(&plain).expect("http_proxy is read");
+        assert_eq!(chosen.authority(), "proxy.internal:3128");
     }
 
     #[test]

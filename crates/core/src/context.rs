@@ -210,7 +210,8 @@ impl RequestContext {
             }
         } else {
             let response = Response::from_parts(parts, std::mem::take(&mut body));
-            let err = Error::from_error_response(O::ID, &response, self.credentials.is_api_key());
+            let err = Error::from_error_response(O::ID, &response, self.credentials.is_api_key())
+                .with_not_found_hint(O::NOT_FOUND_HINT);
             body = response.into_body();
             Err(err)
         };

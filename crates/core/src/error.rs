@@ -38,8 +38,6 @@ use serde::Deserialize;
 
 use crate::credentials::CredentialsError;
 use crate::endpoint::{EndpointError, LinkError};
-use crate::operation::Operation;
-use crate::operations::auth_tokens::{DeleteSecondaryAuthToken, PromoteAuthToken};
 use crate::phone_number::PhoneNumberError;
 use crate::secret::{AuthToken, SecretError};
 use crate::sid::SidError;
@@ -176,6 +174,10 @@ pub struct ApiError {
     pub request_id: Option<String>,
     /// Whether the request was made with an API key (explains a 20003).
     pub used_api_key: bool,
+    /// What a 404 means for the operation (its
+    /// [`NOT_FOUND_HINT`](crate::Operation::NOT_FOUND_HINT)), carried in when
+    /// the response is read (see [`Error::with_not_found_hint`]).
+    pub not_found_hint: Option<&'static str>,
 }
 
 /// An RFC 9457 problem-details body.
@@ -451,6 +453,7 @@ impl Error {
                     details: parsed.details,
                     request_id,
                     used_api_key,
+                    not_found_hint: None,
                 }));
             }
         }
@@ -521,18 +524,26 @@ impl Error {
         self.status() == Some(StatusCode::NOT_FOUND)
     }
 
-    /// A promote (or delete) of the secondary token found none: 404 / 20404
-    /// to `UpdateAuthTokenPromotion` or `DeleteSecondaryAuthToken`.
-    pub fn is_nothing_to_promote(&self) -> bool {
-        const SECONDARY_OPERATIONS: [&str; 2] = [
-            <PromoteAuthToken as Operation>::ID,
-            <DeleteSecondaryAuthToken as Operation>::ID,
-        ];
-        self.is_not_found()
-            && matches!(self.code(), Some(CODE_NOT_FOUND) | None)
-            && self
-                .operation()
-                .is_some_and(|id| SECONDARY_OPERATIONS.contains(&id))
+    /// What the 404 means for the operation that was answered, when the
+    /// error is Twilio's "not found" (404 with code 20404 or none) and the
+    /// operation says (its `NOT_FOUND_HINT`, carried in by the
+    /// [`RequestContext`](crate::RequestContext) that read the response).
+    pub fn not_found_hint(&self) -> Option<&'static str> {
+        match self {
+            Error::Api(e) if e.is_twilio_not_found() => e.not_found_hint,
+            _ => None,
+        }
+    }
+
+    /// The same error, explained by `hint` if it is Twilio's "not found":
+    /// what the operation declares a 404 to mean. The context calls it with
+    /// the operation's `NOT_FOUND_HINT` for every answer it reads.
+    #[must_use]
+    pub fn with_not_found_hint(mut self, hint: Option<&'static str>) -> Error {
+        if let Error::Api(e) = &mut self {
+            e.not_found_hint = hint;
+        }
+        self
     }
 
     /// Twilio refused for concurrency (429 / 20429); safe to retry later.
@@ -561,6 +572,11 @@ impl Error {
 }
 
 impl ApiError {
+    /// Twilio's "not found": 404 with code 20404, or with no code.
+    pub fn is_twilio_not_found(&self) -> bool {
+        self.status == StatusCode::NOT_FOUND && matches!(self.code, Some(CODE_NOT_FOUND) | None)
+    }
+
     /// What to do about this error, when there is something specific to say.
     ///
     /// A 404 is explained by the operation's own hint (a promote's 404 means
@@ -574,9 +590,7 @@ impl ApiError {
             (Some(CODE_AUTHENTICATION_FAILED), _) | (None, 401) => Some(
                 "check the account SID and Auth Token: a wrong or already replaced token, stray whitespace, or credentials from another region",
             ),
-            (Some(CODE_NOT_FOUND) | None, 404) => {
-                crate::operations::find(self.operation).and_then(|info| info.not_found_hint)
-            }
+            (Some(CODE_NOT_FOUND) | None, 404) => self.not_found_hint,
             (Some(CODE_TOO_MANY_REQUESTS), _) | (_, 429) => {
                 Some("too many concurrent requests: Twilio did not process this one; retry later")
             }

@@ -76,6 +76,13 @@ impl<T: ToJson> ToJson for Page<T> {
     }
 }
 
+/// A model that holds no secret, as its `Serialize` writes it: the field
+/// names are the ones it is read with, written once on the type.
+pub(crate) fn serialized<T: serde::Serialize>(value: &T) -> Value {
+    // Only a map with non-text keys fails, and no model has one.
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
 /// An optional timestamp as RFC 3339 text or `null`.
 pub(crate) fn timestamp(value: Option<&Timestamp>) -> Value {
     value.map_or(Value::Null, |t| json!(t.to_rfc3339()))

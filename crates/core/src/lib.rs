@@ -148,7 +148,10 @@ pub use operations::consents_bulk::{
     ConsentItem, ConsentSource, ConsentStatus, CreateBulkConsents, SenderId,
 };
 pub use operations::contacts_bulk::{ContactItem, CreateBulkContacts};
-pub use operations::credential::{Credential, CredentialAws, CredentialPublicKey, FriendlyName};
+pub use operations::credential::{
+    Credential, CredentialAws, CredentialKind, CredentialPublicKey, DeleteCredential,
+    FetchCredential, FriendlyName, ListCredentials, UpdateCredential,
+};
 pub use operations::credentials_aws::{
     CreateCredentialAws, DeleteCredentialAws, FetchCredentialAws, ListCredentialAws,
     UpdateCredentialAws,

@@ -53,6 +53,7 @@ use serde::de::{DeserializeOwned, IgnoredAny, MapAccess, Visitor};
 use crate::endpoint::{Endpoint, LinkError, Service};
 use crate::error::{DecodeError, Error};
 use crate::operation::{Operation, Parameter, ParameterLocation, decode_json};
+use crate::parameter_values::{ParameterError, ParameterValues};
 use crate::retry::Idempotency;
 
 /// The largest page size the spec allows.
@@ -99,7 +100,7 @@ impl PageRequest {
     pub fn page_size(mut self, size: u32) -> Result<Self, Error> {
         if !(1..=MAX_PAGE_SIZE).contains(&size) {
             return Err(Error::InvalidParameter {
-                name: "PageSize",
+                name: PAGE_PARAMETERS[0].name,
                 reason: "must be between 1 and 1000",
             });
         }
@@ -128,6 +129,40 @@ impl PageRequest {
             pairs.push((token.name, t.clone()));
         }
         pairs
+    }
+
+    /// Reads `PageSize`, `Page` and `PageToken` (the names of
+    /// [`PAGE_PARAMETERS`]) for the list `operation`; a page index needs its
+    /// token and back.
+    pub(crate) fn from_parameters(
+        operation: &'static str,
+        values: &ParameterValues,
+    ) -> Result<Self, ParameterError> {
+        let [size, page, token] = PAGE_PARAMETERS.map(|p| p.name);
+        let mut paging = PageRequest::new();
+        if let Some(n) = values.parse_optional(operation, size, |v| {
+            v.parse::<u32>()
+                .map_err(|_| "must be a whole number between 1 and 1000")
+        })? {
+            paging = paging
+                .page_size(n)
+                .map_err(|e| ParameterError::invalid(operation, size, None, e))?;
+        }
+        let index = values.parse_optional(operation, page, |v| {
+            v.parse::<u32>().map_err(|_| "must be a whole number")
+        })?;
+        match (index, values.optional(operation, token)?) {
+            (Some(index), Some(t)) => Ok(paging.page(index, t)),
+            (None, None) => Ok(paging),
+            (Some(_), None) => Err(ParameterError::Missing {
+                operation,
+                name: token,
+            }),
+            (None, Some(_)) => Err(ParameterError::Missing {
+                operation,
+                name: page,
+            }),
+        }
     }
 }
 

@@ -27,7 +27,7 @@ async fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let journal_file = format!("{token_file}.journal");
-    let mut client = match Client::from_env() {
+    let client = match Client::from_env() {
         Ok(client) => client,
         Err(err) => {
             eprintln!("configuration: {err}");
@@ -54,7 +54,7 @@ async fn main() -> ExitCode {
             },
             Action::Call(call) => {
                 println!("{} ...", rotation.step().describe());
-                Input::Called(perform_async(&call, &mut client).await)
+                Input::Called(perform_async(&call, &client).await)
             }
             Action::Deliver(token) => {
                 match write_private(
@@ -91,15 +91,26 @@ async fn main() -> ExitCode {
 
 /// Replaces `path` with `bytes` atomically (a synced temporary file renamed
 /// over it), readable by the owner only: a crash leaves the old file or the
-/// new one, never half of one.
+/// new one, never half of one. The temporary file has a random name and is
+/// created new (`create_new`), so a file or symlink planted at a guessable
+/// name is never opened, let alone followed.
 fn write_private(path: &str, bytes: &[u8]) -> std::io::Result<()> {
-    let temporary = format!("{path}.tmp");
+    use std::hash::{BuildHasher, Hasher};
+    let suffix = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    let temporary = format!("{path}.{suffix:016x}.tmp");
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options.open(&temporary)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    std::fs::rename(&temporary, path)
+    let written = file
+        .write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| std::fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
 }

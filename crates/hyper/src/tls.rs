@@ -7,18 +7,33 @@
 use std::sync::Arc;
 
 use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 use rustls::{ClientConfig, RootCertStore};
 use twilio_accounts_client::ConfigError;
-use twilio_accounts_client::options::parse_pem_certificates;
+
+/// Every certificate of every PEM root given in the options, read by
+/// `rustls-pki-types` (blocks other than `CERTIFICATE` are skipped). A root
+/// with a malformed block, or with no certificate at all, is refused by its
+/// position; the error never repeats the file's content.
+fn pem_roots(pems: &[Vec<u8>]) -> Result<Vec<CertificateDer<'static>>, ConfigError> {
+    let mut roots = Vec::new();
+    for (index, pem) in pems.iter().enumerate() {
+        let refuse = |reason: String| ConfigError::RootCertificate { index, reason };
+        let before = roots.len();
+        for certificate in CertificateDer::pem_slice_iter(pem) {
+            roots.push(certificate.map_err(|e| refuse(format!("not valid PEM: {e}")))?);
+        }
+        if roots.len() == before {
+            return Err(refuse("no CERTIFICATE block found".to_owned()));
+        }
+    }
+    Ok(roots)
+}
 
 /// The rustls configuration, and whether any root is trusted at all (an
 /// `https` endpoint needs one).
 pub(crate) fn client_config(pems: &[Vec<u8>]) -> Result<(ClientConfig, bool), ConfigError> {
-    // Parsed by the client crate, so both adapters accept the same inputs.
-    let extra: Vec<CertificateDer<'static>> = parse_pem_certificates(pems)?
-        .into_iter()
-        .map(CertificateDer::from)
-        .collect();
+    let extra = pem_roots(pems)?;
     let mut store = RootCertStore::empty();
     #[cfg(feature = "webpki-roots")]
     store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());

@@ -8,8 +8,8 @@
 //! journal, make an API call, deliver the token, wait. The driver (the CLI,
 //! or any program) carries the actions out; [`perform()`] and [`perform_async`]
 //! make the API calls through any client that implements [`CallSender`] or
-//! [`AsyncCallSender`] ([`perform_blocking`] through a bare transport and the
-//! core's retry loop).
+//! [`AsyncCallSender`]: a client of an adapter crate, or the client crate's
+//! `Client` over a transport of your own (a closure, in a test).
 //!
 //! ## The state graph
 //!
@@ -171,9 +171,7 @@ pub use failure::{FailureKind, NextStep, RotationFailure};
 pub use fingerprint::{FingerprintError, TokenFingerprint};
 pub use journal::{JOURNAL_VERSION, Journal, JournalError, JournalPhase};
 pub use machine::{Action, Call, CallKind, CallResult, Input, Rotation};
-pub use perform::{
-    AsyncCallSender, CallSender, perform, perform_async, perform_blocking, verify_operation,
-};
+pub use perform::{AsyncCallSender, CallSender, perform, perform_async, verify_operation};
 pub use report::RotationReport;
 pub use step::RotationStep;
 

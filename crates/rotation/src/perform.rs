@@ -6,24 +6,23 @@
 //! `map_call!`; [`perform`] (blocking) and [`perform_async`] only say how to
 //! send.
 
-use std::time::Duration;
-
 use twilio_accounts_client::{AsyncSleep, Client, ThreadSleep};
 use twilio_accounts_core::{
     AsyncTransport, AuthTokenPromotion, BlockingTransport, CreateSecondaryAuthToken, Credentials,
     DeleteSecondaryAuthToken, Error, ListCredentialPublicKeys, Operation, PromoteAuthToken, Reply,
-    RequestContext, RetryPolicy, SecondaryAuthToken, send_blocking,
+    SecondaryAuthToken,
 };
 
 use crate::machine::{Call, CallKind, CallResult};
 
-/// Anything that can send an operation with given credentials: a client of
-/// an adapter crate, or a transport with the core's retry loop
-/// ([`perform_blocking`]). [`perform`] maps a rotation's [`Call`] onto it.
+/// Anything that can send an operation with given credentials: the client
+/// (of an adapter crate, or over a transport of your own, a closure in a
+/// test). [`perform`] maps a rotation's [`Call`] onto it. It takes `&self`:
+/// a client is shared, not cloned, for each call.
 pub trait CallSender {
     /// Sends `operation` authenticated with `credentials`.
     fn send_as<O: Operation>(
-        &mut self,
+        &self,
         credentials: &Credentials,
         operation: &O,
     ) -> Result<O::Output, Error>;
@@ -33,7 +32,7 @@ pub trait CallSender {
 pub trait AsyncCallSender {
     /// Sends `operation` authenticated with `credentials`.
     fn send_as<O: Operation + Sync>(
-        &mut self,
+        &self,
         credentials: &Credentials,
         operation: &O,
     ) -> impl std::future::Future<Output = Result<O::Output, Error>>;
@@ -110,7 +109,7 @@ fn promoted(result: Result<AuthTokenPromotion, Error>) -> Result<CallResult, Err
 }
 
 /// Makes a rotation's call through any [`CallSender`].
-pub fn perform(call: &Call, sender: &mut impl CallSender) -> Result<CallResult, Error> {
+pub fn perform(call: &Call, sender: &impl CallSender) -> Result<CallResult, Error> {
     let credentials = &call.credentials;
     map_call!(call, |op| sender.send_as(credentials, op))
 }
@@ -118,59 +117,10 @@ pub fn perform(call: &Call, sender: &mut impl CallSender) -> Result<CallResult, 
 /// Makes a rotation's call through any [`AsyncCallSender`].
 pub async fn perform_async(
     call: &Call,
-    sender: &mut impl AsyncCallSender,
+    sender: &impl AsyncCallSender,
 ) -> Result<CallResult, Error> {
     let credentials = &call.credentials;
     map_call!(call, |op| sender.send_as(credentials, op).await)
-}
-
-/// A transport with the core's retry loop, as a [`CallSender`].
-struct TransportSender<'a, T, S> {
-    context: &'a RequestContext,
-    policy: &'a RetryPolicy,
-    jitter_seed: u64,
-    transport: &'a T,
-    sleep: S,
-}
-
-impl<T: BlockingTransport, S: FnMut(Duration)> CallSender for TransportSender<'_, T, S> {
-    fn send_as<O: Operation>(
-        &mut self,
-        credentials: &Credentials,
-        operation: &O,
-    ) -> Result<O::Output, Error> {
-        let context = self.context.with_credentials(credentials.clone());
-        send_blocking(
-            &context,
-            operation,
-            self.policy,
-            self.jitter_seed,
-            self.transport,
-            &mut self.sleep,
-        )
-        .map(Reply::into_value)
-    }
-}
-
-/// Makes a rotation's call through a blocking transport and the core's
-/// retry loop (endpoint and user agent from `context`, credentials from the
-/// call).
-pub fn perform_blocking(
-    context: &RequestContext,
-    call: &Call,
-    policy: &RetryPolicy,
-    jitter_seed: u64,
-    transport: &impl BlockingTransport,
-    sleep: impl FnMut(Duration),
-) -> Result<CallResult, Error> {
-    let mut sender = TransportSender {
-        context,
-        policy,
-        jitter_seed,
-        transport,
-        sleep,
-    };
-    perform(call, &mut sender)
 }
 
 /// The blocking client as the seam: each call with the credentials the
@@ -180,14 +130,14 @@ pub fn perform_blocking(
 /// use twilio_accounts_client::{BlockingTransport, Client};
 /// use twilio_accounts_rotation::CallSender;
 ///
-/// fn takes_a_sender(_: &mut impl CallSender) {}
-/// fn any_blocking_client<T: BlockingTransport>(client: &mut Client<T>) {
+/// fn takes_a_sender(_: &impl CallSender) {}
+/// fn any_blocking_client<T: BlockingTransport>(client: &Client<T>) {
 ///     takes_a_sender(client);
 /// }
 /// ```
 impl<T: BlockingTransport> CallSender for Client<T, ThreadSleep> {
     fn send_as<O: Operation>(
-        &mut self,
+        &self,
         credentials: &Credentials,
         operation: &O,
     ) -> Result<O::Output, Error> {
@@ -202,7 +152,7 @@ where
     S: AsyncSleep + Send + Sync,
 {
     async fn send_as<O: Operation + Sync>(
-        &mut self,
+        &self,
         credentials: &Credentials,
         operation: &O,
     ) -> Result<O::Output, Error> {

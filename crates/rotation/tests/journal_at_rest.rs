@@ -2,19 +2,18 @@
 //! from delivery until the promote is decided, fingerprints otherwise; and how a resume takes
 //! the token the user gives again for the old or the new one. Every phase
 //! is resumed with each kind of token against an in-memory Twilio, through
-//! the real `perform_blocking`.
+//! the real client over a closure transport.
 
 use std::cell::RefCell;
 use std::time::Duration;
 
 use base64::Engine as _;
 use http::{Method, Request, Response};
-use twilio_accounts_core::{
-    AuthToken, Credentials, Endpoint, RequestContext, RetryPolicy, TransportError,
-};
+use twilio_accounts_client::{BlockingTransport, Client, ClientOptions, ClientSetup};
+use twilio_accounts_core::{AuthToken, Credentials, RetryPolicy, TransportError};
 use twilio_accounts_rotation::{
     Action, FailureKind, Input, Journal, JournalError, JournalPhase, NextStep, Rotation,
-    RotationConfig, TokenFingerprint, perform_blocking,
+    RotationConfig, TokenFingerprint, perform,
 };
 
 const SID: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -111,25 +110,19 @@ enum End {
 /// Drives `rotation` to its end; returns how it ended, every journal as
 /// written, and the tokens the sink took.
 fn drive(twilio: &RefCell<Twilio>, mut rotation: Rotation) -> (End, Vec<Vec<u8>>, Vec<String>) {
-    let context = RequestContext::new(credentials(OLD), Endpoint::default());
     let transport = |request| twilio.borrow_mut().handle(request);
     let (mut journals, mut sink) = (Vec::new(), Vec::new());
     let mut input = Input::Start;
     // Bounded: a rotation without faults takes about twenty actions.
-    for n in 0..100 {
+    for _ in 0..100 {
         input = match rotation.next(input) {
             Action::Persist(journal) => {
                 journals.push(journal.to_json().to_vec());
                 Input::Persisted
             }
-            Action::Call(call) => Input::Called(perform_blocking(
-                &context,
-                &call,
-                &RetryPolicy::never(),
-                n,
-                &transport,
-                |_| {},
-            )),
+            Action::Call(call) => {
+                Input::Called(perform(&call, &client(&transport, RetryPolicy::never())))
+            }
             Action::Deliver(t) => {
                 sink.push(t.expose_secret().to_owned());
                 Input::Delivered
@@ -443,4 +436,12 @@ fn a_journal_of_api_key_credentials_knows_no_old_token_and_says_so_when_it_needs
     let (end, _, _) = drive(&twilio, rotation);
     assert_eq!(end, End::Finished);
     assert_eq!(twilio.borrow().primary, NEW);
+}
+
+/// The client over the in-memory Twilio: `transport` answers every request,
+/// `policy` retries, and no wait between retries is slept.
+fn client<T: BlockingTransport>(transport: T, policy: RetryPolicy) -> Client<T> {
+    let options = ClientOptions::new().with_retry_policy(policy);
+    let setup = ClientSetup::new(credentials(OLD), options, |_| None).expect("a valid set-up");
+    Client::with_blocking_wait(setup, transport, |_| {})
 }

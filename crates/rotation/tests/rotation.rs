@@ -1,6 +1,6 @@
 //! The rotation state machine against an in-memory Twilio (a closure
 //! transport with Twilio's token rules), through the real
-//! `perform_blocking`: the happy path, every failure branch, and a crash after
+//! client over a closure transport: the happy path, every failure branch, and a crash after
 //! every single action followed by a resume.
 
 use std::cell::RefCell;
@@ -8,13 +8,13 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use http::{Method, Request, Response};
+use twilio_accounts_client::{BlockingTransport, Client, ClientOptions, ClientSetup};
 use twilio_accounts_core::{
-    AuthToken, Credentials, Delivery, Endpoint, RequestContext, RetryPolicy, TransportError,
-    TransportErrorKind,
+    AuthToken, Credentials, Delivery, RetryPolicy, TransportError, TransportErrorKind,
 };
 use twilio_accounts_rotation::{
     Action, CallKind, FailureKind, Input, Journal, JournalPhase, Rotation, RotationConfig,
-    TokenFingerprint, perform_blocking,
+    TokenFingerprint, perform,
 };
 
 const SID: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -179,10 +179,6 @@ impl World {
         }
     }
 
-    fn context(&self) -> RequestContext {
-        RequestContext::new(credentials(OLD), Endpoint::default())
-    }
-
     /// Drives `rotation` until it ends, or until `crash_after` actions.
     fn drive(&mut self, rotation: &mut Rotation, crash_after: Option<usize>) -> End {
         self.drive_observed(rotation, crash_after, |_, _| {})
@@ -196,7 +192,6 @@ impl World {
         crash_after: Option<usize>,
         mut observe: impl FnMut(&Rotation, &Action),
     ) -> End {
-        let context = self.context();
         let mut input = Input::Start;
         // Bounded: a rotation takes a few dozen actions at most.
         for count in 0..200 {
@@ -213,14 +208,7 @@ impl World {
                 }
                 Action::Call(call) => {
                     let transport = |request| self.twilio.borrow_mut().handle(request);
-                    Input::Called(perform_blocking(
-                        &context,
-                        &call,
-                        &RetryPolicy::default(),
-                        count as u64,
-                        &transport,
-                        |_| {},
-                    ))
+                    Input::Called(perform(&call, &client(&transport, RetryPolicy::default())))
                 }
                 Action::Deliver(token) => {
                     if self.sink_fails {
@@ -600,4 +588,12 @@ fn a_crash_anywhere_in_the_wrong_account_guard_resumes_to_the_same_safe_stop() {
             .count();
         assert_eq!(promotes, 0, "crash after {crash_after}");
     }
+}
+
+/// The client over the in-memory Twilio: `transport` answers every request,
+/// `policy` retries, and no wait between retries is slept.
+fn client<T: BlockingTransport>(transport: T, policy: RetryPolicy) -> Client<T> {
+    let options = ClientOptions::new().with_retry_policy(policy);
+    let setup = ClientSetup::new(credentials(OLD), options, |_| None).expect("a valid set-up");
+    Client::with_blocking_wait(setup, transport, |_| {})
 }

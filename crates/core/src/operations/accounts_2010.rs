@@ -97,6 +97,9 @@ use crate::secret::AuthToken;
 use crate::sid::AccountSid;
 use crate::timestamp::{Timestamp, rfc2822};
 
+/// `Status`: the list's filter by account status.
+const STATUS: &str = "Status";
+
 /// The path of the list.
 pub const LIST_PATH: &str = "/2010-04-01/Accounts.json";
 /// The path of one account.
@@ -326,8 +329,8 @@ impl Operation for ListAccount {
     const IDEMPOTENCY: Idempotency = Idempotency::Idempotent;
     const PATH: &'static str = LIST_PATH;
     const PARAMETERS: &'static [Parameter] = &[
-        Parameter::spec("FriendlyName", ParameterLocation::Query),
-        Parameter::spec("Status", ParameterLocation::Query),
+        Parameter::spec(credential::FRIENDLY_NAME, ParameterLocation::Query),
+        Parameter::spec(STATUS, ParameterLocation::Query),
         PAGE_PARAMETERS[0],
         PAGE_PARAMETERS[1],
         PAGE_PARAMETERS[2],
@@ -336,10 +339,10 @@ impl Operation for ListAccount {
     fn query(&self) -> Vec<(&'static str, String)> {
         let mut pairs = Vec::new();
         if let Some(name) = &self.friendly_name {
-            pairs.push(("FriendlyName", name.as_str().to_owned()));
+            pairs.push((credential::FRIENDLY_NAME, name.as_str().to_owned()));
         }
         if let Some(status) = &self.status {
-            pairs.push(("Status", status.as_str().to_owned()));
+            pairs.push((STATUS, status.as_str().to_owned()));
         }
         pairs.extend(self.paging.query());
         pairs
@@ -402,14 +405,15 @@ impl Operation for FetchAccount {
     const METHOD: Method = Method::GET;
     const IDEMPOTENCY: Idempotency = Idempotency::Idempotent;
     const PATH: &'static str = ACCOUNT_PATH;
-    const PARAMETERS: &'static [Parameter] = &[Parameter::spec("Sid", ParameterLocation::Path)];
+    const PARAMETERS: &'static [Parameter] =
+        &[Parameter::spec(credential::SID, ParameterLocation::Path)];
     const SECRET_FIELD: Option<&'static str> = Some("auth_token");
     const NOT_FOUND_HINT: Option<&'static str> = Some(
         "the credentials reach no account with this SID: a main account reaches itself and its subaccounts, a subaccount only itself",
     );
 
     fn path_values(&self) -> Vec<PathValue<'_>> {
-        vec![PathValue::new("Sid", &self.sid)]
+        vec![PathValue::new(credential::SID, &self.sid)]
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
         decode_json(Self::ID, status, body, Self::SECRET_FIELD)
@@ -438,15 +442,16 @@ impl FromParameters for ListAccount {
         let id = <Self as Operation>::ID;
         Ok(ListAccount {
             friendly_name: credential::friendly_name_parameter(id, values)?,
-            status: values.parse_optional(id, "Status", |v| Ok::<_, &str>(AccountStatus::of(v)))?,
-            paging: credential::paging_parameters(id, values)?,
+            status: values.parse_optional(id, STATUS, |v| Ok::<_, &str>(AccountStatus::of(v)))?,
+            paging: PageRequest::from_parameters(id, values)?,
         })
     }
 }
 
 impl FromParameters for FetchAccount {
     fn from_parameters(values: &ParameterValues) -> Result<Self, ParameterError> {
-        let sid = values.parse_required(<Self as Operation>::ID, "Sid", AccountSid::parse)?;
+        let sid =
+            values.parse_required(<Self as Operation>::ID, credential::SID, AccountSid::parse)?;
         Ok(FetchAccount::new(sid))
     }
 }

@@ -39,7 +39,7 @@ use serde::Deserialize;
 
 use serde_json::{Value, json};
 
-use crate::error::DecodeError;
+use crate::error::{CODE_NOT_FOUND, DecodeError, Error};
 use crate::form::Form;
 use crate::json_output::{self, Secrets, ToJson};
 use crate::operation::{
@@ -352,6 +352,21 @@ impl FromParameters for DeleteSecondaryAuthToken {
         Ok(DeleteSecondaryAuthToken {
             suppress_email_notification: suppress_email(Self::ID, values)?,
         })
+    }
+}
+
+impl Error {
+    /// A promote (or delete) of the secondary token found none: 404 / 20404
+    /// to `UpdateAuthTokenPromotion` or `DeleteSecondaryAuthToken`, the two
+    /// operations whose 404 means there is no secondary token.
+    pub fn is_nothing_to_promote(&self) -> bool {
+        const SECONDARY_OPERATIONS: [&str; 2] =
+            [PromoteAuthToken::ID, DeleteSecondaryAuthToken::ID];
+        self.is_not_found()
+            && matches!(self.code(), Some(CODE_NOT_FOUND) | None)
+            && self
+                .operation()
+                .is_some_and(|id| SECONDARY_OPERATIONS.contains(&id))
     }
 }
 

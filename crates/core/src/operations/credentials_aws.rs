@@ -64,7 +64,8 @@ use crate::error::DecodeError;
 use crate::form::Form;
 use crate::operation::{Operation, Parameter, ParameterLocation, decode_json};
 use crate::operations::credential::{
-    Credential, FriendlyName, account_sid_parameter, create_form, credential_operations,
+    CREATE_NAME_PARAMETERS, Credential, CredentialKind, DeleteCredential, FetchCredential,
+    FriendlyName, ListCredentials, UpdateCredential, account_sid_parameter, create_form,
     friendly_name_parameter,
 };
 use crate::parameter_values::{FromParameters, ParameterError, ParameterValues};
@@ -72,17 +73,39 @@ use crate::retry::Idempotency;
 use crate::secret::AwsCredentials;
 use crate::sid::AccountSid;
 
-credential_operations! {
-    what: "AWS",
-    path: "/v1/Credentials/AWS",
-    item_path: "/v1/Credentials/AWS/{Sid}",
-    example_sid: "CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-    example: r#"{"account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","date_created":"2015-07-31T04:00:00Z","date_updated":"2015-07-31T04:00:00Z","friendly_name":"friendly_name","sid":"CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","url":"https://accounts.twilio.com/v1/Credentials/AWS/CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}"#,
-    list: ListCredentialAws = "ListCredentialAws",
-    fetch: FetchCredentialAws = "FetchCredentialAws",
-    update: UpdateCredentialAws = "UpdateCredentialAws",
-    delete: DeleteCredentialAws = "DeleteCredentialAws",
+/// `Credentials`: the AWS key pair, the create's one secret parameter.
+const CREDENTIALS: &str = "Credentials";
+
+/// The AWS kind of credential: what its list, fetch, update and delete
+/// do not share with public keys'.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Aws;
+
+impl CredentialKind for Aws {
+    const PATH: &'static str = "/v1/Credentials/AWS";
+    const ITEM_PATH: &'static str = "/v1/Credentials/AWS/{Sid}";
+    const LIST_ID: &'static str = "ListCredentialAws";
+    const FETCH_ID: &'static str = "FetchCredentialAws";
+    const UPDATE_ID: &'static str = "UpdateCredentialAws";
+    const DELETE_ID: &'static str = "DeleteCredentialAws";
+    const NOT_FOUND_HINT: &'static str = "the account has no AWS credential with this SID";
 }
+
+/// `GET /v1/Credentials/AWS` (`ListCredentialAws`): one page of AWS credentials; see
+/// [`ListCredentials`].
+pub type ListCredentialAws = ListCredentials<Aws>;
+
+/// `GET /v1/Credentials/AWS/{Sid}` (`FetchCredentialAws`): one AWS credential; see
+/// [`FetchCredential`].
+pub type FetchCredentialAws = FetchCredential<Aws>;
+
+/// `POST /v1/Credentials/AWS/{Sid}` (`UpdateCredentialAws`): renames a AWS credential; see
+/// [`UpdateCredential`].
+pub type UpdateCredentialAws = UpdateCredential<Aws>;
+
+/// `DELETE /v1/Credentials/AWS/{Sid}` (`DeleteCredentialAws`): deletes a AWS credential; see
+/// [`DeleteCredential`].
+pub type DeleteCredentialAws = DeleteCredential<Aws>;
 
 /// `POST /v1/Credentials/AWS` (`CreateCredentialAws`): stores AWS
 /// credentials.
@@ -156,19 +179,19 @@ impl Operation for CreateCredentialAws {
     const ID: &'static str = "CreateCredentialAws";
     const METHOD: Method = Method::POST;
     const IDEMPOTENCY: Idempotency = Idempotency::NotIdempotent;
-    const PATH: &'static str = "/v1/Credentials/AWS";
+    const PATH: &'static str = Aws::PATH;
     const PARAMETERS: &'static [Parameter] = &[
-        Parameter::spec("Credentials", ParameterLocation::Form),
-        Parameter::spec("FriendlyName", ParameterLocation::Form),
-        Parameter::spec("AccountSid", ParameterLocation::Form),
+        Parameter::spec(CREDENTIALS, ParameterLocation::Form),
+        CREATE_NAME_PARAMETERS[0],
+        CREATE_NAME_PARAMETERS[1],
     ];
-    const SECRET_PARAMETERS: &'static [&'static str] = &["Credentials"];
+    const SECRET_PARAMETERS: &'static [&'static str] = &[CREDENTIALS];
 
     /// The secret is encoded into the body here, which leaves no copy of
     /// it behind (see [`Form`]), as a token is into the `Authorization`
     /// header: the request body is the transport's to send.
     fn form(&self, form: &mut Form) {
-        form.text("Credentials", self.credentials.expose_secret());
+        form.text(CREDENTIALS, self.credentials.expose_secret());
         create_form(form, self.friendly_name.as_ref(), self.account_sid.as_ref());
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
@@ -182,7 +205,7 @@ impl FromParameters for CreateCredentialAws {
     fn from_parameters(values: &ParameterValues) -> Result<Self, ParameterError> {
         Ok(CreateCredentialAws {
             credentials: values
-                .parse_required(Self::ID, "Credentials", |v| AwsCredentials::new(v))?,
+                .parse_required(Self::ID, CREDENTIALS, |v| AwsCredentials::new(v))?,
             friendly_name: friendly_name_parameter(Self::ID, values)?,
             account_sid: account_sid_parameter(Self::ID, values)?,
         })

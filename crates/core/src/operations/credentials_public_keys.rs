@@ -63,7 +63,8 @@ use crate::error::{DecodeError, Error};
 use crate::form::Form;
 use crate::operation::{Operation, Parameter, ParameterLocation, decode_json};
 use crate::operations::credential::{
-    Credential, FriendlyName, account_sid_parameter, create_form, credential_operations,
+    CREATE_NAME_PARAMETERS, Credential, CredentialKind, DeleteCredential, FetchCredential,
+    FriendlyName, ListCredentials, UpdateCredential, account_sid_parameter, create_form,
     friendly_name_parameter,
 };
 use crate::parameter_values::{FromParameters, ParameterError, ParameterValues};
@@ -73,17 +74,39 @@ use crate::sid::AccountSid;
 /// The path of the list.
 pub const PUBLIC_KEYS_PATH: &str = "/v1/Credentials/PublicKeys";
 
-credential_operations! {
-    what: "public-key",
-    path: "/v1/Credentials/PublicKeys",
-    item_path: "/v1/Credentials/PublicKeys/{Sid}",
-    example_sid: "CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-    example: r#"{"account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","date_created":"2015-07-31T04:00:00Z","date_updated":"2015-07-31T04:00:00Z","friendly_name":"friendly_name","sid":"CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","url":"https://accounts.twilio.com/v1/Credentials/PublicKeys/CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}"#,
-    list: ListCredentialPublicKeys = "ListCredentialPublicKey",
-    fetch: FetchCredentialPublicKey = "FetchCredentialPublicKey",
-    update: UpdateCredentialPublicKey = "UpdateCredentialPublicKey",
-    delete: DeleteCredentialPublicKey = "DeleteCredentialPublicKey",
+/// `PublicKey`: the create's key material (PEM text).
+const PUBLIC_KEY: &str = "PublicKey";
+
+/// The public-key kind of credential: what its list, fetch, update and delete
+/// do not share with AWS credentials'.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PublicKeys;
+
+impl CredentialKind for PublicKeys {
+    const PATH: &'static str = PUBLIC_KEYS_PATH;
+    const ITEM_PATH: &'static str = "/v1/Credentials/PublicKeys/{Sid}";
+    const LIST_ID: &'static str = "ListCredentialPublicKey";
+    const FETCH_ID: &'static str = "FetchCredentialPublicKey";
+    const UPDATE_ID: &'static str = "UpdateCredentialPublicKey";
+    const DELETE_ID: &'static str = "DeleteCredentialPublicKey";
+    const NOT_FOUND_HINT: &'static str = "the account has no public-key credential with this SID";
 }
+
+/// `GET /v1/Credentials/PublicKeys` (`ListCredentialPublicKey`): one page of public-key credentials; see
+/// [`ListCredentials`].
+pub type ListCredentialPublicKeys = ListCredentials<PublicKeys>;
+
+/// `GET /v1/Credentials/PublicKeys/{Sid}` (`FetchCredentialPublicKey`): one public-key credential; see
+/// [`FetchCredential`].
+pub type FetchCredentialPublicKey = FetchCredential<PublicKeys>;
+
+/// `POST /v1/Credentials/PublicKeys/{Sid}` (`UpdateCredentialPublicKey`): renames a public-key credential; see
+/// [`UpdateCredential`].
+pub type UpdateCredentialPublicKey = UpdateCredential<PublicKeys>;
+
+/// `DELETE /v1/Credentials/PublicKeys/{Sid}` (`DeleteCredentialPublicKey`): deletes a public-key credential; see
+/// [`DeleteCredential`].
+pub type DeleteCredentialPublicKey = DeleteCredential<PublicKeys>;
 
 /// `POST /v1/Credentials/PublicKeys` (`CreateCredentialPublicKey`): stores a
 /// public key (for Public Key Client Validation).
@@ -130,7 +153,7 @@ impl CreateCredentialPublicKey {
         let public_key = public_key.into();
         if public_key.trim().is_empty() {
             return Err(Error::InvalidParameter {
-                name: "PublicKey",
+                name: PUBLIC_KEY,
                 reason: "is empty",
             });
         }
@@ -164,15 +187,15 @@ impl Operation for CreateCredentialPublicKey {
     const ID: &'static str = "CreateCredentialPublicKey";
     const METHOD: Method = Method::POST;
     const IDEMPOTENCY: Idempotency = Idempotency::NotIdempotent;
-    const PATH: &'static str = PUBLIC_KEYS_PATH;
+    const PATH: &'static str = PublicKeys::PATH;
     const PARAMETERS: &'static [Parameter] = &[
-        Parameter::spec("PublicKey", ParameterLocation::Form),
-        Parameter::spec("FriendlyName", ParameterLocation::Form),
-        Parameter::spec("AccountSid", ParameterLocation::Form),
+        Parameter::spec(PUBLIC_KEY, ParameterLocation::Form),
+        CREATE_NAME_PARAMETERS[0],
+        CREATE_NAME_PARAMETERS[1],
     ];
 
     fn form(&self, form: &mut Form) {
-        form.text("PublicKey", &self.public_key);
+        form.text(PUBLIC_KEY, &self.public_key);
         create_form(form, self.friendly_name.as_ref(), self.account_sid.as_ref());
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
@@ -184,7 +207,7 @@ impl Operation for CreateCredentialPublicKey {
 impl FromParameters for CreateCredentialPublicKey {
     fn from_parameters(values: &ParameterValues) -> Result<Self, ParameterError> {
         Ok(CreateCredentialPublicKey {
-            public_key: values.parse_required(Self::ID, "PublicKey", |key| {
+            public_key: values.parse_required(Self::ID, PUBLIC_KEY, |key| {
                 CreateCredentialPublicKey::new(key).map(|create| create.public_key)
             })?,
             friendly_name: friendly_name_parameter(Self::ID, values)?,

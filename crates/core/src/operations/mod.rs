@@ -18,7 +18,9 @@
 //! ([`item_result`]).
 //!
 //! The credential resources share one model, [`credential::Credential`], and
-//! their list, fetch, update and delete are declared once in [`credential`].
+//! their list, fetch, update and delete are declared once in [`credential`],
+//! generic over a [`credential::CredentialKind`]; each resource names them
+//! with type aliases (`FetchCredentialAws` is `FetchCredential<Aws>`).
 //!
 //! ## The examples
 //! Each operation's type carries an example of its own that sends it with
@@ -184,10 +186,7 @@ registry! {
             account_sid: None,
         },
     call credentials_public_keys::UpdateCredentialPublicKey =>
-        credentials_public_keys::UpdateCredentialPublicKey {
-            sid: CredentialSid::EXAMPLE,
-            friendly_name: None,
-        },
+        credentials_public_keys::UpdateCredentialPublicKey::with_name(CredentialSid::EXAMPLE, None),
     call credentials_public_keys::DeleteCredentialPublicKey =>
         credentials_public_keys::DeleteCredentialPublicKey::new(CredentialSid::EXAMPLE),
     list credentials_aws::ListCredentialAws => credentials_aws::ListCredentialAws::new(),
@@ -196,7 +195,7 @@ registry! {
     call credentials_aws::FetchCredentialAws =>
         credentials_aws::FetchCredentialAws::new(CredentialSid::EXAMPLE),
     call credentials_aws::UpdateCredentialAws =>
-        credentials_aws::UpdateCredentialAws { sid: CredentialSid::EXAMPLE, friendly_name: None },
+        credentials_aws::UpdateCredentialAws::with_name(CredentialSid::EXAMPLE, None),
     call credentials_aws::DeleteCredentialAws =>
         credentials_aws::DeleteCredentialAws::new(CredentialSid::EXAMPLE),
     call safelist::CreateSafelist => safelist::CreateSafelist::new(SafelistNumber::spec_example()),

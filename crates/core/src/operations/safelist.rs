@@ -54,9 +54,9 @@
 //! ```
 
 use http::{Method, StatusCode};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::error::DecodeError;
 use crate::form::Form;
@@ -70,6 +70,10 @@ use crate::sid::SafelistSid;
 /// The one path of the safe list.
 pub const SAFELIST_PATH: &str = "/v1/SafeList/Numbers";
 
+/// The one parameter of every safe-list operation: the number (a form field
+/// of the create, a query pair of the fetch and the delete).
+const PHONE_NUMBER: &str = "PhoneNumber";
+
 /// What a 404 from the safe list means.
 const NOT_IN_THE_SAFE_LIST: Option<&str> = Some("the number is not in the account's safe list");
 
@@ -77,7 +81,9 @@ const NOT_IN_THE_SAFE_LIST: Option<&str> = Some("the number is not in the accoun
 ///
 /// `phone_number` is personal data in the spec: `Debug` shows it (it is for
 /// debugging), no error of the core contains it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+///
+/// Read and written (as JSON output) by serde, with the same field names.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct SafelistEntry {
     /// The entry's SID.
@@ -136,10 +142,10 @@ impl Operation for CreateSafelist {
     const IDEMPOTENCY: Idempotency = Idempotency::NotIdempotent;
     const PATH: &'static str = SAFELIST_PATH;
     const PARAMETERS: &'static [Parameter] =
-        &[Parameter::spec("PhoneNumber", ParameterLocation::Form)];
+        &[Parameter::spec(PHONE_NUMBER, ParameterLocation::Form)];
 
     fn form(&self, form: &mut Form) {
-        form.text("PhoneNumber", self.phone_number.as_str());
+        form.text(PHONE_NUMBER, self.phone_number.as_str());
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
         decode_json(Self::ID, status, body, None)
@@ -196,11 +202,11 @@ impl Operation for FetchSafelist {
     const IDEMPOTENCY: Idempotency = Idempotency::Idempotent;
     const PATH: &'static str = SAFELIST_PATH;
     const PARAMETERS: &'static [Parameter] =
-        &[Parameter::spec("PhoneNumber", ParameterLocation::Query)];
+        &[Parameter::spec(PHONE_NUMBER, ParameterLocation::Query)];
     const NOT_FOUND_HINT: Option<&'static str> = NOT_IN_THE_SAFE_LIST;
 
     fn query(&self) -> Vec<(&'static str, String)> {
-        vec![("PhoneNumber", self.phone_number.as_str().to_owned())]
+        vec![(PHONE_NUMBER, self.phone_number.as_str().to_owned())]
     }
     fn parse_success(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, DecodeError> {
         decode_json(Self::ID, status, body, None)
@@ -252,11 +258,11 @@ impl Operation for DeleteSafelist {
     const IDEMPOTENCY: Idempotency = Idempotency::Idempotent;
     const PATH: &'static str = SAFELIST_PATH;
     const PARAMETERS: &'static [Parameter] =
-        &[Parameter::spec("PhoneNumber", ParameterLocation::Query)];
+        &[Parameter::spec(PHONE_NUMBER, ParameterLocation::Query)];
     const NOT_FOUND_HINT: Option<&'static str> = NOT_IN_THE_SAFE_LIST;
 
     fn query(&self) -> Vec<(&'static str, String)> {
-        vec![("PhoneNumber", self.phone_number.as_str().to_owned())]
+        vec![(PHONE_NUMBER, self.phone_number.as_str().to_owned())]
     }
     /// A 204 has no body; any body is ignored.
     fn parse_success(&self, _status: StatusCode, _body: &[u8]) -> Result<(), DecodeError> {
@@ -264,47 +270,24 @@ impl Operation for DeleteSafelist {
     }
 }
 
-/// Its SID and number; nothing secret.
+/// Its SID and number (its `Serialize`); nothing secret.
 impl ToJson for SafelistEntry {
     fn to_json(&self, _: Secrets) -> Value {
-        json!({
-            "sid": json_output::text(self.sid.as_ref()),
-            "phone_number": self.phone_number,
-        })
+        json_output::serialized(self)
     }
 }
 
-/// `PhoneNumber`, required: E.164, or a range of 1,000 (`+18001234xxx`).
-fn phone_number_parameter(
-    operation: &'static str,
-    values: &ParameterValues,
-) -> Result<SafelistNumber, ParameterError> {
-    values.parse_required(operation, "PhoneNumber", SafelistNumber::parse)
+/// `PhoneNumber`, required: E.164, or a range of 1,000 (`+18001234xxx`):
+/// every safe-list operation is built from it alone.
+macro_rules! from_phone_number {
+    ($($operation:ident),*) => {$(
+        impl FromParameters for $operation {
+            fn from_parameters(values: &ParameterValues) -> Result<Self, ParameterError> {
+                let number = values.parse_required(Self::ID, PHONE_NUMBER, SafelistNumber::parse)?;
+                Ok($operation::new(number))
+            }
+        }
+    )*};
 }
 
-impl FromParameters for CreateSafelist {
-    fn from_parameters(values: &ParameterValues) -> Result<Self, ParameterError> {
-        Ok(CreateSafelist::new(phone_number_parameter(
-            Self::ID,
-            values,
-        )?))
-    }
-}
-
-impl FromParameters for FetchSafelist {
-    fn from_parameters(values: &ParameterValues) -> Result<Self, ParameterError> {
-        Ok(FetchSafelist::new(phone_number_parameter(
-            Self::ID,
-            values,
-        )?))
-    }
-}
-
-impl FromParameters for DeleteSafelist {
-    fn from_parameters(values: &ParameterValues) -> Result<Self, ParameterError> {
-        Ok(DeleteSafelist::new(phone_number_parameter(
-            Self::ID,
-            values,
-        )?))
-    }
-}
+from_phone_number!(CreateSafelist, FetchSafelist, DeleteSafelist);

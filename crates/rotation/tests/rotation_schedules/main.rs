@@ -1,5 +1,5 @@
 //! The rotation under every fault schedule: the real state machine, through
-//! the real `perform_blocking` and retry policy, against an in-memory Twilio
+//! the real client (over a closure transport) and retry policy, against an in-memory Twilio
 //! ([`twilio`]), with a driver ([`world`]) that injects request faults, sink
 //! failures and crashes, resumes from the state file until the rotation
 //! finishes, and checks the invariants after every step.
@@ -19,12 +19,22 @@ use std::cell::Cell;
 use std::time::Duration;
 
 use http::Method;
-use twilio_accounts_core::{AuthToken, Credentials};
+use twilio_accounts_client::{BlockingTransport, Client, ClientOptions, ClientSetup};
+use twilio_accounts_core::{AuthToken, Credentials, RetryPolicy};
 use twilio_accounts_rotation::{FailureKind, JournalPhase, NextStep, Rotation, RotationConfig};
 
 use scripted::{Answer, NEW, answer_lost, config, credentials, drive, fine, refused, resumed};
 use twilio::{OLD, SID, error, json};
 use world::{Outcome, Scenario, run};
+
+/// The client over the in-memory Twilio: `transport` answers every request,
+/// `policy` retries, and no wait between retries is slept.
+fn client<T: BlockingTransport>(transport: T, policy: RetryPolicy) -> Client<T> {
+    let options = ClientOptions::new().with_retry_policy(policy);
+    let credentials = Credentials::auth_token(SID.parse().unwrap(), AuthToken::new(OLD).unwrap());
+    let setup = ClientSetup::new(credentials, options, |_| None).expect("a valid set-up");
+    Client::with_blocking_wait(setup, transport, |_| {})
+}
 
 const VERIFY: &str = "/v1/Credentials/PublicKeys";
 const SECONDARY: &str = "/v1/AuthTokens/Secondary";

@@ -5,12 +5,13 @@
 
 use std::time::Duration;
 
+use crate::client;
 use http::{Method, Request, Response};
-use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, RetryPolicy};
+use twilio_accounts_core::{AuthToken, Credentials, RetryPolicy};
 use twilio_accounts_core::{Delivery, TransportError, TransportErrorKind};
 use twilio_accounts_rotation::{
     Action, Input, Journal, JournalPhase, Rotation, RotationConfig, RotationFailure,
-    RotationReport, TokenFingerprint, perform_blocking,
+    RotationReport, TokenFingerprint, perform,
 };
 
 use crate::twilio::{OLD, SID, basic_auth_token, error, json};
@@ -122,7 +123,6 @@ pub fn drive(
     mut rotation: Rotation,
     answer: impl Fn(&Method, &str, &str, usize) -> Answer,
 ) -> Trace {
-    let context = RequestContext::new(credentials(), Endpoint::default());
     let requests = std::cell::RefCell::new(Vec::new());
     let mut waits = Vec::new();
     let mut settles = Vec::new();
@@ -142,14 +142,7 @@ pub fn drive(
                         .push((request.method().clone(), path, token));
                     reply
                 };
-                Input::Called(perform_blocking(
-                    &context,
-                    &call,
-                    &RetryPolicy::never(),
-                    0,
-                    &transport,
-                    |_| {},
-                ))
+                Input::Called(perform(&call, &client(&transport, RetryPolicy::never())))
             }
             Action::Deliver(_) | Action::ConfirmDelivery(_) => Input::Delivered,
             Action::AwaitGoAhead => Input::GoAhead,

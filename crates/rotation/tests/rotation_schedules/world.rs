@@ -14,10 +14,10 @@
 use std::cell::RefCell;
 use std::time::Duration;
 
-use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, RetryPolicy};
+use crate::client;
+use twilio_accounts_core::{AuthToken, Credentials, RetryPolicy};
 use twilio_accounts_rotation::{
-    Action, FailureKind, Input, Journal, JournalPhase, NextStep, Rotation, RotationConfig,
-    perform_blocking,
+    Action, FailureKind, Input, Journal, JournalPhase, NextStep, Rotation, RotationConfig, perform,
 };
 
 use crate::twilio::{OLD, OTHER_ACCOUNT, RequestFault, SID, SecondCreate, Twilio};
@@ -326,7 +326,6 @@ impl World<'_> {
 
     /// Drives one run of the machine until it ends or the process crashes.
     fn drive(&mut self, rotation: &mut Rotation) -> Result<End, String> {
-        let context = RequestContext::new(credentials(OLD), Endpoint::default());
         let policy = self.scenario.policy();
         let mut input = Input::Start;
         for _ in 0..MAX_ACTIONS_PER_RUN {
@@ -355,14 +354,7 @@ impl World<'_> {
                         };
                         self.twilio.borrow_mut().handle(&request, fault)
                     };
-                    let result = perform_blocking(
-                        &context,
-                        &call,
-                        &policy,
-                        self.actions as u64,
-                        &transport,
-                        |_| {},
-                    );
+                    let result = perform(&call, &client(&transport, policy.clone()));
                     self.check_during()?;
                     (Input::Called(result), fault)
                 }
