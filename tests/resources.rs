@@ -63,9 +63,9 @@ impl CredentialResource for PublicKeys {
     type Update = UpdateCredentialPublicKey;
     type Delete = DeleteCredentialPublicKey;
     fn create(name: FriendlyName) -> Self::Create {
-        CreateCredentialPublicKey::new(
-            "-----BEGIN PUBLIC KEY-----\nMIIBIjAN\n-----END PUBLIC KEY-----",
-        )
+        CreateCredentialPublicKey::new(include_str!(
+            "../crates/core/src/operations/example_public_key_2048.pem"
+        ))
         .unwrap()
         .friendly_name(name)
     }

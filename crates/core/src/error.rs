@@ -101,6 +101,10 @@ pub enum Error {
     /// A link from the server (such as `next_page_url`) was not followed.
     #[error(transparent)]
     InvalidLink(#[from] LinkError),
+    /// The key given to `CreateCredentialPublicKey` is not an RSA 2048
+    /// public key (a private key, above all, is never sent).
+    #[error("PublicKey: {0}")]
+    InvalidPublicKey(crate::rsa_public_key::RsaPublicKeyError),
     /// An operation's parameter is out of range.
     #[error("{name} {reason}")]
     InvalidParameter {
@@ -566,7 +570,10 @@ impl Error {
     pub fn is_invalid_input(&self) -> bool {
         matches!(
             self,
-            Error::InvalidInput(_) | Error::InvalidEndpoint(_) | Error::InvalidParameter { .. }
+            Error::InvalidInput(_)
+                | Error::InvalidEndpoint(_)
+                | Error::InvalidParameter { .. }
+                | Error::InvalidPublicKey(_)
         )
     }
 }

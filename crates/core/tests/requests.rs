@@ -407,19 +407,18 @@ fn golden_rows() -> Vec<Golden> {
         Golden {
             operation: "CreateCredentialPublicKey",
             request: build(
-                &CreateCredentialPublicKey::new(
-                    "-----BEGIN PUBLIC KEY-----MIIBIjANB.pa9xQIDAQAB-----END PUBLIC KEY-----",
-                )
+                &CreateCredentialPublicKey::new(include_str!("../src/operations/example_public_key_2048.pem"))
                 .unwrap()
                 .friendly_name(FriendlyName::new("k").unwrap()),
             ),
             method: Method::POST,
             uri: "https://accounts.twilio.com/v1/Credentials/PublicKeys",
             extra_headers: &[
-                ("content-length", "96"),
+                ("content-length", "526"),
                 ("content-type", "application/x-www-form-urlencoded"),
             ],
-            body: b"PublicKey=-----BEGIN+PUBLIC+KEY-----MIIBIjANB.pa9xQIDAQAB-----END+PUBLIC+KEY-----&FriendlyName=k",
+            // Percent-encoded by Python's urllib.parse.quote_plus, independently.
+            body: b"PublicKey=-----BEGIN+PUBLIC+KEY-----%0AMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAum6dAjx7jM1GTYOcIo1x%0Ab%2BKvO%2FFsKUMd4xLiDeKNd5DZ1sVKoJSH1oMGRtaVnN4Uzo1h5rUDGrB73hY9PRAK%0AuGEGZotiVR7Zmbq7l%2BNuR%2BpR3KhYJagzLQ%2BK91GkBsJM0f4geK1qwXfHYmA11O19%0A8eNAMS3sRwNnVlyPwtvIamwN8iDxEr%2BGvT7OIGZxHOCYRXmDAueDDLZqSF5j%2Fqdw%0AvwGSHlXh%2Fsr91o7fy%2FthWxwzM9Dp%2Bh95OiML3cH%2Fedt68NNLD5zxnHEZxx1K%2Fw%2FY%0A%2Fg6KGo7b0ehR241pV0cmqFm0ebF0m%2B950F7iCI%2Bqha97kHpBtBSAzyyHOhy2d4v7%0AIQIDAQAB%0A-----END+PUBLIC+KEY-----%0A&FriendlyName=k",
         },
         Golden {
             operation: "UpdateCredentialPublicKey",
@@ -601,10 +600,7 @@ fn inputs_are_checked_before_sending_without_echoing_them() {
     assert!(FriendlyName::new("é".repeat(64)).is_ok());
     assert!(matches!(
         CreateCredentialPublicKey::new(" "),
-        Err(Error::InvalidParameter {
-            name: "PublicKey",
-            ..
-        })
+        Err(Error::InvalidPublicKey(RsaPublicKeyError::NotPem))
     ));
     let create = CreateCredentialAws::new(
         AwsCredentials::new("AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")

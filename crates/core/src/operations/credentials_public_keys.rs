@@ -44,7 +44,7 @@
 //!
 //! let page = send_blocking(&context, &ListCredentialPublicKeys::new(), &policy, 0, &transport, |_| {})?;
 //! assert_eq!(page.value.items[0].sid, Some(sid));
-//! let create = CreateCredentialPublicKey::new("-----BEGIN PUBLIC KEY-----MIIBIjANB.pa9xQIDAQAB-----END PUBLIC KEY-----")?
+//! let create = CreateCredentialPublicKey::new(include_str!("example_public_key_2048.pem"))?
 //!     .friendly_name(FriendlyName::new("friendly_name")?);
 //! let created = send_blocking(&context, &create, &policy, 0, &transport, |_| {})?;
 //! assert_eq!(created.status, 201);
@@ -115,7 +115,8 @@ pub type DeleteCredentialPublicKey = DeleteCredential<PublicKeys>;
 /// once it may have arrived.
 ///
 /// The key goes as PEM text in the form, followed by the subaccount it is
-/// for, if any; an empty key is refused before anything is sent:
+/// for, if any; anything but an RSA 2048 public key is refused before
+/// anything is sent:
 ///
 /// ```
 /// # use twilio_accounts_core::{AuthToken, Credentials, Endpoint, RequestContext, TransportError};
@@ -125,15 +126,19 @@ pub type DeleteCredentialPublicKey = DeleteCredential<PublicKeys>;
 ///
 /// let transport = |request: http::Request<Vec<u8>>| {
 ///     assert_eq!((request.method().as_str(), request.uri().path()), ("POST", "/v1/Credentials/PublicKeys"));
-///     assert_eq!(request.body(), b"PublicKey=-----BEGIN+PUBLIC+KEY-----MIIBIjANB.pa9xQIDAQAB-----END+PUBLIC+KEY-----&AccountSid=ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+///     assert!(request.body().starts_with(b"PublicKey=-----BEGIN+PUBLIC+KEY-----%0AMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8A"));
+///     assert!(request.body().ends_with(b"-----END+PUBLIC+KEY-----%0A&AccountSid=ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"));
 ///     respond(201, r#"{"account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","date_created":"2015-07-31T04:00:00Z","date_updated":"2015-07-31T04:00:00Z","friendly_name":"friendly_name","sid":"CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","url":"https://accounts.twilio.com/v1/Credentials/PublicKeys/CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}"#)
 /// };
-/// let create = CreateCredentialPublicKey::new("-----BEGIN PUBLIC KEY-----MIIBIjANB.pa9xQIDAQAB-----END PUBLIC KEY-----")?
+/// let public_key = include_str!("example_public_key_2048.pem");
+/// let create = CreateCredentialPublicKey::new(public_key)?
 ///     .account_sid("ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb".parse()?);
 /// let created = send_blocking(&context, &create, &RetryPolicy::default(), 0, &transport, |_| {})?;
 /// assert_eq!(created.status, 201);
 /// assert_eq!(created.value.sid, Some("CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?));
 /// assert!(CreateCredentialPublicKey::new("  ").is_err());
+/// // The private key of the pair, uploaded by mistake: refused, never sent.
+/// assert!(CreateCredentialPublicKey::new("-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----").is_err());
 /// # Ok::<(), twilio_accounts_core::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,15 +153,13 @@ pub struct CreateCredentialPublicKey {
 }
 
 impl CreateCredentialPublicKey {
-    /// Stores `public_key`; an empty key is refused before it is sent.
+    /// Stores `public_key`, which must be an RSA 2048 public key as a PEM
+    /// `PUBLIC KEY` block: anything else — a private key above all — is
+    /// refused before it is sent ([`check_rsa_public_key_pem`](crate::check_rsa_public_key_pem)).
     pub fn new(public_key: impl Into<String>) -> Result<Self, Error> {
         let public_key = public_key.into();
-        if public_key.trim().is_empty() {
-            return Err(Error::InvalidParameter {
-                name: PUBLIC_KEY,
-                reason: "is empty",
-            });
-        }
+        crate::rsa_public_key::check_rsa_public_key_pem(&public_key)
+            .map_err(Error::InvalidPublicKey)?;
         Ok(CreateCredentialPublicKey {
             public_key,
             friendly_name: None,

@@ -181,7 +181,7 @@ registry! {
         credentials_public_keys::FetchCredentialPublicKey::new(CredentialSid::EXAMPLE),
     call credentials_public_keys::CreateCredentialPublicKey =>
         credentials_public_keys::CreateCredentialPublicKey {
-            public_key: SPEC_PUBLIC_KEY.to_owned(),
+            public_key: EXAMPLE_PUBLIC_KEY.to_owned(),
             friendly_name: None,
             account_sid: None,
         },
@@ -211,9 +211,10 @@ registry! {
     call accounts_2010::FetchAccount => accounts_2010::FetchAccount::new(AccountSid::EXAMPLE),
 }
 
-/// The spec's example public key (`CreateCredentialPublicKey`'s description).
-const SPEC_PUBLIC_KEY: &str =
-    "-----BEGIN PUBLIC KEY-----MIIBIjANB.pa9xQIDAQAB-----END PUBLIC KEY-----";
+/// An example public key: Twilio's published RSA 2048 example, from its
+/// Public Key Client Validation guide (the spec's own example is cut short,
+/// and `CreateCredentialPublicKey` takes only a whole RSA 2048 key).
+pub(crate) const EXAMPLE_PUBLIC_KEY: &str = include_str!("example_public_key_2048.pem");
 
 /// The registered operation with this `operationId`.
 pub fn find(id: &str) -> Option<&'static OperationInfo> {
