@@ -15,10 +15,10 @@ use twilio_accounts_core::{
     Secrets, ToJson, visit_operations,
 };
 
-use crate::Report;
 use crate::args::{CallArgs, Global};
 use crate::invocation::{Invocation, Listing, none_refused};
 use crate::outcome::{Exit, Failure};
+use crate::report::Report;
 
 pub fn run(
     global: &Global,

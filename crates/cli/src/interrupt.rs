@@ -7,9 +7,9 @@
 
 use std::sync::Mutex;
 
-use crate::Report;
 use crate::args::OutputFormat;
 use crate::outcome::{Exit, Failure};
+use crate::report::Report;
 
 /// What is kept if the process stops now: a message, the advice, and the
 /// command line that follows it.

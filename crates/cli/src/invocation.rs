@@ -17,10 +17,10 @@ use twilio_accounts_core::{
     Secrets, ToJson,
 };
 
-use crate::Report;
 use crate::args::Global;
 use crate::outcome::{Exit, Failure};
 use crate::paging;
+use crate::report::Report;
 
 /// How much of a list to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,10 +85,12 @@ impl Invocation<'_> {
             Ok(o) => o,
             Err(f) => return self.fail(&f),
         };
-        let client = match crate::setup_client(self.global, self.report, self.on_command_line) {
-            Ok(c) => c,
-            Err(f) => return self.fail(&f),
-        };
+        let client =
+            match crate::client_setup::setup_client(self.global, self.report, self.on_command_line)
+            {
+                Ok(c) => c,
+                Err(f) => return self.fail(&f),
+            };
         match client.send(&operation) {
             Ok(reply) => self.answer(
                 O::ID,
@@ -124,10 +126,12 @@ impl Invocation<'_> {
             Ok(o) => o,
             Err(f) => return self.fail(&f),
         };
-        let client = match crate::setup_client(self.global, self.report, self.on_command_line) {
-            Ok(c) => c,
-            Err(f) => return self.fail(&f),
-        };
+        let client =
+            match crate::client_setup::setup_client(self.global, self.report, self.on_command_line)
+            {
+                Ok(c) => c,
+                Err(f) => return self.fail(&f),
+            };
         let read = match listing {
             Listing::OnePage => client.send(&list),
             Listing::Pages { limit } => paging::collect(&client, &list, limit).map(|c| {

@@ -21,13 +21,13 @@ use twilio_accounts_core::{
     UpdateMessagingGeopermissions,
 };
 
-use crate::Report;
 use crate::args::{
     AwsCommand, BulkCommand, CredentialsCommand, GeoPermissionsCommand, Global, ListArgs,
     NewCredentialArgs, PublicKeyCommand, SafelistCommand,
 };
 use crate::invocation::{Invocation, Listing, none_refused};
 use crate::outcome::Failure;
+use crate::report::Report;
 
 /// What every resource command shares.
 pub struct Context<'a> {

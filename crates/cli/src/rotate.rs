@@ -32,12 +32,13 @@ use twilio_accounts_rotation::{
 use twilio_accounts_ureq::ClientOptions;
 
 use crate::args::{Global, OutputFormat, RotateArgs};
+use crate::client_setup::{client, client_options, credentials};
 use crate::drive::{Carrier, Conversation, drive};
 use crate::outcome::{Exit, Failure, advice, error_details};
+use crate::report::Report;
 use crate::shell_word::shell_word;
 use crate::sink::{Sink, rescue, writable_directory};
 use crate::state_dir::StateDir;
-use crate::{Report, client, client_options, credentials};
 
 /// The default deploy wait with `--yes`: as long as the settle, about what an
 /// application that re-reads its credentials every minute needs.

@@ -11,9 +11,9 @@ use twilio_accounts_rotation::RotationConfig;
 use twilio_accounts_sim::{SimConfig, Simulator};
 use twilio_accounts_ureq::ClientOptions;
 
-use crate::Report;
 use crate::args::{Global, RotateArgs};
 use crate::outcome::{Exit, Failure};
+use crate::report::Report;
 use crate::rotate::{Setting, execute};
 use crate::sink::Sink;
 

@@ -8,9 +8,9 @@ use serde_json::{Value, json};
 use twilio_accounts_core::AuthToken;
 use twilio_accounts_webhook::{Payload, SignatureAlgorithm, WebhookRequest, WebhookValidator};
 
-use crate::Report;
 use crate::args::OutputFormat;
 use crate::outcome::{Exit, Failure};
+use crate::report::Report;
 
 /// Reads `{"url", "params" | "body", "signature", "algorithm"?}` on stdin.
 pub fn verify(token_env: &[String], report: Report) -> ExitCode {

@@ -39,13 +39,14 @@ use twilio_accounts_rotation::{
 use twilio_accounts_ureq::Client;
 
 use crate::args::{Global, RotateArgs, StatusFilter};
+use crate::client_setup::{client, client_options, credentials};
 use crate::drive::{Carrier, Conversation, drive};
 use crate::outcome::{Exit, Failure};
+use crate::report::Report;
 use crate::shell_word::shell_word;
 use crate::sink::{Sink, rescue, writable_directory};
 use crate::state_dir::StateDir;
 use crate::state_file::Overwrite;
-use crate::{Report, client, client_options, credentials};
 
 use backoff::SharedBackoff;
 use journal::FleetJournal;

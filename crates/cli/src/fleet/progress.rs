@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::Report;
 use crate::args::OutputFormat;
+use crate::report::Report;
 
 /// How often the line is redrawn.
 const TICK: Duration = Duration::from_millis(200);

@@ -9,10 +9,10 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use twilio_accounts_rotation::{NextStep, RotationStep};
 
-use crate::Report;
 use crate::args::OutputFormat;
 use crate::fleet::listing::Member;
 use crate::outcome::Exit;
+use crate::report::Report;
 
 /// How one account ended.
 #[derive(Debug)]
