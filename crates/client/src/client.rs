@@ -258,6 +258,12 @@ impl<T: BlockingTransport> Client<T, ThreadSleep> {
         credentials: &Credentials,
         operation: &O,
     ) -> Result<Reply<O::Output>, Error> {
+        // The client's own credentials reuse its context, whose
+        // `Authorization` value was built once: every build is another copy
+        // of the secret that cannot be wiped.
+        if credentials == self.context.credentials() {
+            return self.send_in(&self.context, operation, &CallOptions::new());
+        }
         let context = self.context.with_credentials(credentials.clone());
         self.send_in(&context, operation, &CallOptions::new())
     }
@@ -348,6 +354,11 @@ impl<T: AsyncTransport + Send + Sync, S: AsyncSleep + Send + Sync> Client<T, S> 
         credentials: &Credentials,
         operation: &O,
     ) -> Result<Reply<O::Output>, Error> {
+        // As in the blocking client: the client's own credentials reuse its
+        // context and its `Authorization` value.
+        if credentials == self.context.credentials() {
+            return self.send_in(&self.context, operation, &CallOptions::new()).await;
+        }
         let context = self.context.with_credentials(credentials.clone());
         self.send_in(&context, operation, &CallOptions::new()).await
     }

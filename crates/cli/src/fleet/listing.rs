@@ -52,6 +52,14 @@ impl StatusFilter {
 
 /// Reads `--only FILE`: one SID a line; blank lines and `#` comments are
 /// ignored. The error names the line.
+/// The members without repeats, in listing order: a listing that names an
+/// account twice (pages that shifted while they were read) rotates it once,
+/// since a second rotation of it would race the first.
+pub fn distinct(members: Vec<Member>) -> Vec<Member> {
+    let mut seen = std::collections::HashSet::new();
+    members.into_iter().filter(|m| seen.insert(m.sid)).collect()
+}
+
 pub fn read_only_file(path: &Path) -> Result<BTreeSet<AccountSid>, Failure> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Failure::usage(format!("cannot read --only {}: {e}", path.display())))?;
@@ -153,4 +161,33 @@ pub fn list(parent: &Client, selection: &Selection) -> Result<(Vec<Member>, u32)
     }
     members.extend(main);
     Ok((members, requests))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_listed_twice_is_rotated_once() {
+        let member = |sid: &str, name: &str| Member {
+            sid: sid.parse().unwrap(),
+            friendly_name: name.into(),
+            token: None,
+            main: false,
+        };
+        let a = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+        let b = "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+        let listed = vec![member(a, "first"), member(b, "b"), member(a, "again")];
+        let kept: Vec<(String, String)> = distinct(listed)
+            .into_iter()
+            .map(|m| (m.sid.to_string(), m.friendly_name))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                (a.to_owned(), "first".to_owned()),
+                (b.to_owned(), "b".to_owned())
+            ]
+        );
+    }
 }

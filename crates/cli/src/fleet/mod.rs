@@ -166,10 +166,7 @@ fn start(
             failure
         })?
     };
-    // A listing that names an account twice rotates it once (a second
-    // rotation of it would race the first).
-    let mut seen = std::collections::HashSet::new();
-    let members: Vec<Member> = members.into_iter().filter(|m| seen.insert(m.sid)).collect();
+    let members = listing::distinct(members);
     if fleet.dry_run {
         return Ok(dry_run(report, &members));
     }

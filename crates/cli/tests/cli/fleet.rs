@@ -819,3 +819,35 @@ fn the_fleet_settles_once_after_the_last_promote_not_once_per_account() {
     // The journal outlived the settle and is gone once it ended.
     assert!(!dir.join("fleet").exists());
 }
+
+#[test]
+fn a_failed_listing_advises_this_fleet_run_again_and_it_works_as_printed() {
+    let sim = fleet_sim(SimConfig::default());
+    let dir = scratch("fleet-listing-failed");
+    let before = active(&sim);
+    // Every attempt of the first listing page is rate limited.
+    sim.set_fault(
+        Route::ListAccounts,
+        Fault::RateLimited { retry_after: None },
+        4,
+    );
+    let out = run(&mut fleet_cmd(
+        &sim,
+        &dir,
+        &["--token-dir", "tokens", "--output", "json"],
+    ));
+    assert_eq!(code(&out), 5, "{}", stdout(&out));
+    let doc = json(&out);
+    let command = doc["error"]["next_command"].as_str().unwrap();
+    assert_contains(command, "rotate --subaccounts");
+    assert_contains(command, "--token-dir tokens");
+    assert!(
+        !command.contains("--resume"),
+        "nothing to resume: {command}"
+    );
+    assert_contains(doc["error"]["next"].as_str().unwrap(), command);
+    let words = sh_words(command);
+    let out = run(cli(&sim, &sim.primary_token(), &dir).args(&words[1..]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_rotated(&sim, &dir, &before);
+}
