@@ -357,7 +357,9 @@ impl<T: AsyncTransport + Send + Sync, S: AsyncSleep + Send + Sync> Client<T, S> 
         // As in the blocking client: the client's own credentials reuse its
         // context and its `Authorization` value.
         if credentials == self.context.credentials() {
-            return self.send_in(&self.context, operation, &CallOptions::new()).await;
+            return self
+                .send_in(&self.context, operation, &CallOptions::new())
+                .await;
         }
         let context = self.context.with_credentials(credentials.clone());
         self.send_in(&context, operation, &CallOptions::new()).await
