@@ -9,7 +9,7 @@ use http::StatusCode;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crate::config::AccountStatus;
+use crate::account::AccountStatus;
 use crate::fleet::Member;
 use crate::operation::{Call, Reply};
 use crate::paging::{PageQueryError, PageRequest};

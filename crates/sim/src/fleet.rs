@@ -13,8 +13,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use time::OffsetDateTime;
 
-use crate::account::{Account, Stamp};
-use crate::config::{AccountStatus, SimConfig};
+use crate::account::{Account, AccountStatus, Stamp};
+use crate::config::SimConfig;
 
 /// Mixed into the seed before subaccount seeds are drawn, so that subaccount 0 is not the main account.
 const SUBACCOUNT_SEED_SALT: u64 = 0x5ab_acc0_u64;

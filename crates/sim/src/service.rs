@@ -18,9 +18,8 @@ use http_body_util::{BodyExt as _, Limited};
 use hyper::body::Incoming;
 use time::OffsetDateTime;
 
-use crate::account::{Account, Stamp};
+use crate::account::{Account, AccountStatus, Stamp};
 use crate::body::SimBody;
-use crate::config::AccountStatus;
 use crate::fault::{Fault, FaultQueue, MAX_FAULT_DURATION};
 use crate::fleet::{Fleet, Member};
 use crate::operation::{Call, Reply};
