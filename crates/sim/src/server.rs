@@ -17,10 +17,10 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
-use crate::account::Stamp;
+use crate::account::{Account, Stamp};
 use crate::config::SimConfig;
 use crate::fault::{Fault, FaultQueue, MAX_FAULT_DURATION};
-use crate::fleet::Fleet;
+use crate::fleet::{Fleet, Subaccounts};
 use crate::route::Route;
 use crate::service::{self, Shared};
 use crate::{tls, wire};
@@ -139,7 +139,21 @@ fn prepare(config: SimConfig) -> io::Result<Prepared> {
         mono: Instant::now(),
         wall: wire::iso8601(OffsetDateTime::now_utc()),
     };
-    let fleet = Fleet::new(&config, &now, OffsetDateTime::now_utc());
+    let main = Account::new(
+        config.account_sid,
+        config.auth_token,
+        config.seed,
+        config.existing_secondary,
+        &now,
+    );
+    let subaccounts = Subaccounts {
+        count: config.subaccounts,
+        suspended: config.suspended,
+        closed: config.closed,
+        seed: config.seed,
+        existing_secondary: config.existing_secondary,
+    };
+    let fleet = Fleet::new(main, subaccounts, &now, OffsetDateTime::now_utc());
     let mut faults = FaultQueue::default();
     for spec in config.faults {
         faults.push(spec.route, spec.fault, spec.times);
