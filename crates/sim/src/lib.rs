@@ -78,6 +78,7 @@ mod server;
 mod service;
 mod tls;
 mod wire;
+mod world;
 
 pub use account::{AccountStatus, ExistingSecondary};
 pub use cli::{SimArgs, run_blocking};
