@@ -54,6 +54,8 @@ use std::net::IpAddr;
 
 use base64::Engine as _;
 use http::HeaderValue;
+use http::uri::Authority;
+use percent_encoding::percent_decode_str;
 use zeroize::Zeroizing;
 
 use twilio_accounts_core::Endpoint;
@@ -115,25 +117,21 @@ impl fmt::Debug for ProxyUrl {
     }
 }
 
-/// Decodes `%XX` escapes (user names and passwords in URLs). `None` when an
-/// escape is malformed or the result is not UTF-8.
+/// Decodes `%XX` escapes (user names and passwords in URLs). `None` when a
+/// `%` is not followed by two hex digits (the decoder would keep it as it is)
+/// or the result is not UTF-8.
 fn percent_decode(text: &str) -> Option<Zeroizing<String>> {
-    let bytes = text.as_bytes();
-    let mut out = Zeroizing::new(Vec::with_capacity(bytes.len()));
-    let mut i = 0;
-    // Bounded: `i` grows by at least one on every turn.
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
-            let hex = std::str::from_utf8(hex).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
+    let escapes_ok = text.split('%').skip(1).all(|after| {
+        after
+            .get(..2)
+            .is_some_and(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))
+    });
+    if !escapes_ok {
+        return None;
     }
-    let text = std::str::from_utf8(&out).ok()?;
+    let mut bytes = Zeroizing::new(Vec::with_capacity(text.len()));
+    bytes.extend(percent_decode_str(text));
+    let text = std::str::from_utf8(&bytes).ok()?;
     Some(Zeroizing::new(text.to_owned()))
 }
 
@@ -145,20 +143,15 @@ fn valid_host_name(host: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
 }
 
-/// Splits `host[:port]` where host may be `[v6]`. The host keeps its brackets.
-fn split_host_port(authority: &str) -> Option<(&str, Option<&str>)> {
-    if authority.starts_with('[') {
-        let end = authority.find(']')?;
-        let (host, rest) = authority.split_at(end + 1);
-        match rest {
-            "" => Some((host, None)),
-            _ => Some((host, Some(rest.strip_prefix(':')?))),
-        }
-    } else {
-        match authority.rsplit_once(':') {
-            Some((host, port)) => Some((host, Some(port))),
-            None => Some((authority, None)),
-        }
+/// Splits `host[:port]` where host may be `[v6]` (kept in brackets), with
+/// `http`'s authority parser; `None` for what is not an authority without
+/// user info.
+fn split_host_port(text: &str) -> Option<(&str, Option<&str>)> {
+    let authority: Authority = text.parse().ok().filter(|_| !text.contains('@'))?;
+    let (host, rest) = text.split_at(authority.host().len());
+    match rest {
+        "" => Some((host, None)),
+        _ => Some((host, Some(rest.strip_prefix(':')?))),
     }
 }
 
@@ -206,11 +199,8 @@ impl ProxyUrl {
                     None => (info, None),
                 };
                 let user = percent_decode(user).ok_or_else(invalid)?;
-                let password = match password {
-                    Some(p) => Some(percent_decode(p).ok_or_else(invalid)?),
-                    None => None,
-                };
-                (Some(user.as_str().to_owned()), password)
+                let password = password.map(|p| percent_decode(p).ok_or_else(invalid));
+                (Some(user.as_str().to_owned()), password.transpose()?)
             }
         };
         let (host, port) = split_host_port(host_port).ok_or_else(invalid)?;
@@ -343,7 +333,8 @@ fn in_network(ip: IpAddr, network: IpAddr, prefix: u8) -> bool {
 
 impl NoProxy {
     /// Parses a comma-separated list. Lenient like curl: whitespace around
-    /// entries is ignored, and an entry that is not an address is a domain.
+    /// entries is ignored, an entry that is not an address is a domain, and
+    /// one that is no `host[:port]` at all is skipped.
     pub fn parse(list: &str) -> Self {
         let mut no_proxy = NoProxy::default();
         for raw in list.split(',') {
@@ -363,47 +354,33 @@ impl NoProxy {
     }
 
     fn parse_entry(entry: &str) -> Option<NoProxyEntry> {
+        let full = |ip: IpAddr| if ip.is_ipv4() { 32 } else { 128 };
         // CIDR: address/prefix (no port).
         if let Some((address, prefix)) = entry.split_once('/') {
             let ip = ip_of(address)?;
-            let prefix: u8 = prefix.parse().ok()?;
-            let max = if ip.is_ipv4() { 32 } else { 128 };
-            return (prefix <= max).then_some(NoProxyEntry {
-                pattern: Pattern::Network(ip, prefix),
+            let prefix: u8 = prefix.parse().ok().filter(|p| *p <= full(ip))?;
+            let pattern = Pattern::Network(ip, prefix);
+            return Some(NoProxyEntry {
+                pattern,
                 port: None,
             });
         }
         // A bare IPv6 address has colons but no port.
-        if let Ok(ip) = entry.parse::<IpAddr>() {
-            let full = if ip.is_ipv4() { 32 } else { 128 };
-            return Some(NoProxyEntry {
-                pattern: Pattern::Network(ip, full),
-                port: None,
-            });
-        }
-        let (host, port) = split_host_port(entry)?;
-        let port = match port {
-            Some(p) => Some(p.parse::<u16>().ok()?),
-            None => None,
+        let (host, port) = match entry.parse::<IpAddr>() {
+            Ok(_) => (entry, None),
+            Err(_) => split_host_port(entry)?,
         };
+        let port = port.map(str::parse::<u16>).transpose().ok()?;
         if let Some(ip) = ip_of(host) {
-            let full = if ip.is_ipv4() { 32 } else { 128 };
-            return Some(NoProxyEntry {
-                pattern: Pattern::Network(ip, full),
-                port,
-            });
+            let pattern = Pattern::Network(ip, full(ip));
+            return Some(NoProxyEntry { pattern, port });
         }
         let domain = host
             .trim_start_matches("*.")
             .trim_start_matches('.')
             .trim_end_matches('.');
-        if domain.is_empty() {
-            return None;
-        }
-        Some(NoProxyEntry {
-            pattern: Pattern::Domain(domain.to_owned()),
-            port,
-        })
+        let pattern = Pattern::Domain(domain.to_owned());
+        (!domain.is_empty()).then_some(NoProxyEntry { pattern, port })
     }
 
     /// Whether `host` (a name, an IPv4 address, or an IPv6 address with or
@@ -613,6 +590,21 @@ mod tests {
     }
 
     #[test]
+    fn a_percent_sign_in_user_info_needs_two_hex_digits() {
+        for bad in ["a%", "a%4", "a%+1", "a%-1", "a%4g", "a%%41", "a%\u{e9}9"] {
+            let user = format!("http://{bad}:pw@host");
+            assert!(ProxyUrl::parse(&user, "X").is_err(), "{bad}");
+            let password = format!("http://u:{bad}@host");
+            assert!(ProxyUrl::parse(&password, "X").is_err(), "{bad}");
+        }
+        let p = ProxyUrl::parse("http://%41%c3%A9:%2f%25@host", "X").unwrap();
+        assert_eq!(p.username(), Some("A\u{e9}"));
+        assert_eq!(p.expose_password(), Some("/%"));
+        // Escapes must decode to UTF-8.
+        assert!(ProxyUrl::parse("http://%ff@host", "X").is_err());
+    }
+
+    #[test]
     fn the_password_is_redacted_in_debug_and_sent_as_basic_auth() {
         let p = ProxyUrl::parse("http://alice:hunter2@proxy:3128", "X").unwrap();
         let debug = format!("{p:?}");
@@ -662,6 +654,12 @@ mod tests {
         // An address entry never matches a name, nor a name entry an address.
         assert!(!NoProxy::parse("10.0.0.1").matches("ten.example", 443));
         assert!(NoProxy::parse("0.0.0.0/0").matches("8.8.8.8", 443));
+    }
+
+    #[test]
+    fn no_proxy_entries_that_are_no_host_and_port_are_ignored() {
+        let junk = NoProxy::parse("user@host, a b, host#x, a:b:80, [::1, host:");
+        assert!(junk.is_empty(), "{junk:?}");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The simulated account: one primary Auth Token, at most one secondary, its credentials (public keys and
-//! AWS credentials), its safe list and its messaging geo permissions.
+//! AWS credentials), its safe list and its messaging geo permissions; and what describes an account from
+//! outside, its policy for an existing secondary ([`ExistingSecondary`]) and its status ([`AccountStatus`]).
 //!
 //! This is a plain state machine: time comes in as an argument ([`Stamp`]) and every operation returns its
 //! outcome as a value, so the HTTP layer only moves bytes. The HTTP layer keeps it behind one mutex, which is
@@ -11,10 +12,47 @@ use std::time::{Duration, Instant};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::config::ExistingSecondary;
 use crate::credential::{Credential, CredentialKind, CredentialStore};
 use crate::geo_permission::GeoPermissions;
 use crate::safelist::{Safelist, SafelistEntry, SafelistFull};
+
+/// What creating a secondary token does when one already exists. Twilio's real behaviour is unconfirmed,
+/// so a client must be tested against both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ExistingSecondary {
+    /// The existing secondary is discarded (it stops authenticating) and a new one is returned with 201.
+    #[default]
+    Replace,
+    /// The request is refused with HTTP 409 and a Twilio error body with code 20409; the existing secondary
+    /// stays valid.
+    Refuse,
+}
+
+/// The status of an account, as the 2010 Accounts resource reports it.
+///
+/// Twilio refuses a closed account's credentials with 401 / 20003. What it answers a suspended account is
+/// unconfirmed; the simulator answers 401 / 20005 ("Account not active").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AccountStatus {
+    /// The account works.
+    #[default]
+    Active,
+    /// The account is suspended: its credentials are refused (401 / 20005, unconfirmed).
+    Suspended,
+    /// The account is closed: its credentials are refused (401 / 20003).
+    Closed,
+}
+
+impl AccountStatus {
+    /// The value of the 2010 `status` field and `Status` filter.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::Active => "active",
+            AccountStatus::Suspended => "suspended",
+            AccountStatus::Closed => "closed",
+        }
+    }
+}
 
 /// A moment, as the two clocks the account needs see it.
 #[derive(Debug, Clone)]

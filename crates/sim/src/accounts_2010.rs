@@ -9,17 +9,17 @@ use http::StatusCode;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crate::config::AccountStatus;
+use crate::account::AccountStatus;
 use crate::fleet::Member;
 use crate::operation::{Call, Reply};
 use crate::paging::{PageQueryError, PageRequest};
-use crate::service::Shared;
 use crate::wire::{self, TwilioError};
+use crate::world::World;
 
 const LIST_PATH: &str = "/2010-04-01/Accounts.json";
 
 /// `GET /2010-04-01/Accounts.json`.
-pub(crate) fn list(shared: &Shared, call: &Call<'_>) -> Reply {
+pub(crate) fn list(world: &World, call: &Call<'_>) -> Reply {
     let mut friendly_name = None;
     let mut status = None;
     let mut page_token = None;
@@ -62,7 +62,7 @@ pub(crate) fn list(shared: &Shared, call: &Call<'_>) -> Reply {
         }
     };
 
-    let visible: Vec<&Member> = visible(shared, call)
+    let visible: Vec<&Member> = visible(world, call)
         .filter(|m| {
             friendly_name
                 .as_deref()
@@ -77,7 +77,7 @@ pub(crate) fn list(shared: &Shared, call: &Call<'_>) -> Reply {
         return Reply::error(TwilioError::BAD_PAGE_TOKEN, "Invalid page token");
     }
     let (page, has_next) = request.slice(&visible);
-    let main_sid = &shared.fleet.main().sid;
+    let main_sid = &world.fleet.main().sid;
     let entries: Vec<Value> = page.iter().map(|m| entry(m, main_sid)).collect();
 
     let mut filters = form_urlencoded::Serializer::new(String::new());
@@ -122,7 +122,7 @@ pub(crate) fn list(shared: &Shared, call: &Call<'_>) -> Reply {
 }
 
 /// `GET /2010-04-01/Accounts/{Sid}.json`: 404 / 20404 for an account the caller does not reach.
-pub(crate) fn fetch(shared: &Shared, call: &Call<'_>) -> Reply {
+pub(crate) fn fetch(world: &World, call: &Call<'_>) -> Reply {
     if !call.query.is_empty() {
         return Reply::error(
             TwilioError::INVALID_PARAMETER,
@@ -134,20 +134,20 @@ pub(crate) fn fetch(shared: &Shared, call: &Call<'_>) -> Reply {
         .iter()
         .find(|(name, _)| *name == "Sid")
         .map_or("", |(_, value)| value);
-    match visible(shared, call).find(|m| m.sid == sid) {
+    match visible(world, call).find(|m| m.sid == sid) {
         Some(member) => Reply::json(
             StatusCode::OK,
-            wire::to_bytes(&entry(member, &shared.fleet.main().sid)),
+            wire::to_bytes(&entry(member, &world.fleet.main().sid)),
         ),
         None => Reply::not_found(call.path),
     }
 }
 
 /// The accounts the caller reaches: all of them for the main account, itself for a subaccount.
-fn visible<'s>(shared: &'s Shared, call: &Call<'s>) -> impl Iterator<Item = &'s Member> {
-    let members = shared.fleet.members();
+fn visible<'s>(world: &'s World, call: &Call<'s>) -> impl Iterator<Item = &'s Member> {
+    let members = world.fleet.members();
     let caller_sid = call.caller.sid.clone();
-    let is_main = caller_sid == shared.fleet.main().sid;
+    let is_main = caller_sid == world.fleet.main().sid;
     members
         .iter()
         .filter(move |m| is_main || m.sid == caller_sid)

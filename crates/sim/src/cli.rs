@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::config::{ExistingSecondary, SimConfig, TlsConfig};
+use crate::account::ExistingSecondary;
+use crate::config::{SimConfig, TlsConfig};
 use crate::fault::FaultSpec;
 use crate::route;
 use crate::server::Simulator;

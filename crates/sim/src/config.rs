@@ -4,6 +4,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::account::ExistingSecondary;
 use crate::fault::FaultSpec;
 
 /// Everything [`Simulator::start`](crate::Simulator::start) needs. `SimConfig::default()` is a plain-HTTP
@@ -61,32 +62,6 @@ pub struct SimConfig {
 /// Most subaccounts a simulator creates (Twilio's default limit is 1,000 per main account).
 pub const MAX_SUBACCOUNTS: usize = 10_000;
 
-/// The status of an account, as the 2010 Accounts resource reports it.
-///
-/// Twilio refuses a closed account's credentials with 401 / 20003. What it answers a suspended account is
-/// unconfirmed; the simulator answers 401 / 20005 ("Account not active").
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum AccountStatus {
-    /// The account works.
-    #[default]
-    Active,
-    /// The account is suspended: its credentials are refused (401 / 20005, unconfirmed).
-    Suspended,
-    /// The account is closed: its credentials are refused (401 / 20003).
-    Closed,
-}
-
-impl AccountStatus {
-    /// The value of the 2010 `status` field and `Status` filter.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AccountStatus::Active => "active",
-            AccountStatus::Suspended => "suspended",
-            AccountStatus::Closed => "closed",
-        }
-    }
-}
-
 impl fmt::Debug for SimConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SimConfig")
@@ -117,16 +92,4 @@ pub struct TlsConfig {
     /// Where to write the CA certificate as PEM, so that other processes (curl, a Twilio helper library) can
     /// trust it. `None` writes nothing.
     pub ca_cert_path: Option<PathBuf>,
-}
-
-/// What creating a secondary token does when one already exists. Twilio's real behaviour is unconfirmed,
-/// so a client must be tested against both.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum ExistingSecondary {
-    /// The existing secondary is discarded (it stops authenticating) and a new one is returned with 201.
-    #[default]
-    Replace,
-    /// The request is refused with HTTP 409 and a Twilio error body with code 20409; the existing secondary
-    /// stays valid.
-    Refuse,
 }

@@ -5,7 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::route::Route;
+use crate::route::{Route, fault_route_names};
 
 /// The longest any time-based fault lasts: a [`Fault::Delay`], the whole of a [`Fault::SlowDrip`], an
 /// [`Fault::AuthLag`] (and `SimConfig::auth_lag`). Longer values are cut to this, so a forgotten fault can
@@ -150,9 +150,20 @@ impl fmt::Display for FaultSpecError {
 
 impl std::error::Error for FaultSpecError {}
 
-impl FaultSpecError {
-    pub(crate) fn new(message: String) -> Self {
-        FaultSpecError(message)
+/// A `--fault` route name (the operationId in kebab case, an older alias, or `any`).
+impl FromStr for Route {
+    type Err = FaultSpecError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Route::ALL
+            .into_iter()
+            .find(|r| r.name() == s || r.aliases().contains(&s))
+            .ok_or_else(|| {
+                FaultSpecError(format!(
+                    "unknown route {s:?} (expected one of: {})",
+                    fault_route_names()
+                ))
+            })
     }
 }
 

@@ -13,8 +13,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use time::OffsetDateTime;
 
-use crate::account::{Account, Stamp};
-use crate::config::{AccountStatus, SimConfig};
+use crate::account::{Account, AccountStatus, ExistingSecondary, Stamp};
 
 /// Mixed into the seed before subaccount seeds are drawn, so that subaccount 0 is not the main account.
 const SUBACCOUNT_SEED_SALT: u64 = 0x5ab_acc0_u64;
@@ -69,18 +68,32 @@ pub(crate) struct Fleet {
     by_sid: HashMap<String, usize>,
 }
 
+/// What a fleet is made of besides its main account: how many subaccounts, how many of them are not
+/// active, and how their SIDs and tokens are drawn.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Subaccounts {
+    /// How many subaccounts.
+    pub(crate) count: usize,
+    /// How many of them are suspended (the first ones).
+    pub(crate) suspended: usize,
+    /// How many of them are closed (those after the suspended ones).
+    pub(crate) closed: usize,
+    /// Makes every subaccount's SID and token reproducible (the main account's seed).
+    pub(crate) seed: Option<u64>,
+    /// The policy every subaccount follows.
+    pub(crate) existing_secondary: ExistingSecondary,
+}
+
 impl Fleet {
-    /// The accounts `config` describes. The first `suspended` subaccounts are suspended, the `closed` after
-    /// them closed, the rest active. With a seed, every SID and token is reproducible.
-    pub(crate) fn new(config: &SimConfig, now: &Stamp, created: OffsetDateTime) -> Self {
-        let main = Account::new(
-            config.account_sid.clone(),
-            config.auth_token.clone(),
-            config.seed,
-            config.existing_secondary,
-            now,
-        );
-        let mut seeds = config
+    /// `main` and the subaccounts `subaccounts` describes. The first `suspended` subaccounts are suspended,
+    /// the `closed` after them closed, the rest active. With a seed, every SID and token is reproducible.
+    pub(crate) fn new(
+        main: Account,
+        subaccounts: Subaccounts,
+        now: &Stamp,
+        created: OffsetDateTime,
+    ) -> Self {
+        let mut seeds = subaccounts
             .seed
             .map(|seed| StdRng::seed_from_u64(seed ^ SUBACCOUNT_SEED_SALT));
         let mut members = vec![Member::new(
@@ -89,12 +102,12 @@ impl Fleet {
             AccountStatus::Active,
             created,
         )];
-        for i in 0..config.subaccounts {
+        for i in 0..subaccounts.count {
             let seed = seeds.as_mut().map(|rng| rng.random::<u64>());
-            let account = Account::new(None, None, seed, config.existing_secondary, now);
-            let status = if i < config.suspended {
+            let account = Account::new(None, None, seed, subaccounts.existing_secondary, now);
+            let status = if i < subaccounts.suspended {
                 AccountStatus::Suspended
-            } else if i < config.suspended.saturating_add(config.closed) {
+            } else if i < subaccounts.suspended.saturating_add(subaccounts.closed) {
                 AccountStatus::Closed
             } else {
                 AccountStatus::Active
@@ -157,18 +170,19 @@ mod tests {
     use super::*;
 
     fn fleet(seed: Option<u64>) -> Fleet {
-        let config = SimConfig {
-            seed,
-            subaccounts: 3,
-            suspended: 1,
-            closed: 1,
-            ..SimConfig::default()
-        };
         let now = Stamp {
             mono: Instant::now(),
             wall: "2015-07-31T04:00:00Z".to_owned(),
         };
-        Fleet::new(&config, &now, OffsetDateTime::UNIX_EPOCH)
+        let main = Account::new(None, None, seed, ExistingSecondary::Replace, &now);
+        let subaccounts = Subaccounts {
+            count: 3,
+            suspended: 1,
+            closed: 1,
+            seed,
+            existing_secondary: ExistingSecondary::Replace,
+        };
+        Fleet::new(main, subaccounts, &now, OffsetDateTime::UNIX_EPOCH)
     }
 
     #[test]

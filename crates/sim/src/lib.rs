@@ -78,9 +78,11 @@ mod server;
 mod service;
 mod tls;
 mod wire;
+mod world;
 
+pub use account::{AccountStatus, ExistingSecondary};
 pub use cli::{SimArgs, run_blocking};
-pub use config::{AccountStatus, ExistingSecondary, MAX_SUBACCOUNTS, SimConfig, TlsConfig};
+pub use config::{MAX_SUBACCOUNTS, SimConfig, TlsConfig};
 pub use fault::{
     Fault, FaultSpec, FaultSpecError, MAX_FAULT_DURATION, MAX_FAULT_ENTRIES, MAX_OVERSIZED_BODY,
 };

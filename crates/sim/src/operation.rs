@@ -5,7 +5,6 @@
 //! request is in [`Call`].
 
 use std::sync::MutexGuard;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -21,14 +20,14 @@ use crate::geo_permission::UnknownCountry;
 use crate::paging::{PageQueryError, PageRequest};
 use crate::phone_number::is_e164_or_range;
 use crate::safelist::SafelistFull;
-use crate::service::Shared;
 use crate::wire::{self, TwilioError};
+use crate::world::World;
 
 /// The only parameter the Auth Token calls accept.
 const SUPPRESS: &str = "SuppressEmailNotification";
 
-/// What every handler is: the simulator's state and the request in, the reply out.
-pub(crate) type Handler = fn(&Shared, &Call<'_>) -> Reply;
+/// What every handler is: what it may see of the simulator ([`World`]) and the request in, the reply out.
+pub(crate) type Handler = fn(&World, &Call<'_>) -> Reply;
 
 /// An authenticated request that matched a route, its body read.
 #[derive(Debug)]
@@ -106,7 +105,7 @@ impl Reply {
 }
 
 /// `POST /v1/AuthTokens/Promote`.
-pub(crate) fn promote(shared: &Shared, call: &Call<'_>) -> Reply {
+pub(crate) fn promote(world: &World, call: &Call<'_>) -> Reply {
     let suppress = match token_call_params(call.query, call.body, Placement::Body) {
         Ok(s) => s,
         Err(reply) => return reply,
@@ -114,11 +113,11 @@ pub(crate) fn promote(shared: &Shared, call: &Call<'_>) -> Reply {
     let result = call.account().promote(call.now, call.auth_lag);
     match result {
         Ok(v) => {
-            note_email(shared, suppress);
+            world.note_email(suppress);
             Reply::json(
                 StatusCode::OK,
                 wire::auth_token_promotion(
-                    &shared.base_url,
+                    &world.base_url,
                     &v.account_sid,
                     &v.token,
                     &v.date_created,
@@ -131,7 +130,7 @@ pub(crate) fn promote(shared: &Shared, call: &Call<'_>) -> Reply {
 }
 
 /// `POST /v1/AuthTokens/Secondary`.
-pub(crate) fn create_secondary(shared: &Shared, call: &Call<'_>) -> Reply {
+pub(crate) fn create_secondary(world: &World, call: &Call<'_>) -> Reply {
     let suppress = match token_call_params(call.query, call.body, Placement::Body) {
         Ok(s) => s,
         Err(reply) => return reply,
@@ -139,11 +138,11 @@ pub(crate) fn create_secondary(shared: &Shared, call: &Call<'_>) -> Reply {
     let result = call.account().create_secondary(call.now);
     match result {
         Ok(v) => {
-            note_email(shared, suppress);
+            world.note_email(suppress);
             Reply::json(
                 StatusCode::CREATED,
                 wire::secondary_auth_token(
-                    &shared.base_url,
+                    &world.base_url,
                     &v.account_sid,
                     &v.token,
                     &v.date_created,
@@ -159,7 +158,7 @@ pub(crate) fn create_secondary(shared: &Shared, call: &Call<'_>) -> Reply {
 }
 
 /// `DELETE /v1/AuthTokens/Secondary?SuppressEmailNotification=`.
-pub(crate) fn delete_secondary(shared: &Shared, call: &Call<'_>) -> Reply {
+pub(crate) fn delete_secondary(world: &World, call: &Call<'_>) -> Reply {
     let suppress = match token_call_params(call.query, call.body, Placement::Query) {
         Ok(s) => s,
         Err(reply) => return reply,
@@ -167,16 +166,10 @@ pub(crate) fn delete_secondary(shared: &Shared, call: &Call<'_>) -> Reply {
     let result = call.account().delete_secondary();
     match result {
         Ok(()) => {
-            note_email(shared, suppress);
+            world.note_email(suppress);
             Reply::no_content()
         }
         Err(_) => Reply::not_found(call.path),
-    }
-}
-
-fn note_email(shared: &Shared, suppressed: bool) {
-    if !suppressed {
-        shared.notification_emails.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -301,7 +294,7 @@ fn friendly_name(params: &[(String, String)]) -> Result<Option<String>, Reply> {
 }
 
 /// `GET /v1/Credentials/PublicKeys` and `GET /v1/Credentials/AWS` (`PageSize`, `Page`, `PageToken`).
-pub(crate) fn list_credentials(kind: CredentialKind, shared: &Shared, call: &Call<'_>) -> Reply {
+pub(crate) fn list_credentials(kind: CredentialKind, world: &World, call: &Call<'_>) -> Reply {
     let request = match PageRequest::from_query(call.query) {
         Ok(request) => request,
         Err(PageQueryError::BadValue(message)) => {
@@ -313,22 +306,16 @@ pub(crate) fn list_credentials(kind: CredentialKind, shared: &Shared, call: &Cal
     let (page, has_next) = request.slice(account.credentials(kind).all());
     let items = page
         .iter()
-        .map(|c| c.to_json(&shared.base_url, account.sid(), kind))
+        .map(|c| c.to_json(&world.base_url, account.sid(), kind))
         .collect();
-    let envelope = request.envelope(
-        &shared.base_url,
-        kind.path(),
-        "credentials",
-        items,
-        has_next,
-    );
+    let envelope = request.envelope(&world.base_url, kind.path(), "credentials", items, has_next);
     Reply::json(StatusCode::OK, wire::to_bytes(&envelope))
 }
 
 /// `POST /v1/Credentials/PublicKeys` (`PublicKey` required) and `POST /v1/Credentials/AWS` (`Credentials`
 /// required, `ACCESS_KEY_ID:SECRET_ACCESS_KEY`), both with `FriendlyName` and `AccountSid`. The key and the
 /// secret are checked and dropped: no answer, log or error repeats them.
-pub(crate) fn create_credential(kind: CredentialKind, shared: &Shared, call: &Call<'_>) -> Reply {
+pub(crate) fn create_credential(kind: CredentialKind, world: &World, call: &Call<'_>) -> Reply {
     let material = match kind {
         CredentialKind::PublicKey => "PublicKey",
         CredentialKind::Aws => "Credentials",
@@ -362,7 +349,7 @@ pub(crate) fn create_credential(kind: CredentialKind, shared: &Shared, call: &Ca
     match account.create_credential(kind, friendly_name, call.now) {
         Some(credential) => Reply::json(
             StatusCode::CREATED,
-            wire::to_bytes(&credential.to_json(&shared.base_url, account.sid(), kind)),
+            wire::to_bytes(&credential.to_json(&world.base_url, account.sid(), kind)),
         ),
         None => Reply::error(
             TwilioError::INVALID_PARAMETER,
@@ -385,7 +372,7 @@ fn is_aws_credentials(value: &str) -> bool {
 /// `GET /v1/Credentials/{PublicKeys,AWS}/{Sid}`: the credential, or Twilio's 404 / 20404 for a SID this
 /// account has none for, malformed ones included (Twilio answers a path value that cannot be a SID as an
 /// unknown path).
-pub(crate) fn fetch_credential(kind: CredentialKind, shared: &Shared, call: &Call<'_>) -> Reply {
+pub(crate) fn fetch_credential(kind: CredentialKind, world: &World, call: &Call<'_>) -> Reply {
     if let Err(reply) = no_query(call) {
         return reply;
     }
@@ -393,14 +380,14 @@ pub(crate) fn fetch_credential(kind: CredentialKind, shared: &Shared, call: &Cal
     match account.credentials(kind).get(call.path_param("Sid")) {
         Some(credential) => Reply::json(
             StatusCode::OK,
-            wire::to_bytes(&credential.to_json(&shared.base_url, account.sid(), kind)),
+            wire::to_bytes(&credential.to_json(&world.base_url, account.sid(), kind)),
         ),
         None => Reply::not_found(call.path),
     }
 }
 
 /// `POST /v1/Credentials/{PublicKeys,AWS}/{Sid}` with `FriendlyName`: 200 with the renamed credential.
-pub(crate) fn update_credential(kind: CredentialKind, shared: &Shared, call: &Call<'_>) -> Reply {
+pub(crate) fn update_credential(kind: CredentialKind, world: &World, call: &Call<'_>) -> Reply {
     let name = match form(call, &["FriendlyName"]).and_then(|params| friendly_name(&params)) {
         Ok(name) => name,
         Err(reply) => return reply,
@@ -413,7 +400,7 @@ pub(crate) fn update_credential(kind: CredentialKind, shared: &Shared, call: &Ca
     {
         Some(credential) => Reply::json(
             StatusCode::OK,
-            wire::to_bytes(&credential.to_json(&shared.base_url, &account_sid, kind)),
+            wire::to_bytes(&credential.to_json(&world.base_url, &account_sid, kind)),
         ),
         None => Reply::not_found(call.path),
     }

@@ -20,7 +20,6 @@
 //! ```
 
 use std::fmt::Write as _;
-use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use http::Method;
@@ -28,7 +27,6 @@ use http::Method;
 use crate::accounts_2010;
 use crate::bulk::BulkKind;
 use crate::credential::CredentialKind;
-use crate::fault::FaultSpecError;
 use crate::operation::{self, Handler};
 
 /// Declares the [`Route`] enum and the table [`ROUTES`] from the same rows, so that they cannot disagree.
@@ -297,21 +295,8 @@ impl Route {
     }
 }
 
-impl FromStr for Route {
-    type Err = FaultSpecError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Route::ALL
-            .into_iter()
-            .find(|r| r.name() == s || r.aliases().contains(&s))
-            .ok_or_else(|| {
-                FaultSpecError::new(format!(
-                    "unknown route {s:?} (expected one of: {})",
-                    fault_route_names()
-                ))
-            })
-    }
-}
+// `impl FromStr for Route` (a `--fault` route name back into a route) is in `fault.rs`: reading a name is
+// part of reading a `--fault` spec and fails with its error, and the route table needs nothing of the faults.
 
 /// The `--fault` route names, each with its aliases: `update-auth-token-promotion (promote), …, any`.
 pub(crate) fn fault_route_names() -> String {

@@ -17,12 +17,13 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
-use crate::account::Stamp;
+use crate::account::{Account, Stamp};
 use crate::config::SimConfig;
 use crate::fault::{Fault, FaultQueue, MAX_FAULT_DURATION};
-use crate::fleet::Fleet;
+use crate::fleet::{Fleet, Subaccounts};
 use crate::route::Route;
 use crate::service::{self, Shared};
+use crate::world::World;
 use crate::{tls, wire};
 
 /// Most connections served at once; further clients wait in the listen backlog.
@@ -68,7 +69,7 @@ pub struct Simulator {
 impl fmt::Debug for Simulator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Simulator")
-            .field("base_url", &self.shared.base_url)
+            .field("base_url", &self.shared.world.base_url)
             .field("account", &*self.shared.account())
             .field("tls", &self.ca_pem.is_some())
             .finish_non_exhaustive()
@@ -139,19 +140,31 @@ fn prepare(config: SimConfig) -> io::Result<Prepared> {
         mono: Instant::now(),
         wall: wire::iso8601(OffsetDateTime::now_utc()),
     };
-    let fleet = Fleet::new(&config, &now, OffsetDateTime::now_utc());
+    let main = Account::new(
+        config.account_sid,
+        config.auth_token,
+        config.seed,
+        config.existing_secondary,
+        &now,
+    );
+    let subaccounts = Subaccounts {
+        count: config.subaccounts,
+        suspended: config.suspended,
+        closed: config.closed,
+        seed: config.seed,
+        existing_secondary: config.existing_secondary,
+    };
+    let fleet = Fleet::new(main, subaccounts, &now, OffsetDateTime::now_utc());
     let mut faults = FaultQueue::default();
     for spec in config.faults {
         faults.push(spec.route, spec.fault, spec.times);
     }
     let shared = Arc::new(Shared {
-        fleet,
+        world: World::new(fleet, format!("{scheme}://{local_addr}")),
         max_concurrent: config.max_concurrent,
         faults: Mutex::new(faults),
         requests: Default::default(),
         connections: AtomicU64::new(0),
-        notification_emails: AtomicU64::new(0),
-        base_url: format!("{scheme}://{local_addr}"),
         auth_lag: config.auth_lag.map(|lag| lag.min(MAX_FAULT_DURATION)),
     });
     Ok(Prepared {
@@ -224,7 +237,7 @@ impl Simulator {
     /// The URL to give a Twilio client instead of `https://accounts.twilio.com`: `http://127.0.0.1:PORT`
     /// (or `https://…` with TLS), without a trailing slash.
     pub fn base_url(&self) -> String {
-        self.shared.base_url.clone()
+        self.shared.world.base_url.clone()
     }
 
     /// The address the simulator listens on (always 127.0.0.1).
@@ -254,20 +267,20 @@ impl Simulator {
 
     /// The SIDs of the subaccounts, in creation order (empty without [`SimConfig::subaccounts`]).
     pub fn subaccount_sids(&self) -> Vec<String> {
-        let members = self.shared.fleet.members();
+        let members = self.shared.world.fleet.members();
         members.iter().skip(1).map(|m| m.sid.clone()).collect()
     }
 
     /// The current primary Auth Token of the account `sid` (the main account or a subaccount); `None` for
     /// an unknown SID.
     pub fn primary_token_of(&self, sid: &str) -> Option<String> {
-        let (member, _) = self.shared.fleet.find(sid)?;
+        let (member, _) = self.shared.world.fleet.find(sid)?;
         Some(member.account().primary().to_owned())
     }
 
     /// The current secondary Auth Token of the account `sid`; `None` when it has none or `sid` is unknown.
     pub fn secondary_token_of(&self, sid: &str) -> Option<String> {
-        let (member, _) = self.shared.fleet.find(sid)?;
+        let (member, _) = self.shared.world.fleet.find(sid)?;
         member.account().secondary().map(str::to_owned)
     }
 
@@ -297,7 +310,7 @@ impl Simulator {
     /// How many token changes (create, delete, promote) would have e-mailed the account's owners, that is,
     /// succeeded without `SuppressEmailNotification=true`.
     pub fn notification_emails(&self) -> u64 {
-        self.shared.notification_emails.load(Ordering::Relaxed)
+        self.shared.world.notification_emails()
     }
 
     /// Stops the server: no new connections, open ones are closed. For a [`Simulator::spawn`]ed simulator this

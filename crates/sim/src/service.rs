@@ -18,39 +18,38 @@ use http_body_util::{BodyExt as _, Limited};
 use hyper::body::Incoming;
 use time::OffsetDateTime;
 
-use crate::account::{Account, Stamp};
+use crate::account::{Account, AccountStatus, Stamp};
 use crate::body::SimBody;
-use crate::config::AccountStatus;
 use crate::fault::{Fault, FaultQueue, MAX_FAULT_DURATION};
 use crate::fleet::{Fleet, Member};
 use crate::operation::{Call, Reply};
 use crate::route::{RequestCounters, Route, Target};
 use crate::wire::{self, TwilioError};
+use crate::world::World;
 
 /// Largest request body the simulator reads; larger ones get 413.
 const MAX_REQUEST_BODY: usize = 64 * 1024;
 
 static TWILIO_REQUEST_ID: HeaderName = HeaderName::from_static("twilio-request-id");
 
-/// State shared by every connection of one simulator.
+/// State shared by every connection of one simulator: what the operations see ([`World`]), and what only
+/// the service around them uses.
 #[derive(Debug)]
 pub(crate) struct Shared {
-    /// The main account and its subaccounts.
-    pub(crate) fleet: Fleet,
+    /// The accounts, the base URL and the e-mail count: all an operation handler receives.
+    pub(crate) world: World,
     /// Most requests of one account in flight at once.
     pub(crate) max_concurrent: Option<u32>,
     pub(crate) faults: Mutex<FaultQueue>,
     pub(crate) requests: RequestCounters,
     pub(crate) connections: AtomicU64,
-    pub(crate) notification_emails: AtomicU64,
-    pub(crate) base_url: String,
     pub(crate) auth_lag: Option<Duration>,
 }
 
 impl Shared {
     /// The main account.
     pub(crate) fn account(&self) -> MutexGuard<'_, Account> {
-        self.fleet.main().account()
+        self.world.fleet.main().account()
     }
 
     pub(crate) fn faults(&self) -> MutexGuard<'_, FaultQueue> {
@@ -86,7 +85,7 @@ pub(crate) async fn handle(
     let target = Target::resolve(&parts.method, parts.uri.path());
     let route = target.route();
     shared.requests.count(route);
-    let caller = authenticate(&shared.fleet, parts.headers.get(AUTHORIZATION));
+    let caller = authenticate(&shared.world.fleet, parts.headers.get(AUTHORIZATION));
     // Twilio's concurrency limit refuses a request of an account with too many in flight before anything
     // else happens to it: it is not processed, and it uses no armed fault.
     let _in_flight = match &caller {
@@ -255,7 +254,7 @@ async fn process(
         auth_lag,
         caller: caller.member,
     };
-    (row.handler)(shared, &call)
+    (row.handler)(&shared.world, &call)
 }
 
 /// The account a request authenticated as.

@@ -1,0 +1,42 @@
+//! What the operations see of a running simulator: its accounts, the base URL its answers link to, and the
+//! count of notification e-mails they would have sent.
+//!
+//! The handlers of the route table get this and nothing else of the server's state (faults, counters and
+//! connection limits belong to the service around them), so the operations never depend on the service.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::fleet::Fleet;
+
+/// The state every operation handler receives.
+#[derive(Debug)]
+pub(crate) struct World {
+    /// The main account and its subaccounts.
+    pub(crate) fleet: Fleet,
+    /// `http://127.0.0.1:PORT` (or `https://…`), for the absolute `url` fields of Accounts v1 answers.
+    pub(crate) base_url: String,
+    /// Token changes that would have e-mailed the account's owners.
+    pub(crate) notification_emails: AtomicU64,
+}
+
+impl World {
+    pub(crate) fn new(fleet: Fleet, base_url: String) -> Self {
+        World {
+            fleet,
+            base_url,
+            notification_emails: AtomicU64::new(0),
+        }
+    }
+
+    /// Counts a token change's notification e-mail, unless the request suppressed it.
+    pub(crate) fn note_email(&self, suppressed: bool) {
+        if !suppressed {
+            self.notification_emails.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// How many notification e-mails token changes would have sent so far.
+    pub(crate) fn notification_emails(&self) -> u64 {
+        self.notification_emails.load(Ordering::Relaxed)
+    }
+}
