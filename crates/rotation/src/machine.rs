@@ -972,7 +972,9 @@ impl Rotation {
                 self.call(CallKind::Verify, creds)
             }
             (S::CheckingFinished, Input::Called(result)) => {
-                let given_old = self.new_token.is_none() && self.old_token.is_some();
+                // A resume takes the token given for the old one or the new
+                // one, never both (a finished journal holds no token).
+                let given_old = self.old_token.is_some();
                 match (given_old, result) {
                     (false, Ok(_)) => {
                         self.note("the state file recorded a finished rotation, and the token given authenticates");

@@ -447,8 +447,40 @@ fn a_secondary_replaced_during_the_go_ahead_is_not_promoted() {
     );
     let failure = trace.end.as_ref().unwrap_err();
     assert_eq!(failure.next, NextStep::ResumeOrAbandon);
+    assert_eq!(
+        failure.kind,
+        FailureKind::Inconsistent,
+        "a refusal says what happened"
+    );
     assert_eq!(trace.count(Method::POST, PROMOTE, OLD), 0);
     assert_eq!(trace.count(Method::GET, VERIFY, NEW), 2);
+
+    // A check that fails for another reason (Twilio down) is an API
+    // failure, not a replaced secondary; still nothing is promoted.
+    let checks = Cell::new(0);
+    let trace = drive(
+        Rotation::new(credentials(), go_ahead_config()),
+        |method, path, token, _| {
+            if token == NEW && path == VERIFY && checks.replace(checks.get() + 1) >= 1 {
+                Ok(error(503, 20503))
+            } else {
+                fine(method, path)
+            }
+        },
+    );
+    let failure = trace.end.as_ref().unwrap_err();
+    assert_eq!(
+        (failure.kind, failure.next),
+        (FailureKind::Api, NextStep::ResumeOrAbandon)
+    );
+    assert_eq!(trace.count(Method::POST, PROMOTE, OLD), 0);
+}
+
+fn go_ahead_config() -> RotationConfig {
+    RotationConfig {
+        wait_for_go_ahead: true,
+        ..config()
+    }
 }
 
 #[test]
@@ -501,6 +533,19 @@ fn a_finished_journal_is_checked_not_trusted() {
     let failure = trace.end.as_ref().unwrap_err();
     assert_eq!(failure.next, NextStep::CheckTokensByHand);
     assert_eq!(trace.requests.len(), 1, "one check, and nothing changed");
+    // (the token given, what its check meets, the next step): a failed check
+    // is never taken for a refusal, nor a refusal of the new token for a
+    // passing check.
+    let cases = [
+        (NEW, 401, 20003, NextStep::CheckTokensByHand),
+        (NEW, 503, 20503, NextStep::Resume),
+        (OLD, 503, 20503, NextStep::Resume),
+    ];
+    for (given, status, code, next) in cases {
+        let trace = drive(done(given), |_, _, _, _| Ok(error(status, code)));
+        let failure = trace.end.as_ref().unwrap_err();
+        assert_eq!(failure.next, next, "{given} {status}");
+    }
 }
 
 #[test]
