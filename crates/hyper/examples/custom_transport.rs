@@ -10,10 +10,10 @@
 //! ```
 //!
 //! (Plain HTTP only, to keep the example short: a real transport adds TLS.)
+//! The blocking form, a bare ureq agent under `send_blocking`, is
+//! `twilio-accounts-ureq`'s `ureq_custom_transport` example.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
-
-use std::process::ExitCode;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -25,24 +25,14 @@ use twilio_accounts_hyper::core::{
 };
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> ExitCode {
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let env = |name: &str| std::env::var(name).ok();
-    let credentials = match Credentials::from_env(CredentialsInput::default(), env) {
-        Ok(credentials) => credentials,
-        Err(err) => {
-            eprintln!("configuration: {err}");
-            return ExitCode::from(2);
-        }
-    };
+    let credentials = Credentials::from_env(CredentialsInput::default(), env)?;
     let url = env("TWILIO_ACCOUNTS_BASE_URL").unwrap_or_else(|| "http://127.0.0.1:8080".to_owned());
-    let endpoint = match Endpoint::custom(&url, PlainHttp::LoopbackOnly) {
-        Ok(endpoint) => endpoint,
-        Err(err) => {
-            eprintln!("TWILIO_ACCOUNTS_BASE_URL: {err}");
-            return ExitCode::from(2);
-        }
-    };
-    let context = RequestContext::new(credentials, endpoint);
+    let context = RequestContext::new(
+        credentials,
+        Endpoint::custom(&url, PlainHttp::LoopbackOnly)?,
+    );
     let http_client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
         .build::<_, Full<Bytes>>(HttpConnector::new());
 
@@ -51,6 +41,8 @@ async fn main() -> ExitCode {
     let failed = |kind, err: &dyn std::fmt::Display| {
         TransportError::new(kind, Delivery::MaybeSent, err.to_string())
     };
+    // Called once per attempt; the future it returns must own what it uses
+    // (here a clone of the pooled client).
     let transport = |request: http::Request<Vec<u8>>| {
         let http_client = http_client.clone();
         async move {
@@ -68,28 +60,14 @@ async fn main() -> ExitCode {
         }
     };
 
+    // The retry loop sleeps on tokio's timer between attempts.
+    let policy = RetryPolicy::default();
     let list = ListCredentialPublicKeys::new();
-    match send_async(
-        &context,
-        &list,
-        &RetryPolicy::default(),
-        7,
-        &transport,
-        tokio::time::sleep,
-    )
-    .await
-    {
-        Ok(reply) => {
-            println!(
-                "{} public key(s) on the first page, HTTP {}",
-                reply.value.items.len(),
-                reply.status
-            );
-            ExitCode::SUCCESS
-        }
-        Err(err) => {
-            eprintln!("failed: {err}");
-            ExitCode::FAILURE
-        }
-    }
+    let page = send_async(&context, &list, &policy, 7, &transport, tokio::time::sleep).await?;
+    println!(
+        "{} public key(s), HTTP {}",
+        page.value.items.len(),
+        page.status
+    );
+    Ok(())
 }

@@ -1,69 +1,48 @@
-//! Lists the account's AWS credentials and public keys, page by page, through
-//! the async client's paging streams.
+//! Async paging: two lists read at the same time through one client (its
+//! calls take `&self`), each a `Stream` that follows `next_page_url`.
+//! `items` yields one item at a time, `pages` a page with its request id.
 //!
 //! ```text
-//! TWILIO_ACCOUNT_SID=AC… TWILIO_AUTH_TOKEN=… cargo run -p twilio-accounts-hyper --example hyper_list [-- PAGE_SIZE [LIMIT]]
+//! TWILIO_ACCOUNT_SID=AC… TWILIO_AUTH_TOKEN=… cargo run -p twilio-accounts-hyper --example hyper_list
 //! ```
 //!
-//! Against the simulator: `twilio-accounts sim` prints the variables to set
-//! (`TWILIO_ACCOUNTS_BASE_URL` among them). Exit codes: 0 listed, 1 failed,
-//! 2 usage or configuration.
+//! The blocking iterator over the same lists, with a page size and a limit
+//! from the command line, is `twilio-accounts-ureq`'s `ureq_list` example.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
-
-use std::process::ExitCode;
 
 use twilio_accounts_hyper::{Client, Error, ListCredentialAws, ListCredentialPublicKeys};
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
-    let page_size = args.next().map_or(Ok(50), |n| n.parse::<u32>());
-    let limit = args.next().map_or(Ok(usize::MAX), |n| n.parse::<usize>());
-    let (Ok(page_size), Ok(limit)) = (page_size, limit) else {
-        eprintln!("usage: list [PAGE_SIZE [LIMIT]] (numbers)");
-        return ExitCode::from(2);
-    };
-    let client = match Client::from_env() {
-        Ok(client) => client,
-        Err(err) => {
-            eprintln!("configuration: {err}");
-            return ExitCode::from(2);
-        }
-    };
-    match list(&client, page_size, limit).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("list failed: {err}");
-            ExitCode::FAILURE
-        }
-    }
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let client = Client::from_env()?;
+    // Both lists advance together; the first error ends both.
+    let (names, pages) = tokio::try_join!(aws_names(&client), key_pages(&client))?;
+    println!("AWS credentials (first 100): {}", names.join(", "));
+    println!("public keys: {pages} page(s)");
+    Ok(())
 }
 
-async fn list(client: &Client, page_size: u32, limit: usize) -> Result<(), Error> {
-    println!("AWS credentials:");
-    let mut credentials = client
-        .items(ListCredentialAws::new().page_size(page_size)?)
-        .limit(limit);
-    while let Some(credential) = credentials.next().await {
-        let credential = credential?;
-        println!(
-            "  {}  {}",
-            credential.sid.map_or("-".to_owned(), |sid| sid.to_string()),
-            credential.friendly_name.as_deref().unwrap_or("")
-        );
+async fn aws_names(client: &Client) -> Result<Vec<String>, Error> {
+    let mut names = Vec::new();
+    let mut items = client.items(ListCredentialAws::new()).limit(100);
+    while let Some(credential) = items.next().await {
+        names.push(credential?.friendly_name.unwrap_or_default());
     }
-    println!("public keys, a page at a time:");
-    let mut pages = client.pages(ListCredentialPublicKeys::new().page_size(page_size)?);
-    let mut n = 0;
+    Ok(names)
+}
+
+async fn key_pages(client: &Client) -> Result<usize, Error> {
+    let mut count = 0;
+    let mut pages = client.pages(ListCredentialPublicKeys::new().page_size(20)?);
     while let Some(page) = pages.next().await {
         let page = page?;
         println!(
-            "  page {n}: {} key(s) (request {})",
+            "public keys page {count}: {} key(s), request {}",
             page.value.items.len(),
             page.request_id().unwrap_or("-")
         );
-        n += 1;
+        count += 1;
     }
-    Ok(())
+    Ok(count)
 }

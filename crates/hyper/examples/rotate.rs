@@ -1,116 +1,113 @@
-//! A full, crash-safe Auth Token rotation: the `twilio-accounts-rotation`
-//! state machine driven through this crate's async client.
+//! A rotation driven from async code: the `twilio-accounts-rotation` state
+//! machine, its calls made with `perform_async` through this crate's client,
+//! the new token handed to a command's stdin with `tokio::process`, every
+//! wait a `tokio::time::sleep`. Nothing blocks the runtime.
 //!
 //! ```text
-//! TWILIO_ACCOUNT_SID=AC… TWILIO_AUTH_TOKEN=… cargo run -p twilio-accounts-hyper --example hyper_rotate -- TOKEN_FILE
+//! TWILIO_ACCOUNT_SID=AC… TWILIO_AUTH_TOKEN=… cargo run -p twilio-accounts-hyper --example hyper_rotate -- \
+//!     'umask 077 && cat > new-token.txt'
 //! ```
 //!
-//! The new token is written to `TOKEN_FILE` (owner-only) before anything is
-//! promoted; the journal goes to `TOKEN_FILE.journal` before every change, so
-//! a crashed run can be resumed with `Rotation::resume`. It does not wait for
-//! a go-ahead and does not settle: a real deployment would do both (the
-//! `twilio-accounts rotate` command does). Prints no token.
+//! The command counts as having the token once it exits 0 within 60 s; it is
+//! killed after that. It gets this environment without the Twilio secrets.
+//!
+//! What this example leaves out: it stores no journal, so a crashed run
+//! cannot be resumed (the token is never lost all the same: nothing is
+//! promoted that the command has not taken). The blocking `ureq_rotate`
+//! example of `twilio-accounts-ureq` stores it in a file, owner-only and
+//! atomically, the way an async program would too (or in its database).
+//! No go-ahead and no settle period either: `twilio-accounts rotate` has both.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use std::io::Write;
-use std::process::ExitCode;
+use std::process::Stdio;
 use std::time::Duration;
 
-use twilio_accounts_hyper::Client;
-use twilio_accounts_rotation::{Action, Input, Rotation, RotationConfig, perform_async};
+use tokio::io::AsyncWriteExt;
+use twilio_accounts_hyper::{AuthToken, Client};
+use twilio_accounts_rotation::{
+    Action, Input, Rotation, RotationConfig, RotationFailure, RotationReport, perform_async,
+};
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> ExitCode {
-    let Some(token_file) = std::env::args().nth(1) else {
-        eprintln!("usage: rotate TOKEN_FILE (reads TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN)");
-        return ExitCode::from(2);
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let (Some(command), None) = (args.next(), args.next()) else {
+        return Err("usage: hyper_rotate COMMAND (the new token arrives on its stdin)".into());
     };
-    let journal_file = format!("{token_file}.journal");
-    let client = match Client::from_env() {
-        Ok(client) => client,
-        Err(err) => {
-            eprintln!("configuration: {err}");
-            return ExitCode::from(2);
-        }
-    };
+    let client = Client::from_env()?;
+    // Straight on to the promote once the command has the token and it
+    // works, and done right after it.
     let config = RotationConfig {
         wait_for_go_ahead: false,
         settle: Duration::ZERO,
         ..RotationConfig::default()
     };
-    let mut rotation = Rotation::new(client.context().credentials().clone(), config);
+    match rotate(&client, config, &command).await {
+        Ok(report) => println!(
+            "{} rotated; {command:?} has the new primary",
+            report.account_sid
+        ),
+        Err(failure) => {
+            eprintln!("rotation stopped: {failure}\nnext: {:?}", failure.next);
+            std::process::exit(1);
+        }
+    }
+    Ok(())
+}
+
+/// Runs the machine to its end. Bounded: it finishes or fails after a
+/// bounded number of actions (its checks and retries are capped).
+async fn rotate(
+    client: &Client,
+    config: RotationConfig,
+    command: &str,
+) -> Result<RotationReport, RotationFailure> {
+    let credentials = client.context().credentials().clone();
+    let mut rotation = Rotation::new(credentials, config);
     let mut input = Input::Start;
-    // Bounded: the machine finishes or fails after a bounded number of
-    // actions (its verification attempts and create retries are capped).
     loop {
         input = match rotation.next(input) {
-            Action::Persist(journal) => match write_private(&journal_file, &journal.to_json()) {
-                Ok(()) => Input::Persisted,
-                Err(err) => {
-                    eprintln!("could not write the journal {journal_file}: {err}");
-                    return ExitCode::FAILURE;
-                }
+            Action::Call(call) => Input::Called(perform_async(&call, client).await),
+            // Where a resumable driver stores `journal.to_json()` durably.
+            Action::Persist(journal) => {
+                println!("journal at {:?} (not stored)", journal.phase);
+                Input::Persisted
+            }
+            Action::Deliver(token) => match deliver(command, &token).await {
+                Ok(()) => Input::Delivered,
+                Err(reason) => Input::DeliveryFailed(reason),
             },
-            Action::Call(call) => {
-                println!("{} ...", rotation.step().describe());
-                Input::Called(perform_async(&call, &client).await)
-            }
-            Action::Deliver(token) => {
-                match write_private(
-                    &token_file,
-                    format!("{}\n", token.expose_secret()).as_bytes(),
-                ) {
-                    Ok(()) => Input::Delivered,
-                    Err(err) => Input::DeliveryFailed(format!("{token_file}: {err}")),
-                }
-            }
-            Action::AwaitGoAhead => Input::GoAhead,
-            Action::Wait(delay) | Action::Settle(delay) => {
+            Action::Wait(delay) => {
                 tokio::time::sleep(delay).await;
                 Input::Waited
             }
-            Action::Finished(report) => {
-                println!(
-                    "rotated {}: the token in {token_file} is now the primary (old token refused: {:?})",
-                    report.account_sid, report.old_token_refused
-                );
-                return ExitCode::SUCCESS;
-            }
-            Action::Failed(failure) => {
-                eprintln!("rotation stopped: {failure} (next: {:?})", failure.next);
-                return ExitCode::FAILURE;
-            }
-            other => {
-                eprintln!("this example does not handle {other:?}");
-                return ExitCode::FAILURE;
-            }
+            Action::Finished(report) => return Ok(report),
+            Action::Failed(failure) => return Err(failure),
+            other => unreachable!("not asked for by this configuration: {other:?}"),
         };
     }
 }
 
-/// Replaces `path` with `bytes` atomically (a synced temporary file renamed
-/// over it), readable by the owner only: a crash leaves the old file or the
-/// new one, never half of one. The temporary file has a random name and is
-/// created new (`create_new`), so a file or symlink planted at a guessable
-/// name is never opened, let alone followed.
-fn write_private(path: &str, bytes: &[u8]) -> std::io::Result<()> {
-    use std::hash::{BuildHasher, Hasher};
-    let suffix = std::collections::hash_map::RandomState::new()
-        .build_hasher()
-        .finish();
-    let temporary = format!("{path}.{suffix:016x}.tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&temporary)?;
-    let written = file
-        .write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .and_then(|()| std::fs::rename(&temporary, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
+/// Writes the token to `sh -c COMMAND`'s stdin and waits for it to exit 0.
+async fn deliver(command: &str, token: &AuthToken) -> Result<(), String> {
+    let mut child = tokio::process::Command::new("sh")
+        .args(["-c", command])
+        .env_remove("TWILIO_AUTH_TOKEN")
+        .env_remove("TWILIO_API_SECRET")
+        .stdin(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|err| format!("{command:?}: {err}"))?;
+    let mut stdin = child.stdin.take().ok_or("no stdin")?;
+    let written = stdin.write_all(token.expose_secret().as_bytes()).await;
+    drop(stdin);
+    written.map_err(|err| format!("{command:?} did not read the token: {err}"))?;
+    // On a timeout the child is dropped, and so killed.
+    match tokio::time::timeout(Duration::from_secs(60), child.wait()).await {
+        Ok(Ok(status)) if status.success() => Ok(()),
+        Ok(Ok(status)) => Err(format!("{command:?} {status}")),
+        Ok(Err(err)) => Err(format!("{command:?}: {err}")),
+        Err(_) => Err(format!("{command:?} took more than 60 s")),
     }
-    written
 }
