@@ -39,7 +39,7 @@ use serde::Deserialize;
 use crate::credentials::CredentialsError;
 use crate::endpoint::{EndpointError, LinkError};
 use crate::phone_number::PhoneNumberError;
-use crate::secret::{AuthToken, SecretError};
+use crate::secret::{ApiKeySecret, AuthToken, SecretError};
 use crate::sid::SidError;
 use crate::timestamp::TimestampError;
 use crate::user_agent::UserAgentError;
@@ -105,6 +105,10 @@ pub enum Error {
     /// public key (a private key, above all, is never sent).
     #[error("PublicKey: {0}")]
     InvalidPublicKey(crate::rsa_public_key::RsaPublicKeyError),
+    /// The `Policy` of a restricted API key cannot be sent as it is (too
+    /// many permissions, or not the JSON document Twilio reads).
+    #[error("Policy: {0}")]
+    InvalidPolicy(#[from] crate::operations::iam_keys::PolicyError),
     /// An operation's parameter is out of range.
     #[error("{name} {reason}")]
     InvalidParameter {
@@ -271,6 +275,7 @@ pub struct DecodeError {
     /// The `Twilio-Request-Id` header.
     pub request_id: Option<String>,
     pub(crate) salvaged_token: Option<AuthToken>,
+    pub(crate) salvaged_api_key_secret: Option<ApiKeySecret>,
 }
 
 impl DecodeError {
@@ -281,6 +286,13 @@ impl DecodeError {
     /// was rejected.
     pub fn salvaged_token(&self) -> Option<&AuthToken> {
         self.salvaged_token.as_ref()
+    }
+
+    /// The secret of a new API key that the create's answer carried
+    /// although another field was malformed: Twilio shows a key's secret
+    /// only once, so it is kept here rather than lost.
+    pub fn salvaged_api_key_secret(&self) -> Option<&ApiKeySecret> {
+        self.salvaged_api_key_secret.as_ref()
     }
 }
 
@@ -574,6 +586,7 @@ impl Error {
                 | Error::InvalidEndpoint(_)
                 | Error::InvalidParameter { .. }
                 | Error::InvalidPublicKey(_)
+                | Error::InvalidPolicy(_)
         )
     }
 }
@@ -713,6 +726,11 @@ impl fmt::Display for DecodeError {
         }
         if self.salvaged_token.is_some() {
             f.write_str("; the token it carried was kept and can be recovered from the error")?;
+        }
+        if self.salvaged_api_key_secret.is_some() {
+            f.write_str(
+                "; the API key secret it carried was kept and can be recovered from the error",
+            )?;
         }
         write_request_id(f, &self.request_id)
     }
