@@ -34,8 +34,8 @@ use sha2::{Digest, Sha256};
 use twilio_accounts_core::operations::{OPERATIONS, OperationVisitor, visit_operations};
 use twilio_accounts_core::{
     Account, AccountSid, ApiKeySid, AuthToken, AuthTokenPromotion, CredentialSid, Credentials,
-    Endpoint, EndpointError, Error, ListOperation, Operation, Page, PlainHttp, Reply,
-    RequestContext, SecondaryAuthToken, Service, SidError, Timestamp,
+    Endpoint, EndpointError, Error, ListOperation, NewAccountKey, NewIamKey, Operation, Page,
+    PlainHttp, Reply, RequestContext, SecondaryAuthToken, Service, SidError, Timestamp,
 };
 use twilio_accounts_rotation::{
     Input, Journal, JournalError, Rotation, RotationConfig, TokenFingerprint,
@@ -419,8 +419,7 @@ impl ParseCheck<'_> {
             Ok(reply) => {
                 assert!(raw.status.is_success(), "{:?} accepted", raw.status);
                 assert_eq!(reply.status, raw.status);
-                if let (Some(field), Some(token)) = (O::SECRET_FIELD, token_of(&reply.value)) {
-                    let secret = token.expose_secret();
+                if let (Some(field), Some(secret)) = (O::SECRET_FIELD, token_of(&reply.value)) {
                     assert!(!secret.is_empty(), "an empty token was accepted");
                     assert_eq!(secret.trim(), secret, "a token with whitespace around it");
                     if let Some(sent) = body_string_field(&raw.body, field) {
@@ -444,24 +443,31 @@ impl ParseCheck<'_> {
                         check_salvaged_token(raw, decode, field);
                     }
                 }
-                check_parse_error(raw, O::ID, &err, |masked| reparse(masked).err());
+                check_parse_error(raw, O::SERVICE, O::ID, &err, |masked| reparse(masked).err());
                 None
             }
         }
     }
 }
 
-/// The token a success model carries, for the models that carry one.
-fn token_of(value: &dyn std::any::Any) -> Option<&AuthToken> {
+/// The token (or a new API key's secret) a success model carries, for the
+/// models that carry one.
+fn token_of(value: &dyn std::any::Any) -> Option<&str> {
     if let Some(promotion) = value.downcast_ref::<AuthTokenPromotion>() {
-        return Some(&promotion.auth_token);
+        return Some(promotion.auth_token.expose_secret());
     }
     if let Some(account) = value.downcast_ref::<Account>() {
-        return account.auth_token.as_ref();
+        return account.auth_token.as_ref().map(AuthToken::expose_secret);
+    }
+    if let Some(key) = value.downcast_ref::<NewAccountKey>() {
+        return key.secret.as_ref().map(|s| s.expose_secret());
+    }
+    if let Some(key) = value.downcast_ref::<NewIamKey>() {
+        return key.secret.as_ref().map(|s| s.expose_secret());
     }
     value
         .downcast_ref::<SecondaryAuthToken>()
-        .map(|secondary| &secondary.secondary_auth_token)
+        .map(|secondary| secondary.secondary_auth_token.expose_secret())
 }
 
 /// A reply's `Debug` text, so that the token check of errors applies to
@@ -494,8 +500,11 @@ fn check_salvaged_token(
     field: &str,
 ) {
     let sent = body_string_field(&raw.body, field);
-    if let Some(salvaged) = decode.salvaged_token() {
-        let secret = salvaged.expose_secret();
+    let salvaged = decode
+        .salvaged_token()
+        .map(AuthToken::expose_secret)
+        .or_else(|| decode.salvaged_api_key_secret().map(|s| s.expose_secret()));
+    if let Some(secret) = salvaged {
         assert!(!secret.is_empty() && secret.trim() == secret);
         if let Some(sent) = &sent {
             assert_eq!(
@@ -508,7 +517,7 @@ fn check_salvaged_token(
     let lost = decode.kind == twilio_accounts_core::DecodeErrorKind::InvalidField
         && decode.path != field
         && sent.is_some_and(|sent| AuthToken::new(sent).is_ok())
-        && decode.salvaged_token().is_none();
+        && salvaged.is_none();
     assert!(
         !lost,
         "a valid `{field}` was lost to an error at `{}`",
@@ -530,6 +539,7 @@ fn body_string_field(body: &[u8], field: &str) -> Option<String> {
 /// What every error from `parse_response` must satisfy.
 fn check_parse_error(
     raw: &RawResponse,
+    service: Service,
     operation: &'static str,
     err: &Error,
     reparse: impl FnOnce(Vec<u8>) -> Option<Error>,
@@ -537,7 +547,8 @@ fn check_parse_error(
     assert_eq!(err.status(), Some(raw.status), "{err:?}");
     if !raw.status.is_success() {
         // The context adds what the operation declares a 404 to mean.
-        let hint = twilio_accounts_core::operations::find(operation).and_then(|o| o.not_found_hint);
+        let hint = twilio_accounts_core::operations::find_in(service, operation)
+            .and_then(|o| o.not_found_hint);
         let direct =
             Error::from_error_response(operation, &raw.response(), false).with_not_found_hint(hint);
         assert_eq!(

@@ -160,15 +160,26 @@ pub use operations::credentials_public_keys::{
     CreateCredentialPublicKey, DeleteCredentialPublicKey, FetchCredentialPublicKey,
     ListCredentialPublicKeys, UpdateCredentialPublicKey,
 };
+pub use operations::iam_keys::{
+    CreateIamKey, DeleteIamKey, FetchIamKey, IamKey, KeyType, ListIamKeys, MAX_POLICY_PERMISSIONS,
+    NewIamKey, Policy, PolicyError, UpdateIamKey,
+};
 pub use operations::item_result::{
     BulkItemResult, BulkResults, CorrelationId, ItemError, ItemErrorReason,
+};
+pub use operations::keys_2010::{
+    AccountKey, CreateAccountKey, CreateNewKey, CreateNewSigningKey, DeleteAccountKey, DeleteKey,
+    DeleteSigningKey, FetchAccountKey, FetchKey, FetchSigningKey, KeyResource, ListAccountKeys,
+    ListKey, ListSigningKey, NewAccountKey, UpdateAccountKey, UpdateKey, UpdateSigningKey,
 };
 pub use operations::messaging_geopermissions::{
     CountryCode, FetchMessagingGeopermissions, GeoPermission, GeoPermissionResult,
     GeoPermissionType, MessagingGeopermissions, UpdateMessagingGeopermissions,
 };
 pub use operations::safelist::{CreateSafelist, DeleteSafelist, FetchSafelist, SafelistEntry};
-pub use operations::{OPERATIONS, OperationInfo, OperationVisitor, visit_operations};
+pub use operations::{
+    LookupError, OPERATIONS, OperationInfo, OperationVisitor, lookup, visit_operations,
+};
 pub use page::{ListOperation, NextPage, Page, PageRequest};
 pub use parameter_values::{FromParameters, JsonObject, ParameterError, ParameterValues};
 pub use phone_number::{E164, PhoneNumberError, SafelistNumber};
