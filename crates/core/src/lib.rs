@@ -116,6 +116,7 @@ pub mod operations;
 pub mod page;
 pub mod parameter_values;
 pub mod phone_number;
+pub mod policy;
 pub mod retry;
 pub mod rsa_public_key;
 pub mod secret;
@@ -161,8 +162,7 @@ pub use operations::credentials_public_keys::{
     ListCredentialPublicKeys, UpdateCredentialPublicKey,
 };
 pub use operations::iam_keys::{
-    CreateIamKey, DeleteIamKey, FetchIamKey, IamKey, KeyType, ListIamKeys, MAX_POLICY_PERMISSIONS,
-    NewIamKey, Policy, PolicyError, UpdateIamKey,
+    CreateIamKey, DeleteIamKey, FetchIamKey, IamKey, KeyType, ListIamKeys, NewIamKey, UpdateIamKey,
 };
 pub use operations::item_result::{
     BulkItemResult, BulkResults, CorrelationId, ItemError, ItemErrorReason,
@@ -183,6 +183,7 @@ pub use operations::{
 pub use page::{ListOperation, NextPage, Page, PageRequest};
 pub use parameter_values::{FromParameters, JsonObject, ParameterError, ParameterValues};
 pub use phone_number::{E164, PhoneNumberError, SafelistNumber};
+pub use policy::{MAX_POLICY_PERMISSIONS, Policy, PolicyError};
 pub use retry::{
     Attempt, AttemptOutcome, Idempotency, Jitter, PlannedRetry, RetryDecision, RetryHook,
     RetryPolicy, RetryVerdict, StopReason, twilio_code,

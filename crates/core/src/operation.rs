@@ -31,7 +31,7 @@
 use http::{HeaderMap, Method, StatusCode};
 
 use crate::endpoint::Service;
-use crate::error::{DecodeError, DecodeErrorKind, Error};
+use crate::error::{DecodeError, DecodeErrorKind, Error, SalvagedSecret};
 use crate::retry::Idempotency;
 use crate::sid::{AccountSid, ApiKeySid, CredentialSid};
 
@@ -345,18 +345,15 @@ fn decode_json_salvaging<T: serde::de::DeserializeOwned>(
         }
         serde_json::error::Category::Data => DecodeErrorKind::InvalidField,
     };
-    let (mut salvaged_token, mut salvaged_api_key_secret) = (None, None);
-    if kind == DecodeErrorKind::InvalidField {
-        match salvage_from {
-            Some(Salvage::AuthToken(field)) if path != field => {
-                salvaged_token = salvage(body, field);
-            }
-            Some(Salvage::ApiKeySecret(field)) if path != field => {
-                salvaged_api_key_secret = salvage(body, field);
-            }
-            _ => {}
+    let salvaged = match (salvage_from, &kind) {
+        (Some(Salvage::AuthToken(field)), DecodeErrorKind::InvalidField) if path != field => {
+            salvage(body, field).map(SalvagedSecret::AuthToken)
         }
-    }
+        (Some(Salvage::ApiKeySecret(field)), DecodeErrorKind::InvalidField) if path != field => {
+            salvage(body, field).map(SalvagedSecret::ApiKeySecret)
+        }
+        _ => None,
+    };
     Err(DecodeError {
         operation,
         status,
@@ -365,8 +362,7 @@ fn decode_json_salvaging<T: serde::de::DeserializeOwned>(
         line: inner.line(),
         column: inner.column(),
         request_id: None,
-        salvaged_token,
-        salvaged_api_key_secret,
+        salvaged,
     })
 }
 
@@ -423,8 +419,7 @@ pub(crate) fn missing_field(
         line: 0,
         column: 0,
         request_id: None,
-        salvaged_token: None,
-        salvaged_api_key_secret: None,
+        salvaged: None,
     }
 }
 

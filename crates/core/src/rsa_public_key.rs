@@ -159,7 +159,7 @@ mod tests {
 
     /// Twilio's published example public key (2048 bits), from its Public
     /// Key Client Validation guide (the known answers in `shared/`).
-    const PUBLIC_2048: &str = crate::operations::EXAMPLE_PUBLIC_KEY;
+    const PUBLIC_2048: &str = include_str!("operations/example_public_key_2048.pem");
 
     #[test]
     fn what_may_be_uploaded() {
