@@ -36,8 +36,11 @@ fn key() -> ApiKeySid {
     SK.parse().unwrap()
 }
 
+/// A request as the table compares it: method, URI, body.
+type Wire = (Method, String, String);
+
 /// Method, URI and body of `operation`'s request on `endpoint`.
-fn wire<O: Operation>(endpoint: &Endpoint, operation: &O) -> (Method, String, String) {
+fn wire<O: Operation>(endpoint: &Endpoint, operation: &O) -> Wire {
     let request = context(endpoint.clone()).build_request(operation).unwrap();
     (
         request.method().clone(),
@@ -54,7 +57,7 @@ fn every_key_operation_sends_the_specs_example_request_to_its_host() {
     let iam = "https://iam.twilio.com/v1/Keys";
     let e = Endpoint::default();
     #[rustfmt::skip]
-    let rows: Vec<((Method, String, String), (Method, String, &str))> = vec![
+    let rows: Vec<(Wire, (Method, String, &str))> = vec![
         (wire(&e, &ListKey::new(account()).page_size(20).unwrap()), (Method::GET, format!("{api}/Keys.json?PageSize=20"), "")),
         (wire(&e, &CreateNewKey::new(account()).friendly_name(name())), (Method::POST, format!("{api}/Keys.json"), "FriendlyName=foo")),
         (wire(&e, &FetchKey::new(account(), key())), (Method::GET, format!("{api}/Keys/{SK}.json"), "")),
