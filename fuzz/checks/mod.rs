@@ -571,10 +571,20 @@ fn check_next_page<L: ListOperation, T>(endpoint: &Endpoint, page: &Page<T>) {
             let request = context
                 .build_request(&next)
                 .unwrap_or_else(|err| panic!("an accepted link cannot be requested: {err}"));
-            let expected = format!("{}{}", endpoint.base_url_for(L::SERVICE), L::PATH);
+            let base = endpoint.base_url_for(L::SERVICE);
             let uri = request.uri().to_string();
             let path = uri.split('?').next().unwrap_or("");
-            assert_eq!(path, expected, "{uri} is not the list {expected}");
+            // The list's path, each `{Placeholder}` segment one non-empty
+            // segment (a 2010 key list names its account).
+            let same_list = path.strip_prefix(base.as_str()).is_some_and(|rest| {
+                let (want, have): (Vec<&str>, Vec<&str>) =
+                    (L::PATH.split('/').collect(), rest.split('/').collect());
+                want.len() == have.len()
+                    && want.iter().zip(&have).all(|(w, h)| {
+                        w == h || (w.starts_with('{') && w.ends_with('}') && !h.is_empty())
+                    })
+            });
+            assert!(same_list, "{uri} is not the list {base}{}", L::PATH);
         }
         Ok(None) => assert!(page.next_page_url.is_none()),
         Err(err) => {
@@ -912,21 +922,27 @@ pub fn check_endpoint(data: &[u8]) {
 fn check_accepted_endpoint(endpoint: &Endpoint, mode: PlainHttp) {
     let base = endpoint.base_url();
     let api = endpoint.base_url_for(Service::Api);
+    let iam = endpoint.base_url_for(Service::Iam);
     assert_eq!(endpoint.base_url_for(Service::Accounts), base);
     assert!(!base.ends_with('/'), "{base}");
     assert!(!api.ends_with('/'), "{api}");
+    assert!(!iam.ends_with('/'), "{iam}");
     assert_eq!(endpoint.to_string(), base);
-    let debug = if api == base {
-        format!("Endpoint({base})")
-    } else {
-        format!("Endpoint({base}, 2010 API {api})")
-    };
+    let mut debug = format!("Endpoint({base}");
+    for (name, url) in [("2010 API", &api), ("IAM v1", &iam)] {
+        if *url != base {
+            debug.push_str(&format!(", {name} {url}"));
+        }
+    }
+    debug.push(')');
     assert_eq!(format!("{endpoint:?}"), debug);
-    let reparsed = Endpoint::custom(&base, mode).and_then(|e| e.with_api_base_url(&api, mode));
+    let reparsed = Endpoint::custom(&base, mode)
+        .and_then(|e| e.with_api_base_url(&api, mode))
+        .and_then(|e| e.with_base_url_for(Service::Iam, &iam, mode));
     assert_eq!(
         reparsed.as_ref(),
         Ok(endpoint),
-        "base_url() and base_url_for(Api) do not re-parse to the same endpoint"
+        "base_url_for(each service) does not re-parse to the same endpoint"
     );
     assert!(endpoint.is_https() || endpoint.is_loopback() || mode == PlainHttp::Allow);
 
