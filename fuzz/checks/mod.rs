@@ -34,8 +34,8 @@ use sha2::{Digest, Sha256};
 use twilio_accounts_core::operations::{OPERATIONS, OperationVisitor, visit_operations};
 use twilio_accounts_core::{
     Account, AccountSid, ApiKeySid, AuthToken, AuthTokenPromotion, CredentialSid, Credentials,
-    Endpoint, EndpointError, Error, ListOperation, Operation, Page, PlainHttp, Reply,
-    RequestContext, SecondaryAuthToken, Service, SidError, Timestamp,
+    Endpoint, EndpointError, Error, ListOperation, NewAccountKey, NewIamKey, Operation, Page,
+    PlainHttp, Reply, RequestContext, SecondaryAuthToken, Service, SidError, Timestamp,
 };
 use twilio_accounts_rotation::{
     Input, Journal, JournalError, Rotation, RotationConfig, TokenFingerprint,
@@ -419,8 +419,7 @@ impl ParseCheck<'_> {
             Ok(reply) => {
                 assert!(raw.status.is_success(), "{:?} accepted", raw.status);
                 assert_eq!(reply.status, raw.status);
-                if let (Some(field), Some(token)) = (O::SECRET_FIELD, token_of(&reply.value)) {
-                    let secret = token.expose_secret();
+                if let (Some(field), Some(secret)) = (O::SECRET_FIELD, token_of(&reply.value)) {
                     assert!(!secret.is_empty(), "an empty token was accepted");
                     assert_eq!(secret.trim(), secret, "a token with whitespace around it");
                     if let Some(sent) = body_string_field(&raw.body, field) {
@@ -444,24 +443,31 @@ impl ParseCheck<'_> {
                         check_salvaged_token(raw, decode, field);
                     }
                 }
-                check_parse_error(raw, O::ID, &err, |masked| reparse(masked).err());
+                check_parse_error(raw, O::SERVICE, O::ID, &err, |masked| reparse(masked).err());
                 None
             }
         }
     }
 }
 
-/// The token a success model carries, for the models that carry one.
-fn token_of(value: &dyn std::any::Any) -> Option<&AuthToken> {
+/// The token (or a new API key's secret) a success model carries, for the
+/// models that carry one.
+fn token_of(value: &dyn std::any::Any) -> Option<&str> {
     if let Some(promotion) = value.downcast_ref::<AuthTokenPromotion>() {
-        return Some(&promotion.auth_token);
+        return Some(promotion.auth_token.expose_secret());
     }
     if let Some(account) = value.downcast_ref::<Account>() {
-        return account.auth_token.as_ref();
+        return account.auth_token.as_ref().map(AuthToken::expose_secret);
+    }
+    if let Some(key) = value.downcast_ref::<NewAccountKey>() {
+        return key.secret.as_ref().map(|s| s.expose_secret());
+    }
+    if let Some(key) = value.downcast_ref::<NewIamKey>() {
+        return key.secret.as_ref().map(|s| s.expose_secret());
     }
     value
         .downcast_ref::<SecondaryAuthToken>()
-        .map(|secondary| &secondary.secondary_auth_token)
+        .map(|secondary| secondary.secondary_auth_token.expose_secret())
 }
 
 /// A reply's `Debug` text, so that the token check of errors applies to
@@ -494,8 +500,11 @@ fn check_salvaged_token(
     field: &str,
 ) {
     let sent = body_string_field(&raw.body, field);
-    if let Some(salvaged) = decode.salvaged_token() {
-        let secret = salvaged.expose_secret();
+    let salvaged = decode
+        .salvaged_token()
+        .map(AuthToken::expose_secret)
+        .or_else(|| decode.salvaged_api_key_secret().map(|s| s.expose_secret()));
+    if let Some(secret) = salvaged {
         assert!(!secret.is_empty() && secret.trim() == secret);
         if let Some(sent) = &sent {
             assert_eq!(
@@ -508,7 +517,7 @@ fn check_salvaged_token(
     let lost = decode.kind == twilio_accounts_core::DecodeErrorKind::InvalidField
         && decode.path != field
         && sent.is_some_and(|sent| AuthToken::new(sent).is_ok())
-        && decode.salvaged_token().is_none();
+        && salvaged.is_none();
     assert!(
         !lost,
         "a valid `{field}` was lost to an error at `{}`",
@@ -530,6 +539,7 @@ fn body_string_field(body: &[u8], field: &str) -> Option<String> {
 /// What every error from `parse_response` must satisfy.
 fn check_parse_error(
     raw: &RawResponse,
+    service: Service,
     operation: &'static str,
     err: &Error,
     reparse: impl FnOnce(Vec<u8>) -> Option<Error>,
@@ -537,7 +547,8 @@ fn check_parse_error(
     assert_eq!(err.status(), Some(raw.status), "{err:?}");
     if !raw.status.is_success() {
         // The context adds what the operation declares a 404 to mean.
-        let hint = twilio_accounts_core::operations::find(operation).and_then(|o| o.not_found_hint);
+        let hint = twilio_accounts_core::operations::find_in(service, operation)
+            .and_then(|o| o.not_found_hint);
         let direct =
             Error::from_error_response(operation, &raw.response(), false).with_not_found_hint(hint);
         assert_eq!(
@@ -560,10 +571,20 @@ fn check_next_page<L: ListOperation, T>(endpoint: &Endpoint, page: &Page<T>) {
             let request = context
                 .build_request(&next)
                 .unwrap_or_else(|err| panic!("an accepted link cannot be requested: {err}"));
-            let expected = format!("{}{}", endpoint.base_url_for(L::SERVICE), L::PATH);
+            let base = endpoint.base_url_for(L::SERVICE);
             let uri = request.uri().to_string();
             let path = uri.split('?').next().unwrap_or("");
-            assert_eq!(path, expected, "{uri} is not the list {expected}");
+            // The list's path, each `{Placeholder}` segment one non-empty
+            // segment (a 2010 key list names its account).
+            let same_list = path.strip_prefix(base.as_str()).is_some_and(|rest| {
+                let (want, have): (Vec<&str>, Vec<&str>) =
+                    (L::PATH.split('/').collect(), rest.split('/').collect());
+                want.len() == have.len()
+                    && want.iter().zip(&have).all(|(w, h)| {
+                        w == h || (w.starts_with('{') && w.ends_with('}') && !h.is_empty())
+                    })
+            });
+            assert!(same_list, "{uri} is not the list {base}{}", L::PATH);
         }
         Ok(None) => assert!(page.next_page_url.is_none()),
         Err(err) => {
@@ -901,21 +922,27 @@ pub fn check_endpoint(data: &[u8]) {
 fn check_accepted_endpoint(endpoint: &Endpoint, mode: PlainHttp) {
     let base = endpoint.base_url();
     let api = endpoint.base_url_for(Service::Api);
+    let iam = endpoint.base_url_for(Service::Iam);
     assert_eq!(endpoint.base_url_for(Service::Accounts), base);
     assert!(!base.ends_with('/'), "{base}");
     assert!(!api.ends_with('/'), "{api}");
+    assert!(!iam.ends_with('/'), "{iam}");
     assert_eq!(endpoint.to_string(), base);
-    let debug = if api == base {
-        format!("Endpoint({base})")
-    } else {
-        format!("Endpoint({base}, 2010 API {api})")
-    };
+    let mut debug = format!("Endpoint({base}");
+    for (name, url) in [("2010 API", &api), ("IAM v1", &iam)] {
+        if *url != base {
+            debug.push_str(&format!(", {name} {url}"));
+        }
+    }
+    debug.push(')');
     assert_eq!(format!("{endpoint:?}"), debug);
-    let reparsed = Endpoint::custom(&base, mode).and_then(|e| e.with_api_base_url(&api, mode));
+    let reparsed = Endpoint::custom(&base, mode)
+        .and_then(|e| e.with_api_base_url(&api, mode))
+        .and_then(|e| e.with_base_url_for(Service::Iam, &iam, mode));
     assert_eq!(
         reparsed.as_ref(),
         Ok(endpoint),
-        "base_url() and base_url_for(Api) do not re-parse to the same endpoint"
+        "base_url_for(each service) does not re-parse to the same endpoint"
     );
     assert!(endpoint.is_https() || endpoint.is_loopback() || mode == PlainHttp::Allow);
 

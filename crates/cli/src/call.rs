@@ -1,5 +1,7 @@
 //! `call <OperationId> [--param Name=Value]...`: any registered operation,
-//! for scripts, with the spec's names.
+//! for scripts, with the spec's names. An operationId that several APIs
+//! have (`FetchKey`) is given qualified by its API (`iam.v1.FetchKey`,
+//! `api.v2010.FetchKey`); any operation may be.
 //!
 //! The operation is found by walking the core's registry
 //! ([`visit_operations`]): nothing here names an operation, so a newly
@@ -11,8 +13,8 @@ use std::fmt::Debug;
 use std::process::ExitCode;
 
 use twilio_accounts_core::{
-    FromParameters, ListOperation, OPERATIONS, Operation, OperationVisitor, ParameterValues,
-    Secrets, ToJson, visit_operations,
+    FromParameters, ListOperation, LookupError, OPERATIONS, Operation, OperationVisitor,
+    ParameterValues, Secrets, Service, ToJson, lookup, visit_operations,
 };
 
 use crate::args::{CallArgs, Global};
@@ -37,17 +39,27 @@ pub fn run(
             Secrets::Redact
         },
     };
-    let Some(info) = OPERATIONS.iter().find(|o| o.id == args.operation) else {
-        let valid: Vec<&str> = OPERATIONS.iter().map(|o| o.id).collect();
-        return report.fail(
-            "call",
-            &Failure::usage(format!(
-                "there is no operation `{}`; the operations are: {}",
-                args.operation,
-                valid.join(", ")
-            ))
-            .with_next("give one of them, spelled as the spec's operationId"),
-        );
+    let info = match lookup(&args.operation) {
+        Ok(info) => info,
+        Err(LookupError::Unknown { .. }) => {
+            let valid: Vec<String> = OPERATIONS.iter().map(|o| o.qualified_name()).collect();
+            return report.fail(
+                "call",
+                &Failure::usage(format!(
+                    "there is no operation `{}`; the operations are: {}",
+                    args.operation,
+                    valid.join(", ")
+                ))
+                .with_next("give one of them, spelled as the spec's operationId (the API before it is needed only when two APIs share the id)"),
+            );
+        }
+        Err(ambiguous) => {
+            return report.fail(
+                "call",
+                &Failure::usage(ambiguous.to_string())
+                    .with_next("give the qualified name of the one you mean"),
+            );
+        }
     };
     let values = match parameter_values(args) {
         Ok(v) => v,
@@ -68,7 +80,7 @@ pub fn run(
         Listing::OnePage
     };
     let mut dispatch = Dispatch {
-        wanted: info.id,
+        wanted: (info.service, info.id),
         invocation: &invocation,
         values: &values,
         listing,
@@ -119,9 +131,10 @@ fn parameter_values(args: &CallArgs) -> Result<ParameterValues, Failure> {
     Ok(values)
 }
 
-/// Runs the operation whose id is `wanted` when the registry reaches it.
+/// Runs the operation whose API and id are `wanted` when the registry
+/// reaches it.
 struct Dispatch<'a> {
-    wanted: &'static str,
+    wanted: (Service, &'static str),
     invocation: &'a Invocation<'a>,
     values: &'a ParameterValues,
     listing: Listing,
@@ -134,7 +147,7 @@ impl OperationVisitor for Dispatch<'_> {
         O: Operation + FromParameters + Clone + Debug + Send + Sync + 'static,
         O::Output: ToJson + Clone + Debug + Send + 'static,
     {
-        if O::ID != self.wanted {
+        if (O::SERVICE, O::ID) != self.wanted {
             return;
         }
         self.exit = Some(if self.listing == Listing::OnePage {
@@ -158,7 +171,7 @@ impl OperationVisitor for Dispatch<'_> {
         L: ListOperation + FromParameters + Clone + Debug + Send + Sync + 'static,
         L::Item: ToJson + Clone + Debug + Send + 'static,
     {
-        if L::ID == self.wanted {
+        if (L::SERVICE, L::ID) == self.wanted {
             self.exit = Some(self.invocation.list::<L>(self.values, self.listing));
         }
     }

@@ -7,10 +7,12 @@
 //! operation names a host.
 //!
 //! Rules, and why:
-//! - The default is `https://accounts.twilio.com` for Accounts v1 and
-//!   `https://api.twilio.com` for the 2010-04-01 API.
-//! - An edge and a region give `https://accounts.{edge}.{region}.twilio.com`
-//!   and `https://api.{edge}.{region}.twilio.com`, as the official libraries
+//! - The default is `https://accounts.twilio.com` for Accounts v1,
+//!   `https://api.twilio.com` for the 2010-04-01 API and
+//!   `https://iam.twilio.com` for IAM v1 (API keys).
+//! - An edge and a region give `https://accounts.{edge}.{region}.twilio.com`,
+//!   `https://api.{edge}.{region}.twilio.com` and
+//!   `https://iam.{edge}.{region}.twilio.com`, as the official libraries
 //!   build them; an edge alone implies region `us1`.
 //! - A region without an edge is refused. The official libraries build
 //!   `accounts.{region}.twilio.com` from it, a host that stopped working on
@@ -20,9 +22,10 @@
 //!   loopback address (`localhost`, `127.0.0.0/8`, `[::1]`), unless the caller
 //!   passes [`PlainHttp::Allow`]: credentials are sent with every request, and
 //!   plain HTTP beyond this machine would expose them.
-//! - A base URL override serves both services (the simulator answers both on
-//!   one address), unless a separate base URL for the 2010 API is set with
-//!   [`Endpoint::with_api_base_url`] (same rules).
+//! - A base URL override serves every service (the simulator answers them
+//!   on one address), unless a separate base URL for one service is set with
+//!   [`Endpoint::with_api_base_url`] or [`Endpoint::with_base_url_for`]
+//!   (same rules).
 //!
 //! ```
 //! use twilio_accounts_core::{Endpoint, EndpointError, PlainHttp, Service};
@@ -41,6 +44,7 @@
 //! assert_eq!(local.base_url_for(Service::Api), "http://127.0.0.1:8080");
 //! let split = local.with_api_base_url("http://127.0.0.1:8081", PlainHttp::LoopbackOnly)?;
 //! assert_eq!(split.base_url_for(Service::Api), "http://127.0.0.1:8081");
+//! assert_eq!(e.base_url_for(Service::Iam), "https://iam.sydney.au1.twilio.com");
 //! assert!(Endpoint::custom("http://example.com", PlainHttp::LoopbackOnly).is_err());
 //! # Ok::<(), EndpointError>(())
 //! ```
@@ -55,6 +59,8 @@ use http::uri::{Authority, PathAndQuery, Scheme};
 pub const DEFAULT_HOST: &str = "accounts.twilio.com";
 /// The default host of the 2010-04-01 API.
 pub const DEFAULT_API_HOST: &str = "api.twilio.com";
+/// The default host of IAM v1 (API keys).
+pub const DEFAULT_IAM_HOST: &str = "iam.twilio.com";
 
 /// Which Twilio API an operation belongs to: it decides the host and the
 /// shape of a list's paging links.
@@ -68,14 +74,33 @@ pub enum Service {
     /// The 2010-04-01 REST API (`api.twilio.com`): lists page with a
     /// `next_page_uri` at the top level, relative to the API's root.
     Api,
+    /// IAM v1 (`iam.twilio.com`), where API keys are managed: lists page
+    /// like Accounts v1, with an absolute `next_page_url` inside `meta`.
+    Iam,
 }
 
 impl Service {
-    /// The first label of its Twilio host (`accounts`, `api`).
+    /// Every service, in the order of this enum.
+    pub const ALL: [Service; 3] = [Service::Accounts, Service::Api, Service::Iam];
+
+    /// The first label of its Twilio host (`accounts`, `api`, `iam`).
     pub const fn host_label(self) -> &'static str {
         match self {
             Service::Accounts => "accounts",
             Service::Api => "api",
+            Service::Iam => "iam",
+        }
+    }
+
+    /// The API's name and version as Twilio's specs prefix their schemas
+    /// (`accounts.v1`, `api.v2010`, `iam.v1`): what qualifies an
+    /// `operationId`, since the same id exists in several APIs
+    /// (`iam.v1.FetchKey`, `api.v2010.FetchKey`).
+    pub const fn qualifier(self) -> &'static str {
+        match self {
+            Service::Accounts => "accounts.v1",
+            Service::Api => "api.v2010",
+            Service::Iam => "iam.v1",
         }
     }
 
@@ -101,8 +126,8 @@ pub enum PlainHttp {
     Allow,
 }
 
-/// Where each [`Service`] is: a validated base URL for Accounts v1 and one
-/// for the 2010 API (the same one, for a custom base URL).
+/// Where each [`Service`] is: a validated base URL for Accounts v1, one for
+/// the 2010 API and one for IAM v1 (the same one, for a custom base URL).
 ///
 /// The methods without a service ([`base_url`](Self::base_url),
 /// [`host`](Self::host), [`uri`](Self::uri),
@@ -111,6 +136,7 @@ pub enum PlainHttp {
 pub struct Endpoint {
     accounts: Origin,
     api: Origin,
+    iam: Origin,
 }
 
 /// One validated base URL: scheme, authority and an optional path prefix.
@@ -244,6 +270,7 @@ impl Default for Endpoint {
         Endpoint {
             accounts: Origin::https(Authority::from_static(DEFAULT_HOST)),
             api: Origin::https(Authority::from_static(DEFAULT_API_HOST)),
+            iam: Origin::https(Authority::from_static(DEFAULT_IAM_HOST)),
         }
     }
 }
@@ -418,17 +445,19 @@ impl Endpoint {
         Ok(Endpoint {
             accounts: origin(Service::Accounts)?,
             api: origin(Service::Api)?,
+            iam: origin(Service::Iam)?,
         })
     }
 
     /// A caller-chosen base URL such as `http://127.0.0.1:8080` or
     /// `https://proxy.example.com/twilio`, for every service (the simulator
-    /// serves Accounts v1 and the 2010 API on one address). A trailing `/`
-    /// is ignored; the path must be ASCII (percent-encode anything else).
+    /// serves every API on one address). A trailing `/` is ignored; the path
+    /// must be ASCII (percent-encode anything else).
     pub fn custom(url: &str, plain_http: PlainHttp) -> Result<Self, EndpointError> {
         let origin = Origin::parse(url, plain_http)?;
         Ok(Endpoint {
             api: origin.clone(),
+            iam: origin.clone(),
             accounts: origin,
         })
     }
@@ -445,16 +474,32 @@ impl Endpoint {
         url: &str,
         plain_http: PlainHttp,
     ) -> Result<Self, EndpointError> {
-        Ok(Endpoint {
-            api: Origin::parse(url, plain_http)?,
-            ..self
-        })
+        self.with_base_url_for(Service::Api, url, plain_http)
+    }
+
+    /// The same endpoint with another base URL for `service` only, under the
+    /// rules of [`custom`](Self::custom) (the same caveat about TLS as
+    /// [`with_api_base_url`](Self::with_api_base_url)).
+    pub fn with_base_url_for(
+        mut self,
+        service: Service,
+        url: &str,
+        plain_http: PlainHttp,
+    ) -> Result<Self, EndpointError> {
+        let origin = Origin::parse(url, plain_http)?;
+        match service {
+            Service::Accounts => self.accounts = origin,
+            Service::Api => self.api = origin,
+            Service::Iam => self.iam = origin,
+        }
+        Ok(self)
     }
 
     fn origin(&self, service: Service) -> &Origin {
         match service {
             Service::Accounts => &self.accounts,
             Service::Api => &self.api,
+            Service::Iam => &self.iam,
         }
     }
 
@@ -527,21 +572,19 @@ impl Endpoint {
     }
 }
 
-/// `Endpoint(https://accounts.twilio.com)`, and the 2010 API's base URL
-/// after it when it is not the Accounts one.
+/// `Endpoint(https://accounts.twilio.com)`, and the 2010 API's and IAM
+/// v1's base URLs after it when they are not the Accounts one.
 impl fmt::Debug for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (accounts, api) = (self.accounts.base_url(), self.api.base_url());
-        if api == accounts {
-            write!(f, "Endpoint({accounts})")
-        } else {
-            write!(
-                f,
-                "Endpoint({}, 2010 API {})",
-                self.base_url(),
-                self.api.base_url()
-            )
+        let accounts = self.accounts.base_url();
+        write!(f, "Endpoint({accounts}")?;
+        for (name, origin) in [("2010 API", &self.api), ("IAM v1", &self.iam)] {
+            let url = origin.base_url();
+            if url != accounts {
+                write!(f, ", {name} {url}")?;
+            }
         }
+        f.write_str(")")
     }
 }
 
@@ -727,6 +770,14 @@ mod tests {
             ),
         ];
         for (endpoint, accounts, api) in cases {
+            // IAM v1 follows the same rules as the 2010 API: its own label on
+            // Twilio's hosts, the same base URL as Accounts v1 on a custom one.
+            let iam = endpoint.base_url_for(Service::Iam);
+            if accounts.contains("twilio.com") {
+                assert_eq!(iam, api.replacen("://api.", "://iam.", 1));
+            } else {
+                assert_eq!(iam, accounts);
+            }
             assert_eq!(endpoint.base_url_for(Service::Accounts), accounts);
             assert_eq!(endpoint.base_url(), accounts);
             assert_eq!(endpoint.base_url_for(Service::Api), api);

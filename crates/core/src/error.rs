@@ -39,7 +39,7 @@ use serde::Deserialize;
 use crate::credentials::CredentialsError;
 use crate::endpoint::{EndpointError, LinkError};
 use crate::phone_number::PhoneNumberError;
-use crate::secret::{AuthToken, SecretError};
+use crate::secret::{ApiKeySecret, AuthToken, SecretError};
 use crate::sid::SidError;
 use crate::timestamp::TimestampError;
 use crate::user_agent::UserAgentError;
@@ -105,6 +105,10 @@ pub enum Error {
     /// public key (a private key, above all, is never sent).
     #[error("PublicKey: {0}")]
     InvalidPublicKey(crate::rsa_public_key::RsaPublicKeyError),
+    /// The `Policy` of a restricted API key cannot be sent as it is (too
+    /// many permissions, or not the JSON document Twilio reads).
+    #[error("Policy: {0}")]
+    InvalidPolicy(#[from] crate::policy::PolicyError),
     /// An operation's parameter is out of range.
     #[error("{name} {reason}")]
     InvalidParameter {
@@ -270,7 +274,16 @@ pub struct DecodeError {
     pub column: usize,
     /// The `Twilio-Request-Id` header.
     pub request_id: Option<String>,
-    pub(crate) salvaged_token: Option<AuthToken>,
+    pub(crate) salvaged: Option<SalvagedSecret>,
+}
+
+/// The secret a failed decode kept: one field, so the error stays small.
+#[derive(Debug, Clone)]
+pub(crate) enum SalvagedSecret {
+    /// An Auth Token (promote, create secondary, a 2010 account).
+    AuthToken(AuthToken),
+    /// A new API key's secret.
+    ApiKeySecret(ApiKeySecret),
 }
 
 impl DecodeError {
@@ -280,7 +293,20 @@ impl DecodeError {
     /// itself was readable, it is here even though the response as a whole
     /// was rejected.
     pub fn salvaged_token(&self) -> Option<&AuthToken> {
-        self.salvaged_token.as_ref()
+        match &self.salvaged {
+            Some(SalvagedSecret::AuthToken(token)) => Some(token),
+            _ => None,
+        }
+    }
+
+    /// The secret of a new API key that the create's answer carried
+    /// although another field was malformed: Twilio shows a key's secret
+    /// only once, so it is kept here rather than lost.
+    pub fn salvaged_api_key_secret(&self) -> Option<&ApiKeySecret> {
+        match &self.salvaged {
+            Some(SalvagedSecret::ApiKeySecret(secret)) => Some(secret),
+            _ => None,
+        }
     }
 }
 
@@ -574,6 +600,7 @@ impl Error {
                 | Error::InvalidEndpoint(_)
                 | Error::InvalidParameter { .. }
                 | Error::InvalidPublicKey(_)
+                | Error::InvalidPolicy(_)
         )
     }
 }
@@ -711,8 +738,14 @@ impl fmt::Display for DecodeError {
         if self.line > 0 {
             write!(f, " (line {}, column {})", self.line, self.column)?;
         }
-        if self.salvaged_token.is_some() {
-            f.write_str("; the token it carried was kept and can be recovered from the error")?;
+        match self.salvaged {
+            Some(SalvagedSecret::AuthToken(_)) => {
+                f.write_str("; the token it carried was kept and can be recovered from the error")?
+            }
+            Some(SalvagedSecret::ApiKeySecret(_)) => f.write_str(
+                "; the API key secret it carried was kept and can be recovered from the error",
+            )?,
+            None => {}
         }
         write_request_id(f, &self.request_id)
     }

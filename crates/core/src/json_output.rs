@@ -25,7 +25,7 @@
 use serde_json::{Value, json};
 
 use crate::page::Page;
-use crate::secret::{AuthToken, REDACTED};
+use crate::secret::{ApiKeySecret, AuthToken, REDACTED};
 use crate::timestamp::Timestamp;
 
 /// Whether secret fields are written.
@@ -44,6 +44,14 @@ impl Secrets {
         match self {
             Secrets::Redact => json!(REDACTED),
             Secrets::Reveal => json!(token.expose_secret()),
+        }
+    }
+
+    /// An API key's secret as JSON: itself or `[redacted]`.
+    pub fn api_key_secret(self, secret: &ApiKeySecret) -> Value {
+        match self {
+            Secrets::Redact => json!(REDACTED),
+            Secrets::Reveal => json!(secret.expose_secret()),
         }
     }
 }

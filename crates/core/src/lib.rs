@@ -116,6 +116,7 @@ pub mod operations;
 pub mod page;
 pub mod parameter_values;
 pub mod phone_number;
+pub mod policy;
 pub mod retry;
 pub mod rsa_public_key;
 pub mod secret;
@@ -160,18 +161,29 @@ pub use operations::credentials_public_keys::{
     CreateCredentialPublicKey, DeleteCredentialPublicKey, FetchCredentialPublicKey,
     ListCredentialPublicKeys, UpdateCredentialPublicKey,
 };
+pub use operations::iam_keys::{
+    CreateIamKey, DeleteIamKey, FetchIamKey, IamKey, KeyType, ListIamKeys, NewIamKey, UpdateIamKey,
+};
 pub use operations::item_result::{
     BulkItemResult, BulkResults, CorrelationId, ItemError, ItemErrorReason,
+};
+pub use operations::keys_2010::{
+    AccountKey, CreateAccountKey, CreateNewKey, CreateNewSigningKey, DeleteAccountKey, DeleteKey,
+    DeleteSigningKey, FetchAccountKey, FetchKey, FetchSigningKey, KeyResource, ListAccountKeys,
+    ListKey, ListSigningKey, NewAccountKey, UpdateAccountKey, UpdateKey, UpdateSigningKey,
 };
 pub use operations::messaging_geopermissions::{
     CountryCode, FetchMessagingGeopermissions, GeoPermission, GeoPermissionResult,
     GeoPermissionType, MessagingGeopermissions, UpdateMessagingGeopermissions,
 };
 pub use operations::safelist::{CreateSafelist, DeleteSafelist, FetchSafelist, SafelistEntry};
-pub use operations::{OPERATIONS, OperationInfo, OperationVisitor, visit_operations};
+pub use operations::{
+    LookupError, OPERATIONS, OperationInfo, OperationVisitor, lookup, visit_operations,
+};
 pub use page::{ListOperation, NextPage, Page, PageRequest};
 pub use parameter_values::{FromParameters, JsonObject, ParameterError, ParameterValues};
 pub use phone_number::{E164, PhoneNumberError, SafelistNumber};
+pub use policy::{MAX_POLICY_PERMISSIONS, Policy, PolicyError};
 pub use retry::{
     Attempt, AttemptOutcome, Idempotency, Jitter, PlannedRetry, RetryDecision, RetryHook,
     RetryPolicy, RetryVerdict, StopReason, twilio_code,

@@ -31,9 +31,8 @@
 use http::{HeaderMap, Method, StatusCode};
 
 use crate::endpoint::Service;
-use crate::error::{DecodeError, DecodeErrorKind, Error};
+use crate::error::{DecodeError, DecodeErrorKind, Error, SalvagedSecret};
 use crate::retry::Idempotency;
-use crate::secret::AuthToken;
 use crate::sid::{AccountSid, ApiKeySid, CredentialSid};
 
 /// Where a parameter travels.
@@ -295,6 +294,41 @@ pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(
     body: &[u8],
     token_field: Option<&'static str>,
 ) -> Result<T, DecodeError> {
+    decode_json_salvaging(operation, status, body, token_field.map(Salvage::AuthToken))
+}
+
+/// [`decode_json`] for the answer of an API key's create: when decoding
+/// fails, the key's secret in `secret_field` is read on its own and kept in
+/// the error ([`DecodeError::salvaged_api_key_secret`]). Twilio shows a
+/// key's secret only once, so losing it to an unrelated malformed field
+/// would leave a key nobody can use.
+pub(crate) fn decode_json_keeping_key_secret<T: serde::de::DeserializeOwned>(
+    operation: &'static str,
+    status: StatusCode,
+    body: &[u8],
+    secret_field: &'static str,
+) -> Result<T, DecodeError> {
+    decode_json_salvaging(
+        operation,
+        status,
+        body,
+        Some(Salvage::ApiKeySecret(secret_field)),
+    )
+}
+
+/// Which secret a failed decode keeps, and from which field.
+#[derive(Clone, Copy)]
+enum Salvage {
+    AuthToken(&'static str),
+    ApiKeySecret(&'static str),
+}
+
+fn decode_json_salvaging<T: serde::de::DeserializeOwned>(
+    operation: &'static str,
+    status: StatusCode,
+    body: &[u8],
+    salvage_from: Option<Salvage>,
+) -> Result<T, DecodeError> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let (path, inner) = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
         Ok(value) => match deserializer.end() {
@@ -311,8 +345,13 @@ pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(
         }
         serde_json::error::Category::Data => DecodeErrorKind::InvalidField,
     };
-    let salvaged_token = match (token_field, &kind) {
-        (Some(field), DecodeErrorKind::InvalidField) if path != field => salvage(body, field),
+    let salvaged = match (salvage_from, &kind) {
+        (Some(Salvage::AuthToken(field)), DecodeErrorKind::InvalidField) if path != field => {
+            salvage(body, field).map(SalvagedSecret::AuthToken)
+        }
+        (Some(Salvage::ApiKeySecret(field)), DecodeErrorKind::InvalidField) if path != field => {
+            salvage(body, field).map(SalvagedSecret::ApiKeySecret)
+        }
         _ => None,
     };
     Err(DecodeError {
@@ -323,21 +362,22 @@ pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(
         line: inner.line(),
         column: inner.column(),
         request_id: None,
-        salvaged_token,
+        salvaged,
     })
 }
 
-/// Reads only `field` of a JSON object as a token, ignoring everything else.
-fn salvage(body: &[u8], field: &'static str) -> Option<AuthToken> {
-    struct TokenOnly(&'static str);
-    impl<'de> serde::de::DeserializeSeed<'de> for TokenOnly {
-        type Value = Option<AuthToken>;
+/// Reads only `field` of a JSON object as a secret (a token, a key's
+/// secret), ignoring everything else.
+fn salvage<S: serde::de::DeserializeOwned>(body: &[u8], field: &'static str) -> Option<S> {
+    struct TokenOnly<S>(&'static str, std::marker::PhantomData<S>);
+    impl<'de, S: serde::de::DeserializeOwned> serde::de::DeserializeSeed<'de> for TokenOnly<S> {
+        type Value = Option<S>;
         fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
             d.deserialize_map(self)
         }
     }
-    impl<'de> serde::de::Visitor<'de> for TokenOnly {
-        type Value = Option<AuthToken>;
+    impl<'de, S: serde::de::DeserializeOwned> serde::de::Visitor<'de> for TokenOnly<S> {
+        type Value = Option<S>;
         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str("an object")
         }
@@ -348,7 +388,7 @@ fn salvage(body: &[u8], field: &'static str) -> Option<AuthToken> {
             let mut token = None;
             while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
                 if key == self.0 {
-                    token = map.next_value::<Option<AuthToken>>().ok().flatten();
+                    token = map.next_value::<Option<S>>().ok().flatten();
                 } else {
                     map.next_value::<serde::de::IgnoredAny>()?;
                 }
@@ -357,9 +397,12 @@ fn salvage(body: &[u8], field: &'static str) -> Option<AuthToken> {
         }
     }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    serde::de::DeserializeSeed::deserialize(TokenOnly(field), &mut deserializer)
-        .ok()
-        .flatten()
+    serde::de::DeserializeSeed::deserialize(
+        TokenOnly(field, std::marker::PhantomData),
+        &mut deserializer,
+    )
+    .ok()
+    .flatten()
 }
 
 /// A decode error for a required field that is absent or `null`.
@@ -376,7 +419,7 @@ pub(crate) fn missing_field(
         line: 0,
         column: 0,
         request_id: None,
-        salvaged_token: None,
+        salvaged: None,
     }
 }
 

@@ -311,7 +311,7 @@ struct TopLevel {
 }
 
 /// The list envelope: `L::ITEMS_KEY` and the paging fields of `L::SERVICE`
-/// (`meta` for Accounts v1, top-level fields for the 2010 API), anything
+/// (`meta` for Accounts v1 and IAM v1, top-level fields for the 2010 API), anything
 /// else ignored.
 struct Envelope<L: ListOperation> {
     items: Option<Vec<L::Item>>,
@@ -333,13 +333,16 @@ impl<'de, L: ListOperation> Deserialize<'de> for Envelope<L> {
                     meta: None,
                     top: TopLevel::default(),
                 };
+                // The 2010 API's paging fields are at the top level, next to
+                // its relative links; the newer APIs' are in `meta`.
+                let top_level = L::SERVICE.links_are_relative();
                 while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                    match (L::SERVICE, key.as_ref()) {
+                    match (top_level, key.as_ref()) {
                         (_, key) if key == L::ITEMS_KEY => envelope.items = map.next_value()?,
-                        (Service::Accounts, "meta") => envelope.meta = map.next_value()?,
-                        (Service::Api, "page") => envelope.top.page = map.next_value()?,
-                        (Service::Api, "page_size") => envelope.top.page_size = map.next_value()?,
-                        (Service::Api, "next_page_uri") => {
+                        (false, "meta") => envelope.meta = map.next_value()?,
+                        (true, "page") => envelope.top.page = map.next_value()?,
+                        (true, "page_size") => envelope.top.page_size = map.next_value()?,
+                        (true, "next_page_uri") => {
                             envelope.top.next_page_uri = map.next_value()?;
                         }
                         _ => {

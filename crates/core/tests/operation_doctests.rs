@@ -43,6 +43,8 @@ const SOURCES: &[(&str, &str)] = &[
         "credentials_public_keys",
         include_str!("../src/operations/credentials_public_keys.rs"),
     ),
+    ("iam_keys", include_str!("../src/operations/iam_keys.rs")),
+    ("keys_2010", include_str!("../src/operations/keys_2010.rs")),
     (
         "messaging_geopermissions",
         include_str!("../src/operations/messaging_geopermissions.rs"),

@@ -559,15 +559,24 @@ fn every_error_from_an_answer_names_its_operation() {
 /// Every example answer in its service's spec, as (status, body), for one
 /// operation.
 fn spec_examples(service: twilio_accounts_core::Service, id: &str) -> Vec<(u16, Vec<u8>)> {
-    let text = match service {
-        twilio_accounts_core::Service::Api => {
-            include_str!("../spec/twilio_api_v2010_accounts.json")
-        }
-        _ => include_str!("../spec/twilio_accounts_v1.json"),
+    use twilio_accounts_core::Service;
+    let texts: &[&str] = match service {
+        Service::Api => &[
+            include_str!("../spec/twilio_api_v2010_accounts.json"),
+            include_str!("../spec/twilio_api_v2010_keys.json"),
+        ],
+        Service::Iam => &[include_str!("../spec/twilio_iam_v1_keys.json")],
+        _ => &[include_str!("../spec/twilio_accounts_v1.json")],
     };
-    let spec: serde_json::Value = serde_json::from_str(text).unwrap();
+    let specs: Vec<serde_json::Value> = texts
+        .iter()
+        .map(|text| serde_json::from_str(text).unwrap())
+        .collect();
     let mut found = Vec::new();
-    for methods in spec["paths"].as_object().unwrap().values() {
+    for methods in specs
+        .iter()
+        .flat_map(|spec| spec["paths"].as_object().unwrap().values())
+    {
         for operation in methods.as_object().unwrap().values() {
             if operation["operationId"] != id {
                 continue;

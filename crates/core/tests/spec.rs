@@ -1,10 +1,11 @@
-//! The registry against the specs, one to one and per service: every
-//! operation of Twilio's Accounts v1 OpenAPI description (the repository's
-//! own copy, `crates/core/spec/`) is registered exactly once as an Accounts
-//! v1 operation, every 2010 Accounts operation of the 2010 subset is
-//! registered as a 2010 API operation or listed as deliberately left out,
-//! and every registered operation is in its service's spec with the same
-//! `operationId`, method, path template and parameter names. Parameters
+//! The registry against the specs, one to one and file by file: every
+//! operation of each spec file the core carries (`crates/core/spec/`:
+//! Accounts v1, the 2010 API's Accounts subset and its Keys subset, IAM v1's
+//! Keys subset) is registered exactly once for that file's API, or listed
+//! as deliberately left out, and every registered operation is in exactly
+//! one spec file of its API with the same `operationId`, method, path
+//! template and parameter names (operationIds repeat across APIs, so an
+//! operation is matched by its API and its method and path). Parameters
 //! that only the official libraries send are marked as such and are the
 //! only ones allowed to be absent.
 
@@ -14,20 +15,60 @@ use serde_json::Value;
 use twilio_accounts_core::operations::{OPERATIONS, OperationInfo};
 use twilio_accounts_core::{ParameterLocation, ParameterSource, Service};
 
-/// The Accounts v1 spec, compiled in (the core's lint bans file reads).
-fn spec() -> Value {
-    serde_json::from_str(include_str!("../spec/twilio_accounts_v1.json")).unwrap()
+/// Each spec file (the core's own copies, compiled in: the core's lint bans
+/// file reads), the API it describes, its host, and the operations of it the
+/// core leaves out on purpose.
+struct SpecFile {
+    name: &'static str,
+    service: Service,
+    host: &'static str,
+    text: &'static str,
+    left_out: &'static [&'static str],
+    operations: usize,
 }
 
-/// The 2010 API's Accounts subset.
-fn spec_2010() -> Value {
-    serde_json::from_str(include_str!("../spec/twilio_api_v2010_accounts.json")).unwrap()
-}
+const SPECS: &[SpecFile] = &[
+    SpecFile {
+        name: "twilio_accounts_v1.json",
+        service: Service::Accounts,
+        host: "https://accounts.twilio.com",
+        text: include_str!("../spec/twilio_accounts_v1.json"),
+        left_out: &[],
+        operations: 20,
+    },
+    // The core reads subaccounts (to manage their Auth Tokens), it does not
+    // create, rename, suspend or close them.
+    SpecFile {
+        name: "twilio_api_v2010_accounts.json",
+        service: Service::Api,
+        host: "https://api.twilio.com",
+        text: include_str!("../spec/twilio_api_v2010_accounts.json"),
+        left_out: &["CreateAccount", "UpdateAccount"],
+        operations: 4,
+    },
+    SpecFile {
+        name: "twilio_api_v2010_keys.json",
+        service: Service::Api,
+        host: "https://api.twilio.com",
+        text: include_str!("../spec/twilio_api_v2010_keys.json"),
+        left_out: &[],
+        operations: 10,
+    },
+    SpecFile {
+        name: "twilio_iam_v1_keys.json",
+        service: Service::Iam,
+        host: "https://iam.twilio.com",
+        text: include_str!("../spec/twilio_iam_v1_keys.json"),
+        left_out: &[],
+        operations: 5,
+    },
+];
 
-/// The 2010 subset's operations the core does not implement, and why: it
-/// reads subaccounts (to manage their Auth Tokens), it does not create, rename,
-/// suspend or close them.
-const LEFT_OUT_2010: &[&str] = &["CreateAccount", "UpdateAccount"];
+impl SpecFile {
+    fn spec(&self) -> Value {
+        serde_json::from_str(self.text).unwrap()
+    }
+}
 
 /// The registered operations of one service.
 fn registered(service: Service) -> Vec<&'static OperationInfo> {
@@ -76,21 +117,27 @@ fn location(location: ParameterLocation) -> &'static str {
     }
 }
 
+/// Every registered operation is in exactly one spec file of its service,
+/// with the same `operationId`, method, path and parameters.
 #[test]
-fn every_registered_operation_is_in_its_services_spec_as_declared() {
-    let specs = [(Service::Accounts, spec()), (Service::Api, spec_2010())];
-    assert_eq!(
-        OPERATIONS.len(),
-        specs
+fn every_registered_operation_is_in_one_spec_file_of_its_service_as_declared() {
+    for info in OPERATIONS {
+        let method = info.method.as_str().to_ascii_lowercase();
+        let homes: Vec<&SpecFile> = SPECS
             .iter()
-            .map(|(s, _)| registered(*s).len())
-            .sum::<usize>(),
-        "an operation of another service"
-    );
-    for (service, spec) in &specs {
-        let operations = registered(*service);
-        assert!(!operations.is_empty(), "{service:?}");
-        check_declarations(spec, &operations);
+            .filter(|file| file.service == info.service)
+            .filter(|file| file.spec()["paths"][info.path][method.as_str()].is_object())
+            .collect();
+        assert_eq!(
+            homes.len(),
+            1,
+            "{}: {} {} in {} spec files of its service",
+            info.qualified_name(),
+            info.method,
+            info.path,
+            homes.len()
+        );
+        check_declarations(&homes[0].spec(), &[info]);
     }
 }
 
@@ -134,56 +181,86 @@ fn check_declarations(spec: &Value, operations: &[&OperationInfo]) {
     }
 }
 
+/// One to one, file by file: every operation of a spec file is registered
+/// once for its API (or left out on purpose, and then in the file and not
+/// registered), and nothing else of that API's paths is registered.
 #[test]
-fn every_spec_operation_is_registered_exactly_once() {
-    let in_spec = spec_ids(&spec());
-    let mut registered: Vec<String> = registered(Service::Accounts)
-        .iter()
-        .map(|o| o.id.to_owned())
-        .collect();
-    registered.sort();
-    // Equal sorted lists: the same ids, each exactly once on both sides.
-    assert_eq!(registered, in_spec);
-    let mut unique = in_spec.clone();
-    unique.dedup();
-    assert_eq!(unique, in_spec, "the spec repeats an operationId");
-    assert_eq!(in_spec.len(), 20);
-}
-
-#[test]
-fn every_2010_accounts_operation_is_registered_once_or_left_out_on_purpose() {
-    let in_spec = spec_ids(&spec_2010());
-    let mut registered: Vec<String> = registered(Service::Api)
-        .iter()
-        .map(|o| o.id.to_owned())
-        .collect();
-    registered.sort();
-    let mut expected: Vec<String> = in_spec
-        .iter()
-        .filter(|id| !LEFT_OUT_2010.contains(&id.as_str()))
-        .cloned()
-        .collect();
-    expected.dedup();
-    assert_eq!(registered, expected);
-    assert_eq!(registered, ["FetchAccount", "ListAccount"]);
-    // What is left out is in the spec (no stale entry) and not registered.
-    for id in LEFT_OUT_2010 {
-        assert!(in_spec.iter().any(|s| s == id), "{id} is not in the spec");
-        assert!(!registered.iter().any(|r| r == id), "{id} is registered");
-    }
-    assert_eq!(in_spec.len(), 4);
-}
-
-#[test]
-fn the_2010_spec_serves_its_operations_from_the_api_host() {
-    let api = spec_2010();
-    assert_eq!(api["servers"][0]["url"], "https://api.twilio.com");
-    for info in registered(Service::Api) {
+fn every_spec_operation_is_registered_exactly_once_or_left_out_on_purpose() {
+    for file in SPECS {
+        let spec = file.spec();
+        let in_spec = spec_ids(&spec);
+        let mut unique = in_spec.clone();
+        unique.dedup();
         assert_eq!(
-            api["paths"][info.path]["servers"][0]["url"], "https://api.twilio.com",
+            unique, in_spec,
+            "{}: the spec repeats an operationId",
+            file.name
+        );
+        assert_eq!(in_spec.len(), file.operations, "{}", file.name);
+        // The registered operations whose path and method are in this file.
+        let mut registered: Vec<String> = registered(file.service)
+            .iter()
+            .filter(|o| {
+                let method = o.method.as_str().to_ascii_lowercase();
+                spec["paths"][o.path][method.as_str()].is_object()
+            })
+            .map(|o| o.id.to_owned())
+            .collect();
+        registered.sort();
+        let expected: Vec<String> = in_spec
+            .iter()
+            .filter(|id| !file.left_out.contains(&id.as_str()))
+            .cloned()
+            .collect();
+        // Equal sorted lists: the same ids, each exactly once on both sides.
+        assert_eq!(registered, expected, "{}", file.name);
+        for id in file.left_out {
+            assert!(
+                in_spec.iter().any(|s| s == id),
+                "{id} is not in {}",
+                file.name
+            );
+            assert!(!registered.iter().any(|r| r == id), "{id} is registered");
+        }
+    }
+    // Every registered operation came from one of the files.
+    let total: usize = SPECS.iter().map(|f| f.operations - f.left_out.len()).sum();
+    assert_eq!(OPERATIONS.len(), total);
+}
+
+/// Each spec file serves its operations from its API's Twilio host, the one
+/// the endpoint maps the operations' service to by default.
+#[test]
+fn each_spec_serves_its_operations_from_its_services_host() {
+    let endpoint = twilio_accounts_core::Endpoint::default();
+    for file in SPECS {
+        let spec = file.spec();
+        assert_eq!(spec["servers"][0]["url"], file.host, "{}", file.name);
+        assert_eq!(
+            endpoint.base_url_for(file.service),
+            file.host,
             "{}",
-            info.id
+            file.name
+        );
+        for (path, item) in spec["paths"].as_object().unwrap() {
+            let server = &item["servers"][0]["url"];
+            assert!(
+                server.is_null() || server == file.host,
+                "{} {path}",
+                file.name
+            );
+        }
+        assert_eq!(
+            spec["info"]["license"]["name"], "Apache 2.0",
+            "{}",
+            file.name
+        );
+        assert!(
+            include_str!("../spec/NOTICE")
+                .lines()
+                .any(|line| line == file.name),
+            "{} has no attribution in spec/NOTICE",
+            file.name
         );
     }
-    assert_eq!(spec()["servers"][0]["url"], "https://accounts.twilio.com");
 }

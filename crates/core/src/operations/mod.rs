@@ -1,7 +1,8 @@
 //! Every operation, grouped by the spec's resource (one file per resource,
 //! named after its path), and the registry that lists them: all of Accounts
-//! v1, and the 2010 API's Accounts resource (its list and fetch), which is
-//! how a main account reaches its subaccounts.
+//! v1, the 2010 API's Accounts resource (its list and fetch), which is
+//! how a main account reaches its subaccounts, the 2010 API's Keys and
+//! SigningKeys, and IAM v1's Keys.
 //!
 //! | resource | file | operations (type: operationId) |
 //! |---|---|---|
@@ -12,6 +13,8 @@
 //! | `/v1/Contacts/Bulk` | [`contacts_bulk`] | `CreateBulkContacts` |
 //! | `/v1/Messaging/GeoPermissions` | [`messaging_geopermissions`] | `FetchMessagingGeopermissions`, `UpdateMessagingGeopermissions` (types named alike) |
 //! | `/v1/SafeList/Numbers` | [`safelist`] | `CreateSafelist`, `FetchSafelist`, `DeleteSafelist` (types named alike) |
+//! | `/2010-04-01/Accounts/{AccountSid}/Keys…`, `…/SigningKeys…` (2010 API) | [`keys_2010`] | `ListKey`, `CreateNewKey`, `FetchKey`, `UpdateKey`, `DeleteKey` and the same five `…SigningKey` (types named alike, aliases of generic ones) |
+//! | `/v1/Keys…` (IAM v1) | [`iam_keys`] | [`ListIamKeys`]: `ListGetKeys`, [`CreateIamKey`]: `CreateNewKey`, [`FetchIamKey`]: `FetchKey`, [`UpdateIamKey`]: `UpdateKey`, [`DeleteIamKey`]: `DeleteKey` |
 //! | `/v1/Credentials/PublicKeys…` | [`credentials_public_keys`] | [`ListCredentialPublicKeys`]: `ListCredentialPublicKey`, `CreateCredentialPublicKey`, `FetchCredentialPublicKey`, `UpdateCredentialPublicKey`, `DeleteCredentialPublicKey` (types named alike) |
 //!
 //! The calls that take a list of items share their per-item results
@@ -21,6 +24,35 @@
 //! their list, fetch, update and delete are declared once in [`credential`],
 //! generic over a [`credential::CredentialKind`]; each resource names them
 //! with type aliases (`FetchCredentialAws` is `FetchCredential<Aws>`).
+//!
+//! ## Names: an `operationId` and its API
+//! An `operationId` is unique within one API's spec, not across APIs:
+//! `CreateNewKey`, `FetchKey`, `UpdateKey` and `DeleteKey` are in both the
+//! 2010 API and IAM v1. So the registry is keyed by the API and the id, and
+//! [`lookup`] takes either a **qualified name**
+//! ([`OperationInfo::qualified_name`]: the API's
+//! [`qualifier`](Service::qualifier), a dot, the id, as in `iam.v1.FetchKey`
+//! or `accounts.v1.FetchCredentialAws`), which always names one operation,
+//! or a **bare id**, which is accepted only when one API has it and
+//! otherwise refused with every qualified name it could mean
+//! ([`LookupError::Ambiguous`]).
+//!
+//! ```
+//! use twilio_accounts_core::operations::{LookupError, lookup};
+//! use twilio_accounts_core::Service;
+//!
+//! assert_eq!(lookup("iam.v1.FetchKey")?.service, Service::Iam);
+//! assert_eq!(lookup("api.v2010.FetchKey")?.path, "/2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json");
+//! assert_eq!(lookup("ListGetKeys")?.qualified_name(), "iam.v1.ListGetKeys");
+//! match lookup("FetchKey") {
+//!     Err(LookupError::Ambiguous { candidates, .. }) => {
+//!         assert_eq!(candidates, ["api.v2010.FetchKey", "iam.v1.FetchKey"]);
+//!     }
+//!     other => panic!("{other:?}"),
+//! }
+//! assert!(matches!(lookup("FetchKeys"), Err(LookupError::Unknown { .. })));
+//! # Ok::<(), LookupError>(())
+//! ```
 //!
 //! ## The examples
 //! Each operation's type carries an example of its own that sends it with
@@ -59,6 +91,11 @@
 //! [`DeleteSecondaryAuthToken`]: auth_tokens::DeleteSecondaryAuthToken
 //! [`ListCredentialPublicKeys`]: credentials_public_keys::ListCredentialPublicKeys
 //! [`FetchCredentialPublicKey`]: credentials_public_keys::FetchCredentialPublicKey
+//! [`ListIamKeys`]: iam_keys::ListIamKeys
+//! [`CreateIamKey`]: iam_keys::CreateIamKey
+//! [`FetchIamKey`]: iam_keys::FetchIamKey
+//! [`UpdateIamKey`]: iam_keys::UpdateIamKey
+//! [`DeleteIamKey`]: iam_keys::DeleteIamKey
 
 use std::fmt::Debug;
 
@@ -72,7 +109,7 @@ use crate::parameter_values::FromParameters;
 use crate::phone_number::SafelistNumber;
 use crate::retry::Idempotency;
 use crate::secret::AwsCredentials;
-use crate::sid::{AccountSid, CredentialSid};
+use crate::sid::{AccountSid, ApiKeySid, CredentialSid};
 
 pub mod accounts_2010;
 pub mod auth_tokens;
@@ -81,7 +118,9 @@ pub mod contacts_bulk;
 pub mod credential;
 pub mod credentials_aws;
 pub mod credentials_public_keys;
+pub mod iam_keys;
 pub mod item_result;
+pub mod keys_2010;
 pub mod messaging_geopermissions;
 pub mod safelist;
 
@@ -89,7 +128,8 @@ pub mod safelist;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct OperationInfo {
-    /// The spec's `operationId`.
+    /// The spec's `operationId`: unique within its API, not across APIs
+    /// (see [`qualified_name`](Self::qualified_name)).
     pub id: &'static str,
     /// Which Twilio API (and so which spec and host) it belongs to.
     pub service: Service,
@@ -110,6 +150,23 @@ pub struct OperationInfo {
 }
 
 impl OperationInfo {
+    /// The name that is unique across APIs: the API's
+    /// [`qualifier`](Service::qualifier), a dot and the `operationId`
+    /// (`iam.v1.FetchKey`, `api.v2010.FetchKey`).
+    pub fn qualified_name(&self) -> String {
+        format!("{}.{}", self.service.qualifier(), self.id)
+    }
+
+    /// Whether `name` names this operation: its qualified name, or its bare
+    /// `operationId`.
+    fn is_named(&self, name: &str) -> bool {
+        match name.strip_suffix(self.id) {
+            Some("") => true,
+            Some(prefix) => prefix.strip_suffix('.') == Some(self.service.qualifier()),
+            None => false,
+        }
+    }
+
     /// The constants of `O`.
     pub const fn of<O: Operation>() -> Self {
         OperationInfo {
@@ -209,6 +266,25 @@ registry! {
     call contacts_bulk::CreateBulkContacts => contacts_bulk::CreateBulkContacts::example(),
     list accounts_2010::ListAccount => accounts_2010::ListAccount::new(),
     call accounts_2010::FetchAccount => accounts_2010::FetchAccount::new(AccountSid::EXAMPLE),
+    list keys_2010::ListKey => keys_2010::ListKey::new(AccountSid::EXAMPLE),
+    call keys_2010::CreateNewKey => keys_2010::CreateNewKey::new(AccountSid::EXAMPLE),
+    call keys_2010::FetchKey => keys_2010::FetchKey::new(AccountSid::EXAMPLE, ApiKeySid::EXAMPLE),
+    call keys_2010::UpdateKey =>
+        keys_2010::UpdateKey::with_name(AccountSid::EXAMPLE, ApiKeySid::EXAMPLE, None),
+    call keys_2010::DeleteKey => keys_2010::DeleteKey::new(AccountSid::EXAMPLE, ApiKeySid::EXAMPLE),
+    list keys_2010::ListSigningKey => keys_2010::ListSigningKey::new(AccountSid::EXAMPLE),
+    call keys_2010::CreateNewSigningKey => keys_2010::CreateNewSigningKey::new(AccountSid::EXAMPLE),
+    call keys_2010::FetchSigningKey =>
+        keys_2010::FetchSigningKey::new(AccountSid::EXAMPLE, ApiKeySid::EXAMPLE),
+    call keys_2010::UpdateSigningKey =>
+        keys_2010::UpdateSigningKey::with_name(AccountSid::EXAMPLE, ApiKeySid::EXAMPLE, None),
+    call keys_2010::DeleteSigningKey =>
+        keys_2010::DeleteSigningKey::new(AccountSid::EXAMPLE, ApiKeySid::EXAMPLE),
+    list iam_keys::ListIamKeys => iam_keys::ListIamKeys::new(AccountSid::EXAMPLE),
+    call iam_keys::CreateIamKey => iam_keys::CreateIamKey::standard(AccountSid::EXAMPLE),
+    call iam_keys::FetchIamKey => iam_keys::FetchIamKey::new(ApiKeySid::EXAMPLE),
+    call iam_keys::UpdateIamKey => iam_keys::UpdateIamKey::new(ApiKeySid::EXAMPLE),
+    call iam_keys::DeleteIamKey => iam_keys::DeleteIamKey::new(ApiKeySid::EXAMPLE),
 }
 
 /// An example public key: Twilio's published RSA 2048 example, from its
@@ -216,9 +292,60 @@ registry! {
 /// and `CreateCredentialPublicKey` takes only a whole RSA 2048 key).
 pub(crate) const EXAMPLE_PUBLIC_KEY: &str = include_str!("example_public_key_2048.pem");
 
-/// The registered operation with this `operationId`.
-pub fn find(id: &str) -> Option<&'static OperationInfo> {
-    OPERATIONS.iter().find(|info| info.id == id)
+/// The registered operation named `name` (a qualified name or a bare
+/// `operationId`, see [`lookup`]), or `None` when there is none or the bare
+/// id is in several APIs.
+pub fn find(name: &str) -> Option<&'static OperationInfo> {
+    lookup(name).ok()
+}
+
+/// The registered operation `id` of `service`'s API.
+pub fn find_in(service: Service, id: &str) -> Option<&'static OperationInfo> {
+    OPERATIONS
+        .iter()
+        .find(|info| info.service == service && info.id == id)
+}
+
+/// Why [`lookup`] found no single operation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LookupError {
+    /// No registered operation has this name.
+    #[error("there is no operation `{name}`")]
+    Unknown {
+        /// The name asked for.
+        name: String,
+    },
+    /// A bare `operationId` that several APIs have.
+    #[error("`{name}` is an operation of several APIs; say which: {}", candidates.join(", "))]
+    Ambiguous {
+        /// The name asked for.
+        name: String,
+        /// The qualified name of each operation it could mean, in registry
+        /// order.
+        candidates: Vec<String>,
+    },
+}
+
+/// The registered operation named `name`: a qualified name
+/// (`iam.v1.FetchKey`, always one operation at most) or a bare
+/// `operationId` (`ListGetKeys`), accepted when exactly one API has it.
+pub fn lookup(name: &str) -> Result<&'static OperationInfo, LookupError> {
+    let mut matches = OPERATIONS.iter().filter(|info| info.is_named(name));
+    match (matches.next(), matches.next()) {
+        (Some(one), None) => Ok(one),
+        (None, _) => Err(LookupError::Unknown {
+            name: name.to_owned(),
+        }),
+        (Some(first), Some(second)) => Err(LookupError::Ambiguous {
+            name: name.to_owned(),
+            candidates: [first, second]
+                .into_iter()
+                .chain(matches)
+                .map(OperationInfo::qualified_name)
+                .collect(),
+        }),
+    }
 }
 
 #[cfg(test)]
@@ -227,10 +354,11 @@ mod tests {
     use crate::operation::ParameterLocation;
 
     #[test]
-    fn ids_are_unique() {
+    fn ids_are_unique_within_an_api_and_qualified_names_across_apis() {
         for (i, a) in OPERATIONS.iter().enumerate() {
             for b in &OPERATIONS[i + 1..] {
-                assert_ne!(a.id, b.id);
+                assert!(a.service != b.service || a.id != b.id, "{}", a.id);
+                assert_ne!(a.qualified_name(), b.qualified_name());
                 assert!(
                     a.method != b.method || a.path != b.path,
                     "{} {}",
@@ -258,6 +386,68 @@ mod tests {
                 .map(|p| p.name)
                 .collect();
             assert_eq!(placeholders, path_parameters, "{}", info.id);
+        }
+    }
+
+    #[test]
+    fn every_qualified_name_resolves_to_its_operation() {
+        for info in OPERATIONS {
+            assert_eq!(lookup(&info.qualified_name()), Ok(info));
+            assert_eq!(find_in(info.service, info.id), Some(info));
+        }
+    }
+
+    #[test]
+    fn a_bare_id_resolves_only_when_one_api_has_it() {
+        for info in OPERATIONS {
+            let apis = OPERATIONS.iter().filter(|o| o.id == info.id).count();
+            match lookup(info.id) {
+                Ok(found) => assert_eq!((found, apis), (info, 1)),
+                Err(LookupError::Ambiguous { name, candidates }) => {
+                    assert_eq!(name, info.id);
+                    assert_eq!(candidates.len(), apis);
+                    assert!(candidates.contains(&info.qualified_name()));
+                }
+                Err(other) => panic!("{other}"),
+            }
+        }
+        // The four ids both key APIs have, and nothing else.
+        let ambiguous: Vec<&str> = OPERATIONS
+            .iter()
+            .filter(|o| o.service == Service::Iam && lookup(o.id).is_err())
+            .map(|o| o.id)
+            .collect();
+        assert_eq!(
+            ambiguous,
+            ["CreateNewKey", "FetchKey", "UpdateKey", "DeleteKey"]
+        );
+        assert_eq!(
+            lookup("CreateNewKey").unwrap_err().to_string(),
+            "`CreateNewKey` is an operation of several APIs; say which: api.v2010.CreateNewKey, iam.v1.CreateNewKey"
+        );
+    }
+
+    #[test]
+    fn names_that_are_not_exactly_a_qualified_name_are_unknown() {
+        for name in [
+            "",
+            "FetchKeys",
+            "fetchkey",
+            "v1.FetchKey",
+            "iam.FetchKey",
+            "iam.v1FetchKey",
+            "iam.v1.",
+            "accounts.v1.FetchKey",
+            "iam.v1.iam.v1.FetchKey",
+            ".FetchKey",
+        ] {
+            assert_eq!(
+                lookup(name),
+                Err(LookupError::Unknown {
+                    name: name.to_owned()
+                }),
+                "{name}"
+            );
         }
     }
 
