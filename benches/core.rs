@@ -37,6 +37,15 @@ fn parsing(c: &mut Criterion) {
     });
 }
 
+/// A benchmark's name: the operationId, or its qualified name when two
+/// APIs share it (`iam.v1.FetchKey`), since criterion's ids must be unique.
+fn bench_name<O: Operation>() -> String {
+    match twilio_accounts_core::operations::lookup(O::ID) {
+        Ok(_) => O::ID.to_owned(),
+        Err(_) => format!("{}.{}", O::SERVICE.qualifier(), O::ID),
+    }
+}
+
 /// Builds every registered operation's example request.
 struct BuildEach<'a, 'b> {
     group: &'a mut criterion::BenchmarkGroup<'b, criterion::measurement::WallTime>,
@@ -50,7 +59,7 @@ impl OperationVisitor for BuildEach<'_, '_> {
         O::Output: Clone + std::fmt::Debug + Send + 'static,
     {
         let context = &self.context;
-        self.group.bench_function(O::ID, |b| {
+        self.group.bench_function(bench_name::<O>(), |b| {
             b.iter(|| context.build_request(black_box(&example)))
         });
     }
@@ -134,7 +143,7 @@ impl OperationVisitor for BuildAndParseEach<'_, '_> {
         context
             .parse_response(&example, response(status, &body))
             .unwrap_or_else(|e| panic!("{}: the spec example does not parse: {e}", O::ID));
-        self.group.bench_function(O::ID, |b| {
+        self.group.bench_function(bench_name::<O>(), |b| {
             b.iter_batched(
                 || response(status, &body),
                 |r| {
