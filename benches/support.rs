@@ -30,10 +30,19 @@ pub fn response(status: u16, body: &[u8]) -> Response<Vec<u8>> {
 
 /// The first success example of `id` in its service's spec, as (status, body).
 pub fn spec_success_example(service: Service, id: &str) -> Option<(u16, Vec<u8>)> {
-    let text = match service {
-        Service::Api => include_str!("../crates/core/spec/twilio_api_v2010_accounts.json"),
-        _ => include_str!("../crates/core/spec/twilio_accounts_v1.json"),
+    let texts: &[&str] = match service {
+        Service::Api => &[
+            include_str!("../crates/core/spec/twilio_api_v2010_accounts.json"),
+            include_str!("../crates/core/spec/twilio_api_v2010_keys.json"),
+        ],
+        Service::Iam => &[include_str!("../crates/core/spec/twilio_iam_v1_keys.json")],
+        _ => &[include_str!("../crates/core/spec/twilio_accounts_v1.json")],
     };
+    texts.iter().find_map(|text| success_example_in(text, id))
+}
+
+/// The first 2xx example of operation `id` in one spec file's text.
+fn success_example_in(text: &str, id: &str) -> Option<(u16, Vec<u8>)> {
     let spec: serde_json::Value = serde_json::from_str(text).ok()?;
     for methods in spec["paths"].as_object()?.values() {
         for operation in methods.as_object()?.values() {

@@ -72,6 +72,13 @@ fn bare(c: &mut Criterion) {
 }
 
 fn layer(c: &mut Criterion) {
+    // The layer's body deadline is a tokio timer: it needs a runtime's
+    // context, though the in-process service never waits.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let _context = runtime.enter();
     let mut service = WebhookLayer::new(TokenSet::new(tokens()).unwrap())
         .public_url(PublicUrl::from_request().scheme(Scheme::HTTPS))
         .layer(service_fn(|request: Request<Full<Bytes>>| async move {

@@ -1528,15 +1528,8 @@ fn ctrl_c_at_the_promote_prompt_says_what_was_kept_and_exits_130() {
     let sim = sim();
     let dir = scratch("sigint-prompt");
     let token = sim.primary_token();
-    let mut child = cli_on_a_terminal(&sim, &token, &dir, "rotate --token-file t --settle 0 -vvv")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("util-linux `script` runs");
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let seen = read_until(&mut out, "Type `promote`");
-    assert!(seen.contains("Type `promote`"), "no prompt: {seen}");
+    let (mut child, mut out, seen) =
+        at_the_prompt(&sim, &token, &dir, "rotate --token-file t --settle 0 -vvv");
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(b"\x03").unwrap();
     stdin.flush().unwrap();
@@ -1682,15 +1675,8 @@ fn a_secondary_created_during_the_go_ahead_is_not_promoted() {
     let sim = sim();
     let dir = scratch("outside-secondary");
     let token = sim.primary_token();
-    let mut child = cli_on_a_terminal(&sim, &token, &dir, "rotate --token-file t --settle 0")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("util-linux `script` runs");
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let seen = read_until(&mut out, "Type `promote`");
-    assert!(seen.contains("Type `promote`"), "no prompt: {seen}");
+    let (mut child, mut out, seen) =
+        at_the_prompt(&sim, &token, &dir, "rotate --token-file t --settle 0");
     // A colleague (or the Console) creates a secondary: it replaces ours.
     let made = run(cli(&sim, &token, &dir).args(["secondary", "create", "--token-file", "theirs"]));
     assert_eq!(code(&made), 0, "{}", stderr(&made));
@@ -1768,39 +1754,52 @@ fn simulate_keeps_to_its_own_scratch_directory() {
 #[test]
 fn a_closed_pipe_or_a_full_disk_on_stdout_is_an_exit_code_not_a_panic() {
     let dir = scratch("closed-stdout");
-    // A full disk: every write fails with ENOSPC.
-    let out = run(Command::new(BIN)
-        .current_dir(&dir)
-        .env("XDG_STATE_HOME", dir.join(".state"))
-        .args([
-            "rotate",
-            "--simulate",
-            "--settle",
-            "0",
-            "--deploy-wait",
-            "0",
-        ])
-        .stdout(std::fs::File::create("/dev/full").unwrap()));
-    assert_eq!(code(&out), 12, "{}", stderr(&out));
-    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
-    assert_contains(&stderr(&out), "could not be written to standard output");
-    // A pipe whose reader is gone before anything is written: EPIPE.
-    let (reader, writer) = std::io::pipe().unwrap();
+    // A full disk (every write fails with ENOSPC), and a pipe whose reader is
+    // gone before anything is written (EPIPE).
+    let (reader, closed_pipe) = std::io::pipe().unwrap();
     drop(reader);
-    let out = run(Command::new(BIN)
-        .current_dir(&dir)
-        .env("XDG_STATE_HOME", dir.join(".state"))
-        .args([
-            "rotate",
-            "--simulate",
-            "--settle",
-            "0",
-            "--deploy-wait",
-            "0",
-        ])
-        .stdout(writer));
-    assert_eq!(code(&out), 12, "{}", stderr(&out));
-    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    let full_disk = std::fs::File::create("/dev/full").unwrap();
+    for stdout_to in [Stdio::from(full_disk), Stdio::from(closed_pipe)] {
+        let out = run(Command::new(BIN)
+            .current_dir(&dir)
+            .env("XDG_STATE_HOME", dir.join(".state"))
+            .args([
+                "rotate",
+                "--simulate",
+                "--settle",
+                "0",
+                "--deploy-wait",
+                "0",
+            ])
+            .stdout(stdout_to));
+        assert_eq!(code(&out), 12, "{}", stderr(&out));
+        assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+        assert_contains(&stderr(&out), "could not be written to standard output");
+    }
+}
+
+/// `args` started on a pseudo-terminal, read up to its promote prompt: the
+/// child, its terminal output from there on, and what it printed before.
+fn at_the_prompt(
+    sim: &Simulator,
+    token: &str,
+    dir: &Path,
+    args: &str,
+) -> (
+    std::process::Child,
+    BufReader<std::process::ChildStdout>,
+    String,
+) {
+    let mut child = cli_on_a_terminal(sim, token, dir, args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("util-linux `script` runs");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let seen = read_until(&mut out, "Type `promote`");
+    assert!(seen.contains("Type `promote`"), "no prompt: {seen}");
+    (child, out, seen)
 }
 
 /// The lines of `from` up to the first that contains `needle` (or the end),
