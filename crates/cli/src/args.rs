@@ -560,3 +560,28 @@ pub enum BulkCommand {
         file: PathBuf,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Cli;
+
+    #[test]
+    fn secrets_given_as_options_are_redacted_in_debug() {
+        let token = "0123456789abcdef0123456789abcdef";
+        let secret = "a-secret-of-the-api-key";
+        let cli = Cli::try_parse_from([
+            "twilio-accounts",
+            "--auth-token",
+            token,
+            "--api-secret",
+            secret,
+            "verify",
+        ])
+        .unwrap();
+        let shown = format!("{cli:?}");
+        assert!(!shown.contains(token) && !shown.contains(secret), "{shown}");
+        assert!(shown.contains("[redacted]"), "{shown}");
+    }
+}

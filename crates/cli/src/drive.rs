@@ -8,7 +8,9 @@
 //! [`Conversation`].
 
 use std::path::PathBuf;
+#[cfg(debug_assertions)]
 use std::sync::OnceLock;
+#[cfg(debug_assertions)]
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
