@@ -192,11 +192,12 @@ pub fn drive(
 /// that failed together do not retry together.
 fn jittered(delay: Duration) -> Duration {
     use std::hash::{BuildHasher, Hasher};
-    let random = std::collections::hash_map::RandomState::new()
+    // The core's jitter generator, seeded from the standard library's
+    // per-process random keys, as the client seeds its retries.
+    let seed = std::collections::hash_map::RandomState::new()
         .build_hasher()
         .finish();
-    // 53 random bits as a fraction in [0, 1).
-    let unit = (random >> 11) as f64 / (1u64 << 53) as f64;
+    let unit = twilio_accounts_core::Jitter::new(seed).next_unit();
     delay.mul_f64(0.5 + unit / 2.0)
 }
 
