@@ -52,6 +52,21 @@ fn temporary_path(path: &Path) -> PathBuf {
     ))
 }
 
+/// Whether `name` is a temporary file of an atomic write
+/// (`.NAME.tmp-PID-RANDOM`, or `.NAME.tmp-PID` from earlier versions) that a
+/// killed process never renamed into place.
+pub fn is_stray_temporary(name: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let hex = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());
+    name.starts_with('.')
+        && name
+            .rsplit_once(".tmp-")
+            .is_some_and(|(_, rest)| match rest.split_once('-') {
+                Some((pid, random)) => digits(pid) && hex(random),
+                None => digits(rest),
+            })
+}
+
 /// Removes the temporary files that earlier writes of `path` left behind
 /// when their process was killed mid-write (on Linux, where `/proc` tells
 /// whether a process is alive; elsewhere those older than an hour).
@@ -237,5 +252,23 @@ mod tests {
         assert!(live.exists(), "a live process's file is left alone");
         assert!(other.exists(), "another file's temporaries are left alone");
         fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn only_temporaries_of_atomic_writes_count_as_stray() {
+        let cases = [
+            (".ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.json.tmp-4242", true),
+            (".plan.json.tmp-1", true),
+            (".fleet.json.tmp-4242-00ff12ab34cd56ef", true),
+            (".fleet.json.tmp-4242-", false),
+            (".fleet.json.tmp-4242-xyz", false),
+            ("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.json", false),
+            (".plan.json.tmp-", false),
+            (".plan.json.tmp-12x", false),
+            ("twilio-accounts-rescued-token-AC.txt", false),
+        ];
+        for (name, stray) in cases {
+            assert_eq!(is_stray_temporary(name), stray, "{name}");
+        }
     }
 }

@@ -29,7 +29,7 @@ use zeroize::Zeroizing;
 
 use crate::fleet::listing::Member;
 use crate::outcome::Failure;
-use crate::state_file::{Overwrite, write_secret_file};
+use crate::state_file::{Overwrite, is_stray_temporary, write_secret_file};
 
 /// The plan's format version.
 const FLEET_VERSION: u64 = 1;
@@ -195,43 +195,5 @@ impl FleetJournal {
         }
         let _ = std::fs::remove_dir(&self.dir);
         Ok(())
-    }
-}
-
-/// Whether `name` is a temporary file of an atomic write
-/// (`.NAME.tmp-PID-RANDOM`, or `.NAME.tmp-PID` from earlier versions) that a
-/// killed process never renamed into place.
-fn is_stray_temporary(name: &str) -> bool {
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let hex = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());
-    name.starts_with('.')
-        && name
-            .rsplit_once(".tmp-")
-            .is_some_and(|(_, rest)| match rest.split_once('-') {
-                Some((pid, random)) => digits(pid) && hex(random),
-                None => digits(rest),
-            })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_stray_temporary;
-
-    #[test]
-    fn only_temporaries_of_atomic_writes_count_as_stray() {
-        let cases = [
-            (".ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.json.tmp-4242", true),
-            (".plan.json.tmp-1", true),
-            (".fleet.json.tmp-4242-00ff12ab34cd56ef", true),
-            (".fleet.json.tmp-4242-", false),
-            (".fleet.json.tmp-4242-xyz", false),
-            ("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.json", false),
-            (".plan.json.tmp-", false),
-            (".plan.json.tmp-12x", false),
-            ("twilio-accounts-rescued-token-AC.txt", false),
-        ];
-        for (name, stray) in cases {
-            assert_eq!(is_stray_temporary(name), stray, "{name}");
-        }
     }
 }
