@@ -62,7 +62,7 @@ pub use twilio_accounts_core::*;
 pub use client::Client;
 pub use options::{
     CallOptions, ClientOptions, ClientSetup, ConfigError, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT, ENV_BASE_URL, ProxyMode,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT, ENV_BASE_URL, ProxyMode, pem_roots,
 };
 pub use paging::{ItemStream, Items, PageReply, PageStream, Pages};
 pub use proxy::{NoProxy, ProxyConfig, ProxyError, ProxyUrl};

@@ -494,6 +494,28 @@ impl ClientSetup {
     }
 }
 
+/// Every certificate of every PEM root given in the options, read by
+/// `rustls-pki-types` (blocks other than `CERTIFICATE` are skipped). A root
+/// with a malformed block, or with no certificate at all, is refused by its
+/// position; the error never repeats the file's content.
+pub fn pem_roots(
+    pems: &[Vec<u8>],
+) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, ConfigError> {
+    use rustls_pki_types::pem::PemObject;
+    let mut roots = Vec::new();
+    for (index, pem) in pems.iter().enumerate() {
+        let refuse = |reason: String| ConfigError::RootCertificate { index, reason };
+        let before = roots.len();
+        for certificate in rustls_pki_types::CertificateDer::pem_slice_iter(pem) {
+            roots.push(certificate.map_err(|e| refuse(format!("not valid PEM: {e}")))?);
+        }
+        if roots.len() == before {
+            return Err(refuse("no CERTIFICATE block found".to_owned()));
+        }
+    }
+    Ok(roots)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -669,5 +691,32 @@ mod tests {
         )
         .unwrap_err();
         assert!(!format!("{err} {err:?}").contains(TOKEN));
+    }
+
+    /// What both adapters trust: every certificate, in order; a text without
+    /// one, or with a damaged one, refused by its position.
+    #[test]
+    fn pem_roots_are_read_in_order_and_refused_by_position() {
+        let one = b"-----BEGIN CERTIFICATE-----\nAQ\nID\n-----END CERTIFICATE-----\n".to_vec();
+        let two = b"junk\n-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\nBAU=\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nBg==\n-----END CERTIFICATE-----".to_vec();
+        let read: Vec<Vec<u8>> = pem_roots(&[one.clone(), two])
+            .unwrap()
+            .iter()
+            .map(|der| der.to_vec())
+            .collect();
+        assert_eq!(read, vec![vec![1, 2, 3], vec![4, 5], vec![6]]);
+        assert!(pem_roots(&[]).unwrap().is_empty());
+        for bad in [
+            b"hello".to_vec(),
+            b"-----BEGIN CERTIFICATE-----\nMIIB\n".to_vec(),
+            b"-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----".to_vec(),
+            vec![0xff, 0xfe],
+        ] {
+            let err = pem_roots(&[one.clone(), bad]).unwrap_err();
+            assert!(
+                matches!(err, ConfigError::RootCertificate { index: 1, .. }),
+                "{err}"
+            );
+        }
     }
 }

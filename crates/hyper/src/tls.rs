@@ -6,29 +6,8 @@
 
 use std::sync::Arc;
 
-use rustls::pki_types::CertificateDer;
-use rustls::pki_types::pem::PemObject;
 use rustls::{ClientConfig, RootCertStore};
-use twilio_accounts_client::ConfigError;
-
-/// Every certificate of every PEM root given in the options, read by
-/// `rustls-pki-types` (blocks other than `CERTIFICATE` are skipped). A root
-/// with a malformed block, or with no certificate at all, is refused by its
-/// position; the error never repeats the file's content.
-fn pem_roots(pems: &[Vec<u8>]) -> Result<Vec<CertificateDer<'static>>, ConfigError> {
-    let mut roots = Vec::new();
-    for (index, pem) in pems.iter().enumerate() {
-        let refuse = |reason: String| ConfigError::RootCertificate { index, reason };
-        let before = roots.len();
-        for certificate in CertificateDer::pem_slice_iter(pem) {
-            roots.push(certificate.map_err(|e| refuse(format!("not valid PEM: {e}")))?);
-        }
-        if roots.len() == before {
-            return Err(refuse("no CERTIFICATE block found".to_owned()));
-        }
-    }
-    Ok(roots)
-}
+use twilio_accounts_client::{ConfigError, pem_roots};
 
 /// The rustls configuration, and whether any root is trusted at all (an
 /// `https` endpoint needs one).

@@ -6,9 +6,7 @@
 
 use std::sync::Arc;
 
-use rustls::pki_types::CertificateDer;
-use rustls::pki_types::pem::PemObject;
-use twilio_accounts_client::ConfigError;
+use twilio_accounts_client::{ConfigError, pem_roots};
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 
 /// The platform's roots, when the feature is on. Unreadable entries are
@@ -23,25 +21,6 @@ fn native_roots() -> Vec<CertificateDer<'static>> {
         );
     }
     loaded.certs
-}
-
-/// Every certificate of every PEM root given in the options, read by
-/// `rustls-pki-types` (blocks other than `CERTIFICATE` are skipped). A root
-/// with a malformed block, or with no certificate at all, is refused by its
-/// position; the error never repeats the file's content.
-fn pem_roots(pems: &[Vec<u8>]) -> Result<Vec<CertificateDer<'static>>, ConfigError> {
-    let mut roots = Vec::new();
-    for (index, pem) in pems.iter().enumerate() {
-        let refuse = |reason: String| ConfigError::RootCertificate { index, reason };
-        let before = roots.len();
-        for certificate in CertificateDer::pem_slice_iter(pem) {
-            roots.push(certificate.map_err(|e| refuse(format!("not valid PEM: {e}")))?);
-        }
-        if roots.len() == before {
-            return Err(refuse("no CERTIFICATE block found".to_owned()));
-        }
-    }
-    Ok(roots)
 }
 
 /// The TLS configuration for the agent, and whether any root is trusted at
@@ -82,36 +61,4 @@ pub(crate) fn tls_config(pems: &[Vec<u8>]) -> Result<(TlsConfig, bool), ConfigEr
             .build(),
         any,
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The same inputs are accepted and refused by the async adapter, which
-    /// reads them with the same `CertificateDer::pem_slice_iter`.
-    #[test]
-    fn pem_roots_are_read_in_order_and_refused_by_position() {
-        let one = b"-----BEGIN CERTIFICATE-----\nAQ\nID\n-----END CERTIFICATE-----\n".to_vec();
-        let two = b"junk\n-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\nBAU=\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nBg==\n-----END CERTIFICATE-----".to_vec();
-        let read: Vec<Vec<u8>> = pem_roots(&[one.clone(), two])
-            .unwrap()
-            .iter()
-            .map(|der| der.to_vec())
-            .collect();
-        assert_eq!(read, vec![vec![1, 2, 3], vec![4, 5], vec![6]]);
-        assert!(pem_roots(&[]).unwrap().is_empty());
-        for bad in [
-            b"hello".to_vec(),
-            b"-----BEGIN CERTIFICATE-----\nMIIB\n".to_vec(),
-            b"-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----".to_vec(),
-            vec![0xff, 0xfe],
-        ] {
-            let err = pem_roots(&[one.clone(), bad]).unwrap_err();
-            assert!(
-                matches!(err, ConfigError::RootCertificate { index: 1, .. }),
-                "{err}"
-            );
-        }
-    }
 }
