@@ -182,6 +182,18 @@ pub enum Command {
         #[command(subcommand)]
         action: GeoPermissionsCommand,
     },
+    /// API keys: list, create (its secret goes to --secret-file, --secret-exec or --reveal), fetch,
+    /// update, delete. IAM v1 by default (it makes restricted keys); --api v2010 for the 2010
+    /// Keys resource, which also reaches a subaccount's keys with the parent's credentials.
+    Keys {
+        #[command(subcommand)]
+        action: KeysCommand,
+    },
+    /// Signing keys (2010 API), which sign Access Tokens: list, create, fetch, update, delete.
+    SigningKeys {
+        #[command(subcommand)]
+        action: SigningKeysCommand,
+    },
     /// Record contacts' messaging consents in bulk.
     Consents {
         #[command(subcommand)]
@@ -522,6 +534,191 @@ pub enum PublicKeyCommand {
     Delete {
         /// Its SID (CR…).
         sid: String,
+    },
+}
+
+/// Which API manages the keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum KeysApi {
+    /// IAM v1 (iam.twilio.com): standard and restricted keys, the credentials' own account only.
+    #[default]
+    Iam,
+    /// The 2010 API (api.twilio.com): standard keys; reaches a subaccount with the parent's
+    /// credentials (--subaccount).
+    V2010,
+}
+
+/// Which API, and which account's keys.
+#[derive(Debug, Clone, Args)]
+pub struct KeysWhere {
+    /// The API [default: iam].
+    #[arg(long, value_enum, default_value_t = KeysApi::Iam)]
+    pub api: KeysApi,
+
+    /// A subaccount's keys (AC…), with the parent's credentials (needs --api v2010: IAM v1 acts
+    /// on the credentials' own account only).
+    #[arg(long, value_name = "SID")]
+    pub subaccount: Option<String>,
+}
+
+/// The account a signing key belongs to (the 2010 API reaches subaccounts).
+#[derive(Debug, Clone, Args)]
+pub struct SigningKeysWhere {
+    /// A subaccount's signing keys (AC…), with the parent's credentials.
+    #[arg(long, value_name = "SID")]
+    pub subaccount: Option<String>,
+}
+
+/// Where a new key's secret goes. Twilio shows it once, in the create's
+/// answer; it is never printed unless --reveal is given.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Where the secret goes")]
+pub struct SecretSinkArgs {
+    /// Print the key and its secret on stdout (in --secret-format).
+    #[arg(long)]
+    pub reveal: bool,
+
+    /// Write the key and its secret to this file (created owner-only, atomically, fsynced).
+    #[arg(long, value_name = "PATH")]
+    pub secret_file: Option<PathBuf>,
+
+    /// Overwrite --secret-file if it exists.
+    #[arg(long, requires = "secret_file")]
+    pub force: bool,
+
+    /// Run this command (with sh -c) with the key and its secret on its stdin; success only if it
+    /// exits 0. It gets the environment without any TWILIO_* variable, plus TWILIO_ACCOUNT_SID
+    /// and TWILIO_API_KEY (the new key's SID).
+    #[arg(long, value_name = "CMD")]
+    pub secret_exec: Option<String>,
+
+    /// Stop --secret-exec's command after this long (it then counts as failed) [default: 60s].
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION", requires = "secret_exec")]
+    pub secret_exec_timeout: Option<Duration>,
+
+    /// How the key and secret are written: env (TWILIO_API_KEY=SK… and TWILIO_API_SECRET=…
+    /// lines) or json ({"TWILIO_API_KEY": …, "TWILIO_API_SECRET": …}).
+    #[arg(long, value_enum, default_value_t = SecretFormat::Env)]
+    pub secret_format: SecretFormat,
+}
+
+/// How a new key and its secret are written (`--secret-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum SecretFormat {
+    /// `TWILIO_API_KEY=SK…` and `TWILIO_API_SECRET=…` lines.
+    #[default]
+    Env,
+    /// One JSON object with the same two names.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// List the API keys (never their secrets: Twilio does not send them back).
+    List {
+        #[command(flatten)]
+        list: ListArgs,
+        #[command(flatten)]
+        at: KeysWhere,
+        /// Every subaccount's keys, with the parent's credentials (the 2010 API; --status chooses
+        /// which subaccounts).
+        #[arg(long, conflicts_with = "subaccount")]
+        subaccounts: bool,
+        /// With --subaccounts: which subaccounts, by status [default: active].
+        #[arg(long, value_enum, requires = "subaccounts")]
+        status: Option<StatusFilter>,
+    },
+    /// Make a key: standard, or restricted to a policy (IAM v1). Its secret is shown once, and
+    /// goes where --secret-file, --secret-exec or --reveal say; if it cannot be handed over, the
+    /// key is deleted again.
+    Create {
+        #[command(flatten)]
+        at: KeysWhere,
+        /// Its name (up to 64 characters).
+        #[arg(long, value_name = "NAME")]
+        friendly_name: Option<String>,
+        /// A restricted key, allowed only what --policy says (IAM v1 only).
+        #[arg(long, requires = "policy")]
+        restricted: bool,
+        /// The restricted key's policy: a JSON document {"allow": […], "deny": […]} of
+        /// permission strings (at most 100), or a file holding one.
+        #[arg(long, value_name = "FILE_OR_JSON", requires = "restricted")]
+        policy: Option<String>,
+        #[command(flatten)]
+        sink: SecretSinkArgs,
+    },
+    /// Show one key (a restricted key's policy too; never its secret).
+    Fetch {
+        /// Its SID (SK…).
+        sid: String,
+        #[command(flatten)]
+        at: KeysWhere,
+    },
+    /// Rename a key, or change a restricted key's policy (IAM v1).
+    Update {
+        /// Its SID (SK…).
+        sid: String,
+        #[command(flatten)]
+        at: KeysWhere,
+        /// Its new name (up to 64 characters).
+        #[arg(long, value_name = "NAME", required_unless_present = "policy")]
+        friendly_name: Option<String>,
+        /// A restricted key's new policy: JSON or a file holding it (IAM v1 only).
+        #[arg(long, value_name = "FILE_OR_JSON")]
+        policy: Option<String>,
+    },
+    /// Delete a key: it stops authenticating at once.
+    Delete {
+        /// Its SID (SK…).
+        sid: String,
+        #[command(flatten)]
+        at: KeysWhere,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SigningKeysCommand {
+    /// List the signing keys (never their secrets).
+    List {
+        #[command(flatten)]
+        list: ListArgs,
+        #[command(flatten)]
+        at: SigningKeysWhere,
+    },
+    /// Make a signing key. Its secret is shown once, and goes where --secret-file,
+    /// --secret-exec or --reveal say; if it cannot be handed over, the key is deleted again.
+    Create {
+        #[command(flatten)]
+        at: SigningKeysWhere,
+        /// Its name (up to 64 characters).
+        #[arg(long, value_name = "NAME")]
+        friendly_name: Option<String>,
+        #[command(flatten)]
+        sink: SecretSinkArgs,
+    },
+    /// Show one signing key.
+    Fetch {
+        /// Its SID (SK…).
+        sid: String,
+        #[command(flatten)]
+        at: SigningKeysWhere,
+    },
+    /// Rename a signing key.
+    Update {
+        /// Its SID (SK…).
+        sid: String,
+        #[command(flatten)]
+        at: SigningKeysWhere,
+        /// Its new name (up to 64 characters).
+        #[arg(long, value_name = "NAME")]
+        friendly_name: String,
+    },
+    /// Delete a signing key.
+    Delete {
+        /// Its SID (SK…).
+        sid: String,
+        #[command(flatten)]
+        at: SigningKeysWhere,
     },
 }
 

@@ -17,6 +17,8 @@ use twilio_accounts_core::{
     Secrets, ToJson,
 };
 
+use twilio_accounts_ureq::Client;
+
 use crate::args::Global;
 use crate::outcome::{Exit, Failure};
 use crate::paging;
@@ -85,13 +87,31 @@ impl Invocation<'_> {
             Ok(o) => o,
             Err(f) => return self.fail(&f),
         };
-        let client =
-            match crate::client_setup::setup_client(self.global, self.report, self.on_command_line)
-            {
-                Ok(c) => c,
-                Err(f) => return self.fail(&f),
-            };
-        match client.send(&operation) {
+        match self.client() {
+            Ok(client) => self.send(&client, &operation, refused, absent),
+            Err(f) => self.fail(&f),
+        }
+    }
+
+    /// The client, from the global options and the environment.
+    pub fn client(&self) -> Result<Client, Failure> {
+        crate::client_setup::setup_client(self.global, self.report, self.on_command_line)
+    }
+
+    /// Sends `operation` once through `client` and prints its answer; with
+    /// `absent`, a 404 is that answer (see [`Invocation::lookup`]).
+    pub fn send<O>(
+        &self,
+        client: &Client,
+        operation: &O,
+        refused: Refused<O::Output>,
+        absent: Option<&str>,
+    ) -> ExitCode
+    where
+        O: Operation,
+        O::Output: ToJson,
+    {
+        match client.send(operation) {
             Ok(reply) => self.answer(
                 O::ID,
                 reply.status.as_u16(),
@@ -126,15 +146,21 @@ impl Invocation<'_> {
             Ok(o) => o,
             Err(f) => return self.fail(&f),
         };
-        let client =
-            match crate::client_setup::setup_client(self.global, self.report, self.on_command_line)
-            {
-                Ok(c) => c,
-                Err(f) => return self.fail(&f),
-            };
+        match self.client() {
+            Ok(client) => self.read_list(&client, &list, listing),
+            Err(f) => self.fail(&f),
+        }
+    }
+
+    /// Reads `list` through `client` as `listing` says and prints it.
+    pub fn read_list<L>(&self, client: &Client, list: &L, listing: Listing) -> ExitCode
+    where
+        L: ListOperation + Clone,
+        L::Item: ToJson,
+    {
         let read = match listing {
-            Listing::OnePage => client.send(&list),
-            Listing::Pages { limit } => paging::collect(&client, &list, limit).map(|c| {
+            Listing::OnePage => client.send(list),
+            Listing::Pages { limit } => paging::collect(client, list, limit).map(|c| {
                 self.report.say(format!(
                     "read {} page{}",
                     c.pages,
@@ -155,11 +181,10 @@ impl Invocation<'_> {
         }
     }
 
-    /// The operation, or a usage failure that names the parameter. Warns
-    /// about secrets typed on the command line, and refuses to print an
-    /// answer's secret redacted when it exists nowhere else.
-    fn build<O: FromParameters>(&self, values: &ParameterValues) -> Result<O, Failure> {
-        let operation = O::from_parameter_values(values).map_err(|e| {
+    /// The operation named by `values`, or a usage failure that names the
+    /// parameter (for `call`, with the operation's parameters).
+    pub fn operation<O: FromParameters>(&self, values: &ParameterValues) -> Result<O, Failure> {
+        O::from_parameter_values(values).map_err(|e| {
             let failure = Failure::usage(e.to_string());
             // An unknown name is answered with the valid ones already; a
             // bad value with what is allowed.
@@ -173,27 +198,36 @@ impl Invocation<'_> {
                 }
                 _ => failure,
             }
-        })?;
-        // A call that makes a new token (create, promote) is refused
-        // without --reveal: redacted, the token would exist nowhere. A read
-        // (FetchAccount, ListAccount) is never refused: its token is the
-        // current one, shown redacted unless --reveal.
+        })
+    }
+
+    /// The operation, or a usage failure that names the parameter. Warns
+    /// about secrets typed on the command line, and refuses to print an
+    /// answer's secret redacted when it exists nowhere else.
+    fn build<O: FromParameters>(&self, values: &ParameterValues) -> Result<O, Failure> {
+        let operation = self.operation::<O>(values)?;
+        // A call that makes a new secret (an Auth Token's create or
+        // promote, a key's create) is refused without --reveal: redacted,
+        // the secret would exist nowhere. A read (FetchAccount, ListAccount)
+        // is never refused: its token is the current one, shown redacted
+        // unless --reveal.
         if let Some(field) = O::SECRET_FIELD
             && self.secrets == Secrets::Redact
             && O::IDEMPOTENCY == Idempotency::NotIdempotent
         {
             return Err(Failure::usage(format!(
-                "{} answers with a new Auth Token (`{field}`), which is printed only with --reveal: redacted, it would be lost",
+                "{} answers with a new secret (`{field}`), which is printed only with --reveal: redacted, it would be lost",
                 O::ID
             ))
             .with_next(
-                "pass --reveal to print it, or use `twilio-accounts secondary create --token-file PATH` / `twilio-accounts promote`, which hand it over safely",
+                "pass --reveal to print it, or use a command that hands it over safely: `twilio-accounts secondary create --token-file PATH` or `twilio-accounts promote` for an Auth Token, `twilio-accounts keys create --secret-file PATH` for an API key",
             ));
         }
         Ok(operation)
     }
 
-    fn answer(
+    /// Prints an answer: the JSON document, or the value as a table.
+    pub fn answer(
         &self,
         operation: &'static str,
         status: u16,
@@ -230,7 +264,7 @@ impl Invocation<'_> {
         Exit::Success.code()
     }
 
-    fn fail(&self, failure: &Failure) -> ExitCode {
+    pub fn fail(&self, failure: &Failure) -> ExitCode {
         self.report.fail(&self.command, failure)
     }
 }

@@ -19,6 +19,7 @@ mod duration;
 mod fleet;
 mod interrupt;
 mod invocation;
+mod keys;
 mod outcome;
 mod output;
 mod paging;
@@ -321,6 +322,8 @@ fn run() -> ExitCode {
         Command::GeoPermissions { action } => {
             resources::geo_permissions(&resource_context(), action)
         }
+        Command::Keys { action } => keys::keys(&resource_context(), action),
+        Command::SigningKeys { action } => keys::signing_keys(&resource_context(), action),
         Command::Consents { action } => resources::consents(&resource_context(), action),
         Command::Contacts { action } => resources::contacts(&resource_context(), action),
         Command::Completions { shell } => {

@@ -11,8 +11,8 @@
 //! | 5 | rate limited (429) after retries |
 //! | 6 | network failure or timeout |
 //! | 7 | outcome unknown: a change may or may not have happened |
-//! | 8 | a new token could not be handed over nor withdrawn: it was saved to a rescue file |
-//! | 9 | `rotate --subaccounts`: at least one account was not rotated (the report says which and why) |
+//! | 8 | a new token (or a new key's secret) could not be handed over nor withdrawn: it was saved to a rescue file |
+//! | 9 | `rotate --subaccounts`: at least one account was not rotated (the report says which and why); `keys list --subaccounts`: at least one account's keys could not be read |
 //! | 10 | Twilio failed to answer a create or promote again and again (backoff between attempts); what is at Twilio was found out and nothing was lost: run the advised command later |
 //! | 11 | another `rotate` of the same account is running (its process id is named); nothing was changed |
 //! | 12 | the result could not be written to stdout (a closed pipe, a full disk); what the command did is done |
@@ -94,6 +94,11 @@ impl Exit {
 /// 404 from `verify` is a wrong address, from `promote` a missing secondary).
 pub fn advice(command: &str, exit: Exit) -> Option<String> {
     let text = match (command, exit) {
+        (c, Exit::AuthenticationFailed)
+            if c.starts_with("keys ") || c.starts_with("signing-keys ") =>
+        {
+            "managing keys needs the account's Auth Token or a Main API key (a Standard or restricted key is refused with 20003); check the account SID and the credentials"
+        }
         (_, Exit::AuthenticationFailed) => {
             "check the account SID and the Auth Token or API key (a replaced token, stray whitespace, another region's credentials, or a Standard API key)"
         }
@@ -160,6 +165,12 @@ fn missing_resource_advice(command: &str) -> Option<&'static str> {
         }
         c if c.starts_with("credentials public-keys ") => {
             "`twilio-accounts credentials public-keys list` shows the SIDs of the account's public keys"
+        }
+        c if c.starts_with("keys ") => {
+            "`twilio-accounts keys list` shows the SIDs of the account's API keys (with the same --api and --subaccount)"
+        }
+        c if c.starts_with("signing-keys ") => {
+            "`twilio-accounts signing-keys list` shows the SIDs of the account's signing keys (with the same --subaccount)"
         }
         "safelist check" => "that is the answer (the message says it); nothing failed",
         "safelist remove" => "there is nothing to remove (the message says why)",
@@ -259,6 +270,10 @@ impl Failure {
             Some(text) if exit == Exit::NotFound && error.code() == Some(20404) => {
                 Some(text.to_owned())
             }
+            // A restricted API key authenticated, and its policy said no.
+            _ if error.code() == Some(70051) => Some(
+                "the API key is restricted and its policy does not allow this call: use a key whose policy allows it, a Standard or Main key, or the Auth Token".to_owned(),
+            ),
             _ => advice(command, exit),
         };
         Failure {

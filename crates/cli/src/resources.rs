@@ -37,7 +37,7 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
-    fn invocation(&self, command: &str) -> Invocation<'_> {
+    pub fn invocation(&self, command: &str) -> Invocation<'_> {
         Invocation {
             global: self.global,
             report: self.report,

@@ -6,7 +6,7 @@
 use std::process::ExitCode;
 
 use serde_json::json;
-use twilio_accounts_core::{AuthToken, DeleteSecondaryAuthToken, Reply};
+use twilio_accounts_core::{AuthToken, Credentials, DeleteSecondaryAuthToken, FetchAccount, Reply};
 use twilio_accounts_ureq::Client;
 
 use crate::args::{Global, OutputFormat};
@@ -225,22 +225,83 @@ pub fn single_call(
     Exit::Success.code()
 }
 
+/// Twilio's code for a restricted API key whose policy does not allow the
+/// call: the key authenticated, its policy said no.
+const NOT_PERMITTED: u32 = 70051;
+
+/// What kind an API key appears to be, found without changing anything: a
+/// read of the account's own 2010 Accounts resource, which a Main key may
+/// make, a Standard key may not (401 / 20003) and a restricted key may not
+/// (401 / 70051). `None` when the answer tells nothing (a network error, a
+/// 5xx).
+fn key_kind(client: &Client) -> Option<&'static str> {
+    let account = *client.context().credentials().account_sid();
+    match client.send(&FetchAccount::new(account)) {
+        Ok(_) => Some("main"),
+        Err(e) if e.code() == Some(NOT_PERMITTED) => Some("restricted"),
+        Err(e) if e.is_authentication_failed() => Some("standard"),
+        Err(_) => None,
+    }
+}
+
+/// What each kind may do, for people.
+fn key_kind_text(kind: Option<&str>) -> &'static str {
+    match kind {
+        Some("main") => {
+            "it appears to be a Main key (it may manage Auth Tokens and keys, like the Auth Token)"
+        }
+        Some("standard") => {
+            "it appears to be a Standard key (it cannot manage Auth Tokens, the Accounts resource or keys)"
+        }
+        Some("restricted") => "it appears to be a restricted key (only what its policy allows)",
+        _ => "its kind could not be told",
+    }
+}
+
+/// `verify`: exit 0 when the credentials authenticate, whatever they may
+/// do; for an API key, which kind it appears to be.
 pub fn verify(global: &Global, report: Report, on_command_line: &dyn Fn(&str) -> bool) -> ExitCode {
     let client = match setup_client(global, report, on_command_line) {
         Ok(c) => c,
         Err(f) => return report.fail("verify", &f),
     };
-    let account = client.context().credentials().account_sid().to_string();
-    match client.send(&twilio_accounts_rotation::verify_operation()) {
-        Ok(reply) => {
+    let credentials = client.context().credentials();
+    let account = credentials.account_sid().to_string();
+    let key = match credentials {
+        Credentials::ApiKey { key_sid, .. } => Some(key_sid.to_string()),
+        _ => None,
+    };
+    let answer = match client.send(&twilio_accounts_rotation::verify_operation()) {
+        Ok(reply) => Ok((reply.request_id().map(str::to_owned), None)),
+        // A restricted key whose policy does not allow the read: it
+        // authenticated.
+        Err(e) if key.is_some() && e.code() == Some(NOT_PERMITTED) => {
+            Ok((e.request_id().map(str::to_owned), Some("restricted")))
+        }
+        Err(e) => Err(e),
+    };
+    match answer {
+        Ok((request_id, known_kind)) => {
+            let kind = match &key {
+                Some(_) => known_kind.or_else(|| key_kind(&client)),
+                None => None,
+            };
             report.json(&json!({
                 "command": "verify",
                 "ok": true,
                 "authenticated": true,
                 "account_sid": account,
-                "request_id": reply.request_id(),
+                "api_key_sid": key,
+                "key_kind": kind,
+                "request_id": request_id,
             }));
-            report.result(format!("The credentials authenticate (account {account})."));
+            match &key {
+                Some(key) => report.result(format!(
+                    "The credentials authenticate (account {account}, API key {key}); {}.",
+                    key_kind_text(kind)
+                )),
+                None => report.result(format!("The credentials authenticate (account {account}).")),
+            }
             Exit::Success.code()
         }
         Err(e) if e.is_authentication_failed() => {

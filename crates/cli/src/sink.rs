@@ -1,5 +1,7 @@
 //! Where a new token goes: stdout (`--reveal`), a file (`--token-file`) or a
-//! command's stdin (`--token-exec`). A rotation goes on only once every
+//! command's stdin (`--token-exec`); and, with the same rules, where a new
+//! API key's secret goes (`--secret-file`, `--secret-exec`, see
+//! [`Sink::for_secret`]). A rotation goes on only once every
 //! chosen sink has the token durably: the file written, fsynced and renamed
 //! with its directory fsynced; the command exited 0 within its time limit.
 //!
@@ -21,7 +23,7 @@ use twilio_accounts_core::{AccountSid, AuthToken};
 use twilio_accounts_rotation::TokenFingerprint;
 use zeroize::Zeroizing;
 
-use crate::args::SinkArgs;
+use crate::args::{SecretSinkArgs, SinkArgs};
 use crate::state_file::{Overwrite, write_secret_file};
 
 /// The sinks chosen on the command line.
@@ -39,6 +41,38 @@ pub struct Sink {
     /// earlier token (by the journal's fingerprint), and no other file
     /// without `--force`.
     replaceable: Option<TokenFingerprint>,
+    /// The options this sink came from, for messages.
+    flags: Flags,
+}
+
+/// The names of a sink's options, as the user typed them.
+#[derive(Debug, Clone, Copy)]
+struct Flags {
+    file: &'static str,
+    exec: &'static str,
+    exec_timeout: &'static str,
+}
+
+/// An Auth Token's sink.
+const TOKEN_FLAGS: Flags = Flags {
+    file: "--token-file",
+    exec: "--token-exec",
+    exec_timeout: "--token-exec-timeout",
+};
+
+/// An API key secret's sink.
+const SECRET_FLAGS: Flags = Flags {
+    file: "--secret-file",
+    exec: "--secret-exec",
+    exec_timeout: "--secret-exec-timeout",
+};
+
+fn overwrite(force: bool) -> Overwrite {
+    if force {
+        Overwrite::Allow
+    } else {
+        Overwrite::Refuse
+    }
 }
 
 /// The default time limit of a `--token-exec` command.
@@ -48,20 +82,26 @@ impl Sink {
     pub fn from_args(args: &SinkArgs) -> Self {
         Sink {
             reveal: args.reveal,
-            file: args.token_file.clone().map(|p| {
-                (
-                    p,
-                    if args.force {
-                        Overwrite::Allow
-                    } else {
-                        Overwrite::Refuse
-                    },
-                )
-            }),
+            file: args.token_file.clone().map(|p| (p, overwrite(args.force))),
             exec: args.token_exec.clone(),
             exec_timeout: args.token_exec_timeout.unwrap_or(DEFAULT_EXEC_TIMEOUT),
             account: None,
             replaceable: None,
+            flags: TOKEN_FLAGS,
+        }
+    }
+
+    /// Where a new API key's secret goes (`--secret-file`, `--secret-exec`,
+    /// `--reveal`): delivered with [`Sink::deliver_secret`].
+    pub fn for_secret(args: &SecretSinkArgs) -> Self {
+        Sink {
+            reveal: args.reveal,
+            file: args.secret_file.clone().map(|p| (p, overwrite(args.force))),
+            exec: args.secret_exec.clone(),
+            exec_timeout: args.secret_exec_timeout.unwrap_or(DEFAULT_EXEC_TIMEOUT),
+            account: None,
+            replaceable: None,
+            flags: SECRET_FLAGS,
         }
     }
 
@@ -88,6 +128,7 @@ impl Sink {
             exec_timeout,
             account: Some(account),
             replaceable: None,
+            flags: TOKEN_FLAGS,
         }
     }
 
@@ -101,8 +142,9 @@ impl Sink {
         };
         if *overwrite == Overwrite::Refuse && std::fs::symlink_metadata(path).is_ok() {
             return Err(format!(
-                "{} exists; pass --force to replace it, or choose another --token-file",
-                path.display()
+                "{} exists; pass --force to replace it, or choose another {}",
+                path.display(),
+                self.flags.file
             ));
         }
         let directory = match path.parent() {
@@ -111,7 +153,8 @@ impl Sink {
         };
         writable_directory(directory).map_err(|e| {
             format!(
-                "--token-file {}: cannot write in {}: {e}",
+                "{} {}: cannot write in {}: {e}",
+                self.flags.file,
                 path.display(),
                 directory.display()
             )
@@ -151,7 +194,8 @@ impl Sink {
         if let Some(cmd) = &self.exec {
             let program = cmd.split_whitespace().next().unwrap_or("");
             out.push(format!(
-                "command `{program}` (--token-exec; its arguments not shown)"
+                "command `{program}` ({}; its arguments not shown)",
+                self.flags.exec
             ));
         }
         if self.reveal {
@@ -186,9 +230,46 @@ impl Sink {
             }
         }
         if let Some(cmd) = &self.exec {
-            run_exec(cmd, token, self.account.as_ref(), self.exec_timeout)?;
+            let line = token_line(token);
+            let account = self.account.as_ref().map(AccountSid::as_str);
+            let env: Vec<(&str, &str)> = account
+                .map(|sid| ("TWILIO_ACCOUNT_SID", sid))
+                .into_iter()
+                .collect();
+            self.run_exec(cmd, line.as_bytes(), &env)?;
         }
         Ok(())
+    }
+
+    /// Hands a new key's secret (`payload`, as `--secret-format` wrote it)
+    /// to the file and the command; `env` is what the command gets besides
+    /// the environment without `TWILIO_*` (the account and the key's SID).
+    /// A `--secret-file` that exists is replaced only with `--force`. The
+    /// error says what failed, never the secret.
+    pub fn deliver_secret(&self, payload: &[u8], env: &[(&str, &str)]) -> Result<(), String> {
+        if let Some((path, overwrite)) = &self.file {
+            write_secret_file(path, payload, *overwrite).map_err(|e| {
+                if e.kind() == io::ErrorKind::AlreadyExists {
+                    format!(
+                        "{} exists (pass --force to replace it, or choose another {})",
+                        path.display(),
+                        self.flags.file
+                    )
+                } else {
+                    format!("could not write {}: {e}", path.display())
+                }
+            })?;
+        }
+        if let Some(cmd) = &self.exec {
+            self.run_exec(cmd, payload, env)?;
+        }
+        Ok(())
+    }
+
+    /// Runs `cmd` with `input` on its stdin, without this process's Twilio
+    /// variables but with `env`, killed after the sink's time limit.
+    fn run_exec(&self, cmd: &str, input: &[u8], env: &[(&str, &str)]) -> Result<(), String> {
+        run_exec(cmd, input, env, self.exec_timeout, self.flags)
     }
 
     /// Checks, right before a promote, that the sink still holds `token`:
@@ -263,17 +344,27 @@ pub fn rescue(
     account: &AccountSid,
     token: &AuthToken,
 ) -> Result<PathBuf, String> {
-    let line = token_line(token);
+    rescue_bytes(
+        directory,
+        &format!("twilio-accounts-rescued-token-{account}"),
+        token_line(token).as_bytes(),
+    )
+}
+
+/// Saves `secret` in a new owner-only file of `directory` named
+/// `STEM.txt` (or `STEM-N.txt` when taken), never overwriting one.
+/// Returns where.
+pub fn rescue_bytes(directory: &Path, stem: &str, secret: &[u8]) -> Result<PathBuf, String> {
     // Bounded: a free name is found within a few tries unless the directory
     // is full of earlier rescues.
     let mut last_error = String::new();
     for attempt in 0..100 {
         let name = match attempt {
-            0 => format!("twilio-accounts-rescued-token-{account}.txt"),
-            n => format!("twilio-accounts-rescued-token-{account}-{n}.txt"),
+            0 => format!("{stem}.txt"),
+            n => format!("{stem}-{n}.txt"),
         };
         let path = directory.join(name);
-        match write_secret_file(&path, line.as_bytes(), Overwrite::Refuse) {
+        match write_secret_file(&path, secret, Overwrite::Refuse) {
             Ok(()) => return Ok(path),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => last_error = format!("could not write {}: {e}", path.display()),
@@ -300,17 +391,19 @@ fn stop_group(child: &mut std::process::Child) {
     let _ = child.wait();
 }
 
-/// Runs `cmd` with the token on its stdin, without this process's Twilio
-/// variables, killed after `timeout`.
+/// Runs `cmd` with `input` (a secret) on its stdin, without this process's
+/// Twilio variables but with `env`, killed after `timeout`.
 fn run_exec(
     cmd: &str,
-    token: &AuthToken,
-    account: Option<&AccountSid>,
+    input: &[u8],
+    env: &[(&str, &str)],
     timeout: Duration,
+    flags: Flags,
 ) -> Result<(), String> {
     // Messages name the program only: its arguments may hold a secret.
     let shown = format!(
-        "the --token-exec command `{}`",
+        "the {} command `{}`",
+        flags.exec,
         cmd.split_whitespace().next().unwrap_or("")
     );
     let mut command = Command::new("sh");
@@ -319,8 +412,8 @@ fn run_exec(
             command.env_remove(&name);
         }
     }
-    if let Some(account) = account {
-        command.env("TWILIO_ACCOUNT_SID", account.as_str());
+    for (name, value) in env {
+        command.env(name, value);
     }
     // Its own process group, so that the time limit stops whatever it
     // started too (a `sleep` holding our stderr open, say).
@@ -334,9 +427,7 @@ fn run_exec(
         .spawn()
         .map_err(|e| format!("could not start {shown}: {e}"))?;
     if let Some(mut stdin) = child.stdin.take() {
-        let written = stdin
-            .write_all(token.expose_secret().as_bytes())
-            .and_then(|()| stdin.write_all(b"\n"));
+        let written = stdin.write_all(input);
         // A command that exits without reading its input closes the pipe;
         // its exit status decides.
         if let Err(e) = written
@@ -354,8 +445,9 @@ fn run_exec(
             Ok(None) if started.elapsed() >= timeout => {
                 stop_group(&mut child);
                 return Err(format!(
-                    "{shown} did not finish within {}s (--token-exec-timeout) and was stopped",
-                    timeout.as_secs_f64()
+                    "{shown} did not finish within {}s ({}) and was stopped",
+                    timeout.as_secs_f64(),
+                    flags.exec_timeout
                 ));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(10)),

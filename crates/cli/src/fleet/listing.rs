@@ -93,12 +93,17 @@ pub fn read_only_file(path: &Path) -> Result<BTreeSet<AccountSid>, Failure> {
 /// fleet uses).
 ///
 /// Also returns how many requests the listing took (for the report).
-pub fn list(parent: &Client, selection: &Selection) -> Result<(Vec<Member>, u32), Failure> {
+/// `command` is the one whose failure this would be (`rotate`, `keys list`).
+pub fn list(
+    parent: &Client,
+    selection: &Selection,
+    command: &str,
+) -> Result<(Vec<Member>, u32), Failure> {
     let parent_sid = *parent.context().credentials().account_sid();
     let list = ListAccount::new()
         .status(selection.status.status())
         .page_size(PAGE_SIZE)
-        .map_err(|e| Failure::from_error("rotate", &e))?;
+        .map_err(|e| Failure::from_error(command, &e))?;
     let mut members = Vec::new();
     let mut main = None;
     let mut requests = 0;
@@ -107,7 +112,7 @@ pub fn list(parent: &Client, selection: &Selection) -> Result<(Vec<Member>, u32)
     // page (or at a link that repeats).
     for page in parent.pages(list) {
         let page = page.map_err(|e| {
-            let mut failure = Failure::from_error("rotate", &e);
+            let mut failure = Failure::from_error(command, &e);
             failure.message = format!(
                 "listing the subaccounts failed: {}; nothing was changed",
                 failure.message

@@ -20,7 +20,7 @@
 
 mod backoff;
 mod journal;
-mod listing;
+pub mod listing;
 mod progress;
 mod report;
 
@@ -153,7 +153,7 @@ fn start(
             include_main: fleet.include_main,
             only,
         };
-        listing::list(&parent, &selection).map_err(|mut failure| {
+        listing::list(&parent, &selection, COMMAND).map_err(|mut failure| {
             // The advice is this same fleet run, never a single rotation.
             if failure.next_command.is_some() {
                 failure.next_command = Some(commands.start.clone());
