@@ -780,6 +780,7 @@ fn every_subaccount(
         "ok": failed == 0,
         "operation": <ListAccountKeys<Keys> as Operation>::ID,
         "value": { "accounts": accounts },
+        "next_command": (failed > 0).then_some(&rerun),
     }));
     report.result(crate::table::render(&json!({ "keys": rows })));
     report.say(format!(
