@@ -5,7 +5,9 @@
 //! included: `ListCredentialAws::new().page_size(100)?`) and then follows
 //! each page's `next_page_url` through [`ListOperation::next_page`], which
 //! refuses a link to another host, port, scheme or list (the credentials
-//! would go there). A link that repeats the page just fetched stops the walk
+//! would go there), and only to the list's own path with its own
+//! parameters ([`ListOperation::own_path`]: a 2010 list of one account's
+//! keys never continues into another account's). A link that repeats the page just fetched stops the walk
 //! with [`LinkError::Repeated`] instead of looping. A failed page ends the
 //! walk after yielding its error. [`Items::limit`] / [`ItemStream::limit`]
 //! stop after that many items without fetching further pages.
@@ -69,7 +71,7 @@ enum PageCall<L> {
 }
 
 /// Where a walk stands: shared by the iterator and the stream.
-enum Walk<L> {
+enum State<L> {
     Ready(PageCall<L>),
     /// A page was fetched through this link (`None`: the first page); waiting
     /// for its answer.
@@ -79,23 +81,43 @@ enum Walk<L> {
     Done,
 }
 
+/// A walk through one list: where it stands, and the list's own path.
+struct Walk<L> {
+    state: State<L>,
+    /// The list's path with its parameters filled in
+    /// ([`ListOperation::own_path`]): every page must stay on it, so that a
+    /// 2010 list of one account's keys never continues into another
+    /// account's (a path of the same shape, which the parent's credentials
+    /// may reach).
+    own_path: String,
+}
+
 impl<L: ListOperation> Walk<L> {
     fn new(list: L) -> Self {
-        Walk::Ready(PageCall::First(list))
+        match list.own_path() {
+            Ok(own_path) => Walk {
+                state: State::Ready(PageCall::First(list)),
+                own_path,
+            },
+            Err(error) => Walk {
+                state: State::Failed(error),
+                own_path: String::new(),
+            },
+        }
     }
 
     /// The next call to make, or the end of the walk (after a last error).
     fn take(&mut self) -> Option<Result<PageCall<L>, Error>> {
-        match std::mem::replace(self, Walk::Done) {
-            Walk::Ready(call) => {
-                *self = Walk::Fetching(match &call {
+        match std::mem::replace(&mut self.state, State::Done) {
+            State::Ready(call) => {
+                self.state = State::Fetching(match &call {
                     PageCall::First(_) => None,
                     PageCall::Next(next) => Some(next.path_and_query().to_owned()),
                 });
                 Some(Ok(call))
             }
-            Walk::Failed(error) => Some(Err(error)),
-            Walk::Fetching(_) | Walk::Done => None,
+            State::Failed(error) => Some(Err(error)),
+            State::Fetching(_) | State::Done => None,
         }
     }
 
@@ -105,20 +127,26 @@ impl<L: ListOperation> Walk<L> {
         endpoint: &Endpoint,
         result: Result<PageReply<L>, Error>,
     ) -> Result<PageReply<L>, Error> {
-        let followed = match std::mem::replace(self, Walk::Done) {
-            Walk::Fetching(link) => link,
+        let followed = match std::mem::replace(&mut self.state, State::Done) {
+            State::Fetching(link) => link,
             _ => None,
         };
         let reply = result?;
-        *self = match L::next_page(endpoint, &reply.value) {
-            Ok(None) => Walk::Done,
+        self.state = match L::next_page(endpoint, &reply.value) {
+            Ok(None) => State::Done,
             Ok(Some(next)) if followed.as_deref() == Some(next.path_and_query()) => {
-                Walk::Failed(Error::InvalidLink(LinkError::Repeated {
+                State::Failed(Error::InvalidLink(LinkError::Repeated {
                     found: next.path_and_query().to_owned(),
                 }))
             }
-            Ok(Some(next)) => Walk::Ready(PageCall::Next(next)),
-            Err(error) => Walk::Failed(error),
+            Ok(Some(next)) if next.path() != self.own_path => {
+                State::Failed(Error::InvalidLink(LinkError::OtherList {
+                    expected: self.own_path.clone(),
+                    found: next.path().to_owned(),
+                }))
+            }
+            Ok(Some(next)) => State::Ready(PageCall::Next(next)),
+            Err(error) => State::Failed(error),
         };
         Ok(reply)
     }
@@ -583,5 +611,78 @@ mod tests {
         );
         assert_eq!(seen.len(), 2);
         assert_eq!(asked.len(), 1);
+    }
+
+    /// A 2010 list names its account in the path: a next link of the same
+    /// shape for another account is refused (the parent's credentials would
+    /// reach it, and its keys would pass for this account's), while the
+    /// list's own next page is followed.
+    #[test]
+    fn a_link_to_another_accounts_list_of_the_same_shape_is_not_followed() {
+        const OWN: &str = "/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/Keys.json";
+        const OTHER: &str = "/2010-04-01/Accounts/ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb/Keys.json";
+        let key_page = |sid: char, next: &str| {
+            format!(
+                r#"{{"keys":[{{"sid":"SK{}"}}],"next_page_uri":{next}}}"#,
+                sid.to_string().repeat(32)
+            )
+            .into_bytes()
+        };
+        // (the second page's link, how many pages are asked for, whether the walk ends in an error)
+        let table = [
+            (
+                format!(r#""{OWN}?PageSize=50&Page=2&PageToken=PT2""#),
+                3,
+                false,
+            ),
+            (
+                format!(r#""{OTHER}?PageSize=50&Page=2&PageToken=PT2""#),
+                2,
+                true,
+            ),
+        ];
+        for (link, pages, refused) in table {
+            let asked = RefCell::new(Vec::new());
+            let bodies = RefCell::new(
+                vec![
+                    key_page('1', &format!(r#""{OWN}?PageSize=50&Page=1&PageToken=PT1""#)),
+                    key_page('2', &link),
+                    key_page('3', "null"),
+                ]
+                .into_iter(),
+            );
+            let transport =
+                |request: Request<Vec<u8>>| -> Result<Response<Vec<u8>>, TransportError> {
+                    asked.borrow_mut().push(request.uri().path().to_owned());
+                    let body = bodies.borrow_mut().next().unwrap_or_default();
+                    Ok(Response::builder().status(200).body(body).unwrap())
+                };
+            let setup = ClientSetup::new(
+                Credentials::auth_token(
+                    "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
+                    "0123456789abcdef0123456789abcdef".parse().unwrap(),
+                ),
+                ClientOptions::new().with_base_url(BASE),
+                |_| None,
+            )
+            .unwrap();
+            let client = Client::with_transport(setup, &transport, ThreadSleep);
+            let list = twilio_accounts_core::ListKey::new(
+                "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
+            );
+            let seen: Vec<_> = client.pages(list).take(10).collect();
+            let asked = asked.into_inner();
+            assert_eq!(asked.len(), pages, "{asked:?}");
+            assert!(asked.iter().all(|p| p == OWN), "{asked:?}");
+            let last = seen.last().unwrap();
+            assert_eq!(last.is_err(), refused, "{seen:?}");
+            if refused {
+                let text = last.as_ref().unwrap_err().to_string();
+                assert!(
+                    text.contains("another list") && text.contains(OTHER),
+                    "{text}"
+                );
+            }
+        }
     }
 }

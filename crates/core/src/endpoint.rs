@@ -250,6 +250,17 @@ pub enum LinkError {
         /// The link's path, relative to the base URL.
         found: String,
     },
+    /// The link has the list's path shape but other path parameters: it
+    /// would continue another list (another account's keys, say).
+    #[error(
+        "the server sent a link to {found}, another list than the one being read ({expected}); refusing to follow it"
+    )]
+    OtherList {
+        /// The path of the list being read.
+        expected: String,
+        /// The link's path, relative to the base URL.
+        found: String,
+    },
     /// The link is the one that fetched the page it came in: following it
     /// again would never end.
     #[error(

@@ -193,6 +193,23 @@ pub trait ListOperation: Operation<Output = Page<Self::Item>> + Sized {
         })
     }
 
+    /// This list's path with its parameters filled in
+    /// (`/2010-04-01/Accounts/AC…/Keys.json`): where every page of it must
+    /// stay. [`next_page`](Self::next_page) checks a link's shape only (it
+    /// has no list to compare with); a walk that started from this list
+    /// also compares the link's path with this one.
+    ///
+    /// ```
+    /// use twilio_accounts_core::{ListKey, ListOperation};
+    ///
+    /// let list = ListKey::new("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?);
+    /// assert_eq!(list.own_path()?, "/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/Keys.json");
+    /// # Ok::<(), twilio_accounts_core::Error>(())
+    /// ```
+    fn own_path(&self) -> Result<String, Error> {
+        crate::operation::render_path(Self::PATH, &self.path_values())
+    }
+
     /// The operation that fetches the page after `page`, or `None` on the
     /// last page.
     ///
@@ -244,6 +261,14 @@ impl<L> NextPage<L> {
     /// The path and query it requests, relative to the endpoint.
     pub fn path_and_query(&self) -> &str {
         &self.path_and_query
+    }
+
+    /// The path it requests, without the query.
+    pub fn path(&self) -> &str {
+        self.path_and_query
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
     }
 }
 
