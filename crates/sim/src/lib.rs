@@ -61,6 +61,7 @@
 
 mod account;
 mod accounts_2010;
+mod api_key;
 mod body;
 mod bulk;
 mod cli;
@@ -69,8 +70,10 @@ mod credential;
 mod fault;
 mod fleet;
 mod geo_permission;
+mod keys;
 mod operation;
 mod paging;
+mod permission;
 mod phone_number;
 mod route;
 mod safelist;
