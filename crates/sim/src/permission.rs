@@ -118,3 +118,69 @@ impl Principal {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Write as _;
+
+    use super::*;
+
+    /// The README's permission table, generated from [`access`] (a test keeps the README equal to it).
+    fn readme_table() -> String {
+        let mut table = String::from(
+            "| request | operationId | Standard key | Restricted key needs |\n|---|---|---|---|\n",
+        );
+        for route in Route::ALL {
+            let (Some((method, path)), Some(operation_id)) =
+                (route.endpoint(), route.operation_id())
+            else {
+                continue;
+            };
+            let (standard, restricted) = match access(route) {
+                Access::Owner => ("401 / 20003".to_owned(), "never (401 / 20003)".to_owned()),
+                Access::Privileged(p) => ("401 / 20003".to_owned(), format!("`{p}`")),
+                Access::Open(p) => ("yes".to_owned(), format!("`{p}`")),
+            };
+            let _ = writeln!(
+                table,
+                "| `{method} {path}` | `{operation_id}` | {standard} | {restricted} |"
+            );
+        }
+        table
+    }
+
+    #[test]
+    fn the_readme_permission_table_is_the_generated_one() {
+        let readme = include_str!("../README.md");
+        let generated = readme_table();
+        assert!(
+            readme.contains(&generated),
+            "README.md must contain the permission table generated from src/permission.rs:\n\n{generated}"
+        );
+    }
+
+    #[test]
+    fn the_auth_token_and_main_keys_may_call_every_route_and_deny_beats_allow() {
+        let policy = |text: &str| match crate::api_key::Policy::parse(text) {
+            Ok(policy) => Principal::Key(KeyKind::Restricted(policy)),
+            Err(_) => Principal::AuthToken,
+        };
+        for route in Route::ALL {
+            assert!(Principal::AuthToken.may_call(route).is_ok());
+            assert!(Principal::Key(KeyKind::Main).may_call(route).is_ok());
+        }
+        let allowed = policy(r#"{"allow":["/twilio/iam/api-keys/read"]}"#);
+        let denied = policy(
+            r#"{"allow":["/twilio/iam/api-keys/read"],"deny":["/twilio/iam/api-keys/read"]}"#,
+        );
+        assert!(allowed.may_call(Route::IamListKeys).is_ok());
+        assert_eq!(
+            denied.may_call(Route::IamListKeys).map_err(|(e, _)| e),
+            Err(TwilioError::MISSING_PERMISSION)
+        );
+        assert_eq!(
+            allowed.may_call(Route::Promote).map_err(|(e, _)| e),
+            Err(TwilioError::AUTHENTICATE)
+        );
+    }
+}
