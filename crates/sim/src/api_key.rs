@@ -128,10 +128,18 @@ impl fmt::Debug for ApiKey {
 }
 
 /// A key as its create answer shows it: the only time its secret leaves the simulator.
-#[derive(Debug)]
 pub(crate) struct NewKey {
     pub(crate) key: ApiKey,
     pub(crate) secret: String,
+}
+
+impl fmt::Debug for NewKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewKey")
+            .field("key", &self.key)
+            .field("secret", &"[redacted]")
+            .finish()
+    }
 }
 
 /// Which of an account's two sets of keys.
@@ -264,6 +272,11 @@ mod tests {
         };
         assert!(key.sid.len() == 34 && key.sid.starts_with("SK"));
         assert_eq!(secret.len(), 32);
+        let shown = format!("{key:?}");
+        assert!(
+            !shown.contains(&secret) && shown.contains("[redacted]"),
+            "{shown}"
+        );
         assert_eq!(
             store.authenticate(&key.sid, &secret),
             Some(KeyKind::Standard)

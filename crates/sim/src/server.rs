@@ -124,6 +124,11 @@ fn prepare(config: SimConfig) -> io::Result<Prepared> {
             "the concurrency limit must be at least 1".to_owned(),
         ));
     }
+    if config.max_keys == Some(0) && config.main_api_key {
+        return Err(invalid_input(
+            "--max-keys 0 leaves no room for the Main API key".to_owned(),
+        ));
+    }
     let listener =
         std::net::TcpListener::bind(SocketAddrV4::new(Ipv4Addr::LOCALHOST, config.port))?;
     listener.set_nonblocking(true)?;
@@ -144,7 +149,7 @@ fn prepare(config: SimConfig) -> io::Result<Prepared> {
         mono: Instant::now(),
         wall: wire::iso8601(OffsetDateTime::now_utc()),
     };
-    let main = Account::new(
+    let mut main = Account::new(
         config.account_sid,
         config.auth_token,
         config.seed,
@@ -158,7 +163,6 @@ fn prepare(config: SimConfig) -> io::Result<Prepared> {
         seed: config.seed,
         existing_secondary: config.existing_secondary,
     };
-    let mut main = main;
     let main_api_key = if config.main_api_key {
         let created = main
             .create_key(
@@ -173,11 +177,6 @@ fn prepare(config: SimConfig) -> io::Result<Prepared> {
     } else {
         None
     };
-    if config.max_keys == Some(0) && config.main_api_key {
-        return Err(invalid_input(
-            "--max-keys 0 leaves no room for the Main API key".to_owned(),
-        ));
-    }
     let fleet = Fleet::new(main, subaccounts, &now, OffsetDateTime::now_utc());
     if let Some((sid, _)) = &main_api_key {
         let main_sid = fleet.main().sid.clone();

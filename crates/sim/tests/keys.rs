@@ -948,3 +948,15 @@ fn a_restricted_keys_policy_can_be_updated_and_applies_at_once() {
     assert_eq!(updated["policy"], policy);
     assert_eq!(read().status, 200);
 }
+
+#[test]
+fn a_main_key_with_no_room_for_it_is_a_start_error() {
+    let started = Simulator::spawn(SimConfig {
+        max_keys: Some(0),
+        main_api_key: true,
+        ..SimConfig::default()
+    });
+    let error = started.map(|_| ()).expect_err("refused");
+    assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(error.to_string().contains("Main API key"), "{error}");
+}
