@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use crate::api_key::{KeyKind, KeySet, KeyStore, NewKey, TooManyKeys};
 use crate::credential::{Credential, CredentialKind, CredentialStore};
 use crate::geo_permission::GeoPermissions;
 use crate::safelist::{Safelist, SafelistEntry, SafelistFull};
@@ -79,6 +80,7 @@ pub(crate) struct Account {
     aws_credentials: CredentialStore,
     safelist: Safelist,
     geo_permissions: GeoPermissions,
+    keys: KeyStore,
     existing_secondary: ExistingSecondary,
     rng: StdRng,
 }
@@ -91,6 +93,7 @@ impl fmt::Debug for Account {
             .field("secondary", &self.secondary.as_ref().map(|_| "[redacted]"))
             .field("public_keys", &self.public_keys.len())
             .field("aws_credentials", &self.aws_credentials.len())
+            .field("keys", &self.keys.list(KeySet::Api).len())
             .finish_non_exhaustive()
     }
 }
@@ -142,6 +145,7 @@ impl Account {
             aws_credentials: CredentialStore::default(),
             safelist: Safelist::default(),
             geo_permissions: GeoPermissions::default(),
+            keys: KeyStore::default(),
             existing_secondary,
             rng,
         }
@@ -271,6 +275,27 @@ impl Account {
 
     pub(crate) fn geo_permissions_mut(&mut self) -> &mut GeoPermissions {
         &mut self.geo_permissions
+    }
+
+    /// A new API key or signing key (`SK` SID, fresh secret); refused past `max` keys in that set.
+    pub(crate) fn create_key(
+        &mut self,
+        set: KeySet,
+        kind: KeyKind,
+        friendly_name: Option<String>,
+        max: Option<usize>,
+        now: &Stamp,
+    ) -> Result<NewKey, TooManyKeys> {
+        self.keys
+            .create(set, kind, friendly_name, max, &now.wall, &mut self.rng)
+    }
+
+    pub(crate) fn keys(&self) -> &KeyStore {
+        &self.keys
+    }
+
+    pub(crate) fn keys_mut(&mut self) -> &mut KeyStore {
+        &mut self.keys
     }
 }
 

@@ -7,12 +7,11 @@
 
 use http::StatusCode;
 use serde_json::{Value, json};
-use time::OffsetDateTime;
 
 use crate::account::AccountStatus;
 use crate::fleet::Member;
 use crate::operation::{Call, Reply};
-use crate::paging::{PageQueryError, PageRequest};
+use crate::paging::{BadPageToken, List2010, PageQueryError, PageRequest};
 use crate::wire::{self, TwilioError};
 use crate::world::World;
 
@@ -70,16 +69,6 @@ pub(crate) fn list(world: &World, call: &Call<'_>) -> Reply {
         })
         .filter(|m| status.is_none_or(|s| s == m.status))
         .collect();
-    let start = request.page.saturating_mul(request.page_size);
-    if let Some(token) = &page_token
-        && !token_is_valid(token, &visible, start)
-    {
-        return Reply::error(TwilioError::BAD_PAGE_TOKEN, "Invalid page token");
-    }
-    let (page, has_next) = request.slice(&visible);
-    let main_sid = &world.fleet.main().sid;
-    let entries: Vec<Value> = page.iter().map(|m| entry(m, main_sid)).collect();
-
     let mut filters = form_urlencoded::Serializer::new(String::new());
     if let Some(name) = &friendly_name {
         filters.append_pair("FriendlyName", name);
@@ -88,36 +77,24 @@ pub(crate) fn list(world: &World, call: &Call<'_>) -> Reply {
         filters.append_pair("Status", status.as_str());
     }
     let filters = filters.finish();
-    let size = request.page_size;
-    let uri = |page: u64, token: Option<&str>| {
-        let mut uri = format!("{LIST_PATH}?");
-        if !filters.is_empty() {
-            uri.push_str(&filters);
-            uri.push('&');
-        }
-        uri.push_str(&format!("PageSize={size}&Page={page}"));
-        if let Some(token) = token {
-            uri.push_str(&format!("&PageToken={token}"));
-        }
-        uri
+    let list = List2010 {
+        path: LIST_PATH,
+        filters: &filters,
+        key: "accounts",
     };
-    let next = page.last().filter(|_| has_next).map(|last| {
-        uri(
-            request.page.saturating_add(1),
-            Some(&format!("PA{}", last.sid)),
-        )
-    });
-    let body = json!({
-        "accounts": entries,
-        "end": start.saturating_add((page.len() as u64).saturating_sub(1)),
-        "first_page_uri": uri(0, None),
-        "next_page_uri": next,
-        "page": request.page,
-        "page_size": size,
-        "previous_page_uri": request.page.checked_sub(1).map(|p| uri(p, None)),
-        "start": start,
-        "uri": uri(request.page, page_token.as_deref()),
-    });
+    let main_sid = &world.fleet.main().sid;
+    let body = match request.page_2010(
+        list,
+        page_token.as_deref(),
+        &visible,
+        |m| m.sid.as_str(),
+        |m| entry(m, main_sid),
+    ) {
+        Ok(body) => body,
+        Err(BadPageToken) => {
+            return Reply::error(TwilioError::BAD_PAGE_TOKEN, "Invalid page token");
+        }
+    };
     Reply::json(StatusCode::OK, wire::to_bytes(&body))
 }
 
@@ -153,21 +130,9 @@ fn visible<'s>(world: &'s World, call: &Call<'s>) -> impl Iterator<Item = &'s Me
         .filter(move |m| is_main || m.sid == caller_sid)
 }
 
-/// A page token is `PA` and the SID of the last account of the page before (as Twilio's links carry).
-fn token_is_valid(token: &str, visible: &[&Member], start: u64) -> bool {
-    let Some(previous) = start
-        .checked_sub(1)
-        .and_then(|i| usize::try_from(i).ok())
-        .and_then(|i| visible.get(i))
-    else {
-        return false;
-    };
-    token.strip_prefix("PA") == Some(previous.sid.as_str())
-}
-
 /// One `api.v2010.account`, with the account's current primary token.
 fn entry(member: &Member, main_sid: &str) -> Value {
-    let date = rfc2822(member.created);
+    let date = wire::rfc2822(member.created);
     json!({
         "auth_token": member.account().primary(),
         "date_created": date,
@@ -179,33 +144,4 @@ fn entry(member: &Member, main_sid: &str) -> Value {
         "type": "Full",
         "uri": format!("/2010-04-01/Accounts/{}.json", member.sid),
     })
-}
-
-/// RFC 2822, as the 2010 API writes dates: `Fri, 31 Jul 2015 04:00:00 +0000`.
-fn rfc2822(at: OffsetDateTime) -> String {
-    let at = at.to_offset(time::UtcOffset::UTC);
-    let weekday = at.weekday().to_string();
-    let month = at.month().to_string();
-    format!(
-        "{}, {:02} {} {:04} {:02}:{:02}:{:02} +0000",
-        weekday.get(..3).unwrap_or(""),
-        at.day(),
-        month.get(..3).unwrap_or(""),
-        at.year(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rfc2822_matches_twilio_example() {
-        let at = OffsetDateTime::from_unix_timestamp(1_438_315_200)
-            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-        assert_eq!(rfc2822(at), "Fri, 31 Jul 2015 04:00:00 +0000");
-    }
 }

@@ -95,6 +95,21 @@ pub struct SimArgs {
     /// Answer 429 / 20429, without processing it, a request of an account that already has K in flight.
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_concurrent: Option<u32>,
+
+    /// Give the main account a Main API key at start (printed as `api_key_sid=SK…` and `api_key_secret=…`
+    /// lines with the other credentials). Main keys may do everything the Auth Token may.
+    #[arg(long)]
+    pub main_api_key: bool,
+
+    /// At most N API keys per account (Main included), and at most N signing keys; a create past it
+    /// answers 400 / 70151 "Maximum number of API keys exceeded".
+    #[arg(long, value_name = "N")]
+    pub max_keys: Option<usize>,
+
+    /// Make the 2010 create of Keys answer 401 / 20003 "Policy evaluation failed" (reported for some
+    /// accounts, unconfirmed); the IAM v1 create keeps working.
+    #[arg(long)]
+    pub refuse_2010_key_create: bool,
 }
 
 /// The `--fault` long help; its route names come from the route table.
@@ -131,6 +146,9 @@ impl fmt::Debug for SimArgs {
             .field("suspended", &self.suspended)
             .field("closed", &self.closed)
             .field("max_concurrent", &self.max_concurrent)
+            .field("main_api_key", &self.main_api_key)
+            .field("max_keys", &self.max_keys)
+            .field("refuse_2010_key_create", &self.refuse_2010_key_create)
             .finish()
     }
 }
@@ -157,12 +175,16 @@ impl SimArgs {
             suspended: self.suspended,
             closed: self.closed,
             max_concurrent: self.max_concurrent,
+            main_api_key: self.main_api_key,
+            max_keys: self.max_keys,
+            refuse_2010_key_create: self.refuse_2010_key_create,
         }
     }
 }
 
 /// Runs the simulator until Ctrl-C or SIGTERM, printing `listening on URL` as the first stdout line (flushed)
-/// and then the credentials (`account_sid=…`, `auth_token=…`) on stderr, or on stdout with
+/// and then the credentials (`account_sid=…`, `auth_token=…`, with `--main-api-key` also `api_key_sid=…`,
+/// `api_key_secret=…`) on stderr, or on stdout with
 /// `--print-credentials`. Returns success after a clean shutdown, failure (1) when the simulator cannot
 /// start (port taken, invalid SID, unwritable CA path…).
 pub fn run_blocking(args: SimArgs) -> ExitCode {
@@ -205,6 +227,9 @@ fn announce(sim: &Simulator, credentials_on_stdout: bool) -> io::Result<()> {
         sim.account_sid(),
         sim.primary_token()
     );
+    if let Some((sid, secret)) = sim.main_api_key() {
+        credentials.push_str(&format!("api_key_sid={sid}\napi_key_secret={secret}\n"));
+    }
     for sid in sim.subaccount_sids() {
         let token = sim.primary_token_of(&sid).unwrap_or_default();
         credentials.push_str(&format!(

@@ -57,6 +57,16 @@ pub struct SimConfig {
     /// Most requests of one account in flight at once; more get 429 / 20429 without being processed, as
     /// Twilio's concurrency limit answers. `None` (the default) has no limit.
     pub max_concurrent: Option<u32>,
+    /// Give the main account a Main API key at start (Main keys cannot be created through the API);
+    /// [`Simulator::main_api_key`](crate::Simulator::main_api_key) returns its SID and secret.
+    pub main_api_key: bool,
+    /// Most API keys one account holds (Main included; the 2010 `Keys` and IAM v1 `Keys` are one set), and
+    /// separately most signing keys; a create past it answers 400 / 70151 "Maximum number of API keys
+    /// exceeded". `None` (the default): no limit but the simulator's memory bound of 10,000 per set.
+    pub max_keys: Option<usize>,
+    /// Make the 2010 create of `Keys` answer 401 / 20003 "Policy evaluation failed", as reported for some
+    /// accounts (twilio-cli PR #704, unconfirmed), while the IAM v1 create works.
+    pub refuse_2010_key_create: bool,
 }
 
 /// Most subaccounts a simulator creates (Twilio's default limit is 1,000 per main account).
@@ -80,6 +90,9 @@ impl fmt::Debug for SimConfig {
             .field("suspended", &self.suspended)
             .field("closed", &self.closed)
             .field("max_concurrent", &self.max_concurrent)
+            .field("main_api_key", &self.main_api_key)
+            .field("max_keys", &self.max_keys)
+            .field("refuse_2010_key_create", &self.refuse_2010_key_create)
             .finish()
     }
 }

@@ -45,7 +45,7 @@ pub const MAX_FAULT_ENTRIES: usize = 1024;
 /// use twilio_accounts_sim::{Fault, FaultSpec, Route};
 ///
 /// let spec: FaultSpec = "promote:rate-limited:2:3".parse().unwrap();
-/// assert_eq!(spec.route, Route::Promote);
+/// assert_eq!(spec.routes, [Route::Promote]);
 /// assert!(matches!(spec.fault, Fault::RateLimited { retry_after: Some(2) }));
 /// assert_eq!(spec.times, 3);
 /// assert!(matches!(Fault::Delay(Duration::from_secs(3600)).bounded(), Fault::Delay(d) if d.as_secs() == 30));
@@ -125,13 +125,18 @@ impl Fault {
 
 /// A fault armed on a route for a number of requests: what one `--fault ROUTE:KIND[:ARG]:TIMES` flag says.
 ///
+/// ROUTE is a route's name ([`Route::name`], or an alias), or the plain kebab-case operationId that two
+/// APIs share (`create-new-key`, `fetch-key`, `update-key`, `delete-key`), which arms the fault on both
+/// routes, `TIMES` requests each; the qualified names (`api-v2010-create-new-key`,
+/// `iam-v1-create-new-key`) arm one.
+///
 /// Kinds and their argument: `rate-limited[:SECS]`, `server-error[:STATUS]` (500), `delay:MS`,
 /// `close-before-request`, `apply-then-close`, `truncated-body`, `oversized-body[:BYTES]` (1 MiB),
 /// `non-json-200`, `slow-drip:CHUNK,MS`, `redirect:LOCATION` (may contain `:`), `auth-lag:MS`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FaultSpec {
-    /// Where it applies.
-    pub route: Route,
+    /// Where it applies: one route, or the two routes of a shared operationId.
+    pub routes: Vec<Route>,
     /// What happens.
     pub fault: Fault,
     /// For how many matching requests.
@@ -155,16 +160,21 @@ impl FromStr for Route {
     type Err = FaultSpecError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Route::ALL
-            .into_iter()
-            .find(|r| r.name() == s || r.aliases().contains(&s))
-            .ok_or_else(|| {
-                FaultSpecError(format!(
-                    "unknown route {s:?} (expected one of: {})",
-                    fault_route_names()
-                ))
-            })
+        match Route::select(s)[..] {
+            [route] => Ok(route),
+            [] => Err(unknown_route(s)),
+            _ => Err(FaultSpecError(format!(
+                "{s:?} names the routes of two APIs; qualify it (api-v2010-{s}, iam-v1-{s})"
+            ))),
+        }
     }
+}
+
+fn unknown_route(name: &str) -> FaultSpecError {
+    FaultSpecError(format!(
+        "unknown route {name:?} (expected one of: {})",
+        fault_route_names()
+    ))
 }
 
 impl FromStr for FaultSpec {
@@ -182,7 +192,10 @@ impl FromStr for FaultSpec {
             Some((kind, arg)) => (kind, Some(arg)),
             None => (middle, None),
         };
-        let route: Route = route.parse()?;
+        let routes = Route::select(route);
+        if routes.is_empty() {
+            return Err(unknown_route(route));
+        }
         let times: u32 = times.parse().map_err(|_| {
             err(format!(
                 "TIMES must be a non-negative integer, got {times:?}"
@@ -266,7 +279,7 @@ impl FromStr for FaultSpec {
             other => return Err(err(format!("unknown fault kind {other:?}"))),
         };
         Ok(FaultSpec {
-            route,
+            routes,
             fault,
             times,
         })
@@ -277,15 +290,30 @@ impl FromStr for FaultSpec {
 /// goes down by one; an entry whose count reaches zero is removed.
 #[derive(Debug, Default)]
 pub(crate) struct FaultQueue {
-    entries: VecDeque<FaultSpec>,
+    entries: VecDeque<Armed>,
+}
+
+/// One armed fault on one route.
+#[derive(Debug)]
+struct Armed {
+    route: Route,
+    fault: Fault,
+    times: u32,
 }
 
 impl FaultQueue {
+    /// Arms what a [`FaultSpec`] says: its fault on each of its routes.
+    pub(crate) fn push_spec(&mut self, spec: FaultSpec) {
+        for route in spec.routes {
+            self.push(route, spec.fault.clone(), spec.times);
+        }
+    }
+
     pub(crate) fn push(&mut self, route: Route, fault: Fault, times: u32) {
         if times == 0 || self.entries.len() >= MAX_FAULT_ENTRIES {
             return;
         }
-        self.entries.push_back(FaultSpec {
+        self.entries.push_back(Armed {
             route,
             fault: fault.bounded(),
             times,
@@ -341,7 +369,11 @@ mod tests {
         ];
         for (name, route) in names {
             let spec = parse(&format!("{name}:non-json-200:2"));
-            assert_eq!(spec.map(|s| (s.route, s.times)), Ok((route, 2)), "{name}");
+            assert_eq!(
+                spec.map(|s| (s.routes, s.times)),
+                Ok((vec![route], 2)),
+                "{name}"
+            );
         }
         for unknown in [
             "Promote",
@@ -349,7 +381,7 @@ mod tests {
             "update-auth-token",
             "",
         ] {
-            let error = parse(&format!("{unknown}:non-json-200:1")).map(|s| s.route);
+            let error = parse(&format!("{unknown}:non-json-200:1")).map(|s| s.routes);
             let message = error.err().map(|e| e.to_string()).unwrap_or_default();
             assert!(
                 message.contains("update-auth-token-promotion (promote)"),

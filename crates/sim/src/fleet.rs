@@ -66,6 +66,9 @@ impl Drop for InFlight<'_> {
 pub(crate) struct Fleet {
     members: Vec<Member>,
     by_sid: HashMap<String, usize>,
+    /// Which account owns each API key (`SK…` → index), so that a request authenticated with a key finds
+    /// its account. A hint only: the owner's own key store decides whether the key still authenticates.
+    key_owners: Mutex<HashMap<String, usize>>,
 }
 
 /// What a fleet is made of besides its main account: how many subaccounts, how many of them are not
@@ -124,7 +127,35 @@ impl Fleet {
             .enumerate()
             .map(|(i, m)| (m.sid.clone(), i))
             .collect();
-        Fleet { members, by_sid }
+        Fleet {
+            members,
+            by_sid,
+            key_owners: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn key_owners(&self) -> MutexGuard<'_, HashMap<String, usize>> {
+        self.key_owners
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Records that the account `owner_sid` owns the API key `key_sid`.
+    pub(crate) fn note_key(&self, key_sid: &str, owner_sid: &str) {
+        if let Some(&index) = self.by_sid.get(owner_sid) {
+            self.key_owners().insert(key_sid.to_owned(), index);
+        }
+    }
+
+    /// Forgets a deleted API key.
+    pub(crate) fn forget_key(&self, key_sid: &str) {
+        self.key_owners().remove(key_sid);
+    }
+
+    /// The account that owns the API key `key_sid`.
+    pub(crate) fn key_owner(&self, key_sid: &str) -> Option<&Member> {
+        let index = *self.key_owners().get(key_sid)?;
+        self.members.get(index)
     }
 
     /// The main account.

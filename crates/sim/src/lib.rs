@@ -1,5 +1,6 @@
-//! A local simulator of Twilio's Accounts v1 API (Auth Tokens and every other Accounts v1 operation):
-//! stateful, fault-injecting, over real HTTP(S) on 127.0.0.1.
+//! A local simulator of Twilio's Accounts v1 API (Auth Tokens and every other Accounts v1 operation), of the
+//! 2010 Accounts resource, and of API keys (2010 `Keys` and `SigningKeys`, IAM v1 `Keys`, keys as
+//! credentials): stateful, fault-injecting, over real HTTP(S) on 127.0.0.1.
 //!
 //! Nobody can test Auth Token rotation against real Twilio without risking an outage, so tests, benches and
 //! the CLI's demo run against this instead. It behaves like `https://accounts.twilio.com` for:
@@ -22,8 +23,22 @@
 //! - `GET /2010-04-01/Accounts.json` and `GET /2010-04-01/Accounts/{Sid}.json` (the 2010 Accounts resource):
 //!   the main account lists and fetches itself and its subaccounts ([`SimConfig::subaccounts`]), current
 //!   `auth_token` included; a subaccount reaches only itself;
-//! - Basic auth with an account's SID and its primary or secondary token, and Accounts v1 acts on that
-//!   account; anything else is 401 / 20003 (a suspended account: 20005, unconfirmed). With
+//! - `/2010-04-01/Accounts/{AccountSid}/Keys.json` and `…/SigningKeys.json` (list, create; per `{Sid}.json`
+//!   fetch, update, delete) and IAM v1 `/v1/Keys` (`?AccountSid=` list, create with `KeyType=restricted` and
+//!   a JSON `Policy`; per `{Sid}` fetch with `policy`, update, delete): `SK` SIDs, the `secret` only in the
+//!   201 of a create, RFC 2822 dates, 2010 paging (relative `next_page_uri`) and IAM paging (`meta`,
+//!   absolute links). The 2010 path's account is the caller's own, or a subaccount when the caller is the
+//!   main account's Auth Token or Main key; IAM v1 acts on the caller's own account only (another
+//!   `AccountSid` is 401 / 20003). A 2010 create ignores `KeyType` and `Policy` (reported, unconfirmed);
+//!   [`SimConfig::refuse_2010_key_create`] makes it answer 401 / 20003 "Policy evaluation failed";
+//!   [`SimConfig::max_keys`] refuses keys past a limit with 400 / 70151. Signing keys authenticate nothing;
+//! - Basic auth with an account's SID and its primary or secondary token, or with an API key's `SK…` SID
+//!   and secret, and Accounts v1 acts on that account (a key's owner). The Auth Token and a Main key
+//!   ([`SimConfig::main_api_key`], [`Simulator::main_api_key`]) may call every route; a Standard key all
+//!   but the Auth Token calls, the 2010 Accounts resource and the Keys resources (401 / 20003 there); a
+//!   Restricted key what its policy allows and does not deny (401 / 70051 otherwise), by one table from
+//!   route to permission (`/twilio/iam/api-keys/read`, …; the crate README lists it, and which names are
+//!   the simulator's assumption). A deleted key is refused at once. Anything else is 401 / 20003 (a suspended account: 20005, unconfirmed). With
 //!   [`SimConfig::max_concurrent`], an account's requests beyond that many in flight get 429 / 20429.
 //!   Unknown paths are 404 / 20404, wrong methods 405 / 20004, unexpected, missing or malformed parameters
 //!   400 / 20001 (the Auth Token calls take only `SuppressEmailNotification=true|false`: form field on the
@@ -41,7 +56,12 @@
 //!
 //! Faults ([`Fault`]) make it misbehave for a bounded number of requests on a [`Route`]: rate limits, 5xx,
 //! delays, dropped connections (before or after applying the operation), truncated, oversized, non-JSON or
-//! slowly dripped bodies, redirects, and an auth lag after promotion.
+//! slowly dripped bodies, redirects, and an auth lag after promotion. A `--fault` name is the operationId in
+//! kebab case; where two APIs share an operationId (`CreateNewKey`, …) it is qualified by API
+//! (`iam-v1-create-new-key`) and the plain name arms both ([`Route::select`]).
+//!
+//! The read-only call a Standard key may make, to check that a new key works, is
+//! `GET /v1/Credentials/PublicKeys` (the one that checks an Auth Token, too).
 //!
 //! ```
 //! use twilio_accounts_sim::{Fault, Route, SimConfig, Simulator};
@@ -54,6 +74,8 @@
 //! assert!(sid.starts_with("AC") && token.len() == 32);
 //! // The next promote is applied, but its connection is closed before any response.
 //! sim.set_fault(Route::Promote, Fault::ApplyThenClose, 1);
+//! assert_eq!(sim.main_api_key(), None); // SimConfig::main_api_key makes one, `SK…` and its secret
+//! assert_eq!(Route::select("create-new-key"), [Route::CreateKey, Route::IamCreateKey]);
 //! sim.shutdown_async().await;
 //! # Ok(())
 //! # }
@@ -61,6 +83,7 @@
 
 mod account;
 mod accounts_2010;
+mod api_key;
 mod body;
 mod bulk;
 mod cli;
@@ -69,8 +92,10 @@ mod credential;
 mod fault;
 mod fleet;
 mod geo_permission;
+mod keys;
 mod operation;
 mod paging;
+mod permission;
 mod phone_number;
 mod route;
 mod safelist;

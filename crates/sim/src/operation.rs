@@ -18,6 +18,7 @@ use crate::credential::CredentialKind;
 use crate::fleet::Member;
 use crate::geo_permission::UnknownCountry;
 use crate::paging::{PageQueryError, PageRequest};
+use crate::permission::Principal;
 use crate::phone_number::is_e164_or_range;
 use crate::safelist::SafelistFull;
 use crate::wire::{self, TwilioError};
@@ -46,6 +47,8 @@ pub(crate) struct Call<'a> {
     pub(crate) auth_lag: Option<Duration>,
     /// The account the request authenticated as, which Accounts v1 calls act on.
     pub(crate) caller: &'a Member,
+    /// What it authenticated with (Auth Token or which kind of API key).
+    pub(crate) principal: &'a Principal,
 }
 
 impl Call<'_> {
@@ -55,7 +58,7 @@ impl Call<'_> {
     }
 
     /// The value of a path parameter (empty when the template has no such parameter).
-    fn path_param(&self, name: &str) -> &str {
+    pub(crate) fn path_param(&self, name: &str) -> &str {
         self.path_params
             .iter()
             .find(|(n, _)| *n == name)
@@ -95,7 +98,7 @@ impl Reply {
         )
     }
 
-    fn no_content() -> Self {
+    pub(crate) fn no_content() -> Self {
         Reply {
             status: StatusCode::NO_CONTENT,
             json: None,
@@ -219,7 +222,7 @@ fn parse_bool(value: &str) -> Option<bool> {
 }
 
 /// 400 / 20001 naming the parameter (cut to 64 characters: it is the client's text, echoed).
-fn unknown_parameter(name: &str) -> Reply {
+pub(crate) fn unknown_parameter(name: &str) -> Reply {
     let shown: String = name.chars().take(64).collect();
     Reply::error(
         TwilioError::INVALID_PARAMETER,
@@ -228,7 +231,7 @@ fn unknown_parameter(name: &str) -> Reply {
 }
 
 /// Rejects a query string on a request that takes none.
-fn no_query(call: &Call<'_>) -> Result<(), Reply> {
+pub(crate) fn no_query(call: &Call<'_>) -> Result<(), Reply> {
     match form_urlencoded::parse(call.query.as_bytes()).next() {
         Some((name, _)) => Err(unknown_parameter(&name)),
         None => Ok(()),
@@ -237,7 +240,7 @@ fn no_query(call: &Call<'_>) -> Result<(), Reply> {
 
 /// The form parameters of `source` (a query or a form body), each name one of `accepted`; any other name
 /// is a 400 / 20001 naming it (never its value, which may be a secret).
-fn params(source: &[u8], accepted: &[&str]) -> Result<Vec<(String, String)>, Reply> {
+pub(crate) fn params(source: &[u8], accepted: &[&str]) -> Result<Vec<(String, String)>, Reply> {
     form_urlencoded::parse(source)
         .map(|(name, value)| {
             if accepted.contains(&name.as_ref()) {
@@ -250,7 +253,7 @@ fn params(source: &[u8], accepted: &[&str]) -> Result<Vec<(String, String)>, Rep
 }
 
 /// The form body of a request that takes no query.
-fn form(call: &Call<'_>, accepted: &[&str]) -> Result<Vec<(String, String)>, Reply> {
+pub(crate) fn form(call: &Call<'_>, accepted: &[&str]) -> Result<Vec<(String, String)>, Reply> {
     if !call.query.is_empty() {
         return Err(Reply::error(
             TwilioError::INVALID_PARAMETER,
@@ -261,7 +264,7 @@ fn form(call: &Call<'_>, accepted: &[&str]) -> Result<Vec<(String, String)>, Rep
 }
 
 /// The last value of `name` (Twilio takes the last of a repeated scalar).
-fn last(params: &[(String, String)], name: &str) -> Option<String> {
+pub(crate) fn last(params: &[(String, String)], name: &str) -> Option<String> {
     params
         .iter()
         .rev()
@@ -269,7 +272,7 @@ fn last(params: &[(String, String)], name: &str) -> Option<String> {
         .map(|(_, v)| v.clone())
 }
 
-fn missing(name: &str) -> Reply {
+pub(crate) fn missing(name: &str) -> Reply {
     Reply::error(
         TwilioError::INVALID_PARAMETER,
         &format!("Required parameter {name} missing"),
@@ -279,7 +282,7 @@ fn missing(name: &str) -> Reply {
 /// Twilio's limit on `FriendlyName`.
 const MAX_FRIENDLY_NAME: usize = 64;
 
-fn friendly_name(params: &[(String, String)]) -> Result<Option<String>, Reply> {
+pub(crate) fn friendly_name(params: &[(String, String)]) -> Result<Option<String>, Reply> {
     let name = last(params, "FriendlyName");
     if name
         .as_ref()
@@ -308,7 +311,14 @@ pub(crate) fn list_credentials(kind: CredentialKind, world: &World, call: &Call<
         .iter()
         .map(|c| c.to_json(&world.base_url, account.sid(), kind))
         .collect();
-    let envelope = request.envelope(&world.base_url, kind.path(), "credentials", items, has_next);
+    let envelope = request.envelope(
+        &world.base_url,
+        kind.path(),
+        "",
+        "credentials",
+        items,
+        has_next,
+    );
     Reply::json(StatusCode::OK, wire::to_bytes(&envelope))
 }
 

@@ -70,17 +70,24 @@ impl PageRequest {
     }
 
     /// The whole page: `{key: items, meta: {…}}` with links to the first, previous, this and next pages of
-    /// `{base_url}{path}`.
+    /// `{base_url}{path}`, each carrying `filters` (an encoded query such as `AccountSid=AC…`, or empty)
+    /// before the paging parameters.
     pub(crate) fn envelope(
         &self,
         base_url: &str,
         path: &str,
+        filters: &str,
         key: &str,
         items: Vec<Value>,
         has_next: bool,
     ) -> Value {
         let size = self.page_size;
-        let link = |p: u64| format!("{base_url}{path}?PageSize={size}&Page={p}");
+        let filters = if filters.is_empty() {
+            String::new()
+        } else {
+            format!("{filters}&")
+        };
+        let link = |p: u64| format!("{base_url}{path}?{filters}PageSize={size}&Page={p}");
         let mut envelope = serde_json::Map::new();
         envelope.insert(key.to_owned(), Value::Array(items));
         envelope.insert(
@@ -96,6 +103,85 @@ impl PageRequest {
             }),
         );
         Value::Object(envelope)
+    }
+}
+
+/// The 2010 API's list envelope: the page's items under `key`, relative `*_page_uri` links to `path`
+/// (filters first), `start`, `end`, `page`, `page_size`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct List2010<'a> {
+    /// `/2010-04-01/Accounts/AC…/Keys.json`.
+    pub(crate) path: &'a str,
+    /// The encoded filters the links carry before the paging parameters (empty for none).
+    pub(crate) filters: &'a str,
+    /// `accounts`, `keys`, `signing_keys`.
+    pub(crate) key: &'a str,
+}
+
+/// A 2010 `PageToken` that does not belong to the page asked for (400 / 21481).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct BadPageToken;
+
+impl PageRequest {
+    /// This page of `items` in the 2010 envelope. A `token` must be `PA` and the SID of the last item of the
+    /// page before, as the simulator's `next_page_uri` carries it.
+    pub(crate) fn page_2010<T>(
+        &self,
+        list: List2010<'_>,
+        token: Option<&str>,
+        items: &[T],
+        sid: impl Fn(&T) -> &str,
+        entry: impl Fn(&T) -> Value,
+    ) -> Result<Value, BadPageToken> {
+        let start = self.page.saturating_mul(self.page_size);
+        if let Some(token) = token {
+            let previous = start
+                .checked_sub(1)
+                .and_then(|i| usize::try_from(i).ok())
+                .and_then(|i| items.get(i));
+            if previous.is_none_or(|p| token.strip_prefix("PA") != Some(sid(p))) {
+                return Err(BadPageToken);
+            }
+        }
+        let (page, has_next) = self.slice(items);
+        let size = self.page_size;
+        let uri = |page: u64, token: Option<&str>| {
+            let mut uri = format!("{}?", list.path);
+            if !list.filters.is_empty() {
+                uri.push_str(list.filters);
+                uri.push('&');
+            }
+            uri.push_str(&format!("PageSize={size}&Page={page}"));
+            if let Some(token) = token {
+                uri.push_str(&format!("&PageToken={token}"));
+            }
+            uri
+        };
+        let next = page.last().filter(|_| has_next).map(|last| {
+            uri(
+                self.page.saturating_add(1),
+                Some(&format!("PA{}", sid(last))),
+            )
+        });
+        let mut envelope = serde_json::Map::new();
+        envelope.insert(
+            list.key.to_owned(),
+            Value::Array(page.iter().map(entry).collect()),
+        );
+        let rest = json!({
+            "end": start.saturating_add((page.len() as u64).saturating_sub(1)),
+            "first_page_uri": uri(0, None),
+            "next_page_uri": next,
+            "page": self.page,
+            "page_size": size,
+            "previous_page_uri": self.page.checked_sub(1).map(|p| uri(p, None)),
+            "start": start,
+            "uri": uri(self.page, token),
+        });
+        if let Value::Object(rest) = rest {
+            envelope.extend(rest);
+        }
+        Ok(Value::Object(envelope))
     }
 }
 

@@ -25,8 +25,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use http::Method;
 
 use crate::accounts_2010;
+use crate::api_key::KeySet;
 use crate::bulk::BulkKind;
 use crate::credential::CredentialKind;
+use crate::keys;
 use crate::operation::{self, Handler};
 
 /// Declares the [`Route`] enum and the table [`ROUTES`] from the same rows, so that they cannot disagree.
@@ -228,6 +230,104 @@ route_table! {
                  any of its subaccounts, a subaccount only itself (others are 404 / 20404)",
         handler: accounts_2010::fetch,
     },
+    ListKeys => GET "/2010-04-01/Accounts/{AccountSid}/Keys.json" ListKey {
+        fault: "list-key",
+        aliases: [],
+        answer: "200, the 2010 page of the account's API keys (`keys`, relative `*_page_uri`; `PageSize`, `Page`, \
+                 `PageToken`), never a secret",
+        handler: |w, c| keys::list_2010(KeySet::Api, w, c),
+    },
+    CreateKey => POST "/2010-04-01/Accounts/{AccountSid}/Keys.json" CreateNewKey {
+        fault: "api-v2010-create-new-key",
+        aliases: [],
+        answer: "201 with a Standard key and its `secret` (the only answer that carries it); `FriendlyName` ≤ 64 \
+                 characters; `KeyType` and `Policy` silently ignored (reported, unconfirmed); 400 / 70151 past \
+                 `--max-keys`; 401 / 20003 \"Policy evaluation failed\" with `--refuse-2010-key-create`",
+        handler: |w, c| keys::create_2010(KeySet::Api, w, c),
+    },
+    FetchKey => GET "/2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json" FetchKey {
+        fault: "api-v2010-fetch-key",
+        aliases: [],
+        answer: "200 with the key (no secret); 404 / 20404 for an unknown SID",
+        handler: |w, c| keys::fetch_2010(KeySet::Api, w, c),
+    },
+    UpdateKey => POST "/2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json" UpdateKey {
+        fault: "api-v2010-update-key",
+        aliases: [],
+        answer: "200 with the key renamed (`FriendlyName`); 404 / 20404 for an unknown SID",
+        handler: |w, c| keys::update_2010(KeySet::Api, w, c),
+    },
+    DeleteKey => DELETE "/2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json" DeleteKey {
+        fault: "api-v2010-delete-key",
+        aliases: [],
+        answer: "204; the key stops authenticating at once; 404 / 20404 for an unknown SID",
+        handler: |w, c| keys::delete_2010(KeySet::Api, w, c),
+    },
+    ListSigningKeys => GET "/2010-04-01/Accounts/{AccountSid}/SigningKeys.json" ListSigningKey {
+        fault: "list-signing-key",
+        aliases: [],
+        answer: "200, the 2010 page of the account's signing keys (`signing_keys`)",
+        handler: |w, c| keys::list_2010(KeySet::Signing, w, c),
+    },
+    CreateSigningKey => POST "/2010-04-01/Accounts/{AccountSid}/SigningKeys.json" CreateNewSigningKey {
+        fault: "create-new-signing-key",
+        aliases: [],
+        answer: "201 with a signing key and its `secret` (`FriendlyName` only); 400 / 70151 past `--max-keys` \
+                 signing keys",
+        handler: |w, c| keys::create_2010(KeySet::Signing, w, c),
+    },
+    FetchSigningKey => GET "/2010-04-01/Accounts/{AccountSid}/SigningKeys/{Sid}.json" FetchSigningKey {
+        fault: "fetch-signing-key",
+        aliases: [],
+        answer: "200 with the signing key (no secret); 404 / 20404 for an unknown SID",
+        handler: |w, c| keys::fetch_2010(KeySet::Signing, w, c),
+    },
+    UpdateSigningKey => POST "/2010-04-01/Accounts/{AccountSid}/SigningKeys/{Sid}.json" UpdateSigningKey {
+        fault: "update-signing-key",
+        aliases: [],
+        answer: "200 with the signing key renamed (`FriendlyName`); 404 / 20404 for an unknown SID",
+        handler: |w, c| keys::update_2010(KeySet::Signing, w, c),
+    },
+    DeleteSigningKey => DELETE "/2010-04-01/Accounts/{AccountSid}/SigningKeys/{Sid}.json" DeleteSigningKey {
+        fault: "delete-signing-key",
+        aliases: [],
+        answer: "204; 404 / 20404 for an unknown SID",
+        handler: |w, c| keys::delete_2010(KeySet::Signing, w, c),
+    },
+    IamListKeys => GET "/v1/Keys" ListGetKeys {
+        fault: "list-get-keys",
+        aliases: [],
+        answer: "200, Twilio's `meta` page of the caller's API keys (`AccountSid` required, the caller's own, \
+                 else 401 / 20003; absolute links at the simulator's base URL), never a secret",
+        handler: keys::iam_list,
+    },
+    IamCreateKey => POST "/v1/Keys" CreateNewKey {
+        fault: "iam-v1-create-new-key",
+        aliases: [],
+        answer: "201 with the key, its `secret` and `policy` (`AccountSid` required; `FriendlyName` ≤ 64; \
+                 `KeyType=restricted` with a JSON `Policy` of at most 100 permissions, or neither for a \
+                 Standard key); 400 / 70151 past `--max-keys`",
+        handler: keys::iam_create,
+    },
+    IamFetchKey => GET "/v1/Keys/{Sid}" FetchKey {
+        fault: "iam-v1-fetch-key",
+        aliases: [],
+        answer: "200 with the key and its `policy` (`null` unless restricted), no secret; 404 / 20404 for an \
+                 unknown SID",
+        handler: keys::iam_fetch,
+    },
+    IamUpdateKey => POST "/v1/Keys/{Sid}" UpdateKey {
+        fault: "iam-v1-update-key",
+        aliases: [],
+        answer: "200 with the key (`FriendlyName`; `Policy` of a restricted key); 404 / 20404 for an unknown SID",
+        handler: keys::iam_update,
+    },
+    IamDeleteKey => DELETE "/v1/Keys/{Sid}" DeleteKey {
+        fault: "iam-v1-delete-key",
+        aliases: [],
+        answer: "204; the key stops authenticating at once; 404 / 20404 for an unknown SID",
+        handler: keys::iam_delete,
+    },
 }
 
 /// One row of the route table.
@@ -281,6 +381,29 @@ impl Route {
         self.row().map_or(ANY_NAME, |row| row.fault_name)
     }
 
+    /// The spec's operationId in kebab case (`create-new-key`): for an operationId two APIs share, the
+    /// name that selects the rows of both, while [`Route::name`] qualifies it with its API
+    /// (`api-v2010-create-new-key`, `iam-v1-create-new-key`).
+    pub fn plain_name(self) -> Option<String> {
+        self.operation_id().map(kebab)
+    }
+
+    /// Every route a `--fault` route name selects: the one it names ([`Route::name`] or an alias), or all
+    /// those whose [`Route::plain_name`] it is. Empty for an unknown name.
+    pub fn select(name: &str) -> Vec<Route> {
+        let named: Vec<Route> = Route::ALL
+            .into_iter()
+            .filter(|r| r.name() == name || r.aliases().contains(&name))
+            .collect();
+        if !named.is_empty() {
+            return named;
+        }
+        Route::ALL
+            .into_iter()
+            .filter(|r| r.plain_name().as_deref() == Some(name))
+            .collect()
+    }
+
     /// Older command-line names that still select this route (`promote`, …).
     pub fn aliases(self) -> &'static [&'static str] {
         self.row().map_or(&[], |row| row.aliases)
@@ -298,9 +421,23 @@ impl Route {
 // `impl FromStr for Route` (a `--fault` route name back into a route) is in `fault.rs`: reading a name is
 // part of reading a `--fault` spec and fails with its error, and the route table needs nothing of the faults.
 
-/// The `--fault` route names, each with its aliases: `update-auth-token-promotion (promote), …, any`.
+/// `UpdateAuthTokenPromotion` → `update-auth-token-promotion`.
+fn kebab(operation_id: &str) -> String {
+    let mut out = String::new();
+    for c in operation_id.chars() {
+        if c.is_ascii_uppercase() && !out.is_empty() {
+            out.push('-');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+/// The `--fault` route names, each with its aliases: `update-auth-token-promotion (promote), …, any`; then
+/// the plain names that select the rows of two APIs.
 pub(crate) fn fault_route_names() -> String {
     let mut names = String::new();
+    let mut shared: Vec<String> = Vec::new();
     for route in Route::ALL {
         if !names.is_empty() {
             names.push_str(", ");
@@ -309,6 +446,15 @@ pub(crate) fn fault_route_names() -> String {
         if !route.aliases().is_empty() {
             let _ = write!(names, " ({})", route.aliases().join(", "));
         }
+        if let Some(plain) = route.plain_name()
+            && plain != route.name()
+            && !shared.contains(&plain)
+        {
+            shared.push(plain);
+        }
+    }
+    if !shared.is_empty() {
+        let _ = write!(names, "; for both APIs: {}", shared.join(", "));
     }
     names
 }
@@ -382,8 +528,14 @@ fn path_params<'p>(template: &'static str, path: &'p str) -> Option<Vec<(&'stati
 }
 
 /// One request counter per [`Route`], sized by the table.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct RequestCounters([AtomicU64; ROUTE_ROWS + 1]);
+
+impl Default for RequestCounters {
+    fn default() -> Self {
+        RequestCounters(std::array::from_fn(|_| AtomicU64::new(0)))
+    }
+}
 
 impl RequestCounters {
     /// Counts a request under [`Route::Any`] and under the route it took.
@@ -407,7 +559,7 @@ mod tests {
     use super::*;
 
     /// `UpdateAuthTokenPromotion` → `update-auth-token-promotion`, written here independently of the table.
-    fn kebab(operation_id: &str) -> String {
+    fn independent_kebab(operation_id: &str) -> String {
         let mut out = String::new();
         for c in operation_id.chars() {
             if c.is_ascii_uppercase() && !out.is_empty() {
@@ -429,14 +581,50 @@ mod tests {
     }
 
     #[test]
-    fn fault_names_are_the_kebab_case_operation_ids() {
+    fn fault_names_are_the_kebab_case_operation_ids_qualified_by_api_when_shared() {
         assert_eq!(
-            kebab("UpdateAuthTokenPromotion"),
+            independent_kebab("UpdateAuthTokenPromotion"),
             "update-auth-token-promotion"
         );
         for row in &ROUTES {
-            assert_eq!(row.fault_name, kebab(row.operation_id));
+            let plain = independent_kebab(row.operation_id);
+            let shared = ROUTES
+                .iter()
+                .filter(|r| r.operation_id == row.operation_id)
+                .count()
+                > 1;
+            let api = if row.path.starts_with("/2010-04-01/") {
+                "api-v2010"
+            } else if row.path.starts_with("/v1/Keys") {
+                "iam-v1"
+            } else {
+                "accounts-v1"
+            };
+            let expected = if shared {
+                format!("{api}-{plain}")
+            } else {
+                plain.clone()
+            };
+            assert_eq!(row.fault_name, expected, "{}", row.operation_id);
+            assert_eq!(row.route.plain_name(), Some(plain));
         }
+    }
+
+    #[test]
+    fn a_plain_shared_name_selects_both_apis_and_a_qualified_one_selects_one() {
+        assert_eq!(
+            Route::select("create-new-key"),
+            [Route::CreateKey, Route::IamCreateKey]
+        );
+        assert_eq!(
+            Route::select("delete-key"),
+            [Route::DeleteKey, Route::IamDeleteKey]
+        );
+        assert_eq!(Route::select("iam-v1-fetch-key"), [Route::IamFetchKey]);
+        assert_eq!(Route::select("api-v2010-update-key"), [Route::UpdateKey]);
+        assert_eq!(Route::select("list-key"), [Route::ListKeys]);
+        assert_eq!(Route::select("promote"), [Route::Promote]);
+        assert_eq!(Route::select("nope"), []);
     }
 
     #[test]
@@ -456,7 +644,8 @@ mod tests {
         for row in &ROUTES {
             let path = row
                 .path
-                .replace("{Sid}", "CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+                .replace("{Sid}", "CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+                .replace("{AccountSid}", "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
             assert_eq!(Route::of(&row.method, &path), Some(row.route), "{path}");
         }
     }
@@ -546,11 +735,15 @@ mod tests {
             "| request | operationId | `--fault` route | answer |\n|---|---|---|---|\n",
         );
         for row in &ROUTES {
-            let names = std::iter::once(row.fault_name)
+            let plain = row.route.plain_name().filter(|p| p != row.fault_name);
+            let mut names = std::iter::once(row.fault_name)
                 .chain(row.aliases.iter().copied())
                 .map(|n| format!("`{n}`"))
                 .collect::<Vec<_>>()
                 .join(", ");
+            if let Some(plain) = plain {
+                let _ = write!(names, " (`{plain}`: both APIs)");
+            }
             let _ = writeln!(
                 table,
                 "| `{} {}` | `{}` | {names} | {} |",

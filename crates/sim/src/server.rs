@@ -18,12 +18,13 @@ use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
 use crate::account::{Account, Stamp};
+use crate::api_key::{KeyKind, KeySet, TooManyKeys};
 use crate::config::SimConfig;
 use crate::fault::{Fault, FaultQueue, MAX_FAULT_DURATION};
 use crate::fleet::{Fleet, Subaccounts};
 use crate::route::Route;
 use crate::service::{self, Shared};
-use crate::world::World;
+use crate::world::{KeySettings, World};
 use crate::{tls, wire};
 
 /// Most connections served at once; further clients wait in the listen backlog.
@@ -64,6 +65,8 @@ pub struct Simulator {
     stop: watch::Sender<bool>,
     task: Option<tokio::task::JoinHandle<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// The Main API key made at start (`SimConfig::main_api_key`): SID and secret.
+    main_api_key: Option<(String, String)>,
 }
 
 impl fmt::Debug for Simulator {
@@ -82,6 +85,7 @@ struct Prepared {
     shared: Arc<Shared>,
     tls: Option<TlsAcceptor>,
     ca_pem: Option<String>,
+    main_api_key: Option<(String, String)>,
 }
 
 fn invalid_input(message: String) -> io::Error {
@@ -120,6 +124,11 @@ fn prepare(config: SimConfig) -> io::Result<Prepared> {
             "the concurrency limit must be at least 1".to_owned(),
         ));
     }
+    if config.max_keys == Some(0) && config.main_api_key {
+        return Err(invalid_input(
+            "--max-keys 0 leaves no room for the Main API key".to_owned(),
+        ));
+    }
     let listener =
         std::net::TcpListener::bind(SocketAddrV4::new(Ipv4Addr::LOCALHOST, config.port))?;
     listener.set_nonblocking(true)?;
@@ -140,7 +149,7 @@ fn prepare(config: SimConfig) -> io::Result<Prepared> {
         mono: Instant::now(),
         wall: wire::iso8601(OffsetDateTime::now_utc()),
     };
-    let main = Account::new(
+    let mut main = Account::new(
         config.account_sid,
         config.auth_token,
         config.seed,
@@ -154,13 +163,38 @@ fn prepare(config: SimConfig) -> io::Result<Prepared> {
         seed: config.seed,
         existing_secondary: config.existing_secondary,
     };
+    let main_api_key = if config.main_api_key {
+        let created = main
+            .create_key(
+                KeySet::Api,
+                KeyKind::Main,
+                Some("Main key".to_owned()),
+                None,
+                &now,
+            )
+            .map_err(|TooManyKeys| invalid_input("no room for the Main API key".to_owned()))?;
+        Some((created.key.sid, created.secret))
+    } else {
+        None
+    };
     let fleet = Fleet::new(main, subaccounts, &now, OffsetDateTime::now_utc());
+    if let Some((sid, _)) = &main_api_key {
+        let main_sid = fleet.main().sid.clone();
+        fleet.note_key(sid, &main_sid);
+    }
     let mut faults = FaultQueue::default();
     for spec in config.faults {
-        faults.push(spec.route, spec.fault, spec.times);
+        faults.push_spec(spec);
     }
     let shared = Arc::new(Shared {
-        world: World::new(fleet, format!("{scheme}://{local_addr}")),
+        world: World::new(
+            fleet,
+            format!("{scheme}://{local_addr}"),
+            KeySettings {
+                max_keys: config.max_keys,
+                refuse_2010_key_create: config.refuse_2010_key_create,
+            },
+        ),
         max_concurrent: config.max_concurrent,
         faults: Mutex::new(faults),
         requests: Default::default(),
@@ -172,6 +206,7 @@ fn prepare(config: SimConfig) -> io::Result<Prepared> {
         shared,
         tls,
         ca_pem,
+        main_api_key,
     })
 }
 
@@ -185,6 +220,7 @@ impl Simulator {
             shared,
             tls,
             ca_pem,
+            main_api_key,
         } = prepare(config)?;
         let listener = TcpListener::from_std(listener)?;
         let local_addr = listener.local_addr()?;
@@ -197,6 +233,7 @@ impl Simulator {
             stop,
             task: Some(task),
             thread: None,
+            main_api_key,
         })
     }
 
@@ -208,6 +245,7 @@ impl Simulator {
             shared,
             tls,
             ca_pem,
+            main_api_key,
         } = prepare(config)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -231,6 +269,7 @@ impl Simulator {
             stop,
             task: None,
             thread: Some(thread),
+            main_api_key,
         })
     }
 
@@ -258,6 +297,12 @@ impl Simulator {
     /// The current primary Auth Token (it changes when a promote succeeds).
     pub fn primary_token(&self) -> String {
         self.shared.account().primary().to_owned()
+    }
+
+    /// The Main API key made at start with [`SimConfig::main_api_key`]: its SID (`SK…`) and secret, as made
+    /// (it may have been deleted since). `None` without it.
+    pub fn main_api_key(&self) -> Option<(String, String)> {
+        self.main_api_key.clone()
     }
 
     /// The current secondary Auth Token, if one exists.

@@ -23,6 +23,7 @@ use crate::body::SimBody;
 use crate::fault::{Fault, FaultQueue, MAX_FAULT_DURATION};
 use crate::fleet::{Fleet, Member};
 use crate::operation::{Call, Reply};
+use crate::permission::Principal;
 use crate::route::{RequestCounters, Route, Target};
 use crate::wire::{self, TwilioError};
 use crate::world::World;
@@ -208,6 +209,9 @@ async fn process(
             return reply;
         }
     };
+    if let Err((error, message)) = caller.principal.may_call(row.route) {
+        return Reply::error(error, &message);
+    }
 
     let query = parts.uri.query().unwrap_or("");
     let form_content = parts
@@ -253,30 +257,45 @@ async fn process(
         now: &now,
         auth_lag,
         caller: caller.member,
+        principal: &caller.principal,
     };
     (row.handler)(&shared.world, &call)
 }
 
-/// The account a request authenticated as.
-#[derive(Debug, Clone, Copy)]
+/// The account a request authenticated as, and with what.
+#[derive(Debug, Clone)]
 pub(crate) struct Caller<'s> {
     pub(crate) member: &'s Member,
+    pub(crate) principal: Principal,
 }
 
-/// The account whose SID and token (primary or secondary) are in Basic auth, if it may make requests:
-/// anything else is 401 / 20003, and an account that is not active is refused as Twilio does (closed:
-/// 20003; suspended: 20005, which is unconfirmed).
+/// The account whose SID and token (primary or secondary) are in Basic auth, or which owns the API key
+/// whose SID and secret are (`SK…:secret`), if it may make requests: anything else is 401 / 20003, and an
+/// account that is not active is refused as Twilio does (closed: 20003; suspended: 20005, which is
+/// unconfirmed). A deleted key is unknown to its account's key store, so it is refused at once.
 fn authenticate<'s>(
     fleet: &'s Fleet,
     header: Option<&HeaderValue>,
 ) -> Result<Caller<'s>, TwilioError> {
     let (sid, token) = basic_credentials(header).ok_or(TwilioError::AUTHENTICATE)?;
-    let (member, _) = fleet.find(&sid).ok_or(TwilioError::AUTHENTICATE)?;
-    if !member.account().authenticates(&sid, &token, Instant::now()) {
-        return Err(TwilioError::AUTHENTICATE);
-    }
+    let (member, principal) = if sid.starts_with("SK") {
+        let member = fleet.key_owner(&sid).ok_or(TwilioError::AUTHENTICATE)?;
+        let kind = member
+            .account()
+            .keys()
+            .authenticate(&sid, &token)
+            .ok_or(TwilioError::AUTHENTICATE)?;
+        (member, Principal::Key(kind))
+    } else {
+        let (member, _) = fleet.find(&sid).ok_or(TwilioError::AUTHENTICATE)?;
+        if !member.account().authenticates(&sid, &token, Instant::now()) {
+            return Err(TwilioError::AUTHENTICATE);
+        }
+        (member, Principal::AuthToken)
+    };
+    let caller = Caller { member, principal };
     match member.status {
-        AccountStatus::Active => Ok(Caller { member }),
+        AccountStatus::Active => Ok(caller),
         AccountStatus::Suspended => Err(TwilioError::ACCOUNT_NOT_ACTIVE),
         AccountStatus::Closed => Err(TwilioError::AUTHENTICATE),
     }

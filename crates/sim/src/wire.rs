@@ -55,6 +55,16 @@ impl TwilioError {
         status: 400,
         code: 21481,
     };
+    /// A Restricted API key whose policy does not allow the operation.
+    pub(crate) const MISSING_PERMISSION: Self = Self {
+        status: 401,
+        code: 70051,
+    };
+    /// An account already holds as many API keys (or signing keys) as it may (`--max-keys`).
+    pub(crate) const TOO_MANY_KEYS: Self = Self {
+        status: 400,
+        code: 70151,
+    };
     /// Account concurrency exceeded (a fault, or the per-account limit).
     pub(crate) const TOO_MANY_REQUESTS: Self = Self {
         status: 429,
@@ -118,6 +128,29 @@ pub(crate) fn to_bytes(value: &Value) -> Vec<u8> {
 }
 
 /// An ISO 8601 UTC timestamp with second precision, as Accounts v1 sends them: `2015-07-31T04:00:00Z`.
+/// RFC 2822, as the 2010 API and IAM v1 write dates: `Fri, 31 Jul 2015 04:00:00 +0000`.
+pub(crate) fn rfc2822(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    let weekday = at.weekday().to_string();
+    let month = at.month().to_string();
+    format!(
+        "{}, {:02} {} {:04} {:02}:{:02}:{:02} +0000",
+        weekday.get(..3).unwrap_or(""),
+        at.day(),
+        month.get(..3).unwrap_or(""),
+        at.year(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
+/// A timestamp the simulator wrote with [`iso8601`], rewritten in RFC 2822 (unchanged if it is not one).
+pub(crate) fn rfc2822_of_iso8601(text: &str) -> String {
+    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_or_else(|_| text.to_owned(), rfc2822)
+}
+
 pub(crate) fn iso8601(at: OffsetDateTime) -> String {
     let at = at.to_offset(time::UtcOffset::UTC);
     format!(
@@ -144,6 +177,17 @@ pub(crate) fn is_account_sid(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc2822_matches_twilio_example() {
+        let at = OffsetDateTime::from_unix_timestamp(1_438_315_200)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(rfc2822(at), "Fri, 31 Jul 2015 04:00:00 +0000");
+        assert_eq!(
+            rfc2822_of_iso8601("2015-07-31T04:00:00Z"),
+            "Fri, 31 Jul 2015 04:00:00 +0000"
+        );
+    }
 
     #[test]
     fn iso8601_matches_the_spec_example_format() {

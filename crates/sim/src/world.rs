@@ -17,14 +17,26 @@ pub(crate) struct World {
     pub(crate) base_url: String,
     /// Token changes that would have e-mailed the account's owners.
     pub(crate) notification_emails: AtomicU64,
+    /// How the Keys resources behave.
+    pub(crate) keys: KeySettings,
+}
+
+/// The Keys resources' settings (`SimConfig::max_keys`, `SimConfig::refuse_2010_key_create`).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct KeySettings {
+    /// Most API keys (Main included) per account, and separately most signing keys.
+    pub(crate) max_keys: Option<usize>,
+    /// The 2010 create of `Keys` answers 401 / 20003 "Policy evaluation failed".
+    pub(crate) refuse_2010_key_create: bool,
 }
 
 impl World {
-    pub(crate) fn new(fleet: Fleet, base_url: String) -> Self {
+    pub(crate) fn new(fleet: Fleet, base_url: String, keys: KeySettings) -> Self {
         World {
             fleet,
             base_url,
             notification_emails: AtomicU64::new(0),
+            keys,
         }
     }
 

@@ -359,3 +359,83 @@ fn subaccount_credentials_follow_the_main_ones_and_a_bad_fleet_exits_1() {
         "{stderr}"
     );
 }
+
+#[test]
+fn main_api_key_is_printed_with_the_credentials_and_authenticates() {
+    let running = start(&[
+        "--port",
+        "0",
+        "--print-credentials",
+        "--main-api-key",
+        "--subaccounts",
+        "1",
+    ]);
+    let addr = running.listening("http");
+    assert!(running.stdout_line().starts_with("account_sid=AC"));
+    assert!(running.stdout_line().starts_with("auth_token="));
+    let sid = credential(&running.stdout_line(), "api_key_sid");
+    let secret = credential(&running.stdout_line(), "api_key_secret");
+    assert!(
+        sid.len() == 34 && sid.starts_with("SK") && sid[2..].bytes().all(|b| b.is_ascii_hexdigit()),
+        "{sid}"
+    );
+    assert!(secret.len() >= 32, "{secret}");
+    assert!(running.stdout_line().starts_with("subaccount_sid=AC"));
+
+    // A Main key may do what only the Auth Token and Main keys may: manage Auth Tokens.
+    let mut conn = connect(addr);
+    let created = conn
+        .send(&Req::new("POST", SECONDARY).auth(&sid, &secret))
+        .expect("a response");
+    assert_eq!(created.status, 201);
+    running.signal("TERM");
+    assert_eq!(running.wait().code(), Some(0));
+}
+
+#[test]
+fn without_main_api_key_no_key_line_is_printed() {
+    let running = start(&["--port", "0", "--print-credentials"]);
+    running.listening("http");
+    assert!(running.stdout_line().starts_with("account_sid=AC"));
+    assert!(running.stdout_line().starts_with("auth_token="));
+    running.signal("TERM");
+    // Every line left, until the process closes stdout (bounded: the reader gives up after WAIT).
+    let rest: Vec<String> = (0..100)
+        .map_while(|_| running.stdout.recv_timeout(WAIT).ok())
+        .collect();
+    assert!(
+        rest.iter().all(|line| !line.starts_with("api_key")),
+        "{rest:?}"
+    );
+    assert_eq!(running.wait().code(), Some(0));
+}
+
+#[test]
+fn key_flags_take_effect() {
+    let running = start(&[
+        "--port",
+        "0",
+        "--print-credentials",
+        "--max-keys",
+        "1",
+        "--refuse-2010-key-create",
+        "--fault",
+        "iam-v1-create-new-key:server-error:502:1",
+    ]);
+    let addr = running.listening("http");
+    let sid = credential(&running.stdout_line(), "account_sid");
+    let token = credential(&running.stdout_line(), "auth_token");
+    let mut conn = connect(addr);
+    let mut send = |req: Req| conn.send(&req.auth(&sid, &token)).expect("a response");
+    let legacy = send(Req::new(
+        "POST",
+        &format!("/2010-04-01/Accounts/{sid}/Keys.json"),
+    ));
+    assert_twilio_error(&legacy, 401, 20003);
+    let iam = || Req::new("POST", "/v1/Keys").form(&format!("AccountSid={sid}"));
+    assert_eq!(send(iam()).status, 502);
+    assert_eq!(send(iam()).status, 201);
+    assert_twilio_error(&send(iam()), 400, 70151);
+    running.signal("TERM");
+    assert_eq!(running.wait().code(), Some(0));
+}

@@ -12,6 +12,14 @@ use twilio_accounts_sim::{Route, SimConfig, Simulator};
 
 const SPEC: &str = include_str!("../spec/twilio_accounts_v1.json");
 const SPEC_2010: &str = include_str!("../spec/twilio_api_v2010_accounts.json");
+const SPEC_2010_KEYS: &str = include_str!("../spec/twilio_api_v2010_keys.json");
+const SPEC_IAM_KEYS: &str = include_str!("../spec/twilio_iam_v1_keys.json");
+const KEYS_2010: &str = "/2010-04-01/Accounts/{AccountSid}/Keys.json";
+const KEY_2010: &str = "/2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json";
+const SIGNING_KEYS_2010: &str = "/2010-04-01/Accounts/{AccountSid}/SigningKeys.json";
+const SIGNING_KEY_2010: &str = "/2010-04-01/Accounts/{AccountSid}/SigningKeys/{Sid}.json";
+const IAM_KEYS: &str = "/v1/Keys";
+const IAM_KEY: &str = "/v1/Keys/{Sid}";
 const ACCOUNTS_2010: &str = "/2010-04-01/Accounts.json";
 const ACCOUNT_2010: &str = "/2010-04-01/Accounts/{Sid}.json";
 
@@ -23,13 +31,35 @@ fn spec_2010() -> Value {
     serde_json::from_str(SPEC_2010).expect("the 2010 spec is JSON")
 }
 
-/// The spec that describes `path`: the 2010 subset for `/2010-04-01/…`, Accounts v1 otherwise.
+fn spec_2010_keys() -> Value {
+    serde_json::from_str(SPEC_2010_KEYS).expect("the 2010 keys spec is JSON")
+}
+
+fn spec_iam_keys() -> Value {
+    serde_json::from_str(SPEC_IAM_KEYS).expect("the IAM keys spec is JSON")
+}
+
+/// The spec that describes `path`: the 2010 Keys subset for `/2010-04-01/Accounts/{AccountSid}/…`, the 2010
+/// Accounts subset for the rest of `/2010-04-01/…`, IAM v1 for `/v1/Keys…`, Accounts v1 otherwise.
 fn spec_of(path: &str) -> Value {
-    if path.starts_with("/2010-04-01/") {
+    if path.starts_with("/2010-04-01/Accounts/{AccountSid}/") {
+        spec_2010_keys()
+    } else if path.starts_with("/2010-04-01/") {
         spec_2010()
+    } else if is_iam(path) {
+        spec_iam_keys()
     } else {
         spec()
     }
+}
+
+fn is_iam(path: &str) -> bool {
+    path == IAM_KEYS || path.starts_with("/v1/Keys/")
+}
+
+/// Paths whose dates are RFC 2822 (the 2010 API and IAM v1), not ISO 8601.
+fn writes_rfc2822(path: &str) -> bool {
+    path.starts_with("/2010-04-01/") || is_iam(path)
 }
 
 /// The 2010 spec says `format: uri` for its page links, which Twilio sends relative (`/2010-04-01/…`), as the
@@ -419,7 +449,7 @@ fn every_operation_answers_a_body_that_conforms_to_the_spec() {
         let body = response.json();
         for field in ["date_created", "date_updated"] {
             match body.get(field) {
-                Some(date) if template.starts_with("/2010-04-01/") => assert_rfc2822(date),
+                Some(date) if writes_rfc2822(template) => assert_rfc2822(date),
                 Some(date) => assert_iso8601(date),
                 None => {}
             }
@@ -525,6 +555,55 @@ fn every_operation_answers_a_body_that_conforms_to_the_spec() {
     );
     assert_eq!(gb["permissions"][0]["enabled"], json!(true));
 
+    let account = sim.account_sid();
+    for (list, instance, key) in [
+        (KEYS_2010, KEY_2010, "keys"),
+        (SIGNING_KEYS_2010, SIGNING_KEY_2010, "signing_keys"),
+    ] {
+        let path = list.replace("{AccountSid}", &account);
+        let created = step("POST", list, &path, "FriendlyName=first", 201);
+        let sid = created["sid"].as_str().expect("a sid").to_owned();
+        assert!(created["secret"].as_str().is_some_and(|s| !s.is_empty()));
+        let one = instance
+            .replace("{AccountSid}", &account)
+            .replace("{Sid}", &sid);
+        let listed = step("GET", list, &path, "", 200);
+        assert_eq!(listed[key][0]["sid"], json!(sid));
+        let fetched = step("GET", instance, &one, "", 200);
+        assert_eq!(fetched.get("secret"), None);
+        let renamed = step("POST", instance, &one, "FriendlyName=second", 200);
+        assert_eq!(renamed["friendly_name"], json!("second"));
+        step("DELETE", instance, &one, "", 204);
+    }
+    let created = step(
+        "POST",
+        IAM_KEYS,
+        IAM_KEYS,
+        &format!(
+            "AccountSid={account}&FriendlyName=foo&KeyType=restricted&Policy=%7B%22allow%22%3A%5B%22%2Ftwilio%2Fmessaging%2Fmessages%2Fread%22%5D%7D"
+        ),
+        201,
+    );
+    assert_eq!(
+        created["policy"],
+        json!({"allow": ["/twilio/messaging/messages/read"]})
+    );
+    let sid = created["sid"].as_str().expect("a sid").to_owned();
+    let one = format!("{IAM_KEYS}/{sid}");
+    let listed = step(
+        "GET",
+        IAM_KEYS,
+        &format!("{IAM_KEYS}?AccountSid={account}"),
+        "",
+        200,
+    );
+    assert_eq!(listed["keys"][0]["sid"], json!(sid));
+    let fetched = step("GET", IAM_KEY, &one, "", 200);
+    assert_eq!(fetched.get("secret"), None);
+    assert_eq!(fetched["policy"], created["policy"]);
+    step("POST", IAM_KEY, &one, "FriendlyName=bar", 200);
+    step("DELETE", IAM_KEY, &one, "", 204);
+
     let routed: BTreeSet<(String, String)> = Route::ALL
         .into_iter()
         .filter_map(Route::endpoint)
@@ -544,9 +623,37 @@ fn the_routes_are_the_spec_operations_one_to_one() {
             }
         }
     }
-    let routed = routed_operations("/v1/");
+    let mut routed = routed_operations("/v1/");
+    routed.retain(|(_, path, _)| !is_iam(path));
     assert_eq!(in_spec.len(), 20, "the spec has 20 operations");
     assert_eq!(routed, in_spec);
+}
+
+/// Every operation of `spec`, as `(METHOD, path, operationId)`.
+fn spec_operations(spec: &Value) -> BTreeSet<(String, String, String)> {
+    let mut operations = BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("a path item") {
+            if let Some(id) = operation.get("operationId").and_then(Value::as_str) {
+                operations.insert((method.to_ascii_uppercase(), path.clone(), id.to_owned()));
+            }
+        }
+    }
+    operations
+}
+
+#[test]
+fn the_key_routes_are_the_two_key_specs_operations_one_to_one() {
+    let in_2010 = spec_operations(&spec_2010_keys());
+    let in_iam = spec_operations(&spec_iam_keys());
+    assert_eq!((in_2010.len(), in_iam.len()), (10, 5));
+    let mut routed_2010 = routed_operations("/2010-04-01/Accounts/{AccountSid}/");
+    let mut routed_iam = routed_operations("/v1/");
+    routed_iam.retain(|(_, path, _)| is_iam(path));
+    assert_eq!(routed_2010, in_2010);
+    assert_eq!(routed_iam, in_iam);
+    routed_2010.append(&mut routed_iam);
+    assert_eq!(routed_2010.len(), 15);
 }
 
 /// The route table's rows under `prefix`, as `(METHOD, path, operationId)`.
@@ -569,7 +676,8 @@ fn routed_operations(prefix: &str) -> BTreeSet<(String, String, String)> {
 #[test]
 fn the_2010_routes_are_operations_of_the_2010_spec() {
     let spec = spec_2010();
-    let routed = routed_operations("/2010-04-01/");
+    let mut routed = routed_operations("/2010-04-01/");
+    routed.retain(|(_, path, _)| !path.starts_with("/2010-04-01/Accounts/{AccountSid}/"));
     let expected: BTreeSet<(String, String, String)> = [
         ("GET", ACCOUNTS_2010, "ListAccount"),
         ("GET", ACCOUNT_2010, "FetchAccount"),

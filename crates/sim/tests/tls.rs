@@ -187,3 +187,30 @@ fn over_https_a_client_pages_by_following_the_links_the_simulator_writes() {
     assert_eq!(listed, created);
     assert!(base.starts_with("https://127.0.0.1:"), "{base}");
 }
+
+#[test]
+fn an_api_key_created_over_https_authenticates_over_https() {
+    let sim = tls_sim(None);
+    let ca = sim.ca_cert_pem().expect("a CA");
+    let mut conn = tls_connect(&sim, client_config(&ca), "127.0.0.1");
+    let form = format!("AccountSid={}&FriendlyName=tls", sim.account_sid());
+    let created = conn
+        .send(&as_primary(&sim, "POST", "/v1/Keys").form(&form))
+        .expect("a response");
+    assert_eq!(created.status, 201);
+    let body = created.json();
+    let sid = body["sid"].as_str().expect("a key SID").to_owned();
+    let secret = body["secret"].as_str().expect("a secret").to_owned();
+    let listed = conn
+        .send(&Req::new("GET", PUBLIC_KEYS).auth(&sid, &secret))
+        .expect("a response");
+    assert_eq!(listed.status, 200);
+    let deleted = conn
+        .send(&as_primary(&sim, "DELETE", &format!("/v1/Keys/{sid}")))
+        .expect("a response");
+    assert_eq!(deleted.status, 204);
+    let refused = conn
+        .send(&Req::new("GET", PUBLIC_KEYS).auth(&sid, &secret))
+        .expect("a response");
+    assert_twilio_error(&refused, 401, 20003);
+}
