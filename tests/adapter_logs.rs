@@ -2,7 +2,8 @@
 //! under them: ureq, ureq-proto, rustls, hyper-util) emit at TRACE level is
 //! captured — `tracing` events directly, `log` records through `LogTracer` —
 //! while a full rotation runs, with retries and failures, over plain HTTP and
-//! TLS. No piece of a token, nor of the `Authorization` header, may appear.
+//! TLS, and an API key is made, used and deleted. No piece of a token or a
+//! key's secret, nor of the `Authorization` header, may appear.
 //!
 //! One test in its own binary: the subscriber is global.
 
@@ -13,7 +14,8 @@ use std::time::Duration;
 use base64::Engine as _;
 use tracing_subscriber::fmt::MakeWriter;
 use twilio_accounts_core::{
-    CreateSecondaryAuthToken, DeleteSecondaryAuthToken, ListCredentialPublicKeys, PromoteAuthToken,
+    CreateIamKey, CreateSecondaryAuthToken, Credentials, DeleteIamKey, DeleteSecondaryAuthToken,
+    ListCredentialPublicKeys, PromoteAuthToken,
 };
 use twilio_accounts_sim::{Fault, Route};
 use twilio_accounts_tests::adapters::{
@@ -109,9 +111,22 @@ fn rotate<A: Adapter>(wire: Wire, secrets: &mut Secrets) {
         .unwrap();
     client.send(&DeleteSecondaryAuthToken::new()).unwrap();
 
+    // An API key: made (its secret is in this answer only), used as the
+    // credentials, deleted, then refused.
+    let account = sid.parse().unwrap();
+    let key = client.send(&CreateIamKey::standard(account)).unwrap();
+    let key_sid = key.value.sid.unwrap();
+    let key_secret = key.value.secret.clone().unwrap();
+    secrets.add_token(key_sid.as_str(), key_secret.expose_secret());
+    let as_key = client.with_credentials(Credentials::api_key(account, key_sid, key_secret));
+    as_key.send(&ListCredentialPublicKeys::new()).unwrap();
+    client.send(&DeleteIamKey::new(key_sid)).unwrap();
+    let refused = as_key.send(&ListCredentialPublicKeys::new()).unwrap_err();
+    assert!(refused.is_authentication_failed());
+
     // Debug output of every value a caller might log.
-    tracing::trace!(reply = ?promoted, client = ?client, "values a caller might log");
-    tracing::trace!(error = ?lost, "error");
+    tracing::trace!(reply = ?promoted, client = ?client, key = ?key, "values a caller might log");
+    tracing::trace!(error = ?lost, refused = ?refused, "error");
 }
 
 #[test]
@@ -149,12 +164,13 @@ fn trace_output_of_both_adapters_holds_no_secret() {
         "path=/v1/AuthTokens/Promote",
         "operation=\"UpdateAuthTokenPromotion\"",
         "operation=\"CreateSecondaryAuthToken\"",
+        "operation=\"CreateNewKey\"",
         "kind=ConnectionClosed",
         "TRACE",
     ] {
         assert!(text.contains(expected), "the logs lack {expected:?}");
     }
     // …and no secret.
-    assert!(secrets.0.len() >= 20);
+    assert!(secrets.0.len() >= 24);
     secrets.assert_absent_from(&text);
 }
