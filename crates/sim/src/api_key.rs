@@ -234,6 +234,24 @@ fn eq_constant_time(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// What a request authenticated with. What each may call is the permission table's
+/// (`permission.rs`) to say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Principal {
+    /// The account's primary or secondary Auth Token.
+    AuthToken,
+    /// One of the account's API keys.
+    Key(KeyKind),
+}
+
+impl Principal {
+    /// Whether the caller stands for its whole account (Auth Token or Main key): what a parent needs to
+    /// reach a subaccount's keys through the 2010 API.
+    pub(crate) fn is_owner(&self) -> bool {
+        matches!(self, Principal::AuthToken | Principal::Key(KeyKind::Main))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use rand::SeedableRng;

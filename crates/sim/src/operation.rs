@@ -13,12 +13,12 @@ use http::StatusCode;
 use serde_json::{Map, Value, json};
 
 use crate::account::{Account, CreateRefused, Stamp};
+use crate::api_key::Principal;
 use crate::bulk::BulkKind;
 use crate::credential::CredentialKind;
 use crate::fleet::Member;
 use crate::geo_permission::UnknownCountry;
 use crate::paging::{PageQueryError, PageRequest};
-use crate::permission::Principal;
 use crate::phone_number::is_e164_or_range;
 use crate::safelist::SafelistFull;
 use crate::wire::{self, TwilioError};

@@ -15,7 +15,7 @@
 //! simulator's assumption, written in the same style (`/twilio/<product>/<resource>/<action>`), and are
 //! listed in the README's permission table.
 
-use crate::api_key::KeyKind;
+use crate::api_key::{KeyKind, Principal};
 use crate::route::Route;
 use crate::wire::TwilioError;
 
@@ -76,22 +76,7 @@ pub(crate) fn access(route: Route) -> Access {
     }
 }
 
-/// What a request authenticated with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Principal {
-    /// The account's primary or secondary Auth Token.
-    AuthToken,
-    /// One of the account's API keys.
-    Key(KeyKind),
-}
-
 impl Principal {
-    /// Whether the caller stands for its whole account (Auth Token or Main key): what a parent needs to
-    /// reach a subaccount's keys through the 2010 API.
-    pub(crate) fn is_owner(&self) -> bool {
-        matches!(self, Principal::AuthToken | Principal::Key(KeyKind::Main))
-    }
-
     /// `Ok` when this caller may take `route`; otherwise the error and its message.
     pub(crate) fn may_call(&self, route: Route) -> Result<(), (TwilioError, String)> {
         let refused = || (TwilioError::AUTHENTICATE, "Authenticate".to_owned());

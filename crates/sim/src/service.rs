@@ -19,11 +19,11 @@ use hyper::body::Incoming;
 use time::OffsetDateTime;
 
 use crate::account::{Account, AccountStatus, Stamp};
+use crate::api_key::Principal;
 use crate::body::SimBody;
 use crate::fault::{Fault, FaultQueue, MAX_FAULT_DURATION};
 use crate::fleet::{Fleet, Member};
 use crate::operation::{Call, Reply};
-use crate::permission::Principal;
 use crate::route::{RequestCounters, Route, Target};
 use crate::wire::{self, TwilioError};
 use crate::world::World;
