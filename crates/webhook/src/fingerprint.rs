@@ -21,8 +21,6 @@ use std::fmt;
 use sha2::{Digest, Sha256};
 use twilio_accounts_core::AuthToken;
 
-use crate::signature::hex;
-
 /// The first 8 bytes of a token's SHA-256: `Display` writes them as 16
 /// lowercase hex digits. Not a secret.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -40,7 +38,7 @@ impl TokenFingerprint {
 
 impl fmt::Display for TokenFingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&hex(&self.0))
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
     }
 }
 

@@ -284,7 +284,7 @@ impl WebhookValidator {
                 .find(|(k, _)| k == "bodySHA256")
                 .map(|(_, v)| v.into_owned())
                 .unwrap_or_default();
-            let actual = hex(&Sha256::digest(body));
+            let actual = format!("{:x}", Sha256::digest(body));
             if !bool::from(claimed.as_bytes().ct_eq(actual.as_bytes())) {
                 return Err(WebhookError::BodyHashMismatch);
             }
@@ -343,16 +343,6 @@ fn sign(keys: &Keys, algorithm: SignatureAlgorithm, data: &[u8]) -> String {
             engine.encode(mac.finalize().into_bytes())
         }
     }
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 0xf)] as char);
-    }
-    out
 }
 
 /// Signs a request the way Twilio does (HMAC over the normalised URL without
