@@ -74,23 +74,15 @@ pub fn keys(context: &Context<'_>, action: &KeysCommand) -> ExitCode {
         KeysCommand::Create {
             at,
             friendly_name,
-            restricted,
+            restricted: _,
             policy,
             sink,
         } => {
             let command = "keys create";
-            let policy = match policy.as_deref().map(read_policy).transpose() {
+            let policy = match policy_option(at, policy.as_deref()) {
                 Ok(p) => p,
                 Err(f) => return context.report.fail(command, &f),
             };
-            if at.api == KeysApi::V2010 && *restricted {
-                return context.report.fail(
-                    command,
-                    &Failure::usage(
-                        "the 2010 API makes standard keys only (it ignores a key type and a policy): a restricted key needs IAM v1, without --api v2010",
-                    ),
-                );
-            }
             with_account(context, command, at, |invocation, client, account| {
                 let mut values = ParameterValues::new();
                 values.push("AccountSid", account.as_str().to_owned());
@@ -128,19 +120,17 @@ pub fn keys(context: &Context<'_>, action: &KeysCommand) -> ExitCode {
                 }
             })
         }
-        KeysCommand::Fetch { sid, at } => with_account(
-            context,
-            "keys fetch",
-            at,
-            |invocation, client, account| match at.api {
-                KeysApi::Iam => one::<FetchIamKey>(invocation, client, &sid_values(sid)),
-                KeysApi::V2010 => one::<FetchAccountKey<Keys>>(
+        KeysCommand::Fetch { sid, at } => {
+            with_account(context, "keys fetch", at, |invocation, client, account| {
+                on_api::<FetchIamKey, FetchAccountKey<Keys>>(
+                    at,
                     invocation,
                     client,
-                    &sid_values(sid).with("AccountSid", account),
-                ),
-            },
-        ),
+                    sid_values(sid),
+                    account,
+                )
+            })
+        }
         KeysCommand::Update {
             sid,
             at,
@@ -148,18 +138,10 @@ pub fn keys(context: &Context<'_>, action: &KeysCommand) -> ExitCode {
             policy,
         } => {
             let command = "keys update";
-            let policy = match policy.as_deref().map(read_policy).transpose() {
+            let policy = match policy_option(at, policy.as_deref()) {
                 Ok(p) => p,
                 Err(f) => return context.report.fail(command, &f),
             };
-            if at.api == KeysApi::V2010 && policy.is_some() {
-                return context.report.fail(
-                    command,
-                    &Failure::usage(
-                        "the 2010 API cannot change a policy: a restricted key's policy is changed through IAM v1, without --api v2010",
-                    ),
-                );
-            }
             with_account(context, command, at, |invocation, client, account| {
                 let mut values = sid_values(sid);
                 if let Some(name) = friendly_name {
@@ -168,29 +150,22 @@ pub fn keys(context: &Context<'_>, action: &KeysCommand) -> ExitCode {
                 if let Some(policy) = &policy {
                     values.push("Policy", policy.to_json_string());
                 }
-                match at.api {
-                    KeysApi::Iam => one::<UpdateIamKey>(invocation, client, &values),
-                    KeysApi::V2010 => one::<UpdateAccountKey<Keys>>(
-                        invocation,
-                        client,
-                        &values.with("AccountSid", account),
-                    ),
-                }
+                on_api::<UpdateIamKey, UpdateAccountKey<Keys>>(
+                    at, invocation, client, values, account,
+                )
             })
         }
-        KeysCommand::Delete { sid, at } => with_account(
-            context,
-            "keys delete",
-            at,
-            |invocation, client, account| match at.api {
-                KeysApi::Iam => one::<DeleteIamKey>(invocation, client, &sid_values(sid)),
-                KeysApi::V2010 => one::<DeleteAccountKey<Keys>>(
+        KeysCommand::Delete { sid, at } => {
+            with_account(context, "keys delete", at, |invocation, client, account| {
+                on_api::<DeleteIamKey, DeleteAccountKey<Keys>>(
+                    at,
                     invocation,
                     client,
-                    &sid_values(sid).with("AccountSid", account),
-                ),
-            },
-        ),
+                    sid_values(sid),
+                    account,
+                )
+            })
+        }
     }
 }
 
@@ -248,49 +223,47 @@ pub fn signing_keys(context: &Context<'_>, action: &SigningKeysCommand) -> ExitC
                 },
             )
         }
-        SigningKeysCommand::Fetch { sid, at: place } => with_account(
+        SigningKeysCommand::Fetch { sid, at: place } => on_account::<FetchAccountKey<SigningKeys>>(
             context,
             "signing-keys fetch",
             &at(place),
-            |invocation, client, account| {
-                one::<FetchAccountKey<SigningKeys>>(
-                    invocation,
-                    client,
-                    &sid_values(sid).with("AccountSid", account),
-                )
-            },
+            sid_values(sid),
         ),
         SigningKeysCommand::Update {
             sid,
             at: place,
             friendly_name,
-        } => with_account(
+        } => on_account::<UpdateAccountKey<SigningKeys>>(
             context,
             "signing-keys update",
             &at(place),
-            |invocation, client, account| {
-                one::<UpdateAccountKey<SigningKeys>>(
-                    invocation,
-                    client,
-                    &sid_values(sid)
-                        .with("AccountSid", account)
-                        .with_text("FriendlyName", friendly_name),
-                )
-            },
+            sid_values(sid).with_text("FriendlyName", friendly_name),
         ),
-        SigningKeysCommand::Delete { sid, at: place } => with_account(
-            context,
-            "signing-keys delete",
-            &at(place),
-            |invocation, client, account| {
-                one::<DeleteAccountKey<SigningKeys>>(
-                    invocation,
-                    client,
-                    &sid_values(sid).with("AccountSid", account),
-                )
-            },
-        ),
+        SigningKeysCommand::Delete { sid, at: place } => {
+            on_account::<DeleteAccountKey<SigningKeys>>(
+                context,
+                "signing-keys delete",
+                &at(place),
+                sid_values(sid),
+            )
+        }
     }
+}
+
+/// One 2010 call: `values` and the account whose path it names.
+fn on_account<O>(
+    context: &Context<'_>,
+    command: &str,
+    at: &KeysWhere,
+    values: ParameterValues,
+) -> ExitCode
+where
+    O: FromParameters,
+    O::Output: ToJson,
+{
+    with_account(context, command, at, |invocation, client, account| {
+        one::<O>(invocation, client, &values.with("AccountSid", account))
+    })
 }
 
 /// Adds a value to a set of named values (a builder for the calls above).
@@ -374,6 +347,27 @@ where
     }
 }
 
+/// Sends the IAM v1 operation `I`, or with `--api v2010` the 2010 one `V`
+/// (whose path also names the account), built from `values`.
+fn on_api<I, V>(
+    at: &KeysWhere,
+    invocation: &Invocation<'_>,
+    client: &Client,
+    values: ParameterValues,
+    account: AccountSid,
+) -> ExitCode
+where
+    I: FromParameters,
+    I::Output: ToJson,
+    V: FromParameters,
+    V::Output: ToJson,
+{
+    match at.api {
+        KeysApi::Iam => one::<I>(invocation, client, &values),
+        KeysApi::V2010 => one::<V>(invocation, client, &values.with("AccountSid", account)),
+    }
+}
+
 fn one<O>(invocation: &Invocation<'_>, client: &Client, values: &ParameterValues) -> ExitCode
 where
     O: FromParameters,
@@ -383,6 +377,18 @@ where
         Ok(operation) => invocation.send(client, &operation, none_refused, None),
         Err(f) => invocation.fail(&f),
     }
+}
+
+/// `--policy`, read and checked; refused with the 2010 API, which has no
+/// policies (a restricted key is made and changed through IAM v1).
+fn policy_option(at: &KeysWhere, given: Option<&str>) -> Result<Option<Policy>, Failure> {
+    let policy = given.map(read_policy).transpose()?;
+    if at.api == KeysApi::V2010 && policy.is_some() {
+        return Err(Failure::usage(
+            "the 2010 API makes standard keys only and has no policies (it ignores a key type and a policy): a restricted key and its policy need IAM v1, without --api v2010",
+        ));
+    }
+    Ok(policy)
 }
 
 /// A policy from `--policy`: JSON text (it starts with `{`), or a file
