@@ -204,15 +204,26 @@ fn measured_bare_hyper(
     bare: &BareHyper,
     request: Request<Vec<u8>>,
 ) -> (StatusCode, Bytes) {
-    let request = request.map(|body| Full::new(Bytes::from(body)));
-    runtime.block_on(async {
-        let response = bare.request(request).await.unwrap();
-        let status = response.status();
-        (
-            status,
-            response.into_body().collect().await.unwrap().to_bytes(),
-        )
-    })
+    runtime.block_on(bare_hyper_exchange(bare, request))
+}
+
+// Not named `measured_*`, and no closure or async block inside a
+// `measured_*` function: callgrind's `--toggle-collect` toggles collection on
+// every entry to and exit from a matching function, and an async block is a
+// function named `measured_….::{{closure}}`, so collection would be switched
+// *off* while it runs (the bare hyper client's request and body were once
+// left out that way, halving its count).
+
+/// Sends the prebuilt request and reads the whole answer, unparsed.
+async fn bare_hyper_exchange(bare: &BareHyper, request: Request<Vec<u8>>) -> (StatusCode, Bytes) {
+    let (parts, body) = request.into_parts();
+    let request = Request::from_parts(parts, Full::new(Bytes::from(body)));
+    let response = bare.request(request).await.unwrap();
+    let status = response.status();
+    (
+        status,
+        response.into_body().collect().await.unwrap().to_bytes(),
+    )
 }
 
 /// The new token of a bare client's promote answer.
