@@ -382,7 +382,9 @@ impl Origin {
     }
 
     fn uri(&self, path_and_query: &str) -> Result<Uri, EndpointError> {
-        let path = format!("{}{path_and_query}", self.prefix);
+        let mut path = String::with_capacity(self.prefix.len() + path_and_query.len());
+        path.push_str(&self.prefix);
+        path.push_str(path_and_query);
         let mut parts = http::uri::Parts::default();
         parts.scheme = Some(self.scheme.clone());
         parts.authority = Some(self.authority.clone());

@@ -98,6 +98,7 @@ use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
+use http::uri::Authority;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
@@ -200,7 +201,10 @@ impl HyperTransport {
         request: Request<Vec<u8>>,
     ) -> Result<Response<Vec<u8>>, TransportError> {
         let timeout = self.limits.timeout_for(&request);
-        let host = request.uri().host().unwrap_or("").to_owned();
+        // For error messages only: the authority shares the endpoint's bytes,
+        // where copying the host out cost an allocation on every attempt.
+        let authority = request.uri().authority().cloned();
+        let host = || authority.as_ref().map_or("", Authority::host);
         // A body can hold a secret (the AWS `Credentials`): hyper reads it
         // from this buffer, which is wiped when hyper lets go of it.
         let mut request = request.map(|body| {
@@ -214,9 +218,9 @@ impl HyperTransport {
         let exchange = async {
             let response = self.http.request(request).await.map_err(|err| {
                 let connected = capture.connection_metadata().is_some();
-                connector::classify(&err, connected, &host)
+                connector::classify(&err, connected, host())
             })?;
-            self.read_capped(response, &host).await
+            self.read_capped(response, host).await
         };
         match tokio::time::timeout(timeout, exchange).await {
             Ok(result) => result,
@@ -234,17 +238,17 @@ impl HyperTransport {
 
     /// Reads the body, keeping at most the cap: a chunk that would go over
     /// it fails the attempt before it is kept.
-    async fn read_capped(
+    async fn read_capped<'h>(
         &self,
         response: Response<hyper::body::Incoming>,
-        host: &str,
+        host: impl Fn() -> &'h str,
     ) -> Result<Response<Vec<u8>>, TransportError> {
         let (parts, mut body) = response.into_parts();
         let mut capped = CappedBody::start(&self.limits, &parts.headers)?;
         // Bounded: every frame either ends the loop or adds data, and the
         // data is capped; the attempt's timeout bounds the time.
         while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|err| connector::classify_body(&err, host))?;
+            let frame = frame.map_err(|err| connector::classify_body(&err, host()))?;
             if let Ok(data) = frame.into_data() {
                 capped.push(&data)?;
             }

@@ -87,6 +87,7 @@ use std::fmt;
 use std::io::Read;
 use std::time::Duration;
 
+use http::uri::Authority;
 use http::{Request, Response};
 use twilio_accounts_client::transport::{AttemptLimits, CappedBody, require_roots};
 use ureq::config::AutoHeaderValue;
@@ -168,7 +169,10 @@ impl BlockingTransport for UreqTransport {
     /// attempt's [`RequestTimeout`].
     fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
         let timeout = self.limits.timeout_for(&request);
-        let host = request.uri().host().unwrap_or("").to_owned();
+        // For error messages only: the authority shares the endpoint's bytes,
+        // where copying the host out cost an allocation on every attempt.
+        let authority = request.uri().authority().cloned();
+        let host = || authority.as_ref().map_or("", Authority::host);
         let (parts, body) = request.into_parts();
         // A body can hold a secret (the AWS `Credentials`): ureq writes it
         // from this buffer, which is wiped when the attempt is over.
@@ -180,8 +184,8 @@ impl BlockingTransport for UreqTransport {
         } else {
             self.run(Request::from_parts(parts, &*body), timeout)
         };
-        sent.map_err(|err| connector::classify(err, &host))
-            .and_then(|response| self.read_capped(response, &host))
+        sent.map_err(|err| connector::classify(err, host()))
+            .and_then(|response| self.read_capped(response, host))
     }
 }
 
@@ -208,17 +212,17 @@ impl UreqTransport {
     }
 
     /// Reads the body, buffering at most the cap plus one byte.
-    fn read_capped(
+    fn read_capped<'h>(
         &self,
         response: Response<ureq::Body>,
-        host: &str,
+        host: impl Fn() -> &'h str,
     ) -> Result<Response<Vec<u8>>, TransportError> {
         let (parts, mut body) = response.into_parts();
         let mut capped = CappedBody::start(&self.limits, &parts.headers)?;
         body.as_reader()
             .take(capped.read_allowance())
             .read_to_end(capped.buffer())
-            .map_err(|err| connector::classify_body(err, host))?;
+            .map_err(|err| connector::classify_body(err, host()))?;
         capped.check()?;
         Ok(Response::from_parts(parts, capped.finish()))
     }
