@@ -86,6 +86,7 @@ mod accounts_2010;
 mod api_key;
 mod body;
 mod bulk;
+mod canonical_request;
 mod cli;
 mod config;
 mod credential;
