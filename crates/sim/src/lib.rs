@@ -88,6 +88,7 @@ mod body;
 mod bulk;
 mod canonical_request;
 mod cli;
+mod client_validation;
 mod config;
 mod credential;
 mod fault;
