@@ -389,6 +389,17 @@ mod tests {
         assert_eq!(body_hash(b""), "");
     }
 
+    proptest::proptest! {
+        /// Any path (as received: from `/`) and query canonicalise to printable ASCII, without a panic.
+        #[test]
+        fn any_path_and_query_canonicalise_to_ascii(raw in "\\PC{0,200}") {
+            let path = canonical_path(&format!("/{raw}"));
+            let query = canonical_query(&raw);
+            proptest::prop_assert!(path.starts_with('/'));
+            proptest::prop_assert!(path.bytes().chain(query.bytes()).all(|b| b.is_ascii_graphic()));
+        }
+    }
+
     /// Cases of the rules that the vectors do not cover.
     #[test]
     fn edge_cases_of_the_rules_hold() {

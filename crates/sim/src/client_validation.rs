@@ -419,6 +419,54 @@ mod tests {
     }
 
     #[test]
+    fn a_header_that_is_not_text_or_sent_twice_is_a_bad_header() {
+        let docs = docs();
+        let request = ReceivedRequest {
+            method: "GET",
+            path: "/",
+            query: "",
+            headers: &docs.headers,
+            body: b"",
+        };
+        let who = Authenticated {
+            basic_user: KEY_SID,
+            account_sid: ACCOUNT_SID,
+        };
+        let binary =
+            HeaderValue::from_bytes(b"\xff.\xfe.\xfd").unwrap_or(HeaderValue::from_static("x"));
+        let jwt = HeaderValue::from_str(&docs.jwt).unwrap_or(HeaderValue::from_static("x"));
+        for values in [vec![&binary], vec![&jwt, &jwt]] {
+            let result = verify(values, &request, who, |_| RegisteredKey::Unknown, docs.exp);
+            assert_eq!(code(result), 20152);
+        }
+        let none: [&HeaderValue; 0] = [];
+        assert_eq!(
+            code(verify(none, &request, who, |_| RegisteredKey::Unknown, 0)),
+            70052
+        );
+    }
+
+    proptest::proptest! {
+        /// Whatever arrives in the header, the answer is one of PKCV's refusals, never a panic.
+        #[test]
+        fn any_token_is_refused_with_a_pkcv_code(token in "[A-Za-z0-9_.=+/-]{0,600}") {
+            let docs = docs();
+            let value = HeaderValue::from_str(&token).unwrap_or(HeaderValue::from_static("x"));
+            let registered = |_: &str| RegisteredKey::Key(docs.key.clone());
+            let request = ReceivedRequest {
+                method: "GET",
+                path: "/",
+                query: "",
+                headers: &docs.headers,
+                body: b"",
+            };
+            let who = Authenticated { basic_user: KEY_SID, account_sid: ACCOUNT_SID };
+            let result = verify([&value], &request, who, registered, docs.exp);
+            proptest::prop_assert!([20152, 20154].contains(&code(result)));
+        }
+    }
+
+    #[test]
     fn times_are_judged_with_the_skew_and_the_300_second_limit() {
         let claims = |exp: Value, nbf: Option<Value>| (exp, nbf);
         for ((exp, nbf), now, ok) in [
