@@ -15,6 +15,7 @@ use rand::{Rng, SeedableRng};
 use crate::api_key::{KeyKind, KeySet, KeyStore, NewKey, TooManyKeys};
 use crate::credential::{Credential, CredentialKind, CredentialStore};
 use crate::geo_permission::GeoPermissions;
+use crate::rsa_public_key::RsaPublicKey;
 use crate::safelist::{Safelist, SafelistEntry, SafelistFull};
 
 /// What creating a secondary token does when one already exists. Twilio's real behaviour is unconfirmed,
@@ -220,12 +221,14 @@ impl Account {
         })
     }
 
-    /// `POST /v1/Credentials/PublicKeys` and `POST /v1/Credentials/AWS`: a new `CR` credential (only its
-    /// name is kept); `None` when the account has as many as it keeps.
+    /// `POST /v1/Credentials/PublicKeys` and `POST /v1/Credentials/AWS`: a new `CR` credential (its name,
+    /// and a public key's key when it is one PKCV can verify with); `None` when the account has as many as
+    /// it keeps.
     pub(crate) fn create_credential(
         &mut self,
         kind: CredentialKind,
         friendly_name: Option<String>,
+        public_key: Option<RsaPublicKey>,
         now: &Stamp,
     ) -> Option<Credential> {
         let credential = Credential {
@@ -233,6 +236,7 @@ impl Account {
             friendly_name,
             date_created: now.wall.clone(),
             date_updated: now.wall.clone(),
+            public_key,
         };
         self.credentials_mut(kind).insert(credential)
     }
@@ -391,7 +395,9 @@ mod tests {
             s.len() == 34 && s.starts_with(prefix) && s[2..].bytes().all(|b| b.is_ascii_hexdigit())
         };
         for kind in [CredentialKind::PublicKey, CredentialKind::Aws] {
-            let created = a.create_credential(kind, None, &stamp()).map(|c| c.sid);
+            let created = a
+                .create_credential(kind, None, None, &stamp())
+                .map(|c| c.sid);
             assert!(
                 created.as_deref().is_some_and(|s| sid_of(s, "CR")),
                 "{created:?}"

@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -11,6 +11,7 @@ use crate::account::ExistingSecondary;
 use crate::config::{SimConfig, TlsConfig};
 use crate::fault::FaultSpec;
 use crate::route;
+use crate::rsa_public_key::RsaPublicKey;
 use crate::server::Simulator;
 
 /// The simulator's flags. Flatten it into a clap command (`#[command(flatten)] sim: SimArgs`) and hand it to
@@ -27,9 +28,10 @@ use crate::server::Simulator;
 /// }
 ///
 /// let cli = Cli::parse_from(["sim", "--seed", "7", "--fault", "promote:apply-then-close:1"]);
-/// let config = cli.sim.to_config();
+/// let config = cli.sim.to_config()?; // reads the --public-key files, if any
 /// assert_eq!(config.seed, Some(7));
 /// assert_eq!(config.faults.len(), 1);
+/// # Ok::<(), std::io::Error>(())
 /// ```
 #[derive(Clone, Default, clap::Args)]
 pub struct SimArgs {
@@ -110,6 +112,18 @@ pub struct SimArgs {
     /// accounts, unconfirmed); the IAM v1 create keeps working.
     #[arg(long)]
     pub refuse_2010_key_create: bool,
+
+    /// Register this RSA public key (PEM `-----BEGIN PUBLIC KEY-----`, RSA 2048, exponent 65537) at start as
+    /// a public key credential of the main account (repeatable; printed as `public_key_sid=CR…` lines with
+    /// the other credentials). A file that is not such a key stops the simulator from starting.
+    #[arg(long = "public-key", value_name = "PATH")]
+    pub public_keys: Vec<PathBuf>,
+
+    /// Require Public Key Client Validation of the main account: every request that authenticates as it
+    /// needs a valid Twilio-Client-Validation JWT signed with a registered public key's private key, and
+    /// the Auth Token is refused. Needs --main-api-key and at least one --public-key.
+    #[arg(long)]
+    pub require_pkcv: bool,
 }
 
 /// The `--fault` long help; its route names come from the route table.
@@ -149,14 +163,22 @@ impl fmt::Debug for SimArgs {
             .field("main_api_key", &self.main_api_key)
             .field("max_keys", &self.max_keys)
             .field("refuse_2010_key_create", &self.refuse_2010_key_create)
+            .field("public_keys", &self.public_keys)
+            .field("require_pkcv", &self.require_pkcv)
             .finish()
     }
 }
 
 impl SimArgs {
-    /// The [`SimConfig`] these flags describe.
-    pub fn to_config(&self) -> SimConfig {
-        SimConfig {
+    /// The [`SimConfig`] these flags describe. Reads the `--public-key` files: fails when one cannot be read
+    /// or is not an RSA 2048 / 65537 public key PEM, the error naming the file.
+    pub fn to_config(&self) -> io::Result<SimConfig> {
+        let public_keys = self
+            .public_keys
+            .iter()
+            .map(|path| read_public_key(path))
+            .collect::<io::Result<Vec<_>>>()?;
+        Ok(SimConfig {
             port: self.port,
             account_sid: self.account_sid.clone(),
             auth_token: self.auth_token.clone(),
@@ -178,13 +200,32 @@ impl SimArgs {
             main_api_key: self.main_api_key,
             max_keys: self.max_keys,
             refuse_2010_key_create: self.refuse_2010_key_create,
-        }
+            public_keys,
+            require_pkcv: self.require_pkcv,
+        })
     }
+}
+
+/// The PEM text of a `--public-key` file, checked to be a key PKCV takes.
+fn read_public_key(path: &Path) -> io::Result<String> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("cannot read --public-key {}: {e}", path.display()),
+        )
+    })?;
+    RsaPublicKey::from_pem(&text).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("--public-key {}: {e}", path.display()),
+        )
+    })?;
+    Ok(text)
 }
 
 /// Runs the simulator until Ctrl-C or SIGTERM, printing `listening on URL` as the first stdout line (flushed)
 /// and then the credentials (`account_sid=…`, `auth_token=…`, with `--main-api-key` also `api_key_sid=…`,
-/// `api_key_secret=…`) on stderr, or on stdout with
+/// `api_key_secret=…`, one `public_key_sid=CR…` per `--public-key`) on stderr, or on stdout with
 /// `--print-credentials`. Returns success after a clean shutdown, failure (1) when the simulator cannot
 /// start (port taken, invalid SID, unwritable CA path…).
 pub fn run_blocking(args: SimArgs) -> ExitCode {
@@ -206,7 +247,11 @@ async fn run(args: SimArgs) -> ExitCode {
         Ok(signals) => signals,
         Err(e) => return fail(&format!("cannot install signal handlers: {e}")),
     };
-    let sim = match Simulator::start(args.to_config()).await {
+    let config = match args.to_config() {
+        Ok(config) => config,
+        Err(e) => return fail(&format!("cannot start the simulator: {e}")),
+    };
+    let sim = match Simulator::start(config).await {
         Ok(sim) => sim,
         Err(e) => return fail(&format!("cannot start the simulator: {e}")),
     };
@@ -229,6 +274,9 @@ fn announce(sim: &Simulator, credentials_on_stdout: bool) -> io::Result<()> {
     );
     if let Some((sid, secret)) = sim.main_api_key() {
         credentials.push_str(&format!("api_key_sid={sid}\napi_key_secret={secret}\n"));
+    }
+    for sid in sim.public_key_sids() {
+        credentials.push_str(&format!("public_key_sid={sid}\n"));
     }
     for sid in sim.subaccount_sids() {
         let token = sim.primary_token_of(&sid).unwrap_or_default();

@@ -67,6 +67,17 @@ pub struct SimConfig {
     /// Make the 2010 create of `Keys` answer 401 / 20003 "Policy evaluation failed", as reported for some
     /// accounts (twilio-cli PR #704, unconfirmed), while the IAM v1 create works.
     pub refuse_2010_key_create: bool,
+    /// RSA public keys registered at start as the main account's `CredentialPublicKey` resources, each the
+    /// PEM text of an X.509 SubjectPublicKeyInfo (`-----BEGIN PUBLIC KEY-----`) of an RSA 2048 key with
+    /// exponent 65537; anything else makes [`Simulator::start`](crate::Simulator::start) fail.
+    /// [`Simulator::public_key_sids`](crate::Simulator::public_key_sids) returns their `CR` SIDs, in order.
+    pub public_keys: Vec<String>,
+    /// Public Key Client Validation for the main account: every request that authenticates as it must
+    /// carry a valid `Twilio-Client-Validation` JWT signed with one of its registered public keys, and the
+    /// Auth Token no longer works. Needs [`main_api_key`](Self::main_api_key) and at least one of
+    /// [`public_keys`](Self::public_keys) (else nothing could ever be accepted). Subaccounts do not
+    /// require it. Without it, a request that carries the header gets 401 / 70053.
+    pub require_pkcv: bool,
 }
 
 /// Most subaccounts a simulator creates (Twilio's default limit is 1,000 per main account).
@@ -93,6 +104,8 @@ impl fmt::Debug for SimConfig {
             .field("main_api_key", &self.main_api_key)
             .field("max_keys", &self.max_keys)
             .field("refuse_2010_key_create", &self.refuse_2010_key_create)
+            .field("public_keys", &self.public_keys.len())
+            .field("require_pkcv", &self.require_pkcv)
             .finish()
     }
 }

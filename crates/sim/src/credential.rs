@@ -1,10 +1,14 @@
 //! The account's credentials: public keys (`/v1/Credentials/PublicKeys`) and AWS credentials
 //! (`/v1/Credentials/AWS`). Both are `CR` resources with the same fields, so one store serves both kinds.
 //!
-//! Only what a response shows is kept: the SID, the friendly name and the dates. The key material and the
-//! AWS secret are checked for their shape and then dropped, so the simulator has nothing secret to echo.
+//! What a response shows is kept: the SID, the friendly name and the dates. The AWS secret is checked for its
+//! shape and then dropped, so the simulator has nothing secret to echo. A public key is not a secret: it is
+//! kept (when it is an RSA 2048 / 65537 key) so that Public Key Client Validation can verify requests signed
+//! with its private key, but no answer ever shows it.
 
 use serde_json::{Value, json};
+
+use crate::rsa_public_key::RsaPublicKey;
 
 /// Most credentials of one kind an account keeps; creating more is refused so that memory stays bounded.
 pub(crate) const MAX_CREDENTIALS: usize = 10_000;
@@ -33,6 +37,9 @@ pub(crate) struct Credential {
     pub(crate) friendly_name: Option<String>,
     pub(crate) date_created: String,
     pub(crate) date_updated: String,
+    /// A public key credential's key, when its `PublicKey` was an RSA 2048 / 65537 SubjectPublicKeyInfo
+    /// PEM; `None` for any other material (kept as before, but it verifies nothing) and for AWS credentials.
+    pub(crate) public_key: Option<RsaPublicKey>,
 }
 
 impl Credential {
@@ -108,6 +115,7 @@ mod tests {
             friendly_name: Some("old".to_owned()),
             date_created: "2015-07-31T04:00:00Z".to_owned(),
             date_updated: "2015-07-31T04:00:00Z".to_owned(),
+            public_key: None,
         }
     }
 

@@ -11,9 +11,10 @@
 //! - `POST /v1/AuthTokens/Promote` → 200; the secondary becomes the primary and the old primary is refused at
 //!   once; 404 / 20404 when there is no secondary;
 //! - `/v1/Credentials/PublicKeys` and `/v1/Credentials/AWS`: list (Twilio's paging, links at the simulator's
-//!   own base URL), create (201, a `CR` SID; the key material and the AWS secret are never kept nor echoed),
-//!   and per `{Sid}` fetch, update (`FriendlyName`) and delete, 404 / 20404 for an unknown or malformed SID;
-//!   the public-key list is also the read-only call a client uses to check that a token authenticates;
+//!   own base URL), create (201, a `CR` SID; the AWS secret is never kept, a public key is kept to verify
+//!   PKCV JWTs when it is an RSA 2048 / 65537 key, and neither is ever echoed), and per `{Sid}` fetch,
+//!   update (`FriendlyName`) and delete, 404 / 20404 for an unknown or malformed SID; the public-key list is
+//!   also the read-only call a client uses to check that a token authenticates;
 //! - `/v1/SafeList/Numbers`: add (form `PhoneNumber`), check and remove (query `PhoneNumber`), `GN` SIDs,
 //!   E.164 numbers or `xxx` ranges, 404 / 20404 for a number not on the list;
 //! - `POST /v1/Consents/Bulk` and `POST /v1/Contacts/Bulk`: `Items` repeated, each one JSON object; 201 with
@@ -43,6 +44,19 @@
 //!   Unknown paths are 404 / 20404, wrong methods 405 / 20004, unexpected, missing or malformed parameters
 //!   400 / 20001 (the Auth Token calls take only `SuppressEmailNotification=true|false`: form field on the
 //!   POSTs, query on the DELETE).
+//!
+//! Public Key Client Validation ([`SimConfig::require_pkcv`], `--require-pkcv`): every request that
+//! authenticates as the main account must carry a `Twilio-Client-Validation` JWT that verifies against one of
+//! its registered public keys ([`SimConfig::public_keys`] at start, [`Simulator::public_key_sids`]; or created
+//! through the API; a deleted one stops at once). Checked right after Basic auth, by the simulator's own
+//! canonicaliser and verifier (never the clients'), in this order: a header at all (401 / 70052), the JWT's
+//! form and header, `cty` `twilio-pkrv;v=1`, `typ` `JWT` or absent, `alg` RS256 or PS256, `kid` (20152); the
+//! claims `iss`, `sub`, `exp`, `hrh`, `rqh` (20154); `kid` a registered key of the account (70154); the
+//! signature (20159, a code the notes lack); `iss` = the Basic auth `SK…` key SID and `sub` = its account
+//! (20153, so the Auth Token fails); `exp` at most 300 s ahead with 60 s of clock skew (20156); `hrh` sorted
+//! lower-case names with `authorization` and `host` (20154); those headers present (70155); `rqh` = the hash
+//! of the canonical request as received (70156). Subaccounts do not require it; a request that carries the
+//! header without PKCV gets 401 / 70053. The crate README lists the rules and the assumptions.
 //!
 //! Every response carries `Twilio-Request-Id: RQ…`; JSON responses carry `Content-Type: application/json`;
 //! error bodies are Twilio's `{"code", "message", "more_info", "status"}`.
@@ -86,18 +100,22 @@ mod accounts_2010;
 mod api_key;
 mod body;
 mod bulk;
+mod canonical_request;
 mod cli;
+mod client_validation;
 mod config;
 mod credential;
 mod fault;
 mod fleet;
 mod geo_permission;
+mod jwt;
 mod keys;
 mod operation;
 mod paging;
 mod permission;
 mod phone_number;
 mod route;
+mod rsa_public_key;
 mod safelist;
 mod server;
 mod service;

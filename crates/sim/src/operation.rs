@@ -20,6 +20,7 @@ use crate::fleet::Member;
 use crate::geo_permission::UnknownCountry;
 use crate::paging::{PageQueryError, PageRequest};
 use crate::phone_number::is_e164_or_range;
+use crate::rsa_public_key::RsaPublicKey;
 use crate::safelist::SafelistFull;
 use crate::wire::{self, TwilioError};
 use crate::world::World;
@@ -323,8 +324,10 @@ pub(crate) fn list_credentials(kind: CredentialKind, world: &World, call: &Call<
 }
 
 /// `POST /v1/Credentials/PublicKeys` (`PublicKey` required) and `POST /v1/Credentials/AWS` (`Credentials`
-/// required, `ACCESS_KEY_ID:SECRET_ACCESS_KEY`), both with `FriendlyName` and `AccountSid`. The key and the
-/// secret are checked and dropped: no answer, log or error repeats them.
+/// required, `ACCESS_KEY_ID:SECRET_ACCESS_KEY`), both with `FriendlyName` and `AccountSid`. The secret is
+/// checked and dropped: no answer, log or error repeats it. A public key is kept when it is an RSA 2048 /
+/// 65537 SubjectPublicKeyInfo PEM, so that PKCV verifies with it; other material is accepted as before
+/// (the simulator does not know what Twilio answers it) and verifies nothing (70154 when a JWT names it).
 pub(crate) fn create_credential(kind: CredentialKind, world: &World, call: &Call<'_>) -> Reply {
     let material = match kind {
         CredentialKind::PublicKey => "PublicKey",
@@ -356,7 +359,11 @@ pub(crate) fn create_credential(kind: CredentialKind, world: &World, call: &Call
             "AccountSid must be this account's SID",
         );
     }
-    match account.create_credential(kind, friendly_name, call.now) {
+    let public_key = match kind {
+        CredentialKind::PublicKey => RsaPublicKey::from_pem(&value).ok(),
+        CredentialKind::Aws => None,
+    };
+    match account.create_credential(kind, friendly_name, public_key, call.now) {
         Some(credential) => Reply::json(
             StatusCode::CREATED,
             wire::to_bytes(&credential.to_json(&world.base_url, account.sid(), kind)),

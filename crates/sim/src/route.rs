@@ -115,8 +115,8 @@ route_table! {
     CreatePublicKey => POST "/v1/Credentials/PublicKeys" CreateCredentialPublicKey {
         fault: "create-credential-public-key",
         aliases: [],
-        answer: "201 with a `CR` SID (`PublicKey` required; `FriendlyName` ≤ 64 characters; `AccountSid` only \
-                 this account's)",
+        answer: "201 with a `CR` SID (`PublicKey` required, never echoed, kept to verify PKCV JWTs when it is \
+                 an RSA 2048 key; `FriendlyName` ≤ 64 characters; `AccountSid` only this account's)",
         handler: |s, c| operation::create_credential(CredentialKind::PublicKey, s, c),
     },
     FetchPublicKey => GET "/v1/Credentials/PublicKeys/{Sid}" FetchCredentialPublicKey {

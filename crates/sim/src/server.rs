@@ -20,9 +20,11 @@ use tokio_rustls::TlsAcceptor;
 use crate::account::{Account, Stamp};
 use crate::api_key::{KeyKind, KeySet, TooManyKeys};
 use crate::config::SimConfig;
+use crate::credential::CredentialKind;
 use crate::fault::{Fault, FaultQueue, MAX_FAULT_DURATION};
 use crate::fleet::{Fleet, Subaccounts};
 use crate::route::Route;
+use crate::rsa_public_key::RsaPublicKey;
 use crate::service::{self, Shared};
 use crate::world::{KeySettings, World};
 use crate::{tls, wire};
@@ -67,6 +69,8 @@ pub struct Simulator {
     thread: Option<std::thread::JoinHandle<()>>,
     /// The Main API key made at start (`SimConfig::main_api_key`): SID and secret.
     main_api_key: Option<(String, String)>,
+    /// The public keys registered at start (`SimConfig::public_keys`): their `CR` SIDs, in order.
+    public_key_sids: Vec<String>,
 }
 
 impl fmt::Debug for Simulator {
@@ -86,6 +90,8 @@ struct Prepared {
     tls: Option<TlsAcceptor>,
     ca_pem: Option<String>,
     main_api_key: Option<(String, String)>,
+    /// The public keys registered at start (`SimConfig::public_keys`): their `CR` SIDs, in order.
+    public_key_sids: Vec<String>,
 }
 
 fn invalid_input(message: String) -> io::Error {
@@ -129,6 +135,22 @@ fn prepare(config: SimConfig) -> io::Result<Prepared> {
             "--max-keys 0 leaves no room for the Main API key".to_owned(),
         ));
     }
+    if config.require_pkcv && (!config.main_api_key || config.public_keys.is_empty()) {
+        return Err(invalid_input(
+            "--require-pkcv needs --main-api-key and at least one --public-key: the Auth Token is refused \
+             under PKCV, so without a Main key and a registered public key no request could be accepted"
+                .to_owned(),
+        ));
+    }
+    let public_keys = config
+        .public_keys
+        .iter()
+        .enumerate()
+        .map(|(i, pem)| {
+            RsaPublicKey::from_pem(pem)
+                .map_err(|e| invalid_input(format!("public key {}: {e}", i + 1)))
+        })
+        .collect::<io::Result<Vec<_>>>()?;
     let listener =
         std::net::TcpListener::bind(SocketAddrV4::new(Ipv4Addr::LOCALHOST, config.port))?;
     listener.set_nonblocking(true)?;
@@ -177,6 +199,19 @@ fn prepare(config: SimConfig) -> io::Result<Prepared> {
     } else {
         None
     };
+    let mut public_key_sids = Vec::with_capacity(public_keys.len());
+    for key in public_keys {
+        let friendly_name = format!("Public key {}", public_key_sids.len() + 1);
+        let credential = main
+            .create_credential(
+                CredentialKind::PublicKey,
+                Some(friendly_name),
+                Some(key),
+                &now,
+            )
+            .ok_or_else(|| invalid_input("too many public keys".to_owned()))?;
+        public_key_sids.push(credential.sid);
+    }
     let fleet = Fleet::new(main, subaccounts, &now, OffsetDateTime::now_utc());
     if let Some((sid, _)) = &main_api_key {
         let main_sid = fleet.main().sid.clone();
@@ -196,6 +231,7 @@ fn prepare(config: SimConfig) -> io::Result<Prepared> {
             },
         ),
         max_concurrent: config.max_concurrent,
+        require_pkcv: config.require_pkcv,
         faults: Mutex::new(faults),
         requests: Default::default(),
         connections: AtomicU64::new(0),
@@ -207,6 +243,7 @@ fn prepare(config: SimConfig) -> io::Result<Prepared> {
         tls,
         ca_pem,
         main_api_key,
+        public_key_sids,
     })
 }
 
@@ -221,6 +258,7 @@ impl Simulator {
             tls,
             ca_pem,
             main_api_key,
+            public_key_sids,
         } = prepare(config)?;
         let listener = TcpListener::from_std(listener)?;
         let local_addr = listener.local_addr()?;
@@ -234,6 +272,7 @@ impl Simulator {
             task: Some(task),
             thread: None,
             main_api_key,
+            public_key_sids,
         })
     }
 
@@ -246,6 +285,7 @@ impl Simulator {
             tls,
             ca_pem,
             main_api_key,
+            public_key_sids,
         } = prepare(config)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -270,6 +310,7 @@ impl Simulator {
             task: None,
             thread: Some(thread),
             main_api_key,
+            public_key_sids,
         })
     }
 
@@ -303,6 +344,12 @@ impl Simulator {
     /// (it may have been deleted since). `None` without it.
     pub fn main_api_key(&self) -> Option<(String, String)> {
         self.main_api_key.clone()
+    }
+
+    /// The `CR` SIDs of the public keys registered at start ([`SimConfig::public_keys`]), in the order
+    /// given, as registered (they may have been deleted since): the `kid` a PKCV signer puts in its JWTs.
+    pub fn public_key_sids(&self) -> Vec<String> {
+        self.public_key_sids.clone()
     }
 
     /// The current secondary Auth Token, if one exists.

@@ -21,6 +21,9 @@ use time::OffsetDateTime;
 use crate::account::{Account, AccountStatus, Stamp};
 use crate::api_key::Principal;
 use crate::body::SimBody;
+use crate::canonical_request::ReceivedRequest;
+use crate::client_validation::{self, Authenticated, Refusal, RegisteredKey};
+use crate::credential::CredentialKind;
 use crate::fault::{Fault, FaultQueue, MAX_FAULT_DURATION};
 use crate::fleet::{Fleet, Member};
 use crate::operation::{Call, Reply};
@@ -41,6 +44,8 @@ pub(crate) struct Shared {
     pub(crate) world: World,
     /// Most requests of one account in flight at once.
     pub(crate) max_concurrent: Option<u32>,
+    /// Whether the main account requires Public Key Client Validation.
+    pub(crate) require_pkcv: bool,
     pub(crate) faults: Mutex<FaultQueue>,
     pub(crate) requests: RequestCounters,
     pub(crate) connections: AtomicU64,
@@ -196,6 +201,26 @@ async fn process(
         Err(error) => return Reply::error(error, "Authenticate"),
     };
 
+    // Public Key Client Validation comes right after authentication, before routing: it judges every
+    // request of the account, unknown paths included, and needs the body to recompute `rqh`.
+    let pkcv_required =
+        shared.require_pkcv && std::ptr::eq(caller.member, shared.world.fleet.main());
+    let body = if pkcv_required {
+        let bytes = match read_body(body).await {
+            Ok(bytes) => bytes,
+            Err(reply) => return reply,
+        };
+        if let Err(refusal) = check_client_validation(parts, &bytes, &caller) {
+            return Reply::error(refusal.error, &refusal.message);
+        }
+        RequestBody::Read(bytes)
+    } else if parts.headers.contains_key(client_validation::HEADER) {
+        let refusal = Refusal::not_enabled();
+        return Reply::error(refusal.error, &refusal.message);
+    } else {
+        RequestBody::Unread(body)
+    };
+
     let path = parts.uri.path();
     let (row, path_params) = match target {
         Target::Row(row, params) => (row, params),
@@ -223,17 +248,12 @@ async fn process(
             v.trim()
                 .eq_ignore_ascii_case("application/x-www-form-urlencoded")
         });
-    let body = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-            return Reply::error(TwilioError::TOO_LARGE, "Request body too large");
-        }
-        Err(_) => {
-            return Reply::error(
-                TwilioError::INVALID_PARAMETER,
-                "Request body could not be read",
-            );
-        }
+    let body = match body {
+        RequestBody::Read(bytes) => bytes,
+        RequestBody::Unread(incoming) => match read_body(incoming).await {
+            Ok(bytes) => bytes,
+            Err(reply) => return reply,
+        },
     };
     if !body.is_empty()
         && (parts.method == Method::POST || parts.method == Method::PATCH)
@@ -262,11 +282,67 @@ async fn process(
     (row.handler)(&shared.world, &call)
 }
 
+/// A request body, read already (when PKCV needed it) or not yet.
+enum RequestBody {
+    Unread(Incoming),
+    Read(Bytes),
+}
+
+/// The whole body, at most [`MAX_REQUEST_BODY`] bytes (413 beyond).
+async fn read_body(body: Incoming) -> Result<Bytes, Reply> {
+    match Limited::new(body, MAX_REQUEST_BODY).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(Reply::error(
+            TwilioError::TOO_LARGE,
+            "Request body too large",
+        )),
+        Err(_) => Err(Reply::error(
+            TwilioError::INVALID_PARAMETER,
+            "Request body could not be read",
+        )),
+    }
+}
+
+/// The request's `Twilio-Client-Validation` JWT, checked against the caller's registered public keys and
+/// the request as received, at the wall-clock time.
+fn check_client_validation(parts: &Parts, body: &[u8], caller: &Caller<'_>) -> Result<(), Refusal> {
+    let request = ReceivedRequest {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or(""),
+        headers: &parts.headers,
+        body,
+    };
+    let who = Authenticated {
+        basic_user: &caller.basic_user,
+        account_sid: &caller.member.sid,
+    };
+    let registered = |kid: &str| {
+        let account = caller.member.account();
+        match account.credentials(CredentialKind::PublicKey).get(kid) {
+            None => RegisteredKey::Unknown,
+            Some(credential) => credential
+                .public_key
+                .clone()
+                .map_or(RegisteredKey::Unusable, RegisteredKey::Key),
+        }
+    };
+    client_validation::verify(
+        parts.headers.get_all(client_validation::HEADER),
+        &request,
+        who,
+        registered,
+        OffsetDateTime::now_utc().unix_timestamp(),
+    )
+}
+
 /// The account a request authenticated as, and with what.
 #[derive(Debug, Clone)]
 pub(crate) struct Caller<'s> {
     pub(crate) member: &'s Member,
     pub(crate) principal: Principal,
+    /// The Basic auth user name: the account SID (Auth Token) or the API key SID.
+    pub(crate) basic_user: String,
 }
 
 /// The account whose SID and token (primary or secondary) are in Basic auth, or which owns the API key
@@ -293,7 +369,11 @@ fn authenticate<'s>(
         }
         (member, Principal::AuthToken)
     };
-    let caller = Caller { member, principal };
+    let caller = Caller {
+        member,
+        principal,
+        basic_user: sid,
+    };
     match member.status {
         AccountStatus::Active => Ok(caller),
         AccountStatus::Suspended => Err(TwilioError::ACCOUNT_NOT_ACTIVE),

@@ -439,3 +439,107 @@ fn key_flags_take_effect() {
     running.signal("TERM");
     assert_eq!(running.wait().code(), Some(0));
 }
+
+/// A file in the temp directory, removed when dropped.
+struct TempFile(std::path::PathBuf);
+
+impl TempFile {
+    fn with(name: &str, contents: &str) -> TempFile {
+        let path = std::env::temp_dir().join(format!(
+            "twilio-accounts-sim-{}-{:?}-{name}",
+            std::process::id(),
+            thread::current().id()
+        ));
+        std::fs::write(&path, contents).expect("the temp file is written");
+        TempFile(path)
+    }
+
+    fn arg(&self) -> &str {
+        self.0.to_str().expect("a UTF-8 temp path")
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Twilio's published example public key (`data/pkcv-vectors.json`).
+fn docs_public_key_pem() -> String {
+    let vectors: serde_json::Value =
+        serde_json::from_str(include_str!("data/pkcv-vectors.json")).expect("JSON");
+    vectors["docs_example"]["public_key_pem"]
+        .as_str()
+        .expect("a PEM")
+        .to_owned()
+}
+
+#[test]
+fn public_keys_are_printed_as_public_key_sid_lines_after_the_api_key() {
+    let first = TempFile::with("first.pem", &docs_public_key_pem());
+    let second = TempFile::with("second.pem", &docs_public_key_pem());
+    let running = start(&[
+        "--port",
+        "0",
+        "--print-credentials",
+        "--main-api-key",
+        "--public-key",
+        first.arg(),
+        "--public-key",
+        second.arg(),
+        "--require-pkcv",
+    ]);
+    let addr = running.listening("http");
+    let account = credential(&running.stdout_line(), "account_sid");
+    let token = credential(&running.stdout_line(), "auth_token");
+    assert!(running.stdout_line().starts_with("api_key_sid=SK"));
+    assert!(running.stdout_line().starts_with("api_key_secret="));
+    let sids: Vec<String> = (0..2)
+        .map(|_| credential(&running.stdout_line(), "public_key_sid"))
+        .collect();
+    for sid in &sids {
+        assert!(
+            sid.len() == 34
+                && sid.starts_with("CR")
+                && sid[2..].bytes().all(|b| b.is_ascii_hexdigit()),
+            "{sid}"
+        );
+    }
+    assert_ne!(sids[0], sids[1]);
+    // PKCV is on: the Auth Token's unsigned request is refused for want of the header.
+    let refused = connect(addr)
+        .send(&Req::new("GET", PUBLIC_KEYS).auth(&account, &token))
+        .expect("a response");
+    assert_twilio_error(&refused, 401, 70052);
+    running.signal("TERM");
+    assert_eq!(running.wait().code(), Some(0));
+}
+
+#[test]
+fn a_public_key_file_that_is_no_rsa_public_key_exits_1_naming_the_file() {
+    let not_a_key = TempFile::with(
+        "not-a-key.pem",
+        "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+    );
+    let missing = format!("{}.missing", not_a_key.arg());
+    for (args, expected) in [
+        (
+            vec!["--public-key", not_a_key.arg()],
+            not_a_key.arg().to_owned(),
+        ),
+        (vec!["--public-key", missing.as_str()], missing.clone()),
+        (vec!["--require-pkcv"], "--main-api-key".to_owned()),
+    ] {
+        let output = Command::new(BIN)
+            .args(["--port", "0"])
+            .args(&args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(&expected), "{args:?}: {stderr}");
+    }
+}

@@ -82,6 +82,8 @@ pub struct Req {
     pub body: Option<String>,
     pub content_type: &'static str,
     pub close: bool,
+    /// More headers, sent in this order after `Authorization` (a PKCV JWT, a signed header).
+    pub headers: Vec<(String, String)>,
 }
 
 impl Req {
@@ -93,7 +95,14 @@ impl Req {
             body: None,
             content_type: "application/x-www-form-urlencoded",
             close: false,
+            headers: Vec::new(),
         }
+    }
+
+    /// Adds a header (sent as given; several with one name are several lines).
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
     }
 
     pub fn auth(mut self, sid: &str, token: &str) -> Self {
@@ -118,6 +127,9 @@ impl Req {
         );
         if let Some(auth) = &self.authorization {
             head.push_str(&format!("Authorization: {auth}\r\n"));
+        }
+        for (name, value) in &self.headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
         }
         if self.close {
             head.push_str("Connection: close\r\n");
