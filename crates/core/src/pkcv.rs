@@ -417,6 +417,11 @@ pub enum PrivateKeyError {
         "not an RSA private key: PKCV takes RSA 2048 keys (`openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out private_key.pem`)"
     )]
     NotRsa,
+    /// An RSA key smaller than 2048 bits.
+    #[error(
+        "the RSA key is smaller than 2048 bits: PKCV takes 2048-bit keys (`openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out private_key.pem`)"
+    )]
+    TooSmall,
     /// An RSA key of another size.
     #[error(
         "an RSA key of {bits} bits: PKCV takes {bits_wanted}-bit keys (`openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out private_key.pem`)",
