@@ -3,7 +3,7 @@
 //! token whose `rqh` is that request's hash. Shared by the ureq and hyper
 //! adapters' tests (`#[path]`), so the two are checked by the same code.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
