@@ -74,3 +74,49 @@ fn every_request_ureq_sends_is_signed_as_it_arrives() {
         wire_recorder::check_signed(request, &format!("localhost:{port}"), KEY, ACCOUNT);
     }
 }
+
+/// The `Host` ureq adds itself, for URIs with and without a port (the
+/// default ports through a proxy, which sees the header without a privileged
+/// port), is the one `pkcv::host_header` derives, and so the one the client
+/// sets and signs before handing the request over.
+#[test]
+fn the_host_ureq_adds_is_the_one_pkcv_derives() {
+    use adapter::{BlockingTransport, ClientSetup, PlainHttp, ProxyConfig, ProxyMode, ProxyUrl};
+    use adapter::{DeleteSecondaryAuthToken, FromSetup, UreqTransport, pkcv};
+
+    for (base_url, proxied) in [
+        (None, false),
+        (Some("http://example.test"), true),
+        (Some("http://example.test:80"), true),
+        (Some("http://example.test:8080"), true),
+    ] {
+        let (port, seen, server) = wire_recorder::serve(1, |_, _| (204, String::new()));
+        let base_url = base_url.map_or(format!("http://localhost:{port}"), str::to_owned);
+        let mut options = ClientOptions::new()
+            .with_base_url(&base_url)
+            .with_plain_http(PlainHttp::Allow);
+        if proxied {
+            let proxy = ProxyUrl::parse(&format!("http://127.0.0.1:{port}"), "test").unwrap();
+            options = options.with_proxy(ProxyMode::Fixed(ProxyConfig::all(proxy)));
+        }
+        let credentials = Credentials::api_key(
+            ACCOUNT.parse().unwrap(),
+            KEY.parse().unwrap(),
+            "0123456789abcdef0123456789abcdef".parse().unwrap(),
+        );
+        let setup = ClientSetup::new(credentials, options, |_| None).unwrap();
+        let request = setup
+            .context
+            .build_request(&DeleteSecondaryAuthToken::new())
+            .unwrap();
+        assert!(!request.headers().contains_key("host"));
+        let expected = pkcv::host_header(request.uri()).unwrap();
+        UreqTransport::from_setup(&setup)
+            .unwrap()
+            .send(request)
+            .unwrap();
+        server.join().unwrap();
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen[0].headers()["host"], expected, "{base_url}");
+    }
+}

@@ -1,4 +1,5 @@
-//! A loopback HTTP/1.1 server that keeps every request's bytes as they
+//! A loopback HTTP/1.1 server (and proxy: it answers a `CONNECT` and reads
+//! the request through the tunnel) that keeps every request as it
 //! arrived, and a check that a request read off the wire carries a PKCV
 //! token whose `rqh` is that request's hash. Shared by the ureq and hyper
 //! adapters' tests (`#[path]`), so the two are checked by the same code.
@@ -28,12 +29,21 @@ pub fn serve(
     let kept = Arc::clone(&seen);
     let server = std::thread::spawn(move || {
         for index in 0..answers {
-            let (mut stream, _) = listener.accept().unwrap();
-            let request = read_request(&mut BufReader::new(&mut stream));
+            let (stream, _) = listener.accept().unwrap();
+            let mut writer = stream.try_clone().unwrap();
+            let mut reader = BufReader::new(stream);
+            let mut request = read_request(&mut reader);
+            if request.method() == http::Method::CONNECT {
+                // A proxy's tunnel: the request comes through it in plain HTTP.
+                writer
+                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .unwrap();
+                request = read_request(&mut reader);
+            }
             kept.lock().unwrap().push(request);
             let (status, body) = answer(port, index);
             write!(
-                stream,
+                writer,
                 "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                 body.len()
             )
