@@ -15,19 +15,20 @@
 use std::collections::hash_map::RandomState;
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use http::{Request, Response};
 use twilio_accounts_core::{
     AsyncTransport, AuthTokenPromotion, BlockingTransport, CreateSecondaryAuthToken, Credentials,
     DeleteSecondaryAuthToken, Endpoint, Error, Operation, PromoteAuthToken, Reply, RequestContext,
-    SecondaryAuthToken, TransportError, send_async, send_blocking,
+    SecondaryAuthToken, TransportError, TransportErrorKind, send_async, send_blocking,
 };
 
 use crate::attempt_log::AttemptLog;
 use crate::options::{CallOptions, ClientOptions, ClientSetup, ConfigError};
+use crate::pkcv::{Issuer, PkcvError, PkcvSigner};
 use crate::transport::{AsyncSleep, FromSetup, RequestTimeout, ThreadSleep};
 
 /// A Twilio Accounts client over the transport `T`; blocking with the default
@@ -193,6 +194,73 @@ fn log_wait(operation: &'static str, delay: Duration) {
     );
 }
 
+/// One call's Public Key Client Validation: who signs, for whom, and the
+/// first failure, which ends the call as [`Error::Pkcv`] (nothing is sent).
+struct Signing<'a> {
+    signer: &'a PkcvSigner,
+    issuer: Issuer,
+    failure: Mutex<Option<PkcvError>>,
+}
+
+impl<'a> Signing<'a> {
+    /// The signing of a call in `context`, when the client signs; refused
+    /// before anything is sent when the credentials are not an API key.
+    fn start(options: &'a ClientOptions, context: &RequestContext) -> Result<Option<Self>, Error> {
+        let Some(signer) = options.pkcv() else {
+            return Ok(None);
+        };
+        // A clock before 1970 would fail every attempt, each after a wait.
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_err(|_| PkcvError::ClockBeforeEpoch)?;
+        Ok(Some(Signing {
+            signer,
+            issuer: Issuer::from_credentials(context.credentials())?,
+            failure: Mutex::new(None),
+        }))
+    }
+
+    /// Signs one attempt's request, as it is handed to the transport (the
+    /// transport adds nothing that is signed: the `Host` it would add is
+    /// set here first).
+    fn sign(&self, mut request: Request<Vec<u8>>) -> Result<Request<Vec<u8>>, TransportError> {
+        match self.signer.sign_request(&mut request, &self.issuer) {
+            Ok(()) => Ok(request),
+            Err(err) => {
+                let message = err.to_string();
+                if let Ok(mut failure) = self.failure.lock() {
+                    failure.get_or_insert(err);
+                }
+                Err(TransportError::new(
+                    TransportErrorKind::Other,
+                    twilio_accounts_core::Delivery::NotSent,
+                    message,
+                ))
+            }
+        }
+    }
+
+    /// The call's result, or the signing failure that stopped it.
+    fn finish<R>(signing: Option<&Self>, result: Result<R, Error>) -> Result<R, Error> {
+        let failure = signing.and_then(|signing| signing.failure.lock().ok()?.take());
+        match failure {
+            Some(failure) => Err(Error::Pkcv(failure)),
+            None => result,
+        }
+    }
+}
+
+/// Signs `request` when the call signs.
+fn signed(
+    signing: Option<&Signing<'_>>,
+    request: Request<Vec<u8>>,
+) -> Result<Request<Vec<u8>>, TransportError> {
+    match signing {
+        Some(signing) => signing.sign(request),
+        None => Ok(request),
+    }
+}
+
 impl<T> Client<T, ThreadSleep> {
     /// A blocking client over a transport you built yourself that waits
     /// between retries by calling `wait` instead of sleeping: a test over a
@@ -276,7 +344,9 @@ impl<T: BlockingTransport> Client<T, ThreadSleep> {
     ) -> Result<Reply<O::Output>, Error> {
         let options = &self.shared.options;
         let timeout = call.request_timeout();
+        let signing = Signing::start(options, context)?;
         let transport = |request: Request<Vec<u8>>| -> Result<Response<Vec<u8>>, TransportError> {
+            let request = signed(signing.as_ref(), request)?;
             let log = AttemptLog::start(&request);
             let result = self.shared.transport.send(Self::timed(request, timeout));
             if let Some(log) = log {
@@ -284,7 +354,7 @@ impl<T: BlockingTransport> Client<T, ThreadSleep> {
             }
             result
         };
-        send_blocking(
+        let result = send_blocking(
             context,
             operation,
             options.retry_policy_for(call),
@@ -297,7 +367,8 @@ impl<T: BlockingTransport> Client<T, ThreadSleep> {
                     None => std::thread::sleep(delay),
                 }
             },
-        )
+        );
+        Signing::finish(signing.as_ref(), result)
     }
 
     /// `POST /v1/AuthTokens/Promote`: the secondary token becomes the
@@ -373,7 +444,10 @@ impl<T: AsyncTransport + Send + Sync, S: AsyncSleep + Send + Sync> Client<T, S> 
     ) -> Result<Reply<O::Output>, Error> {
         let options = &self.shared.options;
         let timeout = call.request_timeout();
+        let signing = Signing::start(options, context)?;
+        let signing = signing.as_ref();
         let transport = |request: Request<Vec<u8>>| async move {
+            let request = signed(signing, request)?;
             let log = AttemptLog::start(&request);
             let result = self
                 .shared
@@ -385,7 +459,7 @@ impl<T: AsyncTransport + Send + Sync, S: AsyncSleep + Send + Sync> Client<T, S> 
             }
             result
         };
-        send_async(
+        let result = send_async(
             context,
             operation,
             options.retry_policy_for(call),
@@ -396,7 +470,8 @@ impl<T: AsyncTransport + Send + Sync, S: AsyncSleep + Send + Sync> Client<T, S> 
                 self.shared.sleep.sleep(delay)
             },
         )
-        .await
+        .await;
+        Signing::finish(signing, result)
     }
 
     /// `POST /v1/AuthTokens/Promote`: the secondary token becomes the

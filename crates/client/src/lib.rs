@@ -2,7 +2,8 @@
 //!
 //! What every ready-made Twilio Accounts client shares, written once and
 //! with no I/O dependency: [`ClientOptions`] and the environment
-//! ([`ClientSetup`]), proxies ([`proxy`]), the credentials swap, the retry
+//! ([`ClientSetup`]), proxies ([`proxy`]), Public Key Client Validation
+//! ([`pkcv`]: every request signed), the credentials swap, the retry
 //! loop with a fresh jitter seed per call, `tracing` events for every attempt,
 //! and paging ([`paging`]: a blocking iterator and an async `Stream` over the
 //! pages or items of any list operation).
@@ -43,7 +44,8 @@
 //! ## Modules
 //! [`client`] (the client), [`options`] (what a client is built with),
 //! [`proxy`] (HTTP proxies from options or the environment), [`paging`]
-//! (iterators and streams over lists), [`transport`] (what an adapter
+//! (iterators and streams over lists), [`pkcv`] (signing every request for
+//! Public Key Client Validation), [`transport`] (what an adapter
 //! implements).
 
 #![forbid(unsafe_code)]
@@ -53,6 +55,7 @@ mod attempt_log;
 pub mod client;
 pub mod options;
 pub mod paging;
+pub mod pkcv;
 pub mod proxy;
 pub mod transport;
 
@@ -65,6 +68,7 @@ pub use options::{
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT, ENV_BASE_URL, ProxyMode, pem_roots,
 };
 pub use paging::{ItemStream, Items, PageReply, PageStream, Pages};
+pub use pkcv::PkcvSigner;
 pub use proxy::{NoProxy, ProxyConfig, ProxyError, ProxyUrl};
 pub use transport::{AsyncSleep, FromSetup, RequestTimeout, ThreadSleep};
 

@@ -39,12 +39,14 @@
 //! # Ok::<(), twilio_accounts_client::ConfigError>(())
 //! ```
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use twilio_accounts_core::RequestContext;
 use twilio_accounts_core::endpoint::{ENV_EDGE, ENV_REGION, Endpoint, EndpointError, PlainHttp};
 use twilio_accounts_core::{Credentials, CredentialsError, CredentialsInput};
 
+use crate::pkcv::{Issuer, PkcvError, PkcvSigner};
 use crate::proxy::{ProxyConfig, ProxyError, ProxyUrl};
 use twilio_accounts_core::RetryPolicy;
 use twilio_accounts_core::UserAgent;
@@ -131,6 +133,7 @@ pub struct ClientOptions {
     user_agent: UserAgent,
     proxy: ProxyMode,
     root_certificates_pem: Vec<Vec<u8>>,
+    pkcv: Option<Arc<PkcvSigner>>,
 }
 
 impl Default for ClientOptions {
@@ -145,6 +148,7 @@ impl Default for ClientOptions {
             user_agent: UserAgent::default(),
             proxy: ProxyMode::Direct,
             root_certificates_pem: Vec::new(),
+            pkcv: None,
         }
     }
 }
@@ -224,6 +228,20 @@ impl ClientOptions {
     pub fn with_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
         self.root_certificates_pem.push(pem.as_ref().to_vec());
         self
+    }
+
+    /// Signs every request for Public Key Client Validation with `signer`
+    /// (see [`crate::pkcv`]): a `Twilio-Client-Validation` header on each
+    /// attempt and each page, made from the request as sent. The client
+    /// then needs API key credentials, checked when it is built.
+    pub fn with_pkcv(mut self, signer: PkcvSigner) -> Self {
+        self.pkcv = Some(Arc::new(signer));
+        self
+    }
+
+    /// The PKCV signer, when requests are signed.
+    pub fn pkcv(&self) -> Option<&PkcvSigner> {
+        self.pkcv.as_deref()
     }
 
     /// The plain-HTTP rule.
@@ -435,6 +453,10 @@ pub enum ConfigError {
     /// certificates at all).
     #[error("TLS setup failed: {0}")]
     Tls(String),
+    /// Public Key Client Validation cannot work as configured (Auth Token
+    /// credentials: it needs an API key).
+    #[error(transparent)]
+    Pkcv(#[from] PkcvError),
 }
 
 /// Everything an adapter needs to build its client, checked.
@@ -483,6 +505,9 @@ impl ClientSetup {
         options: ClientOptions,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
+        if options.pkcv.is_some() {
+            Issuer::from_credentials(&credentials)?;
+        }
         let proxy = options.proxy.resolve(&endpoint, lookup)?;
         let context =
             RequestContext::new(credentials, endpoint).with_user_agent(options.user_agent.clone());

@@ -109,6 +109,11 @@ pub enum Error {
     /// many permissions, or not the JSON document Twilio reads).
     #[error("Policy: {0}")]
     InvalidPolicy(#[from] crate::policy::PolicyError),
+    /// The request could not be signed for Public Key Client Validation
+    /// (Auth Token credentials, a request that cannot be canonicalised, a
+    /// failed signature); nothing was sent.
+    #[error(transparent)]
+    Pkcv(#[from] crate::pkcv::PkcvError),
     /// An operation's parameter is out of range.
     #[error("{name} {reason}")]
     InvalidParameter {
@@ -601,6 +606,7 @@ impl Error {
                 | Error::InvalidParameter { .. }
                 | Error::InvalidPublicKey(_)
                 | Error::InvalidPolicy(_)
+                | Error::Pkcv(_)
         )
     }
 }
@@ -631,6 +637,7 @@ impl ApiError {
             (Some(CODE_INVALID_PAGE_TOKEN), _) => Some(
                 "the page token was not accepted: start again from the first page and follow the links as sent",
             ),
+            (Some(code), _) => crate::pkcv::advice(code),
             _ => None,
         }
     }

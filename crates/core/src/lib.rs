@@ -78,7 +78,8 @@
 //! [`operations`] (every operation, by spec resource, and their registry),
 //! [`page`] (the one list mechanism), [`parameter_values`] (operations
 //! from `Name=Value` text), [`json_output`] (answers as JSON, secrets
-//! redacted), [`phone_number`] (E.164 numbers), [`context`], [`form`] (request bodies), [`error`],
+//! redacted), [`phone_number`] (E.164 numbers), [`pkcv`] (Public Key Client
+//! Validation: the canonical request and the signed JWT), [`context`], [`form`] (request bodies), [`error`],
 //! [`retry`],
 //! [`transport`] (the seam, and the retry loop as the [`Exchange`] state
 //! machine).
@@ -116,6 +117,7 @@ pub mod operations;
 pub mod page;
 pub mod parameter_values;
 pub mod phone_number;
+pub mod pkcv;
 pub mod policy;
 pub mod retry;
 pub mod rsa_public_key;

@@ -1,0 +1,107 @@
+//! A loopback HTTP/1.1 server (and proxy: it answers a `CONNECT` and reads
+//! the request through the tunnel) that keeps every request as it
+//! arrived, and a check that a request read off the wire carries a PKCV
+//! token whose `rqh` is that request's hash. Shared by the ureq and hyper
+//! adapters' tests (`#[path]`), so the two are checked by the same code.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use base64::Engine as _;
+use http::{HeaderName, Request};
+// The including test names its adapter crate `adapter`.
+use crate::adapter::pkcv::{self, CanonicalRequest, SignedHeaders};
+
+/// A request as read off the socket.
+pub type WireRequest = Request<Vec<u8>>;
+
+/// Serves one connection per answer (each answer closes its connection),
+/// in order, on 127.0.0.1; `answer` gets the port and the request's index.
+pub fn serve(
+    answers: usize,
+    answer: impl Fn(u16, usize) -> (u16, String) + Send + 'static,
+) -> (u16, Arc<Mutex<Vec<WireRequest>>>, JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let kept = Arc::clone(&seen);
+    let server = std::thread::spawn(move || {
+        for index in 0..answers {
+            let (stream, _) = listener.accept().unwrap();
+            let mut writer = stream.try_clone().unwrap();
+            let mut reader = BufReader::new(stream);
+            let mut request = read_request(&mut reader);
+            if request.method() == http::Method::CONNECT {
+                // A proxy's tunnel: the request comes through it in plain HTTP.
+                writer
+                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .unwrap();
+                request = read_request(&mut reader);
+            }
+            kept.lock().unwrap().push(request);
+            let (status, body) = answer(port, index);
+            write!(
+                writer,
+                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .unwrap();
+        }
+    });
+    (port, seen, server)
+}
+
+/// Reads one request: the request line, the headers, a `Content-Length` body.
+fn read_request(reader: &mut impl BufRead) -> WireRequest {
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    let mut words = line.split_whitespace();
+    let mut request = Request::builder()
+        .method(words.next().unwrap())
+        .uri(words.next().unwrap());
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        let line = line.trim_end_matches(['\r', '\n']);
+        if line.is_empty() {
+            break;
+        }
+        let (name, value) = line.split_once(':').unwrap();
+        if name.eq_ignore_ascii_case("content-length") {
+            length = value.trim().parse().unwrap();
+        }
+        request = request.header(name, value.trim_start());
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    request.body(body).unwrap()
+}
+
+/// The request carries exactly one `Host` (`host`) and a token for it: its
+/// `rqh` recomputed from the request as it arrived, its claims for `key`.
+pub fn check_signed(request: &WireRequest, host: &str, key: &str, account: &str) {
+    let hosts: Vec<_> = request.headers().get_all("host").iter().collect();
+    assert_eq!(hosts, [host], "the Host sent");
+    let token = request.headers()[pkcv::HEADER].to_str().unwrap();
+    let payload = token.split('.').nth(1).unwrap();
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        (claims["iss"].as_str(), claims["sub"].as_str()),
+        (Some(key), Some(account))
+    );
+    let hrh = claims["hrh"].as_str().unwrap();
+    let signed = SignedHeaders::new(
+        hrh.split(';')
+            .map(|name| HeaderName::from_bytes(name.as_bytes()).unwrap()),
+    );
+    let canonical = CanonicalRequest::new(request, &signed).unwrap();
+    assert_eq!(claims["rqh"], canonical.rqh(), "{}", canonical.as_str());
+}

@@ -1,0 +1,130 @@
+//! Public Key Client Validation on the wire, through hyper: every request
+//! (a 429 and its retry, a followed page) arrives with the `Host` that was
+//! signed and a token whose `rqh` is the hash of the bytes that arrived.
+
+use std::time::Duration;
+
+use twilio_accounts_hyper as adapter;
+
+use adapter::{
+    Client, ClientOptions, Credentials, ListCredentialAws, ListOperation, PkcvSigner, RetryPolicy,
+};
+
+#[path = "../../client/tests/support/wire_recorder.rs"]
+mod wire_recorder;
+
+const ACCOUNT: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const KEY: &str = "SKbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+/// Twilio's published example key (not a secret).
+fn signer() -> PkcvSigner {
+    let vectors: serde_json::Value =
+        serde_json::from_str(include_str!("../../core/tests/data/pkcv-vectors.json")).unwrap();
+    let pem = vectors["docs_example"]["private_key_pem_pkcs1"]
+        .as_str()
+        .unwrap();
+    PkcvSigner::from_pem(
+        pem.as_bytes(),
+        "CRcccccccccccccccccccccccccccccccc".parse().unwrap(),
+    )
+    .unwrap()
+}
+
+fn page(port: u16, next: bool) -> String {
+    let next = if next {
+        format!(r#""http://localhost:{port}/v1/Credentials/AWS?PageSize=1&Page=1&PageToken=PT1""#)
+    } else {
+        "null".to_owned()
+    };
+    format!(
+        r#"{{"credentials":[{{"sid":"CRdddddddddddddddddddddddddddddddd","account_sid":"{ACCOUNT}","friendly_name":"x","date_created":null,"date_updated":null,"url":null}}],"meta":{{"page":0,"page_size":1,"next_page_url":{next}}}}}"#
+    )
+}
+
+#[tokio::test]
+async fn every_request_hyper_sends_is_signed_as_it_arrives() {
+    let (port, seen, server) = wire_recorder::serve(3, |port, index| match index {
+        0 => (429, String::new()),
+        1 => (200, page(port, true)),
+        _ => (200, page(port, false)),
+    });
+    let client = Client::new(
+        Credentials::api_key(
+            ACCOUNT.parse().unwrap(),
+            KEY.parse().unwrap(),
+            "0123456789abcdef0123456789abcdef".parse().unwrap(),
+        ),
+        ClientOptions::new()
+            .with_base_url(format!("http://localhost:{port}"))
+            .with_retry_policy(RetryPolicy {
+                base_delay: Duration::from_millis(1),
+                max_delay: Duration::from_millis(2),
+                ..RetryPolicy::default()
+            })
+            .with_pkcv(signer()),
+    )
+    .unwrap();
+    let list = ListCredentialAws::new().page_size(1).unwrap();
+    let first = client.send(&list).await.unwrap();
+    let next = ListCredentialAws::next_page(client.endpoint(), &first.value)
+        .unwrap()
+        .expect("a second page");
+    client.send(&next).await.unwrap();
+    tokio::task::spawn_blocking(move || server.join().unwrap())
+        .await
+        .unwrap();
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 3);
+    for request in seen.iter() {
+        wire_recorder::check_signed(request, &format!("localhost:{port}"), KEY, ACCOUNT);
+    }
+}
+
+/// The `Host` hyper adds itself, for URIs with and without a port (the
+/// default ports through a proxy, which sees the header without a privileged
+/// port), is the one `pkcv::host_header` derives, and so the one the client
+/// sets and signs before handing the request over.
+#[tokio::test]
+async fn the_host_hyper_adds_is_the_one_pkcv_derives() {
+    use adapter::{AsyncTransport, ClientSetup, PlainHttp, ProxyConfig, ProxyMode, ProxyUrl};
+    use adapter::{DeleteSecondaryAuthToken, FromSetup, HyperTransport, pkcv};
+
+    for (base_url, proxied) in [
+        (None, false),
+        (Some("http://example.test"), true),
+        (Some("http://example.test:80"), true),
+        (Some("http://example.test:8080"), true),
+    ] {
+        let (port, seen, server) = wire_recorder::serve(1, |_, _| (204, String::new()));
+        let base_url = base_url.map_or(format!("http://localhost:{port}"), str::to_owned);
+        let mut options = ClientOptions::new()
+            .with_base_url(&base_url)
+            .with_plain_http(PlainHttp::Allow);
+        if proxied {
+            let proxy = ProxyUrl::parse(&format!("http://127.0.0.1:{port}"), "test").unwrap();
+            options = options.with_proxy(ProxyMode::Fixed(ProxyConfig::all(proxy)));
+        }
+        let credentials = Credentials::api_key(
+            ACCOUNT.parse().unwrap(),
+            KEY.parse().unwrap(),
+            "0123456789abcdef0123456789abcdef".parse().unwrap(),
+        );
+        let setup = ClientSetup::new(credentials, options, |_| None).unwrap();
+        let request = setup
+            .context
+            .build_request(&DeleteSecondaryAuthToken::new())
+            .unwrap();
+        assert!(!request.headers().contains_key("host"));
+        let expected = pkcv::host_header(request.uri()).unwrap();
+        HyperTransport::from_setup(&setup)
+            .unwrap()
+            .send(request)
+            .await
+            .unwrap();
+        tokio::task::spawn_blocking(move || server.join().unwrap())
+            .await
+            .unwrap();
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen[0].headers()["host"], expected, "{base_url}");
+    }
+}
