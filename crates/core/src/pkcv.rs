@@ -503,6 +503,12 @@ pub fn advice(code: u32) -> Option<&'static str> {
         20156 => {
             "the token has expired or its `exp` is invalid: `exp` must be at most 300 s after now; check that the system clock is right (clock skew)"
         }
+        20157 => {
+            "the token's lifetime is too long: `exp` must be at most 300 s after `nbf` (or now); check the system clock"
+        }
+        20159 => {
+            "the token's signature does not verify: sign with the private key whose public key is registered under `kid`, with the `alg` the header names"
+        }
         _ => return None,
     })
 }
@@ -865,11 +871,11 @@ mod tests {
     #[test]
     fn every_pkcv_code_has_advice_and_others_none() {
         for code in [
-            70052, 70053, 70154, 70155, 70156, 20152, 20153, 20154, 20155, 20156,
+            70052, 70053, 70154, 70155, 70156, 20152, 20153, 20154, 20155, 20156, 20157, 20159,
         ] {
             assert!(advice(code).is_some_and(|a| a.len() > 40), "{code}");
         }
-        for code in [20003, 20151, 20157, 70051, 0] {
+        for code in [20003, 20151, 20158, 70051, 0] {
             assert_eq!(advice(code), None, "{code}");
         }
     }
