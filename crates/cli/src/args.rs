@@ -59,6 +59,26 @@ pub struct Global {
     )]
     pub api_secret: Option<SecretArg>,
 
+    /// Public Key Client Validation: sign every request with this RSA 2048 private key (PEM,
+    /// PKCS#1 or PKCS#8, unencrypted); needs --pkcv-credential-sid and API key credentials.
+    #[arg(
+        long,
+        env = "TWILIO_PKCV_PRIVATE_KEY",
+        global = true,
+        value_name = "PATH"
+    )]
+    pub pkcv_private_key: Option<PathBuf>,
+
+    /// The credential SID (CR…) of the registered public key that pairs with
+    /// --pkcv-private-key (the signature's `kid`).
+    #[arg(
+        long,
+        env = "TWILIO_PKCV_CREDENTIAL_SID",
+        global = true,
+        value_name = "SID"
+    )]
+    pub pkcv_credential_sid: Option<String>,
+
     /// Twilio region (e.g. au1); needs --edge.
     #[arg(long, env = "TWILIO_REGION", global = true)]
     pub region: Option<String>,

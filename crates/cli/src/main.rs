@@ -136,11 +136,13 @@ fn usage_error(error: &clap::Error, args: &[OsString], command: Option<String>) 
 /// is set), as if they had to be typed: a nudge to put a token on the
 /// command line. None of them is ever required, so they are left out.
 fn without_environment_options(rendered: &str) -> String {
-    const FROM_ENVIRONMENT: [&str; 8] = [
+    const FROM_ENVIRONMENT: [&str; 10] = [
         " --account-sid <SID>",
         " --auth-token <TOKEN>",
         " --api-key <SID>",
         " --api-secret <SECRET>",
+        " --pkcv-private-key <PATH>",
+        " --pkcv-credential-sid <SID>",
         " --base-url <URL>",
         " --region <REGION>",
         " --edge <EDGE>",

@@ -120,6 +120,9 @@ pub fn journal_notice(account: &AccountSid) -> Option<String> {
 /// Why `rotate` takes no `--reveal`.
 const NO_REVEAL: &str = "`rotate` does not print the new token: stdout cannot confirm that anybody kept it (a closed pipe, a full disk, a terminal that scrolled), and after the promote the old token is refused, so a printed token that was lost would lose the account's only working credential";
 
+/// Why `rotate` refuses the PKCV options.
+const ROTATE_UNDER_PKCV: &str = "`rotate` checks the new token (and that the old one is refused) by authenticating with each Auth Token, and an account that enforces Public Key Client Validation refuses every request made with an Auth Token (a PKCV signature names an API key): its checks cannot work there; nothing was sent";
+
 pub fn run(
     global: &Global,
     args: &RotateArgs,
@@ -133,6 +136,11 @@ pub fn run(
                 "give --token-file PATH (owner-only, fsynced; read it with `cat PATH`) or --token-exec CMD (the token on the command's stdin) instead of --reveal",
             ),
         );
+    }
+    if !args.simulate && crate::client_setup::pkcv_requested(global) {
+        return report.fail("rotate", &Failure::usage(ROTATE_UNDER_PKCV).with_next(
+            "rotate by hand with the single steps, which sign: `twilio-accounts secondary create --token-file PATH`, update the applications, then `twilio-accounts promote`",
+        ));
     }
     if args.fleet.subaccounts {
         return crate::fleet::run(global, args, report, on_command_line);
