@@ -224,11 +224,23 @@ pub enum Command {
         #[command(subcommand)]
         action: BulkCommand,
     },
+    /// Public Key Client Validation: check that the account accepts the requests this tool signs
+    /// (--pkcv-private-key, --pkcv-credential-sid).
+    Pkcv {
+        #[command(subcommand)]
+        action: PkcvCommand,
+    },
     /// Print a shell completion script.
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PkcvCommand {
+    /// Send one signed read-only request and say whether the account accepts it, and why not.
+    Check,
 }
 
 #[derive(Debug, Subcommand)]

@@ -23,6 +23,7 @@ mod keys;
 mod outcome;
 mod output;
 mod paging;
+mod pkcv;
 mod report;
 mod resources;
 mod rotate;
@@ -44,7 +45,7 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches};
 use serde_json::json;
 use twilio_accounts_core::{CreateSecondaryAuthToken, DeleteSecondaryAuthToken, PromoteAuthToken};
 
-use args::{Cli, Command, Global, OutputFormat, SecondaryCommand, WebhookCommand};
+use args::{Cli, Command, Global, OutputFormat, PkcvCommand, SecondaryCommand, WebhookCommand};
 use outcome::{Exit, Failure};
 use sink::Sink;
 
@@ -328,6 +329,9 @@ fn run() -> ExitCode {
         Command::SigningKeys { action } => keys::signing_keys(&resource_context(), action),
         Command::Consents { action } => resources::consents(&resource_context(), action),
         Command::Contacts { action } => resources::contacts(&resource_context(), action),
+        Command::Pkcv {
+            action: PkcvCommand::Check,
+        } => pkcv::check(&cli.global, report, &on_command_line),
         Command::Completions { shell } => {
             let script = completions::script(*shell);
             output::out_raw(script.as_bytes());
