@@ -2716,3 +2716,5 @@ fn personal_data_stays_out_of_the_log_at_every_verbosity() {
 mod fleet;
 #[path = "cli/keys.rs"]
 mod keys;
+#[path = "cli/pkcv.rs"]
+mod pkcv;

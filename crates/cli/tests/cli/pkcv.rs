@@ -1,0 +1,337 @@
+//! Public Key Client Validation from the command line: the global
+//! `--pkcv-private-key` / `--pkcv-credential-sid` (here from their
+//! variables), `pkcv check`, and what each refusal says, against the
+//! simulator under `require_pkcv`, which verifies with its own code.
+//!
+//! The key pair is Twilio's published example (`pkcv-vectors.json`, and its
+//! PKCS#8 conversion in `tests/data/pkcv_example_pkcs8.pem`), not a secret.
+
+use super::*;
+
+const VECTORS: &str = include_str!("../../../core/tests/data/pkcv-vectors.json");
+const EXAMPLE_PKCS8: &str = include_str!("../data/pkcv_example_pkcs8.pem");
+/// An RSA 1024 key, which PKCV does not take.
+const RSA_1024: &str = include_str!("../../../client/tests/data/rsa_1024.pem");
+/// The private key file each test writes in its scratch directory.
+const KEY_FILE: &str = "pkcv.pem";
+
+/// The docs example's PEM of `field` (`public_key_pem`, `private_key_pem_pkcs1`).
+fn example(field: &str) -> String {
+    let vectors: Value = serde_json::from_str(VECTORS).unwrap();
+    vectors["docs_example"][field].as_str().unwrap().to_owned()
+}
+
+/// An account that requires PKCV, with a Main key and the example public key.
+fn pkcv_sim() -> Simulator {
+    Simulator::spawn(SimConfig {
+        seed: Some(33),
+        main_api_key: true,
+        public_keys: vec![example("public_key_pem")],
+        require_pkcv: true,
+        ..SimConfig::default()
+    })
+    .expect("the simulator starts")
+}
+
+/// A scratch directory holding the example private key as `KEY_FILE`.
+fn key_dir(name: &str) -> PathBuf {
+    let dir = scratch(name);
+    std::fs::write(dir.join(KEY_FILE), example("private_key_pem_pkcs1")).unwrap();
+    dir
+}
+
+/// The binary with the Main key and signing with the example key: every
+/// setting from the environment, as a deployment would give them.
+fn signed(sim: &Simulator, dir: &Path) -> Command {
+    let (sid, secret) = sim.main_api_key().expect("a Main key");
+    let mut cmd = cli(sim, "unused", dir);
+    cmd.env_remove("TWILIO_AUTH_TOKEN")
+        .env("TWILIO_API_KEY", sid)
+        .env("TWILIO_API_SECRET", secret)
+        .env("TWILIO_PKCV_PRIVATE_KEY", KEY_FILE)
+        .env("TWILIO_PKCV_CREDENTIAL_SID", &sim.public_key_sids()[0]);
+    cmd
+}
+
+/// Lines of the private keys' base64 that must never be printed.
+fn key_lines() -> Vec<String> {
+    [example("private_key_pem_pkcs1"), EXAMPLE_PKCS8.to_owned()]
+        .iter()
+        .flat_map(|pem| {
+            pem.lines()
+                .filter(|l| !l.starts_with("-----"))
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn pkcv_check_is_accepted_with_the_key_in_either_format() {
+    let sim = pkcv_sim();
+    let dir = key_dir("pkcv-check");
+    std::fs::write(dir.join("pkcs8.pem"), EXAMPLE_PKCS8).unwrap();
+    let credential = sim.public_key_sids()[0].clone();
+    for key in [KEY_FILE, "pkcs8.pem"] {
+        let out = run(signed(&sim, &dir)
+            .env("TWILIO_PKCV_PRIVATE_KEY", key)
+            .args(["pkcv", "check", "--output", "json"]));
+        assert_eq!(code(&out), 0, "{key}: {}", stdout(&out));
+        let doc = json(&out);
+        assert_eq!(doc["command"], "pkcv check", "{doc}");
+        assert_eq!(doc["ok"], true, "{doc}");
+        assert_eq!(doc["accepted"], true, "{doc}");
+        assert_eq!(doc["credential_sid"], credential.as_str(), "{doc}");
+        assert_eq!(doc["account_sid"], sim.account_sid(), "{doc}");
+    }
+    // Text: the result on stdout; the options on the command line do the same.
+    let out = run(signed(&sim, &dir)
+        .env_remove("TWILIO_PKCV_PRIVATE_KEY")
+        .env_remove("TWILIO_PKCV_CREDENTIAL_SID")
+        .args(["pkcv", "check", "--pkcv-private-key", "pkcs8.pem"])
+        .args(["--pkcv-credential-sid", &credential]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_contains(&stdout(&out), "The account accepts requests signed");
+}
+
+#[test]
+fn every_command_class_is_signed_and_the_key_is_never_printed() {
+    let sim = pkcv_sim();
+    let dir = key_dir("pkcv-commands");
+    // (command, what it reaches)
+    let table: &[(&[&str], Route)] = &[
+        (&["verify"], Route::ListPublicKeys),
+        (
+            &["credentials", "public-keys", "list"],
+            Route::ListPublicKeys,
+        ),
+        (&["call", "ListCredentialPublicKey"], Route::ListPublicKeys),
+        (&["keys", "list"], Route::Any),
+        (&["safelist", "check", "+18001234567"], Route::Any),
+        (
+            &["secondary", "create", "--token-file", "s"],
+            Route::CreateSecondary,
+        ),
+        (&["promote"], Route::Promote),
+    ];
+    let secrets = key_lines();
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    for (command, route) in table {
+        let before = sim.requests(*route);
+        let out = run(signed(&sim, &dir).args(*command).arg("-vvv"));
+        // `safelist check` of a number not in the list exits 4: it was answered.
+        let expected = if command[0] == "safelist" { 4 } else { 0 };
+        assert_eq!(code(&out), expected, "{command:?}: {}", stderr(&out));
+        assert!(sim.requests(*route) > before, "{command:?} reached Twilio");
+        assert_no_secret(&out, &secrets);
+    }
+    assert!(sim.secondary_token().is_none(), "promoted");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("s")).unwrap().trim_end(),
+        sim.primary_token(),
+        "the token file holds the promoted token"
+    );
+}
+
+/// A failing signed (or unsigned) command, and what it must say.
+struct PkcvFailure {
+    name: &'static str,
+    /// Changes to the signed command's environment: `(variable, Some(value))`
+    /// sets, `(variable, None)` removes.
+    env: &'static [(&'static str, Option<&'static str>)],
+    args: &'static [&'static str],
+    exit: i32,
+    /// Twilio's error code, when the request was sent.
+    code: Option<u32>,
+    /// In the error's message.
+    message: &'static str,
+    /// In its advice.
+    next: &'static str,
+}
+
+#[test]
+fn every_refusal_says_what_to_do() {
+    let no_key: &[(&str, Option<&str>)] = &[
+        ("TWILIO_PKCV_PRIVATE_KEY", None),
+        ("TWILIO_PKCV_CREDENTIAL_SID", None),
+    ];
+    let cases = [
+        PkcvFailure {
+            name: "unsigned, on an account that requires PKCV",
+            env: no_key,
+            args: &["verify"],
+            exit: 3,
+            code: Some(70052),
+            message: "requires Public Key Client Validation",
+            next: "--pkcv-private-key PATH and --pkcv-credential-sid",
+        },
+        PkcvFailure {
+            name: "a credential SID that is not registered",
+            env: &[(
+                "TWILIO_PKCV_CREDENTIAL_SID",
+                Some("CR00000000000000000000000000000000"),
+            )],
+            args: &["credentials", "public-keys", "list"],
+            exit: 3,
+            code: Some(70154),
+            message: "not valid for this account",
+            next: "check --pkcv-credential-sid (TWILIO_PKCV_CREDENTIAL_SID)",
+        },
+        PkcvFailure {
+            name: "Auth Token credentials",
+            env: &[("TWILIO_API_KEY", None), ("TWILIO_API_SECRET", None)],
+            args: &["verify"],
+            exit: 2,
+            code: None,
+            message: "needs API key credentials",
+            next: "--api-key SK…",
+        },
+        PkcvFailure {
+            name: "a key without its credential SID",
+            env: &[("TWILIO_PKCV_CREDENTIAL_SID", None)],
+            args: &["keys", "list"],
+            exit: 2,
+            code: None,
+            message: "TWILIO_PKCV_PRIVATE_KEY is given without --pkcv-credential-sid",
+            next: "add --pkcv-credential-sid CR…",
+        },
+        PkcvFailure {
+            name: "a credential SID without its key",
+            env: &[("TWILIO_PKCV_PRIVATE_KEY", None)],
+            args: &["verify"],
+            exit: 2,
+            code: None,
+            message: "TWILIO_PKCV_CREDENTIAL_SID is given without --pkcv-private-key",
+            next: "add --pkcv-private-key PATH",
+        },
+        PkcvFailure {
+            name: "an empty variable, as if not set",
+            env: &[("TWILIO_PKCV_CREDENTIAL_SID", Some(""))],
+            args: &["verify"],
+            exit: 2,
+            code: None,
+            message: "TWILIO_PKCV_PRIVATE_KEY is given without --pkcv-credential-sid",
+            next: "add --pkcv-credential-sid CR…",
+        },
+        PkcvFailure {
+            name: "a private key that is not PEM",
+            env: &[("TWILIO_PKCV_PRIVATE_KEY", Some("garbage.pem"))],
+            args: &["verify"],
+            exit: 2,
+            code: None,
+            message: "no PEM private key found",
+            next: "openssl pkey -in garbage.pem -out private_key.pem",
+        },
+        PkcvFailure {
+            name: "a credential SID that is no SID",
+            env: &[("TWILIO_PKCV_CREDENTIAL_SID", Some("CRnot-a-sid"))],
+            args: &["verify"],
+            exit: 2,
+            code: None,
+            message: "TWILIO_PKCV_CREDENTIAL_SID:",
+            next: "",
+        },
+        PkcvFailure {
+            name: "a key file that does not exist",
+            env: &[("TWILIO_PKCV_PRIVATE_KEY", Some("missing.pem"))],
+            args: &["verify"],
+            exit: 2,
+            code: None,
+            message: "cannot read the PKCV private key missing.pem (TWILIO_PKCV_PRIVATE_KEY)",
+            next: "",
+        },
+        PkcvFailure {
+            name: "a public key instead of the private key",
+            env: &[("TWILIO_PKCV_PRIVATE_KEY", Some("public.pem"))],
+            args: &["verify"],
+            exit: 2,
+            code: None,
+            message: "no PEM private key found",
+            next: "public.pem is a public key: give the private key it pairs with",
+        },
+        PkcvFailure {
+            name: "an RSA 1024 key",
+            env: &[("TWILIO_PKCV_PRIVATE_KEY", Some("rsa_1024.pem"))],
+            args: &["verify"],
+            exit: 2,
+            code: None,
+            message: "smaller than 2048 bits",
+            next: "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048",
+        },
+        PkcvFailure {
+            name: "pkcv check with nothing to sign with",
+            env: no_key,
+            args: &["pkcv", "check"],
+            exit: 2,
+            code: None,
+            message: "no key to sign with",
+            next: "--pkcv-private-key PATH",
+        },
+        PkcvFailure {
+            name: "rotate, whose checks authenticate with Auth Tokens",
+            env: &[],
+            args: ROTATE_YES,
+            exit: 2,
+            code: None,
+            message: "refuses every request made with an Auth Token",
+            next: "secondary create --token-file PATH",
+        },
+    ];
+    let sim = pkcv_sim();
+    let dir = key_dir("pkcv-refusals");
+    std::fs::write(dir.join("public.pem"), example("public_key_pem")).unwrap();
+    std::fs::write(dir.join("rsa_1024.pem"), RSA_1024).unwrap();
+    std::fs::write(dir.join("garbage.pem"), "not a key\n").unwrap();
+    let token = sim.primary_token();
+    for case in &cases {
+        let mut command = signed(&sim, &dir);
+        command.env("TWILIO_AUTH_TOKEN", &token);
+        if case
+            .env
+            .iter()
+            .all(|(name, _)| !name.starts_with("TWILIO_API_"))
+        {
+            command.env_remove("TWILIO_AUTH_TOKEN");
+        }
+        for (name, value) in case.env {
+            match value {
+                Some(value) => command.env(name, value),
+                None => command.env_remove(name),
+            };
+        }
+        let before = sim.requests(Route::Any);
+        // Text: the message and the advice on stderr, nothing on stdout.
+        let out = run(command.args(case.args));
+        assert_eq!(code(&out), case.exit, "{}: {}", case.name, stderr(&out));
+        let err = stderr(&out);
+        assert_contains(&err, case.message);
+        if !case.next.is_empty() {
+            assert_contains(&err, "what to do: ");
+            assert_contains(&err, case.next);
+        }
+        assert_eq!(stdout(&out), "", "{}", case.name);
+        // JSON: the same, and the code; any command it advises runs as printed.
+        let out = run(command.args(["--output", "json"]));
+        let doc = json(&out);
+        assert_eq!(code(&out), case.exit, "{}: {doc}", case.name);
+        assert_eq!(doc["ok"], false, "{}: {doc}", case.name);
+        assert_eq!(
+            doc["error"]["details"]["code"].as_u64(),
+            case.code.map(u64::from),
+            "{}: {doc}",
+            case.name
+        );
+        assert_contains(doc["error"]["next"].as_str().unwrap_or_default(), case.next);
+        let sent = sim.requests(Route::Any) - before;
+        match case.code {
+            Some(_) => assert!(sent > 0, "{}: it was sent", case.name),
+            None => assert_eq!(sent, 0, "{}: nothing was sent", case.name),
+        }
+        if let Some(next) = doc["error"]["next_command"].as_str() {
+            let words = sh_words(next);
+            assert_eq!(words[0], "twilio-accounts", "{}: {next}", case.name);
+            let then = run(signed(&sim, &dir).args(&words[1..]));
+            assert_eq!(code(&then), 0, "{}: {next}: {}", case.name, stderr(&then));
+        }
+    }
+}
