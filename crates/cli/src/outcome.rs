@@ -188,7 +188,7 @@ fn pkcv_advice(code: u32) -> Option<&'static str> {
             "sign the requests: give --pkcv-private-key PATH and --pkcv-credential-sid CR… (or TWILIO_PKCV_PRIVATE_KEY and TWILIO_PKCV_CREDENTIAL_SID) with API key credentials; `twilio-accounts pkcv check` tells whether the account accepts them"
         }
         70053 => {
-            "stop signing: drop --pkcv-private-key and --pkcv-credential-sid (unset TWILIO_PKCV_PRIVATE_KEY and TWILIO_PKCV_CREDENTIAL_SID)"
+            "the account does not enforce Public Key Client Validation: enable it for the account once its applications sign, or stop signing (drop --pkcv-private-key and --pkcv-credential-sid, unset TWILIO_PKCV_PRIVATE_KEY and TWILIO_PKCV_CREDENTIAL_SID)"
         }
         70154 | 20159 => {
             "check --pkcv-credential-sid (TWILIO_PKCV_CREDENTIAL_SID): it must be the SID (CR…) of a public key registered in this account whose private half is --pkcv-private-key; the Twilio Console lists the account's public keys"

@@ -95,6 +95,27 @@ fn pkcv_check_is_accepted_with_the_key_in_either_format() {
 }
 
 #[test]
+fn pkcv_check_says_when_the_account_does_not_enforce_pkcv() {
+    let sim = Simulator::spawn(SimConfig {
+        main_api_key: true,
+        public_keys: vec![example("public_key_pem")],
+        ..SimConfig::default()
+    })
+    .expect("the simulator starts");
+    let dir = key_dir("pkcv-not-enforced");
+    let out = run(signed(&sim, &dir).args(["pkcv", "check", "--output", "json"]));
+    assert_eq!(code(&out), 3, "{}", stdout(&out));
+    let doc = json(&out);
+    assert_eq!(doc["command"], "pkcv check", "{doc}");
+    assert_eq!(doc["accepted"], false, "{doc}");
+    assert_eq!(doc["error"]["details"]["code"], 70053, "{doc}");
+    assert_contains(
+        doc["error"]["next"].as_str().unwrap_or_default(),
+        "does not enforce Public Key Client Validation",
+    );
+}
+
+#[test]
 fn every_command_class_is_signed_and_the_key_is_never_printed() {
     let sim = pkcv_sim();
     let dir = key_dir("pkcv-commands");
