@@ -120,8 +120,8 @@ pub fn journal_notice(account: &AccountSid) -> Option<String> {
 /// Why `rotate` takes no `--reveal`.
 const NO_REVEAL: &str = "`rotate` does not print the new token: stdout cannot confirm that anybody kept it (a closed pipe, a full disk, a terminal that scrolled), and after the promote the old token is refused, so a printed token that was lost would lose the account's only working credential";
 
-/// Why `rotate` refuses the PKCV options.
-const ROTATE_UNDER_PKCV: &str = "`rotate` checks the new token (and that the old one is refused) by authenticating with each Auth Token, and an account that enforces Public Key Client Validation refuses every request made with an Auth Token (a PKCV signature names an API key): its checks cannot work there; nothing was sent";
+/// Why `rotate --subaccounts` refuses the PKCV options.
+const FLEET_UNDER_PKCV: &str = "`rotate --subaccounts` rotates each subaccount as itself, with its own Auth Token, and a Public Key Client Validation signature names an API key, never an Auth Token: the fleet cannot sign its requests; nothing was sent";
 
 pub fn run(
     global: &Global,
@@ -137,10 +137,14 @@ pub fn run(
             ),
         );
     }
-    if !args.simulate && crate::client_setup::pkcv_requested(global) {
-        return report.fail("rotate", &Failure::usage(ROTATE_UNDER_PKCV).with_next(
-            "rotate by hand with the single steps, which sign: `twilio-accounts secondary create --token-file PATH`, update the applications, then `twilio-accounts promote`",
-        ));
+    let pkcv = crate::client_setup::pkcv_requested(global);
+    if args.fleet.subaccounts && pkcv {
+        return report.fail(
+            "rotate",
+            &Failure::usage(FLEET_UNDER_PKCV).with_next(
+                "rotate each subaccount with `twilio-accounts rotate` and its own credentials (without the PKCV options if it does not enforce PKCV), and the parent with `twilio-accounts rotate`, its Main key and the PKCV options",
+            ),
+        );
     }
     if args.fleet.subaccounts {
         return crate::fleet::run(global, args, report, on_command_line);
@@ -188,6 +192,9 @@ pub fn run(
         wait_for_go_ahead: true,
         settle: args.settle.unwrap_or(Duration::from_secs(60)),
         suppress_email_notification: args.email.value(),
+        // Where requests are signed, the account refuses Auth Token
+        // requests: the tokens cannot be checked by authenticating.
+        token_checks: !pkcv,
         ..RotationConfig::default()
     };
     let rerun = rerun_flags(global, args, on_command_line);
@@ -402,6 +409,19 @@ fn rerun_flags(
         flag("--api-key", Some(key.clone()));
     }
     for (id, name, value) in [
+        (
+            "pkcv_private_key",
+            "--pkcv-private-key",
+            &global
+                .pkcv_private_key
+                .as_ref()
+                .map(|p| p.display().to_string()),
+        ),
+        (
+            "pkcv_credential_sid",
+            "--pkcv-credential-sid",
+            &global.pkcv_credential_sid,
+        ),
         ("base_url", "--base-url", &global.base_url),
         ("region", "--region", &global.region),
         ("edge", "--edge", &global.edge),

@@ -115,6 +115,52 @@ fn pkcv_check_says_when_the_account_does_not_enforce_pkcv() {
     );
 }
 
+/// The rotation's notes, from its JSON document.
+fn notes(doc: &Value) -> String {
+    doc["notes"].to_string()
+}
+
+#[test]
+fn rotate_with_a_main_key_rotates_signed_and_resumes_as_advised() {
+    let sim = pkcv_sim();
+    let dir = key_dir("pkcv-rotate");
+    let old = sim.primary_token();
+    let out = run(signed(&sim, &dir)
+        .args(ROTATE_YES)
+        .args(["--output", "json"]));
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let doc = json(&out);
+    assert_contains(&notes(&doc), "Public Key Client Validation");
+    rotated(&sim, &old, &dir);
+
+    // Declined at the go-ahead (no terminal, no --yes): the advised resume,
+    // run as printed with the same environment, finishes it signed.
+    let old = sim.primary_token();
+    let out = run(signed(&sim, &dir).args([
+        "rotate",
+        "--settle",
+        "0",
+        "--deploy-wait",
+        "0",
+        "--token-file",
+        "t",
+        "--force",
+        "--output",
+        "json",
+    ]));
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    let doc = json(&out);
+    let next = doc["error"]["next_command"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a resume to run: {doc}"));
+    assert!(sim.secondary_token().is_some(), "created, not promoted");
+    let words = sh_words(next);
+    assert_eq!(words[0], "twilio-accounts", "{next}");
+    let then = run(signed(&sim, &dir).args(&words[1..]));
+    assert_eq!(code(&then), 0, "{next}: {}", stderr(&then));
+    rotated(&sim, &old, &dir);
+}
+
 #[test]
 fn every_command_class_is_signed_and_the_key_is_never_printed() {
     let sim = pkcv_sim();
@@ -289,13 +335,13 @@ fn every_refusal_says_what_to_do() {
             next: "--pkcv-private-key PATH",
         },
         PkcvFailure {
-            name: "rotate, whose checks authenticate with Auth Tokens",
+            name: "a fleet rotation, whose subaccounts authenticate with Auth Tokens",
             env: &[],
-            args: ROTATE_YES,
+            args: &["rotate", "--subaccounts", "--token-dir", "tokens"],
             exit: 2,
             code: None,
-            message: "refuses every request made with an Auth Token",
-            next: "secondary create --token-file PATH",
+            message: "the fleet cannot sign its requests",
+            next: "rotate each subaccount with `twilio-accounts rotate` and its own credentials",
         },
     ];
     let sim = pkcv_sim();
