@@ -204,7 +204,7 @@ pub fn client_options(
     if let Some(timeout) = global.timeout {
         options = options.with_request_timeout(timeout);
     }
-    if let Some(signer) = pkcv_signer(global, on_command_line)? {
+    if let Some(signer) = pkcv_signer(global, report, on_command_line)? {
         options = options.with_pkcv(signer);
     }
     Ok(options)
@@ -242,6 +242,7 @@ const NEW_KEY_PAIR: &str = "make an RSA 2048 key pair (`openssl genpkey -algorit
 /// not its content.
 pub fn pkcv_signer(
     global: &Global,
+    report: Report,
     on_command_line: &dyn Fn(&str) -> bool,
 ) -> Result<Option<PkcvSigner>, Failure> {
     let name = |id: &str, flag: &'static str, variable: &'static str| {
@@ -284,6 +285,21 @@ pub fn pkcv_signer(
                 path.display()
             ))
         })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(metadata) = std::fs::metadata(path)
+            && metadata.permissions().mode() & 0o077 != 0
+        {
+            report.warn(format!(
+                "the PKCV private key {0} can be read by other users (mode {1:o}): `chmod 600 {0}`",
+                path.display(),
+                metadata.permissions().mode() & 0o777
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = report;
     PkcvSigner::from_pem(&pem, sid).map(Some).map_err(|e| {
         let next = match e {
             PrivateKeyError::NotPem if pem.windows(26).any(|w| w == b"-----BEGIN PUBLIC KEY-----") => format!(

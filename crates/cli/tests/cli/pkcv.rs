@@ -37,6 +37,12 @@ fn pkcv_sim() -> Simulator {
 fn key_dir(name: &str) -> PathBuf {
     let dir = scratch(name);
     std::fs::write(dir.join(KEY_FILE), example("private_key_pem_pkcs1")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let owner_only = std::fs::Permissions::from_mode(0o600);
+        std::fs::set_permissions(dir.join(KEY_FILE), owner_only).unwrap();
+    }
     dir
 }
 
@@ -83,6 +89,27 @@ fn pkcv_check_is_accepted_with_the_key_in_either_format() {
         assert_eq!(doc["accepted"], true, "{doc}");
         assert_eq!(doc["credential_sid"], credential.as_str(), "{doc}");
         assert_eq!(doc["account_sid"], sim.account_sid(), "{doc}");
+    }
+    // A key file others can read draws a warning (the example key is public).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let readable = std::fs::Permissions::from_mode(0o644);
+        std::fs::set_permissions(dir.join("pkcs8.pem"), readable).unwrap();
+        let out = run(signed(&sim, &dir)
+            .env("TWILIO_PKCV_PRIVATE_KEY", "pkcs8.pem")
+            .args(["pkcv", "check"]));
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert_contains(
+            &stderr(&out),
+            "can be read by other users (mode 644): `chmod 600 pkcs8.pem`",
+        );
+        let quiet = run(signed(&sim, &dir).args(["pkcv", "check"]));
+        assert!(
+            !stderr(&quiet).contains("other users"),
+            "{}",
+            stderr(&quiet)
+        );
     }
     // Text: the result on stdout; the options on the command line do the same.
     let out = run(signed(&sim, &dir)
@@ -248,6 +275,15 @@ fn every_refusal_says_what_to_do() {
             name: "Auth Token credentials",
             env: &[("TWILIO_API_KEY", None), ("TWILIO_API_SECRET", None)],
             args: &["verify"],
+            exit: 2,
+            code: None,
+            message: "needs API key credentials",
+            next: "--api-key SK…",
+        },
+        PkcvFailure {
+            name: "Auth Token credentials, for a rotation",
+            env: &[("TWILIO_API_KEY", None), ("TWILIO_API_SECRET", None)],
+            args: ROTATE_YES,
             exit: 2,
             code: None,
             message: "needs API key credentials",
