@@ -64,6 +64,9 @@ struct Terminal {
     rerun: String,
     /// ` --state-file X` when one was given.
     state_file_arg: String,
+    /// Whether a token can authenticate (not under PKCV), so advice may
+    /// say to check one with `verify`.
+    token_checks: bool,
 }
 
 /// The journal of a rotation started by an earlier version, in the working
@@ -244,6 +247,7 @@ pub(crate) fn execute(
         simulated,
     } = setting;
     let config_settle = config.settle;
+    let token_checks = config.token_checks;
     let client = client(options, creds.clone()).map_err(|f| report.fail("rotate", &f))?;
     let existing = read_journal(&state_file).map_err(|f| report.fail("rotate", &f))?;
     let resume_command = format!("twilio-accounts rotate --resume{rerun}");
@@ -319,6 +323,7 @@ pub(crate) fn execute(
             settle: config_settle,
             rerun,
             state_file_arg: state_file_arg(args),
+            token_checks,
         },
     };
     match drive(&mut driver.carrier, rotation, &mut driver.talk) {
@@ -859,6 +864,16 @@ impl Driver<'_> {
                     "wait a minute (Twilio can lag after a promote), then run `{resume}` to check again"
                 ),
                 Some(resume),
+            ),
+            // Under PKCV no token authenticates, and a resume would stop
+            // here again: the 2010 Account resource, which the Main key may
+            // read, shows the primary.
+            NextStep::CheckNewToken if !self.talk.token_checks => (
+                format!(
+                    "the account refuses Auth Token requests (Public Key Client Validation), so whether the promote happened cannot be checked with a token: `twilio-accounts call FetchAccount --param Sid=$TWILIO_ACCOUNT_SID --reveal` shows the primary Auth Token; if it is the new one (from where it went), the rotation is complete and {0} can be removed; if it is still the old one, run `twilio-accounts promote` (the secondary is the new token), then remove {0}",
+                    self.carrier.state_file.display(),
+                ),
+                None,
             ),
             NextStep::CheckNewToken => (
                 format!(

@@ -438,3 +438,78 @@ fn every_refusal_says_what_to_do() {
         }
     }
 }
+
+/// `rotate`, signed, with the journal in `state.json` and the token in `t`.
+fn signed_rotate(sim: &Simulator, dir: &Path) -> Command {
+    let mut cmd = signed(sim, dir);
+    cmd.args(ROTATE_YES).args(["--state-file", "state.json"]);
+    cmd
+}
+
+#[test]
+fn a_signed_rotation_killed_at_any_action_is_resumed_or_stops_with_the_token_kept() {
+    let mut killed = 0;
+    let mut finished = 0;
+    for index in 0..64 {
+        let sim = pkcv_sim();
+        let dir = key_dir(&format!("pkcv-crash-{index}"));
+        let old = sim.primary_token();
+        let mut child = signed_rotate(&sim, &dir)
+            .env(
+                "TWILIO_ACCOUNTS_TEST_PAUSE_BEFORE_ACTION",
+                index.to_string(),
+            )
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let paused = BufReader::new(child.stderr.take().unwrap())
+            .lines()
+            .map_while(Result::ok)
+            .any(|line| line.starts_with("test hook: paused"));
+        // SIGKILL: no destructor, no flush, like `kill -9`.
+        let _ = child.kill();
+        let _ = child.wait();
+        if !paused {
+            break;
+        }
+        killed += 1;
+        let mut again = signed_rotate(&sim, &dir);
+        if dir.join("state.json").exists() {
+            again.arg("--resume");
+        }
+        let out = run(&mut again);
+        if code(&out) == 0 {
+            finished += 1;
+            rotated(&sim, &old, &dir);
+            continue;
+        }
+        // Killed with the promote under way: only the old token could tell
+        // whether it happened, and a Main key does not know it. The rotation
+        // says so, and the new token is in the sink either way.
+        assert_contains(&stderr(&out), "cannot be probed");
+        assert_contains(&stderr(&out), "call FetchAccount");
+        let kept = std::fs::read_to_string(dir.join("t")).unwrap();
+        let new = sim.secondary_token().unwrap_or_else(|| sim.primary_token());
+        assert_eq!(kept.trim_end(), new, "killed before action {index}");
+        assert_ne!(new, old, "killed before action {index}");
+        // The advice, followed: read the primary, promote if it is the old one.
+        let account = format!("Sid={}", sim.account_sid());
+        let out = run(signed(&sim, &dir)
+            .args(["call", "FetchAccount", "--param", &account])
+            .args(["--reveal", "--output", "json"]));
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        if json(&out)["value"]["auth_token"] == old.as_str() {
+            let out = run(signed(&sim, &dir).arg("promote"));
+            assert_eq!(code(&out), 0, "{}", stderr(&out));
+        }
+        assert_eq!(
+            sim.primary_token(),
+            kept.trim_end(),
+            "killed before action {index}"
+        );
+        assert_eq!(sim.secondary_token(), None, "killed before action {index}");
+    }
+    assert!(killed >= 8, "only {killed} kill points");
+    assert!(finished + 2 >= killed, "{finished} of {killed} finished");
+}
