@@ -24,6 +24,7 @@ mod outcome;
 mod output;
 mod paging;
 mod pkcv;
+mod pkcv_rotate;
 mod report;
 mod resources;
 mod rotate;
@@ -332,6 +333,9 @@ fn run() -> ExitCode {
         Command::Pkcv {
             action: PkcvCommand::Check,
         } => pkcv::check(&cli.global, report, &on_command_line),
+        Command::Pkcv {
+            action: PkcvCommand::Rotate(args),
+        } => pkcv_rotate::rotate(&cli.global, args, report, &on_command_line),
         Command::Completions { shell } => {
             let script = completions::script(*shell);
             output::out_raw(script.as_bytes());

@@ -371,6 +371,24 @@ fn every_refusal_says_what_to_do() {
             next: "--pkcv-private-key PATH",
         },
         PkcvFailure {
+            name: "pkcv rotate without the pair it replaces",
+            env: no_key,
+            args: &["pkcv", "rotate", "--secret-file", "new.pem"],
+            exit: 2,
+            code: None,
+            message: "replaces the key pair that signs now, and none is given",
+            next: "give the current pair with --pkcv-private-key PATH",
+        },
+        PkcvFailure {
+            name: "pkcv rotate with nowhere to put the new private key",
+            env: &[],
+            args: &["pkcv", "rotate"],
+            exit: 2,
+            code: None,
+            message: "choose --secret-file PATH (owner-only) or --secret-exec CMD",
+            next: "",
+        },
+        PkcvFailure {
             name: "a fleet rotation, whose subaccounts authenticate with Auth Tokens",
             env: &[],
             args: &["rotate", "--subaccounts", "--token-dir", "tokens"],
@@ -512,4 +530,183 @@ fn a_signed_rotation_killed_at_any_action_is_resumed_or_stops_with_the_token_kep
     }
     assert!(killed >= 8, "only {killed} kill points");
     assert!(finished + 2 >= killed, "{finished} of {killed} finished");
+}
+
+/// The SIDs of the account's public keys, read signed with `key` and `sid`.
+fn registered(sim: &Simulator, dir: &Path, key: &str, sid: &str) -> Vec<String> {
+    let out = run(signed(sim, dir)
+        .env("TWILIO_PKCV_PRIVATE_KEY", key)
+        .env("TWILIO_PKCV_CREDENTIAL_SID", sid)
+        .args(["credentials", "public-keys", "list", "--output", "json"]));
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    json(&out)["value"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["sid"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// `pkcv check` with `key` and `sid`: its exit code and Twilio's error code.
+fn check_with(sim: &Simulator, dir: &Path, key: &str, sid: &str) -> (i32, Value) {
+    let out = run(signed(sim, dir)
+        .env("TWILIO_PKCV_PRIVATE_KEY", key)
+        .env("TWILIO_PKCV_CREDENTIAL_SID", sid)
+        .args(["pkcv", "check", "--output", "json"]));
+    (code(&out), json(&out)["error"]["details"]["code"].clone())
+}
+
+/// `pkcv rotate` into `new.pem`, its journal in `pk.json`.
+const PKCV_ROTATE: &[&str] = &[
+    "pkcv",
+    "rotate",
+    "--secret-file",
+    "new.pem",
+    "--yes",
+    "--deploy-wait",
+    "0",
+    "--state-file",
+    "pk.json",
+];
+
+/// The key pair was rotated into `new.pem` as `new_sid`: exactly that
+/// public key is registered, it pairs with the key in the sink (owner-only),
+/// the old pair is refused, the journal is gone.
+fn key_pair_rotated(sim: &Simulator, dir: &Path, old_sid: &str, new_sid: &str) {
+    assert_eq!(registered(sim, dir, "new.pem", new_sid), [new_sid]);
+    assert_ne!(new_sid, old_sid);
+    assert_eq!(check_with(sim, dir, "new.pem", new_sid).0, 0);
+    assert_eq!(
+        check_with(sim, dir, KEY_FILE, old_sid),
+        (3, Value::from(70154)),
+        "the old pair is refused"
+    );
+    assert!(!dir.join("pk.json").exists(), "the journal is removed");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("new.pem"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
+
+#[test]
+fn pkcv_rotate_replaces_the_key_pair_made_or_given() {
+    let sim = pkcv_sim();
+    let dir = key_dir("pkcv-rotate-pair");
+    let old_sid = sim.public_key_sids()[0].clone();
+    let out = run(signed(&sim, &dir)
+        .args(PKCV_ROTATE)
+        .args(["--output", "json"]));
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let doc = json(&out);
+    assert_eq!(doc["command"], "pkcv rotate", "{doc}");
+    assert_eq!(doc["generated"], true, "{doc}");
+    assert_eq!(doc["old_pair_refused"], true, "{doc}");
+    assert_eq!(doc["old_credential_sid"], old_sid.as_str(), "{doc}");
+    let new_sid = doc["new_credential_sid"].as_str().unwrap().to_owned();
+    key_pair_rotated(&sim, &dir, &old_sid, &new_sid);
+    assert_no_secret(
+        &out,
+        &[&std::fs::read_to_string(dir.join("new.pem")).unwrap()[40..120]],
+    );
+
+    // Back to the published example key, given (PKCS#8), without --yes:
+    // it stops before deleting, and the advised resume finishes it.
+    std::fs::write(dir.join("example.pem"), EXAMPLE_PKCS8).unwrap();
+    std::fs::rename(dir.join("new.pem"), dir.join("current.pem")).unwrap();
+    let current = |cmd: &mut Command| {
+        cmd.env("TWILIO_PKCV_PRIVATE_KEY", "current.pem")
+            .env("TWILIO_PKCV_CREDENTIAL_SID", &new_sid);
+    };
+    let mut first = signed(&sim, &dir);
+    current(&mut first);
+    let out = run(first.args([
+        "pkcv",
+        "rotate",
+        "--new-private-key",
+        "example.pem",
+        "--secret-file",
+        "new.pem",
+        "--state-file",
+        "pk.json",
+        "--deploy-wait",
+        "0",
+        "--output",
+        "json",
+    ]));
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    let next = json(&out)["error"]["next_command"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        registered(&sim, &dir, "current.pem", &new_sid).len(),
+        2,
+        "both until the go-ahead"
+    );
+    let words = sh_words(&next);
+    assert_eq!(words[0], "twilio-accounts", "{next}");
+    let mut then = signed(&sim, &dir);
+    current(&mut then);
+    let out = run(then.args(&words[1..]).args(["--output", "json"]));
+    assert_eq!(code(&out), 0, "{next}: {}", stdout(&out));
+    let doc = json(&out);
+    assert_eq!(doc["generated"], false, "{doc}");
+    assert_eq!(doc["private_key_delivered_to"][0], "file new.pem", "{doc}");
+    let back = doc["new_credential_sid"].as_str().unwrap().to_owned();
+    assert_eq!(
+        std::fs::read_to_string(dir.join("new.pem")).unwrap(),
+        EXAMPLE_PKCS8
+    );
+    std::fs::copy(dir.join("current.pem"), dir.join(KEY_FILE)).unwrap();
+    key_pair_rotated(&sim, &dir, &new_sid, &back);
+}
+
+#[test]
+fn pkcv_rotate_killed_at_any_step_is_finished_by_resume() {
+    let mut killed = 0;
+    for index in 0..32 {
+        let sim = pkcv_sim();
+        let dir = key_dir(&format!("pkcv-rotate-kill-{index}"));
+        let old_sid = sim.public_key_sids()[0].clone();
+        let mut child = signed(&sim, &dir)
+            .args(PKCV_ROTATE)
+            .env(
+                "TWILIO_ACCOUNTS_TEST_PAUSE_BEFORE_ACTION",
+                index.to_string(),
+            )
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let paused = BufReader::new(child.stderr.take().unwrap())
+            .lines()
+            .map_while(Result::ok)
+            .any(|line| line.starts_with("test hook: paused"));
+        let _ = child.kill();
+        let _ = child.wait();
+        if !paused {
+            break;
+        }
+        killed += 1;
+        let out = run(signed(&sim, &dir)
+            .args(PKCV_ROTATE)
+            .args(["--resume", "--output", "json"]));
+        assert_eq!(
+            code(&out),
+            0,
+            "killed before step {index}: {}",
+            stdout(&out)
+        );
+        let new_sid = json(&out)["new_credential_sid"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        key_pair_rotated(&sim, &dir, &old_sid, &new_sid);
+    }
+    assert!(killed >= 7, "only {killed} kill points");
 }
