@@ -358,7 +358,10 @@ fn run(
                 if !held {
                     sink.deliver_secret(
                         pem.as_bytes(),
-                        &[("TWILIO_PKCV_CREDENTIAL_SID", new_credential.as_str())],
+                        &[
+                            ("TWILIO_ACCOUNT_SID", account.as_str()),
+                            ("TWILIO_PKCV_CREDENTIAL_SID", new_credential.as_str()),
+                        ],
                     )
                     .map_err(|reason| {
                         resume_failure(Failure::other(format!(

@@ -667,6 +667,31 @@ fn pkcv_rotate_replaces_the_key_pair_made_or_given() {
 }
 
 #[test]
+fn pkcv_rotate_hands_the_new_private_key_to_a_command() {
+    let sim = pkcv_sim();
+    let dir = key_dir("pkcv-rotate-exec");
+    let out = run(signed(&sim, &dir).args([
+        "pkcv",
+        "rotate",
+        "--secret-exec",
+        "cat > piped.pem && echo \"$TWILIO_ACCOUNT_SID $TWILIO_PKCV_CREDENTIAL_SID\" > env.txt",
+        "--yes",
+        "--deploy-wait",
+        "0",
+        "--output",
+        "json",
+    ]));
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let new_sid = json(&out)["new_credential_sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let env = std::fs::read_to_string(dir.join("env.txt")).unwrap();
+    assert_eq!(env.trim_end(), format!("{} {new_sid}", sim.account_sid()));
+    assert_eq!(check_with(&sim, &dir, "piped.pem", &new_sid).0, 0);
+}
+
+#[test]
 fn pkcv_rotate_killed_at_any_step_is_finished_by_resume() {
     let mut killed = 0;
     for index in 0..32 {
