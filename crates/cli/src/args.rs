@@ -59,6 +59,26 @@ pub struct Global {
     )]
     pub api_secret: Option<SecretArg>,
 
+    /// Public Key Client Validation: sign every request with this RSA 2048 private key (PEM,
+    /// PKCS#1 or PKCS#8, unencrypted); needs --pkcv-credential-sid and API key credentials.
+    #[arg(
+        long,
+        env = "TWILIO_PKCV_PRIVATE_KEY",
+        global = true,
+        value_name = "PATH"
+    )]
+    pub pkcv_private_key: Option<PathBuf>,
+
+    /// The credential SID (CR…) of the registered public key that pairs with
+    /// --pkcv-private-key (the signature's `kid`).
+    #[arg(
+        long,
+        env = "TWILIO_PKCV_CREDENTIAL_SID",
+        global = true,
+        value_name = "SID"
+    )]
+    pub pkcv_credential_sid: Option<String>,
+
     /// Twilio region (e.g. au1); needs --edge.
     #[arg(long, env = "TWILIO_REGION", global = true)]
     pub region: Option<String>,
@@ -204,11 +224,70 @@ pub enum Command {
         #[command(subcommand)]
         action: BulkCommand,
     },
+    /// Public Key Client Validation: check that the account accepts the requests this tool signs
+    /// (--pkcv-private-key, --pkcv-credential-sid).
+    Pkcv {
+        #[command(subcommand)]
+        action: PkcvCommand,
+    },
     /// Print a shell completion script.
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PkcvCommand {
+    /// Send one signed read-only request and say whether the account accepts it, and why not.
+    Check,
+    /// Replace the signing key pair: make (or take) a new RSA 2048 key, register its public key,
+    /// check the new pair, hand the private key over, wait for the go-ahead, delete the old
+    /// public key and check that the old pair is refused. Journalled; resumable with --resume.
+    Rotate(PkcvRotateArgs),
+}
+
+/// `pkcv rotate`: the new key, where its private half goes, the go-ahead.
+#[derive(Debug, Args)]
+pub struct PkcvRotateArgs {
+    /// The new private key (RSA 2048 PEM, PKCS#1 or PKCS#8) instead of one made with
+    /// `openssl genpkey`.
+    #[arg(long, value_name = "PATH")]
+    pub new_private_key: Option<PathBuf>,
+
+    /// Write the new private key to this file (created owner-only, atomically, fsynced).
+    #[arg(long, value_name = "PATH")]
+    pub secret_file: Option<PathBuf>,
+
+    /// Overwrite --secret-file if it exists.
+    #[arg(long, requires = "secret_file")]
+    pub force: bool,
+
+    /// Run this command (with sh -c) with the new private key on its stdin; success only if it
+    /// exits 0. It gets TWILIO_ACCOUNT_SID and TWILIO_PKCV_CREDENTIAL_SID (the new key's).
+    #[arg(long, value_name = "CMD")]
+    pub secret_exec: Option<String>,
+
+    /// Stop --secret-exec's command after this long (it then counts as failed) [default: 60s].
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION", requires = "secret_exec")]
+    pub secret_exec_timeout: Option<Duration>,
+
+    /// Delete the old public key without asking, once --deploy-wait has passed after the new
+    /// private key was delivered (without it, the rotation stops there; --resume --yes goes on).
+    #[arg(short, long)]
+    pub yes: bool,
+
+    /// With --yes: how long the applications take to switch to the new pair [default: 60s].
+    #[arg(long, value_parser = parse_settle, value_name = "DURATION")]
+    pub deploy_wait: Option<Duration>,
+
+    /// The journal (default: pkcv-rotation-<ACCOUNT_SID>.json in the state directory).
+    #[arg(long, value_name = "PATH")]
+    pub state_file: Option<PathBuf>,
+
+    /// Continue the key-pair rotation recorded in the journal.
+    #[arg(long)]
+    pub resume: bool,
 }
 
 #[derive(Debug, Subcommand)]

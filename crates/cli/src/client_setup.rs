@@ -1,13 +1,15 @@
 //! From the command line and the environment to credentials and a client:
 //! which values were typed (and win, and draw a warning when secret), which
 //! came from `TWILIO_*`, where Twilio is (`--base-url`, `--region`/`--edge`),
-//! and the client options (timeouts, a CA, proxies).
+//! the client options (timeouts, a CA, proxies), and the Public Key Client
+//! Validation signer every client then signs with.
 
 use twilio_accounts_core::{
-    AccountSid, ApiKeySecret, ApiKeySid, AuthToken, Credentials, CredentialsInput, Endpoint,
-    EndpointError, PlainHttp,
+    AccountSid, ApiKeySecret, ApiKeySid, AuthToken, CredentialSid, Credentials, CredentialsInput,
+    Endpoint, EndpointError, PlainHttp,
 };
-use twilio_accounts_ureq::{Client, ClientOptions};
+use twilio_accounts_ureq::pkcv::{PkcvError, PrivateKeyError};
+use twilio_accounts_ureq::{Client, ClientOptions, ConfigError, PkcvSigner};
 use zeroize::Zeroizing;
 
 use crate::args::{self, Global};
@@ -202,11 +204,132 @@ pub fn client_options(
     if let Some(timeout) = global.timeout {
         options = options.with_request_timeout(timeout);
     }
+    if let Some(signer) = pkcv_signer(global, report, on_command_line)? {
+        options = options.with_pkcv(signer);
+    }
     Ok(options)
 }
 
+/// Whether the global options ask for Public Key Client Validation (either
+/// option, from the command line or the environment).
+pub fn pkcv_requested(global: &Global) -> bool {
+    pkcv_options(global) != (None, None)
+}
+
+/// The PKCV options given, an empty one (`TWILIO_PKCV_PRIVATE_KEY=`) taken
+/// as not given, as for the credentials.
+fn pkcv_options(global: &Global) -> (Option<&std::path::Path>, Option<&str>) {
+    (
+        global
+            .pkcv_private_key
+            .as_deref()
+            .filter(|p| !p.as_os_str().is_empty()),
+        global
+            .pkcv_credential_sid
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty()),
+    )
+}
+
+/// How to make a key pair PKCV takes and register it, for the errors about
+/// a key that cannot sign.
+const NEW_KEY_PAIR: &str = "make an RSA 2048 key pair (`openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out private_key.pem`, then `openssl pkey -in private_key.pem -pubout -out public_key.pem`), register its public key with `twilio-accounts credentials public-keys create --public-key-file public_key.pem`, and sign with that private key and the CR… SID the create prints";
+
+/// The signer `--pkcv-private-key` and `--pkcv-credential-sid` (or their
+/// variables) ask for: both or neither. The key file is read here and never
+/// shown: the signer's `Debug` redacts it, and every error names the file,
+/// not its content.
+pub fn pkcv_signer(
+    global: &Global,
+    report: Report,
+    on_command_line: &dyn Fn(&str) -> bool,
+) -> Result<Option<PkcvSigner>, Failure> {
+    let name = |id: &str, flag: &'static str, variable: &'static str| {
+        if on_command_line(id) { flag } else { variable }
+    };
+    let key_name = name(
+        "pkcv_private_key",
+        "--pkcv-private-key",
+        "TWILIO_PKCV_PRIVATE_KEY",
+    );
+    let sid_name = name(
+        "pkcv_credential_sid",
+        "--pkcv-credential-sid",
+        "TWILIO_PKCV_CREDENTIAL_SID",
+    );
+    let (path, sid) = match pkcv_options(global) {
+        (None, None) => return Ok(None),
+        (Some(path), Some(sid)) => (path, sid),
+        (Some(_), None) => {
+            return Err(Failure::usage(format!(
+                "{key_name} is given without --pkcv-credential-sid (or TWILIO_PKCV_CREDENTIAL_SID): Public Key Client Validation needs both, the private key that signs and the credential SID (CR…) of its registered public key"
+            ))
+            .with_next(
+                "add --pkcv-credential-sid CR…: `twilio-accounts credentials public-keys create` printed it when the public key was registered, and the Twilio Console lists the account's public keys",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(Failure::usage(format!(
+                "{sid_name} is given without --pkcv-private-key (or TWILIO_PKCV_PRIVATE_KEY): Public Key Client Validation needs both, the private key that signs and the credential SID (CR…) of its registered public key"
+            ))
+            .with_next("add --pkcv-private-key PATH, the PEM file of the private key whose public key is registered under that SID"));
+        }
+    };
+    let sid = CredentialSid::parse(sid).map_err(|e| Failure::usage(format!("{sid_name}: {e}")))?;
+    let pem = std::fs::read(path)
+        .map(zeroize::Zeroizing::new)
+        .map_err(|e| {
+            Failure::usage(format!(
+                "cannot read the PKCV private key {} ({key_name}): {e}",
+                path.display()
+            ))
+        })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(metadata) = std::fs::metadata(path)
+            && metadata.permissions().mode() & 0o077 != 0
+        {
+            report.warn(format!(
+                "the PKCV private key {0} can be read by other users (mode {1:o}): `chmod 600 {0}`",
+                path.display(),
+                metadata.permissions().mode() & 0o777
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = report;
+    PkcvSigner::from_pem(&pem, sid).map(Some).map_err(|e| {
+        let next = match e {
+            PrivateKeyError::NotPem if pem.windows(26).any(|w| w == b"-----BEGIN PUBLIC KEY-----") => format!(
+                "{} is a public key: give the private key it pairs with (the public key is the half registered with Twilio)",
+                path.display()
+            ),
+            PrivateKeyError::NotPem => format!(
+                "give an unencrypted PEM private key: `openssl pkey -in {0} -out private_key.pem` decrypts it or converts it from DER (add `-inform DER`)",
+                path.display()
+            ),
+            PrivateKeyError::Pkcs8 { .. } | PrivateKeyError::Pkcs1 { .. } => format!(
+                "`openssl pkey -in {0} -check -noout` says what is wrong with it; `openssl pkcs8 -topk8 -nocrypt -in {0} -out private_key.pem` rewrites a readable RSA key as PKCS#8",
+                path.display()
+            ),
+            _ => NEW_KEY_PAIR.to_owned(),
+        };
+        Failure::usage(format!("{} ({key_name}): {e}", path.display())).with_next(next)
+    })
+}
+
 pub fn client(options: ClientOptions, credentials: Credentials) -> Result<Client, Failure> {
-    Client::new(credentials, options).map_err(|e| Failure::usage(e.to_string()))
+    Client::new(credentials, options).map_err(|e| {
+        let failure = Failure::usage(e.to_string());
+        match e {
+            ConfigError::Pkcv(PkcvError::NeedsApiKey) => failure.with_next(
+                "give API key credentials: --api-key SK… and TWILIO_API_SECRET (a Main key to manage Auth Tokens and keys), and unset TWILIO_AUTH_TOKEN, which wins when both are set",
+            ),
+            _ => failure,
+        }
+    })
 }
 
 /// The client for a single call, from flags and environment.

@@ -23,6 +23,8 @@ mod keys;
 mod outcome;
 mod output;
 mod paging;
+mod pkcv;
+mod pkcv_rotate;
 mod report;
 mod resources;
 mod rotate;
@@ -44,7 +46,7 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches};
 use serde_json::json;
 use twilio_accounts_core::{CreateSecondaryAuthToken, DeleteSecondaryAuthToken, PromoteAuthToken};
 
-use args::{Cli, Command, Global, OutputFormat, SecondaryCommand, WebhookCommand};
+use args::{Cli, Command, Global, OutputFormat, PkcvCommand, SecondaryCommand, WebhookCommand};
 use outcome::{Exit, Failure};
 use sink::Sink;
 
@@ -136,11 +138,13 @@ fn usage_error(error: &clap::Error, args: &[OsString], command: Option<String>) 
 /// is set), as if they had to be typed: a nudge to put a token on the
 /// command line. None of them is ever required, so they are left out.
 fn without_environment_options(rendered: &str) -> String {
-    const FROM_ENVIRONMENT: [&str; 8] = [
+    const FROM_ENVIRONMENT: [&str; 10] = [
         " --account-sid <SID>",
         " --auth-token <TOKEN>",
         " --api-key <SID>",
         " --api-secret <SECRET>",
+        " --pkcv-private-key <PATH>",
+        " --pkcv-credential-sid <SID>",
         " --base-url <URL>",
         " --region <REGION>",
         " --edge <EDGE>",
@@ -326,6 +330,12 @@ fn run() -> ExitCode {
         Command::SigningKeys { action } => keys::signing_keys(&resource_context(), action),
         Command::Consents { action } => resources::consents(&resource_context(), action),
         Command::Contacts { action } => resources::contacts(&resource_context(), action),
+        Command::Pkcv {
+            action: PkcvCommand::Check,
+        } => pkcv::check(&cli.global, report, &on_command_line),
+        Command::Pkcv {
+            action: PkcvCommand::Rotate(args),
+        } => pkcv_rotate::rotate(&cli.global, args, report, &on_command_line),
         Command::Completions { shell } => {
             let script = completions::script(*shell);
             output::out_raw(script.as_bytes());

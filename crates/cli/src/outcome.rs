@@ -178,6 +178,31 @@ fn missing_resource_advice(command: &str) -> Option<&'static str> {
     })
 }
 
+/// What to do about a Twilio error code of Public Key Client Validation, in
+/// this tool's options (the core's [`twilio_accounts_core::pkcv::advice`],
+/// which the error's message carries, says what the code means).
+fn pkcv_advice(code: u32) -> Option<&'static str> {
+    twilio_accounts_core::pkcv::advice(code)?;
+    Some(match code {
+        70052 => {
+            "sign the requests: give --pkcv-private-key PATH and --pkcv-credential-sid CR… (or TWILIO_PKCV_PRIVATE_KEY and TWILIO_PKCV_CREDENTIAL_SID) with API key credentials; `twilio-accounts pkcv check` tells whether the account accepts them"
+        }
+        70053 => {
+            "the account does not enforce Public Key Client Validation: enable it for the account once its applications sign, or stop signing (drop --pkcv-private-key and --pkcv-credential-sid, unset TWILIO_PKCV_PRIVATE_KEY and TWILIO_PKCV_CREDENTIAL_SID)"
+        }
+        70154 | 20159 => {
+            "check --pkcv-credential-sid (TWILIO_PKCV_CREDENTIAL_SID): it must be the SID (CR…) of a public key registered in this account whose private half is --pkcv-private-key; the Twilio Console lists the account's public keys"
+        }
+        20153 => {
+            "sign with the API key of the account the request is for (--api-key and --account-sid of the same account)"
+        }
+        20155..=20157 => "set the system clock right (NTP), then run the command again",
+        _ => {
+            "a request this tool signed was refused: run `twilio-accounts pkcv check -vv` and report it as a bug, with its output"
+        }
+    })
+}
+
 /// The command line that follows [`advice`], when one does: what a script
 /// runs next (it adds its own sink and credentials).
 pub fn next_command(command: &str, exit: Exit) -> Option<String> {
@@ -270,6 +295,8 @@ impl Failure {
             Some(text) if exit == Exit::NotFound && error.code() == Some(20404) => {
                 Some(text.to_owned())
             }
+            // Twilio refused the request's PKCV signature, or its lack.
+            _ if let Some(text) = error.code().and_then(pkcv_advice) => Some(text.to_owned()),
             // A restricted API key authenticated, and its policy said no.
             _ if error.code() == Some(70051) => Some(
                 "the API key is restricted and its policy does not allow this call: use a key whose policy allows it, a Standard or Main key, or the Auth Token".to_owned(),

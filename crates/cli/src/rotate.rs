@@ -64,6 +64,9 @@ struct Terminal {
     rerun: String,
     /// ` --state-file X` when one was given.
     state_file_arg: String,
+    /// Whether a token can authenticate (not under PKCV), so advice may
+    /// say to check one with `verify`.
+    token_checks: bool,
 }
 
 /// The journal of a rotation started by an earlier version, in the working
@@ -120,6 +123,9 @@ pub fn journal_notice(account: &AccountSid) -> Option<String> {
 /// Why `rotate` takes no `--reveal`.
 const NO_REVEAL: &str = "`rotate` does not print the new token: stdout cannot confirm that anybody kept it (a closed pipe, a full disk, a terminal that scrolled), and after the promote the old token is refused, so a printed token that was lost would lose the account's only working credential";
 
+/// Why `rotate --subaccounts` refuses the PKCV options.
+const FLEET_UNDER_PKCV: &str = "`rotate --subaccounts` rotates each subaccount as itself, with its own Auth Token, and a Public Key Client Validation signature names an API key, never an Auth Token: the fleet cannot sign its requests; nothing was sent";
+
 pub fn run(
     global: &Global,
     args: &RotateArgs,
@@ -131,6 +137,15 @@ pub fn run(
             "rotate",
             &Failure::usage(NO_REVEAL).with_next(
                 "give --token-file PATH (owner-only, fsynced; read it with `cat PATH`) or --token-exec CMD (the token on the command's stdin) instead of --reveal",
+            ),
+        );
+    }
+    let pkcv = crate::client_setup::pkcv_requested(global);
+    if args.fleet.subaccounts && pkcv {
+        return report.fail(
+            "rotate",
+            &Failure::usage(FLEET_UNDER_PKCV).with_next(
+                "rotate each subaccount with `twilio-accounts rotate` and its own credentials (without the PKCV options if it does not enforce PKCV), and the parent with `twilio-accounts rotate`, its Main key and the PKCV options",
             ),
         );
     }
@@ -180,6 +195,9 @@ pub fn run(
         wait_for_go_ahead: true,
         settle: args.settle.unwrap_or(Duration::from_secs(60)),
         suppress_email_notification: args.email.value(),
+        // Where requests are signed, the account refuses Auth Token
+        // requests: the tokens cannot be checked by authenticating.
+        token_checks: !pkcv,
         ..RotationConfig::default()
     };
     let rerun = rerun_flags(global, args, on_command_line);
@@ -229,6 +247,7 @@ pub(crate) fn execute(
         simulated,
     } = setting;
     let config_settle = config.settle;
+    let token_checks = config.token_checks;
     let client = client(options, creds.clone()).map_err(|f| report.fail("rotate", &f))?;
     let existing = read_journal(&state_file).map_err(|f| report.fail("rotate", &f))?;
     let resume_command = format!("twilio-accounts rotate --resume{rerun}");
@@ -304,6 +323,7 @@ pub(crate) fn execute(
             settle: config_settle,
             rerun,
             state_file_arg: state_file_arg(args),
+            token_checks,
         },
     };
     match drive(&mut driver.carrier, rotation, &mut driver.talk) {
@@ -394,6 +414,19 @@ fn rerun_flags(
         flag("--api-key", Some(key.clone()));
     }
     for (id, name, value) in [
+        (
+            "pkcv_private_key",
+            "--pkcv-private-key",
+            &global
+                .pkcv_private_key
+                .as_ref()
+                .map(|p| p.display().to_string()),
+        ),
+        (
+            "pkcv_credential_sid",
+            "--pkcv-credential-sid",
+            &global.pkcv_credential_sid,
+        ),
         ("base_url", "--base-url", &global.base_url),
         ("region", "--region", &global.region),
         ("edge", "--edge", &global.edge),
@@ -831,6 +864,16 @@ impl Driver<'_> {
                     "wait a minute (Twilio can lag after a promote), then run `{resume}` to check again"
                 ),
                 Some(resume),
+            ),
+            // Under PKCV no token authenticates, and a resume would stop
+            // here again: the 2010 Account resource, which the Main key may
+            // read, shows the primary.
+            NextStep::CheckNewToken if !self.talk.token_checks => (
+                format!(
+                    "the account refuses Auth Token requests (Public Key Client Validation), so whether the promote happened cannot be checked with a token: `twilio-accounts call FetchAccount --param Sid=$TWILIO_ACCOUNT_SID --reveal` shows the primary Auth Token; if it is the new one (from where it went), the rotation is complete and {0} can be removed; if it is still the old one, run `twilio-accounts promote` (the secondary is the new token), then remove {0}",
+                    self.carrier.state_file.display(),
+                ),
+                None,
             ),
             NextStep::CheckNewToken => (
                 format!(

@@ -2226,11 +2226,23 @@ fn secrets_in_a_base_url_or_an_exec_command_are_not_echoed() {
 fn usage_errors_do_not_list_options_taken_from_the_environment() {
     let sim = sim();
     let dir = scratch("usage-env");
-    let out = run(cli(&sim, &sim.primary_token(), &dir).args(["rotate", "--resume", "--abandon"]));
+    let out = run(cli(&sim, &sim.primary_token(), &dir)
+        .env("TWILIO_PKCV_PRIVATE_KEY", "key.pem")
+        .env(
+            "TWILIO_PKCV_CREDENTIAL_SID",
+            "CRaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        )
+        .args(["rotate", "--resume", "--abandon"]));
     assert_eq!(code(&out), 2);
     let usage = stderr(&out);
     assert_contains(&usage, "Usage: twilio-accounts rotate");
-    for option in ["--auth-token", "--account-sid", "--base-url"] {
+    for option in [
+        "--auth-token",
+        "--account-sid",
+        "--base-url",
+        "--pkcv-private-key",
+        "--pkcv-credential-sid",
+    ] {
         assert!(!usage.contains(option), "{option} in {usage}");
     }
 }
@@ -2716,3 +2728,5 @@ fn personal_data_stays_out_of_the_log_at_every_verbosity() {
 mod fleet;
 #[path = "cli/keys.rs"]
 mod keys;
+#[path = "cli/pkcv.rs"]
+mod pkcv;

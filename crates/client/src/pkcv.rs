@@ -146,6 +146,38 @@ impl PkcvSigner {
         })
     }
 
+    /// The public half as Twilio registers it: an X.509
+    /// SubjectPublicKeyInfo PEM (`-----BEGIN PUBLIC KEY-----`), what
+    /// `CreateCredentialPublicKey` takes, so that a new key pair can be
+    /// registered without another tool.
+    pub fn public_key_pem(&self) -> String {
+        use base64::Engine as _;
+        // `ring` gives the PKCS#1 RSAPublicKey; the SubjectPublicKeyInfo
+        // wraps it with the rsaEncryption algorithm in a BIT STRING.
+        let rsa_public_key = self.key.public().as_ref();
+        let bit_string_len = rsa_public_key.len() + 1;
+        let algorithm: [u8; 15] = [
+            0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05,
+            0x00,
+        ];
+        let mut body = algorithm.to_vec();
+        body.push(0x03);
+        push_der_len(&mut body, bit_string_len);
+        body.push(0x00);
+        body.extend_from_slice(rsa_public_key);
+        let mut der = vec![0x30];
+        push_der_len(&mut der, body.len());
+        der.extend(body);
+        let base64 = base64::engine::general_purpose::STANDARD.encode(der);
+        let mut pem = String::from("-----BEGIN PUBLIC KEY-----\n");
+        for line in base64.as_bytes().chunks(64) {
+            pem.push_str(std::str::from_utf8(line).unwrap_or_default());
+            pem.push('\n');
+        }
+        pem.push_str("-----END PUBLIC KEY-----\n");
+        pem
+    }
+
     /// Signs with `algorithm` (RS256 by default).
     #[must_use]
     pub fn with_algorithm(mut self, algorithm: Algorithm) -> Self {
@@ -179,6 +211,18 @@ impl PkcvSigner {
             SystemTime::now(),
             &self.token_options,
         )
+    }
+}
+
+/// A DER length (short form below 128, else long form).
+fn push_der_len(out: &mut Vec<u8>, len: usize) {
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
     }
 }
 
@@ -336,6 +380,17 @@ mod tests {
         }
         let err = PkcvSigner::from_pem(damaged.as_bytes(), kid()).unwrap_err();
         assert!(matches!(err, PrivateKeyError::Pkcs1 { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn the_public_key_pem_is_the_one_twilio_published_for_the_example_key() {
+        let signer = PkcvSigner::from_pem(example_pem().as_bytes(), kid()).unwrap();
+        let published = vectors()["docs_example"]["public_key_pem"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let squash = |pem: &str| pem.split_whitespace().collect::<String>();
+        assert_eq!(squash(&signer.public_key_pem()), squash(&published));
     }
 
     #[test]

@@ -40,11 +40,20 @@ pub struct RotationConfig {
     /// 30 s). A driver waits a random part of it (see
     /// [`Action::Wait`](crate::Action::Wait)).
     pub retry_delay: Duration,
+    /// Whether an Auth Token can authenticate a request, so that the new
+    /// token is checked before and after the promote (and the old one's
+    /// refusal after, when it is known). `false` on an account that
+    /// enforces Public Key Client Validation, which refuses every request
+    /// made with an Auth Token (a signature names an API key): the rotation
+    /// then runs with API key credentials, skips those checks and says so
+    /// in its notes.
+    pub token_checks: bool,
 }
 
 impl Default for RotationConfig {
     /// Waits for the go-ahead, settles 60 s, 6 verification attempts from
-    /// 500 ms, 4 attempts at an unanswered create or promote from 1 s.
+    /// 500 ms, 4 attempts at an unanswered create or promote from 1 s, and
+    /// checks the tokens.
     fn default() -> Self {
         RotationConfig {
             replace_existing_secondary: false,
@@ -55,6 +64,7 @@ impl Default for RotationConfig {
             verify_delay: Duration::from_millis(500),
             retry_attempts: 4,
             retry_delay: Duration::from_secs(1),
+            token_checks: true,
         }
     }
 }

@@ -354,16 +354,45 @@ impl Rotation {
         self.credentials.clone()
     }
 
+    /// The new token as credentials, when a request may authenticate with
+    /// it (see [`RotationConfig::token_checks`]).
     fn with_new(&self) -> Option<Credentials> {
         self.new_token
             .as_ref()
+            .filter(|_| self.config.token_checks)
             .map(|t| Credentials::auth_token(self.account_sid, t.clone()))
     }
 
     fn with_old(&self) -> Option<Credentials> {
         self.old_token
             .as_ref()
+            .filter(|_| self.config.token_checks)
             .map(|t| Credentials::auth_token(self.account_sid, t.clone()))
+    }
+
+    /// Step 4's check of the new token (in state `state`), or, where tokens
+    /// cannot authenticate, on as if it had passed, with a note.
+    fn check_new(&mut self, state: State, input: &Input) -> Action {
+        self.state = state;
+        match self.with_new() {
+            Some(creds) => self.call(CallKind::Verify, creds),
+            None if !self.config.token_checks => {
+                self.note(NO_TOKEN_CHECKS);
+                self.new_checked()
+            }
+            None => self.unexpected(input),
+        }
+    }
+
+    /// After step 4's check (or its recheck after the go-ahead) passed.
+    fn new_checked(&mut self) -> Action {
+        if self.state == State::CheckingNew && self.config.wait_for_go_ahead {
+            self.state = State::AwaitingGoAhead;
+            Action::AwaitGoAhead
+        } else {
+            self.state = State::PersistingPromoting;
+            Action::Persist(self.journal(JournalPhase::Promoting))
+        }
     }
 
     /// Adds a note once: a retried event is told once, not per attempt.
@@ -498,6 +527,11 @@ impl Rotation {
         self.state = State::CheckingPromotedNew;
         match self.with_new() {
             Some(creds) => self.call(CallKind::Verify, creds),
+            None if !self.config.token_checks => {
+                self.note(NO_TOKEN_CHECKS);
+                self.verify_tries = 0;
+                self.check_promoted_old()
+            }
             None => {
                 self.notes.push(
                     "the new token is not in the journal and was not given, so that it authenticates was not checked; the promote had succeeded".into(),
@@ -712,26 +746,11 @@ impl Rotation {
                 Action::Failed(failure)
             }
             (S::PersistingDelivered, Input::Persisted) => {
-                self.state = S::CheckingNew;
-                match self.with_new() {
-                    Some(creds) => self.call(CallKind::Verify, creds),
-                    None => self.unexpected(&Input::Persisted),
-                }
+                self.check_new(S::CheckingNew, &Input::Persisted)
             }
             // Step 4 (also where a resume from "delivered" starts).
-            (S::CheckingNew, Input::Start) => match self.with_new() {
-                Some(creds) => self.call(CallKind::Verify, creds),
-                None => self.unexpected(&Input::Start),
-            },
-            (S::CheckingNew, Input::Called(Ok(R::Verified))) => {
-                if self.config.wait_for_go_ahead {
-                    self.state = S::AwaitingGoAhead;
-                    Action::AwaitGoAhead
-                } else {
-                    self.state = S::PersistingPromoting;
-                    Action::Persist(self.journal(JournalPhase::Promoting))
-                }
-            }
+            (S::CheckingNew, Input::Start) => self.check_new(S::CheckingNew, &Input::Start),
+            (S::CheckingNew, Input::Called(Ok(R::Verified))) => self.new_checked(),
             (S::CheckingNew, Input::Called(Err(e))) => self.api_failure(
                 e,
                 NextStep::ResumeOrAbandon,
@@ -750,11 +769,7 @@ impl Rotation {
                 None => self.unexpected(&Input::GoAhead),
             },
             (S::ConfirmingDelivery, Input::Delivered) => {
-                self.state = S::RecheckingNew;
-                match self.with_new() {
-                    Some(creds) => self.call(CallKind::Verify, creds),
-                    None => self.unexpected(&Input::Delivered),
-                }
+                self.check_new(S::RecheckingNew, &Input::Delivered)
             }
             (S::ConfirmingDelivery, Input::DeliveryFailed(reason)) => self.fail(
                 FailureKind::DeliveryFailed,
@@ -764,10 +779,7 @@ impl Rotation {
                 ),
                 NextStep::AbandonThenStartAgain,
             ),
-            (S::RecheckingNew, Input::Called(Ok(R::Verified))) => {
-                self.state = S::PersistingPromoting;
-                Action::Persist(self.journal(JournalPhase::Promoting))
-            }
+            (S::RecheckingNew, Input::Called(Ok(R::Verified))) => self.new_checked(),
             (S::RecheckingNew, Input::Called(Err(e))) if e.is_authentication_failed() => self.fail(
                 FailureKind::Inconsistent,
                 Some(e),
@@ -1030,6 +1042,9 @@ impl Rotation {
         }
     }
 }
+
+/// The note of a rotation whose tokens cannot authenticate a request.
+const NO_TOKEN_CHECKS: &str = "the account refuses requests made with an Auth Token (Public Key Client Validation), so the new token was not checked by authenticating with it, nor the old one's refusal";
 
 fn input_name(input: &Input) -> &'static str {
     match input {

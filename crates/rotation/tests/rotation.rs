@@ -43,7 +43,14 @@ struct FakeTwilio {
     /// credentials then act on another account, as an API key of that
     /// account would).
     acts_on: &'static str,
+    /// Refuse every request made with an Auth Token (401 / 70052), as an
+    /// account that enforces Public Key Client Validation does; the Main
+    /// key `MAIN_KEY` still authenticates.
+    refuses_auth_tokens: bool,
 }
+
+/// A Main API key of the account, and its secret.
+const MAIN_KEY: (&str, &str) = ("SKaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "main-key-secret");
 
 impl FakeTwilio {
     fn new() -> Self {
@@ -55,6 +62,7 @@ impl FakeTwilio {
             fault: None,
             requests: Vec::new(),
             acts_on: SID,
+            refuses_auth_tokens: false,
         }
     }
 
@@ -86,8 +94,12 @@ impl FakeTwilio {
             .unwrap();
         let decoded = String::from_utf8(decoded).unwrap();
         let (user, token) = decoded.split_once(':').unwrap();
-        if user != SID || !self.authenticates(token) {
+        if (user, token) == MAIN_KEY {
+            // A Main key may do everything.
+        } else if user != SID || !self.authenticates(token) {
             return Ok(Self::error(401, 20003));
+        } else if self.refuses_auth_tokens {
+            return Ok(Self::error(401, 70052));
         }
         let fault = match self.fault {
             Some((ref m, p, f)) if *m == request.method() && p == path => {
@@ -487,6 +499,86 @@ fn a_crash_after_any_action_is_recovered_by_resume() {
             "crash after {crash_after}: {end:?}"
         );
         world.assert_rotated();
+    }
+}
+
+/// The account's Main key, the credentials where Auth Tokens are refused.
+fn main_key() -> Credentials {
+    Credentials::api_key(
+        SID.parse().unwrap(),
+        MAIN_KEY.0.parse().unwrap(),
+        twilio_accounts_core::ApiKeySecret::new(MAIN_KEY.1).unwrap(),
+    )
+}
+
+#[test]
+fn where_auth_tokens_are_refused_a_main_key_rotates_without_the_token_checks() {
+    let config = RotationConfig {
+        token_checks: false,
+        ..config()
+    };
+    let world = || {
+        let world = World::new();
+        world.twilio.borrow_mut().refuses_auth_tokens = true;
+        world
+    };
+    let mut clean = world();
+    let mut rotation = Rotation::new(main_key(), config.clone());
+    assert!(matches!(clean.drive(&mut rotation, None), End::Finished));
+    clean.assert_rotated();
+    let calls: Vec<String> = clean
+        .twilio
+        .borrow()
+        .requests
+        .iter()
+        .map(|(m, p)| format!("{m} {p}"))
+        .collect();
+    // The Main key's check, the create, the promote: no Auth Token request.
+    assert_eq!(
+        calls,
+        [
+            "GET /v1/Credentials/PublicKeys",
+            "POST /v1/AuthTokens/Secondary",
+            "POST /v1/AuthTokens/Promote",
+        ]
+    );
+    let journal = Journal::from_json(clean.journal.as_ref().unwrap()).unwrap();
+    assert_eq!(journal.phase, JournalPhase::Done);
+
+    // A crash after any action, then a resume with the same Main key: the
+    // rotation finishes, or, where only a probe with the old token could
+    // tell whether the promote happened (a Main key does not know it), it
+    // stops saying so, with the new token in the sink either way.
+    for crash_after in 0..clean.actions {
+        let mut world = world();
+        let end = world.drive(
+            &mut Rotation::new(main_key(), config.clone()),
+            Some(crash_after),
+        );
+        assert!(
+            matches!(end, End::Crashed | End::Finished),
+            "{crash_after}: {end:?}"
+        );
+        let mut second = match &world.journal {
+            Some(bytes) => {
+                let journal = Journal::from_json(bytes).unwrap();
+                Rotation::resume(journal, main_key(), config.clone()).unwrap()
+            }
+            None => Rotation::new(main_key(), config.clone()),
+        };
+        match world.drive(&mut second, None) {
+            End::Finished => world.assert_rotated(),
+            End::Failed(FailureKind::Inconsistent) => {
+                let twilio = world.twilio.borrow();
+                let secondary_or_primary = twilio.secondary.as_ref().unwrap_or(&twilio.primary);
+                assert_eq!(
+                    world.sink.last(),
+                    Some(secondary_or_primary),
+                    "crash after {crash_after}: the sink holds the token to deploy"
+                );
+            }
+            end => panic!("crash after {crash_after}: {end:?}"),
+        }
     }
 }
 

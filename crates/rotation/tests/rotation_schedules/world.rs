@@ -93,6 +93,7 @@ impl Scenario {
             verify_delay: Duration::from_millis(500),
             retry_attempts: 3,
             retry_delay: Duration::from_secs(1),
+            token_checks: true,
         }
     }
 
