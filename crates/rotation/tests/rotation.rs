@@ -177,6 +177,8 @@ struct World {
     declines: bool,
     /// Actions handed out so far.
     actions: usize,
+    /// The notes of the last finished rotation.
+    notes: Vec<String>,
 }
 
 impl World {
@@ -188,6 +190,7 @@ impl World {
             sink_fails: false,
             declines: false,
             actions: 0,
+            notes: Vec::new(),
         }
     }
 
@@ -245,7 +248,10 @@ impl World {
                     }
                 }
                 Action::Wait(_) | Action::Settle(_) => Input::Waited,
-                Action::Finished(_) => return End::Finished,
+                Action::Finished(report) => {
+                    self.notes = report.notes;
+                    return End::Finished;
+                }
                 Action::Failed(failure) => return End::Failed(failure.kind),
                 other => panic!("unexpected action {other:?}"),
             };
@@ -544,6 +550,21 @@ fn where_auth_tokens_are_refused_a_main_key_rotates_without_the_token_checks() {
     );
     let journal = Journal::from_json(clean.journal.as_ref().unwrap()).unwrap();
     assert_eq!(journal.phase, JournalPhase::Done);
+    // It says which checks it skipped and why, and nothing about a token
+    // missing from the journal (it is there; it cannot authenticate).
+    assert!(
+        clean
+            .notes
+            .iter()
+            .any(|n| n.contains("Public Key Client Validation")),
+        "{:?}",
+        clean.notes
+    );
+    assert!(
+        !clean.notes.iter().any(|n| n.contains("not in the journal")),
+        "{:?}",
+        clean.notes
+    );
 
     // A crash after any action, then a resume with the same Main key: the
     // rotation finishes, or, where only a probe with the old token could
@@ -688,4 +709,43 @@ fn client<T: BlockingTransport>(transport: T, policy: RetryPolicy) -> Client<T> 
     let options = ClientOptions::new().with_retry_policy(policy);
     let setup = ClientSetup::new(credentials(OLD), options, |_| None).expect("a valid set-up");
     Client::with_blocking_wait(setup, transport, |_| {})
+}
+
+/// Where tokens do authenticate, a Main key's rotation resumed after the
+/// promote has no new token to check with when the journal no longer holds
+/// it: it says that (and not that the account refuses Auth Tokens).
+#[test]
+fn a_resume_without_the_new_token_says_it_was_not_checked_and_why() {
+    let mut clean = World::new();
+    assert!(matches!(
+        clean.drive(&mut Rotation::new(main_key(), config()), None),
+        End::Finished
+    ));
+    let mut told = 0;
+    for crash_after in 0..clean.actions {
+        let mut world = World::new();
+        let end = world.drive(&mut Rotation::new(main_key(), config()), Some(crash_after));
+        let Some(bytes) = world.journal.clone() else {
+            continue;
+        };
+        if !matches!(end, End::Crashed) {
+            continue;
+        }
+        let journal = Journal::from_json(&bytes).unwrap();
+        let Ok(mut resumed) = Rotation::resume(journal, main_key(), config()) else {
+            continue;
+        };
+        if matches!(world.drive(&mut resumed, None), End::Finished) {
+            assert!(
+                !world
+                    .notes
+                    .iter()
+                    .any(|n| n.contains("Public Key Client Validation")),
+                "{crash_after}: {:?}",
+                world.notes
+            );
+            told += usize::from(world.notes.iter().any(|n| n.contains("not in the journal")));
+        }
+    }
+    assert!(told > 0, "some resume had no new token to check with");
 }
