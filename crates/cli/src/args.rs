@@ -255,22 +255,9 @@ pub struct PkcvRotateArgs {
     #[arg(long, value_name = "PATH")]
     pub new_private_key: Option<PathBuf>,
 
-    /// Write the new private key to this file (created owner-only, atomically, fsynced).
-    #[arg(long, value_name = "PATH")]
-    pub secret_file: Option<PathBuf>,
-
-    /// Overwrite --secret-file if it exists.
-    #[arg(long, requires = "secret_file")]
-    pub force: bool,
-
-    /// Run this command (with sh -c) with the new private key on its stdin; success only if it
-    /// exits 0. It gets TWILIO_ACCOUNT_SID and TWILIO_PKCV_CREDENTIAL_SID (the new key's).
-    #[arg(long, value_name = "CMD")]
-    pub secret_exec: Option<String>,
-
-    /// Stop --secret-exec's command after this long (it then counts as failed) [default: 60s].
-    #[arg(long, value_parser = parse_duration, value_name = "DURATION", requires = "secret_exec")]
-    pub secret_exec_timeout: Option<Duration>,
+    /// Where the new private key goes (`--secret-file`, `--secret-exec`).
+    #[command(flatten)]
+    pub to: SecretDestination,
 
     /// Delete the old public key without asking, once --deploy-wait has passed after the new
     /// private key was delivered (without it, the rotation stops there; --resume --yes goes on).
@@ -657,7 +644,20 @@ pub struct SecretSinkArgs {
     #[arg(long)]
     pub reveal: bool,
 
-    /// Write the key and its secret to this file (created owner-only, atomically, fsynced).
+    #[command(flatten)]
+    pub to: SecretDestination,
+
+    /// How the key and secret are written: env (TWILIO_API_KEY=SK… and TWILIO_API_SECRET=…
+    /// lines) or json ({"TWILIO_API_KEY": …, "TWILIO_API_SECRET": …}).
+    #[arg(long, value_enum, default_value_t = SecretFormat::Env)]
+    pub secret_format: SecretFormat,
+}
+
+/// Where a new secret (a key's, a key pair's private half) is handed over:
+/// a file or a command; shared by every command that makes one.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SecretDestination {
+    /// Write the secret to this file (created owner-only, atomically, fsynced).
     #[arg(long, value_name = "PATH")]
     pub secret_file: Option<PathBuf>,
 
@@ -665,20 +665,15 @@ pub struct SecretSinkArgs {
     #[arg(long, requires = "secret_file")]
     pub force: bool,
 
-    /// Run this command (with sh -c) with the key and its secret on its stdin; success only if it
-    /// exits 0. It gets the environment without any TWILIO_* variable, plus TWILIO_ACCOUNT_SID
-    /// and TWILIO_API_KEY (the new key's SID).
+    /// Run this command (with sh -c) with the secret on its stdin; success only if it exits 0.
+    /// It gets the environment without any TWILIO_* variable, plus TWILIO_ACCOUNT_SID and the new
+    /// credential's SID (TWILIO_API_KEY for a key, TWILIO_PKCV_CREDENTIAL_SID for a key pair).
     #[arg(long, value_name = "CMD")]
     pub secret_exec: Option<String>,
 
     /// Stop --secret-exec's command after this long (it then counts as failed) [default: 60s].
     #[arg(long, value_parser = parse_duration, value_name = "DURATION", requires = "secret_exec")]
     pub secret_exec_timeout: Option<Duration>,
-
-    /// How the key and secret are written: env (TWILIO_API_KEY=SK… and TWILIO_API_SECRET=…
-    /// lines) or json ({"TWILIO_API_KEY": …, "TWILIO_API_SECRET": …}).
-    #[arg(long, value_enum, default_value_t = SecretFormat::Env)]
-    pub secret_format: SecretFormat,
 }
 
 /// How a new key and its secret are written (`--secret-format`).

@@ -472,7 +472,7 @@ where
     O::Output: ToJson + NewKey,
 {
     let command = invocation.command.as_str();
-    let sink = Sink::for_secret(sink_args);
+    let sink = Sink::for_secret(&sink_args.to, sink_args.reveal);
     if sink.is_empty() {
         return invocation.fail(&Failure::usage(format!(
             "`{command}` makes a secret Twilio shows only once: choose where it goes with --secret-file PATH, --secret-exec CMD or --reveal"

@@ -30,7 +30,7 @@ use twilio_accounts_core::{
 use twilio_accounts_ureq::{Client, PkcvSigner};
 use zeroize::Zeroizing;
 
-use crate::args::{Global, PkcvRotateArgs, SecretFormat, SecretSinkArgs};
+use crate::args::{Global, PkcvRotateArgs};
 use crate::client_setup::{client, client_options, credentials, pkcv_signer};
 use crate::outcome::{Exit, Failure};
 use crate::report::Report;
@@ -167,10 +167,10 @@ fn rerun(args: &PkcvRotateArgs) -> String {
     if let Some(path) = &args.state_file {
         flag("--state-file", Some(path.display().to_string()));
     }
-    if let Some(path) = &args.secret_file {
+    if let Some(path) = &args.to.secret_file {
         flag("--secret-file", Some(path.display().to_string()));
     }
-    if let Some(command) = &args.secret_exec {
+    if let Some(command) = &args.to.secret_exec {
         flag("--secret-exec", Some(command.clone()));
     }
     if args.yes {
@@ -205,15 +205,7 @@ fn run(
         client_options(global, report, on_command_line)?,
         creds.clone(),
     )?;
-    let sink = Sink::for_secret(&SecretSinkArgs {
-        reveal: false,
-        secret_file: args.secret_file.clone(),
-        force: args.force,
-        secret_exec: args.secret_exec.clone(),
-        secret_exec_timeout: args.secret_exec_timeout,
-        secret_format: SecretFormat::Env,
-    })
-    .for_account_sid(account);
+    let sink = Sink::for_secret(&args.to, false).for_account_sid(account);
     if sink.is_empty() {
         return Err(Failure::usage(
             "the new private key must go somewhere before anything depends on it: choose --secret-file PATH (owner-only) or --secret-exec CMD (the key on its stdin)",
@@ -351,6 +343,7 @@ fn run(
                 report.say("A request signed with the new pair is accepted.");
                 pause(&mut step, "deliver");
                 let held = args
+                    .to
                     .secret_file
                     .as_ref()
                     .and_then(|path| std::fs::read(path).ok())

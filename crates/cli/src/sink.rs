@@ -23,7 +23,7 @@ use twilio_accounts_core::{AccountSid, AuthToken};
 use twilio_accounts_rotation::TokenFingerprint;
 use zeroize::Zeroizing;
 
-use crate::args::{SecretSinkArgs, SinkArgs};
+use crate::args::{SecretDestination, SinkArgs};
 use crate::state_file::{Overwrite, write_secret_file};
 
 /// The sinks chosen on the command line.
@@ -91,14 +91,15 @@ impl Sink {
         }
     }
 
-    /// Where a new API key's secret goes (`--secret-file`, `--secret-exec`,
-    /// `--reveal`): delivered with [`Sink::deliver_secret`].
-    pub fn for_secret(args: &SecretSinkArgs) -> Self {
+    /// Where a new secret goes (an API key's, a key pair's private half):
+    /// `--secret-file`, `--secret-exec`, and stdout when `reveal`; delivered
+    /// with [`Sink::deliver_secret`].
+    pub fn for_secret(to: &SecretDestination, reveal: bool) -> Self {
         Sink {
-            reveal: args.reveal,
-            file: args.secret_file.clone().map(|p| (p, overwrite(args.force))),
-            exec: args.secret_exec.clone(),
-            exec_timeout: args.secret_exec_timeout.unwrap_or(DEFAULT_EXEC_TIMEOUT),
+            reveal,
+            file: to.secret_file.clone().map(|p| (p, overwrite(to.force))),
+            exec: to.secret_exec.clone(),
+            exec_timeout: to.secret_exec_timeout.unwrap_or(DEFAULT_EXEC_TIMEOUT),
             account: None,
             replaceable: None,
             flags: SECRET_FLAGS,
