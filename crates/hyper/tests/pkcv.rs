@@ -86,36 +86,17 @@ async fn every_request_hyper_sends_is_signed_as_it_arrives() {
 /// sets and signs before handing the request over.
 #[tokio::test]
 async fn the_host_hyper_adds_is_the_one_pkcv_derives() {
-    use adapter::{AsyncTransport, ClientSetup, PlainHttp, ProxyConfig, ProxyMode, ProxyUrl};
-    use adapter::{DeleteSecondaryAuthToken, FromSetup, HyperTransport, pkcv};
+    use adapter::{AsyncTransport, FromSetup, HyperTransport};
 
-    for (base_url, proxied) in [
-        (None, false),
-        (Some("http://example.test"), true),
-        (Some("http://example.test:80"), true),
-        (Some("http://example.test:8080"), true),
-    ] {
-        let (port, seen, server) = wire_recorder::serve(1, |_, _| (204, String::new()));
-        let base_url = base_url.map_or(format!("http://localhost:{port}"), str::to_owned);
-        let mut options = ClientOptions::new()
-            .with_base_url(&base_url)
-            .with_plain_http(PlainHttp::Allow);
-        if proxied {
-            let proxy = ProxyUrl::parse(&format!("http://127.0.0.1:{port}"), "test").unwrap();
-            options = options.with_proxy(ProxyMode::Fixed(ProxyConfig::all(proxy)));
-        }
-        let credentials = Credentials::api_key(
-            ACCOUNT.parse().unwrap(),
-            KEY.parse().unwrap(),
-            "0123456789abcdef0123456789abcdef".parse().unwrap(),
-        );
-        let setup = ClientSetup::new(credentials, options, |_| None).unwrap();
-        let request = setup
-            .context
-            .build_request(&DeleteSecondaryAuthToken::new())
-            .unwrap();
-        assert!(!request.headers().contains_key("host"));
-        let expected = pkcv::host_header(request.uri()).unwrap();
+    for wire_recorder::HostCase {
+        base_url,
+        setup,
+        request,
+        expected,
+        seen,
+        server,
+    } in wire_recorder::host_cases()
+    {
         HyperTransport::from_setup(&setup)
             .unwrap()
             .send(request)

@@ -17,6 +17,67 @@ use crate::adapter::pkcv::{self, CanonicalRequest, SignedHeaders};
 /// A request as read off the socket.
 pub type WireRequest = Request<Vec<u8>>;
 
+/// One case of the check that the `Host` an adapter adds itself is the one
+/// `pkcv::host_header` derives (and so the one the client signs): a
+/// recorder, reached directly or as the proxy of a base URL on another host
+/// and port; a setup; a request built without `Host`; the value expected.
+pub struct HostCase {
+    pub base_url: String,
+    pub setup: crate::adapter::ClientSetup,
+    pub request: WireRequest,
+    pub expected: http::HeaderValue,
+    pub seen: Arc<Mutex<Vec<WireRequest>>>,
+    pub server: JoinHandle<()>,
+}
+
+/// The cases: no port, the scheme's default port, another port (through a
+/// recording `CONNECT` proxy, so that port 80 need not be bound), and the
+/// recorder itself on `localhost`. Each case's recorder answers one request.
+pub fn host_cases() -> impl Iterator<Item = HostCase> {
+    use crate::adapter::{
+        ClientOptions, ClientSetup, Credentials, DeleteSecondaryAuthToken, PlainHttp, ProxyConfig,
+        ProxyMode, ProxyUrl,
+    };
+    [
+        (None, false),
+        (Some("http://example.test"), true),
+        (Some("http://example.test:80"), true),
+        (Some("http://example.test:8080"), true),
+    ]
+    .into_iter()
+    .map(|(base_url, proxied): (Option<&str>, bool)| {
+        let (port, seen, server) = serve(1, |_, _| (204, String::new()));
+        let base_url = base_url.map_or(format!("http://localhost:{port}"), str::to_owned);
+        let mut options = ClientOptions::new()
+            .with_base_url(&base_url)
+            .with_plain_http(PlainHttp::Allow);
+        if proxied {
+            let proxy = ProxyUrl::parse(&format!("http://127.0.0.1:{port}"), "test").unwrap();
+            options = options.with_proxy(ProxyMode::Fixed(ProxyConfig::all(proxy)));
+        }
+        let credentials = Credentials::api_key(
+            "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
+            "SKbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb".parse().unwrap(),
+            "0123456789abcdef0123456789abcdef".parse().unwrap(),
+        );
+        let setup = ClientSetup::new(credentials, options, |_| None).unwrap();
+        let request = setup
+            .context
+            .build_request(&DeleteSecondaryAuthToken::new())
+            .unwrap();
+        assert!(!request.headers().contains_key("host"));
+        let expected = pkcv::host_header(request.uri()).unwrap();
+        HostCase {
+            base_url,
+            setup,
+            request,
+            expected,
+            seen,
+            server,
+        }
+    })
+}
+
 /// Serves one connection per answer (each answer closes its connection),
 /// in order, on 127.0.0.1; `answer` gets the port and the request's index.
 pub fn serve(
