@@ -194,6 +194,16 @@ impl World {
         }
     }
 
+    /// Every request Twilio received, as `METHOD PATH`.
+    fn calls(&self) -> Vec<String> {
+        self.twilio
+            .borrow()
+            .requests
+            .iter()
+            .map(|(m, p)| format!("{m} {p}"))
+            .collect()
+    }
+
     /// Drives `rotation` until it ends, or until `crash_after` actions.
     fn drive(&mut self, rotation: &mut Rotation, crash_after: Option<usize>) -> End {
         self.drive_observed(rotation, crash_after, |_, _| {})
@@ -296,13 +306,7 @@ fn a_rotation_replaces_the_primary_and_leaves_no_secondary() {
     assert!(matches!(world.drive(&mut rotation, None), End::Finished));
     world.assert_rotated();
     assert_eq!(world.sink.len(), 1);
-    let calls: Vec<String> = world
-        .twilio
-        .borrow()
-        .requests
-        .iter()
-        .map(|(m, p)| format!("{m} {p}"))
-        .collect();
+    let calls = world.calls();
     assert_eq!(
         calls,
         [
@@ -532,13 +536,7 @@ fn where_auth_tokens_are_refused_a_main_key_rotates_without_the_token_checks() {
     let mut rotation = Rotation::new(main_key(), config.clone());
     assert!(matches!(clean.drive(&mut rotation, None), End::Finished));
     clean.assert_rotated();
-    let calls: Vec<String> = clean
-        .twilio
-        .borrow()
-        .requests
-        .iter()
-        .map(|(m, p)| format!("{m} {p}"))
-        .collect();
+    let calls = clean.calls();
     // The Main key's check, the create, the promote: no Auth Token request.
     assert_eq!(
         calls,
@@ -642,13 +640,7 @@ fn credentials_that_act_on_another_account_delete_what_they_made_and_stop() {
     ));
     world.assert_untouched();
     assert!(world.sink.is_empty(), "nothing was delivered");
-    let calls: Vec<String> = world
-        .twilio
-        .borrow()
-        .requests
-        .iter()
-        .map(|(m, p)| format!("{m} {p}"))
-        .collect();
+    let calls = world.calls();
     assert_eq!(
         calls,
         [
