@@ -551,12 +551,8 @@ fn webhook_verify_reads_stdin_and_exits_by_validity() {
 /// Runs `rotate` with a pause before action `index`, SIGKILLs it there, and
 /// returns false when the rotation finished before reaching that action.
 fn kill_at(sim: &Simulator, old: &str, dir: &Path, index: usize) -> bool {
-    let mut child = cli(sim, old, dir)
-        .env(
-            "TWILIO_ACCOUNTS_TEST_PAUSE_BEFORE_ACTION",
-            index.to_string(),
-        )
-        .args([
+    killed_at_pause(
+        cli(sim, old, dir).args([
             "rotate",
             "--yes",
             "--deploy-wait",
@@ -567,23 +563,41 @@ fn kill_at(sim: &Simulator, old: &str, dir: &Path, index: usize) -> bool {
             "token",
             "--state-file",
             "state.json",
-        ])
+        ]),
+        index,
+        Duration::ZERO,
+    )
+    .is_some()
+}
+
+/// Runs `cmd` with the test hook pausing it before action `index`, and
+/// SIGKILLs it there (no destructor, no flush, like a crash or `kill -9`),
+/// `linger` after the pause (so that other workers run on). The hook's
+/// pause line, or `None` when the command ended before that action.
+fn killed_at_pause(cmd: &mut Command, index: usize, linger: Duration) -> Option<String> {
+    let mut child = cmd
+        .env(
+            "TWILIO_ACCOUNTS_TEST_PAUSE_BEFORE_ACTION",
+            index.to_string(),
+        )
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let stderr = child.stderr.take().unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
-    let mut paused = false;
+    let mut paused = None;
     for line in BufReader::new(stderr).lines() {
         let line = line.unwrap();
         if line.starts_with("test hook: paused") {
-            paused = true;
+            paused = Some(line);
             break;
         }
         assert!(Instant::now() < deadline, "no pause within 30 s");
     }
-    // SIGKILL: no destructor, no flush, like a crash or `kill -9`.
+    if paused.is_some() {
+        std::thread::sleep(linger);
+    }
     let _ = child.kill();
     let _ = child.wait();
     paused

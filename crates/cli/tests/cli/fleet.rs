@@ -474,38 +474,21 @@ fn cli_token_before_main(dir: &Path) -> String {
 /// across every account), SIGKILLs it there, and returns the pause line;
 /// `None` when the rotation ended before reaching that action.
 fn fleet_killed_at(sim: &Simulator, dir: &Path, index: usize, concurrency: &str) -> Option<String> {
-    let mut child = fleet_cmd(
-        sim,
-        dir,
-        &["--token-dir", "tokens", "--concurrency", concurrency],
+    // Past the pause, the other workers run on to wherever they are when killed.
+    let linger = if concurrency == "1" {
+        Duration::ZERO
+    } else {
+        Duration::from_millis(30)
+    };
+    killed_at_pause(
+        &mut fleet_cmd(
+            sim,
+            dir,
+            &["--token-dir", "tokens", "--concurrency", concurrency],
+        ),
+        index,
+        linger,
     )
-    .env(
-        "TWILIO_ACCOUNTS_TEST_PAUSE_BEFORE_ACTION",
-        index.to_string(),
-    )
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut paused = None;
-    for line in BufReader::new(stderr).lines() {
-        let line = line.unwrap();
-        if line.starts_with("test hook: paused") {
-            paused = Some(line);
-            break;
-        }
-        assert!(Instant::now() < deadline, "no pause within 30 s");
-    }
-    if paused.is_some() && concurrency != "1" {
-        // Let the other workers run on to wherever they are when killed.
-        std::thread::sleep(Duration::from_millis(30));
-    }
-    // SIGKILL: no destructor, no flush, like a crash or `kill -9`.
-    let _ = child.kill();
-    let _ = child.wait();
-    paused
 }
 
 /// A fleet with a lost promote answer (applied, then the connection closed)

@@ -472,22 +472,8 @@ fn a_signed_rotation_killed_at_any_action_is_resumed_or_stops_with_the_token_kep
         let sim = pkcv_sim();
         let dir = key_dir(&format!("pkcv-crash-{index}"));
         let old = sim.primary_token();
-        let mut child = signed_rotate(&sim, &dir)
-            .env(
-                "TWILIO_ACCOUNTS_TEST_PAUSE_BEFORE_ACTION",
-                index.to_string(),
-            )
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let paused = BufReader::new(child.stderr.take().unwrap())
-            .lines()
-            .map_while(Result::ok)
-            .any(|line| line.starts_with("test hook: paused"));
-        // SIGKILL: no destructor, no flush, like `kill -9`.
-        let _ = child.kill();
-        let _ = child.wait();
+        let paused =
+            killed_at_pause(&mut signed_rotate(&sim, &dir), index, Duration::ZERO).is_some();
         if !paused {
             break;
         }
@@ -698,22 +684,8 @@ fn pkcv_rotate_killed_at_any_step_is_finished_by_resume() {
         let sim = pkcv_sim();
         let dir = key_dir(&format!("pkcv-rotate-kill-{index}"));
         let old_sid = sim.public_key_sids()[0].clone();
-        let mut child = signed(&sim, &dir)
-            .args(PKCV_ROTATE)
-            .env(
-                "TWILIO_ACCOUNTS_TEST_PAUSE_BEFORE_ACTION",
-                index.to_string(),
-            )
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let paused = BufReader::new(child.stderr.take().unwrap())
-            .lines()
-            .map_while(Result::ok)
-            .any(|line| line.starts_with("test hook: paused"));
-        let _ = child.kill();
-        let _ = child.wait();
+        let paused =
+            killed_at_pause(signed(&sim, &dir).args(PKCV_ROTATE), index, Duration::ZERO).is_some();
         if !paused {
             break;
         }
