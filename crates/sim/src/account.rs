@@ -8,6 +8,7 @@
 
 use std::fmt;
 use std::time::{Duration, Instant};
+use subtle::ConstantTimeEq as _;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -166,15 +167,15 @@ impl Account {
 
     /// Whether `sid:token` is let in at `now`: the primary (unless inside its auth lag) or the secondary.
     pub(crate) fn authenticates(&self, sid: &str, token: &str, now: Instant) -> bool {
-        if !eq_constant_time(sid.as_bytes(), self.sid.as_bytes()) {
+        if !bool::from(sid.as_bytes().ct_eq(self.sid.as_bytes())) {
             return false;
         }
-        let primary_ok = eq_constant_time(token.as_bytes(), self.primary.value.as_bytes())
+        let primary_ok = bool::from(token.as_bytes().ct_eq(self.primary.value.as_bytes()))
             && self.primary_refused_until.is_none_or(|until| now >= until);
         let secondary_ok = self
             .secondary
             .as_ref()
-            .is_some_and(|s| eq_constant_time(token.as_bytes(), s.value.as_bytes()));
+            .is_some_and(|s| bool::from(token.as_bytes().ct_eq(s.value.as_bytes())));
         primary_ok || secondary_ok
     }
 
@@ -311,11 +312,6 @@ fn sid(prefix: &str, rng: &mut StdRng) -> String {
 /// 32 random lowercase hex digits: the shape of a real Auth Token.
 fn hex32(rng: &mut StdRng) -> String {
     format!("{:032x}", rng.random::<u128>())
-}
-
-/// Compares without an early exit on the first differing byte (good manners for a credential check).
-fn eq_constant_time(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

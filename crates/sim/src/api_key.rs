@@ -7,6 +7,7 @@
 //! nothing in the simulator.
 
 use std::fmt;
+use subtle::ConstantTimeEq as _;
 
 use rand::Rng;
 use rand::distr::Alphanumeric;
@@ -225,13 +226,8 @@ impl KeyStore {
     /// The kind of the API key `sid` when `secret` is its secret (signing keys authenticate nothing).
     pub(crate) fn authenticate(&self, sid: &str, secret: &str) -> Option<KeyKind> {
         let key = self.get(KeySet::Api, sid)?;
-        eq_constant_time(secret.as_bytes(), key.secret.as_bytes()).then(|| key.kind.clone())
+        bool::from(secret.as_bytes().ct_eq(key.secret.as_bytes())).then(|| key.kind.clone())
     }
-}
-
-/// Compares without an early exit on the first differing byte.
-fn eq_constant_time(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// What a request authenticated with. What each may call is the permission table's
