@@ -6,38 +6,12 @@ use std::time::Duration;
 
 use twilio_accounts_ureq as adapter;
 
-use adapter::{Client, ClientOptions, Credentials, ListCredentialAws, PkcvSigner, RetryPolicy};
+use adapter::{Client, ClientOptions, Credentials, ListCredentialAws, RetryPolicy};
 
 #[path = "../../client/tests/support/wire_recorder.rs"]
 mod wire_recorder;
 
-const ACCOUNT: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-const KEY: &str = "SKbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
-
-/// Twilio's published example key (not a secret).
-fn signer() -> PkcvSigner {
-    let vectors: serde_json::Value =
-        serde_json::from_str(include_str!("../../core/tests/data/pkcv-vectors.json")).unwrap();
-    let pem = vectors["docs_example"]["private_key_pem_pkcs1"]
-        .as_str()
-        .unwrap();
-    PkcvSigner::from_pem(
-        pem.as_bytes(),
-        "CRcccccccccccccccccccccccccccccccc".parse().unwrap(),
-    )
-    .unwrap()
-}
-
-fn page(port: u16, next: bool) -> String {
-    let next = if next {
-        format!(r#""http://localhost:{port}/v1/Credentials/AWS?PageSize=1&Page=1&PageToken=PT1""#)
-    } else {
-        "null".to_owned()
-    };
-    format!(
-        r#"{{"credentials":[{{"sid":"CRdddddddddddddddddddddddddddddddd","account_sid":"{ACCOUNT}","friendly_name":"x","date_created":null,"date_updated":null,"url":null}}],"meta":{{"page":0,"page_size":1,"next_page_url":{next}}}}}"#
-    )
-}
+use wire_recorder::{ACCOUNT, KEY, page, signer};
 
 #[test]
 fn every_request_ureq_sends_is_signed_as_it_arrives() {

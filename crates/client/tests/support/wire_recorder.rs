@@ -14,6 +14,35 @@ use http::{HeaderName, Request};
 // The including test names its adapter crate `adapter`.
 use crate::adapter::pkcv::{self, CanonicalRequest, SignedHeaders};
 
+pub const ACCOUNT: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+pub const KEY: &str = "SKbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+/// Twilio's published example key (not a secret).
+pub fn signer() -> crate::adapter::PkcvSigner {
+    let vectors: serde_json::Value =
+        serde_json::from_str(include_str!("../../../core/tests/data/pkcv-vectors.json")).unwrap();
+    let pem = vectors["docs_example"]["private_key_pem_pkcs1"]
+        .as_str()
+        .unwrap();
+    crate::adapter::PkcvSigner::from_pem(
+        pem.as_bytes(),
+        "CRcccccccccccccccccccccccccccccccc".parse().unwrap(),
+    )
+    .unwrap()
+}
+
+/// One page of one AWS credential, linking to a second when `next`.
+pub fn page(port: u16, next: bool) -> String {
+    let next = if next {
+        format!(r#""http://localhost:{port}/v1/Credentials/AWS?PageSize=1&Page=1&PageToken=PT1""#)
+    } else {
+        "null".to_owned()
+    };
+    format!(
+        r#"{{"credentials":[{{"sid":"CRdddddddddddddddddddddddddddddddd","account_sid":"{ACCOUNT}","friendly_name":"x","date_created":null,"date_updated":null,"url":null}}],"meta":{{"page":0,"page_size":1,"next_page_url":{next}}}}}"#
+    )
+}
+
 /// A request as read off the socket.
 pub type WireRequest = Request<Vec<u8>>;
 
