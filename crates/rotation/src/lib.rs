@@ -90,7 +90,13 @@
 //!   the secondary is deleted (idempotent) and created again — nothing was
 //!   deployed with it yet;
 //! - a promote whose answer was lost is probed: if the old token is refused
-//!   the promote happened, if it still authenticates it did not;
+//!   the promote happened, if it still authenticates it did not; where no
+//!   token can be tried (API-key credentials, which never knew the old
+//!   token, or an account that refuses Auth Token requests under Public Key
+//!   Client Validation), the account's 2010 resource
+//!   ([`CallKind::ReadPrimary`]) shows whether the primary is the new token
+//!   (its fingerprint is in the journal); if that answer lacks the token,
+//!   the machine stops and says to check by hand;
 //! - whatever happens, the token that ends up primary is one the sink has.
 //!
 //! What the journal keeps: never the old token, and the new token only from

@@ -33,6 +33,9 @@ pub enum CallKind {
     DeleteSecondary,
     /// `POST /v1/AuthTokens/Promote`.
     Promote,
+    /// `GET /2010-04-01/Accounts/{Sid}.json`: which token is the primary,
+    /// asked where no token can be tried (see [`Rotation`]'s probe).
+    ReadPrimary,
 }
 
 /// What a successful call produced.
@@ -52,6 +55,9 @@ pub enum CallResult {
     Deleted,
     /// The secondary is now primary.
     Promoted(AuthToken),
+    /// The account's primary Auth Token, as `ReadPrimary` read it; `None`
+    /// when the answer did not carry it.
+    Primary(Option<AuthToken>),
 }
 
 /// What the driver reports back.
@@ -131,6 +137,7 @@ enum State {
     WaitingToProbe,
     ProbingOld,
     ProbingNew,
+    ReadingPrimary,
     PersistingNotPromoted,
     PersistingPromoted,
     CheckingPromotedNew,
@@ -300,6 +307,7 @@ impl Rotation {
             | State::WaitingToProbe
             | State::ProbingOld
             | State::ProbingNew
+            | State::ReadingPrimary
             | State::PersistingNotPromoted => RotationStep::Promote,
             State::PersistingPromoted
             | State::CheckingPromotedNew
@@ -877,35 +885,49 @@ impl Rotation {
                     // primary, and the old one is still being accepted for
                     // a while. Promoting again would find nothing forever.
                     self.start_promoted_checks()
-                } else if self.promotes >= self.config.retry_attempts.max(1) {
-                    let message = format!(
-                        "Twilio failed to answer {} attempts to promote (server errors or lost answers, with a growing wait between them); the probes show that none took effect: the old token still works, and the new one is still the secondary and is where it was delivered, so nothing was lost",
-                        self.promotes
-                    );
-                    self.fail(FailureKind::Unavailable, None, message, NextStep::Resume)
                 } else {
-                    self.state = S::PersistingPromoting;
-                    Action::Persist(self.journal(JournalPhase::Promoting))
+                    self.not_promoted()
                 }
             }
             // The old token still works, so no promote happened (Twilio
             // refuses the old token at once after one), and the new one is
-            // refused: deleted or replaced, or not accepted yet. The journal
-            // goes back to `delivered` first, so that the advice can be
-            // either: resume (it checks the new token again) or abandon
-            // (which a `promoting` journal would forbid).
+            // refused: deleted or replaced, or not accepted yet.
             (S::ProbingNew, Input::Called(Err(e))) if e.is_authentication_failed() => {
-                self.pending_failure = Some(RotationFailure {
-                    step: RotationStep::Promote,
-                    kind: FailureKind::Inconsistent,
-                    error: Some(e),
-                    message: "not promoted: the old token still works and the new one is refused, so its secondary was deleted or replaced (or Twilio does not accept it yet)".into(),
-                    next: NextStep::ResumeOrAbandon,
-                    rescued_token: None,
-                });
-                self.state = S::PersistingNotPromoted;
-                Action::Persist(self.journal(JournalPhase::Delivered))
+                self.secondary_gone(Some(e))
             }
+            (S::ReadingPrimary, Input::Called(Ok(R::Primary(Some(primary))))) => {
+                let is_new = self.new_token.as_ref() == Some(&primary)
+                    || self.new_fingerprint.is_some_and(|f| f.matches(&primary));
+                if is_new {
+                    self.start_promoted_checks()
+                } else if self.nothing_to_promote {
+                    // No secondary to promote, and ours is not the primary.
+                    self.secondary_gone(None)
+                } else {
+                    self.not_promoted()
+                }
+            }
+            (S::ReadingPrimary, Input::Called(Ok(R::Primary(None)))) => self.fail(
+                FailureKind::Inconsistent,
+                None,
+                "the old token is unknown (API-key credentials), and the account's answer did not show its primary Auth Token, so whether the promote happened cannot be probed",
+                NextStep::CheckNewToken,
+            ),
+            // Resumed with the new token, which is refused: the secondary is
+            // gone or it was never promoted; the old token can tell.
+            (S::ReadingPrimary, Input::Called(Err(e)))
+                if e.is_authentication_failed()
+                    && self.old_token.is_none()
+                    && self.old_fingerprint.is_some() =>
+            {
+                self.fail(
+                    FailureKind::Inconsistent,
+                    Some(e),
+                    "whether the promote happened is probed with the old token, and the credentials given hold the new one, which is refused: resume with the old token (the state file tells them apart)",
+                    NextStep::Resume,
+                )
+            }
+            (S::ReadingPrimary, Input::Called(Err(e))) => self.api_failure(e, NextStep::Resume),
             (S::PersistingNotPromoted, Input::Persisted) => {
                 self.state = S::Finished;
                 match self.pending_failure.take() {
@@ -1025,21 +1047,47 @@ impl Rotation {
         self.state = State::ProbingOld;
         match self.with_old() {
             Some(creds) => self.call(CallKind::Verify, creds),
-            // Resumed with the new token: the journal has the old one's
-            // fingerprint only, and a resume given the old one can probe.
-            None if self.old_fingerprint.is_some() => self.fail(
-                FailureKind::Inconsistent,
-                None,
-                "whether the promote happened is probed with the old token, and the credentials given hold the new one: resume with the old token (the state file tells them apart)",
-                NextStep::Resume,
-            ),
-            None => self.fail(
-                FailureKind::Inconsistent,
-                None,
-                "the old token is unknown (API-key credentials), so whether the promote happened cannot be probed",
-                NextStep::CheckNewToken,
-            ),
+            // No token to try (API-key credentials, a resume given the new
+            // token, or an account that refuses tokens): the account's
+            // 2010 resource shows which token is the primary.
+            None => {
+                self.state = State::ReadingPrimary;
+                self.call(CallKind::ReadPrimary, self.current())
+            }
         }
+    }
+
+    /// The probes show no promote happened and the new token is still the
+    /// secondary: promote again, unless Twilio has failed too often.
+    fn not_promoted(&mut self) -> Action {
+        if self.promotes >= self.config.retry_attempts.max(1) {
+            let message = format!(
+                "Twilio failed to answer {} attempts to promote (server errors or lost answers, with a growing wait between them); the probes show that none took effect: the old token is still the primary, and the new one is still the secondary and is where it was delivered, so nothing was lost",
+                self.promotes
+            );
+            self.fail(FailureKind::Unavailable, None, message, NextStep::Resume)
+        } else {
+            self.state = State::PersistingPromoting;
+            Action::Persist(self.journal(JournalPhase::Promoting))
+        }
+    }
+
+    /// No promote happened and the new token is not the secondary any
+    /// more: deleted or replaced, or not accepted yet. The journal goes
+    /// back to `delivered` first, so that the advice can be either: resume
+    /// (it checks the new token again) or abandon (which a `promoting`
+    /// journal would forbid).
+    fn secondary_gone(&mut self, error: Option<Error>) -> Action {
+        self.pending_failure = Some(RotationFailure {
+            step: RotationStep::Promote,
+            kind: FailureKind::Inconsistent,
+            error,
+            message: "not promoted: the old token is still the primary and the new one is not the secondary, so its secondary was deleted or replaced (or Twilio does not accept it yet)".into(),
+            next: NextStep::ResumeOrAbandon,
+            rescued_token: None,
+        });
+        self.state = State::PersistingNotPromoted;
+        Action::Persist(self.journal(JournalPhase::Delivered))
     }
 }
 

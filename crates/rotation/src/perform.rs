@@ -8,9 +8,9 @@
 
 use twilio_accounts_client::{AsyncSleep, Client, ThreadSleep};
 use twilio_accounts_core::{
-    AsyncTransport, AuthTokenPromotion, BlockingTransport, CreateSecondaryAuthToken, Credentials,
-    DeleteSecondaryAuthToken, Error, ListCredentialPublicKeys, Operation, PromoteAuthToken, Reply,
-    SecondaryAuthToken,
+    Account, AsyncTransport, AuthTokenPromotion, BlockingTransport, CreateSecondaryAuthToken,
+    Credentials, DeleteSecondaryAuthToken, Error, FetchAccount, ListCredentialPublicKeys,
+    Operation, PromoteAuthToken, Reply, SecondaryAuthToken,
 };
 
 use crate::machine::{Call, CallKind, CallResult};
@@ -80,6 +80,10 @@ macro_rules! map_call {
                 };
                 promoted($send)
             }
+            CallKind::ReadPrimary => {
+                let $op = &FetchAccount::new(*call.credentials.account_sid());
+                primary($send)
+            }
         }
     }};
 }
@@ -102,6 +106,10 @@ fn deleted(result: Result<(), Error>) -> Result<CallResult, Error> {
         Err(e) if e.is_nothing_to_promote() => Ok(CallResult::Deleted),
         Err(e) => Err(e),
     }
+}
+
+fn primary(result: Result<Account, Error>) -> Result<CallResult, Error> {
+    result.map(|account| CallResult::Primary(account.auth_token))
 }
 
 fn promoted(result: Result<AuthTokenPromotion, Error>) -> Result<CallResult, Error> {

@@ -20,12 +20,17 @@ const SID: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 const OLD: &str = "0000000000000000000000000000000a";
 const NEW: &str = "0000000000000000000000000000000b";
 const STRANGER: &str = "0000000000000000000000000000000c";
+/// A Main API key of the account, and its secret.
+const MAIN_KEY: &str = "SKaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const MAIN_KEY_SECRET: &str = "0123456789abcdef0123456789abcdef";
 
 /// One account's tokens, answering as Twilio does; every create makes
 /// [`NEW`].
 struct Twilio {
     primary: String,
     secondary: Option<String>,
+    /// Whether the 2010 Account resource shows the primary token.
+    shows_primary: bool,
 }
 
 impl Twilio {
@@ -39,7 +44,7 @@ impl Twilio {
             .decode(header.trim_start_matches("Basic "))
             .unwrap();
         let decoded = String::from_utf8(decoded).unwrap();
-        let (_, token) = decoded.split_once(':').unwrap();
+        let (user, token) = decoded.split_once(':').unwrap();
         let json = |status: u16, body: String| {
             Ok(Response::builder()
                 .status(status)
@@ -53,7 +58,8 @@ impl Twilio {
                 format!(r#"{{"code":{code},"message":"error","status":{status}}}"#),
             )
         };
-        if !self.authenticates(token) {
+        let main_key = user == MAIN_KEY && token == MAIN_KEY_SECRET;
+        if !main_key && !self.authenticates(token) {
             return error(401, 20003);
         }
         match (request.method().clone(), request.uri().path()) {
@@ -66,6 +72,13 @@ impl Twilio {
                     201,
                     format!(r#"{{"account_sid":"{SID}","secondary_auth_token":"{NEW}"}}"#),
                 )
+            }
+            (Method::GET, path) if path == format!("/2010-04-01/Accounts/{SID}.json") => {
+                let primary = match self.shows_primary {
+                    true => format!(r#","auth_token":"{}""#, self.primary),
+                    false => String::new(),
+                };
+                json(200, format!(r#"{{"sid":"{SID}"{primary}}}"#))
             }
             (Method::DELETE, "/v1/AuthTokens/Secondary") => match self.secondary.take() {
                 Some(_) => Ok(Response::builder().status(204).body(Vec::new()).unwrap()),
@@ -154,6 +167,7 @@ fn no_journal_holds_the_old_token_and_the_new_one_only_until_the_promote_is_deci
     let twilio = RefCell::new(Twilio {
         primary: OLD.into(),
         secondary: None,
+        shows_primary: true,
     });
     let (end, journals, _) = drive(&twilio, Rotation::new(credentials(OLD), config()));
     assert_eq!(end, End::Finished);
@@ -216,6 +230,7 @@ fn twilio_at(phase: JournalPhase) -> Twilio {
     Twilio {
         primary: primary.into(),
         secondary: secondary.map(str::to_owned),
+        shows_primary: true,
     }
 }
 
@@ -224,6 +239,7 @@ fn journal_of(phase: JournalPhase) -> Vec<u8> {
     let twilio = RefCell::new(Twilio {
         primary: OLD.into(),
         secondary: None,
+        shows_primary: true,
     });
     let (_, journals, _) = drive(&twilio, Rotation::new(credentials(OLD), config()));
     journals
@@ -243,14 +259,10 @@ fn every_phase_resumes_with_the_old_or_the_new_token_and_refuses_any_other() {
         (Delivered, OLD, Ok(End::Finished)),
         (Delivered, NEW, Ok(End::Finished)),
         (Delivered, STRANGER, Err(JournalError::UnknownToken)),
-        // With the new token the old one is unknown, so a promote that may
-        // have happened cannot be probed: the machine says so.
+        // With the new token the old one is unknown: the account's 2010
+        // resource, read with the new token, says which is the primary.
         (Promoting, OLD, Ok(End::Finished)),
-        (
-            Promoting,
-            NEW,
-            Ok(End::Failed(FailureKind::Inconsistent, NextStep::Resume)),
-        ),
+        (Promoting, NEW, Ok(End::Finished)),
         (Promoting, STRANGER, Err(JournalError::UnknownToken)),
         (Promoted, OLD, Ok(End::Finished)),
         (Promoted, NEW, Ok(End::Finished)),
@@ -294,6 +306,7 @@ fn a_resume_after_the_create_answered_takes_only_the_old_token() {
     let twilio = RefCell::new(Twilio {
         primary: OLD.into(),
         secondary: None,
+        shows_primary: true,
     });
     let (_, journals, _) = drive(&twilio, Rotation::new(credentials(OLD), config()));
     // The second `creating` journal: the create answered, the sink may or
@@ -326,6 +339,7 @@ fn a_resume_before_the_promote_checks_that_the_secondary_is_the_sinks_token() {
         let twilio = RefCell::new(Twilio {
             primary: OLD.into(),
             secondary: secondary.map(str::to_owned),
+            shows_primary: true,
         });
         let rotation = Rotation::resume(journal, credentials(OLD), config()).unwrap();
         let (end, _, _) = drive(&twilio, rotation);
@@ -404,7 +418,7 @@ fn a_version_3_journal_with_an_old_token_or_a_mismatched_new_one_is_refused() {
 }
 
 #[test]
-fn a_journal_of_api_key_credentials_knows_no_old_token_and_says_so_when_it_needs_one() {
+fn a_journal_of_api_key_credentials_knows_no_old_token_and_reads_the_primary_instead() {
     let new = token(NEW);
     let journal = |phase| Journal {
         account_sid: SID.parse().unwrap(),
@@ -414,20 +428,44 @@ fn a_journal_of_api_key_credentials_knows_no_old_token_and_says_so_when_it_needs
         new_token: (phase == JournalPhase::Promoting).then(|| new.clone()),
         credentials_act_on: None,
     };
-    let api_key = Credentials::api_key(
-        SID.parse().unwrap(),
-        "SKaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
-        "0123456789abcdef0123456789abcdef".parse().unwrap(),
-    );
-    // A lost promote cannot be probed without the old token, and no resume
-    // can supply it: check the new token by hand.
-    let twilio = RefCell::new(twilio_at(JournalPhase::Promoting));
-    let rotation = Rotation::resume(journal(JournalPhase::Promoting), api_key, config()).unwrap();
-    let (end, _, _) = drive(&twilio, rotation);
-    assert_eq!(
-        end,
-        End::Failed(FailureKind::Inconsistent, NextStep::CheckNewToken)
-    );
+    let api_key = || {
+        Credentials::api_key(
+            SID.parse().unwrap(),
+            MAIN_KEY.parse().unwrap(),
+            MAIN_KEY_SECRET.parse().unwrap(),
+        )
+    };
+    // A promote that may or may not have happened: the account's 2010
+    // resource, which a Main key may read, shows which token is the
+    // primary; where it does not, the new token is checked by hand.
+    // (Twilio's state: promoted or not; whether it shows the primary; how
+    // the resume ends.)
+    let cases = [
+        (false, true, End::Finished),
+        (true, true, End::Finished),
+        (
+            false,
+            false,
+            End::Failed(FailureKind::Inconsistent, NextStep::CheckNewToken),
+        ),
+    ];
+    for (promoted, shows_primary, expected) in cases {
+        let mut at = twilio_at(match promoted {
+            true => JournalPhase::Promoted,
+            false => JournalPhase::Promoting,
+        });
+        at.shows_primary = shows_primary;
+        let twilio = RefCell::new(at);
+        let rotation =
+            Rotation::resume(journal(JournalPhase::Promoting), api_key(), config()).unwrap();
+        let (end, _, _) = drive(&twilio, rotation);
+        let label = format!("promoted {promoted}, primary shown {shows_primary}");
+        assert_eq!(end, expected, "{label}");
+        if end == End::Finished {
+            assert_eq!(twilio.borrow().primary, NEW, "{label}");
+            assert_eq!(twilio.borrow().secondary, None, "{label}");
+        }
+    }
     // A journal that knows no token takes an Auth Token given later as the
     // credentials for its calls, not as a token it can vouch for.
     let twilio = RefCell::new(twilio_at(JournalPhase::Creating));

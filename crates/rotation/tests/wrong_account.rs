@@ -74,6 +74,9 @@ fn drive(
                         delete()
                     }
                     CallKind::Promote => Ok(CallResult::Promoted(AuthToken::new(NEW).unwrap())),
+                    CallKind::ReadPrimary => {
+                        Ok(CallResult::Primary(Some(AuthToken::new(NEW).unwrap())))
+                    }
                 })
             }
             Action::Deliver(_) => {

@@ -388,15 +388,6 @@ fn every_refusal_says_what_to_do() {
             message: "choose --secret-file PATH (owner-only) or --secret-exec CMD",
             next: "",
         },
-        PkcvFailure {
-            name: "a fleet rotation, whose subaccounts authenticate with Auth Tokens",
-            env: &[],
-            args: &["rotate", "--subaccounts", "--token-dir", "tokens"],
-            exit: 2,
-            code: None,
-            message: "the fleet cannot sign its requests",
-            next: "rotate each subaccount with `twilio-accounts rotate` and its own credentials",
-        },
     ];
     let sim = pkcv_sim();
     let dir = key_dir("pkcv-refusals");
@@ -465,9 +456,8 @@ fn signed_rotate(sim: &Simulator, dir: &Path) -> Command {
 }
 
 #[test]
-fn a_signed_rotation_killed_at_any_action_is_resumed_or_stops_with_the_token_kept() {
+fn a_signed_rotation_killed_at_any_action_is_finished_by_resume() {
     let mut killed = 0;
-    let mut finished = 0;
     for index in 0..64 {
         let sim = pkcv_sim();
         let dir = key_dir(&format!("pkcv-crash-{index}"));
@@ -483,39 +473,99 @@ fn a_signed_rotation_killed_at_any_action_is_resumed_or_stops_with_the_token_kep
             again.arg("--resume");
         }
         let out = run(&mut again);
-        if code(&out) == 0 {
-            finished += 1;
-            rotated(&sim, &old, &dir);
-            continue;
-        }
-        // Killed with the promote under way: only the old token could tell
-        // whether it happened, and a Main key does not know it. The rotation
-        // says so, and the new token is in the sink either way.
-        assert_contains(&stderr(&out), "cannot be probed");
-        assert_contains(&stderr(&out), "call FetchAccount");
-        let kept = std::fs::read_to_string(dir.join("t")).unwrap();
-        let new = sim.secondary_token().unwrap_or_else(|| sim.primary_token());
-        assert_eq!(kept.trim_end(), new, "killed before action {index}");
-        assert_ne!(new, old, "killed before action {index}");
-        // The advice, followed: read the primary, promote if it is the old one.
-        let account = format!("Sid={}", sim.account_sid());
-        let out = run(signed(&sim, &dir)
-            .args(["call", "FetchAccount", "--param", &account])
-            .args(["--reveal", "--output", "json"]));
-        assert_eq!(code(&out), 0, "{}", stderr(&out));
-        if json(&out)["value"]["auth_token"] == old.as_str() {
-            let out = run(signed(&sim, &dir).arg("promote"));
-            assert_eq!(code(&out), 0, "{}", stderr(&out));
-        }
+        // Killed with the promote under way, no token can tell whether it
+        // happened (the account refuses tokens, and a Main key never knew
+        // the old one): the resume reads the primary from the account.
         assert_eq!(
-            sim.primary_token(),
-            kept.trim_end(),
-            "killed before action {index}"
+            code(&out),
+            0,
+            "killed before action {index}: {}",
+            stderr(&out)
         );
-        assert_eq!(sim.secondary_token(), None, "killed before action {index}");
+        rotated(&sim, &old, &dir);
     }
     assert!(killed >= 8, "only {killed} kill points");
-    assert!(finished + 2 >= killed, "{finished} of {killed} finished");
+}
+
+/// `rotate --subaccounts` under PKCV: the parent's requests (the listing,
+/// the 2010 reads of each subaccount's token, and its own rotation with
+/// `--include-main`) are signed; each subaccount's own, with its Auth Token,
+/// are not. Whether Twilio's enforcement reaches the subaccounts is
+/// unconfirmed: where it does not, every account rotates; where it does,
+/// each subaccount's first check is refused (70052) before anything
+/// changes, the report says so, and the parent is not started.
+#[test]
+fn a_signed_fleet_rotates_each_subaccount_as_itself_where_it_does_not_enforce_pkcv() {
+    // (whether subaccounts enforce PKCV too, exit, each subaccount rotated)
+    for (pkcv_subaccounts, exit, rotated) in [(false, 0, true), (true, 9, false)] {
+        let sim = Simulator::spawn(SimConfig {
+            seed: Some(35),
+            main_api_key: true,
+            public_keys: vec![example("public_key_pem")],
+            require_pkcv: true,
+            pkcv_subaccounts,
+            subaccounts: 3,
+            ..SimConfig::default()
+        })
+        .expect("the simulator starts");
+        let dir = key_dir(&format!("pkcv-fleet-{pkcv_subaccounts}"));
+        std::fs::create_dir_all(dir.join("tokens")).unwrap();
+        let subaccounts = sim.subaccount_sids();
+        let before: Vec<String> = subaccounts
+            .iter()
+            .map(|sid| sim.primary_token_of(sid).unwrap())
+            .collect();
+        let parent_before = sim.primary_token();
+        let out = run(signed(&sim, &dir).args([
+            "rotate",
+            "--subaccounts",
+            "--include-main",
+            "--token-dir",
+            "tokens",
+            "--settle",
+            "0",
+            "--state-file",
+            "fleet",
+            "--output",
+            "json",
+        ]));
+        let label = format!("subaccounts enforce PKCV: {pkcv_subaccounts}");
+        assert_eq!(code(&out), exit, "{label}: {}", stdout(&out));
+        let doc = json(&out);
+        let entries = doc["accounts"].as_array().unwrap();
+        for (sid, old) in subaccounts.iter().zip(&before) {
+            let primary = sim.primary_token_of(sid).unwrap();
+            assert_eq!(sim.secondary_token_of(sid), None, "{label}: {sid}");
+            let entry = entries
+                .iter()
+                .find(|e| e["account_sid"] == sid.as_str())
+                .unwrap();
+            if rotated {
+                assert_ne!(&primary, old, "{label}: {sid} rotated");
+                let file = std::fs::read_to_string(dir.join("tokens").join(sid)).unwrap();
+                assert_eq!(file.trim_end(), primary, "{label}: {sid}");
+            } else {
+                assert_eq!(&primary, old, "{label}: {sid} unchanged");
+                assert!(!dir.join("tokens").join(sid).exists(), "{label}: {sid}");
+                let message = entry["error"]["message"].as_str().unwrap();
+                assert_contains(message, "requires Public Key Client Validation too");
+                assert_contains(message, "nothing was changed");
+            }
+        }
+        let parent = entries.last().unwrap();
+        assert_eq!(parent["main"], true, "{label}");
+        if rotated {
+            assert_eq!(parent["outcome"], "rotated", "{label}");
+            let file = std::fs::read_to_string(dir.join("tokens").join(sim.account_sid())).unwrap();
+            assert_eq!(file.trim_end(), sim.primary_token(), "{label}");
+            assert_ne!(sim.primary_token(), parent_before, "{label}");
+        } else {
+            assert_eq!(parent["outcome"], "not_started", "{label}");
+            assert_eq!(sim.primary_token(), parent_before, "{label}");
+        }
+        let lines = key_lines();
+        assert_no_secret(&out, &lines.iter().map(String::as_str).collect::<Vec<_>>());
+    }
 }
 
 /// The SIDs of the account's public keys, read signed with `key` and `sid`.
@@ -650,6 +700,52 @@ fn pkcv_rotate_replaces_the_key_pair_made_or_given() {
     );
     std::fs::copy(dir.join("current.pem"), dir.join(KEY_FILE)).unwrap();
     key_pair_rotated(&sim, &dir, &new_sid, &back);
+}
+
+/// Whether Twilio accepts several registered public keys at once is
+/// unconfirmed. Where it accepts one only (the simulator's
+/// `single_public_key`), the register is refused: the rotation stops before
+/// changing anything, removes its journal, says why, and the old pair still
+/// signs. (Where several are accepted, the tests above rotate.)
+#[test]
+fn pkcv_rotate_where_one_key_at_a_time_is_accepted_changes_nothing() {
+    let sim = Simulator::spawn(SimConfig {
+        seed: Some(34),
+        main_api_key: true,
+        public_keys: vec![example("public_key_pem")],
+        require_pkcv: true,
+        single_public_key: true,
+        ..SimConfig::default()
+    })
+    .expect("the simulator starts");
+    let dir = key_dir("pkcv-rotate-single");
+    let old_sid = sim.public_key_sids()[0].clone();
+    let out = run(signed(&sim, &dir)
+        .args(PKCV_ROTATE)
+        .args(["--output", "json"]));
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    let error = &json(&out)["error"];
+    let message = error["message"].as_str().unwrap();
+    assert_contains(message, "refused to register the new public key");
+    assert_contains(message, "nothing was changed");
+    assert_contains(
+        error["next"].as_str().unwrap(),
+        "only one registered public key",
+    );
+    assert_eq!(error["next_command"], Value::Null, "{error}");
+    assert!(!dir.join("pk.json").exists(), "the journal is removed");
+    assert!(!dir.join("new.pem").exists(), "nothing was delivered");
+    assert_eq!(
+        registered(&sim, &dir, KEY_FILE, &old_sid),
+        std::slice::from_ref(&old_sid)
+    );
+    assert_eq!(
+        check_with(&sim, &dir, KEY_FILE, &old_sid).0,
+        0,
+        "the old pair signs"
+    );
+    let lines = key_lines();
+    assert_no_secret(&out, &lines.iter().map(String::as_str).collect::<Vec<_>>());
 }
 
 #[test]

@@ -177,6 +177,10 @@ impl Twilio {
                     format!(r#"{{{account}"secondary_auth_token":"{token}"}}"#),
                 )
             }
+            (Method::GET, path) if path == format!("/2010-04-01/Accounts/{SID}.json") => json(
+                200,
+                format!(r#"{{"sid":"{SID}","auth_token":"{}"}}"#, self.primary),
+            ),
             (Method::DELETE, "/v1/AuthTokens/Secondary") => match self.secondary.take() {
                 Some(_) => Response::builder().status(204).body(Vec::new()).unwrap(),
                 None => error(404, 20404),

@@ -295,10 +295,8 @@ impl World<'_> {
             // there is one, with the old token in its environment; or, every
             // other time, with the new token from the sink once the journal
             // knows it (the journal keeps fingerprints, not tokens, and takes
-            // the token given for the right one). Not while promoting: only
-            // the old token can probe a promote, so that resume stops at once
-            // asking for it (tests/journal_at_rest.rs pins that), and here it
-            // would only use up runs.
+            // the token given for the right one). While promoting, a resume
+            // given the new token reads which token is the primary.
             rotation = match &self.journal {
                 Some(bytes) => {
                     let journal = Journal::from_json(bytes)
@@ -306,10 +304,7 @@ impl World<'_> {
                     let given = match (self.sink.last(), journal.new_fingerprint) {
                         (Some(new), Some(fingerprint))
                             if runs % 2 == 1
-                                && !matches!(
-                                    journal.phase,
-                                    JournalPhase::Promoting | JournalPhase::Creating
-                                )
+                                && journal.phase != JournalPhase::Creating
                                 && fingerprint.matches(&AuthToken::new(new.as_str()).unwrap()) =>
                         {
                             new.clone()
