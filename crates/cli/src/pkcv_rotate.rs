@@ -13,10 +13,16 @@
 //! leaves it, so a run killed anywhere is finished by `--resume`: a register
 //! whose answer was lost is found again by the friendly name the journal
 //! recorded, a deleted old key answers 404 and counts as deleted. The new
-//! private key is in the journal only until the sink has it. Twilio may or
-//! may not accept several registered keys at once (unconfirmed); this
-//! rotation assumes it does between the register and the delete, as the
-//! simulator does, and checks the new pair before anyone depends on it.
+//! private key is in the journal only until the sink has it.
+//!
+//! Whether Twilio accepts several registered public keys at once is
+//! unconfirmed, and both answers are handled: where it does (the
+//! simulator's default), both pairs sign between the register and the
+//! delete, and the new pair is checked before anyone depends on it; where it
+//! does not, the register is refused, and the rotation stops there having
+//! changed nothing (its journal removed, the old pair still signing), and
+//! says that such an account cannot replace its pair without an outage
+//! (tested with the simulator's `--single-public-key`).
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -311,9 +317,13 @@ fn run(
                         let create = CreateCredentialPublicKey::new(signer.public_key_pem())
                             .map_err(|e| Failure::other(e.to_string()))?
                             .friendly_name(name);
-                        let reply = old_client
-                            .send(&create)
-                            .map_err(|e| resume_failure(Failure::from_error(COMMAND, &e)))?;
+                        let reply = match old_client.send(&create) {
+                            Ok(reply) => reply,
+                            Err(e) if register_refused(&e) => {
+                                return Err(refused_register(&e, &journal_path, &journal));
+                            }
+                            Err(e) => return Err(resume_failure(Failure::from_error(COMMAND, &e))),
+                        };
                         reply.value.sid.ok_or_else(|| {
                             resume_failure(Failure::other(
                                 "Twilio's answer to the register named no credential SID",
@@ -439,6 +449,50 @@ fn run(
             }
         }
     }
+}
+
+/// Whether Twilio refused the register outright (a 4xx that is not about
+/// the credentials or the rate): such a register changed nothing, and
+/// trying it again would be refused again.
+fn register_refused(error: &twilio_accounts_core::Error) -> bool {
+    error.status().is_some_and(|s| s.is_client_error())
+        && !error.is_authentication_failed()
+        && !error.is_rate_limited()
+}
+
+/// A register Twilio refused: nothing of this rotation is registered (the
+/// journal's marker was looked for first), so the journal goes, and with it
+/// the new private key, which nothing depends on.
+///
+/// Whether Twilio accepts several registered public keys at once is
+/// unconfirmed. If it accepts one only, this is where that shows: the old
+/// pair cannot stay valid while the new one is rolled out, so there is no
+/// rotation without an outage, and this one stops before changing anything.
+fn refused_register(
+    error: &twilio_accounts_core::Error,
+    journal_path: &Path,
+    journal: &Journal,
+) -> Failure {
+    let removed = std::fs::remove_file(journal_path).is_ok();
+    let mut failure = Failure::from_error(COMMAND, error);
+    failure.message = format!(
+        "Twilio refused to register the new public key ({error}); nothing was changed: the current pair still signs{}",
+        if removed {
+            format!(", and the journal {} was removed", journal_path.display())
+        } else {
+            String::new()
+        }
+    );
+    failure.next = Some(format!(
+        "if this account accepts only one registered public key at a time (Twilio does not say whether it accepts several), the pair cannot be replaced without an outage: the old key would have to be deleted before the new one is registered, refusing every application that still signs with it; otherwise, fix what the error says and start the rotation again{}",
+        if journal.generated {
+            ""
+        } else {
+            " (the --new-private-key file is unchanged)"
+        }
+    ));
+    failure.next_command = None;
+    failure
 }
 
 fn old_signer_sid(signer: &PkcvSigner) -> &CredentialSid {

@@ -123,9 +123,6 @@ pub fn journal_notice(account: &AccountSid) -> Option<String> {
 /// Why `rotate` takes no `--reveal`.
 const NO_REVEAL: &str = "`rotate` does not print the new token: stdout cannot confirm that anybody kept it (a closed pipe, a full disk, a terminal that scrolled), and after the promote the old token is refused, so a printed token that was lost would lose the account's only working credential";
 
-/// Why `rotate --subaccounts` refuses the PKCV options.
-const FLEET_UNDER_PKCV: &str = "`rotate --subaccounts` rotates each subaccount as itself, with its own Auth Token, and a Public Key Client Validation signature names an API key, never an Auth Token: the fleet cannot sign its requests; nothing was sent";
-
 pub fn run(
     global: &Global,
     args: &RotateArgs,
@@ -141,14 +138,6 @@ pub fn run(
         );
     }
     let pkcv = crate::client_setup::pkcv_requested(global);
-    if args.fleet.subaccounts && pkcv {
-        return report.fail(
-            "rotate",
-            &Failure::usage(FLEET_UNDER_PKCV).with_next(
-                "rotate each subaccount with `twilio-accounts rotate` and its own credentials (without the PKCV options if it does not enforce PKCV), and the parent with `twilio-accounts rotate`, its Main key and the PKCV options",
-            ),
-        );
-    }
     if args.fleet.subaccounts {
         return crate::fleet::run(global, args, report, on_command_line);
     }

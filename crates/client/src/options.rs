@@ -239,6 +239,23 @@ impl ClientOptions {
         self
     }
 
+    /// The same options without a PKCV signer: for the requests of a
+    /// client that must not be signed, such as a subaccount's own calls
+    /// with its Auth Token while its parent's are signed (a signature names
+    /// an API key, and an account that does not enforce PKCV refuses a
+    /// signed request with 70053).
+    ///
+    /// ```
+    /// use twilio_accounts_client::ClientOptions;
+    ///
+    /// let unsigned = ClientOptions::new().without_pkcv();
+    /// assert!(unsigned.pkcv().is_none());
+    /// ```
+    pub fn without_pkcv(mut self) -> Self {
+        self.pkcv = None;
+        self
+    }
+
     /// The PKCV signer, when requests are signed.
     pub fn pkcv(&self) -> Option<&PkcvSigner> {
         self.pkcv.as_deref()

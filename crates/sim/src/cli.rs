@@ -119,11 +119,21 @@ pub struct SimArgs {
     #[arg(long = "public-key", value_name = "PATH")]
     pub public_keys: Vec<PathBuf>,
 
+    /// Accept one registered public key per account at a time (whether Twilio accepts several is
+    /// unconfirmed): registering another while one is registered answers 400 / 20001.
+    #[arg(long)]
+    pub single_public_key: bool,
+
     /// Require Public Key Client Validation of the main account: every request that authenticates as it
     /// needs a valid Twilio-Client-Validation JWT signed with a registered public key's private key, and
     /// the Auth Token is refused. Needs --main-api-key and at least one --public-key.
     #[arg(long)]
     pub require_pkcv: bool,
+
+    /// With --require-pkcv, require it of every subaccount too (whether Twilio's enforcement reaches
+    /// subaccounts is unconfirmed): their Auth Token requests get 401 / 70052.
+    #[arg(long, requires = "require_pkcv")]
+    pub pkcv_subaccounts: bool,
 }
 
 /// The `--fault` long help; its route names come from the route table.
@@ -164,7 +174,9 @@ impl fmt::Debug for SimArgs {
             .field("max_keys", &self.max_keys)
             .field("refuse_2010_key_create", &self.refuse_2010_key_create)
             .field("public_keys", &self.public_keys)
+            .field("single_public_key", &self.single_public_key)
             .field("require_pkcv", &self.require_pkcv)
+            .field("pkcv_subaccounts", &self.pkcv_subaccounts)
             .finish()
     }
 }
@@ -201,7 +213,9 @@ impl SimArgs {
             max_keys: self.max_keys,
             refuse_2010_key_create: self.refuse_2010_key_create,
             public_keys,
+            single_public_key: self.single_public_key,
             require_pkcv: self.require_pkcv,
+            pkcv_subaccounts: self.pkcv_subaccounts,
         })
     }
 }

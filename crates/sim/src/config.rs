@@ -72,12 +72,22 @@ pub struct SimConfig {
     /// exponent 65537; anything else makes [`Simulator::start`](crate::Simulator::start) fail.
     /// [`Simulator::public_key_sids`](crate::Simulator::public_key_sids) returns their `CR` SIDs, in order.
     pub public_keys: Vec<String>,
+    /// Accept one registered public key per account at a time: registering another while one is
+    /// registered answers 400 / 20001 "This account accepts one public key at a time". Whether Twilio
+    /// accepts several at once is unconfirmed (by default the simulator does); this is the other answer,
+    /// so that a key-pair rotation can be tested against both. The error is the simulator's guess.
+    pub single_public_key: bool,
     /// Public Key Client Validation for the main account: every request that authenticates as it must
     /// carry a valid `Twilio-Client-Validation` JWT signed with one of its registered public keys, and the
     /// Auth Token no longer works. Needs [`main_api_key`](Self::main_api_key) and at least one of
     /// [`public_keys`](Self::public_keys) (else nothing could ever be accepted). Subaccounts do not
-    /// require it. Without it, a request that carries the header gets 401 / 70053.
+    /// require it unless [`pkcv_subaccounts`](Self::pkcv_subaccounts). Without it, a request that carries the header gets 401 / 70053.
     pub require_pkcv: bool,
+    /// With [`require_pkcv`](Self::require_pkcv), require it of every subaccount too: whether Twilio's
+    /// enforcement on a parent reaches its subaccounts is unconfirmed (by default the simulator's does
+    /// not), and this is the other answer. A subaccount has no public key registered at start, so its Auth
+    /// Token requests get 401 / 70052.
+    pub pkcv_subaccounts: bool,
 }
 
 /// Most subaccounts a simulator creates (Twilio's default limit is 1,000 per main account).
@@ -105,7 +115,9 @@ impl fmt::Debug for SimConfig {
             .field("max_keys", &self.max_keys)
             .field("refuse_2010_key_create", &self.refuse_2010_key_create)
             .field("public_keys", &self.public_keys.len())
+            .field("single_public_key", &self.single_public_key)
             .field("require_pkcv", &self.require_pkcv)
+            .field("pkcv_subaccounts", &self.pkcv_subaccounts)
             .finish()
     }
 }

@@ -55,7 +55,8 @@
 //! signature (20159, a code the notes lack); `iss` = the Basic auth `SK…` key SID and `sub` = its account
 //! (20153, so the Auth Token fails); `exp` at most 300 s ahead with 60 s of clock skew (20156); `hrh` sorted
 //! lower-case names with `authorization` and `host` (20154); those headers present (70155); `rqh` = the hash
-//! of the canonical request as received (70156). Subaccounts do not require it; a request that carries the
+//! of the canonical request as received (70156). Subaccounts do not require it (unless
+//! [`SimConfig::pkcv_subaccounts`]); a request that carries the
 //! header without PKCV gets 401 / 70053. The crate README lists the rules and the assumptions.
 //!
 //! Every response carries `Twilio-Request-Id: RQ…`; JSON responses carry `Content-Type: application/json`;

@@ -359,6 +359,15 @@ pub(crate) fn create_credential(kind: CredentialKind, world: &World, call: &Call
             "AccountSid must be this account's SID",
         );
     }
+    if kind == CredentialKind::PublicKey
+        && world.keys.single_public_key
+        && account.credentials(kind).len() > 0
+    {
+        return Reply::error(
+            TwilioError::INVALID_PARAMETER,
+            "This account accepts one public key at a time",
+        );
+    }
     let public_key = match kind {
         CredentialKind::PublicKey => RsaPublicKey::from_pem(&value).ok(),
         CredentialKind::Aws => None,

@@ -142,6 +142,12 @@ fn prepare(config: SimConfig) -> io::Result<Prepared> {
                 .to_owned(),
         ));
     }
+    if config.pkcv_subaccounts && !config.require_pkcv {
+        return Err(invalid_input(
+            "--pkcv-subaccounts needs --require-pkcv: it extends the main account's requirement to its subaccounts"
+                .to_owned(),
+        ));
+    }
     let public_keys = config
         .public_keys
         .iter()
@@ -228,10 +234,12 @@ fn prepare(config: SimConfig) -> io::Result<Prepared> {
             KeySettings {
                 max_keys: config.max_keys,
                 refuse_2010_key_create: config.refuse_2010_key_create,
+                single_public_key: config.single_public_key,
             },
         ),
         max_concurrent: config.max_concurrent,
         require_pkcv: config.require_pkcv,
+        pkcv_subaccounts: config.pkcv_subaccounts,
         faults: Mutex::new(faults),
         requests: Default::default(),
         connections: AtomicU64::new(0),

@@ -46,6 +46,8 @@ pub(crate) struct Shared {
     pub(crate) max_concurrent: Option<u32>,
     /// Whether the main account requires Public Key Client Validation.
     pub(crate) require_pkcv: bool,
+    /// Whether the subaccounts require it too.
+    pub(crate) pkcv_subaccounts: bool,
     pub(crate) faults: Mutex<FaultQueue>,
     pub(crate) requests: RequestCounters,
     pub(crate) connections: AtomicU64,
@@ -203,8 +205,8 @@ async fn process(
 
     // Public Key Client Validation comes right after authentication, before routing: it judges every
     // request of the account, unknown paths included, and needs the body to recompute `rqh`.
-    let pkcv_required =
-        shared.require_pkcv && std::ptr::eq(caller.member, shared.world.fleet.main());
+    let pkcv_required = shared.require_pkcv
+        && (shared.pkcv_subaccounts || std::ptr::eq(caller.member, shared.world.fleet.main()));
     let body = if pkcv_required {
         let bytes = match read_body(body).await {
             Ok(bytes) => bytes,

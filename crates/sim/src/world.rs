@@ -28,6 +28,8 @@ pub(crate) struct KeySettings {
     pub(crate) max_keys: Option<usize>,
     /// The 2010 create of `Keys` answers 401 / 20003 "Policy evaluation failed".
     pub(crate) refuse_2010_key_create: bool,
+    /// A public key credential is refused while the account has one (`SimConfig::single_public_key`).
+    pub(crate) single_public_key: bool,
 }
 
 impl World {

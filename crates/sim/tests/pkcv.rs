@@ -735,6 +735,52 @@ fn a_subaccount_does_not_require_pkcv_and_a_header_it_sends_gets_70053() {
     assert_twilio_error(&call(&ctx.sim, with_header), 401, 70053);
 }
 
+/// Whether Twilio's PKCV reaches subaccounts is unconfirmed; `pkcv_subaccounts` is the "it does" answer:
+/// a subaccount's Auth Token request is refused as unsigned, as the main account's is.
+#[test]
+fn with_pkcv_subaccounts_a_subaccount_auth_token_request_gets_70052() {
+    let ctx = Ctx::new(SimConfig {
+        subaccounts: 1,
+        pkcv_subaccounts: true,
+        ..SimConfig::default()
+    });
+    let token = ctx.sim.primary_token_of(&ctx.subaccount).expect("a token");
+    let plain = Req::new("GET", PUBLIC_KEYS).auth(&ctx.subaccount, &token);
+    assert_twilio_error(&call(&ctx.sim, plain), 401, 70052);
+    // The main account's signed requests are served as before.
+    assert_eq!(ctx.send(&ctx.plan()).status, 200);
+    let refused = Simulator::spawn(SimConfig {
+        pkcv_subaccounts: true,
+        ..SimConfig::default()
+    });
+    assert!(refused.is_err(), "--pkcv-subaccounts needs --require-pkcv");
+}
+
+/// Whether Twilio accepts several registered public keys at once is unconfirmed; `single_public_key` is
+/// the "it does not" answer: a second register is refused (400 / 20001), and once the first is deleted a
+/// register works again.
+#[test]
+fn with_single_public_key_a_second_register_is_refused_until_the_first_is_gone() {
+    let pem = docs("public_key_pem");
+    let sim = sim(SimConfig {
+        public_keys: vec![pem.clone()],
+        single_public_key: true,
+        ..SimConfig::default()
+    });
+    let form = form_urlencoded::Serializer::new(String::new())
+        .append_pair("PublicKey", &pem)
+        .finish();
+    let second = call(&sim, as_primary(&sim, "POST", PUBLIC_KEYS).form(&form));
+    assert_twilio_error(&second, 400, 20001);
+    let first = &sim.public_key_sids()[0];
+    let deleted = call(
+        &sim,
+        as_primary(&sim, "DELETE", &format!("{PUBLIC_KEYS}/{first}")),
+    );
+    assert_eq!(deleted.status, 204);
+    assert!(create_public_key(&sim, &form)["sid"].is_string());
+}
+
 #[test]
 fn without_require_pkcv_a_signed_request_gets_70053_and_an_unsigned_one_is_served() {
     let sim = sim(SimConfig {
