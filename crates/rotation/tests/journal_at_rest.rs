@@ -29,8 +29,19 @@ const MAIN_KEY_SECRET: &str = "0123456789abcdef0123456789abcdef";
 struct Twilio {
     primary: String,
     secondary: Option<String>,
-    /// Whether the 2010 Account resource shows the primary token.
-    shows_primary: bool,
+    /// What the 2010 Account resource answers.
+    account: AccountAnswer,
+}
+
+/// How `GET /2010-04-01/Accounts/{SID}.json` answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AccountAnswer {
+    /// With the primary token.
+    Primary,
+    /// Without `auth_token`.
+    NoToken,
+    /// 404 / 20404.
+    NotFound,
 }
 
 impl Twilio {
@@ -74,9 +85,10 @@ impl Twilio {
                 )
             }
             (Method::GET, path) if path == format!("/2010-04-01/Accounts/{SID}.json") => {
-                let primary = match self.shows_primary {
-                    true => format!(r#","auth_token":"{}""#, self.primary),
-                    false => String::new(),
+                let primary = match self.account {
+                    AccountAnswer::Primary => format!(r#","auth_token":"{}""#, self.primary),
+                    AccountAnswer::NoToken => String::new(),
+                    AccountAnswer::NotFound => return error(404, 20404),
                 };
                 json(200, format!(r#"{{"sid":"{SID}"{primary}}}"#))
             }
@@ -167,7 +179,7 @@ fn no_journal_holds_the_old_token_and_the_new_one_only_until_the_promote_is_deci
     let twilio = RefCell::new(Twilio {
         primary: OLD.into(),
         secondary: None,
-        shows_primary: true,
+        account: AccountAnswer::Primary,
     });
     let (end, journals, _) = drive(&twilio, Rotation::new(credentials(OLD), config()));
     assert_eq!(end, End::Finished);
@@ -230,7 +242,7 @@ fn twilio_at(phase: JournalPhase) -> Twilio {
     Twilio {
         primary: primary.into(),
         secondary: secondary.map(str::to_owned),
-        shows_primary: true,
+        account: AccountAnswer::Primary,
     }
 }
 
@@ -239,7 +251,7 @@ fn journal_of(phase: JournalPhase) -> Vec<u8> {
     let twilio = RefCell::new(Twilio {
         primary: OLD.into(),
         secondary: None,
-        shows_primary: true,
+        account: AccountAnswer::Primary,
     });
     let (_, journals, _) = drive(&twilio, Rotation::new(credentials(OLD), config()));
     journals
@@ -306,7 +318,7 @@ fn a_resume_after_the_create_answered_takes_only_the_old_token() {
     let twilio = RefCell::new(Twilio {
         primary: OLD.into(),
         secondary: None,
-        shows_primary: true,
+        account: AccountAnswer::Primary,
     });
     let (_, journals, _) = drive(&twilio, Rotation::new(credentials(OLD), config()));
     // The second `creating` journal: the create answered, the sink may or
@@ -339,7 +351,7 @@ fn a_resume_before_the_promote_checks_that_the_secondary_is_the_sinks_token() {
         let twilio = RefCell::new(Twilio {
             primary: OLD.into(),
             secondary: secondary.map(str::to_owned),
-            shows_primary: true,
+            account: AccountAnswer::Primary,
         });
         let rotation = Rotation::resume(journal, credentials(OLD), config()).unwrap();
         let (end, _, _) = drive(&twilio, rotation);
@@ -438,29 +450,52 @@ fn a_journal_of_api_key_credentials_knows_no_old_token_and_reads_the_primary_ins
     // A promote that may or may not have happened: the account's 2010
     // resource, which a Main key may read, shows which token is the
     // primary; where it does not, the new token is checked by hand.
-    // (Twilio's state: promoted or not; whether it shows the primary; how
-    // the resume ends.)
+    // (Twilio's state: promoted or not; what the account resource answers;
+    // the credentials of the resume; how it ends.)
+    let wrong_key = || {
+        Credentials::api_key(
+            SID.parse().unwrap(),
+            MAIN_KEY.parse().unwrap(),
+            STRANGER.parse().unwrap(),
+        )
+    };
+    let finished = End::Finished;
+    let by_hand = End::Failed(FailureKind::Inconsistent, NextStep::CheckNewToken);
+    let resume = End::Failed(FailureKind::Api, NextStep::Resume);
+    let with_old = End::Failed(FailureKind::Inconsistent, NextStep::Resume);
+    let primary = AccountAnswer::Primary;
     let cases = [
-        (false, true, End::Finished),
-        (true, true, End::Finished),
-        (
-            false,
-            false,
-            End::Failed(FailureKind::Inconsistent, NextStep::CheckNewToken),
-        ),
+        (false, primary, api_key(), &finished),
+        (true, primary, api_key(), &finished),
+        (false, AccountAnswer::NoToken, api_key(), &by_hand),
+        // Credentials refused, knowing no token: an API error to resume
+        // from, not a request for the old token.
+        (false, primary, wrong_key(), &resume),
+        // Resumed with the new token, whose secondary is gone: only the old
+        // token can tell, and the resume asks for it.
+        (false, primary, credentials(NEW), &with_old),
+        // Resumed with the new token, and the read fails otherwise.
+        (false, AccountAnswer::NotFound, credentials(NEW), &resume),
     ];
-    for (promoted, shows_primary, expected) in cases {
+    for (index, (promoted, answer, creds, expected)) in cases.into_iter().enumerate() {
         let mut at = twilio_at(match promoted {
             true => JournalPhase::Promoted,
             false => JournalPhase::Promoting,
         });
-        at.shows_primary = shows_primary;
+        at.account = answer;
+        if matches!(creds, Credentials::AuthToken { .. }) && answer == primary {
+            // The new token's secondary was deleted since.
+            at.secondary = None;
+        }
         let twilio = RefCell::new(at);
-        let rotation =
-            Rotation::resume(journal(JournalPhase::Promoting), api_key(), config()).unwrap();
+        let mut journal = journal(JournalPhase::Promoting);
+        if matches!(creds, Credentials::AuthToken { .. }) {
+            journal.old_fingerprint = Some(TokenFingerprint::of(&token(OLD)));
+        }
+        let rotation = Rotation::resume(journal, creds, config()).unwrap();
         let (end, _, _) = drive(&twilio, rotation);
-        let label = format!("promoted {promoted}, primary shown {shows_primary}");
-        assert_eq!(end, expected, "{label}");
+        let label = format!("case {index}: promoted {promoted}, {answer:?}");
+        assert_eq!(&end, expected, "{label}");
         if end == End::Finished {
             assert_eq!(twilio.borrow().primary, NEW, "{label}");
             assert_eq!(twilio.borrow().secondary, None, "{label}");

@@ -568,6 +568,24 @@ fn where_auth_tokens_are_refused_a_main_key_rotates_without_the_token_checks() {
         clean.notes
     );
 
+    // A promote applied whose answer was lost, in the same run: the new
+    // token is in memory (no fingerprint from a journal yet), and the
+    // primary read says the promote happened; it is not sent again.
+    let mut lost = world();
+    lost.twilio.borrow_mut().fault =
+        Some((Method::POST, "/v1/AuthTokens/Promote", Fault::ApplyThenDrop));
+    let end = lost.drive(&mut Rotation::new(main_key(), config.clone()), None);
+    assert!(matches!(end, End::Finished), "{end:?}");
+    lost.assert_rotated();
+    let calls = lost.calls();
+    let count = |call: &str| calls.iter().filter(|c| *c == call).count();
+    assert_eq!(count("POST /v1/AuthTokens/Promote"), 1, "{calls:?}");
+    assert_eq!(
+        count(&format!("GET /2010-04-01/Accounts/{SID}.json")),
+        1,
+        "{calls:?}"
+    );
+
     // A crash after any action, then a resume with the same Main key: the
     // rotation finishes. Where it was promoting, no token can tell whether
     // the promote happened; the account's 2010 resource, which the Main key
