@@ -748,6 +748,24 @@ pub enum KeysCommand {
         #[command(flatten)]
         at: KeysWhere,
     },
+    /// List every key with its age and say which are due for rotation: exit 14 when a key is
+    /// older than --older-than (or of unknown age), or a restricted key's policy differs from
+    /// --policy-file; 9 when some account's keys could not be read.
+    Audit {
+        /// Every subaccount's keys too, with the parent's credentials (the 2010 API).
+        #[arg(long)]
+        subaccounts: bool,
+        /// With --subaccounts: which subaccounts, by status [default: active].
+        #[arg(long, value_enum, requires = "subaccounts")]
+        status: Option<StatusFilter>,
+        /// A key older than this is due (Twilio advises quarterly rotation) [default: 90d].
+        #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+        older_than: Option<Duration>,
+        /// Flag restricted keys whose policy differs from this one (a JSON file such as
+        /// {"allow": ["/twilio/messaging/messages/read"]}).
+        #[arg(long, value_name = "FILE")]
+        policy_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,8 +1,8 @@
-//! Durations on the command line: `0`, `60`, `90s`, `2m`, `1h`, `500ms`.
+//! Durations on the command line: `0`, `60`, `90s`, `2m`, `1h`, `90d`, `500ms`.
 
 use std::time::Duration;
 
-/// Parses a duration: plain seconds, or a number with `ms`, `s`, `m` or `h`.
+/// Parses a duration: plain seconds, or a number with `ms`, `s`, `m`, `h` or `d`.
 pub fn parse_duration(input: &str) -> Result<Duration, String> {
     let text = input.trim();
     let split = text
@@ -10,7 +10,7 @@ pub fn parse_duration(input: &str) -> Result<Duration, String> {
         .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let value: u64 = number.parse().map_err(|_| {
-        format!("{input:?} is not a duration: use seconds (60) or 90s, 2m, 1h, 500ms")
+        format!("{input:?} is not a duration: use seconds (60) or 90s, 2m, 1h, 90d, 500ms")
     })?;
     let seconds = |factor: u64| {
         value
@@ -22,9 +22,10 @@ pub fn parse_duration(input: &str) -> Result<Duration, String> {
         "" | "s" => seconds(1),
         "m" => seconds(60),
         "h" => seconds(3600),
+        "d" => seconds(86_400),
         "ms" => Ok(Duration::from_millis(value)),
         _ => Err(format!(
-            "{input:?} has an unknown unit {unit:?}: use ms, s, m or h"
+            "{input:?} has an unknown unit {unit:?}: use ms, s, m, h or d"
         )),
     }
 }

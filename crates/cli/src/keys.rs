@@ -155,6 +155,20 @@ pub fn keys(context: &Context<'_>, action: &KeysCommand) -> ExitCode {
                 )
             })
         }
+        KeysCommand::Audit {
+            subaccounts,
+            status,
+            older_than,
+            policy_file,
+        } => crate::keys_audit::audit(
+            context,
+            &crate::keys_audit::AuditArgs {
+                subaccounts: *subaccounts,
+                status: *status,
+                older_than: older_than.unwrap_or(crate::keys_audit::DEFAULT_OLDER_THAN),
+                policy_file: policy_file.as_deref(),
+            },
+        ),
         KeysCommand::Delete { sid, at } => {
             with_account(context, "keys delete", at, |invocation, client, account| {
                 on_api::<DeleteIamKey, DeleteAccountKey<Keys>>(

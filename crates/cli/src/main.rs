@@ -20,6 +20,7 @@ mod fleet;
 mod interrupt;
 mod invocation;
 mod keys;
+mod keys_audit;
 mod outcome;
 mod output;
 mod paging;

@@ -16,6 +16,7 @@
 //! | 10 | Twilio failed to answer a create or promote again and again (backoff between attempts); what is at Twilio was found out and nothing was lost: run the advised command later |
 //! | 11 | another `rotate` of the same account is running (its process id is named); nothing was changed |
 //! | 12 | the result could not be written to stdout (a closed pipe, a full disk); what the command did is done |
+//! | 14 | `keys audit`: a key is older than `--older-than` (or of unknown age), or a restricted key's policy differs from `--policy-file` |
 //! | 13 | a promote made a token this rotation did not create the primary (someone created a secondary meanwhile): that token was saved owner-only to a rescue file, the only copy |
 //! | 130 | interrupted (Ctrl-C) |
 
@@ -41,6 +42,7 @@ pub enum Exit {
     Busy = 11,
     OutputFailed = 12,
     ForeignToken = 13,
+    KeysDue = 14,
     Interrupted = 130,
 }
 
@@ -65,6 +67,7 @@ impl Exit {
             Exit::Busy => "busy",
             Exit::OutputFailed => "output_failed",
             Exit::ForeignToken => "foreign_token_rescued",
+            Exit::KeysDue => "keys_due",
             Exit::Interrupted => "interrupted",
         }
     }
