@@ -35,6 +35,7 @@ mod single_call;
 mod sink;
 mod state_dir;
 mod state_file;
+mod store;
 mod table;
 mod webhook;
 

@@ -37,7 +37,7 @@ use crate::drive::{Carrier, Conversation, drive};
 use crate::outcome::{Exit, Failure, advice, error_details};
 use crate::report::Report;
 use crate::shell_word::shell_word;
-use crate::sink::{Sink, rescue, writable_directory};
+use crate::sink::{Sink, connect_stores, rescue, store_failure, writable_directory};
 use crate::state_dir::StateDir;
 
 /// The default deploy wait with `--yes`: as long as the settle, about what an
@@ -177,16 +177,22 @@ pub fn run(
             creds,
             &state_file,
             &rerun,
-            args.sink.is_set(),
+            args.sink.is_set() || !args.sinks.is_empty(),
             report,
         );
     }
-    let sink = Sink::from_args(&args.sink).for_account_sid(*creds.account_sid());
+    let stores = match connect_stores(&args.sinks) {
+        Ok(stores) => stores,
+        Err(f) => return report.fail("rotate", &f),
+    };
+    let sink = Sink::from_args(&args.sink)
+        .for_account_sid(*creds.account_sid())
+        .with_stores(&stores);
     if sink.is_empty() {
         return report.fail(
             "rotate",
             &Failure::usage(
-                "a rotation makes a new token that must go somewhere before it is promoted: choose --token-file PATH or --token-exec CMD",
+                "a rotation makes a new token that must go somewhere before it is promoted: choose --token-file PATH, --token-exec CMD or --sink STORE:WHERE",
             ),
         );
     }
@@ -270,6 +276,13 @@ pub(crate) fn execute(
             let own = journal.new_fingerprint;
             let rotation = Rotation::resume(journal, creds, config)
                 .map_err(|e| report.fail("rotate", &Failure::usage(e.to_string())))?;
+            sink.begin_stores().map_err(|e| {
+                let mut failure = store_failure(&e).with_next(format!(
+                    "nothing further was changed; run `{resume_command}` once the store can be read"
+                ));
+                failure.next_command = Some(resume_command.clone());
+                report.fail("rotate", &failure)
+            })?;
             // A resumed rotation may replace a file holding its own earlier
             // token (a crash after writing it), and no other file.
             (rotation, sink.replacing(own))
@@ -294,6 +307,14 @@ pub(crate) fn execute(
         (false, _) => {
             sink.preflight()
                 .map_err(|reason| report.fail("rotate", &Failure::usage(reason)))?;
+            sink.begin_stores().map_err(|e| {
+                let start = format!("twilio-accounts rotate{rerun}");
+                let mut failure = store_failure(&e).with_next(format!(
+                    "nothing was changed at Twilio; run `{start}` once the store can be read"
+                ));
+                failure.next_command = Some(start);
+                report.fail("rotate", &failure)
+            })?;
             let directory = match state_file.parent() {
                 Some(p) if !p.as_os_str().is_empty() => p,
                 _ => Path::new("."),
@@ -390,6 +411,9 @@ fn rerun_flags(
     }
     if sink.force {
         flag("--force", None);
+    }
+    for store in &args.sinks {
+        flag("--sink", Some(store.to_arg()));
     }
     if args.yes {
         flag("--yes", None);
