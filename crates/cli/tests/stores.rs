@@ -502,3 +502,275 @@ fn a_fleet_delivers_each_account_into_its_own_vault_secret() {
         );
     }
 }
+
+/// What moto reads to route a request to Secrets Manager (it checks no
+/// signature).
+#[cfg(feature = "aws")]
+const MOTO_AUTHORIZATION: &str = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/secretsmanager/aws4_request, SignedHeaders=host, Signature=0";
+
+/// moto's Secrets Manager on 127.0.0.1 (in memory), stopped when dropped.
+#[cfg(feature = "aws")]
+struct Moto {
+    child: Child,
+    endpoint: String,
+    agent: ureq::Agent,
+}
+
+#[cfg(feature = "aws")]
+impl Moto {
+    fn start() -> Moto {
+        let port = free_port();
+        let child = Command::new("python3")
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 runs");
+        let mut moto = Moto {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            agent: ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .timeout_global(Some(Duration::from_secs(10)))
+                .build()
+                .new_agent(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(Some(status)) = moto.child.try_wait() {
+                panic!(
+                    "moto's server exited ({status}): `python3 -m pip install --user 'moto[server]'` (what .ci/run does)"
+                );
+            }
+            if moto.agent.get(&moto.endpoint).call().is_ok() {
+                return moto;
+            }
+            assert!(Instant::now() < deadline, "moto did not start within 30 s");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// One Secrets Manager call (moto checks no signature).
+    fn call(&self, operation: &str, body: Value) -> Value {
+        let mut answer = self
+            .agent
+            .post(&self.endpoint)
+            .header("X-Amz-Target", format!("secretsmanager.{operation}"))
+            .header("Authorization", MOTO_AUTHORIZATION)
+            .header("Content-Type", "application/x-amz-json-1.1")
+            .send(body.to_string().as_bytes())
+            .unwrap();
+        let text = answer.body_mut().read_to_string().unwrap();
+        assert_eq!(answer.status(), 200, "{operation}: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    fn create(&self, name: &str, value: &str) {
+        self.call(
+            "CreateSecret",
+            json!({ "Name": name, "SecretString": value }),
+        );
+    }
+
+    /// The value labelled `stage`, if a version has that label.
+    fn value(&self, name: &str, stage: &str) -> Option<String> {
+        let mut answer = self
+            .agent
+            .post(&self.endpoint)
+            .header("X-Amz-Target", "secretsmanager.GetSecretValue")
+            .header("Authorization", MOTO_AUTHORIZATION)
+            .header("Content-Type", "application/x-amz-json-1.1")
+            .send(
+                json!({ "SecretId": name, "VersionStage": stage })
+                    .to_string()
+                    .as_bytes(),
+            )
+            .unwrap();
+        let text = answer.body_mut().read_to_string().unwrap();
+        (answer.status() == 200).then(|| {
+            serde_json::from_str::<Value>(&text).unwrap()["SecretString"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+    }
+
+    /// How many versions the secret has, and how many carry a label.
+    fn versions(&self, name: &str) -> (usize, usize) {
+        let listed = self.call(
+            "ListSecretVersionIds",
+            json!({ "SecretId": name, "IncludeDeprecated": true }),
+        );
+        let versions = listed["Versions"].as_array().unwrap();
+        let labelled = versions
+            .iter()
+            .filter(|v| v["VersionStages"].as_array().is_some_and(|s| !s.is_empty()))
+            .count();
+        (versions.len(), labelled)
+    }
+
+    /// The binary pointed at this server with made-up credentials, nothing
+    /// from the user's AWS configuration.
+    fn env(&self, cmd: &mut Command, dir: &Path) {
+        cmd.env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+            .env("AWS_SECRET_ACCESS_KEY", AWS_SECRET)
+            .env("AWS_SESSION_TOKEN", AWS_SESSION)
+            .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                dir.join("no-aws-credentials"),
+            )
+            .env("AWS_EC2_METADATA_DISABLED", "true");
+    }
+}
+
+#[cfg(feature = "aws")]
+const AWS_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+#[cfg(feature = "aws")]
+const AWS_SESSION: &str = "session-token-of-the-store-tests-0123456789";
+
+#[cfg(feature = "aws")]
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The binary pointed at `sim` and `moto`.
+#[cfg(feature = "aws")]
+fn aws_cli(sim: &Simulator, token: &str, dir: &Path, moto: &Moto) -> Command {
+    let mut cmd = cli(sim, token, dir, "http://127.0.0.1:9");
+    moto.env(&mut cmd, dir);
+    cmd
+}
+
+#[cfg(feature = "aws")]
+#[test]
+fn aws_gets_the_token_staged_then_current_before_the_promote_and_keeps_the_old_as_previous() {
+    let moto = Moto::start();
+    let sim = Simulator::spawn(SimConfig::default()).unwrap();
+    let dir = scratch("aws-full");
+    let old = sim.primary_token();
+    moto.create("twilio/prod", &old);
+    let out = run(aws_cli(&sim, &old, &dir, &moto)
+        .args(rotate_args("aws-sm:twilio/prod"))
+        .arg("-vvv"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let new = sim.primary_token();
+    assert_ne!(new, old);
+    assert_eq!(moto.value("twilio/prod", "AWSCURRENT"), Some(new.clone()));
+    assert_eq!(moto.value("twilio/prod", "AWSPREVIOUS"), Some(old.clone()));
+    assert_eq!(moto.value("twilio/prod", "AWSPENDING"), None);
+    assert_eq!(moto.versions("twilio/prod"), (2, 2));
+    // Even at TRACE (-vvv): no token, no AWS secret.
+    for secret in [new.as_str(), old.as_str(), AWS_SECRET, AWS_SESSION] {
+        assert!(!stderr(&out).contains(secret), "stderr leaked a secret");
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains(secret),
+            "stdout leaked a secret"
+        );
+    }
+}
+
+#[cfg(feature = "aws")]
+#[test]
+fn aws_json_key_sets_one_key_and_keeps_the_others() {
+    let moto = Moto::start();
+    let sim = Simulator::spawn(SimConfig::default()).unwrap();
+    let dir = scratch("aws-json");
+    let old = sim.primary_token();
+    moto.create(
+        "twilio/prod",
+        &json!({ "account_sid": sim.account_sid(), "auth_token": old }).to_string(),
+    );
+    let out =
+        run(aws_cli(&sim, &old, &dir, &moto).args(rotate_args("aws-sm:twilio/prod#auth_token")));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let current: Value =
+        serde_json::from_str(&moto.value("twilio/prod", "AWSCURRENT").unwrap()).unwrap();
+    assert_eq!(
+        current,
+        json!({ "account_sid": sim.account_sid(), "auth_token": sim.primary_token() })
+    );
+}
+
+#[cfg(feature = "aws")]
+#[test]
+fn killed_at_every_action_and_resumed_aws_stages_once_and_is_current_before_the_promote() {
+    let moto = Moto::start();
+    let mut killed_points = 0;
+    let (mut saw_pending, mut saw_current_before_promote) = (false, false);
+    for index in 0..64 {
+        let sim = Simulator::spawn(SimConfig::default()).unwrap();
+        let dir = scratch(&format!("aws-crash-{index}"));
+        let old = sim.primary_token();
+        let name = format!("twilio/crash-{index}");
+        moto.create(&name, &old);
+        let sink = format!("aws-sm:{name}");
+        let Some(paused) = killed_at_pause(
+            aws_cli(&sim, &old, &dir, &moto).args(rotate_args(&sink)),
+            index,
+            Duration::ZERO,
+        ) else {
+            break;
+        };
+        killed_points += 1;
+        // Where it stopped: before the promote, the new token is staged
+        // AWSPENDING (once delivered) and becomes AWSCURRENT once checked.
+        if sim.primary_token() == old
+            && let Some(secondary) = sim.secondary_token()
+        {
+            let pending = moto.value(&name, "AWSPENDING");
+            let current = moto.value(&name, "AWSCURRENT");
+            if current.as_deref() == Some(secondary.as_str()) {
+                saw_current_before_promote = true;
+                assert_eq!(
+                    moto.value(&name, "AWSPREVIOUS"),
+                    Some(old.clone()),
+                    "{paused}"
+                );
+            } else if pending.as_deref() == Some(secondary.as_str()) {
+                saw_pending = true;
+                assert_eq!(current, Some(old.clone()), "{paused}");
+            }
+        }
+        let mut again = aws_cli(&sim, &old, &dir, &moto);
+        again.args(rotate_args(&sink));
+        if dir.join("state.json").exists() {
+            again.arg("--resume");
+        }
+        let out = run(&mut again);
+        assert_eq!(code(&out), 0, "{paused}: {}", stderr(&out));
+        let new = sim.primary_token();
+        assert_ne!(new, old, "{paused}");
+        assert_eq!(sim.secondary_token(), None, "{paused}");
+        assert_eq!(moto.value(&name, "AWSCURRENT"), Some(new), "{paused}");
+        assert_eq!(moto.value(&name, "AWSPREVIOUS"), Some(old), "{paused}");
+        assert_eq!(moto.value(&name, "AWSPENDING"), None, "{paused}");
+        // One new version, except when killed between the staging and the
+        // journal that records it: the resume makes a new token, staged as
+        // a second version, and the first is left without a label.
+        let versions = moto.versions(&name);
+        let expected = if paused.contains("persist Delivered") {
+            (3, 2)
+        } else {
+            (2, 2)
+        };
+        assert_eq!(versions, expected, "{paused}: (versions, labelled)");
+    }
+    assert!(killed_points >= 12, "only {killed_points} kill points");
+    assert!(
+        saw_pending && saw_current_before_promote,
+        "both stages seen"
+    );
+}
