@@ -170,17 +170,6 @@ pub fn run(
         Err(f) => return report.fail("rotate", &f),
     };
     let state_file = state_file_for(args.state_file.as_deref(), &dir, creds.account_sid());
-    if args.abandon {
-        let rerun = rerun_flags(global, args, on_command_line);
-        return abandon(
-            options,
-            creds,
-            &state_file,
-            &rerun,
-            args.sink.is_set() || !args.sinks.is_empty(),
-            report,
-        );
-    }
     let stores = match connect_stores(&args.sinks) {
         Ok(stores) => stores,
         Err(f) => return report.fail("rotate", &f),
@@ -188,6 +177,18 @@ pub fn run(
     let sink = Sink::from_args(&args.sink)
         .for_account_sid(*creds.account_sid())
         .with_stores(&stores);
+    if args.abandon {
+        let rerun = rerun_flags(global, args, on_command_line);
+        return abandon(
+            options,
+            creds,
+            &state_file,
+            &rerun,
+            &sink,
+            args.sink.is_set() || !args.sinks.is_empty(),
+            report,
+        );
+    }
     if sink.is_empty() {
         return report.fail(
             "rotate",
@@ -361,12 +362,17 @@ pub(crate) fn execute(
     }
 }
 
-/// ` --state-file PATH` when one was given, for advice to repeat it.
+/// What `--abandon` repeats: ` --state-file PATH` when one was given, and
+/// every `--sink` (their stores are put back before the secondary goes).
 fn state_file_arg(args: &RotateArgs) -> String {
-    match &args.state_file {
+    let mut words = match &args.state_file {
         Some(path) => format!(" --state-file {}", shell_word(&path.display().to_string())),
         None => String::new(),
+    };
+    for store in &args.sinks {
+        words.push_str(&format!(" --sink {}", shell_word(&store.to_arg())));
     }
+    words
 }
 
 /// A duration as `rotate` reads it back: whole seconds, else milliseconds.
@@ -481,6 +487,7 @@ fn abandon(
     creds: Credentials,
     state_file: &Path,
     rerun: &str,
+    sink: &Sink,
     sink_given: bool,
     report: Report,
 ) -> ExitCode {
@@ -523,6 +530,24 @@ fn abandon(
         Ok(c) => c,
         Err(f) => return report.fail(command, &f),
     };
+    // The stores first, while the new token still works: applications
+    // that read them go back to the token that stays.
+    let restored = match journal.new_fingerprint.map(|own| sink.withdraw(own)) {
+        None => Vec::new(),
+        Some(Ok(restored)) => restored,
+        Some(Err(e)) => {
+            let again = format!("twilio-accounts rotate --abandon{rerun}");
+            let mut failure = store_failure(&e).with_next(format!(
+                "nothing was deleted; run `{again}` once the store can be written"
+            ));
+            failure.message = format!(
+                "could not put back what a --sink store held before the rotation: {e}; the secondary token and the state file {} were kept",
+                state_file.display()
+            );
+            failure.next_command = Some(again);
+            return report.fail(command, &failure);
+        }
+    };
     let deleted = match client.delete_secondary_auth_token(DeleteSecondaryAuthToken::default()) {
         Ok(_) => true,
         Err(e) if e.status().is_some_and(|s| s.as_u16() == 404) => false,
@@ -558,6 +583,7 @@ fn abandon(
         "account_sid": journal.account_sid.as_str(),
         "secondary_deleted": deleted,
         "state_file_removed": state_file,
+        "stores_restored": restored,
     }));
     report.result(format!(
         "Abandoned the rotation in {}: {}, and removed the state file. The primary Auth Token of {} is unchanged.",
@@ -569,8 +595,13 @@ fn abandon(
         },
         journal.account_sid
     ));
+    for store in &restored {
+        report.say(format!(
+            "      {store} holds what it held before the rotation again"
+        ));
+    }
     if journal.new_fingerprint.is_some() {
-        report.say("      the new token that was handed over no longer works: remove it from where it went");
+        report.say("      the new token that was handed over no longer works: remove it from where it went (a --sink store given to --abandon is put back)");
     }
     Exit::Success.code()
 }

@@ -173,6 +173,18 @@ impl Sink {
             .try_for_each(|store| store.commit(token).map_err(|e| in_store(store, e)))
     }
 
+    /// `rotate --abandon`: every store goes back to what it held before the
+    /// token of fingerprint `own` was delivered. The stores that changed.
+    pub fn withdraw(&self, own: TokenFingerprint) -> Result<Vec<String>, StoreError> {
+        let mut changed = Vec::new();
+        for store in &self.stores {
+            if store.withdraw(own).map_err(|e| in_store(store, e))? {
+                changed.push(store.describe());
+            }
+        }
+        Ok(changed)
+    }
+
     /// Right before the promote: every store still holds `token`.
     pub fn confirm_stores(&self, token: &AuthToken) -> Result<(), StoreError> {
         self.stores

@@ -503,6 +503,56 @@ fn a_fleet_delivers_each_account_into_its_own_vault_secret() {
     }
 }
 
+/// A rotation that stops at the go-ahead (no terminal to confirm on), then
+/// `--abandon` with its `--sink`, as the advice says.
+fn declined_then_abandoned(cmd: impl Fn() -> Command, sink: &str) -> (Output, Output) {
+    let declined = run(cmd().args([
+        "rotate",
+        "--settle",
+        "0",
+        "--state-file",
+        "state.json",
+        "--sink",
+        sink,
+        "--output",
+        "json",
+    ]));
+    let advice = json_doc(&declined)["error"]["next"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let abandon = advice
+        .split('`')
+        .find(|part| part.contains("--abandon"))
+        .unwrap_or_else(|| panic!("no --abandon in the advice: {advice}"))
+        .to_owned();
+    assert!(abandon.contains("--sink"), "{abandon}");
+    let abandoned = run_advice(cmd(), &abandon);
+    (declined, abandoned)
+}
+
+#[test]
+fn abandoning_puts_vault_back_before_the_secondary_goes() {
+    let bao = Bao::start();
+    let sim = Simulator::spawn(SimConfig::default()).unwrap();
+    let dir = scratch("vault-abandon");
+    let old = sim.primary_token();
+    bao.put("twilio/prod", json!({ "auth_token": old, "region": "us1" }));
+    let (declined, abandoned) = declined_then_abandoned(
+        || cli(&sim, &old, &dir, &bao.addr),
+        "vault:secret/twilio/prod",
+    );
+    assert_eq!(code(&declined), 1, "{}", stderr(&declined));
+    assert_eq!(code(&abandoned), 0, "{}", stderr(&abandoned));
+    assert_eq!(sim.secondary_token(), None);
+    assert_eq!(sim.primary_token(), old);
+    assert_eq!(
+        bao.latest("twilio/prod"),
+        (3, json!({ "auth_token": old, "region": "us1" })),
+        "the version before the rotation's, written again"
+    );
+}
+
 /// What moto reads to route a request to Secrets Manager (it checks no
 /// signature).
 #[cfg(feature = "aws")]
@@ -773,4 +823,47 @@ fn killed_at_every_action_and_resumed_aws_stages_once_and_is_current_before_the_
         saw_pending && saw_current_before_promote,
         "both stages seen"
     );
+}
+
+#[cfg(feature = "aws")]
+#[test]
+fn aws_is_current_at_the_go_ahead_and_abandoning_moves_it_back() {
+    let moto = Moto::start();
+    let sim = Simulator::spawn(SimConfig::default()).unwrap();
+    let dir = scratch("aws-abandon");
+    let old = sim.primary_token();
+    moto.create("twilio/prod", &old);
+    let (declined, abandoned) = {
+        let cmd = || aws_cli(&sim, &old, &dir, &moto);
+        let declined = run(cmd().args([
+            "rotate",
+            "--settle",
+            "0",
+            "--state-file",
+            "state.json",
+            "--sink",
+            "aws-sm:twilio/prod",
+        ]));
+        // Checked, not promoted: the new token is AWSCURRENT already.
+        let secondary = sim.secondary_token().expect("a secondary");
+        assert_eq!(moto.value("twilio/prod", "AWSCURRENT"), Some(secondary));
+        assert_eq!(moto.value("twilio/prod", "AWSPREVIOUS"), Some(old.clone()));
+        let abandoned = run(cmd().args([
+            "rotate",
+            "--abandon",
+            "--state-file",
+            "state.json",
+            "--sink",
+            "aws-sm:twilio/prod",
+        ]));
+        (declined, abandoned)
+    };
+    assert_eq!(code(&declined), 1, "{}", stderr(&declined));
+    assert_eq!(code(&abandoned), 0, "{}", stderr(&abandoned));
+    assert_eq!(
+        (sim.primary_token(), sim.secondary_token()),
+        (old.clone(), None)
+    );
+    assert_eq!(moto.value("twilio/prod", "AWSCURRENT"), Some(old));
+    assert_eq!(moto.value("twilio/prod", "AWSPENDING"), None);
 }

@@ -183,7 +183,11 @@ impl SecretsManager {
     /// The version id of `token`'s delivery: the same token always makes the
     /// same id, so a repeated `PutSecretValue` is a no-op.
     fn request_token(&self, token: &AuthToken) -> String {
-        let fingerprint = TokenFingerprint::of(token);
+        self.version_of(TokenFingerprint::of(token))
+    }
+
+    /// The version id of the token whose fingerprint is `fingerprint`.
+    fn version_of(&self, fingerprint: TokenFingerprint) -> String {
         match &self.account {
             Some(account) => format!("{account}-{fingerprint}"),
             None => format!("twilio-accounts-auth-token-{fingerprint}"),
@@ -310,6 +314,40 @@ impl SecretsManager {
             .map_err(|e| sdk_error("make the new version AWSCURRENT in", &self.secret_id, e))?;
         self.unstage(&version);
         Ok(())
+    }
+
+    /// `rotate --abandon`: when `AWSCURRENT` is this rotation's version
+    /// (the token of fingerprint `own`), moves it back to `AWSPREVIOUS`;
+    /// and takes `AWSPENDING` off that version. Whether it changed anything.
+    pub fn withdraw(&self, own: TokenFingerprint) -> Result<bool, StoreError> {
+        let version = self.version_of(own);
+        let described = self.describe_secret()?;
+        let pending = version_with(&described, PENDING).as_deref() == Some(version.as_str());
+        if version_with(&described, CURRENT).as_deref() == Some(version.as_str()) {
+            let previous = version_with(&described, "AWSPREVIOUS").ok_or_else(|| {
+                StoreError::Refused(format!(
+                    "AWS Secrets Manager {}: AWSCURRENT holds the abandoned token and there is no AWSPREVIOUS version to go back to",
+                    self.secret_id
+                ))
+            })?;
+            self.runtime
+                .block_on(
+                    self.client
+                        .update_secret_version_stage()
+                        .secret_id(&self.secret_id)
+                        .version_stage(CURRENT)
+                        .move_to_version_id(previous)
+                        .remove_from_version_id(&version)
+                        .send(),
+                )
+                .map_err(|e| sdk_error("move AWSCURRENT back in", &self.secret_id, e))?;
+            self.unstage(&version);
+            return Ok(true);
+        }
+        if pending {
+            self.unstage(&version);
+        }
+        Ok(pending)
     }
 
     /// Takes `AWSPENDING` off `version`, best effort.

@@ -221,6 +221,18 @@ impl Store {
         }
     }
 
+    /// `rotate --abandon`, before the secondary is deleted: puts back what
+    /// the store held before this rotation (fingerprint `own`) delivered
+    /// into it, so that applications go back to the token that stays.
+    /// Whether it changed anything.
+    pub fn withdraw(&self, own: TokenFingerprint) -> Result<bool, StoreError> {
+        match self {
+            Store::Vault(v) => v.withdraw(own),
+            #[cfg(feature = "aws")]
+            Store::Aws(a) => a.withdraw(own),
+        }
+    }
+
     /// Once the new token was checked, before the go-ahead: makes it the
     /// one applications read (AWS: `AWSCURRENT`). Vault's latest version is
     /// read already: nothing to do. Idempotent.

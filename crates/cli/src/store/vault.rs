@@ -342,6 +342,57 @@ impl Vault {
         }
     }
 
+    /// The fields of version `version` (none when it was deleted or never
+    /// existed).
+    fn read_version(&self, version: u64) -> Result<Map<String, Value>, StoreError> {
+        let (status, body) = self.send(&format!("{}?version={version}", self.url("data")), None)?;
+        match status {
+            200 => Ok(serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|v| match v.pointer("/data/data") {
+                    Some(Value::Object(fields)) => Some(fields.clone()),
+                    _ => None,
+                })
+                .unwrap_or_default()),
+            404 => Ok(Map::new()),
+            status => Err(self.refusal("read", status, &body)),
+        }
+    }
+
+    /// `rotate --abandon`: when the latest version holds this rotation's
+    /// token (fingerprint `own`), writes the version before it again (as
+    /// `vault kv rollback` does), with check-and-set. Whether it did.
+    pub fn withdraw(&self, own: TokenFingerprint) -> Result<bool, StoreError> {
+        let (version, fields) = self.read()?;
+        let ours = self
+            .held(&fields)
+            .and_then(|h| AuthToken::new(h).ok())
+            .is_some_and(|h| own.matches(&h));
+        if !ours {
+            return Ok(false);
+        }
+        let previous = self.read_version(version.saturating_sub(1))?;
+        self.write(version, previous, version)?;
+        Ok(true)
+    }
+
+    /// Writes `data` as the version after `version` (check-and-set).
+    fn write(&self, version: u64, data: Map<String, Value>, base: u64) -> Result<(), StoreError> {
+        let body = Value::Object(Map::from_iter([
+            ("options".to_owned(), serde_json::json!({ "cas": version })),
+            ("data".to_owned(), Value::Object(data)),
+        ]));
+        let body = Zeroizing::new(serde_json::to_vec(&body).unwrap_or_default());
+        let (status, answer) = self.send(&self.url("data"), Some(&body))?;
+        match status {
+            200 | 204 => Ok(()),
+            400 if String::from_utf8_lossy(&answer).contains("check-and-set") => {
+                Err(self.changed(base, version + 1))
+            }
+            status => Err(self.refusal("write", status, &answer)),
+        }
+    }
+
     fn held<'a>(&self, fields: &'a Map<String, Value>) -> Option<&'a str> {
         fields.get(&self.field).and_then(Value::as_str)
     }
@@ -379,19 +430,7 @@ impl Vault {
             self.field.clone(),
             Value::String(token.expose_secret().to_owned()),
         );
-        let body = Value::Object(Map::from_iter([
-            ("options".to_owned(), serde_json::json!({ "cas": version })),
-            ("data".to_owned(), Value::Object(data)),
-        ]));
-        let body = Zeroizing::new(serde_json::to_vec(&body).unwrap_or_default());
-        let (status, answer) = self.send(&self.url("data"), Some(&body))?;
-        match status {
-            200 | 204 => Ok(()),
-            400 if String::from_utf8_lossy(&answer).contains("check-and-set") => {
-                Err(self.changed(base, version + 1))
-            }
-            status => Err(self.refusal("write", status, &answer)),
-        }
+        self.write(version, data, base)
     }
 
     fn changed(&self, base: u64, now: u64) -> StoreError {
