@@ -867,3 +867,47 @@ fn aws_is_current_at_the_go_ahead_and_abandoning_moves_it_back() {
     assert_eq!(moto.value("twilio/prod", "AWSCURRENT"), Some(old));
     assert_eq!(moto.value("twilio/prod", "AWSPENDING"), None);
 }
+
+#[cfg(feature = "aws")]
+#[test]
+fn a_fleet_stages_and_commits_each_account_in_its_own_aws_secret_concurrently() {
+    let moto = Moto::start();
+    let sim = Simulator::spawn(SimConfig {
+        seed: Some(7),
+        subaccounts: 4,
+        ..SimConfig::default()
+    })
+    .unwrap();
+    let dir = scratch("aws-fleet");
+    let before: Vec<(String, String)> = sim
+        .subaccount_sids()
+        .into_iter()
+        .map(|sid| {
+            let token = sim.primary_token_of(&sid).unwrap();
+            moto.create(&format!("twilio/{sid}"), &token);
+            (sid, token)
+        })
+        .collect();
+    // Four accounts at once share the store's runtime.
+    let out = run(aws_cli(&sim, &sim.primary_token(), &dir, &moto).args([
+        "rotate",
+        "--subaccounts",
+        "--concurrency",
+        "4",
+        "--settle",
+        "0",
+        "--state-file",
+        "fleet",
+        "--sink",
+        "aws-sm:twilio/{account_sid}",
+    ]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    for (sid, old) in before {
+        let new = sim.primary_token_of(&sid).unwrap();
+        assert_ne!(new, old, "{sid} rotated");
+        let name = format!("twilio/{sid}");
+        assert_eq!(moto.value(&name, "AWSCURRENT"), Some(new), "{sid}");
+        assert_eq!(moto.value(&name, "AWSPREVIOUS"), Some(old), "{sid}");
+        assert_eq!(moto.versions(&name), (2, 2), "{sid}");
+    }
+}
