@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::duration::{parse_duration, parse_settle};
+use crate::store::StoreSpec;
 
 /// Manage Twilio Auth Tokens safely: rotate them with no outage, one call at a
 /// time or as a crash-safe, resumable rotation; manage the rest of Accounts v1
@@ -353,6 +354,14 @@ impl SinkArgs {
 pub struct RotateArgs {
     #[command(flatten)]
     pub sink: SinkArgs,
+
+    /// Deliver the new token into a secret store too (repeatable; the token counts as delivered
+    /// once every sink has it): vault:MOUNT/PATH[#FIELD] (Vault/OpenBao KV v2, check-and-set;
+    /// VAULT_ADDR, VAULT_TOKEN, VAULT_NAMESPACE, VAULT_CACERT; field auth_token by default) or
+    /// aws-sm:SECRET_ID[#JSON_KEY] (AWS Secrets Manager: staged AWSPENDING, made AWSCURRENT once
+    /// checked, before the promote). With --subaccounts, {account_sid} in it is each account's SID.
+    #[arg(long = "sink", value_name = "STORE:WHERE", value_parser = StoreSpec::parse)]
+    pub sinks: Vec<StoreSpec>,
 
     #[command(flatten)]
     pub email: EmailArgs,

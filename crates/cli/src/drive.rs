@@ -6,6 +6,17 @@
 //! the call, hand the token to the sink, wait) and leaves what differs (what
 //! people see, the go-ahead, the settle wait, a shared backoff) to a
 //! [`Conversation`].
+//!
+//! **The commit of a staged store.** A secret store that stages versions
+//! (AWS Secrets Manager: the new value is `AWSPENDING` from the delivery)
+//! makes the new token the one applications read (`AWSCURRENT`) once it was
+//! checked to work and before anything irreversible: [`Sink::commit`] runs
+//! right before the go-ahead ([`Action::AwaitGoAhead`], so that `--yes`'s
+//! `--deploy-wait` and a person's deployment come after it) and again, a
+//! no-op then, before the journal of the promote is written (a rotation
+//! without a go-ahead). The state machine is not told: the token is the
+//! one its journal holds, and a commit that fails stops the rotation before
+//! the promote, to be resumed (both tokens still work).
 
 use std::path::PathBuf;
 #[cfg(debug_assertions)]
@@ -19,6 +30,8 @@ use twilio_accounts_rotation::{
     Action, Input, JournalPhase, NextStep, Rotation, RotationFailure, RotationReport, RotationStep,
     perform,
 };
+
+use crate::store::StoreError;
 use twilio_accounts_ureq::Client;
 
 use crate::sink::Sink;
@@ -107,6 +120,11 @@ pub fn drive(
         pause_if_asked(&action);
         input = match action {
             Action::Persist(journal) => {
+                if journal.phase == JournalPhase::Promoting
+                    && let Some(token) = &journal.new_token
+                {
+                    commit(&carrier.sink, token, rotation.step())?;
+                }
                 match write_secret_file(&carrier.state_file, &journal.to_json(), Overwrite::Allow) {
                     Ok(()) => {
                         talk.kept(journal.phase);
@@ -151,11 +169,33 @@ pub fn drive(
                     Input::DeliveryFailed(reason)
                 }
             },
-            Action::ConfirmDelivery(token) => match carrier.sink.confirm(&token) {
-                Ok(()) => Input::Delivered,
-                Err(reason) => Input::DeliveryFailed(reason),
-            },
-            Action::AwaitGoAhead => talk.go_ahead(),
+            Action::ConfirmDelivery(token) => {
+                match carrier
+                    .sink
+                    .confirm(&token)
+                    .map_err(StoreError::Refused)
+                    .and_then(|()| carrier.sink.confirm_stores(&token))
+                {
+                    Ok(()) => Input::Delivered,
+                    Err(StoreError::Unavailable(reason)) => {
+                        return Err(Box::new(RotationFailure::driver(
+                            rotation.step(),
+                            format!(
+                                "not promoted: whether the sink still holds the new token cannot be told ({reason}); both tokens still work"
+                            ),
+                            NextStep::ResumeOrAbandon,
+                        )));
+                    }
+                    Err(reason) => Input::DeliveryFailed(reason.to_string()),
+                }
+            }
+            Action::AwaitGoAhead => {
+                // The token the journal of a delivered rotation holds.
+                if let Some(token) = rotation.journal(JournalPhase::Delivered).new_token {
+                    commit(&carrier.sink, &token, rotation.step())?;
+                }
+                talk.go_ahead()
+            }
             Action::Wait(delay) => {
                 std::thread::sleep(jittered(delay));
                 Input::Waited
@@ -186,6 +226,20 @@ pub fn drive(
         "the rotation did not finish within 1000 actions",
         NextStep::ReportBug,
     )))
+}
+
+/// Makes `token` current in the sink's staging stores; a failure stops the
+/// rotation before the promote, to be resumed once the store is back.
+fn commit(sink: &Sink, token: &AuthToken, step: RotationStep) -> Result<(), Box<RotationFailure>> {
+    sink.commit(token).map_err(|e| {
+        Box::new(RotationFailure::driver(
+            step,
+            format!(
+                "not promoted: the new token could not be made the current version in its store ({e}); both tokens still work"
+            ),
+            NextStep::ResumeOrAbandon,
+        ))
+    })
 }
 
 /// A random part of `delay`, between half and all of it, so that rotations

@@ -36,6 +36,7 @@ mod single_call;
 mod sink;
 mod state_dir;
 mod state_file;
+mod store;
 mod table;
 mod webhook;
 

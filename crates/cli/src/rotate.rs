@@ -37,7 +37,7 @@ use crate::drive::{Carrier, Conversation, drive};
 use crate::outcome::{Exit, Failure, advice, error_details};
 use crate::report::Report;
 use crate::shell_word::shell_word;
-use crate::sink::{Sink, rescue, writable_directory};
+use crate::sink::{Sink, connect_stores, rescue, store_failure, writable_directory};
 use crate::state_dir::StateDir;
 
 /// The default deploy wait with `--yes`: as long as the settle, about what an
@@ -159,6 +159,13 @@ pub fn run(
         Err(f) => return report.fail("rotate", &f),
     };
     let state_file = state_file_for(args.state_file.as_deref(), &dir, creds.account_sid());
+    let stores = match connect_stores(&args.sinks) {
+        Ok(stores) => stores,
+        Err(f) => return report.fail("rotate", &f),
+    };
+    let sink = Sink::from_args(&args.sink)
+        .for_account_sid(*creds.account_sid())
+        .with_stores(&stores);
     if args.abandon {
         let rerun = rerun_flags(global, args, on_command_line);
         return abandon(
@@ -166,16 +173,16 @@ pub fn run(
             creds,
             &state_file,
             &rerun,
-            args.sink.is_set(),
+            &sink,
+            args.sink.is_set() || !args.sinks.is_empty(),
             report,
         );
     }
-    let sink = Sink::from_args(&args.sink).for_account_sid(*creds.account_sid());
     if sink.is_empty() {
         return report.fail(
             "rotate",
             &Failure::usage(
-                "a rotation makes a new token that must go somewhere before it is promoted: choose --token-file PATH or --token-exec CMD",
+                "a rotation makes a new token that must go somewhere before it is promoted: choose --token-file PATH, --token-exec CMD or --sink STORE:WHERE",
             ),
         );
     }
@@ -259,6 +266,13 @@ pub(crate) fn execute(
             let own = journal.new_fingerprint;
             let rotation = Rotation::resume(journal, creds, config)
                 .map_err(|e| report.fail("rotate", &Failure::usage(e.to_string())))?;
+            sink.begin_stores().map_err(|e| {
+                let mut failure = store_failure(&e).with_next(format!(
+                    "nothing further was changed; run `{resume_command}` once the store can be read"
+                ));
+                failure.next_command = Some(resume_command.clone());
+                report.fail("rotate", &failure)
+            })?;
             // A resumed rotation may replace a file holding its own earlier
             // token (a crash after writing it), and no other file.
             (rotation, sink.replacing(own))
@@ -283,6 +297,14 @@ pub(crate) fn execute(
         (false, _) => {
             sink.preflight()
                 .map_err(|reason| report.fail("rotate", &Failure::usage(reason)))?;
+            sink.begin_stores().map_err(|e| {
+                let start = format!("twilio-accounts rotate{rerun}");
+                let mut failure = store_failure(&e).with_next(format!(
+                    "nothing was changed at Twilio; run `{start}` once the store can be read"
+                ));
+                failure.next_command = Some(start);
+                report.fail("rotate", &failure)
+            })?;
             let directory = match state_file.parent() {
                 Some(p) if !p.as_os_str().is_empty() => p,
                 _ => Path::new("."),
@@ -329,12 +351,17 @@ pub(crate) fn execute(
     }
 }
 
-/// ` --state-file PATH` when one was given, for advice to repeat it.
+/// What `--abandon` repeats: ` --state-file PATH` when one was given, and
+/// every `--sink` (their stores are put back before the secondary goes).
 fn state_file_arg(args: &RotateArgs) -> String {
-    match &args.state_file {
+    let mut words = match &args.state_file {
         Some(path) => format!(" --state-file {}", shell_word(&path.display().to_string())),
         None => String::new(),
+    };
+    for store in &args.sinks {
+        words.push_str(&format!(" --sink {}", shell_word(&store.to_arg())));
     }
+    words
 }
 
 /// A duration as `rotate` reads it back: whole seconds, else milliseconds.
@@ -379,6 +406,9 @@ fn rerun_flags(
     }
     if sink.force {
         flag("--force", None);
+    }
+    for store in &args.sinks {
+        flag("--sink", Some(store.to_arg()));
     }
     if args.yes {
         flag("--yes", None);
@@ -446,6 +476,7 @@ fn abandon(
     creds: Credentials,
     state_file: &Path,
     rerun: &str,
+    sink: &Sink,
     sink_given: bool,
     report: Report,
 ) -> ExitCode {
@@ -488,6 +519,24 @@ fn abandon(
         Ok(c) => c,
         Err(f) => return report.fail(command, &f),
     };
+    // The stores first, while the new token still works: applications
+    // that read them go back to the token that stays.
+    let restored = match journal.new_fingerprint.map(|own| sink.withdraw(own)) {
+        None => Vec::new(),
+        Some(Ok(restored)) => restored,
+        Some(Err(e)) => {
+            let again = format!("twilio-accounts rotate --abandon{rerun}");
+            let mut failure = store_failure(&e).with_next(format!(
+                "nothing was deleted; run `{again}` once the store can be written"
+            ));
+            failure.message = format!(
+                "could not put back what a --sink store held before the rotation: {e}; the secondary token and the state file {} were kept",
+                state_file.display()
+            );
+            failure.next_command = Some(again);
+            return report.fail(command, &failure);
+        }
+    };
     let deleted = match client.delete_secondary_auth_token(DeleteSecondaryAuthToken::default()) {
         Ok(_) => true,
         Err(e) if e.status().is_some_and(|s| s.as_u16() == 404) => false,
@@ -523,6 +572,7 @@ fn abandon(
         "account_sid": journal.account_sid.as_str(),
         "secondary_deleted": deleted,
         "state_file_removed": state_file,
+        "stores_restored": restored,
     }));
     report.result(format!(
         "Abandoned the rotation in {}: {}, and removed the state file. The primary Auth Token of {} is unchanged.",
@@ -534,8 +584,13 @@ fn abandon(
         },
         journal.account_sid
     ));
+    for store in &restored {
+        report.say(format!(
+            "      {store} holds what it held before the rotation again"
+        ));
+    }
     if journal.new_fingerprint.is_some() {
-        report.say("      the new token that was handed over no longer works: remove it from where it went");
+        report.say("      the new token that was handed over no longer works: remove it from where it went (a --sink store given to --abandon is put back)");
     }
     Exit::Success.code()
 }

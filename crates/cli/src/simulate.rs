@@ -25,7 +25,12 @@ const SIMULATED_DEPLOY_WAIT: Duration = Duration::from_secs(1);
 /// `rotate --simulate`: the whole rotation against a fresh in-process
 /// simulator, its token and journal in an owner-only scratch directory.
 pub fn run(global: &Global, args: &RotateArgs, report: Report) -> ExitCode {
-    if args.sink.is_set() || args.state_file.is_some() || args.resume || args.abandon {
+    if args.sink.is_set()
+        || !args.sinks.is_empty()
+        || args.state_file.is_some()
+        || args.resume
+        || args.abandon
+    {
         return report.fail(
             "rotate",
             &Failure::usage(

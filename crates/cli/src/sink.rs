@@ -13,6 +13,10 @@
 //! secret included: in a fleet they are the parent's), plus
 //! `TWILIO_ACCOUNT_SID` set to the account whose token it receives. It is
 //! killed after `--token-exec-timeout` (60 s by default).
+//!
+//! `--sink vault:…` and `--sink aws-sm:…` add secret stores (see
+//! [`crate::store`]); with several sinks the token counts as delivered only
+//! once every one of them has it.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -24,7 +28,9 @@ use twilio_accounts_rotation::TokenFingerprint;
 use zeroize::Zeroizing;
 
 use crate::args::{SecretDestination, SinkArgs};
+use crate::outcome::{Exit, Failure};
 use crate::state_file::{Overwrite, write_secret_file};
+use crate::store::{Store, StoreError, StoreSpec};
 
 /// The sinks chosen on the command line.
 #[derive(Debug, Clone)]
@@ -43,6 +49,8 @@ pub struct Sink {
     replaceable: Option<TokenFingerprint>,
     /// The options this sink came from, for messages.
     flags: Flags,
+    /// Secret stores (`--sink`), delivered after the file and the command.
+    stores: Vec<Store>,
 }
 
 /// The names of a sink's options, as the user typed them.
@@ -88,6 +96,7 @@ impl Sink {
             account: None,
             replaceable: None,
             flags: TOKEN_FLAGS,
+            stores: Vec::new(),
         }
     }
 
@@ -103,6 +112,7 @@ impl Sink {
             account: None,
             replaceable: None,
             flags: SECRET_FLAGS,
+            stores: Vec::new(),
         }
     }
 
@@ -130,7 +140,56 @@ impl Sink {
             account: Some(account),
             replaceable: None,
             flags: TOKEN_FLAGS,
+            stores: Vec::new(),
         }
+    }
+
+    /// Adds secret stores (`--sink`), each for this sink's account when it
+    /// has one (`{account_sid}` replaced).
+    pub fn with_stores(mut self, stores: &[Store]) -> Self {
+        self.stores
+            .extend(stores.iter().map(|store| match &self.account {
+                Some(account) => store.for_account(account),
+                None => store.clone(),
+            }));
+        self
+    }
+
+    /// Reads what each store holds now (what its check-and-set write will
+    /// expect): before anything changes at Twilio, and when a rotation
+    /// resumes. The error names the store.
+    pub fn begin_stores(&self) -> Result<(), StoreError> {
+        self.stores
+            .iter()
+            .try_for_each(|store| store.begin().map_err(|e| in_store(store, e)))
+    }
+
+    /// Once the new token was checked and before the go-ahead: makes it the
+    /// version the applications read, in every store that stages versions
+    /// (AWS Secrets Manager's `AWSCURRENT`). Idempotent.
+    pub fn commit(&self, token: &AuthToken) -> Result<(), StoreError> {
+        self.stores
+            .iter()
+            .try_for_each(|store| store.commit(token).map_err(|e| in_store(store, e)))
+    }
+
+    /// `rotate --abandon`: every store goes back to what it held before the
+    /// token of fingerprint `own` was delivered. The stores that changed.
+    pub fn withdraw(&self, own: TokenFingerprint) -> Result<Vec<String>, StoreError> {
+        let mut changed = Vec::new();
+        for store in &self.stores {
+            if store.withdraw(own).map_err(|e| in_store(store, e))? {
+                changed.push(store.describe());
+            }
+        }
+        Ok(changed)
+    }
+
+    /// Right before the promote: every store still holds `token`.
+    pub fn confirm_stores(&self, token: &AuthToken) -> Result<(), StoreError> {
+        self.stores
+            .iter()
+            .try_for_each(|store| store.confirm(token).map_err(|e| in_store(store, e)))
     }
 
     /// Checks, before anything changes at Twilio, that the token will have
@@ -176,7 +235,7 @@ impl Sink {
     }
 
     pub fn is_empty(&self) -> bool {
-        !self.reveal && self.file.is_none() && self.exec.is_none()
+        !self.reveal && self.file.is_none() && self.exec.is_none() && self.stores.is_empty()
     }
 
     /// Whether the token is printed on stdout.
@@ -199,6 +258,7 @@ impl Sink {
                 self.flags.exec
             ));
         }
+        out.extend(self.stores.iter().map(Store::describe));
         if self.reveal {
             out.push("stdout".into());
         }
@@ -238,6 +298,11 @@ impl Sink {
                 .into_iter()
                 .collect();
             self.run_exec(cmd, line.as_bytes(), &env)?;
+        }
+        for store in &self.stores {
+            store
+                .deliver(token, self.replaceable)
+                .map_err(|e| in_store(store, e).to_string())?;
         }
         Ok(())
     }
@@ -286,6 +351,39 @@ impl Sink {
                 Err(format!("{} holds something else now", path.display()))
             }
         }
+    }
+}
+
+/// The stores of `--sink`, their settings read from the environment
+/// (nothing is sent yet).
+pub fn connect_stores(specs: &[StoreSpec]) -> Result<Vec<Store>, Failure> {
+    specs
+        .iter()
+        .map(|spec| {
+            Store::connect(spec)
+                .map_err(|e| Failure::usage(format!("--sink {}: {e}", spec.to_arg())))
+        })
+        .collect()
+}
+
+/// A store that could not be read before the rotation went on: nothing
+/// further was changed. `next` says what to run once it is back.
+pub fn store_failure(error: &StoreError) -> Failure {
+    let exit = match error {
+        StoreError::Unavailable(_) => Exit::Network,
+        StoreError::Settings(_) => Exit::Usage,
+        StoreError::Refused(_) => Exit::Other,
+    };
+    Failure::new(exit, format!("a --sink store could not be read: {error}"))
+}
+
+/// `error`, saying which store it came from.
+fn in_store(store: &Store, error: StoreError) -> StoreError {
+    let named = |m: String| format!("{}: {m}", store.describe());
+    match error {
+        StoreError::Unavailable(m) => StoreError::Unavailable(named(m)),
+        StoreError::Refused(m) => StoreError::Refused(named(m)),
+        StoreError::Settings(m) => StoreError::Settings(named(m)),
     }
 }
 

@@ -44,9 +44,10 @@ use crate::drive::{Carrier, Conversation, drive};
 use crate::outcome::{Exit, Failure};
 use crate::report::Report;
 use crate::shell_word::shell_word;
-use crate::sink::{Sink, rescue, writable_directory};
+use crate::sink::{Sink, connect_stores, rescue, store_failure, writable_directory};
 use crate::state_dir::StateDir;
 use crate::state_file::Overwrite;
+use crate::store::Store;
 
 use backoff::SharedBackoff;
 use journal::FleetJournal;
@@ -124,11 +125,22 @@ fn start(
             suppress_email,
         );
     }
-    if !fleet.dry_run && fleet.token_dir.is_none() && args.sink.token_exec.is_none() {
+    if !fleet.dry_run
+        && fleet.token_dir.is_none()
+        && args.sink.token_exec.is_none()
+        && args.sinks.is_empty()
+    {
         return Err(Failure::usage(
-            "a fleet rotation makes a new token for every account, and each must go somewhere before it is promoted: choose --token-dir DIR (a file per account) or --token-exec CMD (run once per account, with TWILIO_ACCOUNT_SID set)",
+            "a fleet rotation makes a new token for every account, and each must go somewhere before it is promoted: choose --token-dir DIR (a file per account), --token-exec CMD (run once per account, with TWILIO_ACCOUNT_SID set) or --sink STORE:WHERE with {account_sid} in it (vault:secret/twilio/{account_sid})",
         ));
     }
+    if let Some(shared) = args.sinks.iter().find(|s| !s.is_template()) {
+        return Err(Failure::usage(format!(
+            "--sink {} names one secret for every account: put {{account_sid}} in it (e.g. vault:secret/twilio/{{account_sid}}), so that each account's token goes to its own secret",
+            shared.to_arg()
+        )));
+    }
+    let stores = connect_stores(&args.sinks)?;
     let (members, listing_requests) = if args.resume {
         let (plan_parent, members, _) = journal.read_plan()?;
         if plan_parent != parent_sid {
@@ -231,6 +243,7 @@ fn start(
             .token_exec_timeout
             .unwrap_or(crate::sink::DEFAULT_EXEC_TIMEOUT),
         deploy_wait: args.deploy_wait.unwrap_or(Duration::ZERO),
+        stores: &stores,
         force: args.sink.force,
         backoff: &backoff,
         fail_fast: fleet.fail_fast,
@@ -389,6 +402,8 @@ struct FleetRun<'a> {
     token_exec_timeout: Duration,
     /// How long each account waits between its delivery and its promote.
     deploy_wait: Duration,
+    /// `--sink` stores, `{account_sid}` still in their locations.
+    stores: &'a [Store],
     force: bool,
     backoff: &'a Arc<SharedBackoff>,
     fail_fast: bool,
@@ -554,7 +569,12 @@ impl FleetRun<'_> {
             self.token_exec_timeout,
             member.sid,
         )
+        .with_stores(self.stores)
         .replacing(own);
+        if let Err(e) = sink.begin_stores() {
+            let failure = store_failure(&e);
+            return entry(failed(failure.exit, failure.message, NextStep::Resume), &[]);
+        }
         let state_file = self.journal.account_journal(&member.sid);
         let mut carrier = Carrier::new(self.clients.of(member), sink, state_file);
         let mut worker = Worker {
@@ -723,6 +743,9 @@ impl Commands {
         if args.sink.force {
             resume.push_str(" --force");
         }
+        for store in &args.sinks {
+            resume.push_str(&format!(" --sink {}", shell_word(&store.to_arg())));
+        }
         if args.fleet.concurrency != 4 {
             resume.push_str(&format!(" --concurrency {}", args.fleet.concurrency));
         }
@@ -815,6 +838,7 @@ fn abandon(
         token_exec: None,
         token_exec_timeout: crate::sink::DEFAULT_EXEC_TIMEOUT,
         deploy_wait: Duration::ZERO,
+        stores: &[],
         force: false,
         backoff: &SharedBackoff::new(),
         fail_fast: false,

