@@ -57,6 +57,7 @@ mod tests {
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("90d"), Ok(Duration::from_secs(90 * 86_400)));
     }
 
     #[test]
@@ -68,7 +69,7 @@ mod tests {
 
     #[test]
     fn refuses_what_it_cannot_read() {
-        for bad in ["", "s", "-1", "1.5", "2d", "1 m", "99999999999999999999h"] {
+        for bad in ["", "s", "-1", "1.5", "2y", "1 m", "99999999999999999999h", "999999999999999d"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }
