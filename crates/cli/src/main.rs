@@ -20,6 +20,7 @@ mod fleet;
 mod interrupt;
 mod invocation;
 mod keys;
+mod keys_rotate;
 mod outcome;
 mod output;
 mod paging;
@@ -28,6 +29,7 @@ mod pkcv_rotate;
 mod report;
 mod resources;
 mod rotate;
+mod secret_payload;
 mod shell_word;
 #[cfg(feature = "simulator")]
 mod simulate;

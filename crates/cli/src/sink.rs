@@ -41,6 +41,9 @@ pub struct Sink {
     /// earlier token (by the journal's fingerprint), and no other file
     /// without `--force`.
     replaceable: Option<TokenFingerprint>,
+    /// A resumed key rotation may replace a `--secret-file` that already
+    /// holds its own new key (this SID), and no other file without `--force`.
+    replaceable_key: Option<String>,
     /// The options this sink came from, for messages.
     flags: Flags,
 }
@@ -87,6 +90,7 @@ impl Sink {
             exec_timeout: args.token_exec_timeout.unwrap_or(DEFAULT_EXEC_TIMEOUT),
             account: None,
             replaceable: None,
+            replaceable_key: None,
             flags: TOKEN_FLAGS,
         }
     }
@@ -102,6 +106,7 @@ impl Sink {
             exec_timeout: to.secret_exec_timeout.unwrap_or(DEFAULT_EXEC_TIMEOUT),
             account: None,
             replaceable: None,
+            replaceable_key: None,
             flags: SECRET_FLAGS,
         }
     }
@@ -129,6 +134,7 @@ impl Sink {
             exec_timeout,
             account: Some(account),
             replaceable: None,
+            replaceable_key: None,
             flags: TOKEN_FLAGS,
         }
     }
@@ -167,6 +173,14 @@ impl Sink {
     /// `--force` was given.
     pub fn replacing(mut self, own: Option<TokenFingerprint>) -> Self {
         self.replaceable = own;
+        self
+    }
+
+    /// A resumed key rotation may replace a `--secret-file` that holds its
+    /// own new key `sid` (written before a crash), and no other file unless
+    /// `--force` was given.
+    pub fn replacing_key(mut self, sid: &str) -> Self {
+        self.replaceable_key = Some(sid.to_owned());
         self
     }
 
@@ -249,7 +263,13 @@ impl Sink {
     /// error says what failed, never the secret.
     pub fn deliver_secret(&self, payload: &[u8], env: &[(&str, &str)]) -> Result<(), String> {
         if let Some((path, overwrite)) = &self.file {
-            write_secret_file(path, payload, *overwrite).map_err(|e| {
+            let own = self.replaceable_key.as_deref().is_some_and(|sid| {
+                std::fs::read(path)
+                    .map(Zeroizing::new)
+                    .is_ok_and(|held| held.windows(sid.len()).any(|w| w == sid.as_bytes()))
+            });
+            let overwrite = if own { Overwrite::Allow } else { *overwrite };
+            write_secret_file(path, payload, overwrite).map_err(|e| {
                 if e.kind() == io::ErrorKind::AlreadyExists {
                     format!(
                         "{} exists (pass --force to replace it, or choose another {})",

@@ -2742,5 +2742,7 @@ fn personal_data_stays_out_of_the_log_at_every_verbosity() {
 mod fleet;
 #[path = "cli/keys.rs"]
 mod keys;
+#[path = "cli/keys_rotate.rs"]
+mod keys_rotate;
 #[path = "cli/pkcv.rs"]
 mod pkcv;

@@ -77,6 +77,18 @@ impl RotationId {
         fits.then(|| RotationId(text.to_owned()))
     }
 
+    /// The id `r-` and `number` as 8 hexadecimal digits: how a driver makes
+    /// one from a random number.
+    ///
+    /// ```
+    /// use twilio_accounts_rotation::RotationId;
+    ///
+    /// assert_eq!(RotationId::from_number(0xc0ffee).as_str(), "r-00c0ffee");
+    /// ```
+    pub fn from_number(number: u32) -> RotationId {
+        RotationId(format!("r-{number:08x}"))
+    }
+
     /// The id as text.
     pub fn as_str(&self) -> &str {
         &self.0

@@ -69,6 +69,22 @@ pub enum KeyFailureKind {
     /// The state of the account is not what the journal says, or the
     /// driver answered out of turn.
     Inconsistent,
+    /// The driver could not do its part (write the journal, …).
+    Driver,
+}
+
+impl KeyRotationFailure {
+    /// A failure of the driver's own part, reported like the machine's.
+    pub fn driver(step: KeyRotationStep, message: impl Into<String>, next: NextStep) -> Self {
+        KeyRotationFailure {
+            step,
+            kind: KeyFailureKind::Driver,
+            error: None,
+            message: message.into(),
+            next,
+            keys: Vec::new(),
+        }
+    }
 }
 
 impl fmt::Display for KeyRotationFailure {
