@@ -393,7 +393,7 @@ impl Driver<'_> {
                         );
                         // Before the first create nothing changed at Twilio.
                         let next = if journal.phase == KeyJournalPhase::Creating
-                            && !rotation_resumed(self.journal_path)
+                            && !journal_on_disk(self.journal_path)
                         {
                             NextStep::StartAgain
                         } else {
@@ -633,6 +633,6 @@ impl Driver<'_> {
 /// Whether a journal is already on disk (a resumed rotation's): a failed
 /// write before a create then leaves the earlier journal, which a resume
 /// continues from.
-fn rotation_resumed(path: &Path) -> bool {
+fn journal_on_disk(path: &Path) -> bool {
     path.exists()
 }
