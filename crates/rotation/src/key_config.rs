@@ -2,7 +2,6 @@
 //! ([`KeyRotation`](crate::KeyRotation)): which API the key lives on, how
 //! the new key is checked, and the rotation's id.
 
-use std::fmt;
 use std::time::Duration;
 
 /// Which of Twilio's two key APIs a key is managed through. The new key is
@@ -18,6 +17,16 @@ pub enum KeyApi {
 
 impl KeyApi {
     /// The name a journal and a command line use (`iam`, `v2010`).
+    ///
+    /// ```
+    /// use twilio_accounts_rotation::KeyApi;
+    ///
+    /// for api in [KeyApi::Iam, KeyApi::V2010] {
+    ///     assert_eq!(KeyApi::parse(api.as_str()), Some(api));
+    /// }
+    /// assert_eq!(KeyApi::V2010.as_str(), "v2010");
+    /// assert_eq!(KeyApi::parse("2010"), None);
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             KeyApi::Iam => "iam",
@@ -103,12 +112,6 @@ impl RotationId {
     /// Whether a key's friendly name says this rotation made it.
     pub fn made(&self, friendly_name: Option<&str>) -> bool {
         friendly_name.is_some_and(|name| name.ends_with(&self.marker()))
-    }
-}
-
-impl fmt::Display for RotationId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

@@ -76,23 +76,6 @@ impl KeyJournalPhase {
         .into_iter()
         .find(|p| p.as_str() == text)
     }
-
-    /// Whether the old key's delete may have been sent: from there the new
-    /// key may be the only one, and abandoning (deleting it) is refused
-    /// unless the old key is seen to be still there.
-    ///
-    /// ```
-    /// use twilio_accounts_rotation::KeyJournalPhase;
-    ///
-    /// assert!(!KeyJournalPhase::Delivered.old_delete_may_have_happened());
-    /// assert!(KeyJournalPhase::DeletingOld.old_delete_may_have_happened());
-    /// ```
-    pub fn old_delete_may_have_happened(self) -> bool {
-        matches!(
-            self,
-            KeyJournalPhase::DeletingOld | KeyJournalPhase::OldDeleted
-        )
-    }
 }
 
 /// The durable state of a key rotation.
@@ -276,9 +259,23 @@ mod tests {
 
     #[test]
     fn a_journal_reads_back_as_written_and_debug_hides_the_secret() {
-        let journal = created();
-        assert_eq!(KeyJournal::from_json(&journal.to_json()).unwrap(), journal);
-        assert!(!format!("{journal:?}").contains("s3cr3tvalue"));
+        let standard_2010 = KeyJournal {
+            api: KeyApi::V2010,
+            kind: NewKeyKind::Standard,
+            phase: KeyJournalPhase::Delivered,
+            new_secret: None,
+            ..created()
+        };
+        for journal in [created(), standard_2010] {
+            let json = journal.to_json();
+            assert_eq!(KeyJournal::from_json(&json).unwrap(), journal);
+            assert!(!format!("{journal:?}").contains("s3cr3tvalue"));
+            let text = String::from_utf8(json.to_vec()).unwrap();
+            assert!(
+                text.contains(&format!("\"api\": \"{}\"", journal.api.as_str())),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -2,13 +2,15 @@
 //! it reports, what it refuses before anything changes), each pinned by
 //! driving the machine with scripted answers.
 
+use std::time::Duration;
+
 use twilio_accounts_core::{
     AccountSid, ApiKeySecret, ApiKeySid, AuthToken, Credentials, Error, Policy,
 };
 use twilio_accounts_rotation::{
-    KeyAction, KeyApi, KeyCallKind, KeyCallResult, KeyFailureKind, KeyInput, KeyJournalPhase,
-    KeyRotation, KeyRotationConfig, KeyVerify, ListedKey, NewKeyKind, NextStep, RotationId,
-    VerifyRead,
+    KeyAction, KeyApi, KeyCall, KeyCallKind, KeyCallResult, KeyFailureKind, KeyInput, KeyJournal,
+    KeyJournalPhase, KeyRotation, KeyRotationConfig, KeyVerify, ListedKey, NewKeyKind, NextStep,
+    RotationId, VerifyRead,
 };
 
 const ACCOUNT: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -315,4 +317,468 @@ fn a_lost_create_answer_deletes_the_keys_carrying_the_rotation_id_before_creatin
         panic!()
     };
     assert_eq!(journal.phase, KeyJournalPhase::Creating);
+}
+
+/// Drives `rotation` to its end, answering every call with `answer`, every
+/// persist, delivery, go-ahead and wait as done; returns the end, the calls
+/// and the waits.
+fn drive(
+    rotation: &mut KeyRotation,
+    mut input: KeyInput,
+    mut answer: impl FnMut(&KeyCall) -> Result<KeyCallResult, Error>,
+) -> (KeyAction, Vec<KeyCall>, Vec<Duration>) {
+    let (mut calls, mut waits) = (Vec::new(), Vec::new());
+    for _ in 0..200 {
+        input = match rotation.next(input) {
+            KeyAction::Persist(_) => KeyInput::Persisted,
+            KeyAction::Call(call) => {
+                let result = answer(&call);
+                calls.push(call);
+                KeyInput::Called(result)
+            }
+            KeyAction::Deliver(_) => KeyInput::Delivered,
+            KeyAction::AwaitGoAhead => KeyInput::GoAhead,
+            KeyAction::Wait(wait) => {
+                waits.push(wait);
+                KeyInput::Waited
+            }
+            end => return (end, calls, waits),
+        };
+    }
+    panic!("the rotation did not end")
+}
+
+fn new_key() -> KeyCallResult {
+    KeyCallResult::Created {
+        sid: Some(sid(NEW)),
+        secret: Some(ApiKeySecret::new("newsecret").unwrap()),
+    }
+}
+
+fn lost() -> Error {
+    Error::OutcomeUnknown {
+        operation: "CreateNewKey",
+        source: twilio_accounts_core::TransportError::new(
+            twilio_accounts_core::TransportErrorKind::ConnectionClosed,
+            twilio_accounts_core::Delivery::MaybeSent,
+            "reset",
+        ),
+    }
+}
+
+/// Twilio as it should be: the old key (`policy`) until it is deleted, and
+/// whatever is made.
+fn fine(policy: Option<Policy>) -> impl FnMut(&KeyCall) -> Result<KeyCallResult, Error> {
+    let mut old_deleted = false;
+    move |call| match &call.kind {
+        KeyCallKind::Verify(_) => Ok(KeyCallResult::Verified),
+        KeyCallKind::Fetch { sid: s, .. } if *s == sid(NEW) => Ok(KeyCallResult::Fetched {
+            friendly_name: None,
+            policy: None,
+        }),
+        KeyCallKind::Fetch { .. } if old_deleted => Err(twilio_error(404, 20404)),
+        KeyCallKind::Fetch { .. } => Ok(KeyCallResult::Fetched {
+            friendly_name: Some("app".into()),
+            policy: policy.clone(),
+        }),
+        KeyCallKind::List { .. } => Ok(KeyCallResult::Listed(vec![ListedKey {
+            sid: sid(OLD),
+            friendly_name: Some("app".into()),
+        }])),
+        KeyCallKind::Create { .. } => Ok(new_key()),
+        KeyCallKind::Delete { sid: s, .. } => {
+            old_deleted |= *s == sid(OLD);
+            Ok(KeyCallResult::Deleted)
+        }
+    }
+}
+
+fn journal(phase: KeyJournalPhase, api: KeyApi) -> KeyJournal {
+    KeyJournal {
+        account_sid: ACCOUNT.parse().unwrap(),
+        old_sid: sid(OLD),
+        api,
+        rotation_id: id(),
+        kind: NewKeyKind::Standard,
+        friendly_name: "app (rotation r-1a2b3c4d)".into(),
+        phase,
+        new_sid: (phase != KeyJournalPhase::Creating).then(|| sid(NEW)),
+        new_secret: (phase == KeyJournalPhase::Created)
+            .then(|| ApiKeySecret::new("newsecret").unwrap()),
+    }
+}
+
+fn config() -> KeyRotationConfig {
+    KeyRotationConfig {
+        wait_for_go_ahead: false,
+        ..KeyRotationConfig::new(KeyApi::Iam)
+    }
+}
+
+#[test]
+fn a_denied_read_is_not_taken_for_an_allowed_one() {
+    let policy = Policy::new(
+        [
+            "/twilio/accounts/credentials/public-keys/read",
+            "/twilio/iam/api-keys/read",
+        ],
+        ["/twilio/accounts/credentials/public-keys/read"],
+    )
+    .unwrap();
+    let read = VerifyRead::for_key(
+        &NewKeyKind::Restricted(policy),
+        &KeyVerify::Default,
+        KeyApi::Iam,
+        sid(NEW),
+    );
+    assert_eq!(
+        read,
+        Ok(Some(VerifyRead::OwnKey {
+            api: KeyApi::Iam,
+            sid: sid(NEW)
+        }))
+    );
+}
+
+#[test]
+fn a_whole_rotation_makes_its_calls_in_order_and_reports_the_old_key_gone() {
+    let mut rotation = KeyRotation::new(token(), sid(OLD), id(), config());
+    let (end, calls, waits) = drive(&mut rotation, KeyInput::Start, fine(None));
+    let KeyAction::Finished(report) = end else {
+        panic!("{end:?}")
+    };
+    assert_eq!(report.new_sid, Some(sid(NEW)));
+    assert_eq!(report.old_key_refused, None);
+    assert!(!report.abandoned && !report.resumed);
+    let kinds: Vec<&str> = calls
+        .iter()
+        .map(|c| match &c.kind {
+            KeyCallKind::Verify(_) => "verify",
+            KeyCallKind::Fetch { .. } => "fetch",
+            KeyCallKind::List { .. } => "list",
+            KeyCallKind::Create { .. } => "create",
+            KeyCallKind::Delete { .. } => "delete",
+        })
+        .collect();
+    // Check, fetch old, create, check new, fetch new, delete old, fetch old.
+    assert_eq!(
+        kinds,
+        [
+            "verify", "fetch", "create", "verify", "fetch", "delete", "fetch"
+        ]
+    );
+    assert!(waits.is_empty());
+}
+
+#[test]
+fn lost_creates_are_retried_with_doubling_waits_and_told_once() {
+    let mut rotation = KeyRotation::new(token(), sid(OLD), id(), config());
+    let mut creates = 0;
+    let mut twilio = fine(None);
+    let (end, _, waits) = drive(&mut rotation, KeyInput::Start, |call| match call.kind {
+        KeyCallKind::Create { .. } if creates < 2 => {
+            creates += 1;
+            Err(lost())
+        }
+        _ => twilio(call),
+    });
+    let KeyAction::Finished(report) = end else {
+        panic!("{end:?}")
+    };
+    assert_eq!(waits, [Duration::from_secs(1), Duration::from_secs(2)]);
+    let told = report
+        .notes
+        .iter()
+        .filter(|n| n.contains("answer to a create was lost"))
+        .count();
+    assert_eq!(told, 1, "{:?}", report.notes);
+}
+
+#[test]
+fn a_refused_create_stops_without_listing_and_the_attempts_are_bounded() {
+    let mut rotation = KeyRotation::new(token(), sid(OLD), id(), config());
+    let mut twilio = fine(None);
+    let (end, calls, _) = drive(&mut rotation, KeyInput::Start, |call| match call.kind {
+        KeyCallKind::Create { .. } => Err(twilio_error(400, 21201)),
+        _ => twilio(call),
+    });
+    let (kind, next, _, _) = failure(end);
+    assert_eq!((kind, next), (KeyFailureKind::Api, NextStep::StartAgain));
+    assert!(
+        !calls
+            .iter()
+            .any(|c| matches!(c.kind, KeyCallKind::List { .. }))
+    );
+
+    let mut rotation = KeyRotation::new(token(), sid(OLD), id(), config());
+    let mut twilio = fine(None);
+    let (end, calls, _) = drive(&mut rotation, KeyInput::Start, |call| match call.kind {
+        KeyCallKind::Create { .. } => Err(lost()),
+        _ => twilio(call),
+    });
+    let (kind, next, _, _) = failure(end);
+    assert_eq!(
+        (kind, next),
+        (KeyFailureKind::Unavailable, NextStep::StartAgain)
+    );
+    let creates = calls
+        .iter()
+        .filter(|c| matches!(c.kind, KeyCallKind::Create { .. }))
+        .count();
+    assert_eq!(creates, 4);
+}
+
+#[test]
+fn a_new_key_that_stays_refused_is_checked_verify_attempts_times_with_doubling_waits() {
+    let mut rotation = KeyRotation::new(token(), sid(OLD), id(), config());
+    let mut twilio = fine(None);
+    let (end, calls, waits) = drive(&mut rotation, KeyInput::Start, |call| {
+        match &call.credentials {
+            Credentials::ApiKey { .. } => Err(twilio_error(401, 20003)),
+            _ => twilio(call),
+        }
+    });
+    let (kind, next, _, _) = failure(end);
+    assert_eq!(
+        (kind, next),
+        (KeyFailureKind::NewKeyRefused, NextStep::ResumeOrAbandon)
+    );
+    let checks = calls
+        .iter()
+        .filter(|c| matches!(c.credentials, Credentials::ApiKey { .. }))
+        .count();
+    assert_eq!(checks, 6);
+    assert_eq!(
+        waits[..3],
+        [
+            Duration::from_millis(500),
+            Duration::from_secs(1),
+            Duration::from_secs(2)
+        ]
+    );
+}
+
+#[test]
+fn the_old_key_is_checked_refused_with_its_secret_or_gone_without_it() {
+    // With its secret: a refusal finishes, a server error stops.
+    for (answer, refused) in [
+        (twilio_error(401, 20003), true),
+        (twilio_error(500, 0), false),
+    ] {
+        let mut rotation = KeyRotation::resume(
+            journal(KeyJournalPhase::OldDeleted, KeyApi::Iam),
+            token(),
+            config(),
+        )
+        .unwrap()
+        .with_old_secret(ApiKeySecret::new("oldsecret").unwrap());
+        let mut answer = Some(answer);
+        let (end, calls, _) = drive(&mut rotation, KeyInput::Start, |_| {
+            Err(answer.take().unwrap())
+        });
+        assert!(
+            matches!(calls[0].credentials, Credentials::ApiKey { key_sid, .. } if key_sid == sid(OLD))
+        );
+        match end {
+            KeyAction::Finished(report) => {
+                assert!(refused);
+                assert_eq!(report.old_key_refused, Some(true));
+                assert!(report.resumed);
+            }
+            other => {
+                assert!(!refused);
+                let (_, next, _, _) = failure(other);
+                assert_eq!(next, NextStep::CheckOldTokenLater);
+            }
+        }
+    }
+    // Without it: still listed after every attempt, then a stop.
+    let mut rotation = KeyRotation::resume(
+        journal(KeyJournalPhase::OldDeleted, KeyApi::Iam),
+        token(),
+        config(),
+    )
+    .unwrap();
+    let (end, calls, _) = drive(&mut rotation, KeyInput::Start, fine(None));
+    let (kind, next, _, _) = failure(end);
+    assert_eq!(
+        (kind, next),
+        (KeyFailureKind::Inconsistent, NextStep::CheckOldTokenLater)
+    );
+    assert_eq!(calls.len(), 6);
+    // A 500 is not taken for "gone".
+    let mut rotation = KeyRotation::resume(
+        journal(KeyJournalPhase::OldDeleted, KeyApi::Iam),
+        token(),
+        config(),
+    )
+    .unwrap();
+    let (end, _, _) = drive(&mut rotation, KeyInput::Start, |_| {
+        Err(twilio_error(500, 0))
+    });
+    assert_eq!(failure(end).0, KeyFailureKind::Api);
+}
+
+#[test]
+fn before_the_old_key_is_deleted_the_new_one_must_still_exist() {
+    for (answer, kind, next) in [
+        (
+            twilio_error(404, 20404),
+            KeyFailureKind::Inconsistent,
+            NextStep::AbandonThenStartAgain,
+        ),
+        (
+            twilio_error(500, 0),
+            KeyFailureKind::Api,
+            NextStep::ResumeOrAbandon,
+        ),
+    ] {
+        let mut rotation = KeyRotation::resume(
+            journal(KeyJournalPhase::Delivered, KeyApi::Iam),
+            token(),
+            config(),
+        )
+        .unwrap();
+        let mut answer = Some(answer);
+        let (end, calls, _) = drive(&mut rotation, KeyInput::Start, |_| {
+            Err(answer.take().unwrap())
+        });
+        assert_eq!(calls.len(), 1);
+        assert_eq!(
+            calls[0].kind,
+            KeyCallKind::Fetch {
+                api: KeyApi::Iam,
+                sid: sid(NEW)
+            }
+        );
+        assert_eq!(failure(end).0, kind);
+        let _ = next;
+    }
+}
+
+#[test]
+fn a_resume_uses_the_journals_api_and_creates_at_once_after_its_cleanup() {
+    let mut rotation = KeyRotation::resume(
+        journal(KeyJournalPhase::Creating, KeyApi::V2010),
+        token(),
+        config(),
+    )
+    .unwrap();
+    let KeyAction::Call(list) = rotation.next(KeyInput::Start) else {
+        panic!()
+    };
+    assert_eq!(list.kind, KeyCallKind::List { api: KeyApi::V2010 });
+    let action = rotation.next(KeyInput::Called(Ok(KeyCallResult::Listed(vec![]))));
+    let KeyAction::Persist(persisted) = action else {
+        panic!("{action:?}")
+    };
+    assert_eq!(persisted.phase, KeyJournalPhase::Creating);
+    assert_eq!(persisted.api, KeyApi::V2010);
+}
+
+#[test]
+fn a_2010_key_is_replaced_by_a_standard_key_whatever_its_fetch_says() {
+    let config = KeyRotationConfig {
+        wait_for_go_ahead: false,
+        ..KeyRotationConfig::new(KeyApi::V2010)
+    };
+    let mut rotation = KeyRotation::new(token(), sid(OLD), id(), config);
+    rotation.next(KeyInput::Start);
+    rotation.next(KeyInput::Called(Ok(KeyCallResult::Verified)));
+    let policy = Policy::allow(["/twilio/iam/api-keys/read"]).unwrap();
+    let KeyAction::Persist(journal) = rotation.next(fetched("app", Some(policy))) else {
+        panic!()
+    };
+    assert_eq!(journal.kind, NewKeyKind::Standard);
+}
+
+#[test]
+fn an_abandon_deletes_the_new_key_and_the_rotations_keys_only_while_the_old_key_is_listed() {
+    let marked = "SKcccccccccccccccccccccccccccccccc";
+    let listing = |with_old: bool| {
+        let mut keys = vec![
+            // The new key, renamed since: deleted all the same.
+            ListedKey {
+                sid: sid(NEW),
+                friendly_name: Some("renamed".into()),
+            },
+            ListedKey {
+                sid: sid(marked),
+                friendly_name: Some("app (rotation r-1a2b3c4d)".into()),
+            },
+            ListedKey {
+                sid: "SKdddddddddddddddddddddddddddddddd".parse().unwrap(),
+                friendly_name: Some("other".into()),
+            },
+        ];
+        if with_old {
+            keys.push(ListedKey {
+                sid: sid(OLD),
+                friendly_name: Some("app (rotation r-1a2b3c4d)".into()),
+            });
+        }
+        KeyCallResult::Listed(keys)
+    };
+    let mut rotation = KeyRotation::abandon(
+        journal(KeyJournalPhase::DeletingOld, KeyApi::Iam),
+        token(),
+        config(),
+    )
+    .unwrap();
+    let (end, calls, _) = drive(&mut rotation, KeyInput::Start, |call| match call.kind {
+        KeyCallKind::List { .. } => Ok(listing(true)),
+        _ => Ok(KeyCallResult::Deleted),
+    });
+    let KeyAction::Finished(report) = end else {
+        panic!("{end:?}")
+    };
+    assert!(report.abandoned);
+    let mut deleted: Vec<ApiKeySid> = calls
+        .iter()
+        .filter_map(|c| match c.kind {
+            KeyCallKind::Delete { sid, .. } => Some(sid),
+            _ => None,
+        })
+        .collect();
+    deleted.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    assert_eq!(deleted, [sid(NEW), sid(marked)]);
+
+    let mut rotation = KeyRotation::abandon(
+        journal(KeyJournalPhase::DeletingOld, KeyApi::Iam),
+        token(),
+        config(),
+    )
+    .unwrap();
+    let (end, calls, _) = drive(&mut rotation, KeyInput::Start, |_| Ok(listing(false)));
+    let (kind, next, _, _) = failure(end);
+    assert_eq!(
+        (kind, next),
+        (KeyFailureKind::Inconsistent, NextStep::Resume)
+    );
+    assert_eq!(calls.len(), 1, "nothing deleted");
+}
+
+#[test]
+fn an_unfinished_marker_in_the_old_name_is_kept() {
+    let mut rotation = rotation(token(), KeyVerify::Default);
+    let KeyAction::Persist(journal) =
+        to_after_fetch(&mut rotation, fetched("app (rotation r-0000", None))
+    else {
+        panic!()
+    };
+    assert_eq!(
+        journal.friendly_name,
+        "app (rotation r-0000 (rotation r-1a2b3c4d)"
+    );
+}
+
+#[test]
+fn the_journal_shows_no_secret_in_debug() {
+    let journal = journal(KeyJournalPhase::Created, KeyApi::Iam);
+    let debug = format!("{journal:?}");
+    assert!(debug.starts_with("KeyJournal {"), "{debug}");
+    assert!(
+        debug.contains("Created") && !debug.contains("newsecret"),
+        "{debug}"
+    );
 }
