@@ -475,13 +475,23 @@ fn lost_creates_are_retried_with_doubling_waits_and_told_once() {
     let mut rotation = KeyRotation::new(token(), sid(OLD), id(), config());
     let mut creates = 0;
     let mut twilio = fine(None);
-    let (end, _, waits) = drive(&mut rotation, KeyInput::Start, |call| match call.kind {
+    let orphan = ListedKey {
+        sid: "SKcccccccccccccccccccccccccccccccc".parse().unwrap(),
+        friendly_name: Some("app (rotation r-1a2b3c4d)".into()),
+    };
+    let (end, calls, waits) = drive(&mut rotation, KeyInput::Start, |call| match call.kind {
         KeyCallKind::Create { .. } if creates < 2 => {
             creates += 1;
             Err(lost())
         }
+        KeyCallKind::List { .. } => Ok(KeyCallResult::Listed(vec![orphan.clone()])),
         _ => twilio(call),
     });
+    assert!(calls.iter().any(|c| c.kind
+        == KeyCallKind::Delete {
+            api: KeyApi::Iam,
+            sid: orphan.sid
+        }));
     let KeyAction::Finished(report) = end else {
         panic!("{end:?}")
     };
@@ -492,6 +502,36 @@ fn lost_creates_are_retried_with_doubling_waits_and_told_once() {
         .filter(|n| n.contains("answer to a create was lost"))
         .count();
     assert_eq!(told, 1, "{:?}", report.notes);
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.contains("whose secret nobody holds")),
+        "{:?}",
+        report.notes
+    );
+}
+
+#[test]
+fn a_new_key_refused_for_a_while_or_rate_limited_is_checked_again() {
+    for error in [twilio_error(401, 20003), twilio_error(429, 20429)] {
+        let mut rotation = KeyRotation::new(token(), sid(OLD), id(), config());
+        let mut twilio = fine(None);
+        let mut error = Some(error);
+        let (end, _, waits) = drive(&mut rotation, KeyInput::Start, |call| {
+            match (&call.credentials, error.take()) {
+                (Credentials::ApiKey { .. }, Some(e)) => Err(e),
+                (_, e) => {
+                    if !matches!(call.credentials, Credentials::ApiKey { .. }) {
+                        error = e;
+                    }
+                    twilio(call)
+                }
+            }
+        });
+        assert!(matches!(end, KeyAction::Finished(_)), "{end:?}");
+        assert_eq!(waits, [Duration::from_millis(500)]);
+    }
 }
 
 #[test]
@@ -733,6 +773,7 @@ fn an_abandon_deletes_the_new_key_and_the_rotations_keys_only_while_the_old_key_
         panic!("{end:?}")
     };
     assert!(report.abandoned);
+    assert!(report.notes.is_empty(), "{:?}", report.notes);
     let mut deleted: Vec<ApiKeySid> = calls
         .iter()
         .filter_map(|c| match c.kind {
@@ -781,4 +822,24 @@ fn the_journal_shows_no_secret_in_debug() {
         debug.contains("Created") && !debug.contains("newsecret"),
         "{debug}"
     );
+}
+
+#[test]
+fn the_steps_are_numbered_one_to_nine_in_order_and_described() {
+    use twilio_accounts_rotation::KeyRotationStep as S;
+    let steps = [
+        S::CheckCurrent,
+        S::FetchOld,
+        S::Create,
+        S::CheckNew,
+        S::Deliver,
+        S::GoAhead,
+        S::DeleteOld,
+        S::CheckOld,
+        S::Done,
+    ];
+    for (index, step) in steps.iter().enumerate() {
+        assert_eq!(usize::from(step.number()), index + 1, "{step:?}");
+    }
+    assert_eq!(S::CheckNew.describe(), "check the new key authenticates");
 }
