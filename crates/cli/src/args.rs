@@ -775,6 +775,57 @@ pub enum KeysCommand {
         #[arg(long, value_name = "FILE")]
         policy_file: Option<PathBuf>,
     },
+    /// Replace a key with a new one of the same kind and policy, with no outage: create it,
+    /// hand it over, check it, wait for the go-ahead, delete the old one. Journalled and
+    /// resumable (--resume); --abandon deletes the new key while the old one is there.
+    Rotate(KeysRotateArgs),
+}
+
+/// `keys rotate`.
+#[derive(Debug, Args)]
+pub struct KeysRotateArgs {
+    /// The key to replace (SK…) [default: TWILIO_API_KEY, when that key is not the credential in
+    /// use].
+    pub sid: Option<String>,
+
+    /// The API the key is managed through (the new key is made on the same one) [default: iam].
+    #[arg(long, value_enum, default_value_t = KeysApi::Iam)]
+    pub api: KeysApi,
+
+    #[command(flatten)]
+    pub sink: SecretSinkArgs,
+
+    /// Delete the old key without asking, once --deploy-wait has passed after the new key was
+    /// delivered and checked.
+    #[arg(short, long)]
+    pub yes: bool,
+
+    /// With --yes: how long the applications take to pick up the new key [default: 60s].
+    #[arg(long, value_parser = parse_settle, value_name = "DURATION")]
+    pub deploy_wait: Option<Duration>,
+
+    /// Continue the rotation recorded in the journal.
+    #[arg(long, conflicts_with = "abandon")]
+    pub resume: bool,
+
+    /// Delete the new key (and any key of this rotation) and the journal, while the old key is
+    /// still there.
+    #[arg(long)]
+    pub abandon: bool,
+
+    /// The journal (default: key-rotation-<SK>.json in the state directory).
+    #[arg(long, value_name = "PATH")]
+    pub state_file: Option<PathBuf>,
+
+    /// Check the new key with a GET of this path (and query) instead of the read chosen for its
+    /// kind: on the 2010 API's host when it starts with /2010-04-01/, else on Accounts v1's.
+    #[arg(long, value_name = "PATH", conflicts_with = "skip_verify")]
+    pub verify_url: Option<String>,
+
+    /// Do not check that the new key authenticates (for a restricted key whose policy allows no
+    /// read the tool knows, when no --verify-url fits).
+    #[arg(long)]
+    pub skip_verify: bool,
 }
 
 #[derive(Debug, Subcommand)]

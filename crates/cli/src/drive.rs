@@ -244,7 +244,7 @@ fn commit(sink: &Sink, token: &AuthToken, step: RotationStep) -> Result<(), Box<
 
 /// A random part of `delay`, between half and all of it, so that rotations
 /// that failed together do not retry together.
-fn jittered(delay: Duration) -> Duration {
+pub fn jittered(delay: Duration) -> Duration {
     use std::hash::{BuildHasher, Hasher};
     // The core's jitter generator, seeded from the standard library's
     // per-process random keys, as the client seeds its retries.
@@ -259,10 +259,15 @@ fn jittered(delay: Duration) -> Duration {
 #[cfg(not(debug_assertions))]
 fn pause_if_asked(_: &Action) {}
 
-/// The pause hook: before the N-th action of the process when the test
-/// variable asks for it.
+/// The pause hook in a release build: none.
+#[cfg(not(debug_assertions))]
+pub fn pause_before_action(_: impl FnOnce() -> String) {}
+
+/// The pause hook: before the N-th action of the process (any machine's:
+/// the Auth Token rotation's or a key rotation's) when the test variable
+/// asks for it; `describe` names the action in the hook's message.
 #[cfg(debug_assertions)]
-fn pause_if_asked(action: &Action) {
+pub fn pause_before_action(describe: impl FnOnce() -> String) {
     static PAUSE_BEFORE: OnceLock<Option<usize>> = OnceLock::new();
     let pause_before = *PAUSE_BEFORE.get_or_init(|| {
         std::env::var(PAUSE_VARIABLE)
@@ -273,7 +278,15 @@ fn pause_if_asked(action: &Action) {
     if pause_before != Some(index) {
         return;
     }
-    let kind = match action {
+    let kind = describe();
+    crate::output::err(&format!("test hook: paused before action {index} ({kind})"));
+    std::thread::sleep(Duration::from_secs(120));
+}
+
+/// The pause hook, for the Auth Token rotation's actions.
+#[cfg(debug_assertions)]
+fn pause_if_asked(action: &Action) {
+    pause_before_action(|| match action {
         Action::Persist(j) => format!("persist {:?}", j.phase),
         Action::Call(c) => format!("call {:?}", c.kind),
         Action::Deliver(_) => "deliver".into(),
@@ -284,7 +297,5 @@ fn pause_if_asked(action: &Action) {
         Action::Finished(_) => "finished".into(),
         Action::Failed(_) => "failed".into(),
         _ => "other".into(),
-    };
-    crate::output::err(&format!("test hook: paused before action {index} ({kind})"));
-    std::thread::sleep(Duration::from_secs(120));
+    });
 }

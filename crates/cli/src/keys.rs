@@ -35,7 +35,6 @@ use twilio_accounts_core::{
     UpdateAccountKey, UpdateIamKey,
 };
 use twilio_accounts_ureq::Client;
-use zeroize::Zeroizing;
 
 use crate::args::{
     KeysApi, KeysCommand, KeysWhere, ListArgs, OutputFormat, SecretFormat, SecretSinkArgs,
@@ -45,6 +44,7 @@ use crate::fleet::listing::{self, Selection};
 use crate::invocation::{Invocation, Listing, none_refused};
 use crate::outcome::{Exit, Failure};
 use crate::resources::Context;
+use crate::secret_payload::secret_payload;
 use crate::shell_word::shell_word;
 use crate::sink::Sink;
 use crate::{output, paging};
@@ -169,6 +169,7 @@ pub fn keys(context: &Context<'_>, action: &KeysCommand) -> ExitCode {
                 policy_file: policy_file.as_deref(),
             },
         ),
+        KeysCommand::Rotate(args) => crate::keys_rotate::rotate(context, args),
         KeysCommand::Delete { sid, at } => {
             with_account(context, "keys delete", at, |invocation, client, account| {
                 on_api::<DeleteIamKey, DeleteAccountKey<Keys>>(
@@ -596,45 +597,6 @@ fn create_failed(command: &str, error: &Error, list: &str) -> Failure {
         failure.next_command = Some(list.to_owned());
     }
     failure
-}
-
-/// The key and its secret as `format` writes them, in memory that is wiped
-/// when dropped (reserved up front, so no copy is left by growing).
-fn secret_payload(
-    format: SecretFormat,
-    sid: &ApiKeySid,
-    secret: &ApiKeySecret,
-) -> Result<Zeroizing<Vec<u8>>, String> {
-    let secret = secret.expose_secret();
-    let sid = sid.as_str();
-    // JSON escapes a byte to at most 6.
-    let mut payload = Zeroizing::new(Vec::with_capacity(64 + 6 * (sid.len() + secret.len())));
-    match format {
-        SecretFormat::Env => {
-            if !secret.bytes().all(|b| b.is_ascii_graphic()) {
-                return Err(
-                    "the secret holds characters an env line cannot carry; use --secret-format json"
-                        .to_owned(),
-                );
-            }
-            payload.extend_from_slice(b"TWILIO_API_KEY=");
-            payload.extend_from_slice(sid.as_bytes());
-            payload.extend_from_slice(b"\nTWILIO_API_SECRET=");
-            payload.extend_from_slice(secret.as_bytes());
-            payload.push(b'\n');
-        }
-        SecretFormat::Json => {
-            // Borrowed, so the only copy of the secret is the payload's.
-            let pair = std::collections::BTreeMap::from([
-                ("TWILIO_API_KEY", sid),
-                ("TWILIO_API_SECRET", secret),
-            ]);
-            serde_json::to_writer(&mut *payload, &pair)
-                .map_err(|e| format!("could not write the secret as JSON: {e}"))?;
-            payload.push(b'\n');
-        }
-    }
-    Ok(payload)
 }
 
 /// A key whose secret could not be handed over: deleted again, or, when

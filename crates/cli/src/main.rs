@@ -21,6 +21,7 @@ mod interrupt;
 mod invocation;
 mod keys;
 mod keys_audit;
+mod keys_rotate;
 mod outcome;
 mod output;
 mod paging;
@@ -29,6 +30,7 @@ mod pkcv_rotate;
 mod report;
 mod resources;
 mod rotate;
+mod secret_payload;
 mod shell_word;
 #[cfg(feature = "simulator")]
 mod simulate;

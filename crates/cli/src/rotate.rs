@@ -365,7 +365,7 @@ fn state_file_arg(args: &RotateArgs) -> String {
 }
 
 /// A duration as `rotate` reads it back: whole seconds, else milliseconds.
-fn duration_word(duration: Duration) -> String {
+pub(crate) fn duration_word(duration: Duration) -> String {
     if duration.subsec_millis() == 0 {
         format!("{}s", duration.as_secs())
     } else {
@@ -422,6 +422,27 @@ fn rerun_flags(
     if args.email.suppress_email {
         flag("--suppress-email", None);
     }
+    let mut line: String = words.iter().map(|w| format!(" {w}")).collect();
+    line.push_str(&global_rerun_flags(global, on_command_line));
+    line
+}
+
+/// The global options a later run must repeat: those typed on the command
+/// line that say where Twilio is and which account (never a secret:
+/// credentials come from where they came the first time), each quoted for
+/// `sh`, each with a leading space. Shared by every command whose advice
+/// runs it again (`rotate`, `keys rotate`).
+pub(crate) fn global_rerun_flags(
+    global: &Global,
+    on_command_line: &dyn Fn(&str) -> bool,
+) -> String {
+    let mut words: Vec<String> = Vec::new();
+    let mut flag = |name: &str, value: Option<String>| {
+        words.push(name.to_owned());
+        if let Some(value) = value {
+            words.push(shell_word(&value));
+        }
+    };
     if on_command_line("account_sid")
         && let Some(sid) = &global.account_sid
     {

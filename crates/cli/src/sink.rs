@@ -47,6 +47,9 @@ pub struct Sink {
     /// earlier token (by the journal's fingerprint), and no other file
     /// without `--force`.
     replaceable: Option<TokenFingerprint>,
+    /// A resumed key rotation may replace a `--secret-file` that already
+    /// holds its own new key (this SID), and no other file without `--force`.
+    replaceable_key: Option<String>,
     /// The options this sink came from, for messages.
     flags: Flags,
     /// Secret stores (`--sink`), delivered after the file and the command.
@@ -95,6 +98,7 @@ impl Sink {
             exec_timeout: args.token_exec_timeout.unwrap_or(DEFAULT_EXEC_TIMEOUT),
             account: None,
             replaceable: None,
+            replaceable_key: None,
             flags: TOKEN_FLAGS,
             stores: Vec::new(),
         }
@@ -111,6 +115,7 @@ impl Sink {
             exec_timeout: to.secret_exec_timeout.unwrap_or(DEFAULT_EXEC_TIMEOUT),
             account: None,
             replaceable: None,
+            replaceable_key: None,
             flags: SECRET_FLAGS,
             stores: Vec::new(),
         }
@@ -139,6 +144,7 @@ impl Sink {
             exec_timeout,
             account: Some(account),
             replaceable: None,
+            replaceable_key: None,
             flags: TOKEN_FLAGS,
             stores: Vec::new(),
         }
@@ -229,6 +235,14 @@ impl Sink {
         self
     }
 
+    /// A resumed key rotation may replace a `--secret-file` that holds its
+    /// own new key `sid` (written before a crash), and no other file unless
+    /// `--force` was given.
+    pub fn replacing_key(mut self, sid: &str) -> Self {
+        self.replaceable_key = Some(sid.to_owned());
+        self
+    }
+
     /// The file, when there is one.
     pub fn file(&self) -> Option<&Path> {
         self.file.as_ref().map(|(path, _)| path.as_path())
@@ -314,7 +328,13 @@ impl Sink {
     /// error says what failed, never the secret.
     pub fn deliver_secret(&self, payload: &[u8], env: &[(&str, &str)]) -> Result<(), String> {
         if let Some((path, overwrite)) = &self.file {
-            write_secret_file(path, payload, *overwrite).map_err(|e| {
+            let own = self.replaceable_key.as_deref().is_some_and(|sid| {
+                std::fs::read(path)
+                    .map(Zeroizing::new)
+                    .is_ok_and(|held| held.windows(sid.len()).any(|w| w == sid.as_bytes()))
+            });
+            let overwrite = if own { Overwrite::Allow } else { *overwrite };
+            write_secret_file(path, payload, overwrite).map_err(|e| {
                 if e.kind() == io::ErrorKind::AlreadyExists {
                     format!(
                         "{} exists (pass --force to replace it, or choose another {})",

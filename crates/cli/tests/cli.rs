@@ -2714,5 +2714,7 @@ use pause::killed_at_pause;
 mod keys;
 #[path = "cli/keys_audit.rs"]
 mod keys_audit;
+#[path = "cli/keys_rotate.rs"]
+mod keys_rotate;
 #[path = "cli/pkcv.rs"]
 mod pkcv;

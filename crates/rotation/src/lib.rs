@@ -155,10 +155,19 @@
 //! # Ok::<(), twilio_accounts_core::Error>(())
 //! ```
 //!
+//! ## API key rotation
+//! [`KeyRotation`] replaces one API key (`SK…`) the same way: a sans-IO
+//! machine, journalled before every change, resumable after a crash, that
+//! never deletes the old key before the new one is delivered and checked,
+//! and never loses a secret shown once. Its graph, guarantees and the check
+//! made per kind of key are in [`key_rotation`].
+//!
 //! ## Modules
 //! One concept each: [`config`], [`step`], [`machine`] (the state machine and
 //! its inputs, actions and calls), [`journal`], [`failure`], [`report`], and
-//! [`perform`](mod@perform) (the send seam).
+//! [`perform`](mod@perform) (the send seam); for API keys [`key_config`],
+//! [`key_step`], [`key_rotation`], [`key_journal`], [`key_failure`] and
+//! [`key_perform`].
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -167,6 +176,12 @@ pub mod config;
 pub mod failure;
 pub mod fingerprint;
 pub mod journal;
+pub mod key_config;
+pub mod key_failure;
+pub mod key_journal;
+pub mod key_perform;
+pub mod key_rotation;
+pub mod key_step;
 pub mod machine;
 pub mod perform;
 pub mod report;
@@ -176,6 +191,17 @@ pub use config::RotationConfig;
 pub use failure::{FailureKind, NextStep, RotationFailure};
 pub use fingerprint::{FingerprintError, TokenFingerprint};
 pub use journal::{JOURNAL_VERSION, Journal, JournalError, JournalPhase};
+pub use key_config::{KeyApi, KeyRotationConfig, KeyVerify, RotationId};
+pub use key_failure::{KeyFailureKind, KeyRotationFailure, ListedKey};
+pub use key_journal::{
+    KEY_JOURNAL_VERSION, KeyJournal, KeyJournalError, KeyJournalPhase, NewKeyKind,
+};
+pub use key_perform::{KeySender, PathRead, perform_key};
+pub use key_rotation::{
+    KeyAction, KeyCall, KeyCallKind, KeyCallResult, KeyInput, KeyRotation, KeyRotationReport,
+    NewKey, VerifyRead,
+};
+pub use key_step::KeyRotationStep;
 pub use machine::{Action, Call, CallKind, CallResult, Input, Rotation};
 pub use perform::{AsyncCallSender, CallSender, perform, perform_async, verify_operation};
 pub use report::RotationReport;

@@ -11,6 +11,8 @@
 //! seed; `ROTATION_SCHEDULE_SEED=<seed>` replays just that one, and
 //! `ROTATION_SCHEDULE_SAMPLES=<n>` changes the sample size.
 
+mod key_twilio;
+mod key_world;
 mod scripted;
 mod twilio;
 mod world;
@@ -23,6 +25,7 @@ use twilio_accounts_client::{BlockingTransport, Client, ClientOptions, ClientSet
 use twilio_accounts_core::{AuthToken, Credentials, RetryPolicy};
 use twilio_accounts_rotation::{FailureKind, JournalPhase, NextStep, Rotation, RotationConfig};
 
+use key_world::{KeyScenario, run_keys};
 use scripted::{Answer, NEW, answer_lost, config, credentials, drive, fine, refused, resumed};
 use twilio::{OLD, SID, error, json};
 use world::{Outcome, Scenario, run};
@@ -48,7 +51,7 @@ const SAMPLES: u64 = 300;
 /// The first seed of the sample.
 const FIRST_SEED: u64 = 0x5eed_0000;
 
-fn describe(scenario: Scenario, outcome: &Outcome) -> String {
+fn describe(scenario: impl std::fmt::Debug, outcome: &Outcome) -> String {
     format!(
         "{scenario:?}, faults {:?}: {} (after {} runs, {} actions)",
         outcome.faults,
@@ -60,7 +63,11 @@ fn describe(scenario: Scenario, outcome: &Outcome) -> String {
 
 /// Explores every schedule of up to `depth` faults in `scenario`; returns
 /// how many ran and the first that broke an invariant.
-fn explore(scenario: Scenario, depth: usize) -> (usize, Option<String>) {
+fn explore<S: Copy + std::fmt::Debug>(
+    scenario: S,
+    depth: usize,
+    run: fn(S, &[(usize, usize)]) -> Outcome,
+) -> (usize, Option<String>) {
     let mut explored = 0;
     let mut pending: Vec<Vec<(usize, usize)>> = vec![Vec::new()];
     // Bounded: each schedule extends its parent by one fault at a later
@@ -135,7 +142,7 @@ fn every_schedule_of_a_few_faults_keeps_the_invariants() {
     let results: Vec<(usize, Option<String>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = scenarios
             .iter()
-            .map(|&scenario| scope.spawn(move || explore(scenario, depth)))
+            .map(|&scenario| scope.spawn(move || explore(scenario, depth, run)))
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
@@ -149,6 +156,52 @@ fn every_schedule_of_a_few_faults_keeps_the_invariants() {
         .copied()
         .unwrap_or(150_000);
     assert!(explored >= floor, "only {explored} schedules explored");
+}
+
+#[test]
+// The count is the test's report (`-- --nocapture` shows it).
+#[allow(clippy::print_stdout)]
+fn every_schedule_of_a_few_faults_keeps_the_key_rotation_invariants() {
+    let depth = env_number("ROTATION_SCHEDULE_FAULTS").map_or(EXHAUSTIVE_FAULTS, |n| n as usize);
+    let scenarios = KeyScenario::all();
+    let results: Vec<(usize, Option<String>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = scenarios
+            .iter()
+            .map(|&scenario| scope.spawn(move || explore(scenario, depth, run_keys)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let explored: usize = results.iter().map(|(n, _)| n).sum();
+    let failures: Vec<&String> = results.iter().filter_map(|(_, f)| f.as_ref()).collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+    println!("explored {explored} key rotation schedules of up to {depth} faults");
+    let floor = [6, 100, 5_000, 100_000]
+        .get(depth)
+        .copied()
+        .unwrap_or(150_000);
+    assert!(explored >= floor, "only {explored} schedules explored");
+}
+
+#[test]
+fn a_seeded_sample_of_longer_schedules_keeps_the_key_rotation_invariants() {
+    let seeds: Vec<u64> = match env_number("ROTATION_SCHEDULE_SEED") {
+        Some(seed) => vec![seed],
+        None => {
+            let samples = env_number("ROTATION_SCHEDULE_SAMPLES").unwrap_or(SAMPLES);
+            (FIRST_SEED..FIRST_SEED + samples).collect()
+        }
+    };
+    for seed in seeds {
+        let schedule = sampled(seed);
+        for scenario in KeyScenario::all() {
+            let outcome = run_keys(scenario, &schedule);
+            assert!(
+                outcome.violation.is_none(),
+                "seed {seed} (replay: ROTATION_SCHEDULE_SEED={seed} cargo test -p twilio-accounts-rotation --test rotation_schedules): {}",
+                describe(scenario, &outcome)
+            );
+        }
+    }
 }
 
 #[test]

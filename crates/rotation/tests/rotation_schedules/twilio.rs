@@ -11,8 +11,8 @@ pub const OLD: &str = "0000000000000000000000000000000a";
 /// The account a create says it acted on when the credentials act on
 /// another account than [`SID`] (as a parent's API key would).
 pub const OTHER_ACCOUNT: &str = "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
-/// How many requests a fresh token is refused for once auth lag sets in.
-const LAG_REQUESTS: u32 = 2;
+/// How many requests a fresh token (or key) is refused for once auth lag sets in.
+pub const LAG_REQUESTS: u32 = 2;
 
 /// What Twilio does with a create while a secondary exists; the notes leave
 /// it unconfirmed, so both are explored.
@@ -107,45 +107,12 @@ impl Twilio {
         request: &Request<Vec<u8>>,
         fault: Option<RequestFault>,
     ) -> Result<Response<Vec<u8>>, TransportError> {
-        match fault {
-            Some(RequestFault::FailBeforeSend) => {
-                return Err(TransportError::new(
-                    TransportErrorKind::Connect,
-                    Delivery::NotSent,
-                    "connection refused",
-                ));
-            }
-            Some(RequestFault::RateLimited) => {
-                let mut response = error(429, 20429);
-                response
-                    .headers_mut()
-                    .insert("retry-after", http::HeaderValue::from_static("1"));
-                return Ok(response);
-            }
-            Some(RequestFault::ServerError) => return Ok(server_error(503)),
-            Some(RequestFault::AuthLag) => self.lag = LAG_REQUESTS,
-            _ => {}
-        }
-        let response = self.apply(request);
-        match fault {
-            Some(RequestFault::AnswerLost) => Err(TransportError::new(
-                TransportErrorKind::ConnectionClosed,
-                Delivery::MaybeSent,
-                "connection reset before the response",
-            )),
-            Some(RequestFault::ServerErrorApplied) => Ok(server_error(500)),
-            Some(RequestFault::MalformedApplied) if response.status().is_success() => {
-                let (parts, body) = response.into_parts();
-                let text = String::from_utf8(body).unwrap_or_default();
-                // A date the parser refuses, first in the object.
-                let body = match text.strip_prefix('{') {
-                    Some(rest) => format!(r#"{{"date_created":7,"date_updated":7,{rest}"#),
-                    None => text,
-                };
-                Ok(Response::from_parts(parts, body.into_bytes()))
-            }
-            _ => Ok(response),
-        }
+        meet(
+            fault,
+            self,
+            |twilio| twilio.lag = LAG_REQUESTS,
+            |twilio| twilio.apply(request),
+        )
     }
 
     fn apply(&mut self, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
@@ -198,16 +165,72 @@ impl Twilio {
     }
 }
 
+/// Answers a request to `model` through `apply`, meeting `fault` on the
+/// way there and back: the one place the faults' effects are written, for
+/// every in-memory Twilio. `lag` starts an [`RequestFault::AuthLag`].
+pub fn meet<M>(
+    fault: Option<RequestFault>,
+    model: &mut M,
+    lag: impl FnOnce(&mut M),
+    apply: impl FnOnce(&mut M) -> Response<Vec<u8>>,
+) -> Result<Response<Vec<u8>>, TransportError> {
+    match fault {
+        Some(RequestFault::FailBeforeSend) => {
+            return Err(TransportError::new(
+                TransportErrorKind::Connect,
+                Delivery::NotSent,
+                "connection refused",
+            ));
+        }
+        Some(RequestFault::RateLimited) => {
+            let mut response = error(429, 20429);
+            response
+                .headers_mut()
+                .insert("retry-after", http::HeaderValue::from_static("1"));
+            return Ok(response);
+        }
+        Some(RequestFault::ServerError) => return Ok(server_error(503)),
+        Some(RequestFault::AuthLag) => lag(model),
+        _ => {}
+    }
+    let response = apply(model);
+    match fault {
+        Some(RequestFault::AnswerLost) => Err(TransportError::new(
+            TransportErrorKind::ConnectionClosed,
+            Delivery::MaybeSent,
+            "connection reset before the response",
+        )),
+        Some(RequestFault::ServerErrorApplied) => Ok(server_error(500)),
+        Some(RequestFault::MalformedApplied) if response.status().is_success() => {
+            let (parts, body) = response.into_parts();
+            let text = String::from_utf8(body).unwrap_or_default();
+            // A date the parser refuses, first in the object.
+            let body = match text.strip_prefix('{') {
+                Some(rest) => format!(r#"{{"date_created":7,"date_updated":7,{rest}"#),
+                None => text,
+            };
+            Ok(Response::from_parts(parts, body.into_bytes()))
+        }
+        _ => Ok(response),
+    }
+}
+
 /// The token of a request's HTTP Basic authorization (the account must be ours).
 pub fn basic_auth_token(request: &Request<Vec<u8>>) -> String {
+    let (user, token) = basic_auth(request);
+    assert_eq!(user, SID, "every call authenticates as the rotated account");
+    token
+}
+
+/// The user name and password of a request's HTTP Basic authorization.
+pub fn basic_auth(request: &Request<Vec<u8>>) -> (String, String) {
     let header = request.headers()["authorization"].to_str().unwrap();
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(header.trim_start_matches("Basic "))
         .unwrap();
     let decoded = String::from_utf8(decoded).unwrap();
     let (user, token) = decoded.split_once(':').unwrap();
-    assert_eq!(user, SID, "every call authenticates as the rotated account");
-    token.to_owned()
+    (user.to_owned(), token.to_owned())
 }
 
 pub fn json(status: u16, body: String) -> Response<Vec<u8>> {

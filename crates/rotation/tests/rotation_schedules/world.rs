@@ -26,11 +26,11 @@ use crate::twilio::{OLD, OTHER_ACCOUNT, RequestFault, SID, SecondCreate, Twilio}
 const SOMEONE_ELSES: &str = "0123456789abcdef0123456789abcdef";
 
 /// Runs (the first and the resumes) before a schedule must have finished.
-const MAX_RUNS: usize = 12;
+pub const MAX_RUNS: usize = 12;
 /// Actions one run may take before it counts as looping.
-const MAX_ACTIONS_PER_RUN: usize = 120;
+pub const MAX_ACTIONS_PER_RUN: usize = 120;
 /// Actions all runs of one schedule may take together.
-const MAX_ACTIONS: usize = 600;
+pub const MAX_ACTIONS: usize = 600;
 
 /// The retry policy the calls go through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +39,15 @@ pub enum Policy {
     Never,
     /// The default policy: the faults it absorbs never reach the machine.
     Default,
+}
+
+impl Policy {
+    pub fn retry(self) -> RetryPolicy {
+        match self {
+            Policy::Never => RetryPolicy::never(),
+            Policy::Default => RetryPolicy::default(),
+        }
+    }
 }
 
 /// Everything about a world that is not a fault.
@@ -98,10 +107,7 @@ impl Scenario {
     }
 
     fn policy(&self) -> RetryPolicy {
-        match self.policy {
-            Policy::Never => RetryPolicy::never(),
-            Policy::Default => RetryPolicy::default(),
-        }
+        self.policy.retry()
     }
 }
 
@@ -188,16 +194,55 @@ enum End {
     Crashed,
 }
 
+/// The points a run reaches and the faults its schedule puts there: shared
+/// by every world.
+pub struct Points<'s> {
+    schedule: &'s Schedule,
+    reached: RefCell<Vec<Point>>,
+    faults: RefCell<Vec<(usize, Fault)>>,
+}
+
+impl<'s> Points<'s> {
+    pub fn new(schedule: &'s Schedule) -> Self {
+        Points {
+            schedule,
+            reached: RefCell::new(Vec::new()),
+            faults: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Reaches the next point: records it and answers the fault scheduled there.
+    pub fn point(&self, point: Point) -> Option<Fault> {
+        let mut points = self.reached.borrow_mut();
+        let index = points.len();
+        points.push(point);
+        let (_, choice) = self.schedule.iter().find(|(p, _)| *p == index)?;
+        let faults = point.faults();
+        let fault = faults[choice % faults.len()];
+        self.faults.borrow_mut().push((index, fault));
+        Some(fault)
+    }
+
+    /// The outcome of a run that reached these points.
+    pub fn outcome(self, violation: Option<String>, actions: usize, runs: usize) -> Outcome {
+        Outcome {
+            points: self.reached.into_inner(),
+            faults: self.faults.into_inner(),
+            violation,
+            actions,
+            runs,
+        }
+    }
+}
+
 struct World<'s> {
     scenario: Scenario,
-    schedule: &'s Schedule,
+    points: Points<'s>,
     twilio: RefCell<Twilio>,
     /// Every token the sink took, in order; the last is the one in use.
     sink: Vec<String>,
     /// The state file: the last journal persisted.
     journal: Option<Vec<u8>>,
-    points: RefCell<Vec<Point>>,
-    faults: RefCell<Vec<(usize, Fault)>>,
     actions: usize,
 }
 
@@ -208,25 +253,17 @@ pub fn run(scenario: Scenario, schedule: &Schedule) -> Outcome {
     twilio.acts_on = scenario.wrong_account.then_some(OTHER_ACCOUNT);
     let mut world = World {
         scenario,
-        schedule,
+        points: Points::new(schedule),
         twilio: RefCell::new(twilio),
         sink: Vec::new(),
         journal: None,
-        points: RefCell::new(Vec::new()),
-        faults: RefCell::new(Vec::new()),
         actions: 0,
     };
     let (violation, runs) = match world.run_to_the_end() {
         Ok(runs) => (None, runs),
         Err((runs, violation)) => (Some(violation), runs),
     };
-    Outcome {
-        points: world.points.into_inner(),
-        faults: world.faults.into_inner(),
-        violation,
-        actions: world.actions,
-        runs,
-    }
+    world.points.outcome(violation, world.actions, runs)
 }
 
 fn credentials(token: &str) -> Credentials {
@@ -234,16 +271,8 @@ fn credentials(token: &str) -> Credentials {
 }
 
 impl World<'_> {
-    /// Reaches the next point: records it and answers the fault scheduled there.
     fn point(&self, point: Point) -> Option<Fault> {
-        let mut points = self.points.borrow_mut();
-        let index = points.len();
-        points.push(point);
-        let (_, choice) = self.schedule.iter().find(|(p, _)| *p == index)?;
-        let faults = point.faults();
-        let fault = faults[choice % faults.len()];
-        self.faults.borrow_mut().push((index, fault));
-        Some(fault)
+        self.points.point(point)
     }
 
     fn run_to_the_end(&mut self) -> Result<usize, (usize, String)> {
