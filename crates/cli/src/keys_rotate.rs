@@ -304,6 +304,17 @@ fn run(context: &Context<'_>, args: &KeysRotateArgs) -> Result<(), Failure> {
         Some(secret) => rotation.with_old_secret(secret),
         None => rotation,
     };
+    // Ctrl-C: once a journal is written, say where it is and how to go on.
+    crate::interrupt::install(COMMAND, context.report.format);
+    let kept = (
+        format!("the key rotation is recorded in {}", journal_path.display()),
+        Some(format!(
+            "run `{}` to finish it, or `{}` to delete the new key and keep the old one",
+            advice.resume(),
+            advice.abandon(&old_sid)
+        )),
+        Some(advice.resume()),
+    );
     let mut driver = Driver {
         context,
         args,
@@ -311,6 +322,7 @@ fn run(context: &Context<'_>, args: &KeysRotateArgs) -> Result<(), Failure> {
         sink: &sink,
         journal_path: &journal_path,
         account,
+        kept,
     };
     match driver.drive(rotation) {
         Ok(done) => {
@@ -350,6 +362,9 @@ struct Driver<'a> {
     sink: &'a Sink,
     journal_path: &'a PathBuf,
     account: AccountSid,
+    /// What an interruption leaves once the journal is written (see
+    /// [`crate::interrupt`]).
+    kept: (String, Option<String>, Option<String>),
 }
 
 impl Driver<'_> {
@@ -405,6 +420,8 @@ impl Driver<'_> {
                             next,
                         )));
                     }
+                    let (state, next, command) = self.kept.clone();
+                    crate::interrupt::keep(state, next, command);
                     KeyInput::Persisted
                 }
                 KeyAction::Call(call) => KeyInput::Called(perform_key(&call, self.client)),

@@ -538,3 +538,34 @@ fn abandon_as_printed_deletes_the_new_key_and_keeps_the_old_one() {
     let out = run_advice(&sim, &sim.primary_token(), &dir, abandon);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
 }
+
+/// Ctrl-C once the journal is written: exit 130, where the rotation is
+/// recorded, and a resume that, run as printed, finishes it.
+#[test]
+fn ctrl_c_says_where_the_rotation_is_recorded_and_its_resume_finishes_it() {
+    let kind = &KINDS[1];
+    let sim = sim();
+    let dir = scratch("keys-rotate-sigint");
+    let (old, old_secret) = old_key(&sim, &dir, kind);
+    let policy = keys(&sim, &dir)[0].2.clone();
+    // Action 4 comes after the first journal (check, fetch, persist, ...).
+    let mut child = cli(&sim, &sim.primary_token(), &dir)
+        .args(["keys", "rotate", &old, "--yes", "--deploy-wait", "0"])
+        .args(["--secret-file", "new.env"])
+        .env("TWILIO_ACCOUNTS_TEST_PAUSE_BEFORE_ACTION", "4")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (_, rest, exit) = interrupt_at(&mut child, "test hook: paused");
+    assert_eq!(exit, Some(130), "{rest}");
+    assert_contains(&rest, "interrupted: the key rotation is recorded in");
+    assert!(!rest.contains(&old_secret), "{rest}");
+    let start = rest.find("`twilio-accounts ").expect("a command") + 1;
+    let command = &rest[start..start + rest[start..].find('`').unwrap()];
+    assert_contains(command, "--resume");
+    let words = sh_words(command);
+    let out = run(cli(&sim, &sim.primary_token(), &dir).args(&words[1..]));
+    assert_eq!(code(&out), 0, "{command}: {}", stderr(&out));
+    assert_rotated(&sim, &dir, kind, &old, &policy);
+}
