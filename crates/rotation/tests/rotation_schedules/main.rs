@@ -133,12 +133,19 @@ fn env_number(name: &str) -> Option<u64> {
     )
 }
 
-#[test]
+/// Explores every schedule of up to `ROTATION_SCHEDULE_FAULTS` faults (else
+/// [`EXHAUSTIVE_FAULTS`]) in each scenario, one thread per scenario; fails
+/// on the first broken invariant, or when fewer schedules than `floors`
+/// (by depth) were explored: a broken enumeration would stop at one.
 // The count is the test's report (`-- --nocapture` shows it).
 #[allow(clippy::print_stdout)]
-fn every_schedule_of_a_few_faults_keeps_the_invariants() {
+fn explore_every<S: Copy + std::fmt::Debug + Send + Sync>(
+    what: &str,
+    scenarios: &[S],
+    run: fn(S, &[(usize, usize)]) -> Outcome,
+    floors: [usize; 4],
+) {
     let depth = env_number("ROTATION_SCHEDULE_FAULTS").map_or(EXHAUSTIVE_FAULTS, |n| n as usize);
-    let scenarios = Scenario::all();
     let results: Vec<(usize, Option<String>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = scenarios
             .iter()
@@ -149,37 +156,29 @@ fn every_schedule_of_a_few_faults_keeps_the_invariants() {
     let explored: usize = results.iter().map(|(n, _)| n).sum();
     let failures: Vec<&String> = results.iter().filter_map(|(_, f)| f.as_ref()).collect();
     assert!(failures.is_empty(), "{failures:#?}");
-    // The exploration really branches (a broken enumeration would stop at one).
-    println!("explored {explored} schedules of up to {depth} faults");
-    let floor = [8, 300, 10_000, 150_000]
-        .get(depth)
-        .copied()
-        .unwrap_or(150_000);
+    println!("explored {explored} {what} schedules of up to {depth} faults");
+    let floor = floors.get(depth).copied().unwrap_or(floors[3]);
     assert!(explored >= floor, "only {explored} schedules explored");
 }
 
 #[test]
-// The count is the test's report (`-- --nocapture` shows it).
-#[allow(clippy::print_stdout)]
+fn every_schedule_of_a_few_faults_keeps_the_invariants() {
+    explore_every(
+        "Auth Token rotation",
+        &Scenario::all(),
+        run,
+        [8, 300, 10_000, 150_000],
+    );
+}
+
+#[test]
 fn every_schedule_of_a_few_faults_keeps_the_key_rotation_invariants() {
-    let depth = env_number("ROTATION_SCHEDULE_FAULTS").map_or(EXHAUSTIVE_FAULTS, |n| n as usize);
-    let scenarios = KeyScenario::all();
-    let results: Vec<(usize, Option<String>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = scenarios
-            .iter()
-            .map(|&scenario| scope.spawn(move || explore(scenario, depth, run_keys)))
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
-    let explored: usize = results.iter().map(|(n, _)| n).sum();
-    let failures: Vec<&String> = results.iter().filter_map(|(_, f)| f.as_ref()).collect();
-    assert!(failures.is_empty(), "{failures:#?}");
-    println!("explored {explored} key rotation schedules of up to {depth} faults");
-    let floor = [6, 100, 5_000, 100_000]
-        .get(depth)
-        .copied()
-        .unwrap_or(150_000);
-    assert!(explored >= floor, "only {explored} schedules explored");
+    explore_every(
+        "key rotation",
+        &KeyScenario::all(),
+        run_keys,
+        [6, 100, 5_000, 100_000],
+    );
 }
 
 #[test]
