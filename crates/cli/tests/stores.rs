@@ -10,14 +10,20 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use twilio_accounts_sim::{SimConfig, Simulator};
+use twilio_accounts_ureq::AuthToken;
 
 #[path = "cli/pause.rs"]
 mod pause;
 use pause::killed_at_pause;
+
+#[path = "cli/application.rs"]
+mod application;
+use application::{INSTANCES, Measured, Source, rotate_under_load};
 
 const BIN: &str = env!("CARGO_BIN_EXE_twilio-accounts");
 
@@ -553,6 +559,82 @@ fn abandoning_puts_vault_back_before_the_secondary_goes() {
     );
 }
 
+/// A whole `rotate --yes --deploy-wait 2s` with `--sink SINK` as its only
+/// sink, while the no-outage application (its cache, 1 s, shorter than the
+/// wait) reads the token from `source`: nothing refused, every instance
+/// ends on the new primary.
+#[allow(clippy::print_stdout)]
+fn no_outage_through(
+    sim: &Simulator,
+    old: &str,
+    dir: &Path,
+    mut cmd: Command,
+    sink: &str,
+    source: Source,
+) -> Measured {
+    let measured = rotate_under_load(
+        sim,
+        source,
+        old,
+        cmd.args(["rotate", "--yes", "--deploy-wait", "2s", "--settle", "0"])
+            .args(["--state-file", "state.json", "--sink", sink])
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.join("rotate.stderr")).unwrap()),
+        &dir.join("rotate.stderr"),
+    );
+    assert!(
+        measured.during_rotation >= 100,
+        "too few requests during the rotation to show anything: {measured:?}"
+    );
+    assert_eq!(measured.refused, 0, "{measured:?}");
+    assert_eq!(
+        measured.ended_on_primary, INSTANCES as usize,
+        "{measured:?}"
+    );
+    println!("no-outage through {sink}: deploy_wait=2s {measured}");
+    measured
+}
+
+/// What an application reads from Vault: the field `auth_token` of the
+/// latest version of `secret/PATH` (`None` when it cannot be read now).
+fn read_from_vault(agent: &ureq::Agent, addr: &str, path: &str) -> Option<AuthToken> {
+    let mut answer = agent
+        .get(format!("{addr}/v1/secret/data/{path}"))
+        .header("X-Vault-Token", VAULT_TOKEN)
+        .call()
+        .ok()?;
+    if answer.status() != 200 {
+        return None;
+    }
+    let body: Value = serde_json::from_str(&answer.body_mut().read_to_string().ok()?).ok()?;
+    AuthToken::new(body["data"]["data"]["auth_token"].as_str()?).ok()
+}
+
+#[test]
+fn an_application_reading_vault_with_a_cache_shorter_than_the_deploy_wait_is_never_refused() {
+    let bao = Bao::start();
+    let sim = Simulator::spawn(SimConfig::default()).unwrap();
+    let dir = scratch("vault-no-outage");
+    let old = sim.primary_token();
+    bao.put("twilio/app", json!({ "auth_token": old }));
+    let source: Source = {
+        let (agent, addr) = (bao.agent.clone(), bao.addr.clone());
+        Arc::new(move || read_from_vault(&agent, &addr, "twilio/app"))
+    };
+    no_outage_through(
+        &sim,
+        &old,
+        &dir,
+        cli(&sim, &old, &dir, &bao.addr),
+        "vault:secret/twilio/app",
+        source,
+    );
+    assert_eq!(
+        bao.latest("twilio/app"),
+        (2, json!({ "auth_token": sim.primary_token() }))
+    );
+}
+
 /// What moto reads to route a request to Secrets Manager (it checks no
 /// signature).
 #[cfg(feature = "aws")]
@@ -910,4 +992,53 @@ fn a_fleet_stages_and_commits_each_account_in_its_own_aws_secret_concurrently() 
         assert_eq!(moto.value(&name, "AWSPREVIOUS"), Some(old), "{sid}");
         assert_eq!(moto.versions(&name), (2, 2), "{sid}");
     }
+}
+
+/// What an application reads from AWS Secrets Manager: the `AWSCURRENT`
+/// value of `name` (`None` when it cannot be read now).
+#[cfg(feature = "aws")]
+fn read_from_aws(agent: &ureq::Agent, endpoint: &str, name: &str) -> Option<AuthToken> {
+    let mut answer = agent
+        .post(endpoint)
+        .header("X-Amz-Target", "secretsmanager.GetSecretValue")
+        .header("Authorization", MOTO_AUTHORIZATION)
+        .header("Content-Type", "application/x-amz-json-1.1")
+        .send(
+            json!({ "SecretId": name, "VersionStage": "AWSCURRENT" })
+                .to_string()
+                .as_bytes(),
+        )
+        .ok()?;
+    if answer.status() != 200 {
+        return None;
+    }
+    let body: Value = serde_json::from_str(&answer.body_mut().read_to_string().ok()?).ok()?;
+    AuthToken::new(body["SecretString"].as_str()?).ok()
+}
+
+#[cfg(feature = "aws")]
+#[test]
+fn an_application_reading_awscurrent_with_a_cache_shorter_than_the_deploy_wait_is_never_refused() {
+    let moto = Moto::start();
+    let sim = Simulator::spawn(SimConfig::default()).unwrap();
+    let dir = scratch("aws-no-outage");
+    let old = sim.primary_token();
+    moto.create("twilio/app", &old);
+    let source: Source = {
+        let (agent, endpoint) = (moto.agent.clone(), moto.endpoint.clone());
+        Arc::new(move || read_from_aws(&agent, &endpoint, "twilio/app"))
+    };
+    no_outage_through(
+        &sim,
+        &old,
+        &dir,
+        aws_cli(&sim, &old, &dir, &moto),
+        "aws-sm:twilio/app",
+        source,
+    );
+    assert_eq!(
+        moto.value("twilio/app", "AWSCURRENT"),
+        Some(sim.primary_token())
+    );
+    assert_eq!(moto.value("twilio/app", "AWSPREVIOUS"), Some(old));
 }
