@@ -69,7 +69,16 @@ mod tests {
 
     #[test]
     fn refuses_what_it_cannot_read() {
-        for bad in ["", "s", "-1", "1.5", "2y", "1 m", "99999999999999999999h", "999999999999999d"] {
+        for bad in [
+            "",
+            "s",
+            "-1",
+            "1.5",
+            "2y",
+            "1 m",
+            "99999999999999999999h",
+            "999999999999999d",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }
