@@ -1382,3 +1382,159 @@ fn pkcv_rotate_with_its_store_unreachable_changes_nothing() {
         "the old pair still signs"
     );
 }
+
+/// A fleet of three subaccounts rotating into `sink` (a template),
+/// killed (`kill -9`) during its `--deploy-wait` once every account's new
+/// token is checked and where applications read it (`delivered`: each
+/// subaccount's secondary is what the store gives), not promoted; then the
+/// `--abandon` that the advice of the next start names, run as printed.
+/// The kill's time and the abandon's output.
+fn fleet_killed_in_the_deploy_wait_then_abandoned(
+    sim: &Simulator,
+    cmd: impl Fn() -> Command,
+    sink: &str,
+    delivered: impl Fn(&str, &str) -> bool,
+) -> Output {
+    let args = [
+        "rotate",
+        "--subaccounts",
+        "--concurrency",
+        "3",
+        "--settle",
+        "0",
+        "--deploy-wait",
+        "20s",
+        "--state-file",
+        "fleet",
+        "--sink",
+        sink,
+    ];
+    let mut child = cmd()
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let all = sim.subaccount_sids().iter().all(|sid| {
+            sim.secondary_token_of(sid)
+                .is_some_and(|secondary| delivered(sid, &secondary))
+        });
+        if all {
+            break;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the fleet did not reach its deploy wait within 15 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    // Started again, it refuses and names the commands that finish or
+    // undo the recorded rotation.
+    let again = run(cmd().args(args).args(["--output", "json"]));
+    assert_eq!(code(&again), 2, "{}", stderr(&again));
+    let advice = json_doc(&again)["error"]["next"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let abandon = advice
+        .split('`')
+        .find(|part| part.contains("--abandon"))
+        .unwrap_or_else(|| panic!("no --abandon in the advice: {advice}"))
+        .to_owned();
+    assert!(abandon.contains("--sink"), "{abandon}");
+    run_advice(cmd(), &format!("{abandon} --output json"))
+}
+
+fn fleet_sim() -> Simulator {
+    Simulator::spawn(SimConfig {
+        seed: Some(9),
+        subaccounts: 3,
+        ..SimConfig::default()
+    })
+    .unwrap()
+}
+
+#[test]
+fn abandoning_a_fleet_puts_each_vault_secret_back_before_its_secondary_goes() {
+    let bao = Bao::start();
+    let sim = fleet_sim();
+    let dir = scratch("vault-fleet-abandon");
+    let before: Vec<(String, String)> = sim
+        .subaccount_sids()
+        .into_iter()
+        .map(|sid| {
+            let token = sim.primary_token_of(&sid).unwrap();
+            bao.put(&format!("twilio/{sid}"), json!({ "auth_token": token }));
+            (sid, token)
+        })
+        .collect();
+    let parent = sim.primary_token();
+    let abandoned = fleet_killed_in_the_deploy_wait_then_abandoned(
+        &sim,
+        || cli(&sim, &parent, &dir, &bao.addr),
+        "vault:secret/twilio/{account_sid}",
+        |sid, secondary| {
+            bao.latest(&format!("twilio/{sid}")).1["auth_token"].as_str() == Some(secondary)
+        },
+    );
+    assert_eq!(code(&abandoned), 0, "{}", stderr(&abandoned));
+    let doc = json_doc(&abandoned);
+    for (sid, old) in before {
+        assert_eq!(sim.primary_token_of(&sid), Some(old.clone()), "{sid}");
+        assert_eq!(sim.secondary_token_of(&sid), None, "{sid}");
+        assert_eq!(
+            bao.latest(&format!("twilio/{sid}")),
+            (3, json!({ "auth_token": old })),
+            "{sid}: the version before the rotation's, written again"
+        );
+        let entry = doc["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["account_sid"] == sid.as_str())
+            .unwrap();
+        assert_eq!(entry["outcome"], "secondary_deleted", "{entry}");
+        assert_eq!(entry["stores_restored"].as_array().unwrap().len(), 1);
+    }
+}
+
+#[cfg(feature = "aws")]
+#[test]
+fn abandoning_a_fleet_moves_each_awscurrent_back_before_its_secondary_goes() {
+    let moto = Moto::start();
+    let sim = fleet_sim();
+    let dir = scratch("aws-fleet-abandon");
+    let before: Vec<(String, String)> = sim
+        .subaccount_sids()
+        .into_iter()
+        .map(|sid| {
+            let token = sim.primary_token_of(&sid).unwrap();
+            moto.create(&format!("twilio/{sid}"), &token);
+            (sid, token)
+        })
+        .collect();
+    let parent = sim.primary_token();
+    let abandoned = fleet_killed_in_the_deploy_wait_then_abandoned(
+        &sim,
+        || aws_cli(&sim, &parent, &dir, &moto),
+        "aws-sm:twilio/{account_sid}",
+        |sid, secondary| {
+            moto.value(&format!("twilio/{sid}"), "AWSCURRENT")
+                .as_deref()
+                == Some(secondary)
+        },
+    );
+    assert_eq!(code(&abandoned), 0, "{}", stderr(&abandoned));
+    for (sid, old) in before {
+        let name = format!("twilio/{sid}");
+        assert_eq!(sim.primary_token_of(&sid), Some(old.clone()), "{sid}");
+        assert_eq!(sim.secondary_token_of(&sid), None, "{sid}");
+        assert_eq!(moto.value(&name, "AWSCURRENT"), Some(old), "{sid}");
+        assert_eq!(moto.value(&name, "AWSPENDING"), None, "{sid}");
+    }
+}
