@@ -260,6 +260,14 @@ pub struct PkcvRotateArgs {
     #[command(flatten)]
     pub to: SecretDestination,
 
+    /// Deliver the new private key into a secret store too (repeatable; it counts as delivered
+    /// once every sink has it): vault:MOUNT/PATH[#FIELD] (fields private_key and credential_sid,
+    /// or the private key alone in FIELD) or aws-sm:SECRET_ID[#JSON_KEY] (a JSON secret with keys
+    /// private_key and credential_sid, or the private key alone in JSON_KEY; staged AWSPENDING,
+    /// made AWSCURRENT before the old public key is deleted).
+    #[arg(long = "sink", value_name = "STORE:WHERE", value_parser = StoreSpec::parse)]
+    pub sinks: Vec<StoreSpec>,
+
     /// Delete the old public key without asking, once --deploy-wait has passed after the new
     /// private key was delivered (without it, the rotation stops there; --resume --yes goes on).
     #[arg(short, long)]

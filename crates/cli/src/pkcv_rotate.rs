@@ -15,6 +15,14 @@
 //! recorded, a deleted old key answers 404 and counts as deleted. The new
 //! private key is in the journal only until the sink has it.
 //!
+//! Into a secret store (`--sink`), the new pair goes as the fields
+//! [`STORE_FIELDS`] (or the private key alone in `#FIELD`), delivered once
+//! the new pair was checked, as the version `pkcv-<new CR…>` (a resumed
+//! delivery finds it and writes nothing), and made current (AWS:
+//! `AWSCURRENT`) when the rotation reaches `delivered`: before the go-ahead,
+//! so that `--deploy-wait` and the applications' switch come after it, and
+//! before the old public key is deleted.
+//!
 //! Whether Twilio accepts several registered public keys at once is
 //! unconfirmed, and both answers are handled: where it does (the
 //! simulator's default), both pairs sign between the register and the
@@ -41,11 +49,20 @@ use crate::client_setup::{client, client_options, credentials, pkcv_signer};
 use crate::outcome::{Exit, Failure};
 use crate::report::Report;
 use crate::shell_word::shell_word;
-use crate::sink::Sink;
+use crate::sink::{Sink, connect_stores, store_failure};
 use crate::state_dir::StateDir;
 use crate::state_file::{Overwrite, write_secret_file};
 
 const COMMAND: &str = "pkcv rotate";
+
+/// The fields of a key pair in a secret store (`--sink`): the private key
+/// (PEM) and the credential SID to sign with.
+pub const STORE_FIELDS: &[&str] = &["private_key", "credential_sid"];
+
+/// The store version of the pair whose public key is `new_credential`.
+fn store_version(new_credential: &CredentialSid) -> String {
+    format!("pkcv-{new_credential}")
+}
 
 /// How long the applications get to pick up the new key by default.
 const DEFAULT_DEPLOY_WAIT: Duration = Duration::from_secs(60);
@@ -179,6 +196,9 @@ fn rerun(args: &PkcvRotateArgs) -> String {
     if let Some(command) = &args.to.secret_exec {
         flag("--secret-exec", Some(command.clone()));
     }
+    for store in &args.sinks {
+        flag("--sink", Some(store.to_arg()));
+    }
     if args.yes {
         flag("--yes", None);
     }
@@ -211,10 +231,13 @@ fn run(
         client_options(global, report, on_command_line)?,
         creds.clone(),
     )?;
-    let sink = Sink::for_secret(&args.to, false).for_account_sid(account);
+    let stores = connect_stores(&args.sinks)?;
+    let sink = Sink::for_secret(&args.to, false)
+        .for_account_sid(account)
+        .with_stores_holding(&stores, STORE_FIELDS);
     if sink.is_empty() {
         return Err(Failure::usage(
-            "the new private key must go somewhere before anything depends on it: choose --secret-file PATH (owner-only) or --secret-exec CMD (the key on its stdin)",
+            "the new private key must go somewhere before anything depends on it: choose --secret-file PATH (owner-only), --secret-exec CMD (the key on its stdin) or --sink STORE:WHERE (vault:MOUNT/PATH or aws-sm:SECRET_ID)",
         ));
     }
     let dir = StateDir::open()?;
@@ -269,10 +292,19 @@ fn run(
                 "Resuming the key-pair rotation recorded in {}.",
                 journal_path.display()
             ));
+            sink.begin_stores().map_err(|e| {
+                let mut failure =
+                    store_failure(&e).with_next(format!("run `{resume}` once it is back"));
+                failure.next_command = Some(resume.clone());
+                failure
+            })?;
             journal
         }
         (false, None) => {
             sink.preflight().map_err(Failure::usage)?;
+            // A store that cannot be read stops the rotation before anything
+            // changes at Twilio.
+            sink.begin_stores().map_err(|e| store_failure(&e))?;
             accepted(&old_client).map_err(|e| {
                 Failure::from_error(COMMAND, &e).with_next(
                     "the current pair must be accepted before it is replaced: `twilio-accounts pkcv check` says why not",
@@ -358,6 +390,12 @@ fn run(
                     .as_ref()
                     .and_then(|path| std::fs::read(path).ok())
                     .is_some_and(|bytes| bytes == pem.as_bytes());
+                let undelivered = |reason: String| {
+                    resume_failure(Failure::other(format!(
+                        "the new private key could not be handed over: {reason}; it stays in the owner-only journal {} until it is, and its public key stays registered",
+                        journal_path.display()
+                    )))
+                };
                 if !held {
                     sink.deliver_secret(
                         pem.as_bytes(),
@@ -366,13 +404,18 @@ fn run(
                             ("TWILIO_PKCV_CREDENTIAL_SID", new_credential.as_str()),
                         ],
                     )
-                    .map_err(|reason| {
-                        resume_failure(Failure::other(format!(
-                            "the new private key could not be handed over: {reason}; it stays in the owner-only journal {} until it is, and its public key stays registered",
-                            journal_path.display()
-                        )))
-                    })?;
+                    .map_err(undelivered)?;
                 }
+                // A store that holds this pair already (a resumed delivery)
+                // is not written again.
+                sink.deliver_to_stores(
+                    &[
+                        (STORE_FIELDS[0], pem.as_str()),
+                        (STORE_FIELDS[1], new_credential.as_str()),
+                    ],
+                    &store_version(&new_credential),
+                )
+                .map_err(undelivered)?;
                 report.say(format!(
                     "The new private key went to: {}",
                     sink.describe().join(", ")
@@ -384,6 +427,15 @@ fn run(
             }
             Phase::Delivered => {
                 let new_credential = journal.new_credential.ok_or_else(lost_key)?;
+                // The new pair was checked: it becomes what the applications
+                // read from a staging store, before the go-ahead.
+                pause(&mut step, "make the new pair current in the stores");
+                sink.commit_version(&store_version(&new_credential))
+                    .map_err(|e| {
+                        resume_failure(Failure::other(format!(
+                            "the old public key was not deleted: the new pair could not be made the current version in its store ({e}); both pairs still sign"
+                        )))
+                    })?;
                 if !args.yes {
                     let mut failure = Failure::other(format!(
                         "not switched: the applications sign with the old pair until they get the new private key and {new_credential}; nothing was deleted"

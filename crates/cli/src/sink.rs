@@ -191,6 +191,44 @@ impl Sink {
         Ok(changed)
     }
 
+    /// Adds secret stores (`--sink`) that hold a credential of the fields
+    /// `names` (the first its secret), each for this sink's account when it
+    /// has one (`{account_sid}` replaced), delivered with
+    /// [`Sink::deliver_to_stores`].
+    pub fn with_stores_holding(mut self, stores: &[Store], names: &'static [&'static str]) -> Self {
+        let account = self.account;
+        self.stores
+            .extend(stores.iter().map(|store| match &account {
+                Some(account) => store.for_account(account).holding(names),
+                None => store.holding(names),
+            }));
+        self
+    }
+
+    /// Writes a credential, as (field, value) pairs named as
+    /// [`Sink::with_stores_holding`] said, into every store; `version`
+    /// names it for good (see [`Store::deliver_fields`]). A store that
+    /// holds it already writes nothing. The error names the store, never a
+    /// value.
+    pub fn deliver_to_stores(&self, fields: &[(&str, &str)], version: &str) -> Result<(), String> {
+        self.stores.iter().try_for_each(|store| {
+            store
+                .deliver_fields(fields, version)
+                .map_err(|e| in_store(store, e).to_string())
+        })
+    }
+
+    /// Once the credential delivered as `version` was checked and before
+    /// the one it replaces is revoked: makes it current in every store that
+    /// stages versions. Idempotent.
+    pub fn commit_version(&self, version: &str) -> Result<(), StoreError> {
+        self.stores.iter().try_for_each(|store| {
+            store
+                .commit_version(version)
+                .map_err(|e| in_store(store, e))
+        })
+    }
+
     /// Right before the promote: every store still holds `token`.
     pub fn confirm_stores(&self, token: &AuthToken) -> Result<(), StoreError> {
         self.stores
@@ -325,7 +363,8 @@ impl Sink {
     /// to the file and the command; `env` is what the command gets besides
     /// the environment without `TWILIO_*` (the account and the key's SID).
     /// A `--secret-file` that exists is replaced only with `--force`. The
-    /// error says what failed, never the secret.
+    /// error says what failed, never the secret. The stores are written by
+    /// [`Sink::deliver_to_stores`], with the credential's fields.
     pub fn deliver_secret(&self, payload: &[u8], env: &[(&str, &str)]) -> Result<(), String> {
         if let Some((path, overwrite)) = &self.file {
             let own = self.replaceable_key.as_deref().is_some_and(|sid| {

@@ -10,14 +10,20 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use twilio_accounts_sim::{SimConfig, Simulator};
+use twilio_accounts_ureq::AuthToken;
 
 #[path = "cli/pause.rs"]
 mod pause;
 use pause::killed_at_pause;
+
+#[path = "cli/application.rs"]
+mod application;
+use application::{INSTANCES, Measured, Source, rotate_under_load};
 
 const BIN: &str = env!("CARGO_BIN_EXE_twilio-accounts");
 
@@ -553,6 +559,82 @@ fn abandoning_puts_vault_back_before_the_secondary_goes() {
     );
 }
 
+/// A whole `rotate --yes --deploy-wait 2s` with `--sink SINK` as its only
+/// sink, while the no-outage application (its cache, 1 s, shorter than the
+/// wait) reads the token from `source`: nothing refused, every instance
+/// ends on the new primary.
+#[allow(clippy::print_stdout)]
+fn no_outage_through(
+    sim: &Simulator,
+    old: &str,
+    dir: &Path,
+    mut cmd: Command,
+    sink: &str,
+    source: Source,
+) -> Measured {
+    let measured = rotate_under_load(
+        sim,
+        source,
+        old,
+        cmd.args(["rotate", "--yes", "--deploy-wait", "2s", "--settle", "0"])
+            .args(["--state-file", "state.json", "--sink", sink])
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.join("rotate.stderr")).unwrap()),
+        &dir.join("rotate.stderr"),
+    );
+    assert!(
+        measured.during_rotation >= 100,
+        "too few requests during the rotation to show anything: {measured:?}"
+    );
+    assert_eq!(measured.refused, 0, "{measured:?}");
+    assert_eq!(
+        measured.ended_on_primary, INSTANCES as usize,
+        "{measured:?}"
+    );
+    println!("no-outage through {sink}: deploy_wait=2s {measured}");
+    measured
+}
+
+/// What an application reads from Vault: the field `auth_token` of the
+/// latest version of `secret/PATH` (`None` when it cannot be read now).
+fn read_from_vault(agent: &ureq::Agent, addr: &str, path: &str) -> Option<AuthToken> {
+    let mut answer = agent
+        .get(format!("{addr}/v1/secret/data/{path}"))
+        .header("X-Vault-Token", VAULT_TOKEN)
+        .call()
+        .ok()?;
+    if answer.status() != 200 {
+        return None;
+    }
+    let body: Value = serde_json::from_str(&answer.body_mut().read_to_string().ok()?).ok()?;
+    AuthToken::new(body["data"]["data"]["auth_token"].as_str()?).ok()
+}
+
+#[test]
+fn an_application_reading_vault_with_a_cache_shorter_than_the_deploy_wait_is_never_refused() {
+    let bao = Bao::start();
+    let sim = Simulator::spawn(SimConfig::default()).unwrap();
+    let dir = scratch("vault-no-outage");
+    let old = sim.primary_token();
+    bao.put("twilio/app", json!({ "auth_token": old }));
+    let source: Source = {
+        let (agent, addr) = (bao.agent.clone(), bao.addr.clone());
+        Arc::new(move || read_from_vault(&agent, &addr, "twilio/app"))
+    };
+    no_outage_through(
+        &sim,
+        &old,
+        &dir,
+        cli(&sim, &old, &dir, &bao.addr),
+        "vault:secret/twilio/app",
+        source,
+    );
+    assert_eq!(
+        bao.latest("twilio/app"),
+        (2, json!({ "auth_token": sim.primary_token() }))
+    );
+}
+
 /// What moto reads to route a request to Secrets Manager (it checks no
 /// signature).
 #[cfg(feature = "aws")]
@@ -909,5 +991,550 @@ fn a_fleet_stages_and_commits_each_account_in_its_own_aws_secret_concurrently() 
         assert_eq!(moto.value(&name, "AWSCURRENT"), Some(new), "{sid}");
         assert_eq!(moto.value(&name, "AWSPREVIOUS"), Some(old), "{sid}");
         assert_eq!(moto.versions(&name), (2, 2), "{sid}");
+    }
+}
+
+/// What an application reads from AWS Secrets Manager: the `AWSCURRENT`
+/// value of `name` (`None` when it cannot be read now).
+#[cfg(feature = "aws")]
+fn read_from_aws(agent: &ureq::Agent, endpoint: &str, name: &str) -> Option<AuthToken> {
+    let mut answer = agent
+        .post(endpoint)
+        .header("X-Amz-Target", "secretsmanager.GetSecretValue")
+        .header("Authorization", MOTO_AUTHORIZATION)
+        .header("Content-Type", "application/x-amz-json-1.1")
+        .send(
+            json!({ "SecretId": name, "VersionStage": "AWSCURRENT" })
+                .to_string()
+                .as_bytes(),
+        )
+        .ok()?;
+    if answer.status() != 200 {
+        return None;
+    }
+    let body: Value = serde_json::from_str(&answer.body_mut().read_to_string().ok()?).ok()?;
+    AuthToken::new(body["SecretString"].as_str()?).ok()
+}
+
+#[cfg(feature = "aws")]
+#[test]
+fn an_application_reading_awscurrent_with_a_cache_shorter_than_the_deploy_wait_is_never_refused() {
+    let moto = Moto::start();
+    let sim = Simulator::spawn(SimConfig::default()).unwrap();
+    let dir = scratch("aws-no-outage");
+    let old = sim.primary_token();
+    moto.create("twilio/app", &old);
+    let source: Source = {
+        let (agent, endpoint) = (moto.agent.clone(), moto.endpoint.clone());
+        Arc::new(move || read_from_aws(&agent, &endpoint, "twilio/app"))
+    };
+    no_outage_through(
+        &sim,
+        &old,
+        &dir,
+        aws_cli(&sim, &old, &dir, &moto),
+        "aws-sm:twilio/app",
+        source,
+    );
+    assert_eq!(
+        moto.value("twilio/app", "AWSCURRENT"),
+        Some(sim.primary_token())
+    );
+    assert_eq!(moto.value("twilio/app", "AWSPREVIOUS"), Some(old));
+}
+
+// `pkcv rotate --sink`: the new key pair into each store, against the
+// simulator requiring PKCV (as `cli/pkcv.rs` sets it up), signing with
+// Twilio's published example key (not a secret).
+
+const PKCV_VECTORS: &str = include_str!("../../core/tests/data/pkcv-vectors.json");
+
+/// The docs example's PEM of `field` (`public_key_pem`, `private_key_pem_pkcs1`).
+fn pkcv_example(field: &str) -> String {
+    let vectors: Value = serde_json::from_str(PKCV_VECTORS).unwrap();
+    vectors["docs_example"][field].as_str().unwrap().to_owned()
+}
+
+/// An account that requires PKCV, with a Main key and the example public key.
+fn pkcv_sim() -> Simulator {
+    Simulator::spawn(SimConfig {
+        seed: Some(33),
+        main_api_key: true,
+        public_keys: vec![pkcv_example("public_key_pem")],
+        require_pkcv: true,
+        ..SimConfig::default()
+    })
+    .expect("the simulator starts")
+}
+
+/// A new RSA 2048 private key made with openssl once per test (the one
+/// `--new-private-key` hands to every run of it), owner-only in `dir`.
+fn new_private_key(dir: &Path) -> String {
+    let out = Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+        ])
+        .args(["-out", "new-key.pem"])
+        .current_dir(dir)
+        .output()
+        .expect("openssl runs");
+    assert!(out.status.success(), "openssl genpkey failed");
+    std::fs::read_to_string(dir.join("new-key.pem")).unwrap()
+}
+
+/// `dir`, holding the example private key as `old.pem` and `new-key.pem`.
+fn pkcv_dir(name: &str, new_key: &str) -> PathBuf {
+    let dir = scratch(name);
+    std::fs::write(dir.join("old.pem"), pkcv_example("private_key_pem_pkcs1")).unwrap();
+    std::fs::write(dir.join("new-key.pem"), new_key).unwrap();
+    dir
+}
+
+/// The binary with the Main key, signing with the example pair.
+fn pkcv_cli(sim: &Simulator, dir: &Path, vault_addr: &str) -> Command {
+    let (sid, secret) = sim.main_api_key().expect("a Main key");
+    let mut cmd = cli(sim, "unused", dir, vault_addr);
+    cmd.env_remove("TWILIO_AUTH_TOKEN")
+        .env("TWILIO_API_KEY", sid)
+        .env("TWILIO_API_SECRET", secret)
+        .env("TWILIO_PKCV_PRIVATE_KEY", "old.pem")
+        .env("TWILIO_PKCV_CREDENTIAL_SID", &sim.public_key_sids()[0]);
+    cmd
+}
+
+/// `pkcv rotate` of the given key into `sinks`, journal `pk.json`.
+fn pkcv_rotate_args(sinks: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "pkcv",
+        "rotate",
+        "--new-private-key",
+        "new-key.pem",
+        "--yes",
+        "--deploy-wait",
+        "0",
+        "--state-file",
+        "pk.json",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    for sink in sinks {
+        args.extend(["--sink".to_owned(), (*sink).to_owned()]);
+    }
+    args
+}
+
+/// Lines of a PEM's base64 that must never be printed.
+fn pem_lines(pem: &str) -> Vec<String> {
+    pem.lines()
+        .filter(|l| !l.starts_with("-----"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// No private key line, nor any of `secrets`, on stdout or stderr.
+fn assert_no_secret(out: &Output, new_key: &str, secrets: &[&str]) {
+    let printed = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(out));
+    let lines = pem_lines(new_key)
+        .into_iter()
+        .chain(pem_lines(&pkcv_example("private_key_pem_pkcs1")));
+    for line in lines {
+        assert!(!printed.contains(&line), "a private key line was printed");
+    }
+    for secret in secrets {
+        assert!(!printed.contains(secret), "a secret was printed");
+    }
+}
+
+/// `pkcv check` signed with `key` (a file in `dir`) and `sid`: its exit code.
+fn pkcv_check(sim: &Simulator, dir: &Path, key: &str, sid: &str) -> i32 {
+    code(&run(pkcv_cli(sim, dir, "http://127.0.0.1:9")
+        .env("TWILIO_PKCV_PRIVATE_KEY", key)
+        .env("TWILIO_PKCV_CREDENTIAL_SID", sid)
+        .args(["pkcv", "check"])))
+}
+
+#[test]
+fn pkcv_rotate_delivers_the_new_pair_into_vault_and_the_advice_finishes_it() {
+    let bao = Bao::start();
+    let sim = pkcv_sim();
+    let dir = scratch("pkcv-vault-key");
+    let new_key = new_private_key(&dir);
+    let dir = pkcv_dir("pkcv-vault", &new_key);
+    bao.put("twilio/pkcv", json!({ "region": "us1" }));
+    let sinks = ["vault:secret/twilio/pkcv", "vault:secret/twilio/pem#key"];
+    // Without --yes: delivered, stopped before the delete, with advice.
+    let mut args = pkcv_rotate_args(&sinks);
+    args.retain(|a| a != "--yes");
+    let out = run(pkcv_cli(&sim, &dir, &bao.addr)
+        .args(&args)
+        .args(["--output", "json", "-vvv"]));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let api_secret = sim.main_api_key().unwrap().1;
+    assert_no_secret(&out, &new_key, &[VAULT_TOKEN, &api_secret]);
+    let (version, data) = bao.latest("twilio/pkcv");
+    assert_eq!(version, 2, "one version added");
+    let new_sid = data["credential_sid"].as_str().unwrap().to_owned();
+    assert_eq!(
+        data,
+        json!({ "region": "us1", "private_key": new_key, "credential_sid": new_sid })
+    );
+    assert_eq!(bao.latest("twilio/pem"), (1, json!({ "key": new_key })));
+    let next = json_doc(&out)["error"]["next_command"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(next.contains("vault:secret/twilio/pem#key"), "{next}");
+    // The advice, run as printed, deletes the old key; the store is not
+    // written again.
+    let out = run_advice(pkcv_cli(&sim, &dir, &bao.addr), &format!("{next} -vvv"));
+    assert_eq!(code(&out), 0, "{next}: {}", stderr(&out));
+    assert_no_secret(&out, &new_key, &[VAULT_TOKEN, &api_secret]);
+    assert_eq!(bao.latest("twilio/pkcv").0, 2, "not written again");
+    assert_eq!(bao.latest("twilio/pem").0, 1, "not written again");
+    // What the application reads from Vault signs; the old pair does not.
+    assert_eq!(pkcv_check(&sim, &dir, "new-key.pem", &new_sid), 0);
+    assert_eq!(
+        pkcv_check(&sim, &dir, "old.pem", &sim.public_key_sids()[0]),
+        3
+    );
+}
+
+#[test]
+fn pkcv_rotate_killed_at_every_step_and_resumed_writes_one_vault_version() {
+    let bao = Bao::start();
+    let key_dir = scratch("pkcv-vault-crash-key");
+    let new_key = new_private_key(&key_dir);
+    let mut killed = 0;
+    for index in 0..32 {
+        let sim = pkcv_sim();
+        let dir = pkcv_dir(&format!("pkcv-vault-crash-{index}"), &new_key);
+        let path = format!("twilio/pkcv-crash-{index}");
+        bao.put(&path, json!({ "region": "us1" }));
+        let args = pkcv_rotate_args(&[&format!("vault:secret/{path}")]);
+        let Some(paused) = killed_at_pause(
+            pkcv_cli(&sim, &dir, &bao.addr).args(&args),
+            index,
+            Duration::ZERO,
+        ) else {
+            break;
+        };
+        killed += 1;
+        let out = run(pkcv_cli(&sim, &dir, &bao.addr)
+            .args(&args)
+            .args(["--resume", "--output", "json"]));
+        assert_eq!(code(&out), 0, "{paused}: {}", stderr(&out));
+        let new_sid = json_doc(&out)["new_credential_sid"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            bao.latest(&path),
+            (
+                2,
+                json!({ "region": "us1", "private_key": new_key, "credential_sid": new_sid })
+            ),
+            "{paused}: exactly one version written"
+        );
+        assert_eq!(pkcv_check(&sim, &dir, "new-key.pem", &new_sid), 0);
+    }
+    assert!(killed >= 8, "only {killed} kill points");
+}
+
+/// The binary signing with the example pair, pointed at `moto`.
+#[cfg(feature = "aws")]
+fn pkcv_aws_cli(sim: &Simulator, dir: &Path, moto: &Moto) -> Command {
+    let mut cmd = pkcv_cli(sim, dir, "http://127.0.0.1:9");
+    moto.env(&mut cmd, dir);
+    cmd
+}
+
+#[cfg(feature = "aws")]
+#[test]
+fn pkcv_rotate_stages_the_new_pair_in_aws_and_makes_it_current_before_the_delete() {
+    let moto = Moto::start();
+    let sim = pkcv_sim();
+    let dir = scratch("pkcv-aws-key");
+    let new_key = new_private_key(&dir);
+    let dir = pkcv_dir("pkcv-aws", &new_key);
+    let original = json!({ "region": "us1" }).to_string();
+    moto.create("twilio/pkcv", &original);
+    moto.create("twilio/pem", "{}");
+    let out = run(pkcv_aws_cli(&sim, &dir, &moto)
+        .args(pkcv_rotate_args(&[
+            "aws-sm:twilio/pkcv",
+            "aws-sm:twilio/pem#key",
+        ]))
+        .args(["--output", "json", "-vvv"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let api_secret = sim.main_api_key().unwrap().1;
+    assert_no_secret(&out, &new_key, &[AWS_SECRET, AWS_SESSION, &api_secret]);
+    let new_sid = json_doc(&out)["new_credential_sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let current: Value =
+        serde_json::from_str(&moto.value("twilio/pkcv", "AWSCURRENT").unwrap()).unwrap();
+    assert_eq!(
+        current,
+        json!({ "region": "us1", "private_key": new_key, "credential_sid": new_sid })
+    );
+    assert_eq!(moto.value("twilio/pkcv", "AWSPREVIOUS"), Some(original));
+    assert_eq!(moto.value("twilio/pkcv", "AWSPENDING"), None);
+    assert_eq!(moto.versions("twilio/pkcv"), (2, 2));
+    assert_eq!(
+        moto.value("twilio/pem", "AWSCURRENT"),
+        Some(json!({ "key": new_key }).to_string())
+    );
+    assert_eq!(pkcv_check(&sim, &dir, "new-key.pem", &new_sid), 0);
+}
+
+#[cfg(feature = "aws")]
+#[test]
+fn pkcv_rotate_killed_at_every_step_and_resumed_stages_one_aws_version_current_before_the_delete() {
+    let moto = Moto::start();
+    let key_dir = scratch("pkcv-aws-crash-key");
+    let new_key = new_private_key(&key_dir);
+    let (mut killed, mut saw_pending, mut saw_current_before_delete) = (0, false, false);
+    for index in 0..32 {
+        let sim = pkcv_sim();
+        let dir = pkcv_dir(&format!("pkcv-aws-crash-{index}"), &new_key);
+        let name = format!("twilio/pkcv-crash-{index}");
+        let original = json!({ "region": "us1" }).to_string();
+        moto.create(&name, &original);
+        let args = pkcv_rotate_args(&[&format!("aws-sm:{name}")]);
+        let Some(paused) = killed_at_pause(
+            pkcv_aws_cli(&sim, &dir, &moto).args(&args),
+            index,
+            Duration::ZERO,
+        ) else {
+            break;
+        };
+        killed += 1;
+        // Where it stopped: AWSPENDING once delivered, AWSCURRENT from the
+        // commit on, and always before the old public key is deleted.
+        let holds_new = |stage: &str| {
+            moto.value(&name, stage)
+                .is_some_and(|v| v.contains("private_key"))
+        };
+        if holds_new("AWSCURRENT") {
+            assert_eq!(
+                moto.value(&name, "AWSPREVIOUS"),
+                Some(original.clone()),
+                "{paused}"
+            );
+            saw_current_before_delete |= paused.contains("delete the old public key");
+        } else {
+            assert_eq!(moto.value(&name, "AWSCURRENT"), Some(original.clone()));
+            assert!(
+                !paused.contains("delete the old public key") && !paused.contains("old pair"),
+                "{paused}: the old key goes only once the new pair is AWSCURRENT"
+            );
+            saw_pending |= holds_new("AWSPENDING");
+        }
+        let out = run(pkcv_aws_cli(&sim, &dir, &moto)
+            .args(&args)
+            .args(["--resume", "--output", "json"]));
+        assert_eq!(code(&out), 0, "{paused}: {}", stderr(&out));
+        let new_sid = json_doc(&out)["new_credential_sid"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let current: Value =
+            serde_json::from_str(&moto.value(&name, "AWSCURRENT").unwrap()).unwrap();
+        assert_eq!(
+            current,
+            json!({ "region": "us1", "private_key": new_key, "credential_sid": new_sid }),
+            "{paused}"
+        );
+        assert_eq!(moto.value(&name, "AWSPREVIOUS"), Some(original), "{paused}");
+        assert_eq!(moto.value(&name, "AWSPENDING"), None, "{paused}");
+        assert_eq!(moto.versions(&name), (2, 2), "{paused}: one version staged");
+        assert_eq!(pkcv_check(&sim, &dir, "new-key.pem", &new_sid), 0);
+    }
+    assert!(killed >= 8, "only {killed} kill points");
+    assert!(saw_pending && saw_current_before_delete, "both stages seen");
+}
+
+#[test]
+fn pkcv_rotate_with_its_store_unreachable_changes_nothing() {
+    let sim = pkcv_sim();
+    let dir = scratch("pkcv-vault-down-key");
+    let new_key = new_private_key(&dir);
+    let dir = pkcv_dir("pkcv-vault-down", &new_key);
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    let out = run(pkcv_cli(&sim, &dir, &closed)
+        .args(pkcv_rotate_args(&["vault:secret/twilio/pkcv"]))
+        .args(["--output", "json"]));
+    assert_eq!(code(&out), 6, "{}", stderr(&out));
+    let message = json_doc(&out)["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.contains("could not be reached"), "{message}");
+    assert!(!dir.join("pk.json").exists(), "no journal: nothing began");
+    assert_eq!(
+        pkcv_check(&sim, &dir, "old.pem", &sim.public_key_sids()[0]),
+        0,
+        "the old pair still signs"
+    );
+}
+
+/// A fleet of three subaccounts rotating into `sink` (a template),
+/// killed (`kill -9`) during its `--deploy-wait` once every account's new
+/// token is checked and where applications read it (`delivered`: each
+/// subaccount's secondary is what the store gives), not promoted; then the
+/// `--abandon` that the advice of the next start names, run as printed.
+/// The kill's time and the abandon's output.
+fn fleet_killed_in_the_deploy_wait_then_abandoned(
+    sim: &Simulator,
+    cmd: impl Fn() -> Command,
+    sink: &str,
+    delivered: impl Fn(&str, &str) -> bool,
+) -> Output {
+    let args = [
+        "rotate",
+        "--subaccounts",
+        "--concurrency",
+        "3",
+        "--settle",
+        "0",
+        "--deploy-wait",
+        "20s",
+        "--state-file",
+        "fleet",
+        "--sink",
+        sink,
+    ];
+    let mut child = cmd()
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let all = sim.subaccount_sids().iter().all(|sid| {
+            sim.secondary_token_of(sid)
+                .is_some_and(|secondary| delivered(sid, &secondary))
+        });
+        if all {
+            break;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the fleet did not reach its deploy wait within 15 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    // Started again, it refuses and names the commands that finish or
+    // undo the recorded rotation.
+    let again = run(cmd().args(args).args(["--output", "json"]));
+    assert_eq!(code(&again), 2, "{}", stderr(&again));
+    let advice = json_doc(&again)["error"]["next"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let abandon = advice
+        .split('`')
+        .find(|part| part.contains("--abandon"))
+        .unwrap_or_else(|| panic!("no --abandon in the advice: {advice}"))
+        .to_owned();
+    assert!(abandon.contains("--sink"), "{abandon}");
+    run_advice(cmd(), &format!("{abandon} --output json"))
+}
+
+fn fleet_sim() -> Simulator {
+    Simulator::spawn(SimConfig {
+        seed: Some(9),
+        subaccounts: 3,
+        ..SimConfig::default()
+    })
+    .unwrap()
+}
+
+#[test]
+fn abandoning_a_fleet_puts_each_vault_secret_back_before_its_secondary_goes() {
+    let bao = Bao::start();
+    let sim = fleet_sim();
+    let dir = scratch("vault-fleet-abandon");
+    let before: Vec<(String, String)> = sim
+        .subaccount_sids()
+        .into_iter()
+        .map(|sid| {
+            let token = sim.primary_token_of(&sid).unwrap();
+            bao.put(&format!("twilio/{sid}"), json!({ "auth_token": token }));
+            (sid, token)
+        })
+        .collect();
+    let parent = sim.primary_token();
+    let abandoned = fleet_killed_in_the_deploy_wait_then_abandoned(
+        &sim,
+        || cli(&sim, &parent, &dir, &bao.addr),
+        "vault:secret/twilio/{account_sid}",
+        |sid, secondary| {
+            bao.latest(&format!("twilio/{sid}")).1["auth_token"].as_str() == Some(secondary)
+        },
+    );
+    assert_eq!(code(&abandoned), 0, "{}", stderr(&abandoned));
+    let doc = json_doc(&abandoned);
+    for (sid, old) in before {
+        assert_eq!(sim.primary_token_of(&sid), Some(old.clone()), "{sid}");
+        assert_eq!(sim.secondary_token_of(&sid), None, "{sid}");
+        assert_eq!(
+            bao.latest(&format!("twilio/{sid}")),
+            (3, json!({ "auth_token": old })),
+            "{sid}: the version before the rotation's, written again"
+        );
+        let entry = doc["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["account_sid"] == sid.as_str())
+            .unwrap();
+        assert_eq!(entry["outcome"], "secondary_deleted", "{entry}");
+        assert_eq!(entry["stores_restored"].as_array().unwrap().len(), 1);
+    }
+}
+
+#[cfg(feature = "aws")]
+#[test]
+fn abandoning_a_fleet_moves_each_awscurrent_back_before_its_secondary_goes() {
+    let moto = Moto::start();
+    let sim = fleet_sim();
+    let dir = scratch("aws-fleet-abandon");
+    let before: Vec<(String, String)> = sim
+        .subaccount_sids()
+        .into_iter()
+        .map(|sid| {
+            let token = sim.primary_token_of(&sid).unwrap();
+            moto.create(&format!("twilio/{sid}"), &token);
+            (sid, token)
+        })
+        .collect();
+    let parent = sim.primary_token();
+    let abandoned = fleet_killed_in_the_deploy_wait_then_abandoned(
+        &sim,
+        || aws_cli(&sim, &parent, &dir, &moto),
+        "aws-sm:twilio/{account_sid}",
+        |sid, secondary| {
+            moto.value(&format!("twilio/{sid}"), "AWSCURRENT")
+                .as_deref()
+                == Some(secondary)
+        },
+    );
+    assert_eq!(code(&abandoned), 0, "{}", stderr(&abandoned));
+    for (sid, old) in before {
+        let name = format!("twilio/{sid}");
+        assert_eq!(sim.primary_token_of(&sid), Some(old.clone()), "{sid}");
+        assert_eq!(sim.secondary_token_of(&sid), None, "{sid}");
+        assert_eq!(moto.value(&name, "AWSCURRENT"), Some(old), "{sid}");
+        assert_eq!(moto.value(&name, "AWSPENDING"), None, "{sid}");
     }
 }

@@ -35,6 +35,7 @@ use serde_json::json;
 use twilio_accounts_core::{Credentials, DeleteSecondaryAuthToken, FetchAccount};
 use twilio_accounts_rotation::{
     FailureKind, Input, Journal, JournalPhase, NextStep, Rotation, RotationConfig, RotationStep,
+    TokenFingerprint,
 };
 use twilio_accounts_ureq::Client;
 
@@ -111,6 +112,13 @@ fn start(
     )?;
     let parent = client(options.with_retry_policy(policy), creds.clone())?;
     let suppress_email = (!fleet.notify_email).then_some(true);
+    if let Some(shared) = args.sinks.iter().find(|s| !s.is_template()) {
+        return Err(Failure::usage(format!(
+            "--sink {} names one secret for every account: put {{account_sid}} in it (e.g. vault:secret/twilio/{{account_sid}}), so that each account's token goes to its own secret",
+            shared.to_arg()
+        )));
+    }
+    let stores = connect_stores(&args.sinks)?;
     if args.abandon {
         return abandon(
             Clients {
@@ -122,6 +130,7 @@ fn start(
             &state_dir,
             report,
             &commands,
+            &stores,
             suppress_email,
         );
     }
@@ -134,13 +143,6 @@ fn start(
             "a fleet rotation makes a new token for every account, and each must go somewhere before it is promoted: choose --token-dir DIR (a file per account), --token-exec CMD (run once per account, with TWILIO_ACCOUNT_SID set) or --sink STORE:WHERE with {account_sid} in it (vault:secret/twilio/{account_sid})",
         ));
     }
-    if let Some(shared) = args.sinks.iter().find(|s| !s.is_template()) {
-        return Err(Failure::usage(format!(
-            "--sink {} names one secret for every account: put {{account_sid}} in it (e.g. vault:secret/twilio/{{account_sid}}), so that each account's token goes to its own secret",
-            shared.to_arg()
-        )));
-    }
-    let stores = connect_stores(&args.sinks)?;
     let (members, listing_requests) = if args.resume {
         let (plan_parent, members, _) = journal.read_plan()?;
         if plan_parent != parent_sid {
@@ -769,6 +771,10 @@ impl Commands {
         if args.fleet.notify_email {
             abandon.push_str(" --notify-email");
         }
+        // The stores go back to what they held before the rotation.
+        for store in &args.sinks {
+            abandon.push_str(&format!(" --sink {}", shell_word(&store.to_arg())));
+        }
         let start = resume.replacen(" --resume", "", 1);
         Commands {
             start,
@@ -805,8 +811,11 @@ impl Commands {
 }
 
 /// `rotate --subaccounts --abandon`: deletes the secondary token of every
-/// account whose rotation was not promoted, and removes its journal.
-/// Accounts whose promote may have happened are left for `--resume`.
+/// account whose rotation was not promoted, and removes its journal, each
+/// `--sink` store of the account put back first (as the single `rotate
+/// --abandon` does). Accounts whose promote may have happened are left for
+/// `--resume`.
+#[allow(clippy::too_many_arguments)]
 fn abandon(
     clients: Clients<'_>,
     creds: &Credentials,
@@ -814,6 +823,7 @@ fn abandon(
     state_dir: &StateDir,
     report: Report,
     commands: &Commands,
+    stores: &[Store],
     suppress_email: Option<bool>,
 ) -> Result<Exit, Failure> {
     let (plan_parent, members, resume_command) = journal.read_plan().map_err(|mut f| {
@@ -838,7 +848,7 @@ fn abandon(
         token_exec: None,
         token_exec_timeout: crate::sink::DEFAULT_EXEC_TIMEOUT,
         deploy_wait: Duration::ZERO,
-        stores: &[],
+        stores,
         force: false,
         backoff: &SharedBackoff::new(),
         fail_fast: false,
@@ -854,6 +864,7 @@ fn abandon(
     // leave the plan, so that the advised resume never rotates them.
     let mut kept = Vec::new();
     for member in &members {
+        let mut restored = Vec::new();
         let (outcome, message) = match journal.read_account(&member.sid) {
             Err(f) => ("failed", f.message),
             Ok(None) => ("nothing_to_undo", String::new()),
@@ -862,8 +873,11 @@ fn abandon(
                 "needs_resume",
                 "a promote may have happened: its new token may be the primary".to_owned(),
             ),
-            Ok(Some(_)) => match abandon_one(&runner, member, suppress_email) {
-                Ok(()) => ("secondary_deleted", String::new()),
+            Ok(Some(j)) => match abandon_one(&runner, member, j.new_fingerprint, suppress_email) {
+                Ok(stores) => {
+                    restored = stores;
+                    ("secondary_deleted", String::new())
+                }
                 Err(message) => ("failed", message),
             },
         };
@@ -874,6 +888,12 @@ fn abandon(
         if outcome == "failed" {
             failed += 1;
         }
+        for store in &restored {
+            report.say(format!(
+                "{}: {store} holds what it held before the rotation again",
+                member.sid
+            ));
+        }
         if matches!(outcome, "failed" | "needs_resume" | "kept_rotated") {
             kept.push(member.clone());
         }
@@ -882,6 +902,7 @@ fn abandon(
             "friendly_name": member.friendly_name,
             "outcome": outcome,
             "message": (!message.is_empty()).then_some(message),
+            "stores_restored": restored,
         }));
     }
     let ok = unfinished == 0;
@@ -939,13 +960,34 @@ fn abandon(
     Ok(if ok { Exit::Success } else { Exit::Incomplete })
 }
 
-/// Deletes one account's secondary token as that account, then its journal.
+/// Puts back what the account's `--sink` stores held before its new token
+/// (fingerprint `own`) was delivered, while that token still works; then
+/// deletes the account's secondary token as that account, then its journal.
+/// The stores put back.
 fn abandon_one(
     runner: &FleetRun<'_>,
     member: &Member,
+    own: Option<TokenFingerprint>,
     suppress_email: Option<bool>,
-) -> Result<(), String> {
+) -> Result<Vec<String>, String> {
     let _lock = runner.state_dir.lock(&member.sid).map_err(|f| f.message)?;
+    let restored = match own {
+        Some(own) => Sink::for_account(
+            None,
+            Overwrite::Refuse,
+            None,
+            runner.token_exec_timeout,
+            member.sid,
+        )
+        .with_stores(runner.stores)
+        .withdraw(own)
+        .map_err(|e| {
+            format!(
+                "could not put back what a --sink store held before the rotation: {e}; its secondary token and journal were kept"
+            )
+        })?,
+        None => Vec::new(),
+    };
     let creds = runner.account_credentials(member).map_err(|f| f.message)?;
     let delete = DeleteSecondaryAuthToken {
         suppress_email_notification: suppress_email,
@@ -958,7 +1000,8 @@ fn abandon_one(
     runner
         .journal
         .remove_account(&member.sid)
-        .map_err(|e| format!("its secondary is gone, but its journal could not be removed: {e}"))
+        .map_err(|e| format!("its secondary is gone, but its journal could not be removed: {e}"))?;
+    Ok(restored)
 }
 
 #[cfg(test)]

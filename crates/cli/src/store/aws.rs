@@ -48,6 +48,10 @@ const PENDING: &str = "AWSPENDING";
 pub struct SecretsManager {
     secret_id: String,
     key: Option<String>,
+    /// The keys of a JSON secret a credential of several fields is written
+    /// as ([`SecretsManager::holding`]); none for an Auth Token, written as
+    /// the whole value (or `#JSON_KEY`).
+    names: &'static [&'static str],
     account: Option<AccountSid>,
     client: Client,
     runtime: Arc<tokio::runtime::Runtime>,
@@ -155,6 +159,7 @@ impl SecretsManager {
         Ok(SecretsManager {
             secret_id: spec.location.clone(),
             key: spec.field.clone(),
+            names: &[],
             account: None,
             client: Client::new(&config),
             runtime: Arc::new(runtime),
@@ -173,10 +178,24 @@ impl SecretsManager {
         }
     }
 
+    /// This secret holding a credential of the fields `names` (the first
+    /// the secret), for [`SecretsManager::deliver_fields`].
+    pub fn holding(&self, names: &'static [&'static str]) -> SecretsManager {
+        SecretsManager {
+            names,
+            ..self.clone()
+        }
+    }
+
     pub fn describe(&self) -> String {
-        match &self.key {
-            Some(key) => format!("AWS Secrets Manager {} key {key}", self.secret_id),
-            None => format!("AWS Secrets Manager {}", self.secret_id),
+        match (&self.key, self.names) {
+            (Some(key), _) => format!("AWS Secrets Manager {} key {key}", self.secret_id),
+            (None, []) => format!("AWS Secrets Manager {}", self.secret_id),
+            (None, names) => format!(
+                "AWS Secrets Manager {} (JSON keys {})",
+                self.secret_id,
+                names.join(", ")
+            ),
         }
     }
 
@@ -230,10 +249,57 @@ impl SecretsManager {
     /// Stages the token `AWSPENDING` (once per token).
     pub fn deliver(&self, token: &AuthToken) -> Result<(), StoreError> {
         let version = self.request_token(token);
+        self.stage(&version, |held| match &self.key {
+            None => Ok(Zeroizing::new(token.expose_secret().to_owned())),
+            Some(key) => {
+                let mut object = self.json_object(held, Some(key))?;
+                object.insert(key.clone(), Value::String(token.expose_secret().to_owned()));
+                Ok(Zeroizing::new(Value::Object(object).to_string()))
+            }
+        })
+    }
+
+    /// Stages a credential's fields (see [`super::stored_fields`])
+    /// `AWSPENDING` as version `version`, once: the keys of a JSON object,
+    /// the other keys of `AWSCURRENT`'s object kept (a value that is no
+    /// object is replaced, but with `#JSON_KEY`).
+    pub fn deliver_fields(&self, fields: &[(&str, &str)], version: &str) -> Result<(), StoreError> {
+        let wanted = super::stored_fields(self.key.as_deref(), fields);
+        self.stage(version, |held| {
+            let mut object = self.json_object(held, self.key.as_deref())?;
+            for (name, value) in &wanted {
+                object.insert((*name).to_owned(), Value::String((*value).to_owned()));
+            }
+            Ok(Zeroizing::new(Value::Object(object).to_string()))
+        })
+    }
+
+    /// `AWSCURRENT`'s value as a JSON object (an empty one when it is
+    /// blank; also when it is not an object and no `#JSON_KEY` was given).
+    fn json_object(&self, held: &str, key: Option<&str>) -> Result<Map<String, Value>, StoreError> {
+        match serde_json::from_str::<Value>(held) {
+            Ok(Value::Object(object)) => Ok(object),
+            _ if held.trim().is_empty() || key.is_none() => Ok(Map::new()),
+            _ => Err(StoreError::Refused(format!(
+                "AWS Secrets Manager {}: its AWSCURRENT value is not a JSON object, so key {} cannot be set in it",
+                self.secret_id,
+                key.unwrap_or_default()
+            ))),
+        }
+    }
+
+    /// Puts the value `value` makes of `AWSCURRENT`'s as version `version`,
+    /// staged `AWSPENDING`, unless that version exists already; refused
+    /// when `AWSCURRENT` moved since [`SecretsManager::begin`].
+    fn stage(
+        &self,
+        version: &str,
+        value: impl FnOnce(&str) -> Result<Zeroizing<String>, StoreError>,
+    ) -> Result<(), StoreError> {
         let described = self.describe_secret()?;
         let delivered = described
             .version_ids_to_stages()
-            .is_some_and(|versions| versions.contains_key(&version));
+            .is_some_and(|versions| versions.contains_key(version));
         if delivered {
             return Ok(());
         }
@@ -246,30 +312,18 @@ impl SecretsManager {
                 self.secret_id
             )));
         }
-        let value = match &self.key {
-            None => Zeroizing::new(token.expose_secret().to_owned()),
-            Some(key) => {
-                let held = self.value(CURRENT)?;
-                let mut object = match serde_json::from_str::<Value>(&held) {
-                    Ok(Value::Object(object)) => object,
-                    _ if held.trim().is_empty() => Map::new(),
-                    _ => {
-                        return Err(StoreError::Refused(format!(
-                            "AWS Secrets Manager {}: its AWSCURRENT value is not a JSON object, so key {key} cannot be set in it",
-                            self.secret_id
-                        )));
-                    }
-                };
-                object.insert(key.clone(), Value::String(token.expose_secret().to_owned()));
-                Zeroizing::new(Value::Object(object).to_string())
-            }
+        let held = match (&self.key, self.names) {
+            (None, []) => Zeroizing::new(String::new()),
+            _ if current.is_none() => Zeroizing::new(String::new()),
+            _ => self.value(CURRENT)?,
         };
+        let value = value(&held)?;
         self.runtime
             .block_on(
                 self.client
                     .put_secret_value()
                     .secret_id(&self.secret_id)
-                    .client_request_token(&version)
+                    .client_request_token(version)
                     .secret_string(value.as_str())
                     .version_stages(PENDING)
                     .send(),
@@ -282,7 +336,13 @@ impl SecretsManager {
     /// there), then takes `AWSPENDING` off it, as AWS's own rotation does
     /// (best effort: a label left behind is moved by the next staging).
     pub fn commit(&self, token: &AuthToken) -> Result<(), StoreError> {
-        let version = self.request_token(token);
+        self.commit_version(&self.request_token(token))
+    }
+
+    /// Moves `AWSCURRENT` to version `version` (a no-op when it is there),
+    /// then takes `AWSPENDING` off it.
+    pub fn commit_version(&self, version: &str) -> Result<(), StoreError> {
+        let version = version.to_owned();
         let described = self.describe_secret()?;
         let current = version_with(&described, CURRENT);
         if current.as_deref() == Some(version.as_str()) {
@@ -296,7 +356,7 @@ impl SecretsManager {
             .is_some_and(|versions| versions.contains_key(&version))
         {
             return Err(StoreError::Refused(format!(
-                "AWS Secrets Manager {} no longer has the version that holds the new token",
+                "AWS Secrets Manager {} no longer has the version that holds the new credential",
                 self.secret_id
             )));
         }

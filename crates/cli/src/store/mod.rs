@@ -33,6 +33,19 @@ use twilio_accounts_rotation::TokenFingerprint;
 /// The field an Auth Token is written to when `#FIELD` is not given.
 pub const AUTH_TOKEN_FIELD: &str = "auth_token";
 
+/// The (field, value) pairs a store writes for a credential of `fields`
+/// (the first of them its secret): with `#FIELD` (`given`), the secret
+/// alone under that name; else every field under its own name.
+pub fn stored_fields<'a>(
+    given: Option<&'a str>,
+    fields: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    match (given, fields.first()) {
+        (Some(name), Some((_, secret))) => vec![(name, *secret)],
+        _ => fields.to_vec(),
+    }
+}
+
 /// Which kind of store a `--sink` names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreKind {
@@ -176,6 +189,49 @@ impl Store {
         }
     }
 
+    /// This store holding a credential of the fields `names` (the first
+    /// its secret; an Auth Token's is [`AUTH_TOKEN_FIELD`] alone), written
+    /// with [`Store::deliver_fields`].
+    pub fn holding(&self, names: &'static [&'static str]) -> Store {
+        match self {
+            Store::Vault(v) => Store::Vault(v.holding(names)),
+            #[cfg(feature = "aws")]
+            Store::Aws(a) => Store::Aws(a.holding(names)),
+        }
+    }
+
+    /// Writes a credential given as (field, value) pairs, the first its
+    /// secret, named as [`Store::holding`] said (Vault: each a field, or
+    /// the secret alone in `#FIELD`; AWS: each a key of a JSON secret, or
+    /// the secret alone in `#JSON_KEY`), keeping the secret's other fields.
+    /// `version` names this credential for good (32 to 64 characters, no
+    /// secret; `pkcv-CR…`): AWS's `ClientRequestToken`, so that a resumed
+    /// delivery writes nothing; Vault instead finds the fields written.
+    pub fn deliver_fields(&self, fields: &[(&str, &str)], version: &str) -> Result<(), StoreError> {
+        match self {
+            Store::Vault(v) => {
+                let _ = version;
+                v.deliver_fields(fields)
+            }
+            #[cfg(feature = "aws")]
+            Store::Aws(a) => a.deliver_fields(fields, version),
+        }
+    }
+
+    /// Once the credential delivered as `version` was checked to work and
+    /// before the one it replaces is revoked: makes it the one applications
+    /// read (AWS: `AWSCURRENT`; Vault: nothing to do). Idempotent.
+    pub fn commit_version(&self, version: &str) -> Result<(), StoreError> {
+        match self {
+            Store::Vault(_) => {
+                let _ = version;
+                Ok(())
+            }
+            #[cfg(feature = "aws")]
+            Store::Aws(a) => a.commit_version(version),
+        }
+    }
+
     /// Where the token goes, for reports (no secret).
     pub fn describe(&self) -> String {
         match self {
@@ -271,5 +327,12 @@ mod tests {
         ] {
             assert!(StoreSpec::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_field_given_takes_the_secret_alone_else_every_field_keeps_its_name() {
+        let fields = [("private_key", "PEM"), ("credential_sid", "CR1")];
+        assert_eq!(stored_fields(None, &fields), fields);
+        assert_eq!(stored_fields(Some("key"), &fields), [("key", "PEM")]);
     }
 }

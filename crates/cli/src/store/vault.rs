@@ -53,7 +53,12 @@ pub struct Vault {
     agent: ureq::Agent,
     mount: String,
     path: String,
+    /// Where an Auth Token goes: `#FIELD`, else `auth_token`.
     field: String,
+    /// `#FIELD`, when given.
+    given: Option<String>,
+    /// The fields of the credential this store holds ([`Vault::holding`]).
+    names: &'static [&'static str],
     /// The version read by [`Vault::begin`]: what the write's check-and-set
     /// expects.
     base: OnceLock<u64>,
@@ -196,6 +201,8 @@ impl Vault {
                 .field
                 .clone()
                 .unwrap_or_else(|| AUTH_TOKEN_FIELD.to_owned()),
+            given: spec.field.clone(),
+            names: &[AUTH_TOKEN_FIELD],
             base: OnceLock::new(),
         })
     }
@@ -208,11 +215,49 @@ impl Vault {
         }
     }
 
+    /// This store holding a credential of the fields `names` (the first
+    /// the secret), for [`Vault::deliver_fields`].
+    pub fn holding(&self, names: &'static [&'static str]) -> Vault {
+        Vault {
+            names,
+            ..self.clone()
+        }
+    }
+
     pub fn describe(&self) -> String {
+        let fields = match (&self.given, self.names) {
+            (Some(field), _) => format!("field {field}"),
+            (None, [one]) => format!("field {one}"),
+            (None, names) => format!("fields {}", names.join(", ")),
+        };
         format!(
-            "Vault {}/{} field {} (KV v2 at {})",
-            self.mount, self.path, self.field, self.addr
+            "Vault {}/{} {fields} (KV v2 at {})",
+            self.mount, self.path, self.addr
         )
+    }
+
+    /// Writes a credential's fields (see [`super::stored_fields`]), keeping
+    /// the secret's other fields, with check-and-set against the version
+    /// [`Vault::begin`] read. A latest version that holds every one of them
+    /// already (a resumed delivery) is left as it is.
+    pub fn deliver_fields(&self, fields: &[(&str, &str)]) -> Result<(), StoreError> {
+        let wanted = super::stored_fields(self.given.as_deref(), fields);
+        let (version, held) = self.read()?;
+        if wanted
+            .iter()
+            .all(|(name, value)| held.get(*name).and_then(Value::as_str) == Some(*value))
+        {
+            return Ok(());
+        }
+        let base = *self.base.get_or_init(|| version);
+        if version != base {
+            return Err(self.changed(base, version));
+        }
+        let mut data = held;
+        for (name, value) in wanted {
+            data.insert(name.to_owned(), Value::String(value.to_owned()));
+        }
+        self.write(version, data, base)
     }
 
     fn url(&self, kind: &str) -> String {

@@ -385,7 +385,7 @@ fn every_refusal_says_what_to_do() {
             args: &["pkcv", "rotate"],
             exit: 2,
             code: None,
-            message: "choose --secret-file PATH (owner-only) or --secret-exec CMD",
+            message: "choose --secret-file PATH (owner-only), --secret-exec CMD (the key on its stdin) or --sink",
             next: "",
         },
     ];
