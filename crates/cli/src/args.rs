@@ -803,6 +803,14 @@ pub struct KeysRotateArgs {
     #[command(flatten)]
     pub sink: SecretSinkArgs,
 
+    /// Deliver the new key into a secret store too (repeatable; delivered once every sink has
+    /// it): vault:MOUNT/PATH[#FIELD] (fields api_key_secret and api_key_sid, or the secret alone
+    /// in #FIELD; check-and-set) or aws-sm:SECRET_ID[#JSON_KEY] (a JSON secret with those keys,
+    /// or the secret alone in #JSON_KEY; staged AWSPENDING, made AWSCURRENT at the go-ahead,
+    /// before the old key is deleted).
+    #[arg(long = "sink", value_name = "STORE:WHERE", value_parser = StoreSpec::parse)]
+    pub sinks: Vec<StoreSpec>,
+
     /// Delete the old key without asking, once --deploy-wait has passed after the new key was
     /// delivered and checked.
     #[arg(short, long)]

@@ -32,11 +32,20 @@ use crate::resources::Context;
 use crate::rotate::{duration_word, global_rerun_flags};
 use crate::secret_payload::secret_payload;
 use crate::shell_word::shell_word;
-use crate::sink::Sink;
+use crate::sink::{Sink, connect_stores, store_failure};
 use crate::state_dir::StateDir;
 use crate::state_file::{Overwrite, write_secret_file};
 
 const COMMAND: &str = "keys rotate";
+
+/// The fields of an API key in a secret store (`--sink`): the secret first
+/// (what `#FIELD` / `#JSON_KEY` holds alone), then the key's SID.
+const STORE_FIELDS: &[&str] = &["api_key_secret", "api_key_sid"];
+
+/// The store version of the new key `sid` (AWS's `ClientRequestToken`).
+fn store_version(sid: &ApiKeySid) -> String {
+    format!("twilio-accounts-key-{sid}")
+}
 
 /// How long the applications get to pick up the new key by default.
 const DEFAULT_DEPLOY_WAIT: Duration = Duration::from_secs(60);
@@ -137,6 +146,9 @@ fn rerun_flags(context: &Context<'_>, args: &KeysRotateArgs, sid: &ApiKeySid) ->
     if to.force {
         flag("--force", None);
     }
+    for store in &args.sinks {
+        flag("--sink", Some(store.to_arg()));
+    }
     if args.sink.reveal {
         flag("--reveal", None);
     }
@@ -213,10 +225,13 @@ fn run(context: &Context<'_>, args: &KeysRotateArgs) -> Result<(), Failure> {
         client_options(context.global, report, context.on_command_line)?,
         creds.clone(),
     )?;
-    let mut sink = Sink::for_secret(&args.sink.to, args.sink.reveal).for_account_sid(account);
+    let stores = connect_stores(&args.sinks)?;
+    let mut sink = Sink::for_secret(&args.sink.to, args.sink.reveal)
+        .for_account_sid(account)
+        .with_stores_holding(&stores, STORE_FIELDS);
     if sink.is_empty() && !args.abandon {
         return Err(Failure::usage(
-            "the new key's secret is shown once and must go somewhere before anything depends on it: choose --secret-file PATH, --secret-exec CMD or --reveal",
+            "the new key's secret is shown once and must go somewhere before anything depends on it: choose --secret-file PATH, --secret-exec CMD, --sink STORE:WHERE (vault:MOUNT/PATH or aws-sm:SECRET_ID) or --reveal",
         ));
     }
     let dir = StateDir::open()?;
@@ -281,6 +296,21 @@ fn run(context: &Context<'_>, args: &KeysRotateArgs) -> Result<(), Failure> {
                 "Abandoning the rotation of {old_sid} recorded in {}.",
                 journal_path.display()
             ));
+            // The stores first: a store whose applications read the new key
+            // goes back to the old one before the new key is deleted.
+            if let Some(new) = journal.new_sid {
+                let restored = sink
+                    .withdraw_fields((STORE_FIELDS[1], new.as_str()), &store_version(&new))
+                    .map_err(|e| {
+                        store_failure(&e).with_next(format!(
+                            "nothing was deleted; once the store is back, run `{}` again",
+                            advice.abandon(&old_sid)
+                        ))
+                    })?;
+                for store in restored {
+                    report.say(format!("      {store}: put back to what it held before"));
+                }
+            }
             KeyRotation::abandon(journal, creds.clone(), config)
                 .map_err(|e| Failure::usage(e.to_string()))?
         }
@@ -289,6 +319,13 @@ fn run(context: &Context<'_>, args: &KeysRotateArgs) -> Result<(), Failure> {
                 "Resuming the rotation of {old_sid} recorded in {}.",
                 journal_path.display()
             ));
+            sink.begin_stores().map_err(|e| {
+                let resume = advice.resume();
+                let mut failure =
+                    store_failure(&e).with_next(format!("run `{resume}` once it is back"));
+                failure.next_command = Some(resume);
+                failure
+            })?;
             if let Some(sid) = journal.new_sid {
                 sink = sink.replacing_key(sid.as_str());
             }
@@ -297,6 +334,9 @@ fn run(context: &Context<'_>, args: &KeysRotateArgs) -> Result<(), Failure> {
         }
         (None, false, false) => {
             sink.preflight().map_err(Failure::usage)?;
+            // A store that cannot be read stops the rotation before anything
+            // changes at Twilio.
+            sink.begin_stores().map_err(|e| store_failure(&e))?;
             KeyRotation::new(creds.clone(), old_sid, rotation_id(), config)
         }
     };
@@ -439,7 +479,16 @@ impl Driver<'_> {
                         ("TWILIO_ACCOUNT_SID", self.account.as_str()),
                         ("TWILIO_API_KEY", sid.as_str()),
                     ];
-                    match self.sink.deliver_secret(&payload, &env) {
+                    let stored = self.sink.deliver_secret(&payload, &env).and_then(|()| {
+                        self.sink.deliver_to_stores(
+                            &[
+                                (STORE_FIELDS[0], key.secret.expose_secret()),
+                                (STORE_FIELDS[1], sid.as_str()),
+                            ],
+                            &store_version(&key.sid),
+                        )
+                    });
+                    match stored {
                         Err(reason) => KeyInput::DeliveryFailed(reason),
                         Ok(()) if self.sink.reveals() && !crate::output::out_raw(&payload) => {
                             KeyInput::DeliveryFailed("stdout could not be written".into())
@@ -453,7 +502,23 @@ impl Driver<'_> {
                         }
                     }
                 }
-                KeyAction::AwaitGoAhead => self.go_ahead(),
+                KeyAction::AwaitGoAhead => {
+                    // The new key was delivered and checked: the version the
+                    // applications read moves to it now, while the old key
+                    // still works, and before anything is deleted.
+                    if let Some(new) = rotation.journal(KeyJournalPhase::Delivered).new_sid
+                        && let Err(e) = self.sink.commit_version(&store_version(&new))
+                    {
+                        return Err(Box::new(KeyRotationFailure::driver(
+                            rotation.step(),
+                            format!(
+                                "the old key was not deleted: the new key could not be made the current version in its store ({e}); both keys work"
+                            ),
+                            NextStep::ResumeOrAbandon,
+                        )));
+                    }
+                    self.go_ahead()
+                }
                 KeyAction::Wait(delay) => {
                     std::thread::sleep(jittered(delay));
                     KeyInput::Waited

@@ -191,6 +191,26 @@ impl Sink {
         Ok(changed)
     }
 
+    /// `--abandon` of a credential delivered with
+    /// [`Sink::deliver_to_stores`] as `version`: every store put back (see
+    /// [`Store::withdraw_fields`]); the stores that changed.
+    pub fn withdraw_fields(
+        &self,
+        marker: (&str, &str),
+        version: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut changed = Vec::new();
+        for store in &self.stores {
+            if store
+                .withdraw_fields(marker, version)
+                .map_err(|e| in_store(store, e))?
+            {
+                changed.push(store.describe());
+            }
+        }
+        Ok(changed)
+    }
+
     /// Adds secret stores (`--sink`) that hold a credential of the fields
     /// `names` (the first its secret), each for this sink's account when it
     /// has one (`{account_sid}` replaced), delivered with

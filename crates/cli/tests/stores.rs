@@ -1538,3 +1538,165 @@ fn abandoning_a_fleet_moves_each_awscurrent_back_before_its_secondary_goes() {
         assert_eq!(moto.value(&name, "AWSPENDING"), None, "{sid}");
     }
 }
+
+/// Makes an IAM standard key named `billing` with the Auth Token; its SID
+/// and secret.
+fn billing_key(cmd: &mut Command, dir: &Path) -> (String, String) {
+    let out = run(cmd.args([
+        "keys",
+        "create",
+        "--friendly-name",
+        "billing",
+        "--secret-file",
+        "old.env",
+    ]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = std::fs::read_to_string(dir.join("old.env")).unwrap();
+    let value = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap()
+            .to_owned()
+    };
+    (value("TWILIO_API_KEY="), value("TWILIO_API_SECRET="))
+}
+
+/// Whether `sid`:`secret` authenticates as the simulator's account.
+fn key_works(cmd: &mut Command, sid: &str, secret: &str) -> bool {
+    let out = run(cmd
+        .env_remove("TWILIO_AUTH_TOKEN")
+        .env("TWILIO_API_KEY", sid)
+        .env("TWILIO_API_SECRET", secret)
+        .arg("verify"));
+    code(&out) == 0
+}
+
+/// `keys rotate --sink vault:…`: the new key's SID and secret land in one
+/// new version (the secret's other fields kept), the key in Vault works,
+/// the old one is gone, and nothing secret is printed at `-vvv`.
+#[test]
+fn keys_rotate_delivers_the_new_key_into_vault() {
+    let bao = Bao::start();
+    let sim = Simulator::spawn(SimConfig::default()).unwrap();
+    let dir = scratch("vault-keys");
+    let token = sim.primary_token();
+    let (old_sid, old_secret) = billing_key(&mut cli(&sim, &token, &dir, &bao.addr), &dir);
+    bao.put(
+        "keys/billing",
+        json!({ "api_key_sid": old_sid, "api_key_secret": old_secret, "region": "us1" }),
+    );
+    let out = run(cli(&sim, &token, &dir, &bao.addr).args([
+        "-vvv",
+        "keys",
+        "rotate",
+        &old_sid,
+        "--yes",
+        "--deploy-wait",
+        "0",
+        "--sink",
+        "vault:secret/keys/billing",
+    ]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let (version, data) = bao.latest("keys/billing");
+    assert_eq!(version, 2, "one version added");
+    let new_sid = data["api_key_sid"].as_str().unwrap().to_owned();
+    let new_secret = data["api_key_secret"].as_str().unwrap().to_owned();
+    assert_ne!(new_sid, old_sid);
+    assert_eq!(data["region"], "us1", "the other fields are kept");
+    assert!(key_works(
+        &mut cli(&sim, &token, &dir, &bao.addr),
+        &new_sid,
+        &new_secret
+    ));
+    assert!(!key_works(
+        &mut cli(&sim, &token, &dir, &bao.addr),
+        &old_sid,
+        &old_secret
+    ));
+    for secret in [
+        new_secret.as_str(),
+        old_secret.as_str(),
+        VAULT_TOKEN,
+        token.as_str(),
+    ] {
+        assert!(!stderr(&out).contains(secret), "stderr leaked a secret");
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains(secret),
+            "stdout leaked a secret"
+        );
+    }
+}
+
+/// `keys rotate --sink aws-sm:…` stopped at the go-ahead: the new key is
+/// AWSCURRENT already (the old one AWSPREVIOUS, both keys working), and
+/// `--abandon` puts AWSCURRENT back before deleting the new key; a second
+/// rotation with `--yes` then finishes, the new key current.
+#[cfg(feature = "aws")]
+#[test]
+fn keys_rotate_stages_the_key_in_aws_and_abandoning_moves_it_back() {
+    let moto = Moto::start();
+    let sim = Simulator::spawn(SimConfig::default()).unwrap();
+    let dir = scratch("aws-keys");
+    let token = sim.primary_token();
+    let cmd = || aws_cli(&sim, &token, &dir, &moto);
+    let (old_sid, old_secret) = billing_key(&mut cmd(), &dir);
+    let old_value =
+        json!({ "api_key_sid": old_sid, "api_key_secret": old_secret, "region": "us1" });
+    moto.create("keys/billing", &old_value.to_string());
+    let current = || {
+        serde_json::from_str::<Value>(&moto.value("keys/billing", "AWSCURRENT").unwrap()).unwrap()
+    };
+    let rotate = |extra: &[&str]| {
+        run(cmd()
+            .args(["keys", "rotate", &old_sid, "--sink", "aws-sm:keys/billing"])
+            .args(extra))
+    };
+    // No terminal, no --yes: it stops at the go-ahead.
+    let declined = rotate(&[]);
+    assert_eq!(code(&declined), 1, "{}", stderr(&declined));
+    let staged = current();
+    let new_sid = staged["api_key_sid"].as_str().unwrap().to_owned();
+    let new_secret = staged["api_key_secret"].as_str().unwrap().to_owned();
+    assert_ne!(new_sid, old_sid);
+    assert_eq!(staged["region"], "us1");
+    assert_eq!(
+        moto.value("keys/billing", "AWSPREVIOUS")
+            .map(|v| serde_json::from_str::<Value>(&v).unwrap()),
+        Some(old_value.clone())
+    );
+    assert!(key_works(&mut cmd(), &new_sid, &new_secret));
+    assert!(key_works(&mut cmd(), &old_sid, &old_secret));
+
+    let abandoned = rotate(&["--abandon"]);
+    assert_eq!(code(&abandoned), 0, "{}", stderr(&abandoned));
+    assert_eq!(current(), old_value, "AWSCURRENT is back on the old key");
+    assert!(
+        !key_works(&mut cmd(), &new_sid, &new_secret),
+        "the new key is gone"
+    );
+    assert!(
+        key_works(&mut cmd(), &old_sid, &old_secret),
+        "the old key stays"
+    );
+
+    let finished = rotate(&["--yes", "--deploy-wait", "0"]);
+    assert_eq!(code(&finished), 0, "{}", stderr(&finished));
+    let now = current();
+    assert_ne!(now["api_key_sid"], old_sid.as_str());
+    assert!(key_works(
+        &mut cmd(),
+        now["api_key_sid"].as_str().unwrap(),
+        now["api_key_secret"].as_str().unwrap()
+    ));
+    assert!(!key_works(&mut cmd(), &old_sid, &old_secret));
+    for out in [&declined, &abandoned, &finished] {
+        for secret in [
+            new_secret.as_str(),
+            old_secret.as_str(),
+            token.as_str(),
+            AWS_SECRET,
+        ] {
+            assert!(!stderr(out).contains(secret), "stderr leaked a secret");
+        }
+    }
+}

@@ -380,7 +380,14 @@ impl SecretsManager {
     /// (the token of fingerprint `own`), moves it back to `AWSPREVIOUS`;
     /// and takes `AWSPENDING` off that version. Whether it changed anything.
     pub fn withdraw(&self, own: TokenFingerprint) -> Result<bool, StoreError> {
-        let version = self.version_of(own);
+        self.withdraw_version(&self.version_of(own))
+    }
+
+    /// `--abandon`: when `AWSCURRENT` is version `version`, moves it back
+    /// to `AWSPREVIOUS`; and takes `AWSPENDING` off that version. Whether it
+    /// changed anything.
+    pub fn withdraw_version(&self, version: &str) -> Result<bool, StoreError> {
+        let version = version.to_owned();
         let described = self.describe_secret()?;
         let pending = version_with(&described, PENDING).as_deref() == Some(version.as_str());
         if version_with(&described, CURRENT).as_deref() == Some(version.as_str()) {

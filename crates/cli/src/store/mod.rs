@@ -289,6 +289,25 @@ impl Store {
         }
     }
 
+    /// `--abandon` of a credential delivered with [`Store::deliver_fields`]
+    /// as `version`, before it is revoked: puts back what the store held
+    /// before (Vault: when the latest version's field `marker.0` is
+    /// `marker.1`, the credential's SID; AWS: `AWSCURRENT` back from
+    /// `version`). Whether it changed anything.
+    pub fn withdraw_fields(&self, marker: (&str, &str), version: &str) -> Result<bool, StoreError> {
+        match self {
+            Store::Vault(v) => {
+                let _ = version;
+                v.withdraw_fields(marker.0, marker.1)
+            }
+            #[cfg(feature = "aws")]
+            Store::Aws(a) => {
+                let _ = marker;
+                a.withdraw_version(version)
+            }
+        }
+    }
+
     /// Once the new token was checked, before the go-ahead: makes it the
     /// one applications read (AWS: `AWSCURRENT`). Vault's latest version is
     /// read already: nothing to do. Idempotent.

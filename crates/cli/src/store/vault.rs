@@ -421,6 +421,28 @@ impl Vault {
         Ok(true)
     }
 
+    /// `--abandon` of a credential written with [`Vault::deliver_fields`]:
+    /// when the latest version's field `name` is `value` (the credential's
+    /// SID, which no other rotation writes), writes the version before it
+    /// again, with check-and-set. Whether it did. With `#FIELD` only the
+    /// secret is written, so whether the latest version is this rotation's
+    /// cannot be told: refused, rather than rolled back blindly.
+    pub fn withdraw_fields(&self, name: &str, value: &str) -> Result<bool, StoreError> {
+        if self.given.is_some() {
+            return Err(StoreError::Refused(format!(
+                "{}: with #FIELD only the secret is written there, so whether its latest version is this rotation's cannot be told; put the version before it back by hand (vault kv rollback), then abandon again",
+                self.describe()
+            )));
+        }
+        let (version, fields) = self.read()?;
+        if fields.get(name).and_then(Value::as_str) != Some(value) {
+            return Ok(false);
+        }
+        let previous = self.read_version(version.saturating_sub(1))?;
+        self.write(version, previous, version)?;
+        Ok(true)
+    }
+
     /// Writes `data` as the version after `version` (check-and-set).
     fn write(&self, version: u64, data: Map<String, Value>, base: u64) -> Result<(), StoreError> {
         let body = Value::Object(Map::from_iter([
