@@ -829,7 +829,7 @@ pub struct KeysRotateArgs {
     #[arg(long)]
     pub abandon: bool,
 
-    /// The journal (default: key-rotation-<SK>.json in the state directory).
+    /// The journal (default: key-rotation-SK….json in the state directory, named after the key).
     #[arg(long, value_name = "PATH")]
     pub state_file: Option<PathBuf>,
 
