@@ -48,6 +48,7 @@ use crate::args::{Global, PkcvRotateArgs};
 use crate::client_setup::{client, client_options, credentials, pkcv_signer};
 use crate::outcome::{Exit, Failure};
 use crate::report::Report;
+use crate::rotate::{duration_word, global_rerun_flags};
 use crate::shell_word::shell_word;
 use crate::sink::{Sink, connect_stores, store_failure};
 use crate::state_dir::StateDir;
@@ -176,8 +177,10 @@ fn pause(index: &mut usize, what: &str) {
 #[cfg(not(debug_assertions))]
 fn pause(_: &mut usize, _: &str) {}
 
-/// The options a later run repeats (the sink, the go-ahead, the state file).
-fn rerun(args: &PkcvRotateArgs) -> String {
+/// The options a later run repeats (the sink, the go-ahead, the state file),
+/// and the global ones typed on the command line that say where Twilio is
+/// and which pair signs (`global`, from [`global_rerun_flags`]).
+fn rerun(args: &PkcvRotateArgs, global: &str) -> String {
     let mut words = String::new();
     let mut flag = |name: &str, value: Option<String>| {
         words.push(' ');
@@ -196,6 +199,12 @@ fn rerun(args: &PkcvRotateArgs) -> String {
     if let Some(command) = &args.to.secret_exec {
         flag("--secret-exec", Some(command.clone()));
     }
+    if let Some(timeout) = args.to.secret_exec_timeout {
+        flag("--secret-exec-timeout", Some(duration_word(timeout)));
+    }
+    if args.to.force {
+        flag("--force", None);
+    }
     for store in &args.sinks {
         flag("--sink", Some(store.to_arg()));
     }
@@ -203,8 +212,9 @@ fn rerun(args: &PkcvRotateArgs) -> String {
         flag("--yes", None);
     }
     if let Some(wait) = args.deploy_wait {
-        flag("--deploy-wait", Some(format!("{}s", wait.as_secs())));
+        flag("--deploy-wait", Some(duration_word(wait)));
     }
+    words.push_str(global);
     words
 }
 
@@ -246,7 +256,10 @@ fn run(
         .state_file
         .clone()
         .unwrap_or_else(|| dir.path().join(format!("pkcv-rotation-{account}.json")));
-    let resume = format!("twilio-accounts pkcv rotate --resume{}", rerun(args));
+    let resume = format!(
+        "twilio-accounts pkcv rotate --resume{}",
+        rerun(args, &global_rerun_flags(global, on_command_line))
+    );
     let existing = match std::fs::read(&journal_path) {
         Ok(bytes) => Some(Journal::from_json(&bytes).ok_or_else(|| {
             Failure::other(format!(

@@ -702,6 +702,60 @@ fn pkcv_rotate_replaces_the_key_pair_made_or_given() {
     key_pair_rotated(&sim, &dir, &new_sid, &back);
 }
 
+/// The pair and the base URL typed as flags (not in the environment): the
+/// advice of a `pkcv rotate` stopped before the go-ahead repeats them, and
+/// runs as printed.
+#[test]
+fn pkcv_rotate_advice_repeats_the_options_typed_on_the_command_line() {
+    let sim = pkcv_sim();
+    let dir = key_dir("pkcv-rotate-flags");
+    let kid = sim.public_key_sids()[0].clone();
+    let base = sim.base_url();
+    let flags = |cmd: &mut Command| {
+        cmd.env_remove("TWILIO_PKCV_PRIVATE_KEY")
+            .env_remove("TWILIO_PKCV_CREDENTIAL_SID")
+            .env_remove("TWILIO_ACCOUNTS_BASE_URL");
+    };
+    let mut first = signed(&sim, &dir);
+    flags(&mut first);
+    let out = run(first.args([
+        "--pkcv-private-key",
+        KEY_FILE,
+        "--pkcv-credential-sid",
+        &kid,
+        "--base-url",
+        &base,
+        "pkcv",
+        "rotate",
+        "--secret-file",
+        "new.pem",
+        "--state-file",
+        "pk.json",
+        "--deploy-wait",
+        "0",
+        "--output",
+        "json",
+    ]));
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    let next = json(&out)["error"]["next_command"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for typed in ["--pkcv-private-key", "--pkcv-credential-sid", "--base-url"] {
+        assert_contains(&next, typed);
+    }
+    let words = sh_words(&next);
+    let mut then = signed(&sim, &dir);
+    flags(&mut then);
+    let out = run(then.args(&words[1..]).args(["--output", "json"]));
+    assert_eq!(code(&out), 0, "{next}: {}", stdout(&out));
+    let new_sid = json(&out)["new_credential_sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(check_with(&sim, &dir, "new.pem", &new_sid).0, 0);
+}
+
 /// Whether Twilio accepts several registered public keys at once is
 /// unconfirmed. Where it accepts one only (the simulator's
 /// `single_public_key`), the register is refused: the rotation stops before
