@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use twilio_accounts_sim::{SimConfig, Simulator};
-use twilio_accounts_ureq::{AccountSid, AuthToken, Credentials};
+use twilio_accounts_ureq::{AccountSid, ApiKeySecret, AuthToken, Credentials};
 
 #[path = "cli/pause.rs"]
 mod pause;
@@ -623,6 +623,16 @@ fn token_in(account: AccountSid, token: &str) -> Option<Credentials> {
     Some(Credentials::auth_token(
         account,
         AuthToken::new(token).ok()?,
+    ))
+}
+
+/// `account` acting through the API key whose SID and secret are the
+/// fields `api_key_sid` and `api_key_secret` of `fields`, if they hold one.
+fn key_in(account: AccountSid, fields: &Value) -> Option<Credentials> {
+    Some(Credentials::api_key(
+        account,
+        fields["api_key_sid"].as_str()?.parse().ok()?,
+        ApiKeySecret::new(fields["api_key_secret"].as_str()?).ok()?,
     ))
 }
 
@@ -1569,14 +1579,14 @@ fn abandoning_a_fleet_moves_each_awscurrent_back_before_its_secondary_goes() {
     }
 }
 
-/// Makes an IAM standard key named `billing` with the Auth Token; its SID
-/// and secret.
-fn billing_key(cmd: &mut Command, dir: &Path) -> (String, String) {
+/// Makes an IAM standard key named `name` with the Auth Token; its SID and
+/// secret.
+fn standard_key(cmd: &mut Command, dir: &Path, name: &str) -> (String, String) {
     let out = run(cmd.args([
         "keys",
         "create",
         "--friendly-name",
-        "billing",
+        name,
         "--secret-file",
         "old.env",
     ]));
@@ -1610,7 +1620,8 @@ fn keys_rotate_delivers_the_new_key_into_vault() {
     let sim = Simulator::spawn(SimConfig::default()).unwrap();
     let dir = scratch("vault-keys");
     let token = sim.primary_token();
-    let (old_sid, old_secret) = billing_key(&mut cli(&sim, &token, &dir, &bao.addr), &dir);
+    let (old_sid, old_secret) =
+        standard_key(&mut cli(&sim, &token, &dir, &bao.addr), &dir, "billing");
     bao.put(
         "keys/billing",
         json!({ "api_key_sid": old_sid, "api_key_secret": old_secret, "region": "us1" }),
@@ -1669,7 +1680,7 @@ fn keys_rotate_stages_the_key_in_aws_and_abandoning_moves_it_back() {
     let dir = scratch("aws-keys");
     let token = sim.primary_token();
     let cmd = || aws_cli(&sim, &token, &dir, &moto);
-    let (old_sid, old_secret) = billing_key(&mut cmd(), &dir);
+    let (old_sid, old_secret) = standard_key(&mut cmd(), &dir, "billing");
     let old_value =
         json!({ "api_key_sid": old_sid, "api_key_secret": old_secret, "region": "us1" });
     moto.create("keys/billing", &old_value.to_string());
@@ -1729,4 +1740,85 @@ fn keys_rotate_stages_the_key_in_aws_and_abandoning_moves_it_back() {
             assert!(!stderr(out).contains(secret), "stderr leaked a secret");
         }
     }
+}
+
+/// The no-outage application with an API key (`app`, made with the Auth
+/// Token) read from the fields `api_key_sid` and `api_key_secret` of
+/// Vault's latest version, through a whole `keys rotate --yes
+/// --deploy-wait 2s` into that secret: nothing refused, and every instance
+/// ends on the key Vault then holds, which works while the old one is
+/// refused.
+#[test]
+fn an_application_reading_its_api_key_from_vault_with_a_cache_shorter_than_the_deploy_wait_is_never_refused()
+ {
+    let bao = Bao::start();
+    let sim = Simulator::spawn(SimConfig::default()).unwrap();
+    let dir = scratch("vault-keys-no-outage");
+    let token = sim.primary_token();
+    let (old_sid, old_secret) = standard_key(&mut cli(&sim, &token, &dir, &bao.addr), &dir, "app");
+    let old = json!({ "api_key_sid": old_sid, "api_key_secret": old_secret });
+    bao.put("keys/app", old.clone());
+    let account = account_of(&sim);
+    let source: Source = {
+        let (agent, addr) = (bao.agent.clone(), bao.addr.clone());
+        Arc::new(move || {
+            read_from_vault(&agent, &addr, "keys/app").and_then(|fields| key_in(account, &fields))
+        })
+    };
+    no_outage_through(
+        &sim,
+        &dir,
+        cli(&sim, &token, &dir, &bao.addr).args(["keys", "rotate", &old_sid]),
+        "vault:secret/keys/app",
+        key_in(account, &old).unwrap(),
+        source,
+        || key_in(account, &bao.latest("keys/app").1).expect("Vault holds a key"),
+    );
+    assert_eq!(bao.latest("keys/app").0, 2, "one version added");
+}
+
+/// The same with the key read from `AWSCURRENT` (a JSON object with the
+/// keys `api_key_sid` and `api_key_secret`) through `keys rotate --sink
+/// aws-sm:…`; the old key ends `AWSPREVIOUS`.
+#[cfg(feature = "aws")]
+#[test]
+fn an_application_reading_its_api_key_from_awscurrent_with_a_cache_shorter_than_the_deploy_wait_is_never_refused()
+ {
+    let moto = Moto::start();
+    let sim = Simulator::spawn(SimConfig::default()).unwrap();
+    let dir = scratch("aws-keys-no-outage");
+    let token = sim.primary_token();
+    let (old_sid, old_secret) = standard_key(&mut aws_cli(&sim, &token, &dir, &moto), &dir, "app");
+    let old = json!({ "api_key_sid": old_sid, "api_key_secret": old_secret });
+    moto.create("keys/app", &old.to_string());
+    let account = account_of(&sim);
+    let fields_of = |value: &str| serde_json::from_str::<Value>(value).ok();
+    let source: Source = {
+        let (agent, endpoint) = (moto.agent.clone(), moto.endpoint.clone());
+        Arc::new(move || {
+            read_from_aws(&agent, &endpoint, "keys/app")
+                .and_then(|value| fields_of(&value))
+                .and_then(|fields| key_in(account, &fields))
+        })
+    };
+    no_outage_through(
+        &sim,
+        &dir,
+        aws_cli(&sim, &token, &dir, &moto).args(["keys", "rotate", &old_sid]),
+        "aws-sm:keys/app",
+        key_in(account, &old).unwrap(),
+        source,
+        || {
+            moto.value("keys/app", "AWSCURRENT")
+                .and_then(|value| fields_of(&value))
+                .and_then(|fields| key_in(account, &fields))
+                .expect("AWSCURRENT holds a key")
+        },
+    );
+    assert_eq!(
+        moto.value("keys/app", "AWSPREVIOUS")
+            .as_deref()
+            .and_then(fields_of),
+        Some(old)
+    );
 }
