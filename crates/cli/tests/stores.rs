@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use twilio_accounts_sim::{SimConfig, Simulator};
-use twilio_accounts_ureq::AuthToken;
+use twilio_accounts_ureq::{AccountSid, ApiKeySecret, AuthToken, Credentials};
 
 #[path = "cli/pause.rs"]
 mod pause;
@@ -23,7 +23,7 @@ use pause::killed_at_pause;
 
 #[path = "cli/application.rs"]
 mod application;
-use application::{INSTANCES, Measured, Source, rotate_under_load};
+use application::{INSTANCES, Measured, Source, rotate_under_load, with_token};
 
 const BIN: &str = env!("CARGO_BIN_EXE_twilio-accounts");
 
@@ -559,25 +559,33 @@ fn abandoning_puts_vault_back_before_the_secondary_goes() {
     );
 }
 
-/// A whole `rotate --yes --deploy-wait 2s` with `--sink SINK` as its only
-/// sink, while the no-outage application (its cache, 1 s, shorter than the
-/// wait) reads the token from `source`: nothing refused, every instance
-/// ends on the new primary.
+/// The deploy wait of the no-outage runs: longer than the application's
+/// cache (1 s).
+const DEPLOY_WAIT: &str = "2s";
+
+/// A whole rotation (`cmd`: `rotate …` or `keys rotate SK…`, to which
+/// `--yes`, `--deploy-wait` [`DEPLOY_WAIT`] and `--sink SINK`, its only
+/// sink, are added)
+/// while the no-outage application (its cache, 1 s, shorter than the wait)
+/// reads its credentials, `original` before the rotation, from `source`:
+/// nothing refused, and every instance ends on `new()`, what replaced
+/// `original` (let in, while `original` is refused).
 #[allow(clippy::print_stdout)]
 fn no_outage_through(
     sim: &Simulator,
-    old: &str,
     dir: &Path,
-    mut cmd: Command,
+    cmd: &mut Command,
     sink: &str,
+    original: Credentials,
     source: Source,
+    new: impl FnOnce() -> Credentials,
 ) -> Measured {
     let measured = rotate_under_load(
         sim,
         source,
-        old,
-        cmd.args(["rotate", "--yes", "--deploy-wait", "2s", "--settle", "0"])
-            .args(["--state-file", "state.json", "--sink", sink])
+        original,
+        new,
+        cmd.args(["--yes", "--deploy-wait", DEPLOY_WAIT, "--sink", sink])
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(dir.join("rotate.stderr")).unwrap()),
         &dir.join("rotate.stderr"),
@@ -587,17 +595,17 @@ fn no_outage_through(
         "too few requests during the rotation to show anything: {measured:?}"
     );
     assert_eq!(measured.refused, 0, "{measured:?}");
-    assert_eq!(
-        measured.ended_on_primary, INSTANCES as usize,
-        "{measured:?}"
-    );
-    println!("no-outage through {sink}: deploy_wait=2s {measured}");
+    assert_eq!(measured.ended_on_new, INSTANCES as usize, "{measured:?}");
+    println!("no-outage through {sink}: deploy_wait={DEPLOY_WAIT} {measured}");
     measured
 }
 
-/// What an application reads from Vault: the field `auth_token` of the
-/// latest version of `secret/PATH` (`None` when it cannot be read now).
-fn read_from_vault(agent: &ureq::Agent, addr: &str, path: &str) -> Option<AuthToken> {
+/// `rotate` (of the Auth Token) as the no-outage runs give it.
+const ROTATE_TOKEN: [&str; 5] = ["rotate", "--settle", "0", "--state-file", "state.json"];
+
+/// What an application reads from Vault: the fields of the latest version
+/// of `secret/PATH` (`None` when it cannot be read now).
+fn read_from_vault(agent: &ureq::Agent, addr: &str, path: &str) -> Option<Value> {
     let mut answer = agent
         .get(format!("{addr}/v1/secret/data/{path}"))
         .header("X-Vault-Token", VAULT_TOKEN)
@@ -607,7 +615,30 @@ fn read_from_vault(agent: &ureq::Agent, addr: &str, path: &str) -> Option<AuthTo
         return None;
     }
     let body: Value = serde_json::from_str(&answer.body_mut().read_to_string().ok()?).ok()?;
-    AuthToken::new(body["data"]["data"]["auth_token"].as_str()?).ok()
+    Some(body["data"]["data"].clone())
+}
+
+/// `account` with the Auth Token `token`, if it is one.
+fn token_in(account: AccountSid, token: &str) -> Option<Credentials> {
+    Some(Credentials::auth_token(
+        account,
+        AuthToken::new(token).ok()?,
+    ))
+}
+
+/// `account` acting through the API key whose SID and secret are the
+/// fields `api_key_sid` and `api_key_secret` of `fields`, if they hold one.
+fn key_in(account: AccountSid, fields: &Value) -> Option<Credentials> {
+    Some(Credentials::api_key(
+        account,
+        fields["api_key_sid"].as_str()?.parse().ok()?,
+        ApiKeySecret::new(fields["api_key_secret"].as_str()?).ok()?,
+    ))
+}
+
+/// The simulator's account, as an application configures it.
+fn account_of(sim: &Simulator) -> AccountSid {
+    sim.account_sid().parse().unwrap()
 }
 
 #[test]
@@ -618,16 +649,20 @@ fn an_application_reading_vault_with_a_cache_shorter_than_the_deploy_wait_is_nev
     let old = sim.primary_token();
     bao.put("twilio/app", json!({ "auth_token": old }));
     let source: Source = {
-        let (agent, addr) = (bao.agent.clone(), bao.addr.clone());
-        Arc::new(move || read_from_vault(&agent, &addr, "twilio/app"))
+        let (agent, addr, account) = (bao.agent.clone(), bao.addr.clone(), account_of(&sim));
+        Arc::new(move || {
+            read_from_vault(&agent, &addr, "twilio/app")
+                .and_then(|fields| token_in(account, fields["auth_token"].as_str()?))
+        })
     };
     no_outage_through(
         &sim,
-        &old,
         &dir,
-        cli(&sim, &old, &dir, &bao.addr),
+        cli(&sim, &old, &dir, &bao.addr).args(ROTATE_TOKEN),
         "vault:secret/twilio/app",
+        with_token(&sim, &old),
         source,
+        || with_token(&sim, &sim.primary_token()),
     );
     assert_eq!(
         bao.latest("twilio/app"),
@@ -997,7 +1032,7 @@ fn a_fleet_stages_and_commits_each_account_in_its_own_aws_secret_concurrently() 
 /// What an application reads from AWS Secrets Manager: the `AWSCURRENT`
 /// value of `name` (`None` when it cannot be read now).
 #[cfg(feature = "aws")]
-fn read_from_aws(agent: &ureq::Agent, endpoint: &str, name: &str) -> Option<AuthToken> {
+fn read_from_aws(agent: &ureq::Agent, endpoint: &str, name: &str) -> Option<String> {
     let mut answer = agent
         .post(endpoint)
         .header("X-Amz-Target", "secretsmanager.GetSecretValue")
@@ -1013,7 +1048,7 @@ fn read_from_aws(agent: &ureq::Agent, endpoint: &str, name: &str) -> Option<Auth
         return None;
     }
     let body: Value = serde_json::from_str(&answer.body_mut().read_to_string().ok()?).ok()?;
-    AuthToken::new(body["SecretString"].as_str()?).ok()
+    Some(body["SecretString"].as_str()?.to_owned())
 }
 
 #[cfg(feature = "aws")]
@@ -1026,15 +1061,20 @@ fn an_application_reading_awscurrent_with_a_cache_shorter_than_the_deploy_wait_i
     moto.create("twilio/app", &old);
     let source: Source = {
         let (agent, endpoint) = (moto.agent.clone(), moto.endpoint.clone());
-        Arc::new(move || read_from_aws(&agent, &endpoint, "twilio/app"))
+        let account = account_of(&sim);
+        Arc::new(move || {
+            read_from_aws(&agent, &endpoint, "twilio/app")
+                .and_then(|value| token_in(account, &value))
+        })
     };
     no_outage_through(
         &sim,
-        &old,
         &dir,
-        aws_cli(&sim, &old, &dir, &moto),
+        aws_cli(&sim, &old, &dir, &moto).args(ROTATE_TOKEN),
         "aws-sm:twilio/app",
+        with_token(&sim, &old),
         source,
+        || with_token(&sim, &sim.primary_token()),
     );
     assert_eq!(
         moto.value("twilio/app", "AWSCURRENT"),
@@ -1539,14 +1579,14 @@ fn abandoning_a_fleet_moves_each_awscurrent_back_before_its_secondary_goes() {
     }
 }
 
-/// Makes an IAM standard key named `billing` with the Auth Token; its SID
-/// and secret.
-fn billing_key(cmd: &mut Command, dir: &Path) -> (String, String) {
+/// Makes an IAM standard key named `name` with the Auth Token; its SID and
+/// secret.
+fn standard_key(cmd: &mut Command, dir: &Path, name: &str) -> (String, String) {
     let out = run(cmd.args([
         "keys",
         "create",
         "--friendly-name",
-        "billing",
+        name,
         "--secret-file",
         "old.env",
     ]));
@@ -1580,7 +1620,8 @@ fn keys_rotate_delivers_the_new_key_into_vault() {
     let sim = Simulator::spawn(SimConfig::default()).unwrap();
     let dir = scratch("vault-keys");
     let token = sim.primary_token();
-    let (old_sid, old_secret) = billing_key(&mut cli(&sim, &token, &dir, &bao.addr), &dir);
+    let (old_sid, old_secret) =
+        standard_key(&mut cli(&sim, &token, &dir, &bao.addr), &dir, "billing");
     bao.put(
         "keys/billing",
         json!({ "api_key_sid": old_sid, "api_key_secret": old_secret, "region": "us1" }),
@@ -1639,7 +1680,7 @@ fn keys_rotate_stages_the_key_in_aws_and_abandoning_moves_it_back() {
     let dir = scratch("aws-keys");
     let token = sim.primary_token();
     let cmd = || aws_cli(&sim, &token, &dir, &moto);
-    let (old_sid, old_secret) = billing_key(&mut cmd(), &dir);
+    let (old_sid, old_secret) = standard_key(&mut cmd(), &dir, "billing");
     let old_value =
         json!({ "api_key_sid": old_sid, "api_key_secret": old_secret, "region": "us1" });
     moto.create("keys/billing", &old_value.to_string());
@@ -1699,4 +1740,85 @@ fn keys_rotate_stages_the_key_in_aws_and_abandoning_moves_it_back() {
             assert!(!stderr(out).contains(secret), "stderr leaked a secret");
         }
     }
+}
+
+/// The no-outage application with an API key (`app`, made with the Auth
+/// Token) read from the fields `api_key_sid` and `api_key_secret` of
+/// Vault's latest version, through a whole `keys rotate --yes
+/// --deploy-wait 2s` into that secret: nothing refused, and every instance
+/// ends on the key Vault then holds, which works while the old one is
+/// refused.
+#[test]
+fn an_application_reading_its_api_key_from_vault_with_a_cache_shorter_than_the_deploy_wait_is_never_refused()
+ {
+    let bao = Bao::start();
+    let sim = Simulator::spawn(SimConfig::default()).unwrap();
+    let dir = scratch("vault-keys-no-outage");
+    let token = sim.primary_token();
+    let (old_sid, old_secret) = standard_key(&mut cli(&sim, &token, &dir, &bao.addr), &dir, "app");
+    let old = json!({ "api_key_sid": old_sid, "api_key_secret": old_secret });
+    bao.put("keys/app", old.clone());
+    let account = account_of(&sim);
+    let source: Source = {
+        let (agent, addr) = (bao.agent.clone(), bao.addr.clone());
+        Arc::new(move || {
+            read_from_vault(&agent, &addr, "keys/app").and_then(|fields| key_in(account, &fields))
+        })
+    };
+    no_outage_through(
+        &sim,
+        &dir,
+        cli(&sim, &token, &dir, &bao.addr).args(["keys", "rotate", &old_sid]),
+        "vault:secret/keys/app",
+        key_in(account, &old).unwrap(),
+        source,
+        || key_in(account, &bao.latest("keys/app").1).expect("Vault holds a key"),
+    );
+    assert_eq!(bao.latest("keys/app").0, 2, "one version added");
+}
+
+/// The same with the key read from `AWSCURRENT` (a JSON object with the
+/// keys `api_key_sid` and `api_key_secret`) through `keys rotate --sink
+/// aws-sm:…`; the old key ends `AWSPREVIOUS`.
+#[cfg(feature = "aws")]
+#[test]
+fn an_application_reading_its_api_key_from_awscurrent_with_a_cache_shorter_than_the_deploy_wait_is_never_refused()
+ {
+    let moto = Moto::start();
+    let sim = Simulator::spawn(SimConfig::default()).unwrap();
+    let dir = scratch("aws-keys-no-outage");
+    let token = sim.primary_token();
+    let (old_sid, old_secret) = standard_key(&mut aws_cli(&sim, &token, &dir, &moto), &dir, "app");
+    let old = json!({ "api_key_sid": old_sid, "api_key_secret": old_secret });
+    moto.create("keys/app", &old.to_string());
+    let account = account_of(&sim);
+    let fields_of = |value: &str| serde_json::from_str::<Value>(value).ok();
+    let source: Source = {
+        let (agent, endpoint) = (moto.agent.clone(), moto.endpoint.clone());
+        Arc::new(move || {
+            read_from_aws(&agent, &endpoint, "keys/app")
+                .and_then(|value| fields_of(&value))
+                .and_then(|fields| key_in(account, &fields))
+        })
+    };
+    no_outage_through(
+        &sim,
+        &dir,
+        aws_cli(&sim, &token, &dir, &moto).args(["keys", "rotate", &old_sid]),
+        "aws-sm:keys/app",
+        key_in(account, &old).unwrap(),
+        source,
+        || {
+            moto.value("keys/app", "AWSCURRENT")
+                .and_then(|value| fields_of(&value))
+                .and_then(|fields| key_in(account, &fields))
+                .expect("AWSCURRENT holds a key")
+        },
+    );
+    assert_eq!(
+        moto.value("keys/app", "AWSPREVIOUS")
+            .as_deref()
+            .and_then(fields_of),
+        Some(old)
+    );
 }

@@ -1,17 +1,19 @@
 //! The no-outage test application (issues 28 and 34), shared by the test
-//! targets `no_outage` (the token read from a `--token-file`) and `stores`
-//! (read from Vault's latest version, or AWS Secrets Manager's
-//! `AWSCURRENT`).
+//! targets `no_outage` (the Auth Token read from a `--token-file`) and
+//! `stores` (an Auth Token or an API key read from Vault's latest version,
+//! or AWS Secrets Manager's `AWSCURRENT`).
 //!
 //! The application is a few threads making real, authenticated, read-only
 //! requests to the simulator on 127.0.0.1 through the whole run of the built
-//! binary, and a cache time after it. Each thread takes the token from its
-//! cache while the cached copy is younger than [`CACHE`] and from its source
-//! otherwise (a failed read keeps the cached token), and counts the requests
-//! it made and those refused with 401. The threads' caches expire at evenly
-//! spread moments, as a fleet's would, so that some thread always holds the
-//! old token for most of the cache time after the delivery: with a deploy
-//! wait shorter than that, refusals are certain, not lucky.
+//! binary, and a cache time after it. Each thread takes its credentials (the
+//! account's Auth Token, or an API key's SID and secret: whatever the
+//! rotation replaces) from its cache while the cached copy is younger than
+//! [`CACHE`] and from its source otherwise (a failed read keeps the cached
+//! credentials), and counts the requests it made and those refused with
+//! 401. The threads' caches expire at evenly spread moments, as a fleet's
+//! would, so that some thread always holds the old credentials for most of
+//! the cache time after the delivery: with a deploy wait shorter than that,
+//! refusals are certain, not lucky.
 
 use std::process::{Command, ExitStatus};
 use std::sync::Arc;
@@ -21,12 +23,11 @@ use std::time::{Duration, Instant};
 
 use twilio_accounts_sim::Simulator;
 use twilio_accounts_ureq::{
-    AccountSid, AuthToken, Client, ClientOptions, Credentials, ListCredentialPublicKeys,
-    RetryPolicy,
+    AuthToken, Client, ClientOptions, Credentials, ListCredentialPublicKeys, RetryPolicy,
 };
 
-/// How long the application keeps a token it read before reading its
-/// source again.
+/// How long the application keeps the credentials it read before reading
+/// its source again.
 pub const CACHE: Duration = Duration::from_secs(1);
 /// Instances of the application, each with its own cache; their caches
 /// expire `CACHE / INSTANCES` apart.
@@ -42,12 +43,21 @@ const ROTATION_DEADLINE: Duration = Duration::from_secs(10);
 /// How long the application runs before the rotation starts.
 const BEFORE: Duration = Duration::from_millis(100);
 /// How long it runs after the rotation ends: every cache expires in that
-/// time, so every instance has moved to the new token, or been refused.
+/// time, so every instance has moved to the new credentials, or been
+/// refused.
 const AFTER: Duration = Duration::from_millis(1_250);
 
-/// Where the application reads its token: `None` when it cannot be read
-/// now (the cached token is kept).
-pub type Source = Arc<dyn Fn() -> Option<AuthToken> + Send + Sync>;
+/// Where the application reads its credentials: `None` when they cannot be
+/// read now (the cached ones are kept).
+pub type Source = Arc<dyn Fn() -> Option<Credentials> + Send + Sync>;
+
+/// The simulator's account with the Auth Token `token`.
+pub fn with_token(sim: &Simulator, token: &str) -> Credentials {
+    Credentials::auth_token(
+        sim.account_sid().parse().unwrap(),
+        AuthToken::new(token).unwrap(),
+    )
+}
 
 /// What one instance of the application saw.
 #[derive(Debug)]
@@ -62,8 +72,8 @@ struct Tally {
     cut_short: bool,
     first_refused: Option<Instant>,
     last_refused: Option<Instant>,
-    /// The token it held when stopped.
-    ended_on: AuthToken,
+    /// The credentials it held when stopped.
+    ended_on: Credentials,
 }
 
 /// The test application: `INSTANCES` threads calling the simulator until
@@ -78,25 +88,17 @@ impl Application {
     /// Starts the instances, each with `original` cached as if it had read
     /// it a little earlier than the one before, so that their caches expire
     /// `CACHE / INSTANCES` apart.
-    fn start(sim: &Simulator, source: &Source, original: &str) -> Application {
-        let account: AccountSid = sim.account_sid().parse().unwrap();
-        let original = AuthToken::new(original).unwrap();
-        let options = ClientOptions::new()
-            .with_base_url(sim.base_url())
-            .with_retry_policy(RetryPolicy::never())
-            .with_request_timeout(Duration::from_secs(5));
-        let client =
-            Client::new(Credentials::auth_token(account, original.clone()), options).unwrap();
+    fn start(client: &Client, source: &Source, original: &Credentials) -> Application {
         let stop = Arc::new(AtomicBool::new(false));
         let made = Arc::new(AtomicU64::new(0));
         let start = Instant::now();
         let instances = (1..=INSTANCES)
             .map(|k| {
-                let (client, token) = (client.clone(), original.clone());
+                let (client, credentials) = (client.clone(), original.clone());
                 let (source, stop, made) = (source.clone(), stop.clone(), made.clone());
                 let fresh_until = start + CACHE * k / INSTANCES;
                 std::thread::spawn(move || {
-                    instance(&client, account, token, fresh_until, &source, &stop, &made)
+                    instance(&client, credentials, fresh_until, &source, &stop, &made)
                 })
             })
             .collect();
@@ -129,19 +131,17 @@ impl Drop for Application {
     }
 }
 
-/// One instance: before each request, the cached token while it is fresh,
-/// else the source's (keeping the cached one when it cannot be read).
+/// One instance: before each request, the cached credentials while they are
+/// fresh, else the source's (keeping the cached ones when it cannot be read).
 fn instance(
     client: &Client,
-    account: AccountSid,
-    mut token: AuthToken,
+    mut credentials: Credentials,
     mut fresh_until: Instant,
     source: &Source,
     stop: &AtomicBool,
     made: &AtomicU64,
 ) -> Tally {
     let started = Instant::now();
-    let list = ListCredentialPublicKeys::new().page_size(1).unwrap();
     let mut tally = Tally {
         made: 0,
         refused: 0,
@@ -149,7 +149,7 @@ fn instance(
         cut_short: false,
         first_refused: None,
         last_refused: None,
-        ended_on: token.clone(),
+        ended_on: credentials.clone(),
     };
     while !stop.load(Ordering::SeqCst) {
         if tally.made >= MAX_REQUESTS_PER_INSTANCE || started.elapsed() >= INSTANCE_DEADLINE {
@@ -160,15 +160,14 @@ fn instance(
         if now >= fresh_until
             && let Some(read) = source()
         {
-            token = read;
+            credentials = read;
             fresh_until = now + CACHE;
         }
-        let credentials = Credentials::auth_token(account, token.clone());
         made.fetch_add(1, Ordering::SeqCst);
         tally.made += 1;
-        match client.send_as(&credentials, &list) {
-            Ok(_) => {}
-            Err(e) if e.status().map(|s| s.as_u16()) == Some(401) => {
+        match refused(client, &credentials) {
+            Ok(false) => {}
+            Ok(true) => {
                 let at = Instant::now();
                 tally.refused += 1;
                 tally.first_refused.get_or_insert(at);
@@ -178,8 +177,19 @@ fn instance(
         }
         std::thread::sleep(PACE);
     }
-    tally.ended_on = token;
+    tally.ended_on = credentials;
     tally
+}
+
+/// Whether one read-only request with `credentials` is answered 401; `Err`
+/// when it fails otherwise.
+fn refused(client: &Client, credentials: &Credentials) -> Result<bool, String> {
+    let list = ListCredentialPublicKeys::new().page_size(1).unwrap();
+    match client.send_as(credentials, &list) {
+        Ok(_) => Ok(false),
+        Err(e) if e.status().map(|s| s.as_u16()) == Some(401) => Ok(true),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// The figures of one rotation under load.
@@ -192,8 +202,8 @@ pub struct Measured {
     pub refused: u64,
     /// From the first refusal to the last, across instances.
     pub refused_for: Duration,
-    /// How many instances ended holding the simulator's primary token.
-    pub ended_on_primary: usize,
+    /// How many instances ended holding the new credentials.
+    pub ended_on_new: usize,
 }
 
 /// The figures as `scripts/bench-report` reads them: `name=value` fields.
@@ -227,19 +237,28 @@ fn wait_bounded(child: &mut std::process::Child) -> ExitStatus {
     }
 }
 
-/// Runs `rotate` (a whole rotation of the simulator's account, whose token
-/// is `original` before it) while the application reads its token from
-/// `source` and calls the simulator, and checks that the rotation succeeded
-/// and that the application did nothing but succeed or be refused.
-/// `rotate`'s stderr is read from `stderr_file` for the failure message.
+/// Runs `rotate` (a whole rotation that replaces the credentials
+/// `original`) while the application reads its credentials from `source`
+/// and calls the simulator, and checks that the rotation succeeded, that
+/// the application did nothing but succeed or be refused, and that, once
+/// the rotation is over, `new()` (the credentials that replaced
+/// `original`: the primary token, or the key the store holds) is let in
+/// and `original` is refused. `rotate`'s stderr is read from `stderr_file`
+/// for the failure message.
 pub fn rotate_under_load(
     sim: &Simulator,
     source: Source,
-    original: &str,
+    original: Credentials,
+    new: impl FnOnce() -> Credentials,
     rotate: &mut Command,
     stderr_file: &std::path::Path,
 ) -> Measured {
-    let application = Application::start(sim, &source, original);
+    let options = ClientOptions::new()
+        .with_base_url(sim.base_url())
+        .with_retry_policy(RetryPolicy::never())
+        .with_request_timeout(Duration::from_secs(5));
+    let client = Client::new(original.clone(), options).unwrap();
+    let application = Application::start(&client, &source, &original);
     std::thread::sleep(BEFORE);
     let before = application.made();
     let mut child = rotate.spawn().expect("the binary runs");
@@ -250,8 +269,14 @@ pub fn rotate_under_load(
 
     let stderr = std::fs::read_to_string(stderr_file).unwrap_or_default();
     assert!(status.success(), "rotate failed ({status}): {stderr}");
-    let primary = AuthToken::new(sim.primary_token()).unwrap();
-    assert_ne!(sim.primary_token(), original, "the primary did not change");
+    let new = new();
+    assert_ne!(new, original, "the credentials did not change");
+    assert_eq!(refused(&client, &new), Ok(false), "the new credentials");
+    assert_eq!(
+        refused(&client, &original),
+        Ok(true),
+        "the old credentials after the rotation"
+    );
     for tally in &tallies {
         assert!(!tally.cut_short, "an instance hit its bounds: {tally:?}");
         assert_eq!(
@@ -269,6 +294,6 @@ pub fn rotate_under_load(
             (Some(first), Some(last)) => last - first,
             _ => Duration::ZERO,
         },
-        ended_on_primary: tallies.iter().filter(|t| t.ended_on == primary).count(),
+        ended_on_new: tallies.iter().filter(|t| t.ended_on == new).count(),
     }
 }
