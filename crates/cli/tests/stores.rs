@@ -97,17 +97,25 @@ impl Bao {
                 .build()
                 .new_agent(),
         };
+        // Healthy is not enough: on a busy machine the dev server reports
+        // healthy before its `secret/` mount takes writes. Ready means a
+        // write to a path no test uses went through.
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let ready = bao
                 .agent
-                .get(format!("{}/v1/sys/health", bao.addr))
-                .call()
+                .post(format!("{}/v1/secret/data/readiness-probe", bao.addr))
+                .header("X-Vault-Token", VAULT_TOKEN)
+                .header("Content-Type", "application/json")
+                .send(br#"{"data":{"ready":"yes"}}"#.as_slice())
                 .is_ok_and(|r| r.status() == 200);
             if ready {
                 return bao;
             }
-            assert!(Instant::now() < deadline, "bao did not start within 30 s");
+            assert!(
+                Instant::now() < deadline,
+                "bao did not take a write within 30 s"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
