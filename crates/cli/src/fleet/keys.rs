@@ -295,7 +295,7 @@ fn start(context: &Context<'_>, args: &KeysRotateArgs) -> Result<Exit, Failure> 
         }
         result
     };
-    let mut results = pool::run_accounts(subaccounts, workers, fleet.select.fail_fast, &stop, &one);
+    let mut results = pool::run_accounts(subaccounts, workers, fleet.select.fail_fast, &stop, one);
     for index in subaccounts..members.len() {
         let result = if stop.stopped() || !results.iter().all(|r| r.outcome.succeeded()) {
             AccountResult::not_started(index)
@@ -493,7 +493,10 @@ impl KeyFleet<'_> {
                 }
             } else {
                 match self.rotate_key(member.sid, old, &mut result) {
-                    Ok((new_sid, was_resumed)) => {
+                    KeyEnd::Rotated {
+                        new_sid,
+                        resumed: was_resumed,
+                    } => {
                         resumed |= was_resumed;
                         KeyEntry {
                             old_sid: *old,
@@ -501,7 +504,10 @@ impl KeyFleet<'_> {
                             outcome: KeyOutcome::Rotated,
                         }
                     }
-                    Err((new_sid, failure)) => {
+                    KeyEnd::Stopped {
+                        new_sid,
+                        outcome: failure,
+                    } => {
                         outcome = Some(failure);
                         KeyEntry {
                             old_sid: *old,
@@ -532,21 +538,20 @@ impl KeyFleet<'_> {
 
     /// One key's rotation, from its journal when there is one: the new key
     /// and whether it resumed, or what stopped it.
-    #[allow(clippy::type_complexity)]
     fn rotate_key(
         &self,
         account: AccountSid,
         old: &ApiKeySid,
         result: &mut AccountResult,
-    ) -> Result<(Option<ApiKeySid>, bool), (Option<ApiKeySid>, Outcome)> {
+    ) -> KeyEnd {
         let path = self.journal.key_journal(&account, old);
         let existing = match read_key_journal(&path) {
             Ok(existing) => existing,
             Err(message) => {
-                return Err((
+                return KeyEnd::stopped(
                     None,
                     failed(Exit::Other, KeyRotationStep::CheckCurrent.into(), message),
-                ));
+                );
             }
         };
         let mut sink = self.sink(account, old);
@@ -562,14 +567,14 @@ impl KeyFleet<'_> {
                 ) {
                     Ok(rotation) => rotation,
                     Err(e) => {
-                        return Err((
+                        return KeyEnd::stopped(
                             None,
                             failed(
                                 Exit::Usage,
                                 KeyRotationStep::CheckCurrent.into(),
                                 e.to_string(),
                             ),
-                        ));
+                        );
                     }
                 }
             }
@@ -593,7 +598,7 @@ impl KeyFleet<'_> {
                     .journal
                     .mark_key_done(&account, old, done.new_sid.as_ref())
                 {
-                    return Err((
+                    return KeyEnd::stopped(
                         done.new_sid,
                         failed(
                             Exit::Other,
@@ -603,18 +608,39 @@ impl KeyFleet<'_> {
                                 done.new_sid.map(|s| s.to_string()).unwrap_or_default()
                             ),
                         ),
-                    ));
+                    );
                 }
                 let _ = std::fs::remove_file(&path);
-                Ok((done.new_sid, done.resumed))
+                KeyEnd::Rotated {
+                    new_sid: done.new_sid,
+                    resumed: done.resumed,
+                }
             }
             Err(failure) => {
                 if failure.next.journal_is_obsolete() {
                     let _ = std::fs::remove_file(&path);
                 }
-                Err((None, stopped(old, &failure)))
+                KeyEnd::stopped(None, stopped(old, &failure))
             }
         }
+    }
+}
+
+/// How one key's rotation ended.
+enum KeyEnd {
+    Rotated {
+        new_sid: Option<ApiKeySid>,
+        resumed: bool,
+    },
+    Stopped {
+        new_sid: Option<ApiKeySid>,
+        outcome: Outcome,
+    },
+}
+
+impl KeyEnd {
+    fn stopped(new_sid: Option<ApiKeySid>, outcome: Outcome) -> Self {
+        KeyEnd::Stopped { new_sid, outcome }
     }
 }
 
@@ -741,6 +767,14 @@ mod tests {
         }
     }
 
+    /// (name, older than, in use, taken)
+    type Case<'a> = (
+        Option<&'a str>,
+        Option<Duration>,
+        Option<&'a str>,
+        &'a [&'a str],
+    );
+
     #[test]
     fn keys_are_taken_by_name_with_or_without_a_marker_and_by_age() {
         let a = "SKaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -761,8 +795,7 @@ mod tests {
             .unwrap()
             .unix_timestamp();
         let day = Duration::from_secs(86_400);
-        // (name, older than, in use, taken)
-        let cases: [(Option<&str>, Option<Duration>, Option<&str>, &[&str]); 6] = [
+        let cases: [Case<'_>; 6] = [
             (Some("billing"), None, None, &[a, b]),
             (Some("billing"), Some(30 * day), None, &[a]),
             (None, Some(Duration::ZERO), None, &[a, b, c, d]),

@@ -186,10 +186,12 @@ fn assert_fleet(
     secrets
 }
 
+/// (case, options, which keys rotate)
+type Case = (&'static str, &'static [&'static str], fn(&str) -> bool);
+
 #[test]
 fn exactly_the_selected_keys_are_replaced_and_a_dry_run_changes_nothing() {
-    // (case, options, which keys rotate)
-    let cases: [(&str, &[&str], fn(&str) -> bool); 4] = [
+    let cases: [Case; 4] = [
         ("by name", &["--friendly-name", "billing"], |n| {
             n == "billing"
         }),
