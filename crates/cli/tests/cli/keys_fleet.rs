@@ -381,3 +381,50 @@ fn killed_at_any_point_then_resumed_every_selected_key_rotates_exactly_once() {
     }
     assert!(kill_points >= 8, "only {kill_points} kill points");
 }
+
+#[test]
+fn keys_the_simulator_gives_each_subaccount_at_start_are_rotated() {
+    let sim = Simulator::spawn(SimConfig {
+        seed: Some(33),
+        subaccounts: SUBACCOUNTS,
+        keys_per_subaccount: 2,
+        ..SimConfig::default()
+    })
+    .expect("simulator starts");
+    let dir = scratch("keys-fleet-sim-keys");
+    let before: Vec<(String, Vec<(String, String)>)> = sim
+        .subaccount_sids()
+        .into_iter()
+        .map(|sid| {
+            let keys = keys_of(&sim, &dir, &sid);
+            (sid, keys)
+        })
+        .collect();
+    for (sid, keys) in &before {
+        let names: Vec<&str> = keys.iter().map(|(_, n)| n.as_str()).collect();
+        assert_eq!(names, ["Key 1", "Key 2"], "{sid}");
+    }
+    let out = run(&mut fleet_cmd(
+        &sim,
+        &dir,
+        &[
+            "--friendly-name",
+            "Key 1",
+            "--concurrency",
+            "16",
+            "--output",
+            "json",
+        ],
+    ));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["totals"]["keys_rotated"], SUBACCOUNTS);
+    for (sid, keys) in &before {
+        let now = keys_of(&sim, &dir, sid);
+        assert_eq!(now.len(), 2, "{sid}: {now:?}");
+        assert!(now.contains(&keys[1]), "{sid}: Key 2 untouched");
+        assert!(!now.contains(&keys[0]), "{sid}: Key 1 replaced");
+        let file = dir.join("secrets").join(format!("{sid}-{}.env", keys[0].0));
+        let (key, secret) = secret_file(&file);
+        assert!(authenticates(&sim, &dir, sid, &key, &secret), "{sid}");
+    }
+}
