@@ -370,12 +370,23 @@ fn killed_at_any_point_then_resumed_every_selected_key_rotates_exactly_once() {
                 "{paused}: no secret in the plan"
             );
         }
-        // Starting over is refused while the fleet is recorded, naming the resume.
-        let again = run(&mut fleet_cmd(&sim, &dir, &options));
+        // Starting over is refused while the fleet is recorded; the advice
+        // (the resume, with the same selection and sink) runs as printed.
+        let again = run(fleet_cmd(&sim, &dir, &options).args(["--output", "json"]));
         assert_eq!(code(&again), 2, "{paused}");
-        assert_contains(&stderr(&again), "--resume --state-file fleet");
-        let out = run(fleet_cmd(&sim, &dir, &options).args(["--resume", "--output", "json"]));
-        assert_eq!(code(&out), 0, "{paused}: {} {}", stdout(&out), stderr(&out));
+        let next = json(&again)["error"]["next_command"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_contains(&next, "--resume --state-file fleet");
+        let out = run_advice(&sim, &sim.primary_token(), &dir, &next);
+        assert_eq!(
+            code(&out),
+            0,
+            "{paused}: {next}: {} {}",
+            stdout(&out),
+            stderr(&out)
+        );
         assert_fleet(&sim, &dir, &before, |n| n == "billing", &paused);
         assert!(!dir.join("fleet").exists(), "{paused}: journal removed");
     }
