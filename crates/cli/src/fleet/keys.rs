@@ -135,6 +135,11 @@ fn start(context: &Context<'_>, args: &KeysRotateArgs) -> Result<Exit, Failure> 
             "every new key's secret is shown once and must go somewhere before its old key is deleted: choose --secret-dir DIR (a file per account and key) or --secret-exec CMD (run once per key, with TWILIO_ACCOUNT_SID, TWILIO_API_KEY and TWILIO_OLD_API_KEY set)",
         ));
     }
+    if (context.on_command_line)("api") {
+        return Err(Failure::usage(
+            "--api does not apply to --subaccounts: a parent reaches its subaccounts' keys through the 2010 API only, which the fleet always uses",
+        ));
+    }
     let creds = credentials(context.global, report, context.on_command_line)?;
     let options = client_options(context.global, report, context.on_command_line)?;
     let parent_sid = *creds.account_sid();

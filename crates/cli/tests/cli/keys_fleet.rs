@@ -254,7 +254,18 @@ fn refusals_before_anything_changes_exit_2() {
     let dir = scratch("keys-fleet-usage");
     let before = accounts(&sim, &dir);
     // (options, what the message says)
-    let cases: [(&[&str], &str); 3] = [
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &[
+                "--friendly-name",
+                "billing",
+                "--api",
+                "iam",
+                "--secret-dir",
+                "secrets",
+            ],
+            "--api does not apply",
+        ),
         (
             &["--secret-dir", "secrets"],
             "--friendly-name NAME, --older-than 90d",
