@@ -433,11 +433,35 @@ pub struct FleetArgs {
     #[arg(long, conflicts_with_all = ["reveal", "token_file"])]
     pub subaccounts: bool,
 
+    #[command(flatten)]
+    pub select: FleetSelection,
+
+    /// Write each account's new token to a file of DIR named for its SID (owner-only, atomically,
+    /// fsynced, one line; an existing file is kept unless --force).
+    #[arg(
+        long,
+        value_name = "DIR",
+        requires = "subaccounts",
+        group = "token_destination"
+    )]
+    pub token_dir: Option<PathBuf>,
+
+    /// Let Twilio e-mail the account owners about each change (a fleet rotation suppresses them
+    /// by default).
+    #[arg(long, requires = "subaccounts", conflicts_with = "suppress_email")]
+    pub notify_email: bool,
+}
+
+/// Which accounts a fleet command takes, and how it runs through them:
+/// shared by `rotate --subaccounts` and `keys rotate --subaccounts` (each
+/// defines `--subaccounts` itself).
+#[derive(Debug, Clone, Default, Args)]
+pub struct FleetSelection {
     /// Which subaccounts, by status [default: active].
     #[arg(long, value_enum, requires = "subaccounts")]
     pub status: Option<StatusFilter>,
 
-    /// Rotate the parent account too (last, after every subaccount).
+    /// Take the parent account too (last, after every subaccount).
     #[arg(long, requires = "subaccounts")]
     pub include_main: bool,
 
@@ -454,24 +478,9 @@ pub struct FleetArgs {
     #[arg(long, requires = "subaccounts")]
     pub fail_fast: bool,
 
-    /// List the accounts that would be rotated, and change nothing.
+    /// List the accounts (and keys) that would be rotated, and change nothing.
     #[arg(long, requires = "subaccounts", conflicts_with_all = ["resume", "abandon"])]
     pub dry_run: bool,
-
-    /// Write each account's new token to a file of DIR named for its SID (owner-only, atomically,
-    /// fsynced, one line; an existing file is kept unless --force).
-    #[arg(
-        long,
-        value_name = "DIR",
-        requires = "subaccounts",
-        group = "token_destination"
-    )]
-    pub token_dir: Option<PathBuf>,
-
-    /// Let Twilio e-mail the account owners about each change (a fleet rotation suppresses them
-    /// by default).
-    #[arg(long, requires = "subaccounts", conflicts_with = "suppress_email")]
-    pub notify_email: bool,
 }
 
 /// The `--status` filter of `rotate --subaccounts`.
@@ -842,6 +851,40 @@ pub struct KeysRotateArgs {
     /// read the tool knows, when no --verify-url fits).
     #[arg(long)]
     pub skip_verify: bool,
+
+    #[command(flatten)]
+    pub fleet: KeysFleetArgs,
+}
+
+/// `keys rotate --subaccounts`: the selected keys of every subaccount.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Every subaccount (--subaccounts)")]
+pub struct KeysFleetArgs {
+    /// Rotate the keys --friendly-name or --older-than select of every subaccount of the account
+    /// whose credentials (Auth Token or Main key) are given, through the 2010 API; nobody is
+    /// asked: each old key is deleted --deploy-wait (default 0) after its new key was delivered
+    /// and checked. Resumable from the state directory (--state-file DIR, default
+    /// key-fleet-<PARENT_SID> there). Exit codes: 0 every selected key rotated; 9 some account
+    /// did not (see the report; --resume continues); 2 usage, before anything changed; 3, 5, 6
+    /// the listing failed (nothing changed).
+    #[arg(long, conflicts_with_all = ["sid", "reveal", "secret_file", "abandon", "verify_url", "skip_verify"])]
+    pub subaccounts: bool,
+
+    #[command(flatten)]
+    pub select: FleetSelection,
+
+    /// Rotate the keys with exactly this friendly name.
+    #[arg(long, value_name = "NAME", requires = "subaccounts")]
+    pub friendly_name: Option<String>,
+
+    /// Rotate the keys at least this old (90d; 0s takes every key); a key of unknown age is taken.
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION", requires = "subaccounts")]
+    pub older_than: Option<Duration>,
+
+    /// Write each new key to DIR/<ACCOUNT_SID>-<OLD_KEY_SID>.env (.json with --secret-format
+    /// json), owner-only, atomically, fsynced; an existing file is kept.
+    #[arg(long, value_name = "DIR", requires = "subaccounts")]
+    pub secret_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -64,13 +64,13 @@ struct Row {
 
 /// How old a key is, in whole seconds, at `now` (Unix seconds); `None`
 /// when its creation date is unknown.
-fn age(created: Option<&Timestamp>, now: i64) -> Option<u64> {
+pub(crate) fn age(created: Option<&Timestamp>, now: i64) -> Option<u64> {
     created.map(|t| u64::try_from(now.saturating_sub(t.unix_timestamp())).unwrap_or(0))
 }
 
 /// Whether a key of this age is due: as old as the threshold or older
 /// (`--older-than 0` makes every key due), or of unknown age.
-fn due(age: Option<u64>, older_than: Duration) -> bool {
+pub(crate) fn due(age: Option<u64>, older_than: Duration) -> bool {
     age.is_none_or(|seconds| seconds >= older_than.as_secs())
 }
 

@@ -11,47 +11,39 @@
 //! that runs as printed.
 
 use std::io::{BufRead, IsTerminal};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use serde_json::json;
-use twilio_accounts_core::{AccountSid, ApiKeySecret, ApiKeySid, Credentials};
+use twilio_accounts_core::{ApiKeySecret, ApiKeySid, Credentials};
 use twilio_accounts_rotation::{
-    KeyAction, KeyApi, KeyFailureKind, KeyInput, KeyJournal, KeyJournalPhase, KeyRotation,
-    KeyRotationConfig, KeyRotationFailure, KeyRotationReport, KeyVerify, NextStep, RotationId,
-    perform_key,
+    KeyApi, KeyFailureKind, KeyInput, KeyJournal, KeyRotation, KeyRotationConfig,
+    KeyRotationFailure, KeyRotationReport, KeyRotationStep, KeyVerify, NextStep,
 };
-use twilio_accounts_ureq::Client;
 
 use crate::args::{KeysApi, KeysRotateArgs, OutputFormat};
 use crate::client_setup::{client, client_options, credentials};
-use crate::drive::{jittered, pause_before_action};
+use crate::key_drive::{
+    KeyCarrier, KeyConversation, STORE_FIELDS, drive_key, rotation_id, store_version,
+};
 use crate::outcome::{Exit, Failure};
 use crate::resources::Context;
 use crate::rotate::{duration_word, global_rerun_flags};
-use crate::secret_payload::secret_payload;
 use crate::shell_word::shell_word;
 use crate::sink::{Sink, connect_stores, store_failure};
 use crate::state_dir::StateDir;
-use crate::state_file::{Overwrite, write_secret_file};
 
 const COMMAND: &str = "keys rotate";
-
-/// The fields of an API key in a secret store (`--sink`): the secret first
-/// (what `#FIELD` / `#JSON_KEY` holds alone), then the key's SID.
-const STORE_FIELDS: &[&str] = &["api_key_secret", "api_key_sid"];
-
-/// The store version of the new key `sid` (AWS's `ClientRequestToken`).
-fn store_version(sid: &ApiKeySid) -> String {
-    format!("twilio-accounts-key-{sid}")
-}
 
 /// How long the applications get to pick up the new key by default.
 const DEFAULT_DEPLOY_WAIT: Duration = Duration::from_secs(60);
 
 /// `keys rotate`.
 pub fn rotate(context: &Context<'_>, args: &KeysRotateArgs) -> ExitCode {
+    if args.fleet.subaccounts {
+        return crate::fleet::keys::run(context, args);
+    }
     match run(context, args) {
         Ok(()) => Exit::Success.code(),
         Err(failure) => context.report.fail(COMMAND, &failure),
@@ -107,14 +99,6 @@ fn old_key(
         )));
     }
     Ok((sid, secret))
-}
-
-/// A fresh rotation id (`r-` and 8 hex digits) for the new key's name.
-fn rotation_id() -> RotationId {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u32(std::process::id());
-    RotationId::from_number(hasher.finish() as u32)
 }
 
 /// What a later run must repeat: the key, the journal, the sink, the
@@ -358,13 +342,18 @@ fn run(context: &Context<'_>, args: &KeysRotateArgs) -> Result<(), Failure> {
     let mut driver = Driver {
         context,
         args,
-        client: &client,
         sink: &sink,
-        journal_path: &journal_path,
-        account,
         kept,
     };
-    match driver.drive(rotation) {
+    let mut carrier = KeyCarrier::new(
+        &client,
+        &sink,
+        args.sink.secret_format,
+        &journal_path,
+        account,
+        old_sid,
+    );
+    match drive_key(&mut carrier, rotation, &mut driver) {
         Ok(done) => {
             let _ = std::fs::remove_file(&journal_path);
             driver.finished(&done);
@@ -398,149 +387,37 @@ fn read_journal(path: &Path) -> Result<Option<KeyJournal>, Failure> {
 struct Driver<'a> {
     context: &'a Context<'a>,
     args: &'a KeysRotateArgs,
-    client: &'a Client,
     sink: &'a Sink,
-    journal_path: &'a PathBuf,
-    account: AccountSid,
     /// What an interruption leaves once the journal is written (see
     /// [`crate::interrupt`]).
     kept: (String, Option<String>, Option<String>),
 }
 
-impl Driver<'_> {
-    fn drive(
-        &mut self,
-        mut rotation: KeyRotation,
-    ) -> Result<KeyRotationReport, Box<KeyRotationFailure>> {
-        let report = self.context.report;
-        let mut input = KeyInput::Start;
-        let mut step = None;
-        // Bounded: a rotation takes a few dozen actions; its retries are
-        // bounded inside the state machine.
-        for _ in 0..1000 {
-            let action = rotation.next(input);
-            if step != Some(rotation.step()) {
-                step = Some(rotation.step());
-                report.say(format!(
-                    "[{}/9] {}",
-                    rotation.step().number(),
-                    rotation.step().describe()
-                ));
-            }
-            pause_before_action(|| match &action {
-                KeyAction::Persist(j) => format!("persist {:?}", j.phase),
-                KeyAction::Call(c) => format!("call {:?}", c.kind),
-                KeyAction::Deliver(_) => "deliver".into(),
-                KeyAction::AwaitGoAhead => "go-ahead".into(),
-                KeyAction::Wait(_) => "wait".into(),
-                KeyAction::Finished(_) => "finished".into(),
-                KeyAction::Failed(_) => "failed".into(),
-                _ => "other".into(),
-            });
-            input = match action {
-                KeyAction::Persist(journal) => {
-                    if let Err(e) =
-                        write_secret_file(self.journal_path, &journal.to_json(), Overwrite::Allow)
-                    {
-                        let message = format!(
-                            "cannot write the state file {}: {e}; nothing further was changed",
-                            self.journal_path.display()
-                        );
-                        // Before the first create nothing changed at Twilio.
-                        let next = if journal.phase == KeyJournalPhase::Creating
-                            && !journal_on_disk(self.journal_path)
-                        {
-                            NextStep::StartAgain
-                        } else {
-                            NextStep::Resume
-                        };
-                        return Err(Box::new(KeyRotationFailure::driver(
-                            rotation.step(),
-                            message,
-                            next,
-                        )));
-                    }
-                    let (state, next, command) = self.kept.clone();
-                    crate::interrupt::keep(state, next, command);
-                    KeyInput::Persisted
-                }
-                KeyAction::Call(call) => KeyInput::Called(perform_key(&call, self.client)),
-                KeyAction::Deliver(key) => {
-                    let payload =
-                        match secret_payload(self.args.sink.secret_format, &key.sid, &key.secret) {
-                            Ok(p) => p,
-                            Err(reason) => {
-                                input = KeyInput::DeliveryFailed(reason);
-                                continue;
-                            }
-                        };
-                    let sid = key.sid.to_string();
-                    let env = [
-                        ("TWILIO_ACCOUNT_SID", self.account.as_str()),
-                        ("TWILIO_API_KEY", sid.as_str()),
-                    ];
-                    let stored = self.sink.deliver_secret(&payload, &env).and_then(|()| {
-                        self.sink.deliver_to_stores(
-                            &[
-                                (STORE_FIELDS[0], key.secret.expose_secret()),
-                                (STORE_FIELDS[1], sid.as_str()),
-                            ],
-                            &store_version(&key.sid),
-                        )
-                    });
-                    match stored {
-                        Err(reason) => KeyInput::DeliveryFailed(reason),
-                        Ok(()) if self.sink.reveals() && !crate::output::out_raw(&payload) => {
-                            KeyInput::DeliveryFailed("stdout could not be written".into())
-                        }
-                        Ok(()) => {
-                            report.say(format!(
-                                "      {sid} went to: {}",
-                                self.sink.describe().join(", ")
-                            ));
-                            KeyInput::Delivered
-                        }
-                    }
-                }
-                KeyAction::AwaitGoAhead => {
-                    // The new key was delivered and checked: the version the
-                    // applications read moves to it now, while the old key
-                    // still works, and before anything is deleted.
-                    if let Some(new) = rotation.journal(KeyJournalPhase::Delivered).new_sid
-                        && let Err(e) = self.sink.commit_version(&store_version(&new))
-                    {
-                        return Err(Box::new(KeyRotationFailure::driver(
-                            rotation.step(),
-                            format!(
-                                "the old key was not deleted: the new key could not be made the current version in its store ({e}); both keys work"
-                            ),
-                            NextStep::ResumeOrAbandon,
-                        )));
-                    }
-                    self.go_ahead()
-                }
-                KeyAction::Wait(delay) => {
-                    std::thread::sleep(jittered(delay));
-                    KeyInput::Waited
-                }
-                KeyAction::Finished(done) => return Ok(done),
-                KeyAction::Failed(failure) => return Err(Box::new(failure)),
-                _ => {
-                    return Err(Box::new(KeyRotationFailure::driver(
-                        rotation.step(),
-                        "the rotation asked for something this version cannot do",
-                        NextStep::ReportBug,
-                    )));
-                }
-            };
-        }
-        Err(Box::new(KeyRotationFailure::driver(
-            rotation.step(),
-            "the rotation did not finish within 1000 actions",
-            NextStep::ReportBug,
-        )))
+impl KeyConversation for Driver<'_> {
+    fn step(&mut self, step: KeyRotationStep) {
+        self.context
+            .report
+            .say(format!("[{}/9] {}", step.number(), step.describe()));
     }
 
+    fn delivered(&mut self, sid: &ApiKeySid, sink: &Sink) {
+        self.context.report.say(format!(
+            "      {sid} went to: {}",
+            sink.describe().join(", ")
+        ));
+    }
+
+    fn persisted(&mut self) {
+        let (state, next, command) = self.kept.clone();
+        crate::interrupt::keep(state, next, command);
+    }
+
+    fn go_ahead(&mut self) -> KeyInput {
+        Driver::go_ahead(self)
+    }
+}
+
+impl Driver<'_> {
     fn go_ahead(&self) -> KeyInput {
         let report = self.context.report;
         if self.args.yes {
@@ -578,7 +455,7 @@ impl Driver<'_> {
         report.json(&json!({
             "command": COMMAND,
             "ok": true,
-            "account_sid": self.account.as_str(),
+            "account_sid": done.account_sid.as_str(),
             "old_key_sid": done.old_sid.as_str(),
             "new_key_sid": new,
             "abandoned": done.abandoned,
@@ -710,11 +587,4 @@ impl Driver<'_> {
         }
         out
     }
-}
-
-/// Whether a journal is already on disk (a resumed rotation's): a failed
-/// write before a create then leaves the earlier journal, which a resume
-/// continues from.
-fn journal_on_disk(path: &Path) -> bool {
-    path.exists()
 }

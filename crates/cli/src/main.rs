@@ -19,6 +19,7 @@ mod duration;
 mod fleet;
 mod interrupt;
 mod invocation;
+mod key_drive;
 mod keys;
 mod keys_audit;
 mod keys_rotate;

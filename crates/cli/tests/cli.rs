@@ -2714,6 +2714,8 @@ use pause::killed_at_pause;
 mod keys;
 #[path = "cli/keys_audit.rs"]
 mod keys_audit;
+#[path = "cli/keys_fleet.rs"]
+mod keys_fleet;
 #[path = "cli/keys_rotate.rs"]
 mod keys_rotate;
 #[path = "cli/pkcv.rs"]

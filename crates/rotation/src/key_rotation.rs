@@ -436,6 +436,37 @@ impl KeyRotation {
         self
     }
 
+    /// The rotation of a key of the subaccount `account`, managed with its
+    /// parent's credentials (`credentials` are the parent's Auth Token or
+    /// Main key): every call goes through the 2010 API's paths, which name
+    /// the subaccount, and the new key is checked as the subaccount's. The
+    /// API becomes [`KeyApi::V2010`] whatever the config says: IAM v1
+    /// reaches only the credentials' own account.
+    ///
+    /// ```
+    /// use twilio_accounts_core::{AuthToken, Credentials};
+    /// use twilio_accounts_rotation::{KeyApi, KeyJournalPhase, KeyRotation, KeyRotationConfig, RotationId};
+    ///
+    /// let parent = Credentials::auth_token(
+    ///     "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?,
+    ///     AuthToken::new("0ld70ken0ld70ken0ld70ken0ld70ken")?,
+    /// );
+    /// let sub = "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb".parse()?;
+    /// let old = "SKaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?;
+    /// let id = RotationId::new("r-1a2b3c4d").unwrap();
+    /// let rotation = KeyRotation::new(parent, old, id, KeyRotationConfig::new(KeyApi::Iam))
+    ///     .of_subaccount(sub);
+    /// let journal = rotation.journal(KeyJournalPhase::Creating);
+    /// assert_eq!((journal.account_sid, journal.api), (sub, KeyApi::V2010));
+    /// # Ok::<(), twilio_accounts_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn of_subaccount(mut self, account: AccountSid) -> Self {
+        self.account_sid = account;
+        self.config.api = KeyApi::V2010;
+        self
+    }
+
     /// Continues a journalled rotation with `credentials` for the same
     /// account (the journal keeps none).
     pub fn resume(
@@ -449,6 +480,30 @@ impl KeyRotation {
                 old_sid: journal.old_sid,
             });
         }
+        Ok(KeyRotation::resumed(journal, credentials, config))
+    }
+
+    /// Continues a journalled rotation of a subaccount's key (see
+    /// [`KeyRotation::of_subaccount`]) with its parent's `credentials`;
+    /// refused for a journal of IAM v1, which the parent cannot reach.
+    pub fn resume_subaccount(
+        journal: KeyJournal,
+        credentials: Credentials,
+        config: KeyRotationConfig,
+    ) -> Result<Self, crate::key_journal::KeyJournalError> {
+        if journal.api != KeyApi::V2010 && journal.account_sid != *credentials.account_sid() {
+            return Err(crate::key_journal::KeyJournalError::OtherKey {
+                account_sid: journal.account_sid,
+                old_sid: journal.old_sid,
+            });
+        }
+        let account = journal.account_sid;
+        let mut rotation = KeyRotation::resumed(journal, credentials, config);
+        rotation.account_sid = account;
+        Ok(rotation)
+    }
+
+    fn resumed(journal: KeyJournal, credentials: Credentials, config: KeyRotationConfig) -> Self {
         let config = KeyRotationConfig {
             api: journal.api,
             ..config
@@ -478,7 +533,7 @@ impl KeyRotation {
                 KeyJournalPhase::OldDeleted => "checking the old key is refused",
             }
         ));
-        Ok(rotation)
+        rotation
     }
 
     /// Abandons a journalled rotation: if the old key is still listed,

@@ -843,3 +843,75 @@ fn the_steps_are_numbered_one_to_nine_in_order_and_described() {
     }
     assert_eq!(S::CheckNew.describe(), "check the new key authenticates");
 }
+
+#[test]
+fn a_subaccount_key_is_managed_with_the_parent_credentials_and_checked_as_the_subaccount() {
+    const SUB: &str = "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+    let sub: AccountSid = SUB.parse().unwrap();
+    let new_rotation = KeyRotation::new(token(), sid(OLD), id(), config()).of_subaccount(sub);
+    let sub_journal = |phase| KeyJournal {
+        account_sid: sub,
+        api: KeyApi::V2010,
+        ..journal(phase, KeyApi::V2010)
+    };
+    // (how it starts, what it starts with)
+    let cases = [
+        ("new", new_rotation, KeyInput::Start),
+        (
+            "resumed from created",
+            KeyRotation::resume_subaccount(
+                sub_journal(KeyJournalPhase::Created),
+                token(),
+                config(),
+            )
+            .unwrap(),
+            KeyInput::Start,
+        ),
+    ];
+    for (name, mut rotation, input) in cases {
+        let (end, calls, _) = drive(&mut rotation, input, fine(None));
+        assert!(matches!(end, KeyAction::Finished(_)), "{name}: {end:?}");
+        for call in &calls {
+            assert_eq!(call.account_sid, sub, "{name}: {call:?}");
+            let is_new_key_check = matches!(
+                (&call.kind, &call.credentials),
+                (KeyCallKind::Verify(_), Credentials::ApiKey { key_sid, .. }) if *key_sid == sid(NEW)
+            );
+            let expected = if is_new_key_check {
+                sub
+            } else {
+                ACCOUNT.parse().unwrap()
+            };
+            assert_eq!(
+                *call.credentials.account_sid(),
+                expected,
+                "{name}: {call:?}"
+            );
+            if let KeyCallKind::Fetch { api, .. }
+            | KeyCallKind::Create { api, .. }
+            | KeyCallKind::Delete { api, .. } = &call.kind
+            {
+                assert_eq!(
+                    *api,
+                    KeyApi::V2010,
+                    "{name}: the parent reaches only the 2010 API"
+                );
+            }
+        }
+        assert!(
+            calls.iter().any(|c| matches!(
+                (&c.kind, &c.credentials),
+                (KeyCallKind::Verify(_), Credentials::ApiKey { key_sid, .. }) if *key_sid == sid(NEW)
+            )),
+            "{name}: the new key is checked"
+        );
+    }
+    let iam_of_another = KeyJournal {
+        account_sid: sub,
+        ..journal(KeyJournalPhase::Created, KeyApi::Iam)
+    };
+    assert!(
+        KeyRotation::resume_subaccount(iam_of_another, token(), config()).is_err(),
+        "an IAM v1 journal of another account cannot be resumed with the parent's credentials"
+    );
+}

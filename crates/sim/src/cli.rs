@@ -108,6 +108,11 @@ pub struct SimArgs {
     #[arg(long, value_name = "N")]
     pub max_keys: Option<usize>,
 
+    /// Give each subaccount N Standard API keys at start, named `Key 1`, `Key 2`, … (at most 100; their
+    /// secrets are not printed): a fleet of keys to rotate, e.g. for `keys rotate --subaccounts`.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub keys_per_subaccount: usize,
+
     /// Make the 2010 create of Keys answer 401 / 20003 "Policy evaluation failed" (reported for some
     /// accounts, unconfirmed); the IAM v1 create keeps working.
     #[arg(long)]
@@ -172,6 +177,7 @@ impl fmt::Debug for SimArgs {
             .field("max_concurrent", &self.max_concurrent)
             .field("main_api_key", &self.main_api_key)
             .field("max_keys", &self.max_keys)
+            .field("keys_per_subaccount", &self.keys_per_subaccount)
             .field("refuse_2010_key_create", &self.refuse_2010_key_create)
             .field("public_keys", &self.public_keys)
             .field("single_public_key", &self.single_public_key)
@@ -211,6 +217,7 @@ impl SimArgs {
             max_concurrent: self.max_concurrent,
             main_api_key: self.main_api_key,
             max_keys: self.max_keys,
+            keys_per_subaccount: self.keys_per_subaccount,
             refuse_2010_key_create: self.refuse_2010_key_create,
             public_keys,
             single_public_key: self.single_public_key,

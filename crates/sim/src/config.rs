@@ -64,6 +64,10 @@ pub struct SimConfig {
     /// separately most signing keys; a create past it answers 400 / 70151 "Maximum number of API keys
     /// exceeded". `None` (the default): no limit but the simulator's memory bound of 10,000 per set.
     pub max_keys: Option<usize>,
+    /// API keys each subaccount has at start (Standard, named `Key 1`, `Key 2`, …; their secrets are not
+    /// told): a fleet of keys to rotate without a create per key first. At most [`MAX_KEYS_PER_SUBACCOUNT`],
+    /// and within `max_keys`. 0 (the default): none.
+    pub keys_per_subaccount: usize,
     /// Make the 2010 create of `Keys` answer 401 / 20003 "Policy evaluation failed", as reported for some
     /// accounts (twilio-cli PR #704, unconfirmed), while the IAM v1 create works.
     pub refuse_2010_key_create: bool,
@@ -90,6 +94,9 @@ pub struct SimConfig {
     pub pkcv_subaccounts: bool,
 }
 
+/// Most API keys [`SimConfig::keys_per_subaccount`] gives each subaccount.
+pub const MAX_KEYS_PER_SUBACCOUNT: usize = 100;
+
 /// Most subaccounts a simulator creates (Twilio's default limit is 1,000 per main account).
 pub const MAX_SUBACCOUNTS: usize = 10_000;
 
@@ -113,6 +120,7 @@ impl fmt::Debug for SimConfig {
             .field("max_concurrent", &self.max_concurrent)
             .field("main_api_key", &self.main_api_key)
             .field("max_keys", &self.max_keys)
+            .field("keys_per_subaccount", &self.keys_per_subaccount)
             .field("refuse_2010_key_create", &self.refuse_2010_key_create)
             .field("public_keys", &self.public_keys.len())
             .field("single_public_key", &self.single_public_key)

@@ -126,7 +126,7 @@ mod world;
 
 pub use account::{AccountStatus, ExistingSecondary};
 pub use cli::{SimArgs, run_blocking};
-pub use config::{MAX_SUBACCOUNTS, SimConfig, TlsConfig};
+pub use config::{MAX_KEYS_PER_SUBACCOUNT, MAX_SUBACCOUNTS, SimConfig, TlsConfig};
 pub use fault::{
     Fault, FaultSpec, FaultSpecError, MAX_FAULT_DURATION, MAX_FAULT_ENTRIES, MAX_OVERSIZED_BODY,
 };

@@ -19,7 +19,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::account::{Account, Stamp};
 use crate::api_key::{KeyKind, KeySet, TooManyKeys};
-use crate::config::SimConfig;
+use crate::config::{MAX_KEYS_PER_SUBACCOUNT, SimConfig};
 use crate::credential::CredentialKind;
 use crate::fault::{Fault, FaultQueue, MAX_FAULT_DURATION};
 use crate::fleet::{Fleet, Subaccounts};
@@ -135,6 +135,16 @@ fn prepare(config: SimConfig) -> io::Result<Prepared> {
             "--max-keys 0 leaves no room for the Main API key".to_owned(),
         ));
     }
+    if config.keys_per_subaccount > MAX_KEYS_PER_SUBACCOUNT
+        || config
+            .max_keys
+            .is_some_and(|max| config.keys_per_subaccount > max)
+    {
+        return Err(invalid_input(format!(
+            "--keys-per-subaccount {} is more than {MAX_KEYS_PER_SUBACCOUNT} or more than --max-keys",
+            config.keys_per_subaccount
+        )));
+    }
     if config.require_pkcv && (!config.main_api_key || config.public_keys.is_empty()) {
         return Err(invalid_input(
             "--require-pkcv needs --main-api-key and at least one --public-key: the Auth Token is refused \
@@ -222,6 +232,21 @@ fn prepare(config: SimConfig) -> io::Result<Prepared> {
     if let Some((sid, _)) = &main_api_key {
         let main_sid = fleet.main().sid.clone();
         fleet.note_key(sid, &main_sid);
+    }
+    for member in fleet.members().iter().skip(1) {
+        for n in 1..=config.keys_per_subaccount {
+            let made = member.account().create_key(
+                KeySet::Api,
+                KeyKind::Standard,
+                Some(format!("Key {n}")),
+                config.max_keys,
+                &now,
+            );
+            let made = made.map_err(|TooManyKeys| {
+                invalid_input("no room for a subaccount's key".to_owned())
+            })?;
+            fleet.note_key(&made.key.sid, &member.sid);
+        }
     }
     let mut faults = FaultQueue::default();
     for spec in config.faults {

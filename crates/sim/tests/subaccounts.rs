@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::*;
 use serde_json::json;
-use twilio_accounts_sim::{Fault, Route, SimConfig};
+use twilio_accounts_sim::{Fault, Route, SimConfig, Simulator};
 
 fn fleet_config(subaccounts: usize) -> SimConfig {
     SimConfig {
@@ -306,4 +306,50 @@ fn a_fault_armed_on_a_route_hits_whichever_account_calls_it_next() {
     assert_eq!(sim.secondary_token_of(sub), None);
     // The fault is used up: the main account's next create goes through.
     assert_eq!(call(&sim, as_primary(&sim, "POST", SECONDARY)).status, 201);
+}
+
+#[test]
+fn keys_per_subaccount_are_made_at_start_and_refused_past_the_limits() {
+    // (keys per subaccount, --max-keys, starts)
+    let cases = [
+        (2, None, true),
+        (2, Some(2), true),
+        (3, Some(2), false),
+        (
+            twilio_accounts_sim::MAX_KEYS_PER_SUBACCOUNT + 1,
+            None,
+            false,
+        ),
+    ];
+    for (keys, max_keys, starts) in cases {
+        let spawned = Simulator::spawn(SimConfig {
+            keys_per_subaccount: keys,
+            max_keys,
+            ..fleet_config(2)
+        });
+        assert_eq!(spawned.is_ok(), starts, "{keys} keys, max {max_keys:?}");
+        let Ok(sim) = spawned else { continue };
+        for sub in sim.subaccount_sids() {
+            let path = format!("/2010-04-01/Accounts/{sub}/Keys.json");
+            let listed = call(
+                &sim,
+                Req::new("GET", &path).auth(&sim.account_sid(), &sim.primary_token()),
+            );
+            assert_eq!(listed.status, 200);
+            let names: Vec<String> = listed.json()["keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k["friendly_name"].as_str().unwrap().to_owned())
+                .collect();
+            let expected: Vec<String> = (1..=keys).map(|n| format!("Key {n}")).collect();
+            assert_eq!(names, expected, "{sub}");
+        }
+        let main = format!("/2010-04-01/Accounts/{}/Keys.json", sim.account_sid());
+        let listed = call(
+            &sim,
+            Req::new("GET", &main).auth(&sim.account_sid(), &sim.primary_token()),
+        );
+        assert_eq!(listed.json()["keys"], json!([]), "the parent gets none");
+    }
 }

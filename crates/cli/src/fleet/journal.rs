@@ -1,10 +1,12 @@
-//! The fleet journal: a directory that makes `rotate --subaccounts`
-//! resumable after a crash or a kill at any moment.
+//! The fleet journal: a directory that makes `rotate --subaccounts` and
+//! `keys rotate --subaccounts` resumable after a crash or a kill at any
+//! moment.
 //!
 //! ```text
-//! DIR/fleet.json          the plan: the parent and every account to rotate
-//!                         (SIDs and names, no token), written before anything
-//!                         changes at Twilio
+//! DIR/fleet.json          the plan: the command, the parent and every account
+//!                         to rotate (SIDs and names, no token; for a key fleet
+//!                         the SIDs of the keys to replace), written before
+//!                         anything changes at Twilio
 //! DIR/<AccountSid>.json   that account's rotation journal (the rotation
 //!                         crate's format 3), written before each of its
 //!                         changes; kept in phase `done` once it finished, so
@@ -12,6 +14,12 @@
 //! DIR/twilio-accounts-rescued-token-<AccountSid>.txt
 //!                         a token no sink took and that could not be
 //!                         withdrawn (owner-only), when that happens
+//! DIR/<AccountSid>-<SK>.json
+//!                         a key fleet: that key's rotation journal (the
+//!                         rotation crate's `KeyJournal`), removed once done
+//! DIR/<AccountSid>-<SK>.done
+//!                         a key fleet: the key was replaced (it holds the new
+//!                         key's SID), so a resume never rotates it twice
 //! ```
 //!
 //! Every file is written owner-only and atomically (see `state_file`); the
@@ -23,7 +31,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
-use twilio_accounts_core::AccountSid;
+use twilio_accounts_core::{AccountSid, ApiKeySid};
 use twilio_accounts_rotation::Journal;
 use zeroize::Zeroizing;
 
@@ -39,11 +47,26 @@ const PLAN: &str = "fleet.json";
 #[derive(Debug, Clone)]
 pub struct FleetJournal {
     dir: PathBuf,
+    /// The command whose plan this is (`rotate`, `keys rotate`): the other
+    /// one's plan is refused.
+    command: &'static str,
 }
 
 impl FleetJournal {
+    /// The Auth Token fleet's journal in `dir`.
     pub fn at(dir: PathBuf) -> Self {
-        FleetJournal { dir }
+        FleetJournal {
+            dir,
+            command: "rotate",
+        }
+    }
+
+    /// The key fleet's journal in `dir`.
+    pub fn of_keys(dir: PathBuf) -> Self {
+        FleetJournal {
+            dir,
+            command: "keys rotate",
+        }
     }
 
     /// Where earlier versions kept it: `.twilio-fleet-rotation-<PARENT_SID>`
@@ -71,6 +94,38 @@ impl FleetJournal {
         self.dir.join(format!("{sid}.json"))
     }
 
+    /// Where one key's rotation journal lives (a key fleet).
+    pub fn key_journal(&self, account: &AccountSid, key: &ApiKeySid) -> PathBuf {
+        self.dir.join(format!("{account}-{key}.json"))
+    }
+
+    /// The mark of a key replaced (a key fleet).
+    fn key_done_path(&self, account: &AccountSid, key: &ApiKeySid) -> PathBuf {
+        self.dir.join(format!("{account}-{key}.done"))
+    }
+
+    /// Records that `key` was replaced by `new` (before its journal is
+    /// removed: killed in between, the mark wins).
+    pub fn mark_key_done(
+        &self,
+        account: &AccountSid,
+        key: &ApiKeySid,
+        new: Option<&ApiKeySid>,
+    ) -> io::Result<()> {
+        let text = new.map(ApiKeySid::as_str).unwrap_or("");
+        write_secret_file(
+            &self.key_done_path(account, key),
+            format!("{text}\n").as_bytes(),
+            Overwrite::Allow,
+        )
+    }
+
+    /// Whether `key` was replaced by an earlier run, and by which key.
+    pub fn key_done(&self, account: &AccountSid, key: &ApiKeySid) -> Option<Option<ApiKeySid>> {
+        let text = std::fs::read_to_string(self.key_done_path(account, key)).ok()?;
+        Some(ApiKeySid::parse(text.trim()).ok())
+    }
+
     /// Creates the directory (owner-only) and writes the plan, before
     /// anything changes at Twilio; also rewrites it (`--abandon` drops the
     /// accounts it abandoned, so that a resume leaves them alone).
@@ -93,10 +148,17 @@ impl FleetJournal {
         builder.create(&self.dir)?;
         let accounts: Vec<Value> = members
             .iter()
-            .map(|m| json!({ "sid": m.sid.as_str(), "friendly_name": m.friendly_name, "main": m.main }))
+            .map(|m| {
+                let mut account = json!({ "sid": m.sid.as_str(), "friendly_name": m.friendly_name, "main": m.main });
+                if let Some(keys) = &m.keys {
+                    account["keys"] = keys.iter().map(|k| k.as_str()).collect();
+                }
+                account
+            })
             .collect();
         let plan = json!({
             "version": FLEET_VERSION,
+            "command": self.command,
             "parent_account_sid": parent.as_str(),
             "accounts": accounts,
             "resume_command": resume_command,
@@ -136,6 +198,19 @@ impl FleetJournal {
             }
             _ => return Err(damaged("no known version")),
         }
+        // Plans of earlier versions are the Auth Token fleet's.
+        let command = plan["command"].as_str().unwrap_or("rotate");
+        if command != self.command {
+            return Err(Failure::usage(format!(
+                "{} is the plan of `{command} --subaccounts`, not of `{} --subaccounts`",
+                path.display(),
+                self.command
+            ))
+            .with_next(format!(
+                "run `twilio-accounts {command} --subaccounts --resume` with --state-file {0}, or choose another --state-file",
+                self.dir.display()
+            )));
+        }
         let sid = |v: &Value| v.as_str().and_then(|s| AccountSid::parse(s).ok());
         let parent = sid(&plan["parent_account_sid"]).ok_or_else(|| damaged("no parent"))?;
         let accounts = plan["accounts"]
@@ -148,6 +223,15 @@ impl FleetJournal {
                 friendly_name: account["friendly_name"].as_str().unwrap_or("").to_owned(),
                 token: None,
                 main: account["main"].as_bool().unwrap_or(false),
+                keys: match account["keys"].as_array() {
+                    None => None,
+                    Some(keys) => Some(
+                        keys.iter()
+                            .map(|k| k.as_str().and_then(|s| ApiKeySid::parse(s).ok()))
+                            .collect::<Option<Vec<_>>>()
+                            .ok_or_else(|| damaged("a key that is not a key SID"))?,
+                    ),
+                },
             });
         }
         let resume_command = plan["resume_command"].as_str().map(str::to_owned);
@@ -186,6 +270,17 @@ impl FleetJournal {
     pub fn remove(&self, members: &[Member]) -> io::Result<()> {
         for member in members {
             self.remove_account(&member.sid)?;
+            for key in member.keys.iter().flatten() {
+                for path in [
+                    self.key_journal(&member.sid, key),
+                    self.key_done_path(&member.sid, key),
+                ] {
+                    match std::fs::remove_file(path) {
+                        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                        _ => {}
+                    }
+                }
+            }
         }
         std::fs::remove_file(self.plan_path())?;
         for entry in std::fs::read_dir(&self.dir)?.flatten() {

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use twilio_accounts_core::{AccountSid, AccountStatus, AuthToken, ListAccount};
+use twilio_accounts_core::{AccountSid, AccountStatus, ApiKeySid, AuthToken, ListAccount};
 use twilio_accounts_ureq::Client;
 
 use crate::args::StatusFilter;
@@ -30,6 +30,9 @@ pub struct Member {
     pub token: Option<AuthToken>,
     /// The parent itself (`--include-main`).
     pub main: bool,
+    /// The keys a key fleet rotates of this account, as its plan lists them
+    /// (`None` for the Auth Token fleet, and until they are listed).
+    pub keys: Option<Vec<ApiKeySid>>,
 }
 
 /// What to list.
@@ -142,6 +145,7 @@ pub fn list(
             friendly_name: account.friendly_name.unwrap_or_default(),
             token: account.auth_token,
             main: is_main,
+            keys: None,
         };
         if is_main {
             main = Some(member);
@@ -179,6 +183,7 @@ mod tests {
             friendly_name: name.into(),
             token: None,
             main: false,
+            keys: None,
         };
         let a = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
         let b = "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";

@@ -20,14 +20,14 @@
 
 mod backoff;
 mod journal;
+pub mod keys;
 pub mod listing;
+mod pool;
 mod progress;
 mod report;
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{channel, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -53,6 +53,7 @@ use crate::store::Store;
 use backoff::SharedBackoff;
 use journal::FleetJournal;
 use listing::{Member, Selection};
+use pool::Stop;
 use progress::Progress;
 use report::{AccountResult, Outcome, StepTimes, Summary};
 
@@ -134,7 +135,7 @@ fn start(
             suppress_email,
         );
     }
-    if !fleet.dry_run
+    if !fleet.select.dry_run
         && fleet.token_dir.is_none()
         && args.sink.token_exec.is_none()
         && args.sinks.is_empty()
@@ -172,13 +173,14 @@ fn start(
             return Err(failure);
         }
         let only = fleet
+            .select
             .only
             .as_deref()
             .map(listing::read_only_file)
             .transpose()?;
         let selection = Selection {
-            status: fleet.status.unwrap_or(StatusFilter::Active),
-            include_main: fleet.include_main,
+            status: fleet.select.status.unwrap_or(StatusFilter::Active),
+            include_main: fleet.select.include_main,
             only,
         };
         listing::list(&parent, &selection, COMMAND).map_err(|mut failure| {
@@ -195,7 +197,7 @@ fn start(
         })?
     };
     let members = listing::distinct(members);
-    if fleet.dry_run {
+    if fleet.select.dry_run {
         return Ok(dry_run(report, &members));
     }
     preflight(args, &journal, &members)?;
@@ -248,8 +250,8 @@ fn start(
         stores: &stores,
         force: args.sink.force,
         backoff: &backoff,
-        fail_fast: fleet.fail_fast,
-        stop: AtomicBool::new(false),
+        fail_fast: fleet.select.fail_fast,
+        stop: Stop::default(),
         progress: Progress::new(members.len()),
         settle_until: Mutex::new(None),
     };
@@ -257,7 +259,10 @@ fn start(
     let line = fleet_run.progress.show(report);
     // The listing and the plan put the parent last.
     let subaccounts = members.iter().take_while(|m| !m.main).count();
-    let mut results = fleet_run.rotate_all(&members[..subaccounts], usize::from(fleet.concurrency));
+    let mut results = fleet_run.rotate_all(
+        &members[..subaccounts],
+        usize::from(fleet.select.concurrency),
+    );
     for (index, member) in members.iter().enumerate().skip(subaccounts) {
         let result = if fleet_run.stopped() || !results.iter().all(|r| r.outcome.succeeded()) {
             // The parent goes last and only after every subaccount: a
@@ -283,6 +288,7 @@ fn start(
         &members,
         &results,
         &Summary {
+            command: COMMAND,
             elapsed: started.elapsed(),
             rate_limited: backoff.rate_limited(),
             listing_requests,
@@ -409,7 +415,7 @@ struct FleetRun<'a> {
     force: bool,
     backoff: &'a Arc<SharedBackoff>,
     fail_fast: bool,
-    stop: AtomicBool,
+    stop: Stop,
     progress: Arc<Progress>,
     /// When the fleet's one settle ends: the latest of every rotated
     /// account's promote plus the settle time.
@@ -418,7 +424,7 @@ struct FleetRun<'a> {
 
 impl FleetRun<'_> {
     fn stopped(&self) -> bool {
-        self.stop.load(Ordering::SeqCst)
+        self.stop.stopped()
     }
 
     /// The settle, once for the whole fleet: until every promoted account has
@@ -441,49 +447,16 @@ impl FleetRun<'_> {
         std::thread::sleep(wait);
     }
 
-    /// Rotates `members` with `workers` threads fed through a bounded queue;
-    /// each result carries its account's index in `members`.
+    /// Rotates `members` with `workers` threads ([`pool::run_accounts`]); each
+    /// result carries its account's index in `members`.
     fn rotate_all(&self, members: &[Member], workers: usize) -> Vec<AccountResult> {
-        let mut slots: Vec<Option<AccountResult>> = (0..members.len()).map(|_| None).collect();
-        let (queue, work) = sync_channel::<usize>(workers);
-        let work = Mutex::new(work);
-        let (done, results) = channel::<(usize, AccountResult)>();
-        std::thread::scope(|scope| {
-            for _ in 0..workers.min(members.len()) {
-                let (work, done) = (&work, done.clone());
-                scope.spawn(move || {
-                    // Bounded: each turn takes one account off the queue,
-                    // which the feeder closes after the last.
-                    loop {
-                        let next = work.lock().ok().and_then(|w| w.recv().ok());
-                        let Some(index) = next else { break };
-                        if self.stopped() {
-                            continue;
-                        }
-                        let result = self.rotate_one(index, &members[index]);
-                        if self.fail_fast && !result.outcome.succeeded() {
-                            self.stop.store(true, Ordering::SeqCst);
-                        }
-                        let _ = done.send((index, result));
-                    }
-                });
-            }
-            drop(done);
-            for index in 0..members.len() {
-                if self.stopped() || queue.send(index).is_err() {
-                    break;
-                }
-            }
-            drop(queue);
-            for (index, result) in results {
-                slots[index] = Some(result);
-            }
-        });
-        slots
-            .into_iter()
-            .enumerate()
-            .map(|(index, slot)| slot.unwrap_or_else(|| AccountResult::not_started(index)))
-            .collect()
+        pool::run_accounts(
+            members.len(),
+            workers,
+            self.fail_fast,
+            &self.stop,
+            |index| self.rotate_one(index, &members[index]),
+        )
     }
 
     /// One account's rotation, counted on the progress line.
@@ -508,10 +481,11 @@ impl FleetRun<'_> {
             outcome,
             steps: StepTimes::of(steps),
             calls: calls.get(),
+            keys: Vec::new(),
         };
         let failed = |exit, message: String, next| Outcome::Failed {
             exit,
-            step: RotationStep::CheckCurrent,
+            step: RotationStep::CheckCurrent.into(),
             message,
             next,
             rescue_file: None,
@@ -672,7 +646,7 @@ impl FleetRun<'_> {
         }
         Outcome::Failed {
             exit,
-            step: failure.step,
+            step: failure.step.into(),
             message,
             next: failure.next,
             rescue_file,
@@ -748,8 +722,8 @@ impl Commands {
         for store in &args.sinks {
             resume.push_str(&format!(" --sink {}", shell_word(&store.to_arg())));
         }
-        if args.fleet.concurrency != 4 {
-            resume.push_str(&format!(" --concurrency {}", args.fleet.concurrency));
+        if args.fleet.select.concurrency != 4 {
+            resume.push_str(&format!(" --concurrency {}", args.fleet.select.concurrency));
         }
         if let Some(settle) = args.settle {
             resume.push_str(&format!(" --settle {}s", settle.as_secs()));
@@ -852,7 +826,7 @@ fn abandon(
         force: false,
         backoff: &SharedBackoff::new(),
         fail_fast: false,
-        stop: AtomicBool::new(false),
+        stop: Stop::default(),
         progress: Progress::new(0),
         settle_until: Mutex::new(None),
     };

@@ -1,13 +1,15 @@
 //! The end of a fleet rotation: one entry per account (SID, name, outcome,
-//! steps, error kind), the totals, and the exit code. Text and JSON are
-//! written from the same entries.
+//! steps, error kind, and for a key fleet its keys), the totals, and the
+//! exit code. Text and JSON are written from the same entries, for both
+//! fleets (`rotate --subaccounts`, `keys rotate --subaccounts`).
 
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use twilio_accounts_rotation::{NextStep, RotationStep};
+use twilio_accounts_core::ApiKeySid;
+use twilio_accounts_rotation::{KeyRotationStep, NextStep, RotationStep};
 
 use crate::args::OutputFormat;
 use crate::fleet::listing::Member;
@@ -24,10 +26,12 @@ pub enum Outcome {
     },
     /// Rotated by an earlier run of this fleet rotation (its journal says done).
     AlreadyRotated,
+    /// A key fleet's account with no key the selection takes: nothing to do.
+    NothingSelected,
     /// Stopped; the fleet journal keeps what a resume needs.
     Failed {
         exit: Exit,
-        step: RotationStep,
+        step: Step,
         message: String,
         next: NextStep,
         rescue_file: Option<PathBuf>,
@@ -38,55 +42,114 @@ pub enum Outcome {
 
 impl Outcome {
     pub fn succeeded(&self) -> bool {
-        matches!(self, Outcome::Rotated { .. } | Outcome::AlreadyRotated)
+        matches!(
+            self,
+            Outcome::Rotated { .. } | Outcome::AlreadyRotated | Outcome::NothingSelected
+        )
     }
 
     fn word(&self) -> &'static str {
         match self {
             Outcome::Rotated { .. } => "rotated",
             Outcome::AlreadyRotated => "already rotated",
+            Outcome::NothingSelected => "nothing selected",
             Outcome::Failed { .. } => "failed",
             Outcome::NotStarted => "not started",
         }
     }
 }
 
-/// The nine steps in order, to index [`StepTimes`].
-const STEPS: [RotationStep; 9] = [
-    RotationStep::CheckCurrent,
-    RotationStep::CreateSecondary,
-    RotationStep::Deliver,
-    RotationStep::CheckNew,
-    RotationStep::GoAhead,
-    RotationStep::Promote,
-    RotationStep::CheckPromoted,
-    RotationStep::Settle,
-    RotationStep::Done,
-];
+/// A step of a rotation (the Auth Token's or a key's: both have nine), as
+/// the report names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    number: u8,
+    name: &'static str,
+}
 
-/// How long each step took in this run (`None`: not gone through), kept
-/// inline so that a fleet's results allocate nothing per account.
+impl Step {
+    pub const fn new(number: u8, name: &'static str) -> Self {
+        Step { number, name }
+    }
+
+    pub fn number(self) -> u8 {
+        self.number
+    }
+}
+
+impl From<RotationStep> for Step {
+    fn from(step: RotationStep) -> Self {
+        Step::new(step.number(), step.describe())
+    }
+}
+
+impl From<KeyRotationStep> for Step {
+    fn from(step: KeyRotationStep) -> Self {
+        Step::new(step.number(), step.describe())
+    }
+}
+
+/// How long each step took in this run (`None`: not gone through), by
+/// step number, kept inline so that a fleet's results allocate nothing per
+/// account.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct StepTimes([Option<Duration>; 9]);
+pub struct StepTimes([Option<(Step, Duration)>; 9]);
 
 impl StepTimes {
-    /// A step met twice (a resumed rotation repeats one) adds up.
-    pub fn of(steps: &[(RotationStep, Duration)]) -> Self {
+    /// A step met twice (a resumed rotation repeats one, a key fleet's
+    /// account rotates several keys) adds up.
+    pub fn of<S: Copy + Into<Step>>(steps: &[(S, Duration)]) -> Self {
         let mut times = StepTimes::default();
-        for (step, took) in steps {
-            if let Some(slot) = STEPS.iter().position(|s| s == step) {
-                let total = times.0[slot].unwrap_or_default() + *took;
-                times.0[slot] = Some(total);
-            }
-        }
+        times.add(steps);
         times
     }
 
-    fn iter(&self) -> impl Iterator<Item = (RotationStep, Duration)> + '_ {
-        STEPS
-            .iter()
-            .zip(self.0)
-            .filter_map(|(step, took)| took.map(|t| (*step, t)))
+    /// Adds `steps` to the times.
+    pub fn add<S: Copy + Into<Step>>(&mut self, steps: &[(S, Duration)]) {
+        for (step, took) in steps {
+            let step: Step = (*step).into();
+            let Some(slot) = usize::from(step.number)
+                .checked_sub(1)
+                .and_then(|i| self.0.get_mut(i))
+            else {
+                continue;
+            };
+            let total = slot.map_or(Duration::ZERO, |(_, t)| t) + *took;
+            *slot = Some((step, total));
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (Step, Duration)> + '_ {
+        self.0.iter().flatten().copied()
+    }
+}
+
+/// One key of a key fleet's account, as it ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyEntry {
+    pub old_sid: ApiKeySid,
+    /// The key that replaced it, when known.
+    pub new_sid: Option<ApiKeySid>,
+    pub outcome: KeyOutcome,
+}
+
+/// How one key of a key fleet ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyOutcome {
+    Rotated,
+    AlreadyRotated,
+    Failed,
+    NotStarted,
+}
+
+impl KeyOutcome {
+    fn word(self) -> &'static str {
+        match self {
+            KeyOutcome::Rotated => "rotated",
+            KeyOutcome::AlreadyRotated => "already_rotated",
+            KeyOutcome::Failed => "failed",
+            KeyOutcome::NotStarted => "not_started",
+        }
     }
 }
 
@@ -101,6 +164,8 @@ pub struct AccountResult {
     /// The API calls its rotation made in this run (a retry after a 429 is
     /// not a call of its own).
     pub calls: u32,
+    /// A key fleet's keys of this account (empty for the Auth Token fleet).
+    pub keys: Vec<KeyEntry>,
 }
 
 impl AccountResult {
@@ -111,14 +176,18 @@ impl AccountResult {
             outcome: Outcome::NotStarted,
             steps: StepTimes::default(),
             calls: 0,
+            keys: Vec::new(),
         }
     }
 
     fn steps_text(&self) -> String {
         match &self.outcome {
             Outcome::Failed { step, .. } => format!("stopped at {}/9", step.number()),
+            Outcome::Rotated { .. } if !self.keys.is_empty() => {
+                format!("{} key(s)", self.keys.len())
+            }
             Outcome::Rotated { .. } => format!("{} steps", self.steps.iter().count()),
-            Outcome::AlreadyRotated | Outcome::NotStarted => "-".into(),
+            Outcome::AlreadyRotated | Outcome::NotStarted | Outcome::NothingSelected => "-".into(),
         }
     }
 
@@ -146,7 +215,7 @@ impl AccountResult {
         let steps: Vec<Value> = self
             .steps
             .iter()
-            .map(|(s, d)| json!({ "step": s.number(), "name": s.describe(), "seconds": (d.as_secs_f64() * 1000.0).round() / 1000.0 }))
+            .map(|(s, d)| json!({ "step": s.number, "name": s.name, "seconds": (d.as_secs_f64() * 1000.0).round() / 1000.0 }))
             .collect();
         let mut entry = json!({
             "account_sid": member.sid.as_str(),
@@ -156,12 +225,27 @@ impl AccountResult {
             "steps": steps,
             "calls": self.calls,
         });
+        if !self.keys.is_empty() {
+            entry["keys"] = self
+                .keys
+                .iter()
+                .map(|k| {
+                    json!({
+                        "old_key_sid": k.old_sid.as_str(),
+                        "new_key_sid": k.new_sid.as_ref().map(ApiKeySid::as_str),
+                        "outcome": k.outcome.word(),
+                    })
+                })
+                .collect();
+        }
         match &self.outcome {
             Outcome::Rotated {
                 old_token_refused,
                 resumed,
             } => {
-                entry["old_token_refused"] = json!(old_token_refused);
+                if self.keys.is_empty() {
+                    entry["old_token_refused"] = json!(old_token_refused);
+                }
                 entry["resumed"] = json!(resumed);
             }
             Outcome::Failed {
@@ -180,7 +264,7 @@ impl AccountResult {
                     "rescue_file": rescue_file,
                 });
             }
-            Outcome::AlreadyRotated | Outcome::NotStarted => {}
+            Outcome::AlreadyRotated | Outcome::NotStarted | Outcome::NothingSelected => {}
         }
         entry
     }
@@ -189,6 +273,8 @@ impl AccountResult {
 /// Totals and the command that continues, for the report.
 #[derive(Debug)]
 pub struct Summary {
+    /// The command, as the JSON document names it (`rotate`, `keys rotate`).
+    pub command: &'static str,
     pub elapsed: Duration,
     pub rate_limited: u64,
     /// The requests the listing took.
@@ -228,14 +314,15 @@ pub fn finish(
 ) -> Exit {
     let count = |f: fn(&Outcome) -> bool| results.iter().filter(|r| f(&r.outcome)).count();
     let rotated = count(|o| matches!(o, Outcome::Rotated { .. }));
+    let nothing = count(|o| matches!(o, Outcome::NothingSelected));
     let already = count(|o| matches!(o, Outcome::AlreadyRotated));
     let failed = count(|o| matches!(o, Outcome::Failed { .. }));
     let not_started = count(|o| matches!(o, Outcome::NotStarted));
     let ok = failed == 0 && not_started == 0;
     let exit = if ok { Exit::Success } else { Exit::Incomplete };
     let seconds = summary.elapsed.as_secs_f64();
-    let head = json!({
-        "command": "rotate",
+    let mut head = json!({
+        "command": summary.command,
         "subaccounts": true,
         "ok": ok,
         "exit_code": exit as u8,
@@ -254,6 +341,14 @@ pub fn finish(
         "next": summary.next.as_ref().map(|(words, _)| words),
         "next_command": summary.next.as_ref().map(|(_, command)| command),
     });
+    if summary.command != "rotate" {
+        // A key fleet's totals count its keys too.
+        let keys = results.iter().flat_map(|r| &r.keys);
+        head["totals"]["nothing_selected"] = json!(nothing);
+        head["totals"]["keys"] = json!(keys.clone().count());
+        head["totals"]["keys_rotated"] =
+            json!(keys.filter(|k| k.outcome == KeyOutcome::Rotated).count());
+    }
     if report.format == OutputFormat::Json {
         let _ = write_document(&head, members, results);
         return exit;
@@ -263,8 +358,13 @@ pub fn finish(
     lines.extend(results.iter().map(|r| r.row(&members[r.index])));
     report.result(crate::table::aligned(lines));
     report.result(format!(
-        "{} accounts: {rotated} rotated, {already} already rotated, {failed} failed, {not_started} not started, in {seconds:.1}s ({} rate-limited answers).",
+        "{} accounts: {rotated} rotated, {already} already rotated, {}{failed} failed, {not_started} not started, in {seconds:.1}s ({} rate-limited answers).",
         results.len(),
+        if nothing > 0 {
+            format!("{nothing} with nothing selected, ")
+        } else {
+            String::new()
+        },
         summary.rate_limited
     ));
     for result in results {
