@@ -167,6 +167,31 @@ impl FleetJournal {
         write_secret_file(&self.plan_path(), &bytes, Overwrite::Allow)
     }
 
+    /// The accounts of a run being resumed: its plan's, refused when the
+    /// plan was made for another parent than `parent` (`what` names the run
+    /// in messages: "fleet rotation", "key fleet rotation").
+    pub fn resumed_members(
+        &self,
+        parent: &AccountSid,
+        what: &str,
+        report: crate::report::Report,
+    ) -> Result<Vec<Member>, Failure> {
+        let (plan_parent, members, _) = self.read_plan()?;
+        if plan_parent != *parent {
+            return Err(Failure::usage(format!(
+                "{} records a {what} of the subaccounts of {plan_parent}, but the credentials are for {parent}",
+                self.dir().display()
+            ))
+            .with_next(format!("give the credentials of {plan_parent}")));
+        }
+        report.say(format!(
+            "Resuming the {what} recorded in {} ({} accounts).",
+            self.dir().display(),
+            members.len()
+        ));
+        Ok(members)
+    }
+
     /// The plan: the parent and the accounts, without tokens, and the
     /// command that resumes it (absent from plans of earlier versions).
     pub fn read_plan(&self) -> Result<(AccountSid, Vec<Member>, Option<String>), Failure> {

@@ -37,7 +37,7 @@ use twilio_accounts_rotation::{
 use twilio_accounts_ureq::Client;
 use zeroize::Zeroizing;
 
-use crate::args::{KeysRotateArgs, SecretFormat, StatusFilter};
+use crate::args::{KeysRotateArgs, SecretFormat};
 use crate::client_setup::{client, client_options, credentials};
 use crate::fleet::backoff::SharedBackoff;
 use crate::fleet::journal::FleetJournal;
@@ -163,19 +163,7 @@ fn start(context: &Context<'_>, args: &KeysRotateArgs) -> Result<Exit, Failure> 
         in_use,
     };
     let (members, listing_requests) = if args.resume {
-        let (plan_parent, members, _) = journal.read_plan()?;
-        if plan_parent != parent_sid {
-            return Err(Failure::usage(format!(
-                "{} records a key fleet rotation of the subaccounts of {plan_parent}, but the credentials are for {parent_sid}",
-                journal.dir().display()
-            ))
-            .with_next(format!("give the credentials of {plan_parent}")));
-        }
-        report.say(format!(
-            "Resuming the key fleet rotation recorded in {} ({} accounts).",
-            journal.dir().display(),
-            members.len()
-        ));
+        let members = journal.resumed_members(&parent_sid, "key fleet rotation", report)?;
         (members, 0)
     } else {
         if journal.exists() {
@@ -187,17 +175,7 @@ fn start(context: &Context<'_>, args: &KeysRotateArgs) -> Result<Exit, Failure> 
             failure.next_command = Some(commands.resume.clone());
             return Err(failure);
         }
-        let only = fleet
-            .select
-            .only
-            .as_deref()
-            .map(listing::read_only_file)
-            .transpose()?;
-        let accounts = Selection {
-            status: fleet.select.status.unwrap_or(StatusFilter::Active),
-            include_main: fleet.select.include_main,
-            only,
-        };
+        let accounts = Selection::from_args(&fleet.select)?;
         listing::list(&client, &accounts, COMMAND)?
     };
     let mut members = listing::distinct(members);

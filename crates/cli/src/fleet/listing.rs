@@ -43,6 +43,18 @@ pub struct Selection {
     pub only: Option<BTreeSet<AccountSid>>,
 }
 
+impl Selection {
+    /// The accounts `--status` (default active), `--include-main` and
+    /// `--only FILE` (read here) choose, as both fleets take them.
+    pub fn from_args(select: &crate::args::FleetSelection) -> Result<Selection, Failure> {
+        Ok(Selection {
+            status: select.status.unwrap_or(StatusFilter::Active),
+            include_main: select.include_main,
+            only: select.only.as_deref().map(read_only_file).transpose()?,
+        })
+    }
+}
+
 impl StatusFilter {
     pub fn status(self) -> AccountStatus {
         match self {

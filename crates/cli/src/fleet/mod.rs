@@ -39,7 +39,7 @@ use twilio_accounts_rotation::{
 };
 use twilio_accounts_ureq::Client;
 
-use crate::args::{Global, RotateArgs, StatusFilter};
+use crate::args::{Global, RotateArgs};
 use crate::client_setup::{client, client_options, credentials};
 use crate::drive::{Carrier, Conversation, drive};
 use crate::outcome::{Exit, Failure};
@@ -145,19 +145,7 @@ fn start(
         ));
     }
     let (members, listing_requests) = if args.resume {
-        let (plan_parent, members, _) = journal.read_plan()?;
-        if plan_parent != parent_sid {
-            return Err(Failure::usage(format!(
-                "{} records a fleet rotation of the subaccounts of {plan_parent}, but the credentials are for {parent_sid}",
-                journal.dir().display()
-            ))
-            .with_next(format!("give the credentials of {plan_parent}")));
-        }
-        report.say(format!(
-            "Resuming the fleet rotation recorded in {} ({} accounts).",
-            journal.dir().display(),
-            members.len()
-        ));
+        let members = journal.resumed_members(&parent_sid, "fleet rotation", report)?;
         (members, 0)
     } else {
         if journal.exists() {
@@ -172,17 +160,7 @@ fn start(
             failure.next_command = Some(commands.resume.clone());
             return Err(failure);
         }
-        let only = fleet
-            .select
-            .only
-            .as_deref()
-            .map(listing::read_only_file)
-            .transpose()?;
-        let selection = Selection {
-            status: fleet.select.status.unwrap_or(StatusFilter::Active),
-            include_main: fleet.select.include_main,
-            only,
-        };
+        let selection = Selection::from_args(&fleet.select)?;
         listing::list(&parent, &selection, COMMAND).map_err(|mut failure| {
             // The advice is this same fleet run, never a single rotation.
             if failure.next_command.is_some() {
