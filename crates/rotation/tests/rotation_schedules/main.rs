@@ -181,8 +181,12 @@ fn every_schedule_of_a_few_faults_keeps_the_key_rotation_invariants() {
     );
 }
 
-#[test]
-fn a_seeded_sample_of_longer_schedules_keeps_the_key_rotation_invariants() {
+/// Runs each scenario under a seeded sample of longer schedules (or the one
+/// `ROTATION_SCHEDULE_SEED` names); a failure names its seed, to replay.
+fn sample_every<S: Copy + std::fmt::Debug>(
+    scenarios: &[S],
+    run: fn(S, &[(usize, usize)]) -> Outcome,
+) {
     let seeds: Vec<u64> = match env_number("ROTATION_SCHEDULE_SEED") {
         Some(seed) => vec![seed],
         None => {
@@ -192,8 +196,8 @@ fn a_seeded_sample_of_longer_schedules_keeps_the_key_rotation_invariants() {
     };
     for seed in seeds {
         let schedule = sampled(seed);
-        for scenario in KeyScenario::all() {
-            let outcome = run_keys(scenario, &schedule);
+        for &scenario in scenarios {
+            let outcome = run(scenario, &schedule);
             assert!(
                 outcome.violation.is_none(),
                 "seed {seed} (replay: ROTATION_SCHEDULE_SEED={seed} cargo test -p twilio-accounts-rotation --test rotation_schedules): {}",
@@ -204,25 +208,13 @@ fn a_seeded_sample_of_longer_schedules_keeps_the_key_rotation_invariants() {
 }
 
 #[test]
+fn a_seeded_sample_of_longer_schedules_keeps_the_key_rotation_invariants() {
+    sample_every(&KeyScenario::all(), run_keys);
+}
+
+#[test]
 fn a_seeded_sample_of_longer_schedules_keeps_the_invariants() {
-    let seeds: Vec<u64> = match env_number("ROTATION_SCHEDULE_SEED") {
-        Some(seed) => vec![seed],
-        None => {
-            let samples = env_number("ROTATION_SCHEDULE_SAMPLES").unwrap_or(SAMPLES);
-            (FIRST_SEED..FIRST_SEED + samples).collect()
-        }
-    };
-    for seed in seeds {
-        let schedule = sampled(seed);
-        for scenario in Scenario::all() {
-            let outcome = run(scenario, &schedule);
-            assert!(
-                outcome.violation.is_none(),
-                "seed {seed} (replay: ROTATION_SCHEDULE_SEED={seed} cargo test -p twilio-accounts-rotation --test rotation_schedules): {}",
-                describe(scenario, &outcome)
-            );
-        }
-    }
+    sample_every(&Scenario::all(), run);
 }
 
 // The decisions below change what the rotation reports or how long it
