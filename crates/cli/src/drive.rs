@@ -94,6 +94,42 @@ impl<'a> Carrier<'a> {
     }
 }
 
+/// How long each step of a rotation took, as a driver goes through them: a
+/// step's time is recorded when the next one begins, and the last one's at
+/// the end. Shared by the Auth Token and the API key drivers.
+pub struct StepClock<S> {
+    current: Option<S>,
+    started: Instant,
+}
+
+impl<S: Copy + PartialEq> StepClock<S> {
+    pub fn new() -> Self {
+        StepClock {
+            current: None,
+            started: Instant::now(),
+        }
+    }
+
+    /// The rotation is at `step`: when that is a new step, records the time
+    /// of the one before in `times` and says so.
+    pub fn at(&mut self, step: S, times: &mut Vec<(S, Duration)>) -> bool {
+        if self.current == Some(step) {
+            return false;
+        }
+        self.end(times);
+        self.current = Some(step);
+        self.started = Instant::now();
+        true
+    }
+
+    /// The rotation ended: records the time of its last step.
+    pub fn end(&mut self, times: &mut Vec<(S, Duration)>) {
+        if let Some(previous) = self.current.take() {
+            times.push((previous, self.started.elapsed()));
+        }
+    }
+}
+
 /// Carries out the rotation's actions until it ends. The failure is boxed:
 /// it carries an API error and the next step, too large to move around in a
 /// `Result` unboxed.
@@ -103,18 +139,12 @@ pub fn drive(
     talk: &mut impl Conversation,
 ) -> Result<RotationReport, Box<RotationFailure>> {
     let mut input = Input::Start;
-    let mut step = None;
-    let mut step_started = Instant::now();
+    let mut clock = StepClock::new();
     // Bounded: a rotation takes a few dozen actions; verification and create
     // retries are bounded inside the state machine.
     for _ in 0..1000 {
         let action = rotation.next(input);
-        if step != Some(rotation.step()) {
-            if let Some(previous) = step {
-                carrier.steps.push((previous, step_started.elapsed()));
-            }
-            step = Some(rotation.step());
-            step_started = Instant::now();
+        if clock.at(rotation.step(), &mut carrier.steps) {
             talk.step(rotation.step());
         }
         pause_if_asked(&action);
@@ -205,9 +235,7 @@ pub fn drive(
                 Input::Waited
             }
             Action::Finished(report) => {
-                if let Some(previous) = step {
-                    carrier.steps.push((previous, step_started.elapsed()));
-                }
+                clock.end(&mut carrier.steps);
                 talk.finished(&carrier.steps);
                 return Ok(report);
             }

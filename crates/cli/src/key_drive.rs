@@ -9,7 +9,7 @@
 //! [`KeyConversation`].
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use twilio_accounts_core::{AccountSid, ApiKeySid};
 use twilio_accounts_rotation::{
@@ -19,7 +19,7 @@ use twilio_accounts_rotation::{
 use twilio_accounts_ureq::Client;
 
 use crate::args::SecretFormat;
-use crate::drive::{jittered, pause_before_action};
+use crate::drive::{StepClock, jittered, pause_before_action};
 use crate::secret_payload::secret_payload;
 use crate::sink::Sink;
 use crate::state_file::{Overwrite, write_secret_file};
@@ -102,18 +102,12 @@ pub fn drive_key(
     talk: &mut impl KeyConversation,
 ) -> Result<KeyRotationReport, Box<KeyRotationFailure>> {
     let mut input = KeyInput::Start;
-    let mut step = None;
-    let mut step_started = Instant::now();
+    let mut clock = StepClock::new();
     // Bounded: a rotation takes a few dozen actions; its retries are
     // bounded inside the state machine.
     for _ in 0..1000 {
         let action = rotation.next(input);
-        if step != Some(rotation.step()) {
-            if let Some(previous) = step {
-                carrier.steps.push((previous, step_started.elapsed()));
-            }
-            step = Some(rotation.step());
-            step_started = Instant::now();
+        if clock.at(rotation.step(), &mut carrier.steps) {
             talk.step(rotation.step());
         }
         pause_before_action(|| match &action {
@@ -214,9 +208,7 @@ pub fn drive_key(
                 KeyInput::Waited
             }
             KeyAction::Finished(done) => {
-                if let Some(previous) = step {
-                    carrier.steps.push((previous, step_started.elapsed()));
-                }
+                clock.end(&mut carrier.steps);
                 return Ok(done);
             }
             KeyAction::Failed(failure) => return Err(Box::new(failure)),
