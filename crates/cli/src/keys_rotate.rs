@@ -30,7 +30,7 @@ use crate::key_drive::{
 use crate::outcome::{Exit, Failure};
 use crate::resources::Context;
 use crate::rotate::{duration_word, global_rerun_flags};
-use crate::shell_word::shell_word;
+use crate::shell_word::{Words, shell_word};
 use crate::sink::{Sink, connect_stores, store_failure};
 use crate::state_dir::StateDir;
 
@@ -104,13 +104,9 @@ fn old_key(
 /// What a later run must repeat: the key, the journal, the sink, the
 /// go-ahead and the check, and the global options that say where Twilio is.
 fn rerun_flags(context: &Context<'_>, args: &KeysRotateArgs, sid: &ApiKeySid) -> String {
-    let mut words: Vec<String> = vec![sid.to_string()];
-    let mut flag = |name: &str, value: Option<String>| {
-        words.push(name.to_owned());
-        if let Some(value) = value {
-            words.push(shell_word(&value));
-        }
-    };
+    let mut words = Words::default();
+    words.word(sid.as_str());
+    let mut flag = |name: &str, value: Option<String>| words.option(name, value);
     if args.api == KeysApi::V2010 {
         flag("--api", Some("v2010".into()));
     }
@@ -151,7 +147,7 @@ fn rerun_flags(context: &Context<'_>, args: &KeysRotateArgs, sid: &ApiKeySid) ->
     if args.skip_verify {
         flag("--skip-verify", None);
     }
-    let mut line: String = words.iter().map(|w| format!(" {w}")).collect();
+    let mut line = words.into_string();
     line.push_str(&global_rerun_flags(context.global, context.on_command_line));
     line
 }

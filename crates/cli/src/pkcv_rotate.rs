@@ -49,7 +49,7 @@ use crate::client_setup::{client, client_options, credentials, pkcv_signer};
 use crate::outcome::{Exit, Failure};
 use crate::report::Report;
 use crate::rotate::{duration_word, global_rerun_flags};
-use crate::shell_word::shell_word;
+use crate::shell_word::Words;
 use crate::sink::{Sink, connect_stores, store_failure};
 use crate::state_dir::StateDir;
 use crate::state_file::{Overwrite, write_secret_file};
@@ -181,15 +181,8 @@ fn pause(_: &mut usize, _: &str) {}
 /// and the global ones typed on the command line that say where Twilio is
 /// and which pair signs (`global`, from [`global_rerun_flags`]).
 fn rerun(args: &PkcvRotateArgs, global: &str) -> String {
-    let mut words = String::new();
-    let mut flag = |name: &str, value: Option<String>| {
-        words.push(' ');
-        words.push_str(name);
-        if let Some(value) = value {
-            words.push(' ');
-            words.push_str(&shell_word(&value));
-        }
-    };
+    let mut words = Words::default();
+    let mut flag = |name: &str, value: Option<String>| words.option(name, value);
     if let Some(path) = &args.state_file {
         flag("--state-file", Some(path.display().to_string()));
     }
@@ -214,8 +207,9 @@ fn rerun(args: &PkcvRotateArgs, global: &str) -> String {
     if let Some(wait) = args.deploy_wait {
         flag("--deploy-wait", Some(duration_word(wait)));
     }
-    words.push_str(global);
-    words
+    let mut line = words.into_string();
+    line.push_str(global);
+    line
 }
 
 fn run(

@@ -36,7 +36,7 @@ use crate::client_setup::{client, client_options, credentials};
 use crate::drive::{Carrier, Conversation, drive};
 use crate::outcome::{Exit, Failure, advice, error_details};
 use crate::report::Report;
-use crate::shell_word::shell_word;
+use crate::shell_word::{Words, shell_word};
 use crate::sink::{Sink, connect_stores, rescue, store_failure, writable_directory};
 use crate::state_dir::StateDir;
 
@@ -384,13 +384,8 @@ fn rerun_flags(
     args: &RotateArgs,
     on_command_line: &dyn Fn(&str) -> bool,
 ) -> String {
-    let mut words: Vec<String> = Vec::new();
-    let mut flag = |name: &str, value: Option<String>| {
-        words.push(name.to_owned());
-        if let Some(value) = value {
-            words.push(shell_word(&value));
-        }
-    };
+    let mut words = Words::default();
+    let mut flag = |name: &str, value: Option<String>| words.option(name, value);
     if let Some(path) = &args.state_file {
         flag("--state-file", Some(path.display().to_string()));
     }
@@ -422,7 +417,7 @@ fn rerun_flags(
     if args.email.suppress_email {
         flag("--suppress-email", None);
     }
-    let mut line: String = words.iter().map(|w| format!(" {w}")).collect();
+    let mut line = words.into_string();
     line.push_str(&global_rerun_flags(global, on_command_line));
     line
 }
@@ -436,13 +431,8 @@ pub(crate) fn global_rerun_flags(
     global: &Global,
     on_command_line: &dyn Fn(&str) -> bool,
 ) -> String {
-    let mut words: Vec<String> = Vec::new();
-    let mut flag = |name: &str, value: Option<String>| {
-        words.push(name.to_owned());
-        if let Some(value) = value {
-            words.push(shell_word(&value));
-        }
-    };
+    let mut words = Words::default();
+    let mut flag = |name: &str, value: Option<String>| words.option(name, value);
     if on_command_line("account_sid")
         && let Some(sid) = &global.account_sid
     {
@@ -486,7 +476,7 @@ pub(crate) fn global_rerun_flags(
     if let Some(timeout) = global.timeout {
         flag("--timeout", Some(duration_word(timeout)));
     }
-    words.iter().map(|w| format!(" {w}")).collect()
+    words.into_string()
 }
 
 /// `rotate --abandon`: deletes the secondary token of a rotation that was
